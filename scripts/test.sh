@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# scripts/test.sh — build everything and run every test fastconv has.
+#
+#   1. mvn verify: CMake builds libfastconv.so (CUDA kernels too when nvcc exists) into the jar,
+#      ctest runs the native unit tests, the SIMT-emulation tests of the CUDA kernels and the
+#      ptxas/PTX kernel checks, then JUnit runs the Java suite.
+#   2. The native library and its ctest suite again under AddressSanitizer + UBSan (CPU backend).
+#   3. The CLI cross-checked against PyTorch's torch.nn.functional.conv{1,2,3}d.
+# Prints a summary with the counts of each part, and exits non-zero if anything failed.
+#
+# Environment: FASTCONV_SKIP_SANITIZE=1 skips step 2; FASTCONV_ALLOW_NO_TORCH=1 lets step 3 skip
+# (with a message) where PyTorch is not installed; FASTCONV_CUDA=OFF builds without CUDA.
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/lib.sh"
+fc_use_jdk
+cd "$FASTCONV_ROOT"
+jobs=$(fc_jobs)
+logdir="$FASTCONV_ROOT/target/test-logs"
+mkdir -p "$logdir"
+declare -a summary=()
+total_pass=0; total_fail=0; failed_steps=0
+
+note() { printf '\n==== %s\n' "$*"; }
+count_ctest() {  # $1 = log, $2 = label for the summary
+    local line p t f
+    line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$1" | tail -n1)
+    if [ -n "$line" ]; then
+        f=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
+        t=$(sed -E 's/.* tests failed out of ([0-9]+).*/\1/' <<<"$line")
+        p=$((t - f)); total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+        summary+=("$2: $p passed, $f failed")
+    else
+        summary+=("$2: no ctest summary found (see $1)")
+    fi
+}
+
+# ---- 1. Maven: native build + ctest + JUnit ---------------------------------------------------
+note "mvn verify (JDK: $JAVA_HOME)"
+mvn_args=(-B -ntp verify "-Dfastconv.jobs=$jobs")
+[ -n "${FASTCONV_CUDA:-}" ] && mvn_args+=("-Dfastconv.cuda=$FASTCONV_CUDA")
+mvn "${mvn_args[@]}" 2>&1 | tee "$logdir/mvn.log"
+mvn_rc=${PIPESTATUS[0]}
+count_ctest "$logdir/mvn.log" "ctest (unit, emulation, kernels)"
+junit=$(grep -E '^\[(INFO|WARNING|ERROR)\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$logdir/mvn.log" | tail -n1)
+if [ -n "$junit" ]; then
+    read -r r f e s < <(sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/' <<<"$junit")
+    total_pass=$((total_pass + r - f - e - s)); total_fail=$((total_fail + f + e))
+    summary+=("JUnit: $((r - f - e - s)) passed, $((f + e)) failed, $s skipped")
+else
+    summary+=("JUnit: no surefire summary (build failed before tests?)")
+fi
+if [ "$mvn_rc" -ne 0 ]; then failed_steps=$((failed_steps + 1)); summary+=("mvn verify: FAILED (exit $mvn_rc)"); fi
+
+# ---- 2. Sanitizers ----------------------------------------------------------------------------
+if [ "${FASTCONV_SKIP_SANITIZE:-0}" != 1 ]; then
+    note "native build + ctest under AddressSanitizer/UBSan"
+    san="$FASTCONV_ROOT/target/native-asan"
+    {
+        cmake -S native -B "$san" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTCONV_CUDA=OFF -DFASTCONV_SANITIZE=ON &&
+        cmake --build "$san" -j "$jobs" &&
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            ctest --test-dir "$san" --output-on-failure -j "$jobs"
+    } 2>&1 | tee "$logdir/asan.log"
+    san_rc=${PIPESTATUS[0]}
+    count_ctest "$logdir/asan.log" "ctest under ASan+UBSan"
+    if [ "$san_rc" -ne 0 ]; then failed_steps=$((failed_steps + 1)); summary+=("sanitizer build/test: FAILED (exit $san_rc)"); fi
+fi
+
+# ---- 3. PyTorch cross-check of the CLI --------------------------------------------------------
+note "CLI vs torch.nn.functional.conv{1,2,3}d"
+if [ "$mvn_rc" -eq 0 ]; then
+    "$here/crosscheck-torch.sh" 2>&1 | tee "$logdir/crosscheck.log"
+    cc_rc=${PIPESTATUS[0]}
+    line=$(grep -E '^crosscheck: [0-9]+ passed, [0-9]+ failed' "$logdir/crosscheck.log" | tail -n1)
+    if [ -n "$line" ]; then
+        p=$(sed -E 's/crosscheck: ([0-9]+) passed.*/\1/' <<<"$line"); f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+        total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); summary+=("$line")
+    else
+        summary+=("crosscheck: $(tail -n1 "$logdir/crosscheck.log")")
+    fi
+    if [ "$cc_rc" -ne 0 ]; then failed_steps=$((failed_steps + 1)); summary+=("crosscheck: FAILED (exit $cc_rc)"); fi
+else
+    summary+=("crosscheck: not run (the build failed)")
+fi
+
+# ---- summary ----------------------------------------------------------------------------------
+note "summary (logs in $logdir)"
+printf '  %s\n' "${summary[@]}"
+echo "fastconv: $total_pass passed, $total_fail failed"
+if [ "$failed_steps" -ne 0 ] || [ "$total_fail" -ne 0 ]; then exit 1; fi
+exit 0
