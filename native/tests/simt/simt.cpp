@@ -1,0 +1,981 @@
+// simt.cpp -- runtime of the host SIMT emulation (see simt.h for the model).
+#include "simt/simt.h"
+
+#include <cxxabi.h>
+#include <dlfcn.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <sstream>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define FC_SIMT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FC_SIMT_ASAN 1
+#endif
+#endif
+#ifndef FC_SIMT_ASAN
+#define FC_SIMT_ASAN 0
+#endif
+
+#if FC_SIMT_ASAN
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+#if defined(__x86_64__) && !defined(FC_SIMT_USE_UCONTEXT)
+#define FC_SIMT_ASM_SWITCH 1
+#else
+#define FC_SIMT_ASM_SWITCH 0
+#include <ucontext.h>
+#endif
+
+// ---------------------------------------------------------------------------
+// x86-64 context switch: save callee-saved registers + MXCSR/x87 control word
+// on the current stack, store sp in *save_sp, load new_sp, restore, return.
+// A fresh fiber's stack is prepared so that the first switch "returns" into
+// fc_simt_trampoline with r12 = argument and r13 = entry function.
+// ---------------------------------------------------------------------------
+#if FC_SIMT_ASM_SWITCH
+extern "C" void fc_simt_switch(void** save_sp, void* new_sp);
+extern "C" void fc_simt_trampoline();
+__asm__(R"(
+    .text
+    .p2align 4
+    .globl fc_simt_switch
+    .hidden fc_simt_switch
+    .type fc_simt_switch,@function
+fc_simt_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw 4(%rsp)
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+    addq $8, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size fc_simt_switch,.-fc_simt_switch
+
+    .p2align 4
+    .globl fc_simt_trampoline
+    .hidden fc_simt_trampoline
+    .type fc_simt_trampoline,@function
+fc_simt_trampoline:
+    .cfi_startproc
+    .cfi_undefined rip
+    movq %r12, %rdi
+    andq $-16, %rsp
+    callq *%r13
+    ud2
+    .cfi_endproc
+    .size fc_simt_trampoline,.-fc_simt_trampoline
+)");
+#endif
+
+namespace fc_simt {
+
+namespace {
+ThreadCtx g_host_ctx;  // what threadIdx & co. read outside kernels (all zero)
+}
+__thread ThreadCtx* g_current = &g_host_ctx;
+
+namespace {
+
+constexpr uint64_t kCanary = 0xC0FFEE5EEDF00D17ull;
+
+enum class FState : int { Runnable, AtBarrier, AtWarp, Exited };
+
+enum Op : int {
+    OpNone = 0,
+    OpSyncwarp,
+    OpShflIdx, OpShflUp, OpShflDown, OpShflBfly,
+    OpBallot, OpAny, OpAll,
+    OpLdm1, OpLdm2, OpLdm4, OpLdm1T, OpLdm2T, OpLdm4T,
+    OpMmaTf32, OpMmaF16,
+};
+
+const char* op_name(int op) {
+    switch (op) {
+        case OpSyncwarp: return "__syncwarp";
+        case OpShflIdx: return "__shfl_sync";
+        case OpShflUp: return "__shfl_up_sync";
+        case OpShflDown: return "__shfl_down_sync";
+        case OpShflBfly: return "__shfl_xor_sync";
+        case OpBallot: return "__ballot_sync";
+        case OpAny: return "__any_sync";
+        case OpAll: return "__all_sync";
+        case OpLdm1: return "ldmatrix_x1";
+        case OpLdm2: return "ldmatrix_x2";
+        case OpLdm4: return "ldmatrix_x4";
+        case OpLdm1T: return "ldmatrix_x1_trans";
+        case OpLdm2T: return "ldmatrix_x2_trans";
+        case OpLdm4T: return "ldmatrix_x4_trans";
+        case OpMmaTf32: return "mma_m16n8k8_tf32";
+        case OpMmaF16: return "mma_m16n8k16_f16";
+        default: return "?";
+    }
+}
+
+struct Slot {
+    uint32_t in[10];
+    uint32_t out[4];
+    const void* ptr;
+    int b;
+    int width;
+};
+
+struct Warp {
+    unsigned exist = 0;    // lanes that exist in this warp
+    unsigned exited = 0;   // lanes that have exited
+    unsigned arrived = 0;  // lanes waiting in the pending collective
+    unsigned mask = 0;     // participants of the pending collective
+    int op = OpNone;
+    Slot slot[32];
+};
+
+struct CpCopy {
+    void* dst;
+    const void* src;
+    uint64_t group;
+    uint32_t size;
+    uint32_t src_bytes;
+};
+
+struct Stack {
+    char* map = nullptr;  // mapping start (guard page)
+    size_t map_size = 0;
+    char* lo = nullptr;   // lowest usable byte (canary here)
+    size_t size = 0;      // usable bytes
+};
+
+}  // namespace
+
+struct Fiber {
+    ThreadCtx ctx;
+    FState state = FState::Runnable;
+#if FC_SIMT_ASM_SWITCH
+    void* sp = nullptr;
+#else
+    ucontext_t uc;
+#endif
+    Stack* stack = nullptr;
+    void* asan_fake = nullptr;
+    std::vector<CpCopy> cp;  // pending copies, in issue order
+    uint64_t cp_open = 0;    // id of the open (uncommitted) group
+};
+
+struct Block {
+    const char* kernel = "";
+    unsigned nthreads = 0;
+    std::vector<Fiber>* fibers = nullptr;
+    std::vector<Warp> warps;
+    unsigned barrier_arrived = 0;
+    unsigned exited = 0;
+    int first_exited = -1;
+    std::string error;  // set when a fiber failed in throw mode
+    unsigned char* smem = nullptr;
+    size_t smem_size = 0;
+};
+
+namespace {
+
+// ---- per-OS-thread runtime state ----
+struct Runtime {
+#if FC_SIMT_ASM_SWITCH
+    void* sched_sp = nullptr;
+#else
+    ucontext_t sched_uc;
+#endif
+    void* sched_fake = nullptr;
+    const void* main_bottom = nullptr;
+    size_t main_size = 0;
+    std::vector<Stack> stacks;
+    size_t stack_size = 0;  // requested usable size
+    std::vector<Fiber> fibers;
+    Block* block = nullptr;
+    void (*thunk)(void*) = nullptr;
+    void* thunk_arg = nullptr;
+    uint64_t switches = 0;
+    uint32_t fp_ctrl[2] = {0x1f80u, 0x037fu};
+    Schedule schedule = Schedule::Forward;
+    std::mt19937_64 rng{1};
+    bool schedule_from_env_done = false;
+};
+
+thread_local Runtime g_rt;
+bool g_throw = false;
+bool g_warn = std::getenv("FC_SIMT_WARN") != nullptr;
+
+size_t page_size() {
+    static size_t p = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    return p;
+}
+
+size_t default_stack_size() {
+    if (const char* e = std::getenv("FC_SIMT_STACK_KB")) {
+        long kb = std::atol(e);
+        if (kb > 0) return static_cast<size_t>(kb) * 1024;
+    }
+    return FC_SIMT_ASAN ? 256 * 1024 : 64 * 1024;
+}
+
+std::string dim_str(const dim3& d) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "(%u,%u,%u)", d.x, d.y, d.z);
+    return buf;
+}
+
+std::string where(const ThreadCtx& c) {
+    std::string s = "fc_simt: kernel ";
+    s += c.block ? c.block->kernel : "<host>";
+    if (c.block) {
+        s += " block " + dim_str(c.block_idx) + " thread " + dim_str(c.thread_idx);
+        char buf[64];
+        std::snprintf(buf, sizeof buf, " (warp %u lane %u)", c.warp, c.lane);
+        s += buf;
+    }
+    return s + ": ";
+}
+
+void ensure_stacks(unsigned n) {
+    Runtime& rt = g_rt;
+    const size_t want = (rt.stack_size ? rt.stack_size : default_stack_size());
+    const size_t ps = page_size();
+    const size_t usable = (want + ps - 1) / ps * ps;
+    if (!rt.stacks.empty() && rt.stacks[0].size != usable) {
+        for (Stack& s : rt.stacks) munmap(s.map, s.map_size);
+        rt.stacks.clear();
+    }
+    while (rt.stacks.size() < n) {
+        Stack s;
+        s.map_size = usable + ps;
+        void* m = mmap(nullptr, s.map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED) {
+            std::fprintf(stderr, "fc_simt: mmap of a fiber stack failed\n");
+            std::abort();
+        }
+        s.map = static_cast<char*>(m);
+        mprotect(s.map, ps, PROT_NONE);  // guard page below the stack
+        s.lo = s.map + ps;
+        s.size = usable;
+        rt.stacks.push_back(s);
+    }
+}
+
+[[noreturn]] void die(const std::string& msg) {
+    std::fprintf(stderr, "%s\n", msg.c_str());
+    std::fflush(stderr);
+    std::abort();
+}
+
+void fiber_entry(void* arg);
+
+// ---- context switching (with ASan fiber annotations) ----
+inline void switch_to_fiber(Fiber* f) {
+    Runtime& rt = g_rt;
+    ++rt.switches;
+    g_current = &f->ctx;
+#if FC_SIMT_ASAN
+    __sanitizer_start_switch_fiber(&rt.sched_fake, f->stack->lo, f->stack->size);
+#endif
+#if FC_SIMT_ASM_SWITCH
+    fc_simt_switch(&rt.sched_sp, f->sp);
+#else
+    swapcontext(&rt.sched_uc, &f->uc);
+#endif
+#if FC_SIMT_ASAN
+    __sanitizer_finish_switch_fiber(rt.sched_fake, nullptr, nullptr);
+#endif
+}
+
+// From a fiber back to the scheduler. final: the fiber never resumes.
+inline void switch_to_scheduler(Fiber* f, bool final) {
+    Runtime& rt = g_rt;
+    ++rt.switches;
+#if FC_SIMT_ASAN
+    __sanitizer_start_switch_fiber(final ? nullptr : &f->asan_fake, rt.main_bottom, rt.main_size);
+#else
+    (void)final;
+#endif
+#if FC_SIMT_ASM_SWITCH
+    fc_simt_switch(&f->sp, rt.sched_sp);
+#else
+    swapcontext(&f->uc, &rt.sched_uc);
+#endif
+#if FC_SIMT_ASAN
+    __sanitizer_finish_switch_fiber(f->asan_fake, nullptr, nullptr);
+#endif
+}
+
+#if !FC_SIMT_ASM_SWITCH
+void uc_entry(unsigned hi, unsigned lo) {
+    fiber_entry(reinterpret_cast<void*>((static_cast<uintptr_t>(hi) << 32) | lo));
+}
+#endif
+
+void init_fiber_context(Fiber* f) {
+    Stack* s = f->stack;
+#if FC_SIMT_ASAN
+    __asan_unpoison_memory_region(s->lo, s->size);
+#endif
+    *reinterpret_cast<uint64_t*>(s->lo) = kCanary;
+#if FC_SIMT_ASM_SWITCH
+    uintptr_t top = (reinterpret_cast<uintptr_t>(s->lo) + s->size) & ~uintptr_t(15);
+    uint64_t* w = reinterpret_cast<uint64_t*>(top) - 8;
+    w[0] = static_cast<uint64_t>(g_rt.fp_ctrl[0]) | (static_cast<uint64_t>(g_rt.fp_ctrl[1]) << 32);
+    w[1] = 0;                                             // r15
+    w[2] = 0;                                             // r14
+    w[3] = reinterpret_cast<uint64_t>(&fiber_entry);      // r13: entry
+    w[4] = reinterpret_cast<uint64_t>(f);                 // r12: argument
+    w[5] = 0;                                             // rbx
+    w[6] = 0;                                             // rbp
+    w[7] = reinterpret_cast<uint64_t>(&fc_simt_trampoline);  // return address
+    f->sp = w;
+#else
+    getcontext(&f->uc);
+    f->uc.uc_stack.ss_sp = s->lo;
+    f->uc.uc_stack.ss_size = s->size;
+    f->uc.uc_link = nullptr;
+    uintptr_t p = reinterpret_cast<uintptr_t>(f);
+    makecontext(&f->uc, reinterpret_cast<void (*)()>(&uc_entry), 2, static_cast<unsigned>(p >> 32),
+                static_cast<unsigned>(p & 0xffffffffu));
+#endif
+}
+
+Fiber* cur_fiber(const char* what) {
+    ThreadCtx* c = g_current;
+    if (!c->block) {
+        std::string m = "fc_simt: ";
+        m += what;
+        m += " called outside a kernel launched by fc_simt::launch";
+        if (g_throw) throw SimtError(m);
+        die(m);
+    }
+    return c->fiber;
+}
+
+// Perform copies of groups with id < limit (in issue order).
+void cp_complete(Fiber* f, uint64_t limit) {
+    size_t k = 0;
+    for (; k < f->cp.size() && f->cp[k].group < limit; ++k) {
+        const CpCopy& c = f->cp[k];
+        if (c.src_bytes) std::memcpy(c.dst, c.src, c.src_bytes);
+        if (c.src_bytes < c.size) std::memset(static_cast<char*>(c.dst) + c.src_bytes, 0, c.size - c.src_bytes);
+    }
+    f->cp.erase(f->cp.begin(), f->cp.begin() + static_cast<std::ptrdiff_t>(k));
+}
+
+std::string lanes_str(unsigned m) {
+    std::string s = "{";
+    bool first = true;
+    for (int l = 0; l < 32; ++l)
+        if (m & (1u << l)) {
+            if (!first) s += ",";
+            s += std::to_string(l);
+            first = false;
+        }
+    return s + "}";
+}
+
+// Thrown inside a failing fiber in throw mode: unwinds the fiber's own stack
+// (running destructors) up to fiber_entry, which then hands control back to
+// the scheduler for good.  Not derived from std::exception on purpose.
+struct FiberAbort {};
+
+[[noreturn]] void fiber_fail(Fiber* f, const std::string& msg) {
+    std::string full = where(f->ctx) + msg;
+    if (!g_throw) die(full);
+    f->ctx.block->error = std::move(full);
+    throw FiberAbort{};
+}
+
+void fiber_exit_checks(Fiber* f) {
+    Block* b = f->ctx.block;
+    Warp& w = b->warps[f->ctx.warp];
+    const unsigned bit = 1u << f->ctx.lane;
+    if (b->barrier_arrived > 0) {
+        fiber_fail(f, "divergent barrier: thread exits while " + std::to_string(b->barrier_arrived) +
+                          " other thread(s) of the block wait at __syncthreads()");
+    }
+    if (w.arrived && (w.mask & bit)) {
+        fiber_fail(f, std::string("lane exits while lanes ") + lanes_str(w.arrived) + " wait for it in " +
+                          op_name(w.op));
+    }
+    w.exited |= bit;
+    if (b->exited++ == 0) b->first_exited = static_cast<int>(f->ctx.linear);
+}
+
+void fiber_body(Fiber* f) {  // may throw FiberAbort
+    Runtime& rt = g_rt;
+    std::string escaped;
+    try {
+        rt.thunk(rt.thunk_arg);
+    } catch (FiberAbort&) {
+        throw;
+    } catch (const std::exception& e) {
+        escaped = std::string("exception escaped the kernel: ") + e.what();
+    } catch (...) {
+        escaped = "exception escaped the kernel";
+    }
+    if (!escaped.empty()) fiber_fail(f, escaped);
+    if (!f->cp.empty()) {
+        if (g_warn)
+            std::fprintf(stderr, "%sthread exits with %zu cp.async copies never waited for (performed now)\n",
+                         where(f->ctx).c_str(), f->cp.size());
+        cp_complete(f, UINT64_MAX);
+    }
+    if (*reinterpret_cast<uint64_t*>(f->stack->lo) != kCanary)
+        fiber_fail(f, "fiber stack overflow (canary overwritten); raise FC_SIMT_STACK_KB");
+    fiber_exit_checks(f);
+}
+
+void fiber_entry(void* arg) {
+    Fiber* f = static_cast<Fiber*>(arg);
+#if FC_SIMT_ASAN
+    __sanitizer_finish_switch_fiber(nullptr, &g_rt.main_bottom, &g_rt.main_size);
+#endif
+    try {
+        fiber_body(f);
+    } catch (FiberAbort&) {
+    }
+    f->state = FState::Exited;
+    switch_to_scheduler(f, true);
+    die("fc_simt: internal error: exited fiber resumed");
+}
+
+inline void block_wait(Fiber* f, FState st) {
+    f->state = st;
+    switch_to_scheduler(f, false);
+}
+
+// ---- warp collectives ----
+void compute_collective(Warp& w, Fiber* caller);
+
+// Deposit done by caller into w.slot[lane]; returns when the collective is complete.
+void rendezvous(Fiber* f, int op, unsigned mask) {
+    Block* b = f->ctx.block;
+    Warp& w = b->warps[f->ctx.warp];
+    const unsigned bit = 1u << f->ctx.lane;
+    mask &= w.exist;
+    if (!(mask & bit))
+        fiber_fail(f, std::string(op_name(op)) + ": calling lane is not in the member mask");
+    if (w.arrived == 0) {
+        w.op = op;
+        w.mask = mask;
+    } else if (w.op != op || w.mask != mask) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "0x%08x", mask);
+        char buf2[64];
+        std::snprintf(buf2, sizeof buf2, "0x%08x", w.mask);
+        fiber_fail(f, std::string("inconsistent warp collective: this lane calls ") + op_name(op) + " mask " + buf +
+                          " while lanes " + lanes_str(w.arrived) + " wait in " + op_name(w.op) + " mask " + buf2);
+    }
+    if (mask & w.exited)
+        fiber_fail(f, std::string(op_name(op)) + ": member lanes " + lanes_str(mask & w.exited) + " have exited");
+    w.arrived |= bit;
+    if (w.arrived == mask) {
+        compute_collective(w, f);
+        w.arrived = 0;
+        w.op = OpNone;
+        std::vector<Fiber>& fib = *b->fibers;
+        const unsigned base = f->ctx.warp * 32;
+        for (unsigned m = mask & ~bit; m; m &= m - 1) fib[base + static_cast<unsigned>(__builtin_ctz(m))].state = FState::Runnable;
+    } else {
+        block_wait(f, FState::AtWarp);
+    }
+}
+
+inline uint32_t f2u(float x) { uint32_t u; std::memcpy(&u, &x, 4); return u; }
+inline float u2f(uint32_t u) { float x; std::memcpy(&x, &u, 4); return x; }
+inline uint32_t tf32_operand(uint32_t u) {
+    if ((u & 0x7f800000u) == 0x7f800000u && (u & 0x7fffffu)) return u | 0x00400000u;  // keep NaN a NaN
+    return u & 0xffffe000u;
+}
+
+void compute_collective(Warp& w, Fiber* caller) {
+    const unsigned mask = w.mask;
+    switch (w.op) {
+        case OpSyncwarp: break;
+        case OpShflIdx: case OpShflUp: case OpShflDown: case OpShflBfly: {
+            uint32_t res[32];
+            for (unsigned m = mask; m; m &= m - 1) {
+                const int lane = __builtin_ctz(m);
+                const Slot& s = w.slot[lane];
+                const int width = s.width;
+                if (width < 1 || width > 32 || (width & (width - 1)))
+                    fiber_fail(caller, "shuffle width " + std::to_string(width) + " is not a power of two in [1,32]");
+                const int segmask = (32 - width) & 0x1f;
+                const int cval = (w.op == OpShflUp) ? 0 : 0x1f;
+                const int bval = s.b & 0x1f;
+                const int minLane = lane & segmask;
+                const int maxLane = minLane | (cval & ~segmask);
+                int j = 0;
+                bool pval = false;
+                switch (w.op) {
+                    case OpShflUp: j = lane - bval; pval = j >= maxLane; break;
+                    case OpShflDown: j = lane + bval; pval = j <= maxLane; break;
+                    case OpShflBfly: j = lane ^ bval; pval = j <= maxLane; break;
+                    default: j = minLane | (bval & ~segmask); pval = j <= maxLane; break;
+                }
+                if (!pval) j = lane;
+                if (!(mask & (1u << j)))
+                    fiber_fail(caller, std::string(op_name(w.op)) + ": lane " + std::to_string(lane) + " reads lane " +
+                                           std::to_string(j) + " which does not participate");
+                res[lane] = w.slot[j].in[0];
+            }
+            for (unsigned m = mask; m; m &= m - 1) w.slot[__builtin_ctz(m)].out[0] = res[__builtin_ctz(m)];
+            break;
+        }
+        case OpBallot: case OpAny: case OpAll: {
+            unsigned ballot = 0;
+            for (unsigned m = mask; m; m &= m - 1)
+                if (w.slot[__builtin_ctz(m)].in[0]) ballot |= 1u << __builtin_ctz(m);
+            const unsigned r = w.op == OpBallot ? ballot : w.op == OpAny ? (ballot != 0) : (ballot == mask);
+            for (unsigned m = mask; m; m &= m - 1) w.slot[__builtin_ctz(m)].out[0] = r;
+            break;
+        }
+        case OpLdm1: case OpLdm2: case OpLdm4: case OpLdm1T: case OpLdm2T: case OpLdm4T: {
+            if (mask != 0xffffffffu) fiber_fail(caller, std::string(op_name(w.op)) + " needs a full warp of 32 lanes");
+            const bool trans = w.op >= OpLdm1T;
+            const int k = w.op - (trans ? OpLdm1T : OpLdm1);
+            const int num = k == 0 ? 1 : k == 1 ? 2 : 4;
+            uint16_t M[4][8][8];
+            for (int i = 0; i < num; ++i)
+                for (int r = 0; r < 8; ++r) {
+                    const void* p = w.slot[i * 8 + r].ptr;
+                    if (reinterpret_cast<uintptr_t>(p) & 15u) {
+                        char buf[96];
+                        std::snprintf(buf, sizeof buf, ": row address %p of lane %d is not 16-byte aligned", p, i * 8 + r);
+                        fiber_fail(caller, op_name(w.op) + std::string(buf));
+                    }
+                    std::memcpy(M[i][r], p, 16);
+                }
+            for (int t = 0; t < 32; ++t)
+                for (int i = 0; i < num; ++i) {
+                    uint32_t lo, hi;
+                    if (!trans) {
+                        lo = M[i][t / 4][2 * (t % 4)];
+                        hi = M[i][t / 4][2 * (t % 4) + 1];
+                    } else {
+                        lo = M[i][2 * (t % 4)][t / 4];
+                        hi = M[i][2 * (t % 4) + 1][t / 4];
+                    }
+                    w.slot[t].out[i] = lo | (hi << 16);
+                }
+            break;
+        }
+        case OpMmaTf32: {
+            if (mask != 0xffffffffu) fiber_fail(caller, "mma_m16n8k8_tf32 needs a full warp of 32 lanes");
+            float A[16][8], B[8][8], C[16][8];
+            for (int t = 0; t < 32; ++t) {
+                const int g = t >> 2, q = t & 3;
+                const uint32_t* in = w.slot[t].in;
+                A[g][q] = u2f(tf32_operand(in[0]));
+                A[g + 8][q] = u2f(tf32_operand(in[1]));
+                A[g][q + 4] = u2f(tf32_operand(in[2]));
+                A[g + 8][q + 4] = u2f(tf32_operand(in[3]));
+                B[q][g] = u2f(tf32_operand(in[4]));
+                B[q + 4][g] = u2f(tf32_operand(in[5]));
+                C[g][2 * q] = u2f(in[6]);
+                C[g][2 * q + 1] = u2f(in[7]);
+                C[g + 8][2 * q] = u2f(in[8]);
+                C[g + 8][2 * q + 1] = u2f(in[9]);
+            }
+            float D[16][8];
+            for (int i = 0; i < 16; ++i)
+                for (int j = 0; j < 8; ++j) {
+                    float acc = C[i][j];
+                    for (int k = 0; k < 8; ++k) acc = acc + A[i][k] * B[k][j];  // products exact in fp32
+                    D[i][j] = acc;
+                }
+            for (int t = 0; t < 32; ++t) {
+                const int g = t >> 2, q = t & 3;
+                uint32_t* out = w.slot[t].out;
+                out[0] = f2u(D[g][2 * q]);
+                out[1] = f2u(D[g][2 * q + 1]);
+                out[2] = f2u(D[g + 8][2 * q]);
+                out[3] = f2u(D[g + 8][2 * q + 1]);
+            }
+            break;
+        }
+        case OpMmaF16: {
+            if (mask != 0xffffffffu) fiber_fail(caller, "mma_m16n8k16_f16 needs a full warp of 32 lanes");
+            float A[16][16], B[16][8], C[16][8];
+            auto lo = [](uint32_t u) { return fc::cuda::f16_bits_to_f32(static_cast<uint16_t>(u & 0xffffu)); };
+            auto hi = [](uint32_t u) { return fc::cuda::f16_bits_to_f32(static_cast<uint16_t>(u >> 16)); };
+            for (int t = 0; t < 32; ++t) {
+                const int g = t >> 2, q = t & 3;
+                const uint32_t* in = w.slot[t].in;
+                A[g][2 * q] = lo(in[0]);         A[g][2 * q + 1] = hi(in[0]);
+                A[g + 8][2 * q] = lo(in[1]);     A[g + 8][2 * q + 1] = hi(in[1]);
+                A[g][2 * q + 8] = lo(in[2]);     A[g][2 * q + 9] = hi(in[2]);
+                A[g + 8][2 * q + 8] = lo(in[3]); A[g + 8][2 * q + 9] = hi(in[3]);
+                B[2 * q][g] = lo(in[4]);         B[2 * q + 1][g] = hi(in[4]);
+                B[2 * q + 8][g] = lo(in[5]);     B[2 * q + 9][g] = hi(in[5]);
+                C[g][2 * q] = u2f(in[6]);
+                C[g][2 * q + 1] = u2f(in[7]);
+                C[g + 8][2 * q] = u2f(in[8]);
+                C[g + 8][2 * q + 1] = u2f(in[9]);
+            }
+            float D[16][8];
+            for (int i = 0; i < 16; ++i)
+                for (int j = 0; j < 8; ++j) {
+                    float acc = C[i][j];
+                    for (int k = 0; k < 16; ++k) acc = acc + A[i][k] * B[k][j];
+                    D[i][j] = acc;
+                }
+            for (int t = 0; t < 32; ++t) {
+                const int g = t >> 2, q = t & 3;
+                uint32_t* out = w.slot[t].out;
+                out[0] = f2u(D[g][2 * q]);
+                out[1] = f2u(D[g][2 * q + 1]);
+                out[2] = f2u(D[g + 8][2 * q]);
+                out[3] = f2u(D[g + 8][2 * q + 1]);
+            }
+            break;
+        }
+        default: fiber_fail(caller, "internal error: unknown collective");
+    }
+}
+
+void apply_env_schedule() {
+    Runtime& rt = g_rt;
+    if (rt.schedule_from_env_done) return;
+    rt.schedule_from_env_done = true;
+    const char* e = std::getenv("FC_SIMT_SCHEDULE");
+    if (!e) return;
+    std::string s(e);
+    if (s == "reverse") rt.schedule = Schedule::Reverse;
+    else if (s.rfind("random", 0) == 0) {
+        rt.schedule = Schedule::Random;
+        uint64_t seed = 1;
+        if (s.size() > 7 && s[6] == ':') seed = std::strtoull(s.c_str() + 7, nullptr, 10);
+        rt.rng.seed(seed);
+    }
+}
+
+std::string kernel_name(const char* name, const void* addr) {
+    if (name) return name;
+    if (addr) {
+        Dl_info info;
+        if (dladdr(addr, &info) && info.dli_sname) {
+            int st = 0;
+            char* dm = abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &st);
+            std::string r = (st == 0 && dm) ? dm : info.dli_sname;
+            std::free(dm);
+            return r;
+        }
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "kernel@%p", addr);
+        return buf;
+    }
+    return "<kernel>";
+}
+
+std::string deadlock_report(Block& b) {
+    std::ostringstream o;
+    o << "deadlock: no thread can make progress.";
+    std::vector<Fiber>& fib = *b.fibers;
+    if (b.barrier_arrived) {
+        o << " " << b.barrier_arrived << " thread(s) wait at __syncthreads() (e.g. thread ";
+        for (unsigned i = 0; i < b.nthreads; ++i)
+            if (fib[i].state == FState::AtBarrier) { o << dim_str(fib[i].ctx.thread_idx); break; }
+        o << ");";
+    }
+    for (size_t wi = 0; wi < b.warps.size(); ++wi) {
+        const Warp& w = b.warps[wi];
+        if (!w.arrived) continue;
+        o << " warp " << wi << ": lanes " << lanes_str(w.arrived) << " wait in " << op_name(w.op) << " for lanes "
+          << lanes_str(w.mask & ~w.arrived);
+        unsigned at_bar = 0;
+        for (unsigned m = w.mask & ~w.arrived; m; m &= m - 1) {
+            unsigned t = static_cast<unsigned>(wi) * 32 + static_cast<unsigned>(__builtin_ctz(m));
+            if (fib[t].state == FState::AtBarrier) at_bar |= 1u << __builtin_ctz(m);
+        }
+        if (at_bar) o << " (lanes " << lanes_str(at_bar) << " are at __syncthreads())";
+        o << ";";
+    }
+    if (b.exited) o << " " << b.exited << " thread(s) have exited (first: linear id " << b.first_exited << ")";
+    return o.str();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// public runtime functions
+// ---------------------------------------------------------------------------
+void set_throw_on_error(bool enable) { g_throw = enable; }
+bool throw_on_error() { return g_throw; }
+void set_schedule(Schedule s, uint64_t seed) {
+    g_rt.schedule_from_env_done = true;
+    g_rt.schedule = s;
+    g_rt.rng.seed(seed);
+}
+void set_stack_size(size_t bytes) { g_rt.stack_size = bytes; }
+uint64_t total_context_switches() { return g_rt.switches; }
+
+void fail(const std::string& msg) {
+    ThreadCtx* c = g_current;
+    if (!c->block) {
+        std::string m = "fc_simt: " + msg;
+        if (g_throw) throw SimtError(m);
+        die(m);
+    }
+    fiber_fail(c->fiber, msg);
+}
+
+void syncthreads() {
+    Fiber* f = cur_fiber("__syncthreads");
+    Block* b = f->ctx.block;
+    if (b->exited) {
+        const Fiber& ex = (*b->fibers)[static_cast<size_t>(b->first_exited)];
+        fiber_fail(f, "divergent barrier: __syncthreads() reached after thread " + dim_str(ex.ctx.thread_idx) +
+                          " of the block exited");
+    }
+    if (++b->barrier_arrived == b->nthreads) {
+        b->barrier_arrived = 0;
+        for (Fiber& o : *b->fibers)
+            if (o.state == FState::AtBarrier) o.state = FState::Runnable;
+        return;
+    }
+    block_wait(f, FState::AtBarrier);
+}
+
+void syncwarp(unsigned mask) {
+    Fiber* f = cur_fiber("__syncwarp");
+    rendezvous(f, OpSyncwarp, mask);
+}
+
+unsigned activemask() {
+    Fiber* f = cur_fiber("__activemask");
+    const Warp& w = f->ctx.block->warps[f->ctx.warp];
+    return w.exist & ~w.exited;
+}
+
+uint32_t shfl32(ShflMode mode, unsigned mask, uint32_t value, int b, int width) {
+    Fiber* f = cur_fiber("__shfl_*_sync");
+    Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
+    s.in[0] = value;
+    s.b = b;
+    s.width = width;
+    rendezvous(f, OpShflIdx + static_cast<int>(mode), mask);
+    return s.out[0];
+}
+
+unsigned vote(VoteMode mode, unsigned mask, bool pred) {
+    Fiber* f = cur_fiber("__ballot/__any/__all_sync");
+    Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
+    s.in[0] = pred ? 1u : 0u;
+    rendezvous(f, OpBallot + static_cast<int>(mode), mask);
+    return s.out[0];
+}
+
+void ldmatrix(int num, bool trans, uint32_t* r, const void* row_addr) {
+    Fiber* f = cur_fiber("ldmatrix");
+    Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
+    s.ptr = row_addr;
+    const int k = num == 1 ? 0 : num == 2 ? 1 : 2;
+    rendezvous(f, (trans ? OpLdm1T : OpLdm1) + k, 0xffffffffu);
+    for (int i = 0; i < num; ++i) r[i] = s.out[i];
+}
+
+void mma_tf32_m16n8k8(float* d, const uint32_t* a, const uint32_t* b, const float* c) {
+    Fiber* f = cur_fiber("mma_m16n8k8_tf32");
+    Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
+    std::memcpy(s.in, a, 16);
+    std::memcpy(s.in + 4, b, 8);
+    std::memcpy(s.in + 6, c, 16);
+    rendezvous(f, OpMmaTf32, 0xffffffffu);
+    std::memcpy(d, s.out, 16);
+}
+
+void mma_f16_m16n8k16(float* d, const uint32_t* a, const uint32_t* b, const float* c) {
+    Fiber* f = cur_fiber("mma_m16n8k16_f16");
+    Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
+    std::memcpy(s.in, a, 16);
+    std::memcpy(s.in + 4, b, 8);
+    std::memcpy(s.in + 6, c, 16);
+    rendezvous(f, OpMmaF16, 0xffffffffu);
+    std::memcpy(d, s.out, 16);
+}
+
+void cp_async(void* dst, const void* src, int cp_size, int src_bytes) {
+    Fiber* f = cur_fiber("cp_async");
+    if (src_bytes < 0 || src_bytes > cp_size)
+        fiber_fail(f, "cp.async: src_bytes " + std::to_string(src_bytes) + " outside [0," + std::to_string(cp_size) + "]");
+    if (reinterpret_cast<uintptr_t>(dst) % static_cast<uintptr_t>(cp_size))
+        fiber_fail(f, "cp.async: shared destination not aligned to " + std::to_string(cp_size) + " bytes");
+    if (src_bytes > 0 && reinterpret_cast<uintptr_t>(src) % static_cast<uintptr_t>(cp_size))
+        fiber_fail(f, "cp.async: global source not aligned to " + std::to_string(cp_size) + " bytes");
+    f->cp.push_back(CpCopy{dst, src, f->cp_open, static_cast<uint32_t>(cp_size), static_cast<uint32_t>(src_bytes)});
+}
+
+void cp_async_commit() {
+    Fiber* f = cur_fiber("cp_async_commit");
+    ++f->cp_open;
+}
+
+void cp_async_wait_group(int n) {
+    Fiber* f = cur_fiber("cp_async_wait");
+    // committed groups have ids < cp_open; all but the n most recent complete
+    const uint64_t limit = f->cp_open >= static_cast<uint64_t>(n) ? f->cp_open - static_cast<uint64_t>(n) : 0;
+    cp_complete(f, limit);
+}
+
+void cp_async_wait_all() {
+    Fiber* f = cur_fiber("cp_async_wait_all");
+    ++f->cp_open;  // wait_all = commit_group + wait_group 0
+    cp_complete(f, f->cp_open);
+}
+
+void* dynamic_smem() {
+    Fiber* f = cur_fiber("FC_DYNAMIC_SHARED");
+    return f->ctx.block->smem;
+}
+
+size_t dynamic_smem_size() {
+    Fiber* f = cur_fiber("dynamic_smem_size");
+    return f->ctx.block->smem_size;
+}
+
+LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, dim3 block, size_t smem,
+                        const BlockPredicate* pred, void (*thunk)(void*), void* thunk_arg) {
+    Runtime& rt = g_rt;
+    const auto t0 = std::chrono::steady_clock::now();
+    LaunchStats stats;
+    const std::string kname = kernel_name(name, kernel_addr);
+    const uint64_t nthreads64 = static_cast<uint64_t>(block.x) * block.y * block.z;
+    auto host_fail = [&](const std::string& m) {
+        std::string full = "fc_simt: kernel " + kname + ": " + m;
+        if (g_throw) throw SimtError(full);
+        die(full);
+    };
+    if (g_current->block) host_fail("launch from inside a kernel is not supported");
+    if (nthreads64 == 0 || nthreads64 > 1024 || block.z > 64)
+        host_fail("invalid block " + dim_str(block) + " (1..1024 threads, z <= 64)");
+    if (grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.y > 65535 || grid.z > 65535)
+        host_fail("invalid grid " + dim_str(grid));
+    apply_env_schedule();
+    const unsigned n = static_cast<unsigned>(nthreads64);
+    const unsigned nwarps = (n + 31) / 32;
+    ensure_stacks(n);
+#if FC_SIMT_ASM_SWITCH
+    {
+        uint32_t mx = 0;
+        uint16_t cw = 0;
+        __asm__ volatile("stmxcsr %0" : "=m"(mx));
+        __asm__ volatile("fnstcw %0" : "=m"(cw));
+        rt.fp_ctrl[0] = mx;
+        rt.fp_ctrl[1] = cw;
+    }
+#endif
+
+    Block b;
+    b.kernel = kname.c_str();
+    b.nthreads = n;
+    rt.fibers.resize(n);
+    b.fibers = &rt.fibers;
+    b.warps.resize(nwarps);
+    std::unique_ptr<unsigned char, void (*)(void*)> smem_buf(nullptr, &std::free);
+    if (smem) {
+        void* p = nullptr;
+        if (posix_memalign(&p, 128, smem) != 0) host_fail("cannot allocate dynamic shared memory");
+        smem_buf.reset(static_cast<unsigned char*>(p));
+    }
+    b.smem = smem_buf.get();
+    b.smem_size = smem;
+    rt.thunk = thunk;
+    rt.thunk_arg = thunk_arg;
+    const uint64_t sw0 = rt.switches;
+
+    std::vector<unsigned> order(n);
+    for (unsigned i = 0; i < n; ++i) order[i] = i;
+    if (rt.schedule == Schedule::Reverse) std::reverse(order.begin(), order.end());
+
+    for (unsigned bz = 0; bz < grid.z; ++bz)
+        for (unsigned by = 0; by < grid.y; ++by)
+            for (unsigned bx = 0; bx < grid.x; ++bx) {
+                const dim3 bidx(bx, by, bz);
+                if (pred && !(*pred)(bidx)) continue;
+                ++stats.blocks_run;
+                // reset block state
+                b.barrier_arrived = 0;
+                b.exited = 0;
+                b.first_exited = -1;
+                for (unsigned wi = 0; wi < nwarps; ++wi) {
+                    Warp& w = b.warps[wi];
+                    const unsigned cnt = std::min(32u, n - wi * 32);
+                    w.exist = cnt == 32 ? 0xffffffffu : ((1u << cnt) - 1u);
+                    w.exited = 0;
+                    w.arrived = 0;
+                    w.mask = 0;
+                    w.op = OpNone;
+                }
+                if (smem) std::memset(b.smem, 0xff, smem);
+                for (unsigned i = 0; i < n; ++i) {
+                    Fiber& f = rt.fibers[i];
+                    f.ctx.thread_idx = dim3(i % block.x, (i / block.x) % block.y, i / (block.x * block.y));
+                    f.ctx.block_idx = bidx;
+                    f.ctx.block_dim = block;
+                    f.ctx.grid_dim = grid;
+                    f.ctx.linear = i;
+                    f.ctx.lane = i % 32;
+                    f.ctx.warp = i / 32;
+                    f.ctx.block = &b;
+                    f.ctx.fiber = &f;
+                    f.state = FState::Runnable;
+                    f.stack = &rt.stacks[i];
+                    f.asan_fake = nullptr;
+                    f.cp.clear();
+                    f.cp_open = 0;
+                    init_fiber_context(&f);
+                }
+                unsigned live = n;
+                while (live > 0) {
+                    bool progressed = false;
+                    if (rt.schedule == Schedule::Random) std::shuffle(order.begin(), order.end(), rt.rng);
+                    for (unsigned k = 0; k < n; ++k) {
+                        Fiber& f = rt.fibers[order[k]];
+                        if (f.state != FState::Runnable) continue;
+                        progressed = true;
+                        switch_to_fiber(&f);
+                        g_current = &g_host_ctx;
+                        if (!b.error.empty()) {
+                            std::string e = b.error;
+                            throw SimtError(e);  // only reached in throw mode
+                        }
+                        if (f.state == FState::Exited) --live;
+                    }
+                    if (!progressed && live > 0) {
+                        std::string m = "fc_simt: kernel " + kname + " block " + dim_str(bidx) + ": " + deadlock_report(b);
+                        if (g_throw) throw SimtError(m);
+                        die(m);
+                    }
+                }
+            }
+    stats.context_switches = rt.switches - sw0;
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return stats;
+}
+
+}  // namespace fc_simt

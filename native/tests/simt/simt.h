@@ -1,0 +1,442 @@
+// simt.h -- host (g++) SIMT emulation of the CUDA subset used by fastconv kernels.
+//
+// ============================================================================
+//  WHAT THIS IS
+// ============================================================================
+//  The CUDA kernels of fastconv (native/src/cuda/*.cuh) are compiled twice:
+//  by nvcc for the GPU, and by g++ for ctest on machines without a GPU.  Under
+//  g++, cuda/intrinsics.cuh includes only this header, which provides
+//    * the CUDA language surface (__global__, __shared__, threadIdx, dim3,
+//      __syncthreads, warp shuffles/votes, atomics, bit casts, float4, ...),
+//    * the fc::cuda intrinsics (tf32/f16 conversion, cp.async, ldmatrix, mma)
+//      with the exact semantics / per-lane fragment layouts of the PTX ISA,
+//    * fc_simt::launch(grid, block, dynamic_smem_bytes, kernel, args...).
+//
+// ============================================================================
+//  EXECUTION MODEL
+// ============================================================================
+//  * One OS thread.  Blocks of the grid run one after another (x fastest, then
+//    y, then z); fc_simt::launch_blocks() runs only the blocks a predicate
+//    selects (use it to keep big-grid tests fast).
+//  * Inside a block every CUDA thread is a cooperative fiber with its own
+//    stack (default 64 KiB, 256 KiB under ASan; FC_SIMT_STACK_KB overrides;
+//    a PROT_NONE guard page below each stack and a canary checked at exit).
+//    Context switches are a hand-written x86-64 switch (callee-saved regs +
+//    MXCSR/x87 CW; no syscalls); other architectures use ucontext.
+//  * Scheduling is deterministic round-robin and NON-preemptive: a fiber runs
+//    until it blocks in __syncthreads(), a warp-collective operation
+//    (shuffle, vote, __syncwarp, ldmatrix, mma) or exits.  Consequence: code
+//    that spins on memory written by another thread of the block (without a
+//    barrier) hangs -- CUDA does not guarantee that either.  The order in
+//    which runnable fibers are resumed can be reversed / shuffled
+//    (fc_simt::set_schedule or FC_SIMT_SCHEDULE=forward|reverse|random[:seed])
+//    to shake out missing barriers.
+//  * Lane = linear thread index % 32, warp = linear index / 32, with
+//    linear = x + y*blockDim.x + z*blockDim.x*blockDim.y (as CUDA).
+//  * __syncthreads(): a block barrier.  Completes when every thread of the
+//    block has arrived.  A thread that reaches a barrier after another thread
+//    of the block has exited, or a thread that exits while others wait at a
+//    barrier, is a divergent barrier -> error.  If no fiber can run (e.g. some
+//    threads at a barrier, others of the same warp in a shuffle) -> deadlock
+//    error listing what every waiting thread waits for.
+//  * Warp collectives: each lane deposits its operands and waits until all
+//    lanes of its mask have arrived (the mask is intersected with the lanes
+//    that exist in a partial last warp); the last one to arrive computes the
+//    result for everybody from all lanes' operands using the PTX per-lane
+//    layouts.  Lanes of one rendezvous must call the same operation with the
+//    same mask, and the calling lane must be in its mask; a mask lane that has
+//    exited, or reading (shuffle) from a non-participating lane, is an error.
+//  * Errors print "fc_simt: <kernel> block (x,y,z) thread (x,y,z): ..." and
+//    abort(); after fc_simt::set_throw_on_error(true) launch() instead throws
+//    fc_simt::SimtError from the launching (host) context (the block is
+//    abandoned).  Kernel names: use FC_SIMT_LAUNCH(kernel, ...) or
+//    launch_named(); plain launch() prints the kernel's address.
+//  * Memory:
+//      - __shared__ is `static`: blocks never run concurrently, so a
+//        function-local static IS per-block shared memory.  It is NOT reset
+//        between blocks/launches: kernels must not rely on shared memory being
+//        zero (as on hardware).  Not safe if two OS threads launch at once.
+//      - Dynamic shared memory (FC_DYNAMIC_SHARED(type, name)) is a 128-byte
+//        aligned buffer of exactly the launch's size, filled with 0xFF bytes
+//        (float NaN) at the start of every block.
+//      - Global memory is host memory; atomics are plain read-modify-writes
+//        (only one fiber runs at a time).
+//  * cp.async is DEFERRED: each thread records its copies in its open group;
+//    cp_async_commit() closes the group; cp_async_wait<N>() performs every
+//    copy of all but the N newest committed groups of that thread (in issue
+//    order); cp_async_wait_all() = commit + wait<0>.  The source is read when
+//    the copy is performed.  A kernel that reads shared memory before waiting
+//    sees the old contents.  Pending copies are performed at thread exit
+//    (FC_SIMT_WARN=1 prints a warning).
+//  * mma: operands are gathered into the full A/B/C matrices; tf32 operands
+//    have their low 13 bits cleared; every product is exact in fp32 and
+//    D[i][j] = (((C[i][j] + A[i][0]*B[0][j]) + A[i][1]*B[1][j]) + ...) in fp32
+//    with round-to-nearest-even, k ascending (hardware order is unspecified,
+//    so results may differ from the GPU in the last bits).
+//  * Conversions are bit-exact software implementations of cvt.rna.tf32.f32,
+//    cvt.rn.f16.f32 and f16->f32 (no FTZ).  NaN -> canonical NaN with the
+//    sign kept (tf32: sign|0x7FFFE000, f16: sign|0x7FFF).
+// ============================================================================
+#ifndef FC_SIMT_SIMT_H
+#define FC_SIMT_SIMT_H
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+// NOTE: <memory> (bits/shared_ptr_base.h) spells __attribute__((__noinline__));
+// it is included above, before the __noinline__ macro below is defined, so its
+// include guard keeps later includes safe.  Include std headers that use
+// __noinline__ (<memory>, <stacktrace>, <experimental/simd>) before simt.h.
+
+// ---------------------------------------------------------------------------
+// CUDA language surface
+// ---------------------------------------------------------------------------
+#ifndef __CUDACC__
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __noinline__ __attribute__((noinline))
+#define __launch_bounds__(...)
+#define __align__(n) __attribute__((aligned(n)))
+#define __shared__ static
+#define __constant__
+#endif
+
+struct dim3 {
+    unsigned int x, y, z;
+    constexpr dim3(unsigned int vx = 1, unsigned int vy = 1, unsigned int vz = 1) : x(vx), y(vy), z(vz) {}
+};
+
+// CUDA vector types (the subset kernels typically use).
+struct __attribute__((aligned(8))) float2 { float x, y; };
+struct __attribute__((aligned(16))) float4 { float x, y, z, w; };
+struct __attribute__((aligned(8))) int2 { int x, y; };
+struct __attribute__((aligned(16))) int4 { int x, y, z, w; };
+struct __attribute__((aligned(8))) uint2 { unsigned int x, y; };
+struct __attribute__((aligned(16))) uint4 { unsigned int x, y, z, w; };
+inline float2 make_float2(float x, float y) { return float2{x, y}; }
+inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
+inline int2 make_int2(int x, int y) { return int2{x, y}; }
+inline int4 make_int4(int x, int y, int z, int w) { return int4{x, y, z, w}; }
+inline uint2 make_uint2(unsigned x, unsigned y) { return uint2{x, y}; }
+inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return uint4{x, y, z, w}; }
+
+namespace fc_simt {
+
+class SimtError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Block;
+struct Fiber;
+
+// Per-CUDA-thread state visible to the kernel through threadIdx & co.
+struct ThreadCtx {
+    dim3 thread_idx{0, 0, 0};
+    dim3 block_idx{0, 0, 0};
+    dim3 block_dim{1, 1, 1};
+    dim3 grid_dim{1, 1, 1};
+    unsigned linear = 0;  // linear thread index in the block
+    unsigned lane = 0;
+    unsigned warp = 0;
+    Block* block = nullptr;  // null outside a kernel
+    Fiber* fiber = nullptr;
+};
+
+// The running fiber's context (a dummy "host" context outside kernels).
+extern __thread ThreadCtx* g_current;
+inline const ThreadCtx& current() { return *g_current; }
+
+// ---- runtime entry points (simt.cpp) ----
+void syncthreads();
+void syncwarp(unsigned mask);
+unsigned activemask();
+enum class ShflMode : int { Idx = 0, Up = 1, Down = 2, Bfly = 3 };
+uint32_t shfl32(ShflMode mode, unsigned mask, uint32_t value, int b, int width);
+enum class VoteMode : int { Ballot = 0, Any = 1, All = 2 };
+unsigned vote(VoteMode mode, unsigned mask, bool pred);
+void ldmatrix(int num, bool trans, uint32_t* r, const void* row_addr);
+void mma_tf32_m16n8k8(float* d, const uint32_t* a, const uint32_t* b, const float* c);
+void mma_f16_m16n8k16(float* d, const uint32_t* a, const uint32_t* b, const float* c);
+void cp_async(void* dst, const void* src, int cp_size, int src_bytes);
+void cp_async_commit();
+void cp_async_wait_group(int n);
+void cp_async_wait_all();
+void* dynamic_smem();
+size_t dynamic_smem_size();
+[[noreturn]] void fail(const std::string& msg);  // error from kernel code
+
+// ---- launching ----
+using BlockPredicate = std::function<bool(const dim3& block_idx)>;
+
+struct LaunchStats {
+    uint64_t blocks_run = 0;
+    uint64_t context_switches = 0;
+    double seconds = 0;
+};
+
+LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, dim3 block, size_t smem,
+                        const BlockPredicate* pred, void (*thunk)(void*), void* thunk_arg);
+
+// Error handling: default prints and abort()s; true -> launch throws SimtError.
+void set_throw_on_error(bool enable);
+bool throw_on_error();
+// Order in which runnable fibers are resumed in each scheduling round.
+enum class Schedule : int { Forward = 0, Reverse = 1, Random = 2 };
+void set_schedule(Schedule s, uint64_t seed = 1);
+// Fiber stack size in bytes (rounded up to pages); takes effect at next launch.
+void set_stack_size(size_t bytes);
+// Total fiber context switches performed by this OS thread so far.
+uint64_t total_context_switches();
+
+namespace detail {
+template <class F>
+void thunk_call(void* p) { (*static_cast<F*>(p))(); }
+template <class Kernel, class... Args>
+LaunchStats launch_any(const char* name, const BlockPredicate* pred, dim3 grid, dim3 block, size_t smem,
+                       Kernel kernel, Args... args) {
+    // Each call copies args again: every CUDA thread gets its own parameter copies.
+    auto body = [&]() { kernel(args...); };
+    const void* addr = nullptr;
+    if constexpr (std::is_pointer_v<Kernel>) addr = reinterpret_cast<const void*>(kernel);
+    return launch_impl(name, addr, grid, block, smem, pred, &thunk_call<decltype(body)>, &body);
+}
+}  // namespace detail
+
+// Run `kernel(args...)` over the whole grid.
+template <class Kernel, class... Args>
+LaunchStats launch(dim3 grid, dim3 block, size_t dynamic_smem_bytes, Kernel kernel, Args... args) {
+    return detail::launch_any(nullptr, nullptr, grid, block, dynamic_smem_bytes, kernel, args...);
+}
+template <class Kernel, class... Args>
+LaunchStats launch_named(const char* name, dim3 grid, dim3 block, size_t dynamic_smem_bytes, Kernel kernel,
+                         Args... args) {
+    return detail::launch_any(name, nullptr, grid, block, dynamic_smem_bytes, kernel, args...);
+}
+// Run only the blocks for which pred(blockIdx) is true (gridDim stays `grid`).
+template <class Kernel, class... Args>
+LaunchStats launch_blocks(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const BlockPredicate& pred,
+                          Kernel kernel, Args... args) {
+    return detail::launch_any(nullptr, &pred, grid, block, dynamic_smem_bytes, kernel, args...);
+}
+template <class Kernel, class... Args>
+LaunchStats launch_blocks_named(const char* name, dim3 grid, dim3 block, size_t dynamic_smem_bytes,
+                                const BlockPredicate& pred, Kernel kernel, Args... args) {
+    return detail::launch_any(name, &pred, grid, block, dynamic_smem_bytes, kernel, args...);
+}
+
+}  // namespace fc_simt
+
+#define FC_SIMT_LAUNCH(kernel, grid, block, smem, ...) \
+    ::fc_simt::launch_named(#kernel, grid, block, smem, kernel, ##__VA_ARGS__)
+
+#define threadIdx (::fc_simt::current().thread_idx)
+#define blockIdx (::fc_simt::current().block_idx)
+#define blockDim (::fc_simt::current().block_dim)
+#define gridDim (::fc_simt::current().grid_dim)
+#ifndef warpSize
+#define warpSize 32
+#endif
+
+#define FC_DYNAMIC_SHARED(type, name) type* name = reinterpret_cast<type*>(::fc_simt::dynamic_smem())
+
+inline void __syncthreads() { ::fc_simt::syncthreads(); }
+inline void __syncwarp(unsigned mask = 0xffffffffu) { ::fc_simt::syncwarp(mask); }
+inline unsigned __activemask() { return ::fc_simt::activemask(); }
+inline void __threadfence() {}
+inline void __threadfence_block() {}
+
+template <class T>
+inline T __ldg(const T* p) { return *p; }
+
+// ---- bit casts / math ----
+inline unsigned __float_as_uint(float f) { unsigned u; std::memcpy(&u, &f, 4); return u; }
+inline float __uint_as_float(unsigned u) { float f; std::memcpy(&f, &u, 4); return f; }
+inline int __float_as_int(float f) { int i; std::memcpy(&i, &f, 4); return i; }
+inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
+inline float __fmaf_rn(float a, float b, float c) { return std::fma(a, b, c); }
+inline float __fadd_rn(float a, float b) { return a + b; }
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline int min(int a, int b) { return a < b ? a : b; }
+inline int max(int a, int b) { return a > b ? a : b; }
+inline unsigned min(unsigned a, unsigned b) { return a < b ? a : b; }
+inline unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
+inline long long min(long long a, long long b) { return a < b ? a : b; }
+inline long long max(long long a, long long b) { return a > b ? a : b; }
+inline float min(float a, float b) { return std::fmin(a, b); }
+inline float max(float a, float b) { return std::fmax(a, b); }
+
+// ---- atomics (single OS thread, one fiber runs at a time) ----
+inline float atomicAdd(float* p, float v) { float o = *p; *p = o + v; return o; }
+inline double atomicAdd(double* p, double v) { double o = *p; *p = o + v; return o; }
+inline int atomicAdd(int* p, int v) { int o = *p; *p = static_cast<int>(static_cast<unsigned>(o) + static_cast<unsigned>(v)); return o; }
+inline unsigned atomicAdd(unsigned* p, unsigned v) { unsigned o = *p; *p = o + v; return o; }
+inline unsigned long long atomicAdd(unsigned long long* p, unsigned long long v) { unsigned long long o = *p; *p = o + v; return o; }
+inline int atomicMax(int* p, int v) { int o = *p; if (v > o) *p = v; return o; }
+inline int atomicMin(int* p, int v) { int o = *p; if (v < o) *p = v; return o; }
+inline unsigned atomicMax(unsigned* p, unsigned v) { unsigned o = *p; if (v > o) *p = v; return o; }
+inline unsigned atomicMin(unsigned* p, unsigned v) { unsigned o = *p; if (v < o) *p = v; return o; }
+inline int atomicExch(int* p, int v) { int o = *p; *p = v; return o; }
+inline unsigned atomicExch(unsigned* p, unsigned v) { unsigned o = *p; *p = v; return o; }
+inline float atomicExch(float* p, float v) { float o = *p; *p = v; return o; }
+inline int atomicCAS(int* p, int cmp, int v) { int o = *p; if (o == cmp) *p = v; return o; }
+inline unsigned atomicCAS(unsigned* p, unsigned cmp, unsigned v) { unsigned o = *p; if (o == cmp) *p = v; return o; }
+
+// ---- warp shuffles / votes ----
+namespace fc_simt {
+namespace detail {
+template <class T>
+inline T shfl_any(ShflMode mode, unsigned mask, T var, int b, int width) {
+    static_assert(std::is_trivially_copyable_v<T>, "shuffle of a non-trivially-copyable type");
+    if constexpr (sizeof(T) == 4) {
+        uint32_t u;
+        std::memcpy(&u, &var, 4);
+        u = shfl32(mode, mask, u, b, width);
+        T r;
+        std::memcpy(&r, &u, 4);
+        return r;
+    } else if constexpr (sizeof(T) == 8) {
+        uint32_t u[2];
+        std::memcpy(u, &var, 8);
+        u[0] = shfl32(mode, mask, u[0], b, width);
+        u[1] = shfl32(mode, mask, u[1], b, width);
+        T r;
+        std::memcpy(&r, u, 8);
+        return r;
+    } else if constexpr (std::is_integral_v<T> && sizeof(T) < 4) {
+        return static_cast<T>(shfl32(mode, mask, static_cast<uint32_t>(static_cast<int32_t>(var)), b, width));
+    } else {
+        static_assert(sizeof(T) == 4 || sizeof(T) == 8, "shuffle supports 4- and 8-byte types");
+        return var;
+    }
+}
+}  // namespace detail
+}  // namespace fc_simt
+
+template <class T>
+inline T __shfl_sync(unsigned mask, T var, int srcLane, int width = 32) {
+    return ::fc_simt::detail::shfl_any(::fc_simt::ShflMode::Idx, mask, var, srcLane, width);
+}
+template <class T>
+inline T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = 32) {
+    return ::fc_simt::detail::shfl_any(::fc_simt::ShflMode::Up, mask, var, static_cast<int>(delta), width);
+}
+template <class T>
+inline T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = 32) {
+    return ::fc_simt::detail::shfl_any(::fc_simt::ShflMode::Down, mask, var, static_cast<int>(delta), width);
+}
+template <class T>
+inline T __shfl_xor_sync(unsigned mask, T var, int laneMask, int width = 32) {
+    return ::fc_simt::detail::shfl_any(::fc_simt::ShflMode::Bfly, mask, var, laneMask, width);
+}
+inline unsigned __ballot_sync(unsigned mask, int pred) { return ::fc_simt::vote(::fc_simt::VoteMode::Ballot, mask, pred != 0); }
+inline int __any_sync(unsigned mask, int pred) { return static_cast<int>(::fc_simt::vote(::fc_simt::VoteMode::Any, mask, pred != 0)); }
+inline int __all_sync(unsigned mask, int pred) { return static_cast<int>(::fc_simt::vote(::fc_simt::VoteMode::All, mask, pred != 0)); }
+
+// ---------------------------------------------------------------------------
+// fc::cuda intrinsics (the g++ side of native/src/cuda/intrinsics.cuh)
+// ---------------------------------------------------------------------------
+namespace fc {
+namespace cuda {
+
+// cvt.rna.tf32.f32: round to nearest, ties away from zero, keep 10 mantissa
+// bits; low 13 bits of the result are zero.  Overflow rounds to Inf; NaN ->
+// 0x7FFFE000 (sign kept).  Subnormals are rounded, not flushed.
+inline uint32_t f32_to_tf32(float x) {
+    uint32_t u;
+    std::memcpy(&u, &x, 4);
+    if ((u & 0x7f800000u) == 0x7f800000u) {            // Inf or NaN
+        if (u & 0x007fffffu) return (u & 0x80000000u) | 0x7fffe000u;
+        return u;
+    }
+    return (u + 0x1000u) & 0xffffe000u;                // magnitude + half ulp, truncate
+}
+
+// cvt.rn.f16.f32: round to nearest even; |x| >= 65520 -> Inf; NaN -> 0x7FFF
+// (sign kept); f16 subnormals produced exactly.
+inline uint16_t f32_to_f16_bits(float x) {
+    uint32_t u;
+    std::memcpy(&u, &x, 4);
+    const uint32_t sign = (u >> 16) & 0x8000u;
+    const uint32_t a = u & 0x7fffffffu;
+    if (a > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7fffu);  // NaN
+    if (a >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // >= 65520 (or Inf) -> Inf
+    if (a >= 0x38800000u) {                                              // normal f16 (>= 2^-14)
+        const uint32_t r = a + 0x0fffu + ((a >> 13) & 1u);               // RNE at bit 13
+        return static_cast<uint16_t>(sign | ((r - 0x38000000u) >> 13)); // rebias 127 -> 15
+    }
+    if (a <= 0x33000000u) return static_cast<uint16_t>(sign);            // <= 2^-25 (tie -> even 0)
+    const uint32_t e = a >> 23;                                          // 102..112
+    const uint32_t m = (a & 0x007fffffu) | 0x00800000u;
+    const uint32_t shift = 126u - e;                                     // 14..24: units of 2^-24
+    uint32_t r = m >> shift;
+    const uint32_t rem = m & ((1u << shift) - 1u);
+    const uint32_t half = 1u << (shift - 1u);
+    if (rem > half || (rem == half && (r & 1u))) ++r;                    // may carry into the normal range: correct
+    return static_cast<uint16_t>(sign | r);
+}
+
+inline float f16_bits_to_f32(uint16_t h) {
+    const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+    const uint32_t e = (h >> 10) & 0x1fu;
+    const uint32_t m = h & 0x3ffu;
+    uint32_t u;
+    if (e == 0x1f) {
+        u = sign | 0x7f800000u | (m << 13);
+    } else if (e != 0) {
+        u = sign | ((e + 112u) << 23) | (m << 13);
+    } else if (m == 0) {
+        u = sign;
+    } else {  // subnormal: m * 2^-24, exact in f32
+        float f = static_cast<float>(m) * 0x1p-24f;
+        std::memcpy(&u, &f, 4);
+        u |= sign;
+    }
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+
+inline uint32_t pack_f16x2(float lo, float hi) {
+    return static_cast<uint32_t>(f32_to_f16_bits(lo)) | (static_cast<uint32_t>(f32_to_f16_bits(hi)) << 16);
+}
+
+inline void cp_async_ca_4(void* smem_dst, const void* gmem_src, int src_bytes) { ::fc_simt::cp_async(smem_dst, gmem_src, 4, src_bytes); }
+inline void cp_async_ca_8(void* smem_dst, const void* gmem_src, int src_bytes) { ::fc_simt::cp_async(smem_dst, gmem_src, 8, src_bytes); }
+inline void cp_async_cg_16(void* smem_dst, const void* gmem_src, int src_bytes) { ::fc_simt::cp_async(smem_dst, gmem_src, 16, src_bytes); }
+inline void cp_async_commit() { ::fc_simt::cp_async_commit(); }
+template <int N>
+inline void cp_async_wait() {
+    static_assert(N >= 0, "cp.async.wait_group N needs N >= 0");
+    ::fc_simt::cp_async_wait_group(N);
+}
+inline void cp_async_wait_all() { ::fc_simt::cp_async_wait_all(); }
+
+inline void ldmatrix_x1(uint32_t (&r)[1], const void* smem_row) { ::fc_simt::ldmatrix(1, false, r, smem_row); }
+inline void ldmatrix_x2(uint32_t (&r)[2], const void* smem_row) { ::fc_simt::ldmatrix(2, false, r, smem_row); }
+inline void ldmatrix_x4(uint32_t (&r)[4], const void* smem_row) { ::fc_simt::ldmatrix(4, false, r, smem_row); }
+inline void ldmatrix_x1_trans(uint32_t (&r)[1], const void* smem_row) { ::fc_simt::ldmatrix(1, true, r, smem_row); }
+inline void ldmatrix_x2_trans(uint32_t (&r)[2], const void* smem_row) { ::fc_simt::ldmatrix(2, true, r, smem_row); }
+inline void ldmatrix_x4_trans(uint32_t (&r)[4], const void* smem_row) { ::fc_simt::ldmatrix(4, true, r, smem_row); }
+
+inline void mma_m16n8k8_tf32(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2], const float (&c)[4]) {
+    ::fc_simt::mma_tf32_m16n8k8(d, a, b, c);
+}
+inline void mma_m16n8k16_f16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2], const float (&c)[4]) {
+    ::fc_simt::mma_f16_m16n8k16(d, a, b, c);
+}
+
+}  // namespace cuda
+}  // namespace fc
+
+#endif  // FC_SIMT_SIMT_H
