@@ -1,0 +1,138 @@
+/*
+ * cpu_internal.h — shared definitions of the CPU backend (internal).
+ *
+ * Everything here is static inline or plain data: the kernel TUs
+ * (kernels_{scalar,avx2,avx512}.c) are compiled with different -m flags and
+ * must not share any out-of-line code (no ODR-merged inline functions).
+ */
+#ifndef FASTCONV_CPU_INTERNAL_H
+#define FASTCONV_CPU_INTERNAL_H
+
+#include "core/backend.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Problem geometry, every conv treated as 3-D (leading dims of size 1). */
+typedef struct cpu_geom {
+    int dtype, precision, layout, has_bias, act;
+    int64_t N, C, K, G, Cg, Kg;
+    int64_t in[3], k[3], s[3], pb[3], d[3], out[3];
+    int64_t KK;   /* prod(k)                         */
+    int64_t L;    /* prod(out)                       */
+    int64_t IS;   /* prod(in)                        */
+    int64_t Kdim; /* Cg * KK: GEMM reduction length  */
+} cpu_geom;
+
+/* How x/w values are rounded before the products (per fc_precision and dtype). */
+enum { RND_NONE = 0, RND_TF32 = 1, RND_FP16 = 2 };
+
+static inline int cpu_round_mode(const cpu_geom *g)
+{
+    if (g->precision == FC_PRECISION_TF32) return RND_TF32;
+    if (g->precision == FC_PRECISION_FP16 && g->dtype == FC_DTYPE_F32) return RND_FP16;
+    return RND_NONE; /* FP32, 3XTF32 (computed as fp32), FP16 on f16 data (already fp16) */
+}
+
+/* Arguments of one forward call. */
+typedef struct cpu_call {
+    const cpu_geom *g;
+    const void *x, *w, *bias;
+    void *y;
+    float *wpack;  /* packed/rounded fp32 weights (in the workspace) */
+    float *cols;   /* UNFOLD_GEMM: one image's (C*KK) x L fp32 matrix (in the workspace) */
+    int64_t n;     /* UNFOLD_GEMM: the image whose cols are current */
+    int *failed;   /* set (atomically) by a task that could not get scratch memory */
+} cpu_call;
+
+/* GEMM blocking (shared by IMPLICIT_GEMM and UNFOLD_GEMM). */
+#define CPU_NB 128  /* output positions per task (multiple of every NR)  */
+#define CPU_KC 256  /* reduction depth per packed B panel                */
+#define CPU_MB 96   /* output channels per task (rounded down to MR)     */
+#define CPU_KBD 8   /* DIRECT NCHW: output channels per task             */
+
+/* Kernels of one SIMD level. */
+typedef struct cpu_kernels {
+    int level; /* fc_simd_level */
+    int mr, nr;
+    /* GEMM weights: [g][ceil(Kg/mr)][Kdim][mr] fp32, rounded, zero rows padded */
+    void (*pack_gemm_weights)(const cpu_geom *g, const void *w, float *out, int64_t kbegin, int64_t kend);
+    /* DIRECT weights: NCHW [k][c][koff]; NHWC [g][koff][c][kg] */
+    void (*pack_direct_weights)(const cpu_geom *g, const void *w, float *out, int64_t kbegin, int64_t kend);
+    /* tasks: index in [0, count) */
+    void (*gemm_task)(const cpu_call *c, int64_t task, int implicit);
+    void (*direct_task)(const cpu_call *c, int64_t task);
+    /* unfold rows [r0, r1) of image n into out (L per row); kind: 0 raw f32/f16 copy in dtype, 1 fp32 rounded */
+    void (*unfold_rows)(const cpu_geom *g, const void *x, int64_t n, void *out, int kind, int64_t r0, int64_t r1);
+} cpu_kernels;
+
+const cpu_kernels *fc_cpu_kernels_scalar(void);
+const cpu_kernels *fc_cpu_kernels_avx2(void);
+const cpu_kernels *fc_cpu_kernels_avx512(void);
+
+/* Thread-local, 64-byte aligned scratch of at least `floats` floats (grows;
+ * freed at thread exit). NULL on allocation failure. */
+float *fc_cpu_scratch(size_t floats);
+
+/* Thread pool. */
+typedef void (*cpu_task_fn)(void *ctx, int64_t task);
+void fc_cpu_parallel_for(int64_t ntasks, cpu_task_fn fn, void *ctx);
+int fc_cpu_pool_threads(void);
+void fc_cpu_pool_set_threads(int n);
+
+/* ---- fp16 / tf32 (software, bit exact) --------------------------------- */
+static inline float fc_f16_to_f32_sw(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t em = h & 0x7fffu;
+    uint32_t u;
+    if (em >= 0x7c00u) {
+        /* Inf, or NaN made quiet (payload kept) like F16C's vcvtph2ps */
+        u = sign | 0x7f800000u | ((em & 0x3ffu) << 13) | ((em & 0x3ffu) ? 0x400000u : 0u);
+    } else if (em >= 0x400u) {
+        u = sign | ((em << 13) + 0x38000000u);
+    } else {
+        float f = (float)em * 5.9604644775390625e-8f; /* em * 2^-24, exact */
+        memcpy(&u, &f, 4);
+        u |= sign;
+    }
+    float r;
+    memcpy(&r, &u, 4);
+    return r;
+}
+
+/* Round to nearest even, overflow -> Inf, NaN stays NaN (quiet, payload kept like F16C). */
+static inline uint16_t fc_f32_to_f16_sw(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000u;
+    uint32_t ax = x & 0x7fffffffu;
+    if (ax >= 0x7f800000u) /* Inf / NaN */
+        return (uint16_t)(sign | 0x7c00u | (ax > 0x7f800000u ? (0x200u | ((ax >> 13) & 0x3ffu)) : 0u));
+    if (ax >= 0x47800000u) /* >= 65536: overflow (65520..65536 rounds to Inf below too) */
+        return (uint16_t)(sign | 0x7c00u);
+    if (ax < 0x38800000u) { /* below 2^-14: half subnormal or zero; the FPU rounds (RNE) */
+        float a;
+        memcpy(&a, &ax, 4);
+        a += 0.5f;
+        uint32_t b;
+        memcpy(&b, &a, 4);
+        return (uint16_t)(sign | (b - 0x3f000000u));
+    }
+    uint32_t odd = (ax >> 13) & 1u;
+    ax += 0xc8000fffu + odd; /* rebias exponent (15-127) and round half to even */
+    return (uint16_t)(sign | (ax >> 13));
+}
+
+/* cvt.rna.tf32.f32: round to nearest, ties away, keep 10 mantissa bits. */
+static inline float fc_round_tf32(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7f800000u) != 0x7f800000u) u = (u + 0x1000u) & 0xffffe000u;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+#endif

@@ -1,0 +1,163 @@
+/*
+ * cpu_pool.c — the CPU backend's persistent thread pool.
+ *
+ * fc_cpu_parallel_for(n, fn, ctx) runs fn(ctx, 0..n-1) on the caller plus
+ * (threads-1) persistent workers that grab task indices from an atomic
+ * counter, and returns when all are done. One parallel_for owns the pool at a
+ * time: a caller that finds it busy (another thread's call in flight) runs its
+ * tasks on its own thread instead — correct, never deadlocks. Workers start
+ * lazily on first use; fc_cpu_pool_set_threads() stops them (after any call in
+ * flight) and the next call starts the new number.
+ */
+#define _GNU_SOURCE
+#include "cpu/cpu_internal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static struct {
+    pthread_mutex_t job; /* held by the caller that owns the pool */
+    pthread_mutex_t mu;
+    pthread_cond_t wake, done;
+    int want; /* 0 = one per core */
+    int nworkers;
+    pthread_t *workers;
+    uint64_t gen;
+    int stop;
+    cpu_task_fn fn;
+    void *ctx;
+    int64_t ntasks;
+    _Atomic int64_t next;
+    int pending;
+} P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+       0, 0, NULL, 0, 0, NULL, NULL, 0, 0, 0};
+
+int fc_cpu_pool_threads(void)
+{
+    int w = __atomic_load_n(&P.want, __ATOMIC_RELAXED);
+    if (w > 0) return w;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (n > 1024 ? 1024 : (int)n);
+}
+
+static void run_tasks(cpu_task_fn fn, void *ctx, int64_t ntasks)
+{
+    for (;;) {
+        int64_t i = atomic_fetch_add(&P.next, 1);
+        if (i >= ntasks) break;
+        fn(ctx, i);
+    }
+}
+
+static void *worker(void *arg)
+{
+    uint64_t seen = (uint64_t)(uintptr_t)arg;
+    pthread_mutex_lock(&P.mu);
+    for (;;) {
+        while (!P.stop && P.gen == seen) pthread_cond_wait(&P.wake, &P.mu);
+        if (P.stop) break;
+        seen = P.gen;
+        cpu_task_fn fn = P.fn;
+        void *ctx = P.ctx;
+        int64_t nt = P.ntasks;
+        pthread_mutex_unlock(&P.mu);
+        run_tasks(fn, ctx, nt);
+        pthread_mutex_lock(&P.mu);
+        if (--P.pending == 0) pthread_cond_signal(&P.done);
+    }
+    pthread_mutex_unlock(&P.mu);
+    return NULL;
+}
+
+/* with P.job held */
+static void stop_workers(void)
+{
+    if (!P.nworkers) return;
+    pthread_mutex_lock(&P.mu);
+    P.stop = 1;
+    pthread_cond_broadcast(&P.wake);
+    pthread_mutex_unlock(&P.mu);
+    for (int i = 0; i < P.nworkers; i++) pthread_join(P.workers[i], NULL);
+    free(P.workers);
+    P.workers = NULL;
+    P.nworkers = 0;
+    P.stop = 0;
+}
+
+/* with P.job held */
+static void start_workers(void)
+{
+    int want = fc_cpu_pool_threads() - 1;
+    if (P.nworkers == want || want <= 0) return;
+    stop_workers();
+    P.workers = calloc((size_t)want, sizeof(pthread_t));
+    if (!P.workers) return;
+    for (int i = 0; i < want; i++) {
+        if (pthread_create(&P.workers[i], NULL, worker, (void *)(uintptr_t)P.gen) != 0) break;
+        P.nworkers++;
+    }
+}
+
+void fc_cpu_parallel_for(int64_t ntasks, cpu_task_fn fn, void *ctx)
+{
+    if (ntasks <= 0) return;
+    if (ntasks == 1 || fc_cpu_pool_threads() == 1 || pthread_mutex_trylock(&P.job) != 0) {
+        for (int64_t i = 0; i < ntasks; i++) fn(ctx, i);
+        return;
+    }
+    start_workers();
+    if (P.nworkers == 0) {
+        pthread_mutex_unlock(&P.job);
+        for (int64_t i = 0; i < ntasks; i++) fn(ctx, i);
+        return;
+    }
+    pthread_mutex_lock(&P.mu);
+    P.fn = fn;
+    P.ctx = ctx;
+    P.ntasks = ntasks;
+    atomic_store(&P.next, 0);
+    P.pending = P.nworkers;
+    P.gen++;
+    pthread_cond_broadcast(&P.wake);
+    pthread_mutex_unlock(&P.mu);
+    run_tasks(fn, ctx, ntasks);
+    pthread_mutex_lock(&P.mu);
+    while (P.pending > 0) pthread_cond_wait(&P.done, &P.mu);
+    pthread_mutex_unlock(&P.mu);
+    pthread_mutex_unlock(&P.job);
+}
+
+void fc_cpu_pool_set_threads(int n)
+{
+    pthread_mutex_lock(&P.job);
+    stop_workers();
+    __atomic_store_n(&P.want, n, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&P.job);
+}
+
+/* ---- per-thread scratch ---------------------------------------------------- */
+static pthread_key_t g_key;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+static __thread float *tl_buf;
+static __thread size_t tl_cap;
+
+static void make_key(void) { (void)pthread_key_create(&g_key, free); }
+
+float *fc_cpu_scratch(size_t floats)
+{
+    if (floats <= tl_cap) return tl_buf;
+    pthread_once(&g_key_once, make_key);
+    free(tl_buf);
+    tl_buf = NULL;
+    tl_cap = 0;
+    pthread_setspecific(g_key, NULL);
+    size_t cap = floats < 4096 ? 4096 : floats;
+    void *p = NULL;
+    if (posix_memalign(&p, 64, cap * sizeof(float) + 64) != 0) return NULL;
+    tl_buf = p;
+    tl_cap = cap;
+    pthread_setspecific(g_key, p);
+    return tl_buf;
+}
