@@ -1,0 +1,387 @@
+// cuda_backend.cu — the CUDA backend table (core/backend.h): devices, memory,
+// copies, streams, events, plans and launches. Host code only (nvcc).
+//
+// cudart is linked statically; with no driver or no device, device_count() is
+// 0 and fc_cuda_backend_status() says why (cudaGetDeviceCount's error), so the
+// library loads and works everywhere. Every entry point selects its device
+// (cudaSetDevice) first: plans, streams and events remember theirs.
+#include <cuda_runtime.h>
+
+#include <mutex>
+#include <new>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/backend.h"
+#include "cuda/conv_params.h"
+#include "cuda/heuristic.h"
+#include "cuda/launch.cuh"
+
+namespace {
+
+using namespace fc::cuda;
+
+std::once_flag g_once;
+int g_count = 0;
+char g_status[512] = "CUDA backend not initialised";
+
+void init_once() {
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess) {
+        snprintf(g_status, sizeof g_status, "CUDA not available: cudaGetDeviceCount failed: %s (%s)",
+                 cudaGetErrorString(e), cudaGetErrorName(e));
+        (void)cudaGetLastError();
+        g_count = 0;
+        return;
+    }
+    int rt = 0, drv = 0;
+    cudaRuntimeGetVersion(&rt);
+    cudaDriverGetVersion(&drv);
+    if (n == 0) {
+        snprintf(g_status, sizeof g_status, "CUDA driver present (driver %d, runtime %d) but no CUDA device", drv, rt);
+        g_count = 0;
+        return;
+    }
+    cudaDeviceProp prop;
+    char first[256] = "";
+    if (cudaGetDeviceProperties(&prop, 0) == cudaSuccess)
+        snprintf(first, sizeof first, "; device 0: %.200s (sm_%d%d)", prop.name, prop.major, prop.minor);
+    snprintf(g_status, sizeof g_status, "CUDA available: %d device(s), driver %d, runtime %d%s", n, drv, rt, first);
+    g_count = n;
+}
+
+int32_t cuda_device_count() {
+    std::call_once(g_once, init_once);
+    return g_count;
+}
+
+fc_status cuda_err(cudaError_t e, const char* what) {
+    (void)cudaGetLastError();  // clear non-sticky errors
+    if (e == cudaErrorMemoryAllocation)
+        return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "CUDA %s: %s", what, cudaGetErrorString(e));
+    return fc_set_error(FC_ERROR_DEVICE, "CUDA %s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
+}
+
+#define CU(call, what)                              \
+    do {                                            \
+        cudaError_t e_ = (call);                    \
+        if (e_ != cudaSuccess) return cuda_err(e_, what); \
+    } while (0)
+
+fc_status set_dev(int32_t local) {
+    if (local < 0 || local >= cuda_device_count())
+        return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "CUDA local device %d out of range", local);
+    CU(cudaSetDevice(local), "cudaSetDevice");
+    return FC_SUCCESS;
+}
+
+struct Stream {
+    cudaStream_t s;
+    int dev;
+};
+struct Event {
+    cudaEvent_t e;
+    int dev;
+};
+struct Plan {
+    fc_conv_desc desc;
+    ConvParams p;
+    KernelChoice k;
+    int dev;
+    int num_sms;
+};
+
+fc_status cuda_device_info(int32_t local, fc_device_info* info) {
+    fc_status st = set_dev(local);
+    if (st) return st;
+    cudaDeviceProp prop;
+    CU(cudaGetDeviceProperties(&prop, local), "cudaGetDeviceProperties");
+    memset(info, 0, sizeof *info);
+    info->kind = FC_DEVICE_CUDA;
+    snprintf(info->name, sizeof info->name, "%.127s", prop.name);
+    info->compute_capability_major = prop.major;
+    info->compute_capability_minor = prop.minor;
+    info->total_memory = (int64_t)prop.totalGlobalMem;
+    info->multiprocessor_count = prop.multiProcessorCount;
+    return FC_SUCCESS;
+}
+
+fc_status cuda_mem_alloc(int32_t local, size_t bytes, void** ptr) {
+    fc_status st = set_dev(local);
+    if (st) return st;
+    *ptr = nullptr;
+    CU(cudaMalloc(ptr, bytes ? bytes : 256), "cudaMalloc");  // bytes == 0: a unique freeable pointer
+    return FC_SUCCESS;
+}
+
+fc_status cuda_mem_free(int32_t local, void* ptr) {
+    fc_status st = set_dev(local);
+    if (st) return st;
+    CU(cudaFree(ptr), "cudaFree");
+    return FC_SUCCESS;
+}
+
+fc_status cuda_mem_copy(int32_t local, void* stream, void* dst, int32_t dst_kind, const void* src, int32_t src_kind,
+                        size_t bytes) {
+    fc_status st = set_dev(local);
+    if (st) return st;
+    if (bytes == 0) return FC_SUCCESS;
+    cudaMemcpyKind kind = dst_kind == FC_DEVICE_CPU ? cudaMemcpyDeviceToHost
+                          : src_kind == FC_DEVICE_CPU ? cudaMemcpyHostToDevice
+                                                      : cudaMemcpyDeviceToDevice;
+    if (stream) {
+        CU(cudaMemcpyAsync(dst, src, bytes, kind, static_cast<Stream*>(stream)->s), "cudaMemcpyAsync");
+    } else {
+        // NULL stream: the legacy default stream, and done when the call returns.
+        CU(cudaMemcpy(dst, src, bytes, kind), "cudaMemcpy");
+    }
+    return FC_SUCCESS;
+}
+
+fc_status cuda_stream_create(int32_t local, void** out) {
+    fc_status st = set_dev(local);
+    if (st) return st;
+    Stream* s = new (std::nothrow) Stream();
+    if (!s) return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "fc_stream_create: out of host memory");
+    s->dev = local;
+    cudaError_t e = cudaStreamCreateWithFlags(&s->s, cudaStreamNonBlocking);
+    if (e != cudaSuccess) {
+        delete s;
+        return cuda_err(e, "cudaStreamCreate");
+    }
+    *out = s;
+    return FC_SUCCESS;
+}
+
+fc_status cuda_stream_destroy(void* stream) {
+    Stream* s = static_cast<Stream*>(stream);
+    if (!s) return FC_SUCCESS;
+    fc_status st = set_dev(s->dev);
+    if (st) return st;
+    CU(cudaStreamDestroy(s->s), "cudaStreamDestroy");
+    delete s;
+    return FC_SUCCESS;
+}
+
+fc_status cuda_stream_synchronize(void* stream) {
+    Stream* s = static_cast<Stream*>(stream);
+    if (s) {
+        fc_status st = set_dev(s->dev);
+        if (st) return st;
+        CU(cudaStreamSynchronize(s->s), "cudaStreamSynchronize");
+        return FC_SUCCESS;
+    }
+    for (int d = 0; d < cuda_device_count(); ++d) {  // NULL: every device's default stream
+        CU(cudaSetDevice(d), "cudaSetDevice");
+        CU(cudaStreamSynchronize(0), "cudaStreamSynchronize");
+    }
+    return FC_SUCCESS;
+}
+
+fc_status cuda_event_create(int32_t local, void** out) {
+    fc_status st = set_dev(local);
+    if (st) return st;
+    Event* ev = new (std::nothrow) Event();
+    if (!ev) return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "fc_event_create: out of host memory");
+    ev->dev = local;
+    cudaError_t e = cudaEventCreate(&ev->e);
+    if (e != cudaSuccess) {
+        delete ev;
+        return cuda_err(e, "cudaEventCreate");
+    }
+    *out = ev;
+    return FC_SUCCESS;
+}
+
+fc_status cuda_event_destroy(void* event) {
+    Event* ev = static_cast<Event*>(event);
+    if (!ev) return FC_SUCCESS;
+    fc_status st = set_dev(ev->dev);
+    if (st) return st;
+    CU(cudaEventDestroy(ev->e), "cudaEventDestroy");
+    delete ev;
+    return FC_SUCCESS;
+}
+
+fc_status cuda_event_record(void* event, void* stream) {
+    Event* ev = static_cast<Event*>(event);
+    fc_status st = set_dev(ev->dev);
+    if (st) return st;
+    CU(cudaEventRecord(ev->e, stream ? static_cast<Stream*>(stream)->s : 0), "cudaEventRecord");
+    return FC_SUCCESS;
+}
+
+fc_status cuda_event_synchronize(void* event) {
+    Event* ev = static_cast<Event*>(event);
+    fc_status st = set_dev(ev->dev);
+    if (st) return st;
+    CU(cudaEventSynchronize(ev->e), "cudaEventSynchronize");
+    return FC_SUCCESS;
+}
+
+fc_status cuda_event_elapsed_ms(void* start, void* end, float* ms) {
+    Event* a = static_cast<Event*>(start);
+    Event* b = static_cast<Event*>(end);
+    fc_status st = set_dev(a->dev);
+    if (st) return st;
+    CU(cudaEventElapsedTime(ms, a->e, b->e), "cudaEventElapsedTime");
+    return FC_SUCCESS;
+}
+
+// Raise the dynamic shared memory limit of the plan's GEMM kernel (once per plan).
+cudaError_t prepare_kernel(const Plan* pl) {
+    const KernelChoice& k = pl->k;
+    if (k.kind == KK_DIRECT) return cudaSuccess;
+    const bool impl = k.kind == KK_IMPLICIT;
+    switch (k.math) {
+    case MATH_TF32: return tc_tf32(k.tile, impl, pl->p, nullptr, 0);
+    case MATH_F16_F32IO: return tc_f16_f32io(k.tile, impl, pl->p, nullptr, 0);
+    case MATH_3XTF32: return tc_3xtf32(k.tile, impl, pl->p, nullptr, 0);
+    case MATH_F16: return tc_f16(k.tile, impl, pl->p, nullptr, 0);
+    default: return simt_gemm(impl, pl->p, nullptr, 0);
+    }
+}
+
+fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan, size_t* workspace_bytes,
+                           int32_t* algorithm) {
+    fc_status st = set_dev(local);
+    if (st) return st;
+    Plan* pl = new (std::nothrow) Plan();
+    if (!pl) return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "fc_conv_plan_create: out of host memory");
+    pl->desc = *desc;
+    pl->dev = local;
+    const char* why = make_conv_params(desc, &pl->p);
+    if (why) {
+        delete pl;
+        return fc_set_error(FC_ERROR_UNSUPPORTED, "CUDA backend: %s", why);
+    }
+    int sms = 0, optin = 0;
+    cudaError_t e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, local);
+    if (e == cudaSuccess) e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, local);
+    if (e != cudaSuccess) {
+        delete pl;
+        return cuda_err(e, "cudaDeviceGetAttribute");
+    }
+    pl->num_sms = sms;
+    pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin);
+    const ConvParams& p = pl->p;
+    if (p.G > 65535 || p.N > 65535 || (int64_t)p.G * cdiv(p.Kg, 4) > 65535) {
+        const int G = p.G, N = p.N;
+        delete pl;
+        return fc_set_error(FC_ERROR_UNSUPPORTED,
+                            "CUDA backend: groups (%d) or batch (%d) exceed the grid limits (65535)", G, N);
+    }
+    const size_t need = pl->k.kind != KK_DIRECT ? tile_smem_bytes(pl->k.math, pl->k.tile) : 0;
+    if (need > (size_t)optin) {
+        delete pl;
+        return fc_set_error(FC_ERROR_UNSUPPORTED,
+                            "CUDA backend: kernel needs %zu bytes of shared memory, device allows %d", need, optin);
+    }
+    e = prepare_kernel(pl);
+    if (e != cudaSuccess) {
+        delete pl;
+        return cuda_err(e, "cudaFuncSetAttribute");
+    }
+    *plan = pl;
+    *workspace_bytes = pl->k.workspace;
+    *algorithm = pl->k.algorithm;
+    return FC_SUCCESS;
+}
+
+fc_status cuda_plan_destroy(void* plan) {
+    delete static_cast<Plan*>(plan);
+    return FC_SUCCESS;
+}
+
+bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
+
+fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void* w, const void* bias, void* y,
+                            void* workspace) {
+    const Plan* pl = static_cast<const Plan*>(plan);
+    fc_status st = set_dev(pl->dev);
+    if (st) return st;
+    const ConvParams& p = pl->p;
+    const KernelChoice& k = pl->k;
+    cudaStream_t s = stream ? static_cast<Stream*>(stream)->s : 0;
+    const int f16 = pl->desc.dtype == FC_DTYPE_F16;
+    const int vec = f16 ? 8 : 4;
+    const void* b = p.has_bias ? bias : nullptr;
+    if (p.has_bias && !bias) return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "bias must not be NULL (has_bias = 1)");
+    cudaError_t e;
+    if (k.kind == KK_DIRECT) {
+        e = direct_conv(f16, k.direct_kb, k.round_mode, p, x, w, b, y, s);
+        if (e != cudaSuccess) return cuda_err(e, "direct convolution kernel launch");
+        return FC_SUCCESS;
+    }
+    GemmArgs args;
+    args.w = w;
+    args.bias = b;
+    args.y = y;
+    args.vec_b = (p.Kgemm % vec == 0) && aligned16(w);
+    if (k.kind == KK_UNFOLD_GEMM) {
+        if (!workspace && k.workspace)
+            return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "workspace must not be NULL (plan needs %zu bytes)", k.workspace);
+        e = unfold(f16, UNFOLD_WORKSPACE, p, x, workspace, pl->num_sms, s);
+        if (e != cudaSuccess) return cuda_err(e, "unfold kernel launch");
+        args.a = workspace;
+        args.vec_a = (p.Kgemm % vec == 0) && aligned16(workspace);
+    } else {
+        args.a = x;
+        args.vec_a = p.chlast && (p.Cg % vec == 0) && aligned16(x);
+    }
+    const bool impl = k.kind == KK_IMPLICIT;
+    switch (k.math) {
+    case MATH_TF32: e = tc_tf32(k.tile, impl, p, &args, s); break;
+    case MATH_F16_F32IO: e = tc_f16_f32io(k.tile, impl, p, &args, s); break;
+    case MATH_3XTF32: e = tc_3xtf32(k.tile, impl, p, &args, s); break;
+    case MATH_F16: e = tc_f16(k.tile, impl, p, &args, s); break;
+    default: e = simt_gemm(impl, p, &args, s); break;
+    }
+    if (e != cudaSuccess) return cuda_err(e, "convolution GEMM kernel launch");
+    return FC_SUCCESS;
+}
+
+fc_status cuda_unfold(const fc_conv_desc* desc, int32_t local, void* stream, const void* x, void* cols) {
+    fc_status st = set_dev(local);
+    if (st) return st;
+    ConvParams p;
+    const char* why = make_conv_params(desc, &p, 1);
+    if (why) return fc_set_error(FC_ERROR_UNSUPPORTED, "CUDA backend: %s", why);
+    int sms = 0;
+    CU(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, local), "cudaDeviceGetAttribute");
+    cudaStream_t s = stream ? static_cast<Stream*>(stream)->s : 0;
+    CU(unfold(desc->dtype == FC_DTYPE_F16, UNFOLD_PUBLIC, p, x, cols, sms, s), "unfold kernel launch");
+    return FC_SUCCESS;
+}
+
+const fc_backend g_backend = {
+    "cuda",
+    FC_DEVICE_CUDA,
+    cuda_device_count,
+    cuda_device_info,
+    cuda_mem_alloc,
+    cuda_mem_free,
+    cuda_mem_copy,
+    cuda_stream_create,
+    cuda_stream_destroy,
+    cuda_stream_synchronize,
+    cuda_event_create,
+    cuda_event_destroy,
+    cuda_event_record,
+    cuda_event_synchronize,
+    cuda_event_elapsed_ms,
+    cuda_plan_create,
+    cuda_plan_destroy,
+    cuda_conv_forward,
+    cuda_unfold,
+};
+
+}  // namespace
+
+extern "C" const fc_backend* fc_cuda_backend(void) { return &g_backend; }
+
+extern "C" const char* fc_cuda_backend_status(void) {
+    cuda_device_count();
+    return g_status;
+}

@@ -1,0 +1,111 @@
+// heuristic.h — which CUDA kernel runs a problem (plain C++: the backend and
+// the emulation tests share it). Documented table:
+//
+//  algorithm requested  -> kernel
+//  DIRECT               -> direct_conv_kernel (KB = 16 out channels/thread if
+//                          K/g >= 12, else 4)
+//  UNFOLD_GEMM          -> unfold_kernel (workspace [G][M][Kgemm]) + GEMM on it:
+//                          tc_conv_kernel<MED, math, A=matrix>, or
+//                          simt_conv_kernel<A=matrix> for FP32 on f32 tensors
+//  IMPLICIT_GEMM        -> tc_conv_kernel<tile, math, A=implicit>, or
+//                          simt_conv_kernel<A=implicit> for FP32 on f32 tensors
+//  AUTO                 -> DIRECT when Kgemm = C/g*prod(kernel) <= 32 (few
+//                          input channels: memory-bound, e.g. RGB 3x3 = 27, or
+//                          depthwise), else IMPLICIT_GEMM.
+//  math: f16 tensors -> MATH_F16 for every precision (fp16 products are exact in
+//  fp32); f32 tensors: TF32 -> MATH_TF32, FP16 -> MATH_F16_F32IO, 3XTF32 ->
+//  MATH_3XTF32, FP32 -> MATH_SIMT.
+//  tile (tensor cores, implicit): blocks(T) = ceil(M/BM)*ceil(Kg/BN)*G.
+//    BIG   if Kg > 64, blocks(BIG) >= #SMs, the device's per-block shared memory
+//          limit fits it, and math != 3XTF32 (3xTF32 at 128x128 needs > 128
+//          registers/thread -> 1 block/SM; MED keeps >= 2);
+//    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
+//    SMALL otherwise (tiny problems: more, smaller blocks).
+#ifndef FASTCONV_CUDA_HEURISTIC_H
+#define FASTCONV_CUDA_HEURISTIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cuda/conv_params.h"
+#include "cuda/kernels/tile_config.cuh"
+#include "fastconv.h"
+
+namespace fc {
+namespace cuda {
+
+enum KernelKind { KK_DIRECT = 0, KK_IMPLICIT = 1, KK_UNFOLD_GEMM = 2 };
+
+struct KernelChoice {
+    int algorithm;   // fc_algorithm, resolved
+    int kind;        // KernelKind
+    int math;        // MathKind
+    int tile;        // TileKind (TILE_SIMT for MATH_SIMT)
+    int direct_kb;   // 4 or 16
+    int round_mode;  // RoundMode for the direct kernel
+    size_t workspace;
+};
+
+inline int math_for(const fc_conv_desc* d) {
+    if (d->dtype == FC_DTYPE_F16) return MATH_F16;
+    switch (d->precision) {
+    case FC_PRECISION_TF32: return MATH_TF32;
+    case FC_PRECISION_FP16: return MATH_F16_F32IO;
+    case FC_PRECISION_3XTF32: return MATH_3XTF32;
+    default: return MATH_SIMT;
+    }
+}
+
+inline size_t tile_smem_bytes(int math, int tile) {
+    if (math == MATH_SIMT) return TileFor<TILE_SIMT, 4>::type::kSmemBytes;
+    const bool h = math == MATH_F16;
+    switch (tile) {
+    case TILE_BIG: return h ? TileFor<TILE_BIG, 2>::type::kSmemBytes : TileFor<TILE_BIG, 4>::type::kSmemBytes;
+    case TILE_MED: return h ? TileFor<TILE_MED, 2>::type::kSmemBytes : TileFor<TILE_MED, 4>::type::kSmemBytes;
+    default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
+    }
+}
+inline int tile_bm(int tile) { return tile == TILE_BIG ? 128 : tile == TILE_SMALL ? 32 : 64; }
+inline int tile_threads(int tile) { return tile == TILE_BIG ? 256 : 128; }
+
+inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_optin) {
+    if (math == MATH_SIMT) return TILE_SIMT;
+    const int64_t blocks_big = cdiv(p.M, 128) * cdiv(p.Kg, 128) * p.G;
+    const int64_t blocks_med = cdiv(p.M, 64) * cdiv(p.Kg, 64) * p.G;
+    if (math != MATH_3XTF32 && p.Kg > 64 && blocks_big >= num_sms && tile_smem_bytes(math, TILE_BIG) <= smem_optin)
+        return TILE_BIG;
+    if (blocks_med >= num_sms / 2 || p.Kg > 32) return TILE_MED;
+    return TILE_SMALL;
+}
+
+inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, int num_sms, size_t smem_optin) {
+    KernelChoice k;
+    k.algorithm = d->algorithm;
+    if (k.algorithm == FC_ALGO_AUTO) k.algorithm = p.Kgemm <= 32 ? FC_ALGO_DIRECT : FC_ALGO_IMPLICIT_GEMM;
+    k.math = math_for(d);
+    k.direct_kb = p.Kg >= 12 ? 16 : 4;
+    k.round_mode = d->dtype == FC_DTYPE_F16 ? ROUND_NONE
+                   : d->precision == FC_PRECISION_TF32 ? ROUND_TF32
+                   : d->precision == FC_PRECISION_FP16 ? ROUND_F16
+                                                       : ROUND_NONE;
+    k.workspace = 0;
+    if (k.algorithm == FC_ALGO_DIRECT) {
+        k.kind = KK_DIRECT;
+        k.tile = TILE_MED;
+    } else if (k.algorithm == FC_ALGO_UNFOLD_GEMM) {
+        k.kind = KK_UNFOLD_GEMM;
+        k.tile = k.math == MATH_SIMT ? TILE_SIMT : TILE_MED;
+        const size_t elem = d->dtype == FC_DTYPE_F16 ? 2 : 4;
+        k.workspace = (size_t)p.G * (size_t)p.M * (size_t)p.Kgemm * elem;
+    } else {
+        k.kind = KK_IMPLICIT;
+        k.tile = pick_tile(p, k.math, num_sms, smem_optin);
+    }
+    return k;
+}
+
+}  // namespace cuda
+}  // namespace fc
+#endif

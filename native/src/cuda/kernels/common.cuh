@@ -1,0 +1,101 @@
+// common.cuh — small device helpers shared by the kernels: element types
+// (fp16 tensors are raw IEEE binary16 bits in uint16_t, so the same code
+// compiles under g++ emulation), element load/store with conversion, the
+// per-precision input rounding used by the direct kernel, and the GEMM-k
+// decomposition k -> (c, t, r, s) with cheap incremental stepping.
+#ifndef FASTCONV_CUDA_KERNELS_COMMON_CUH
+#define FASTCONV_CUDA_KERNELS_COMMON_CUH
+
+#include <type_traits>
+
+#include "cuda/intrinsics.cuh"
+#include "cuda/conv_params.h"
+#include "cuda/kernels/tile_config.cuh"
+
+namespace fc {
+namespace cuda {
+
+typedef uint16_t half_t;  // IEEE binary16 bits
+
+__device__ __forceinline__ float to_f32(float v) { return v; }
+__device__ __forceinline__ float to_f32(half_t v) { return f16_bits_to_f32(v); }
+__device__ __forceinline__ void store_elem(float* p, float v) { *p = v; }
+__device__ __forceinline__ void store_elem(half_t* p, float v) { *p = f32_to_f16_bits(v); }
+
+// Input rounding of a precision for SIMT code paths (direct kernel): products of
+// rounded values are exact in fp32, so FFMA then reproduces tensor-core math.
+__device__ __forceinline__ float round_input(float v, int mode) {
+    if (mode == ROUND_TF32) return __uint_as_float(f32_to_tf32(v));
+    if (mode == ROUND_F16) return f16_bits_to_f32(f32_to_f16_bits(v));
+    return v;
+}
+
+// Position of one GEMM k inside the filter window: channel c (within the group)
+// and kernel offsets t, r, s. Order of k depends on the layout (conv_params.h).
+struct KPos {
+    int c, t, r, s;
+    __device__ __forceinline__ void set(const ConvParams& p, int k) {
+        int trs;
+        if (p.chlast) {
+            trs = k / p.Cg;
+            c = k - trs * p.Cg;
+        } else {
+            c = k / p.TRS;
+            trs = k - c * p.TRS;
+        }
+        t = trs / p.RS;
+        const int rs = trs - t * p.RS;
+        r = rs / p.S;
+        s = rs - r * p.S;
+    }
+    // k -> k + 1 (valid while k + 1 < Kgemm; beyond it the caller masks by k).
+    __device__ __forceinline__ void next(const ConvParams& p) {
+        if (p.chlast) {
+            if (++c < p.Cg) return;
+            c = 0;
+            if (++s < p.S) return;
+            s = 0;
+            if (++r < p.R) return;
+            r = 0;
+            ++t;
+        } else {
+            if (++s < p.S) return;
+            s = 0;
+            if (++r < p.R) return;
+            r = 0;
+            if (++t < p.T) return;
+            t = 0;
+            ++c;
+        }
+    }
+};
+
+// Output pixel m (GEMM row) -> batch index n and the input coordinates of the
+// filter window's origin. Rows >= M get an origin far outside every tensor so
+// that all their loads are predicated off by the ordinary bounds checks.
+struct RowPos {
+    int n, pix, id0, ih0, iw0;
+    __device__ __forceinline__ void set(const ConvParams& p, int m) {
+        if (m < p.M) {
+            n = m / p.OPQ;
+            pix = m - n * p.OPQ;
+            const int o = pix / p.PQ;
+            const int pq = pix - o * p.PQ;
+            const int pp = pq / p.Q;
+            const int q = pq - pp * p.Q;
+            id0 = o * p.sd - p.pd;
+            ih0 = pp * p.sh - p.ph;
+            iw0 = q * p.sw - p.pw;
+        } else {
+            n = 0;
+            pix = 0;
+            id0 = ih0 = iw0 = -(1 << 30);
+        }
+    }
+};
+
+__device__ __forceinline__ bool in_range(int v, int n) { return static_cast<unsigned>(v) < static_cast<unsigned>(n); }
+
+}  // namespace cuda
+}  // namespace fc
+#endif

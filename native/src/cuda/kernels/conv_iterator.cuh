@@ -1,0 +1,162 @@
+// conv_iterator.cuh — global -> shared tile loaders ("iterators") of the GEMM
+// kernels. Each copies one ROWS x BK slice of an operand into a shared tile
+// [ROWS][LD] (k contiguous) with cp.async, zero-filling everything outside the
+// problem (edge tiles, padding, k >= Kgemm), so the MMA step never branches.
+//
+// Work split (the same for every iterator, so they are interchangeable): the
+// tile is cut into 16-byte chunks of VEC = 16/sizeof(Elem) consecutive k; a
+// thread always owns the same chunk column and ROWS/(THREADS/(BK/VEC)) rows,
+// so per-row state (batch offset, window origin) is computed once per block.
+//
+//  * ConvAIterator   — implicit GEMM operand A: row m = output pixel
+//    (n, o, p, q), column k = (c, t, r, s) of the group; maps (m, k) to the
+//    input address or to "zero" (padding / out of range). Fast path: NHWC with
+//    C/g % VEC == 0 and an aligned x -> a chunk is VEC channels at one tap,
+//    contiguous in memory -> one 16-byte cp.async (cg, L2 only). Otherwise each
+//    element is decomposed (KPos stepping, no divisions inside the chunk) and
+//    copied with a 4-byte cp.async (fp32) or a plain 2-byte load/store (fp16:
+//    cp.async has no 2-byte form).
+//  * MatrixIterator  — a plain row-major matrix with row pitch Kgemm: GEMM
+//    operand B (weights: row = output channel) and, for UNFOLD_GEMM, operand A
+//    read from the explicit unfold workspace (row = output pixel). 16-byte
+//    chunks when Kgemm % VEC == 0 and the base is aligned, else per element.
+#ifndef FASTCONV_CUDA_KERNELS_CONV_ITERATOR_CUH
+#define FASTCONV_CUDA_KERNELS_CONV_ITERATOR_CUH
+
+#include "cuda/kernels/common.cuh"
+
+namespace fc {
+namespace cuda {
+
+// One element, predicated: zero-fill when !valid (src is then never read).
+__device__ __forceinline__ void copy_elem(float* dst, const float* src, const float* any, bool valid) {
+    cp_async_ca_4(dst, valid ? src : any, valid ? 4 : 0);
+}
+__device__ __forceinline__ void copy_elem(half_t* dst, const half_t* src, const half_t*, bool valid) {
+    *dst = valid ? *src : static_cast<half_t>(0);
+}
+
+template <class Elem, int ROWS, int THREADS, int BK>
+struct ChunkMap {
+    static constexpr int kVec = 16 / (int)sizeof(Elem);
+    static constexpr int kChunksPerRow = BK / kVec;
+    static constexpr int kRowsPerPass = THREADS / kChunksPerRow;
+    static constexpr int kIters = ROWS / kRowsPerPass;
+    static_assert(THREADS % kChunksPerRow == 0, "threads must cover whole rows");
+    static_assert(ROWS % kRowsPerPass == 0 && kIters >= 1, "tile rows must be a multiple of rows per pass");
+};
+
+template <class Elem, int ROWS, int THREADS, int BK>
+struct ConvAIterator {
+    typedef ChunkMap<Elem, ROWS, THREADS, BK> Map;
+    static constexpr int kVec = Map::kVec, kIters = Map::kIters, kRowsPerPass = Map::kRowsPerPass;
+
+    const Elem* x;
+    int row0, kc;  // first tile row of this thread, chunk column (elements)
+    bool vec;
+    int base[kIters], id0[kIters], ih0[kIters], iw0[kIters];
+
+    // m_block: first GEMM row of the tile; g: group; vec_ok: host-checked
+    // (NHWC, Cg % kVec == 0, x 16-byte aligned).
+    __device__ __forceinline__ ConvAIterator(const ConvParams& p, const Elem* x_, int m_block, int g, int tid,
+                                             bool vec_ok) {
+        x = x_;
+        vec = vec_ok;
+        row0 = tid / Map::kChunksPerRow;
+        kc = (tid % Map::kChunksPerRow) * kVec;
+#pragma unroll
+        for (int i = 0; i < kIters; ++i) {
+            RowPos rp;
+            rp.set(p, m_block + row0 + i * kRowsPerPass);
+            base[i] = rp.n * p.xs_n + g * p.Cg * p.xs_c;
+            id0[i] = rp.id0;
+            ih0[i] = rp.ih0;
+            iw0[i] = rp.iw0;
+        }
+    }
+
+    // Issue the copies of GEMM columns [k0, k0 + BK) into tile (pitch ld).
+    __device__ __forceinline__ void load(const ConvParams& p, Elem* tile, int ld, int k0) const {
+        const int k = k0 + kc;
+        KPos kp;
+        kp.set(p, k);
+        if (vec) {
+            const bool kvalid = k < p.Kgemm;
+            const int dd = kp.t * p.dd, dh = kp.r * p.dh, dw = kp.s * p.dw;
+#pragma unroll
+            for (int i = 0; i < kIters; ++i) {
+                const int id = id0[i] + dd, ih = ih0[i] + dh, iw = iw0[i] + dw;
+                const bool v = kvalid && in_range(id, p.D) && in_range(ih, p.H) && in_range(iw, p.W);
+                const Elem* src = v ? x + (base[i] + kp.c + id * p.xs_d + ih * p.xs_h + iw * p.xs_w) : x;
+                cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * ld + kc, src, v ? 16 : 0);
+            }
+        } else {
+#pragma unroll
+            for (int e = 0; e < kVec; ++e) {
+                const bool kvalid = k + e < p.Kgemm;
+                const int dd = kp.t * p.dd, dh = kp.r * p.dh, dw = kp.s * p.dw, coff = kp.c * p.xs_c;
+#pragma unroll
+                for (int i = 0; i < kIters; ++i) {
+                    const int id = id0[i] + dd, ih = ih0[i] + dh, iw = iw0[i] + dw;
+                    const bool v = kvalid && in_range(id, p.D) && in_range(ih, p.H) && in_range(iw, p.W);
+                    // Form the address only for valid positions: rows past M carry a
+                    // sentinel coordinate whose products would overflow int.
+                    const Elem* src = v ? x + (base[i] + coff + id * p.xs_d + ih * p.xs_h + iw * p.xs_w) : x;
+                    copy_elem(tile + (row0 + i * kRowsPerPass) * ld + kc + e, src, x, v);
+                }
+                kp.next(p);
+            }
+        }
+    }
+};
+
+template <class Elem, int ROWS, int THREADS, int BK>
+struct MatrixIterator {
+    typedef ChunkMap<Elem, ROWS, THREADS, BK> Map;
+    static constexpr int kVec = Map::kVec, kIters = Map::kIters, kRowsPerPass = Map::kRowsPerPass;
+
+    const Elem* a;
+    int row0, kc, cols;
+    bool vec;
+    int off[kIters];  // element offset of the row, -1 past the last row
+
+    // a_: matrix base (row 0 of this group); rows: valid rows; row_block: first
+    // row of the tile; cols_: row pitch = valid columns (Kgemm).
+    __device__ __forceinline__ MatrixIterator(const Elem* a_, int rows, int row_block, int cols_, int tid,
+                                              bool vec_ok) {
+        a = a_;
+        cols = cols_;
+        vec = vec_ok;
+        row0 = tid / Map::kChunksPerRow;
+        kc = (tid % Map::kChunksPerRow) * kVec;
+#pragma unroll
+        for (int i = 0; i < kIters; ++i) {
+            const int r = row_block + row0 + i * kRowsPerPass;
+            off[i] = r < rows ? r * cols_ : -1;
+        }
+    }
+
+    __device__ __forceinline__ void load(const ConvParams&, Elem* tile, int ld, int k0) const {
+        const int k = k0 + kc;
+        if (vec) {
+#pragma unroll
+            for (int i = 0; i < kIters; ++i) {
+                const bool v = off[i] >= 0 && k < cols;
+                cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * ld + kc, v ? a + (off[i] + k) : a, v ? 16 : 0);
+            }
+        } else {
+#pragma unroll
+            for (int i = 0; i < kIters; ++i) {
+#pragma unroll
+                for (int e = 0; e < kVec; ++e) {
+                    const bool v = off[i] >= 0 && k + e < cols;
+                    copy_elem(tile + (row0 + i * kRowsPerPass) * ld + kc + e, a + (off[i] + k + e), a, v);
+                }
+            }
+        }
+    }
+};
+
+}  // namespace cuda
+}  // namespace fc
+#endif

@@ -1,0 +1,156 @@
+// mma_step.cuh — the warp-level MMA step: for one BK slice held in shared
+// memory, load this warp's A and B fragments with ldmatrix and issue mma.sync
+// into the fp32 accumulators acc[MI][NI][4] (m16n8 C fragments).
+//
+// Shared tiles are [rows][LD] with k contiguous (tile_config.cuh). For every
+// math the fragments come from ldmatrix.x4 (no .trans needed because both
+// operands are stored k-contiguous = "row.col"):
+//  * TF32 / 3xTF32 (fp32 smem): an 8x8 b16 matrix is 8 rows x 4 floats, so lane
+//    l of matrix j receives float (row l/4, col l%4) = exactly the m16n8k8 tf32
+//    fragment element. A: matrices (rows 0-7|8-15) x (k 0-3|4-7) -> a0..a3;
+//    B: (n 0-7 | 8-15) x (k 0-3|4-7) -> two n8 tiles. Rounded with cvt.rna at
+//    this smem -> register step. 3xTF32 splits x = big + small (big =
+//    tf32(x), small = tf32(x - big)) and accumulates small*big + big*small +
+//    big*big (CUTLASS example 27/28 order: small terms first).
+//  * FP16 precision on fp32 tensors (fp32 smem): fp16 m16n8k16 wants k pairs
+//    (2t, 2t+1) per register, but ldmatrix on floats gives one k per lane. Any
+//    permutation of k applied to both A and B leaves the product unchanged, so
+//    mma-k {2t, 2t+1, 2t+8, 2t+9} is mapped to smem-k {t, t+4, t+8, t+12}:
+//    two ldmatrix.x4 per A tile (rows 0-7 / 8-15, k 0-3,4-7,8-11,12-15) and
+//    one per B tile, then cvt.rn.f16x2 packs pairs. Conversion happens once
+//    per fragment element, while staying on the async cp.async pipeline.
+//  * F16 tensors (fp16 smem): the textbook m16n8k16 ldmatrix.x4 loads.
+#ifndef FASTCONV_CUDA_KERNELS_MMA_STEP_CUH
+#define FASTCONV_CUDA_KERNELS_MMA_STEP_CUH
+
+#include "cuda/kernels/common.cuh"
+#include "cuda/kernels/tile_config.cuh"
+
+namespace fc {
+namespace cuda {
+
+template <int MathK> struct MathTraits;
+template <> struct MathTraits<MATH_TF32> { typedef float Elem; typedef float Out; };
+template <> struct MathTraits<MATH_3XTF32> { typedef float Elem; typedef float Out; };
+template <> struct MathTraits<MATH_F16_F32IO> { typedef float Elem; typedef float Out; };
+template <> struct MathTraits<MATH_F16> { typedef half_t Elem; typedef half_t Out; };
+
+__device__ __forceinline__ uint32_t tf32_bits(uint32_t raw) { return f32_to_tf32(__uint_as_float(raw)); }
+
+// As/Bs point at this warp's first row of the stage's A / B tile.
+template <int MathK, class Cfg>
+__device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>::Elem* As,
+                                               const typename MathTraits<MathK>::Elem* Bs,
+                                               float (&acc)[Cfg::MI][Cfg::NI][4], int lane) {
+    constexpr int MI = Cfg::MI, NI = Cfg::NI, LD = Cfg::LD, BK = Cfg::BK;
+    static_assert(NI % 2 == 0, "NI must be even (B loaded two n8 tiles at a time)");
+    if constexpr (MathK == MATH_TF32) {
+#pragma unroll
+        for (int kk = 0; kk < BK; kk += 8) {
+            uint32_t a[MI][4], b[NI][2];
+#pragma unroll
+            for (int mi = 0; mi < MI; ++mi) {
+                ldmatrix_x4(a[mi], As + (mi * 16 + (lane & 15)) * LD + kk + (lane >> 4) * 4);
+#pragma unroll
+                for (int j = 0; j < 4; ++j) a[mi][j] = tf32_bits(a[mi][j]);
+            }
+#pragma unroll
+            for (int nj = 0; nj < NI / 2; ++nj) {
+                uint32_t raw[4];
+                ldmatrix_x4(raw, Bs + (nj * 16 + (lane & 7) + ((lane >> 4) << 3)) * LD + kk + ((lane >> 3) & 1) * 4);
+#pragma unroll
+                for (int j = 0; j < 4; ++j) b[2 * nj + (j >> 1)][j & 1] = tf32_bits(raw[j]);
+            }
+#pragma unroll
+            for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+                for (int ni = 0; ni < NI; ++ni) mma_m16n8k8_tf32(acc[mi][ni], a[mi], b[ni], acc[mi][ni]);
+        }
+    } else if constexpr (MathK == MATH_3XTF32) {
+        // Register budget (BIG: 64 accumulators, <= 128 regs for 2 blocks/SM):
+        // B big+small for all NI tiles, then A one mi tile at a time.
+#pragma unroll
+        for (int kk = 0; kk < BK; kk += 8) {
+            uint32_t b[NI][2], bs[NI][2];
+#pragma unroll
+            for (int nj = 0; nj < NI / 2; ++nj) {
+                uint32_t raw[4];
+                ldmatrix_x4(raw, Bs + (nj * 16 + (lane & 7) + ((lane >> 4) << 3)) * LD + kk + ((lane >> 3) & 1) * 4);
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+                    const uint32_t big = tf32_bits(raw[j]);
+                    b[2 * nj + (j >> 1)][j & 1] = big;
+                    bs[2 * nj + (j >> 1)][j & 1] = f32_to_tf32(__uint_as_float(raw[j]) - __uint_as_float(big));
+                }
+            }
+#pragma unroll
+            for (int mi = 0; mi < MI; ++mi) {
+                uint32_t a[4], as[4];
+                ldmatrix_x4(a, As + (mi * 16 + (lane & 15)) * LD + kk + (lane >> 4) * 4);
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+                    const float raw = __uint_as_float(a[j]);
+                    a[j] = f32_to_tf32(raw);
+                    as[j] = f32_to_tf32(raw - __uint_as_float(a[j]));
+                }
+#pragma unroll
+                for (int ni = 0; ni < NI; ++ni) {
+                    mma_m16n8k8_tf32(acc[mi][ni], as, b[ni], acc[mi][ni]);
+                    mma_m16n8k8_tf32(acc[mi][ni], a, bs[ni], acc[mi][ni]);
+                    mma_m16n8k8_tf32(acc[mi][ni], a, b[ni], acc[mi][ni]);
+                }
+            }
+        }
+    } else if constexpr (MathK == MATH_F16_F32IO) {
+#pragma unroll
+        for (int kk = 0; kk < BK; kk += 16) {
+            uint32_t a[MI][4], b[NI][2];
+#pragma unroll
+            for (int mi = 0; mi < MI; ++mi) {
+                uint32_t x0[4], x1[4];
+                const float* p0 = As + (mi * 16 + (lane & 7)) * LD + kk + (lane >> 3) * 4;
+                ldmatrix_x4(x0, p0);
+                ldmatrix_x4(x1, p0 + 8 * LD);
+                a[mi][0] = pack_f16x2(__uint_as_float(x0[0]), __uint_as_float(x0[1]));
+                a[mi][1] = pack_f16x2(__uint_as_float(x1[0]), __uint_as_float(x1[1]));
+                a[mi][2] = pack_f16x2(__uint_as_float(x0[2]), __uint_as_float(x0[3]));
+                a[mi][3] = pack_f16x2(__uint_as_float(x1[2]), __uint_as_float(x1[3]));
+            }
+#pragma unroll
+            for (int ni = 0; ni < NI; ++ni) {
+                uint32_t z[4];
+                ldmatrix_x4(z, Bs + (ni * 8 + (lane & 7)) * LD + kk + (lane >> 3) * 4);
+                b[ni][0] = pack_f16x2(__uint_as_float(z[0]), __uint_as_float(z[1]));
+                b[ni][1] = pack_f16x2(__uint_as_float(z[2]), __uint_as_float(z[3]));
+            }
+#pragma unroll
+            for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+                for (int ni = 0; ni < NI; ++ni) mma_m16n8k16_f16(acc[mi][ni], a[mi], b[ni], acc[mi][ni]);
+        }
+    } else {  // MATH_F16
+#pragma unroll
+        for (int kk = 0; kk < BK; kk += 16) {
+            uint32_t a[MI][4], b[NI][2];
+#pragma unroll
+            for (int mi = 0; mi < MI; ++mi) ldmatrix_x4(a[mi], As + (mi * 16 + (lane & 15)) * LD + kk + (lane >> 4) * 8);
+#pragma unroll
+            for (int nj = 0; nj < NI / 2; ++nj) {
+                uint32_t raw[4];
+                ldmatrix_x4(raw, Bs + (nj * 16 + (lane & 7) + ((lane >> 4) << 3)) * LD + kk + ((lane >> 3) & 1) * 8);
+                b[2 * nj][0] = raw[0];
+                b[2 * nj][1] = raw[1];
+                b[2 * nj + 1][0] = raw[2];
+                b[2 * nj + 1][1] = raw[3];
+            }
+#pragma unroll
+            for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+                for (int ni = 0; ni < NI; ++ni) mma_m16n8k16_f16(acc[mi][ni], a[mi], b[ni], acc[mi][ni]);
+        }
+    }
+}
+
+}  // namespace cuda
+}  // namespace fc
+#endif

@@ -1,0 +1,72 @@
+// tile_config.cuh — compile-time tile shapes of the GEMM kernels (plain C++:
+// the host launch code and the emulation tests include it too).
+//
+// A block computes a BM x BN tile of one group's GEMM (M = output pixels,
+// N = output channels of the group) marching over K in BK slices through a
+// STAGES-deep cp.async ring in shared memory. Warps are arranged WARPS_M x
+// WARPS_N; each owns a (BM/WARPS_M) x (BN/WARPS_N) warp tile made of m16n8 mma
+// tiles (MI x NI). Shared tiles are row-major [rows][BK + pad] with 16 bytes
+// of padding per row: a row pitch of 144 B (fp32) / 80 B (fp16) puts the 8 row
+// addresses of every ldmatrix phase in 8 distinct 16-byte bank groups, so all
+// fragment loads are conflict-free, and keeps 16-byte cp.async destinations
+// aligned.
+//
+//  name   BM  BN BK warps  warp tile  stages f32/f16  smem f32 / f16   target
+//  BIG   128 128 32 2x4=8   64x32      3 / 4          108 KB / 80 KB   2 blocks/SM on sm_80(f16)/sm_90
+//  MED    64  64 32 2x2=4   32x32      4 / 4           72 KB / 40 KB   >= 2 blocks/SM everywhere
+//  SMALL  32  32 32 2x2=4   16x16      3 / 4           27 KB / 20 KB   tiny problems (many blocks)
+//  SIMT   64  64 32 4 warps 4x8/thread 3 (f32 only)    54 KB           FP32 exact path
+// BIG with fp32 operands needs 108 KB: it does not fit sm_86/sm_89 (99 KB per
+// block); the heuristic only picks it where the device allows (plan time).
+#ifndef FASTCONV_CUDA_KERNELS_TILE_CONFIG_CUH
+#define FASTCONV_CUDA_KERNELS_TILE_CONFIG_CUH
+
+#include <stddef.h>
+
+namespace fc {
+namespace cuda {
+
+enum TileKind { TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3 };
+enum MathKind {
+    MATH_TF32 = 0,      // f32 tensors, tf32 m16n8k8
+    MATH_F16_F32IO = 1, // f32 tensors, FP16 precision: fp16 m16n8k16 (converted smem -> registers)
+    MATH_3XTF32 = 2,    // f32 tensors, 3 x tf32 m16n8k8 (big/small split)
+    MATH_F16 = 3,       // f16 tensors (any precision): fp16 m16n8k16
+    MATH_SIMT = 4       // f32 tensors, FP32 precision: FFMA
+};
+
+// Input rounding of the direct kernel (RoundMode) and unfold output layouts.
+enum RoundMode { ROUND_NONE = 0, ROUND_TF32 = 1, ROUND_F16 = 2 };
+enum UnfoldMode { UNFOLD_PUBLIC = 0, UNFOLD_WORKSPACE = 1 };
+
+template <int BM_, int BN_, int BK_, int WARPS_M_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_, int ELEM_BYTES_>
+struct TileConfig {
+    static constexpr int BM = BM_, BN = BN_, BK = BK_;
+    static constexpr int kWarpsM = WARPS_M_, kWarpsN = WARPS_N_;
+    static constexpr int kThreads = 32 * WARPS_M_ * WARPS_N_;
+    static constexpr int kStages = STAGES_;
+    static constexpr int kMinBlocks = MIN_BLOCKS_;
+    static constexpr int WM = BM / WARPS_M_, WN = BN / WARPS_N_;
+    static constexpr int MI = WM / 16, NI = WN / 8;
+    static constexpr int kElemBytes = ELEM_BYTES_;
+    static constexpr int kPad = 16 / ELEM_BYTES_;  // 16 bytes per row
+    static constexpr int LD = BK + kPad;           // row pitch in elements
+    static constexpr int kStageElems = (BM + BN) * LD;
+    static constexpr size_t kSmemBytes = (size_t)kStages * kStageElems * ELEM_BYTES_;
+    static_assert(BK % 16 == 0, "BK must be a multiple of 16");
+    static_assert(WM % 16 == 0 && WN % 16 == 0, "warp tile must be a multiple of 16x16");
+};
+
+// Tile shape for (kind, operand element bytes). SIMT only exists for fp32.
+template <int Kind, int ElemBytes> struct TileFor;
+template <> struct TileFor<TILE_BIG, 4> { typedef TileConfig<128, 128, 32, 2, 4, 3, 2, 4> type; };
+template <> struct TileFor<TILE_BIG, 2> { typedef TileConfig<128, 128, 32, 2, 4, 4, 2, 2> type; };
+template <> struct TileFor<TILE_MED, 4> { typedef TileConfig<64, 64, 32, 2, 2, 4, 2, 4> type; };
+template <> struct TileFor<TILE_MED, 2> { typedef TileConfig<64, 64, 32, 2, 2, 4, 2, 2> type; };
+template <> struct TileFor<TILE_SMALL, 4> { typedef TileConfig<32, 32, 32, 2, 2, 3, 2, 4> type; };
+template <> struct TileFor<TILE_SMALL, 2> { typedef TileConfig<32, 32, 32, 2, 2, 4, 2, 2> type; };
+template <> struct TileFor<TILE_SIMT, 4> { typedef TileConfig<64, 64, 32, 2, 2, 3, 2, 4> type; };
+
+}  // namespace cuda
+}  // namespace fc
+#endif

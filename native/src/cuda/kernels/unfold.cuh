@@ -1,0 +1,62 @@
+// unfold.cuh — explicit unfold (im2col): one thread per output element,
+// grid-stride, writes coalesced (consecutive threads = consecutive outputs).
+//  mode UNFOLD_PUBLIC:    fc_unfold's layout (N, C*T*R*S, L), row
+//                         c*T*R*S + (t*R + r)*S + s (params built with G = 1).
+//  mode UNFOLD_WORKSPACE: the UNFOLD_GEMM operand A, [G][M][Kgemm] row-major
+//                         with the layout's k order (conv_params.h), so the
+//                         GEMM reads it with MatrixIterator (16-byte chunks).
+// Padding / out-of-range taps are written as 0.
+#ifndef FASTCONV_CUDA_KERNELS_UNFOLD_CUH
+#define FASTCONV_CUDA_KERNELS_UNFOLD_CUH
+
+#include "cuda/kernels/common.cuh"
+
+namespace fc {
+namespace cuda {
+
+template <class Elem>
+__global__ void __launch_bounds__(256) unfold_kernel(ConvParams p, int mode, const Elem* x, Elem* out, long long total) {
+    const long long step = (long long)gridDim.x * blockDim.x;
+    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += step) {
+        int n, pix, g, c, t, r, s;
+        if (mode == UNFOLD_PUBLIC) {
+            const int l = (int)(idx % p.OPQ);
+            const long long rest = idx / p.OPQ;
+            const int rows = p.C * p.TRS;
+            const int row = (int)(rest % rows);
+            n = (int)(rest / rows);
+            pix = l;
+            g = 0;
+            c = row / p.TRS;
+            const int trs = row - c * p.TRS;
+            t = trs / p.RS;
+            const int rs = trs - t * p.RS;
+            r = rs / p.S;
+            s = rs - r * p.S;
+        } else {
+            const int k = (int)(idx % p.Kgemm);
+            const long long rest = idx / p.Kgemm;
+            const int m = (int)(rest % p.M);
+            g = (int)(rest / p.M);
+            n = m / p.OPQ;
+            pix = m - n * p.OPQ;
+            KPos kp;
+            kp.set(p, k);
+            c = kp.c;
+            t = kp.t;
+            r = kp.r;
+            s = kp.s;
+        }
+        RowPos rp;
+        rp.set(p, n * p.OPQ + pix);
+        const int id = rp.id0 + t * p.dd, ih = rp.ih0 + r * p.dh, iw = rp.iw0 + s * p.dw;
+        Elem v = Elem(0);
+        if (in_range(id, p.D) && in_range(ih, p.H) && in_range(iw, p.W))
+            v = x[n * p.xs_n + (g * p.Cg + c) * p.xs_c + id * p.xs_d + ih * p.xs_h + iw * p.xs_w];
+        out[idx] = v;
+    }
+}
+
+}  // namespace cuda
+}  // namespace fc
+#endif

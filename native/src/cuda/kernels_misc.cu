@@ -1,0 +1,63 @@
+// kernels_misc.cu — instantiations + launchers of the non-tensor-core kernels:
+// SIMT FP32 GEMM (implicit / on the unfold workspace), direct, unfold.
+#include "cuda/kernels/direct.cuh"
+#include "cuda/kernels/implicit_gemm_simt.cuh"
+#include "cuda/kernels/unfold.cuh"
+#include "cuda/launch.cuh"
+
+namespace fc {
+namespace cuda {
+
+template <bool Impl>
+static cudaError_t run_simt(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    typedef TileFor<TILE_SIMT, 4>::type Cfg;
+    void (*kern)(ConvParams, const void*, const void*, const void*, void*, int, int) = simt_conv_kernel<Impl>;
+    if (!args)
+        return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    (int)Cfg::kSmemBytes);
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)p.G);
+    kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(p, args->a, args->w, args->bias, args->y, args->vec_a,
+                                                       args->vec_b);
+    return cudaGetLastError();
+}
+
+cudaError_t simt_gemm(bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    return implicit ? run_simt<true>(p, args, s) : run_simt<false>(p, args, s);
+}
+
+template <class Elem, int KB>
+static cudaError_t run_direct(int round_mode, const ConvParams& p, const void* x, const void* w, const void* bias,
+                              void* y, cudaStream_t s) {
+    const dim3 grid((unsigned)cdiv(p.OPQ, kDirectThreads), (unsigned)(p.G * cdiv(p.Kg, KB)), (unsigned)p.N);
+    direct_conv_kernel<Elem, KB><<<grid, kDirectThreads, 0, s>>>(p, round_mode, static_cast<const Elem*>(x),
+                                                                 static_cast<const Elem*>(w),
+                                                                 static_cast<const Elem*>(bias), static_cast<Elem*>(y));
+    return cudaGetLastError();
+}
+
+cudaError_t direct_conv(int f16, int kb, int round_mode, const ConvParams& p, const void* x, const void* w,
+                        const void* bias, void* y, cudaStream_t s) {
+    if (f16) return kb == 16 ? run_direct<half_t, 16>(round_mode, p, x, w, bias, y, s)
+                             : run_direct<half_t, 4>(round_mode, p, x, w, bias, y, s);
+    return kb == 16 ? run_direct<float, 16>(round_mode, p, x, w, bias, y, s)
+                    : run_direct<float, 4>(round_mode, p, x, w, bias, y, s);
+}
+
+cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* out, int num_sms, cudaStream_t s) {
+    const long long total = mode == UNFOLD_PUBLIC ? (long long)p.N * p.C * p.TRS * p.OPQ
+                                                  : (long long)p.G * p.M * p.Kgemm;
+    if (total == 0) return cudaSuccess;
+    long long blocks = (total + 255) / 256;
+    const long long cap = (long long)(num_sms > 0 ? num_sms : 1) * 32;
+    if (blocks > cap) blocks = cap;
+    if (f16)
+        unfold_kernel<half_t><<<(unsigned)blocks, 256, 0, s>>>(p, mode, static_cast<const half_t*>(x),
+                                                               static_cast<half_t*>(out), total);
+    else
+        unfold_kernel<float><<<(unsigned)blocks, 256, 0, s>>>(p, mode, static_cast<const float*>(x),
+                                                              static_cast<float*>(out), total);
+    return cudaGetLastError();
+}
+
+}  // namespace cuda
+}  // namespace fc

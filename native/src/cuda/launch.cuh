@@ -1,0 +1,61 @@
+// launch.cuh — host launchers of the kernel instantiations (nvcc only). Each
+// tc_<math>.cu instantiates one math's tensor-core kernels; kernels_misc.cu
+// holds SIMT, direct and unfold. Every launcher can also just "prepare" its
+// kernel (raise the dynamic shared memory limit above 48 KB), done once per
+// plan on the plan's device.
+#ifndef FASTCONV_CUDA_LAUNCH_CUH
+#define FASTCONV_CUDA_LAUNCH_CUH
+
+#include <cuda_runtime.h>
+
+#include "cuda/conv_params.h"
+#include "cuda/heuristic.h"
+
+namespace fc {
+namespace cuda {
+
+struct GemmArgs {
+    const void* a;     // x (implicit) or the unfold workspace
+    const void* w;
+    const void* bias;  // may be NULL when !has_bias
+    void* y;
+    int vec_a, vec_b;
+};
+
+cudaError_t tc_tf32(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
+cudaError_t tc_f16_f32io(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
+cudaError_t tc_3xtf32(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
+cudaError_t tc_f16(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
+cudaError_t simt_gemm(bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
+// args == NULL: prepare only (cudaFuncSetAttribute), no launch.
+cudaError_t direct_conv(int f16, int kb, int round_mode, const ConvParams& p, const void* x, const void* w,
+                        const void* bias, void* y, cudaStream_t s);
+cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* out, int num_sms, cudaStream_t s);
+
+#ifdef FC_CUDA_TC_LAUNCH_IMPL
+// Shared body of the tc_<math>.cu files.
+template <int MathK, int Tile, bool Impl>
+cudaError_t run_tc(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    typedef typename TileFor<Tile, MathK == MATH_F16 ? 2 : 4>::type Cfg;
+    void (*kern)(ConvParams, const void*, const void*, const void*, void*, int, int) = tc_conv_kernel<Cfg, MathK, Impl>;
+    if (!args)
+        return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    (int)Cfg::kSmemBytes);
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)p.G);
+    kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(p, args->a, args->w, args->bias, args->y, args->vec_a,
+                                                       args->vec_b);
+    return cudaGetLastError();
+}
+template <int MathK>
+cudaError_t dispatch_tc(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    if (!implicit) return run_tc<MathK, TILE_MED, false>(p, args, s);
+    if constexpr (MathK != MATH_3XTF32)
+        if (tile == TILE_BIG) return run_tc<MathK, TILE_BIG, true>(p, args, s);
+    if (tile == TILE_SMALL) return run_tc<MathK, TILE_SMALL, true>(p, args, s);
+    return run_tc<MathK, TILE_MED, true>(p, args, s);
+}
+#endif
+
+}  // namespace cuda
+}  // namespace fc
+#endif

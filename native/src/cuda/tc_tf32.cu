@@ -1,0 +1,16 @@
+// tc_tf32.cu — instantiations + launcher of the tensor-core GEMM kernels for
+// MATH_TF32 (implicit: BIG/MED/SMALL tiles as the heuristic can pick; UNFOLD_GEMM:
+// MED). Separate translation unit so the CUDA build parallelises.
+#define FC_CUDA_TC_LAUNCH_IMPL 1
+#include "cuda/kernels/implicit_gemm_tc.cuh"
+#include "cuda/launch.cuh"
+
+namespace fc {
+namespace cuda {
+
+cudaError_t tc_tf32(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    return dispatch_tc<MATH_TF32>(tile, implicit, p, args, s);
+}
+
+}  // namespace cuda
+}  // namespace fc

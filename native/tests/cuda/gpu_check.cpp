@@ -1,0 +1,536 @@
+// gpu_check.cpp — the device job: correctness of the CUDA backend against the
+// CPU backend, and a benchmark. Uses ONLY the public C API (fastconv.h).
+//
+//   gpu_check [--correctness] [--bench] [--csv FILE] [--quick] [--device D]
+//   (no mode flag: both). Exit: 0 all passed, 1 failures, 77 no CUDA device.
+//
+// (a) correctness: ~100 fixed + seeded random shapes (1-D/2-D/3-D, groups,
+//     stride, asymmetric padding, dilation, odd sizes, bias, ReLU); for each:
+//     algorithm {DIRECT, UNFOLD_GEMM, IMPLICIT_GEMM, AUTO} x precision {FP32,
+//     TF32, FP16, 3XTF32} x layout {NCHW, NHWC} x dtype {F32, F16}. Reference:
+//     the CPU backend (device 0), FP32 DIRECT on the same (f16-rounded) values;
+//     "mag" = the CPU convolution of |x| and |w| (sum of |products|). Error
+//     bound per output: |y - ref| <= tol * mag + 2^-20 |bias| with tol:
+//       FP32, 3XTF32 : (Kgemm + 8) * 2^-22   (two fp32 accumulations)
+//       TF32         : 2^-9 + that           (rna to 10 bits: <= 2^-11 per input)
+//       FP16 (f32)   : 2^-9 + that           (rn to 11 bits)
+//       F16 tensors  : + 2^-10 |y| for the fp16 output rounding
+// (b) benchmark: the RGB note shape and ResNet-50 layers at batch 1 and 32,
+//     each precision, NCHW and NHWC, algorithm AUTO: median of 50 timed runs
+//     (CUDA events around each run) after 5 warm-ups; TFLOP/s, GB/s of the
+//     minimal traffic (x + w + bias + y once), % of the device's peak
+//     (table below). Prints a table; --csv writes the same rows.
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fastconv.h"
+
+namespace {
+
+#define CHECK(call)                                                                               \
+    do {                                                                                          \
+        fc_status s_ = (call);                                                                    \
+        if (s_ != FC_SUCCESS) {                                                                   \
+            fprintf(stderr, "%s:%d: %s -> %d: %s\n", __FILE__, __LINE__, #call, (int)s_, fc_last_error()); \
+            return false;                                                                         \
+        }                                                                                         \
+    } while (0)
+
+// ---- peaks (dense, no sparsity), per SXM part; sources: NVIDIA A100 datasheet
+// (TF32 156, FP16 312, FP32 19.5 TFLOP/s, HBM2e 2.0 TB/s for 80 GB SXM), H100
+// SXM datasheet (TF32 494.7, FP16 989.4, FP32 66.9 TFLOP/s, HBM3 3.35 TB/s),
+// H200 SXM datasheet (same compute as H100 SXM, HBM3e 4.8 TB/s), L40S/Ada
+// sm_89 (TF32 90.5, FP16 181 (fp32 acc: 362/2), FP32 91.6, 0.864 TB/s), A10/
+// sm_86 (TF32 62.5, FP16 125, FP32 31.2, 0.6 TB/s).
+struct Peaks {
+    const char* name;
+    double tf32, fp16, fp32, dram_tbs;
+};
+Peaks peaks_for(int major, int minor, const char* devname) {
+    if (major == 9) {
+        if (strstr(devname, "H200")) return {"H200 SXM", 494.7, 989.4, 66.9, 4.8};
+        return {"H100 SXM", 494.7, 989.4, 66.9, 3.35};
+    }
+    if (major == 8 && minor == 0) return {"A100 SXM", 156, 312, 19.5, 2.0};
+    if (major == 8 && minor == 9) return {"L40S (sm_89)", 90.5, 181, 91.6, 0.864};
+    if (major == 8) return {"A10 (sm_86)", 62.5, 125, 31.2, 0.6};
+    return {"unknown (H100 numbers)", 494.7, 989.4, 66.9, 3.35};
+}
+
+// ---- fp16 helpers (host) ----
+uint16_t f2h(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    const uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+    if (a > 0x7f800000u) return (uint16_t)(sign | 0x7fffu);
+    if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);
+    if (a >= 0x38800000u) {
+        const uint32_t r = a + 0x0fffu + ((a >> 13) & 1u);
+        return (uint16_t)(sign | ((r - 0x38000000u) >> 13));
+    }
+    if (a <= 0x33000000u) return (uint16_t)sign;
+    const uint32_t e = a >> 23, m = (a & 0x007fffffu) | 0x00800000u, sh = 126u - e;
+    uint32_t r = m >> sh;
+    const uint32_t rem = m & ((1u << sh) - 1u), half = 1u << (sh - 1u);
+    if (rem > half || (rem == half && (r & 1u))) ++r;
+    return (uint16_t)(sign | r);
+}
+float h2f(uint16_t h) {
+    const uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    uint32_t u;
+    if (e == 0x1f) u = sign | 0x7f800000u | (m << 13);
+    else if (e) u = sign | ((e + 112u) << 23) | (m << 13);
+    else if (!m) u = sign;
+    else {
+        float f = (float)m * 0x1p-24f;
+        memcpy(&u, &f, 4);
+        u |= sign;
+    }
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+struct Shape {
+    int nd;
+    int64_t N, C, K, G;
+    int64_t in[3], k[3], s[3], pb[3], pe[3], d[3];
+    int bias, relu;
+    const char* name;
+};
+
+fc_conv_desc to_desc(const Shape& sh, int layout, int dtype, int prec, int algo) {
+    fc_conv_desc d;
+    fc_conv_desc_init(&d);
+    d.spatial_dims = sh.nd;
+    d.dtype = dtype;
+    d.precision = prec;
+    d.layout = layout;
+    d.algorithm = algo;
+    d.has_bias = sh.bias;
+    d.activation = sh.relu ? FC_ACTIVATION_RELU : FC_ACTIVATION_NONE;
+    d.batch = sh.N;
+    d.in_channels = sh.C;
+    d.out_channels = sh.K;
+    d.groups = sh.G;
+    for (int i = 0; i < sh.nd; ++i) {
+        d.in_size[i] = sh.in[i];
+        d.kernel_size[i] = sh.k[i];
+        d.stride[i] = sh.s[i];
+        d.pad_begin[i] = sh.pb[i];
+        d.pad_end[i] = sh.pe[i];
+        d.dilation[i] = sh.d[i];
+    }
+    return d;
+}
+
+std::string shape_str(const Shape& s) {
+    char b[300];
+    int n = snprintf(b, sizeof b, "%dd N%lld C%lld K%lld g%lld in", s.nd, (long long)s.N, (long long)s.C,
+                     (long long)s.K, (long long)s.G);
+    for (int i = 0; i < s.nd; ++i) n += snprintf(b + n, sizeof b - n, "%s%lld", i ? "x" : "", (long long)s.in[i]);
+    n += snprintf(b + n, sizeof b - n, " k");
+    for (int i = 0; i < s.nd; ++i) n += snprintf(b + n, sizeof b - n, "%s%lld", i ? "x" : "", (long long)s.k[i]);
+    n += snprintf(b + n, sizeof b - n, " s%lld p%lld/%lld d%lld%s%s", (long long)s.s[s.nd - 1],
+                  (long long)s.pb[s.nd - 1], (long long)s.pe[s.nd - 1], (long long)s.d[s.nd - 1],
+                  s.bias ? " bias" : "", s.relu ? " relu" : "");
+    return b;
+}
+
+Shape s2d(const char* name, int64_t N, int64_t C, int64_t K, int64_t H, int64_t W, int64_t k, int64_t st, int64_t pad,
+          int bias = 1, int relu = 0, int64_t G = 1, int64_t dil = 1) {
+    Shape s;
+    memset(&s, 0, sizeof s);
+    s.nd = 2; s.N = N; s.C = C; s.K = K; s.G = G;
+    s.in[0] = H; s.in[1] = W;
+    for (int i = 0; i < 2; ++i) { s.k[i] = k; s.s[i] = st; s.pb[i] = pad; s.pe[i] = pad; s.d[i] = dil; }
+    s.bias = bias; s.relu = relu; s.name = name;
+    return s;
+}
+
+// ---- device helpers ----
+struct Buf {
+    int dev = 0;
+    void* p = nullptr;
+    ~Buf() { if (p) fc_free(dev, p); }
+};
+
+int g_dev = 1;
+
+// Runs the CPU (device 0) convolution as reference: f32, FP32, DIRECT.
+bool cpu_conv(const fc_conv_desc& d0, const std::vector<float>& x, const std::vector<float>& w,
+              const std::vector<float>& b, std::vector<float>& y) {
+    fc_conv_desc d = d0;
+    d.dtype = FC_DTYPE_F32;
+    d.precision = FC_PRECISION_FP32;
+    d.algorithm = FC_ALGO_DIRECT;
+    int64_t xe, we, be, ye;
+    CHECK(fc_conv_tensor_sizes(&d, &xe, &we, &be, &ye));
+    y.assign((size_t)ye, 0.f);
+    fc_conv_plan plan;
+    CHECK(fc_conv_plan_create(&d, 0, &plan));
+    size_t ws = 0;
+    fc_conv_plan_workspace_size(plan, &ws);
+    std::vector<unsigned char> wsb(ws + 64);
+    fc_status st = fc_conv_forward(plan, NULL, x.data(), w.data(), d.has_bias ? b.data() : NULL, y.data(),
+                                   ws ? wsb.data() : NULL);
+    fc_conv_plan_destroy(plan);
+    CHECK(st);
+    return true;
+}
+
+struct CaseResult {
+    bool ok;
+    double worst;  // max err / bound
+    int algo_run;
+};
+
+// One CUDA run; returns y as float.
+bool gpu_conv(const fc_conv_desc& d, const std::vector<float>& x, const std::vector<float>& w,
+              const std::vector<float>& b, std::vector<float>& y, int* algo_out) {
+    int64_t xe, we, be, ye;
+    CHECK(fc_conv_tensor_sizes(&d, &xe, &we, &be, &ye));
+    const bool f16 = d.dtype == FC_DTYPE_F16;
+    const size_t es = f16 ? 2 : 4;
+    std::vector<uint16_t> xh, wh, bh;
+    const void *xs = x.data(), *wsrc = w.data(), *bs = b.data();
+    if (f16) {
+        xh.resize(x.size()); wh.resize(w.size()); bh.resize(b.size());
+        for (size_t i = 0; i < x.size(); ++i) xh[i] = f2h(x[i]);
+        for (size_t i = 0; i < w.size(); ++i) wh[i] = f2h(w[i]);
+        for (size_t i = 0; i < b.size(); ++i) bh[i] = f2h(b[i]);
+        xs = xh.data(); wsrc = wh.data(); bs = bh.data();
+    }
+    fc_conv_plan plan;
+    CHECK(fc_conv_plan_create(&d, g_dev, &plan));
+    size_t wsz = 0;
+    fc_conv_plan_workspace_size(plan, &wsz);
+    fc_conv_plan_algorithm(plan, algo_out);
+    Buf dx, dw, db, dy, dws;
+    dx.dev = dw.dev = db.dev = dy.dev = dws.dev = g_dev;
+    bool ok = fc_malloc(g_dev, xe * es, &dx.p) == FC_SUCCESS && fc_malloc(g_dev, we * es, &dw.p) == FC_SUCCESS &&
+              fc_malloc(g_dev, (be ? be : 1) * es, &db.p) == FC_SUCCESS &&
+              fc_malloc(g_dev, ye * es, &dy.p) == FC_SUCCESS && fc_malloc(g_dev, wsz, &dws.p) == FC_SUCCESS;
+    if (!ok) {
+        fprintf(stderr, "fc_malloc failed: %s\n", fc_last_error());
+        fc_conv_plan_destroy(plan);
+        return false;
+    }
+    fc_memcpy(NULL, dx.p, g_dev, xs, 0, xe * es);
+    fc_memcpy(NULL, dw.p, g_dev, wsrc, 0, we * es);
+    if (be) fc_memcpy(NULL, db.p, g_dev, bs, 0, be * es);
+    fc_status st = fc_conv_forward(plan, NULL, dx.p, dw.p, d.has_bias ? db.p : NULL, dy.p, wsz ? dws.p : NULL);
+    fc_conv_plan_destroy(plan);
+    CHECK(st);
+    std::vector<unsigned char> yb(ye * es);
+    CHECK(fc_memcpy(NULL, yb.data(), 0, dy.p, g_dev, ye * es));
+    y.resize(ye);
+    for (int64_t i = 0; i < ye; ++i) {
+        if (f16) { uint16_t h; memcpy(&h, &yb[i * 2], 2); y[i] = h2f(h); }
+        else memcpy(&y[i], &yb[i * 4], 4);
+    }
+    return true;
+}
+
+int64_t kgemm_of(const Shape& s) {
+    int64_t k = s.C / s.G;
+    for (int i = 0; i < s.nd; ++i) k *= s.k[i];
+    return k;
+}
+
+std::vector<Shape> correctness_shapes(bool quick) {
+    std::vector<Shape> v;
+    v.push_back(s2d("note small", 1, 3, 16, 64, 80, 3, 1, 1));
+    v.push_back(s2d("rn 64x64 3x3", 2, 64, 64, 14, 14, 3, 1, 1, 1, 1));
+    v.push_back(s2d("rn 1x1 256->64", 1, 256, 64, 14, 14, 1, 1, 0));
+    v.push_back(s2d("rn 1x1 64->256", 1, 64, 256, 14, 14, 1, 1, 0, 1, 1));
+    v.push_back(s2d("rn stem", 1, 3, 64, 64, 64, 7, 2, 3, 0, 1));
+    v.push_back(s2d("rn s2 128", 1, 64, 128, 28, 28, 3, 2, 1));
+    v.push_back(s2d("depthwise", 2, 32, 32, 17, 19, 3, 1, 1, 1, 0, 32));
+    v.push_back(s2d("groups 4 dil 2", 1, 48, 96, 21, 18, 3, 1, 2, 1, 1, 4, 2));
+    v.push_back(s2d("odd channels", 3, 7, 13, 11, 9, 3, 2, 1));
+    v.push_back(s2d("big K 300", 1, 40, 300, 9, 9, 3, 1, 1));
+    v.push_back(s2d("1x1 image", 4, 33, 17, 1, 1, 1, 1, 0));
+    v.push_back(s2d("note full", 1, 3, 16, 1024, 1024, 3, 1, 1));
+    {
+        Shape s = s2d("1d", 2, 24, 40, 1, 1, 1, 1, 0);
+        s.nd = 1; s.in[0] = 97; s.k[0] = 5; s.s[0] = 2; s.pb[0] = 3; s.pe[0] = 1; s.d[0] = 2;
+        v.push_back(s);
+        Shape t = s2d("3d", 2, 8, 24, 1, 1, 1, 1, 0);
+        t.nd = 3;
+        const int64_t in[3] = {6, 9, 7}, k[3] = {3, 3, 2}, st[3] = {1, 2, 1}, pb[3] = {1, 0, 1}, pe[3] = {1, 2, 0}, dl[3] = {1, 1, 2};
+        for (int i = 0; i < 3; ++i) { t.in[i] = in[i]; t.k[i] = k[i]; t.s[i] = st[i]; t.pb[i] = pb[i]; t.pe[i] = pe[i]; t.d[i] = dl[i]; }
+        v.push_back(t);
+    }
+    std::mt19937 rng(2024);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    const int target = quick ? 30 : 100;
+    while ((int)v.size() < target) {
+        Shape s;
+        memset(&s, 0, sizeof s);
+        s.name = "random";
+        s.nd = pick(1, 3);
+        s.N = pick(1, 3);
+        s.G = pick(0, 3) == 0 ? pick(2, 4) : 1;
+        const int cgs[] = {1, 2, 3, 4, 5, 8, 12, 16, 24, 32, 64};
+        const int kgs[] = {1, 3, 8, 16, 17, 33, 64, 100};
+        s.C = cgs[pick(0, 10)] * s.G;
+        s.K = kgs[pick(0, 7)] * s.G;
+        const int maxin = s.nd == 1 ? 200 : s.nd == 2 ? 40 : 12;
+        bool ok = true;
+        for (int i = 0; i < s.nd; ++i) {
+            s.in[i] = pick(1, maxin);
+            s.k[i] = pick(1, s.nd == 1 ? 7 : 3);
+            s.s[i] = pick(1, 3);
+            s.pb[i] = pick(0, 2);
+            s.pe[i] = pick(0, 2);
+            s.d[i] = pick(1, 2);
+            if (s.in[i] + s.pb[i] + s.pe[i] < s.d[i] * (s.k[i] - 1) + 1) ok = false;
+        }
+        s.bias = pick(0, 1);
+        s.relu = pick(0, 1);
+        if (ok) v.push_back(s);
+    }
+    return v;
+}
+
+int run_correctness(bool quick) {
+    const std::vector<Shape> shapes = correctness_shapes(quick);
+    const int algos[] = {FC_ALGO_DIRECT, FC_ALGO_UNFOLD_GEMM, FC_ALGO_IMPLICIT_GEMM, FC_ALGO_AUTO};
+    const char* algo_names[] = {"AUTO", "DIRECT", "UNFOLD_GEMM", "IMPLICIT_GEMM"};
+    const int precs[] = {FC_PRECISION_FP32, FC_PRECISION_TF32, FC_PRECISION_FP16, FC_PRECISION_3XTF32};
+    const char* prec_names[] = {"FP32", "TF32", "FP16", "3XTF32"};
+    long runs = 0, fails = 0, errors = 0;
+    double worst[2][4][4] = {{{0}}};  // dtype, precision, algorithm(1..3 + auto 0)
+    std::mt19937 rng(99);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    for (size_t si = 0; si < shapes.size(); ++si) {
+        const Shape& sh = shapes[si];
+        for (int layout = 0; layout < 2; ++layout) {
+            for (int dtype = 0; dtype < 2; ++dtype) {
+                fc_conv_desc d = to_desc(sh, layout, dtype, FC_PRECISION_FP32, FC_ALGO_AUTO);
+                if (fc_conv_desc_validate(&d) != FC_SUCCESS) {
+                    fprintf(stderr, "skip invalid shape %s: %s\n", shape_str(sh).c_str(), fc_last_error());
+                    break;
+                }
+                int64_t xe, we, be, ye;
+                fc_conv_tensor_sizes(&d, &xe, &we, &be, &ye);
+                std::vector<float> x(xe), w(we), b(sh.K), ax(xe), aw(we), ref, mag;
+                for (auto& e : x) e = u(rng);
+                for (auto& e : w) e = u(rng);
+                for (auto& e : b) e = u(rng);
+                if (dtype == FC_DTYPE_F16) {
+                    for (auto& e : x) e = h2f(f2h(e));
+                    for (auto& e : w) e = h2f(f2h(e));
+                    for (auto& e : b) e = h2f(f2h(e));
+                }
+                for (int64_t i = 0; i < xe; ++i) ax[i] = fabsf(x[i]);
+                for (int64_t i = 0; i < we; ++i) aw[i] = fabsf(w[i]);
+                fc_conv_desc dm = d;
+                dm.has_bias = 0;
+                dm.activation = FC_ACTIVATION_NONE;
+                if (!cpu_conv(d, x, w, b, ref) || !cpu_conv(dm, ax, aw, b, mag)) {
+                    ++errors;
+                    continue;
+                }
+                const double kg = (double)kgemm_of(sh);
+                for (int pi = 0; pi < 4; ++pi) {
+                    if (dtype == FC_DTYPE_F16 && (precs[pi] == FC_PRECISION_TF32 || precs[pi] == FC_PRECISION_3XTF32))
+                        continue;  // f16 tensors: one math for every precision; FP32 + FP16 cover it
+                    for (int algo : algos) {
+                        fc_conv_desc dd = d;
+                        dd.precision = precs[pi];
+                        dd.algorithm = algo;
+                        std::vector<float> y;
+                        int ran = -1;
+                        ++runs;
+                        if (!gpu_conv(dd, x, w, b, y, &ran)) {
+                            ++errors;
+                            ++fails;
+                            fprintf(stderr, "ERROR %s %s %s %s algo %s\n", shape_str(sh).c_str(),
+                                    layout ? "NHWC" : "NCHW", dtype ? "f16" : "f32", prec_names[pi],
+                                    algo_names[algo]);
+                            continue;
+                        }
+                        double tol = (kg + 8) * ldexp(1.0, -22);
+                        if (dtype == FC_DTYPE_F32 && (precs[pi] == FC_PRECISION_TF32 || precs[pi] == FC_PRECISION_FP16))
+                            tol += ldexp(1.0, -9);
+                        double w_err = 0;
+                        size_t wi = 0;
+                        for (size_t i = 0; i < y.size(); ++i) {
+                            double bound = tol * mag[i] + ldexp(1.0, -20) + (dtype ? ldexp(1.0, -10) * fabs(ref[i]) : 0);
+                            double r = fabs((double)y[i] - ref[i]) / bound;
+                            if (!(r <= w_err)) { w_err = std::isnan(r) ? 1e30 : r; wi = i; }
+                        }
+                        double& wslot = worst[dtype][pi][algo];
+                        if (w_err > wslot) wslot = w_err;
+                        if (w_err > 1.0) {
+                            ++fails;
+                            fprintf(stderr, "FAIL %s [%s] %s %s %s algo %s(ran %d): y[%zu]=%.8g ref %.8g mag %.4g err/bound %.3g\n",
+                                    shape_str(sh).c_str(), sh.name, layout ? "NHWC" : "NCHW", dtype ? "f16" : "f32",
+                                    prec_names[pi], algo_names[algo], ran, wi, y[wi], ref[wi], mag[wi], w_err);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    printf("\ncorrectness: %zu shapes x 2 layouts x (f32: 4 precisions, f16: 2) x 4 algorithms = %ld runs: %ld passed, %ld failed (%ld API errors)\n",
+           shapes.size(), runs, runs - fails, fails, errors);
+    printf("worst err/bound (<= 1 passes) by dtype/precision/algorithm:\n");
+    printf("  %-4s %-7s %10s %10s %12s %14s\n", "type", "prec", "AUTO", "DIRECT", "UNFOLD_GEMM", "IMPLICIT_GEMM");
+    for (int dt = 0; dt < 2; ++dt)
+        for (int pi = 0; pi < 4; ++pi) {
+            if (dt && (pi == 1 || pi == 3)) continue;
+            printf("  %-4s %-7s %10.3g %10.3g %12.3g %14.3g\n", dt ? "f16" : "f32", prec_names[pi], worst[dt][pi][0],
+                   worst[dt][pi][1], worst[dt][pi][2], worst[dt][pi][3]);
+        }
+    return fails ? 1 : 0;
+}
+
+// ---- benchmark ----
+bool bench_one(const Shape& sh, int layout, int dtype, int prec, const Peaks& pk, FILE* csv, double* med_us) {
+    fc_conv_desc d = to_desc(sh, layout, dtype, prec, FC_ALGO_AUTO);
+    int64_t xe, we, be, ye;
+    CHECK(fc_conv_tensor_sizes(&d, &xe, &we, &be, &ye));
+    const size_t es = dtype ? 2 : 4;
+    fc_conv_plan plan;
+    CHECK(fc_conv_plan_create(&d, g_dev, &plan));
+    size_t wsz = 0;
+    int algo = 0;
+    fc_conv_plan_workspace_size(plan, &wsz);
+    fc_conv_plan_algorithm(plan, &algo);
+    Buf dx, dw, db, dy, dws;
+    dx.dev = dw.dev = db.dev = dy.dev = dws.dev = g_dev;
+    fc_stream stream;
+    fc_event e0, e1;
+    bool ok = fc_malloc(g_dev, xe * es, &dx.p) == FC_SUCCESS && fc_malloc(g_dev, we * es, &dw.p) == FC_SUCCESS &&
+              fc_malloc(g_dev, (be ? be : 1) * es, &db.p) == FC_SUCCESS && fc_malloc(g_dev, ye * es, &dy.p) == FC_SUCCESS &&
+              fc_malloc(g_dev, wsz, &dws.p) == FC_SUCCESS;
+    if (!ok) { fc_conv_plan_destroy(plan); fprintf(stderr, "alloc failed: %s\n", fc_last_error()); return false; }
+    {  // deterministic non-zero data (values do not affect speed much)
+        std::vector<unsigned char> h(std::max(xe, we) * es);
+        for (size_t i = 0; i < h.size(); ++i) h[i] = (unsigned char)((i * 37u) & 0x3f);  // small positive-ish
+        fc_memcpy(NULL, dx.p, g_dev, h.data(), 0, xe * es);
+        fc_memcpy(NULL, dw.p, g_dev, h.data(), 0, we * es);
+        if (be) fc_memcpy(NULL, db.p, g_dev, h.data(), 0, be * es);
+    }
+    CHECK(fc_stream_create(g_dev, &stream));
+    CHECK(fc_event_create(g_dev, &e0));
+    CHECK(fc_event_create(g_dev, &e1));
+    fc_status st = FC_SUCCESS;
+    for (int i = 0; i < 5 && !st; ++i) st = fc_conv_forward(plan, stream, dx.p, dw.p, db.p, dy.p, dws.p);
+    std::vector<float> t;
+    for (int i = 0; i < 50 && !st; ++i) {
+        fc_event_record(e0, stream);
+        st = fc_conv_forward(plan, stream, dx.p, dw.p, db.p, dy.p, dws.p);
+        fc_event_record(e1, stream);
+        fc_event_synchronize(e1);
+        float ms = 0;
+        fc_event_elapsed_ms(e0, e1, &ms);
+        t.push_back(ms);
+    }
+    fc_stream_synchronize(stream);
+    fc_event_destroy(e0);
+    fc_event_destroy(e1);
+    fc_stream_destroy(stream);
+    fc_conv_plan_destroy(plan);
+    CHECK(st);
+    std::sort(t.begin(), t.end());
+    const double us = t[t.size() / 2] * 1000.0;
+    *med_us = us;
+    const double flops = 2.0 * (double)ye * (double)kgemm_of(sh);
+    const double bytes = (double)(xe + we + be + ye) * es;
+    const double tflops = flops / us * 1e-6, gbs = bytes / us * 1e-3;
+    const double peak = prec == FC_PRECISION_FP32 && dtype == 0 ? pk.fp32
+                        : (dtype == 1 || prec == FC_PRECISION_FP16) ? pk.fp16
+                        : prec == FC_PRECISION_3XTF32 ? pk.tf32 / 3.0
+                                                       : pk.tf32;
+    const double pct_c = 100.0 * tflops / peak, pct_m = 100.0 * gbs / (pk.dram_tbs * 1000.0);
+    const char* an[] = {"AUTO", "DIRECT", "UNFOLD", "IMPLICIT"};
+    const char* pn[] = {"FP32", "TF32", "FP16", "3XTF32"};
+    printf("%-22s %-4s %-3s %-6s %-8s %10.1f %8.2f %8.1f %6.1f%% %6.1f%%\n", sh.name, layout ? "NHWC" : "NCHW",
+           dtype ? "f16" : "f32", pn[prec], an[algo], us, tflops, gbs, pct_c, pct_m);
+    if (csv)
+        fprintf(csv, "%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,%s,%s,%s,%.3f,%.4f,%.2f,%.2f,%.2f\n", sh.name,
+                (long long)sh.N, (long long)sh.C, (long long)sh.K, (long long)sh.in[0], (long long)sh.in[1],
+                (long long)sh.k[0], (long long)sh.s[0], (long long)sh.pb[0], layout ? "NHWC" : "NCHW",
+                dtype ? "f16" : "f32", pn[prec], an[algo], us, tflops, gbs, pct_c, pct_m);
+    return true;
+}
+
+int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
+    std::vector<Shape> shapes;
+    shapes.push_back(s2d("note_rgb_1024", 1, 3, 16, 1024, 1024, 3, 1, 1));
+    for (int64_t N : {1, 32}) {
+        if (quick && N == 32) break;
+        shapes.push_back(s2d(N == 1 ? "rn50_stem_b1" : "rn50_stem_b32", N, 3, 64, 224, 224, 7, 2, 3));
+        shapes.push_back(s2d(N == 1 ? "rn50_64_3x3_56_b1" : "rn50_64_3x3_56_b32", N, 64, 64, 56, 56, 3, 1, 1));
+        shapes.push_back(s2d(N == 1 ? "rn50_256to64_1x1_b1" : "rn50_256to64_1x1_b32", N, 256, 64, 56, 56, 1, 1, 0));
+        shapes.push_back(s2d(N == 1 ? "rn50_64to256_1x1_b1" : "rn50_64to256_1x1_b32", N, 64, 256, 56, 56, 1, 1, 0));
+        shapes.push_back(s2d(N == 1 ? "rn50_128_3x3_28_b1" : "rn50_128_3x3_28_b32", N, 128, 128, 28, 28, 3, 1, 1));
+        shapes.push_back(s2d(N == 1 ? "rn50_256_3x3_14_b1" : "rn50_256_3x3_14_b32", N, 256, 256, 14, 14, 3, 1, 1));
+        shapes.push_back(s2d(N == 1 ? "rn50_512_3x3_7_b1" : "rn50_512_3x3_7_b32", N, 512, 512, 7, 7, 3, 1, 1));
+    }
+    FILE* csv = csv_path ? fopen(csv_path, "w") : NULL;
+    if (csv)
+        fprintf(csv, "shape,N,C,K,H,W,k,stride,pad,layout,dtype,precision,algorithm,median_us,tflops,gbs,pct_peak_compute,pct_peak_dram\n");
+    printf("\nbenchmark on %s peaks: tf32 %.0f, fp16 %.0f, fp32 %.1f TFLOP/s, DRAM %.2f TB/s (3XTF32 %% is of tf32/3)\n",
+           pk.name, pk.tf32, pk.fp16, pk.fp32, pk.dram_tbs);
+    printf("%-22s %-4s %-3s %-6s %-8s %10s %8s %8s %7s %7s\n", "shape", "lay", "dt", "prec", "algo", "median_us",
+           "TFLOP/s", "GB/s", "%comp", "%dram");
+    int bad = 0;
+    for (const Shape& sh : shapes)
+        for (int layout = 0; layout < 2; ++layout)
+            for (int v = 0; v < 5; ++v) {
+                const int dtype = v == 4 ? 1 : 0;
+                const int prec = v == 4 ? FC_PRECISION_FP16 : v;
+                double us;
+                if (!bench_one(sh, layout, dtype, prec, pk, csv, &us)) ++bad;
+            }
+    if (csv) fclose(csv);
+    return bad ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool corr = false, bench = false, quick = false;
+    const char* csv = NULL;
+    for (int i = 1; i < argc; ++i) {
+        if (!strcmp(argv[i], "--correctness")) corr = true;
+        else if (!strcmp(argv[i], "--bench")) bench = true;
+        else if (!strcmp(argv[i], "--quick")) quick = true;
+        else if (!strcmp(argv[i], "--csv") && i + 1 < argc) csv = argv[++i];
+        else if (!strcmp(argv[i], "--device") && i + 1 < argc) g_dev = atoi(argv[++i]);
+        else { fprintf(stderr, "usage: %s [--correctness] [--bench] [--csv FILE] [--quick] [--device D]\n", argv[0]); return 2; }
+    }
+    if (!corr && !bench) corr = bench = true;
+    printf("fastconv %d, CUDA: %s\n", fc_version(), fc_cuda_status());
+    int32_t n = 0;
+    fc_device_count(&n);
+    if (n <= g_dev) {
+        printf("no CUDA device %d (device count %d): skipping\n", g_dev, n);
+        return 77;
+    }
+    fc_device_info info;
+    if (fc_device_get_info(g_dev, &info) != FC_SUCCESS) { fprintf(stderr, "%s\n", fc_last_error()); return 1; }
+    printf("device %d: %s, sm_%d%d, %d SMs, %.1f GiB\n", g_dev, info.name, info.compute_capability_major,
+           info.compute_capability_minor, info.multiprocessor_count, info.total_memory / 1073741824.0);
+    const Peaks pk = peaks_for(info.compute_capability_major, info.compute_capability_minor, info.name);
+    int rc = 0;
+    if (corr) rc |= run_correctness(quick);
+    if (bench) rc |= run_bench(csv, quick, pk);
+    int64_t live = -1;
+    fc_live_objects(&live);
+    printf("live objects at exit: %lld\n", (long long)live);
+    return rc;
+}

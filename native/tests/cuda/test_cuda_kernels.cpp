@@ -1,0 +1,520 @@
+// test_cuda_kernels.cpp — runs the CUDA kernels (native/src/cuda/kernels/*.cuh)
+// under the host SIMT emulation against an independent naive reference.
+//
+//   test_cuda_kernels <group> [max_shapes]
+//   group: tc_tf32 | tc_f16f32 | tc_3xtf32 | tc_f16 | simt | direct | unfold | all
+//
+// Each group runs every kernel variant the heuristic (cuda/heuristic.h) can
+// pick for it (tile BIG/MED/SMALL x implicit, MED x UNFOLD_GEMM, both layouts,
+// 16-byte and element-wise iterator paths) on the same >= 50 shapes (fixed
+// corner cases + seeded random ones: 1-D/2-D/3-D, groups, stride, asymmetric
+// padding, dilation, edge tiles, odd channel counts, bias, ReLU).
+//
+// Reference: double accumulation of the products of the *rounded* inputs the
+// precision prescribes (TF32: cvt.rna to 10 mantissa bits; FP16: RNE to
+// binary16; F16 tensors: already fp16), implemented here independently of the
+// kernels. Those products are exact in fp32, so the kernel's only error is
+// fp32 accumulation: |err| <= (Kgemm + 2) * 2^-24 * sum|x*w| (+ |bias|), the
+// standard worst-case bound for a k-term fp32 sum (the MMA/FFMA order does
+// not matter). 3XTF32 is compared with the unrounded fp32 inputs: dropping
+// small*small adds <= 2^-22 relative per product (+ 2^-21 for the split
+// rounding), so tol = (Kgemm + 8) * 2^-22 * sum|x*w|. FP32 (SIMT and direct):
+// unrounded inputs, fp32 accumulate bound. fp16 outputs add half an fp16 ulp
+// (2^-11 relative). A wrong fragment layout, k order or predicate gives errors
+// of the order of |y| itself, 10^3..10^6 times these tolerances.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cuda/heuristic.h"
+#include "cuda/kernels/direct.cuh"
+#include "cuda/kernels/implicit_gemm_simt.cuh"
+#include "cuda/kernels/implicit_gemm_tc.cuh"
+#include "cuda/kernels/unfold.cuh"
+
+using namespace fc::cuda;
+
+namespace {
+
+struct Shape {
+    int nd, N, C, K, G;
+    int in[3], k[3], s[3], pb[3], pe[3], d[3];
+    int bias, relu;
+};
+
+fc_conv_desc make_desc(const Shape& sh, int layout, int dtype, int precision) {
+    fc_conv_desc d;
+    memset(&d, 0, sizeof d);
+    d.spatial_dims = sh.nd;
+    d.dtype = dtype;
+    d.precision = precision;
+    d.layout = layout;
+    d.algorithm = FC_ALGO_AUTO;
+    d.has_bias = sh.bias;
+    d.activation = sh.relu ? FC_ACTIVATION_RELU : FC_ACTIVATION_NONE;
+    d.batch = sh.N;
+    d.in_channels = sh.C;
+    d.out_channels = sh.K;
+    d.groups = sh.G;
+    for (int i = 0; i < 3; ++i) {
+        d.in_size[i] = sh.in[i];
+        d.kernel_size[i] = sh.k[i];
+        d.stride[i] = sh.s[i];
+        d.pad_begin[i] = sh.pb[i];
+        d.pad_end[i] = sh.pe[i];
+        d.dilation[i] = sh.d[i];
+    }
+    return d;
+}
+
+bool valid_shape(const Shape& s) {
+    for (int i = 0; i < s.nd; ++i)
+        if (s.in[i] + s.pb[i] + s.pe[i] < s.d[i] * (s.k[i] - 1) + 1) return false;
+    return s.C % s.G == 0 && s.K % s.G == 0;
+}
+
+std::vector<Shape> make_shapes(int max_shapes) {
+    std::vector<Shape> v;
+    // nd N C K G | in | k | stride | pad_begin | pad_end | dilation | bias relu
+    const Shape fixed[] = {
+        {2, 1, 3, 16, 1, {9, 11, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0},     // RGB 3x3 (note)
+        {2, 2, 16, 20, 1, {7, 6, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 1},     // 5 k-tiles
+        {2, 1, 64, 24, 1, {5, 5, 0}, {1, 1, 0}, {1, 1, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, 0, 0},     // 1x1
+        {2, 1, 8, 136, 1, {12, 12, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0},  // 2 N tiles of 128, M 144
+        {2, 2, 4, 8, 1, {15, 13, 0}, {3, 3, 0}, {2, 2, 0}, {1, 0, 0}, {2, 1, 0}, {1, 1, 0}, 0, 1},     // stride 2, asym pad
+        {2, 1, 6, 9, 3, {8, 9, 0}, {3, 2, 0}, {1, 2, 0}, {2, 0, 0}, {0, 1, 0}, {2, 1, 0}, 1, 0},       // groups 3, dilation
+        {2, 1, 8, 8, 8, {7, 7, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0},       // depthwise
+        {1, 2, 5, 7, 1, {37, 0, 0}, {5, 0, 0}, {2, 0, 0}, {3, 0, 0}, {0, 0, 0}, {2, 0, 0}, 1, 1},      // 1-D
+        {1, 1, 32, 40, 2, {20, 0, 0}, {3, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 0, 0}, 0, 0},    // 1-D groups, vec
+        {3, 1, 4, 6, 1, {5, 6, 4}, {3, 3, 2}, {1, 2, 1}, {1, 1, 0}, {1, 0, 1}, {1, 1, 2}, 1, 0},       // 3-D
+        {3, 2, 8, 16, 2, {4, 4, 4}, {2, 2, 2}, {2, 1, 1}, {0, 1, 1}, {1, 0, 1}, {1, 2, 1}, 1, 1},      // 3-D groups
+        {2, 1, 1, 1, 1, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, 0, 0},       // 1x1x1
+        {2, 1, 3, 5, 1, {4, 4, 0}, {5, 5, 0}, {1, 1, 0}, {2, 2, 0}, {2, 2, 0}, {1, 1, 0}, 1, 0},       // kernel > input
+        {2, 3, 12, 70, 1, {6, 7, 0}, {3, 3, 0}, {3, 2, 0}, {0, 2, 0}, {1, 0, 0}, {1, 3, 0}, 1, 1},     // N tail of 64
+        {2, 1, 40, 33, 1, {5, 5, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 0, 0},     // Kgemm 360
+        {2, 1, 16, 16, 2, {16, 9, 0}, {1, 1, 0}, {1, 1, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, 1, 0},    // M 144, vec f16
+        {2, 2, 3, 64, 1, {23, 23, 0}, {7, 7, 0}, {2, 2, 0}, {3, 3, 0}, {3, 3, 0}, {1, 1, 0}, 0, 1},    // stem-like
+    };
+    for (const Shape& s : fixed) v.push_back(s);
+    std::mt19937 rng(12345);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    const int cgs[] = {1, 2, 3, 4, 5, 8, 12, 16};
+    const int kgs[] = {1, 3, 8, 17, 33, 40};
+    while ((int)v.size() < 64) {
+        Shape s;
+        memset(&s, 0, sizeof s);
+        s.nd = pick(1, 3);
+        s.N = pick(1, 2);
+        s.G = pick(0, 3) == 0 ? pick(2, 4) : 1;
+        s.C = cgs[pick(0, 7)] * s.G;
+        s.K = kgs[pick(0, 5)] * s.G;
+        const int maxin = s.nd == 1 ? 40 : s.nd == 2 ? 11 : 5;
+        for (int i = 0; i < s.nd; ++i) {
+            s.in[i] = pick(1, maxin);
+            s.k[i] = pick(1, 3);
+            s.s[i] = pick(1, 3);
+            s.pb[i] = pick(0, 2);
+            s.pe[i] = pick(0, 2);
+            s.d[i] = pick(1, 2);
+        }
+        s.bias = pick(0, 1);
+        s.relu = pick(0, 1);
+        if (!valid_shape(s)) continue;
+        fc_conv_desc d = make_desc(s, 0, 0, 0);
+        ConvParams p;
+        if (make_conv_params(&d, &p)) continue;
+        if ((long long)p.M * p.Kg * p.Kgemm * p.G > 400000) continue;  // keep emulation fast
+        v.push_back(s);
+    }
+    if (max_shapes > 0 && (int)v.size() > max_shapes) v.resize(max_shapes);
+    return v;
+}
+
+// ---- independent reference helpers ----
+float ref_tf32(float x) {  // round to nearest, ties away, 10 mantissa bits
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    if ((u & 0x7f800000u) == 0x7f800000u) return x;
+    u = (u + 0x1000u) & 0xffffe000u;
+    float r;
+    memcpy(&r, &u, 4);
+    return r;
+}
+float ref_f16(float x) {  // RNE to binary16 (normal and subnormal range), via frexp/ldexp
+    if (x == 0.f || !std::isfinite(x)) return x;
+    int e;
+    std::frexp(x, &e);  // x = f * 2^e, 0.5 <= |f| < 1
+    int q = e - 11;     // 11 significant bits
+    if (q < -24) q = -24;
+    const double scaled = std::ldexp((double)x, -q);
+    return (float)std::ldexp(std::nearbyint(scaled), q);
+}
+
+struct Problem {
+    fc_conv_desc desc;
+    ConvParams p;
+    std::vector<float> x, w, b;   // values (fp16-representable when dtype f16)
+    std::vector<uint16_t> xh, wh, bh;
+};
+
+void fill(Problem& pr, std::mt19937& rng) {
+    const ConvParams& p = pr.p;
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    const bool f16 = pr.desc.dtype == FC_DTYPE_F16;
+    auto gen = [&](std::vector<float>& v, std::vector<uint16_t>& h, size_t n) {
+        v.resize(n);
+        h.resize(n);
+        for (size_t i = 0; i < n; ++i) {
+            float f = u(rng);
+            if (f16) {
+                h[i] = fc::cuda::f32_to_f16_bits(f);
+                f = fc::cuda::f16_bits_to_f32(h[i]);
+            }
+            v[i] = f;
+        }
+    };
+    gen(pr.x, pr.xh, (size_t)p.N * p.C * p.D * p.H * p.W);
+    gen(pr.w, pr.wh, (size_t)p.K * p.Kgemm);
+    gen(pr.b, pr.bh, (size_t)p.K);
+}
+
+// y_ref and per-output tolerance. round: 0 none, 1 tf32, 2 f16. split3: 3xtf32 bound.
+void reference(const Problem& pr, int round, bool split3, bool f16_out, std::vector<double>& yref,
+               std::vector<double>& tol) {
+    const ConvParams& p = pr.p;
+    auto rnd = [&](float v) { return round == 1 ? ref_tf32(v) : round == 2 ? ref_f16(v) : v; };
+    yref.assign((size_t)p.N * p.K * p.OPQ, 0.0);
+    tol.assign(yref.size(), 0.0);
+    for (int n = 0; n < p.N; ++n)
+        for (int g = 0; g < p.G; ++g)
+            for (int kg = 0; kg < p.Kg; ++kg) {
+                const int kk = g * p.Kg + kg;
+                for (int o = 0; o < p.O; ++o)
+                    for (int pp = 0; pp < p.P; ++pp)
+                        for (int q = 0; q < p.Q; ++q) {
+                            double acc = 0, mag = 0;
+                            for (int c = 0; c < p.Cg; ++c)
+                                for (int t = 0; t < p.T; ++t)
+                                    for (int r = 0; r < p.R; ++r)
+                                        for (int s = 0; s < p.S; ++s) {
+                                            const int id = o * p.sd - p.pd + t * p.dd;
+                                            const int ih = pp * p.sh - p.ph + r * p.dh;
+                                            const int iw = q * p.sw - p.pw + s * p.dw;
+                                            if (id < 0 || id >= p.D || ih < 0 || ih >= p.H || iw < 0 || iw >= p.W)
+                                                continue;
+                                            const int ci = g * p.Cg + c;
+                                            const size_t xi =
+                                                p.chlast ? ((((size_t)n * p.D + id) * p.H + ih) * p.W + iw) * p.C + ci
+                                                         : ((((size_t)n * p.C + ci) * p.D + id) * p.H + ih) * p.W + iw;
+                                            const size_t wi =
+                                                p.chlast ? ((((size_t)kk * p.T + t) * p.R + r) * p.S + s) * p.Cg + c
+                                                         : ((((size_t)kk * p.Cg + c) * p.T + t) * p.R + r) * p.S + s;
+                                            const double prod = (double)rnd(pr.x[xi]) * (double)rnd(pr.w[wi]);
+                                            acc += prod;
+                                            mag += std::fabs(prod);
+                                        }
+                            double bias = p.has_bias ? pr.b[kk] : 0.0;
+                            double y = acc + bias;
+                            if (p.relu && y < 0) y = 0;
+                            double t = split3 ? (p.Kgemm + 8) * std::ldexp(1.0, -22) * mag
+                                              : (p.Kgemm + 2) * std::ldexp(1.0, -24) * mag;
+                            t += std::ldexp(1.0, -23) * std::fabs(bias) + 1e-30;
+                            if (f16_out) t += (std::ldexp(1.0, -11) + std::ldexp(1.0, -20)) * std::fabs(y) + std::ldexp(1.0, -24);
+                            const int pix = (o * p.P + pp) * p.Q + q;
+                            const size_t yi = p.chlast ? ((size_t)n * p.OPQ + pix) * p.K + kk
+                                                       : ((size_t)n * p.K + kk) * p.OPQ + pix;
+                            yref[yi] = y;
+                            tol[yi] = t;
+                        }
+            }
+}
+
+struct Stats {
+    long runs = 0, fails = 0;
+    double worst = 0;  // max err/tol
+};
+
+template <class Out>
+bool compare(const char* what, const Problem& pr, const std::vector<Out>& y, const std::vector<double>& yref,
+             const std::vector<double>& tol, Stats& st, const std::string& shape_name) {
+    ++st.runs;
+    double worst = 0;
+    size_t wi = 0;
+    for (size_t i = 0; i < yref.size(); ++i) {
+        double v;
+        if constexpr (std::is_same<Out, float>::value)
+            v = y[i];
+        else
+            v = fc::cuda::f16_bits_to_f32(y[i]);
+        double r = std::fabs(v - yref[i]) / tol[i];
+        if (!(r <= worst)) {  // NaN-safe
+            worst = std::isnan(r) ? 1e30 : r;
+            wi = i;
+        }
+    }
+    if (worst > st.worst) st.worst = worst;
+    if (worst > 1.0) {
+        ++st.fails;
+        double v;
+        if constexpr (std::is_same<Out, float>::value) v = y[wi]; else v = fc::cuda::f16_bits_to_f32(y[wi]);
+        fprintf(stderr, "FAIL %-34s %s %s: y[%zu] = %.9g ref %.9g tol %.3g (err/tol %.3g)\n", what,
+                pr.p.chlast ? "NHWC" : "NCHW", shape_name.c_str(), wi, v, yref[wi], tol[wi], worst);
+        return false;
+    }
+    (void)pr;
+    return true;
+}
+
+std::string shape_str(const Shape& s) {
+    char b[256];
+    snprintf(b, sizeof b, "%dd N%d C%d K%d g%d in(%d,%d,%d) k(%d,%d,%d) s(%d,%d,%d) pb(%d,%d,%d) pe(%d,%d,%d) d(%d,%d,%d)%s%s",
+             s.nd, s.N, s.C, s.K, s.G, s.in[0], s.in[1], s.in[2], s.k[0], s.k[1], s.k[2], s.s[0], s.s[1], s.s[2],
+             s.pb[0], s.pb[1], s.pb[2], s.pe[0], s.pe[1], s.pe[2], s.d[0], s.d[1], s.d[2], s.bias ? " bias" : "",
+             s.relu ? " relu" : "");
+    return b;
+}
+
+// ---- launchers (mirror cuda_backend.cu / launch.cuh) ----
+template <int MathK, int Tile, bool Impl>
+void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
+    typedef typename TileFor<Tile, MathK == MATH_F16 ? 2 : 4>::type Cfg;
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)p.G);
+    fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_conv_kernel<Cfg, MathK, Impl>, p, a, w, bias, y,
+                    vec_a, vec_b);
+}
+template <bool Impl>
+void run_simt(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
+    typedef TileFor<TILE_SIMT, 4>::type Cfg;
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)p.G);
+    fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, simt_conv_kernel<Impl>, p, a, w, bias, y, vec_a, vec_b);
+}
+template <class Elem>
+void run_unfold(const ConvParams& p, int mode, const Elem* x, Elem* out) {
+    const long long total = mode == UNFOLD_PUBLIC ? (long long)p.N * p.C * p.TRS * p.OPQ : (long long)p.G * p.M * p.Kgemm;
+    long long blocks = (total + 255) / 256;
+    if (blocks > 8) blocks = 8;  // exercise the grid-stride loop
+    fc_simt::launch(dim3((unsigned)blocks), dim3(256), 0, unfold_kernel<Elem>, p, mode, x, out, total);
+}
+template <class Elem, int KB>
+void run_direct(const ConvParams& p, int round_mode, const Elem* x, const Elem* w, const Elem* b, Elem* y) {
+    const dim3 grid((unsigned)cdiv(p.OPQ, kDirectThreads), (unsigned)(p.G * cdiv(p.Kg, KB)), (unsigned)p.N);
+    fc_simt::launch(grid, dim3(kDirectThreads), 0, direct_conv_kernel<Elem, KB>, p, round_mode, x, w, b, y);
+}
+
+typedef void (*TcFn)(const ConvParams&, const void*, const void*, const void*, void*, int, int);
+
+struct Variant {
+    const char* name;
+    TcFn fn;
+    int implicit;
+};
+
+template <int MathK>
+std::vector<Variant> tc_variants() {
+    std::vector<Variant> v;
+    if constexpr (MathK != MATH_3XTF32) v.push_back({"implicit BIG 128x128x32", &run_tc<MathK, TILE_BIG, true>, 1});
+    v.push_back({"implicit MED 64x64x32", &run_tc<MathK, TILE_MED, true>, 1});
+    v.push_back({"implicit SMALL 32x32x32", &run_tc<MathK, TILE_SMALL, true>, 1});
+    v.push_back({"unfold+gemm MED 64x64x32", &run_tc<MathK, TILE_MED, false>, 0});
+    return v;
+}
+
+// Runs GEMM variants (tensor core or SIMT) for one problem.
+template <class Elem>
+void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Problem& pr, int round, bool split3,
+                       Stats& st, const std::string& sname) {
+    const ConvParams& p = pr.p;
+    const bool f16 = std::is_same<Elem, half_t>::value;
+    const int vec = f16 ? 8 : 4;
+    std::vector<double> yref, tol;
+    reference(pr, round, split3, f16, yref, tol);
+    const void* x = f16 ? (const void*)pr.xh.data() : (const void*)pr.x.data();
+    const void* w = f16 ? (const void*)pr.wh.data() : (const void*)pr.w.data();
+    const void* b = p.has_bias ? (f16 ? (const void*)pr.bh.data() : (const void*)pr.b.data()) : nullptr;
+    std::vector<Elem> ws((size_t)p.G * p.M * p.Kgemm + 8);
+    for (const Variant& v : vars) {
+        // Force both iterator paths where the fast one is legal, as the backend may pick either.
+        for (int force_scalar = 0; force_scalar < 2; ++force_scalar) {
+            const int vec_b = !force_scalar && p.Kgemm % vec == 0;
+            int vec_a;
+            const void* a = x;
+            if (v.implicit) {
+                vec_a = !force_scalar && p.chlast && p.Cg % vec == 0;
+            } else {
+                run_unfold<Elem>(p, UNFOLD_WORKSPACE, static_cast<const Elem*>(x), ws.data());
+                a = ws.data();
+                vec_a = !force_scalar && p.Kgemm % vec == 0;
+            }
+            if (force_scalar && !(p.Kgemm % vec == 0 || (v.implicit && p.chlast && p.Cg % vec == 0))) break;
+            std::vector<Elem> y(yref.size());
+            for (auto& e : y) e = Elem(0x7fff);  // garbage: every element must be written
+            v.fn(p, a, w, b, y.data(), vec_a, vec_b);
+            char what[128];
+            snprintf(what, sizeof what, "%s %s%s", group, v.name, force_scalar ? " (scalar)" : "");
+            compare(what, pr, y, yref, tol, st, sname);
+        }
+    }
+}
+
+int run_group(const std::string& group, int max_shapes) {
+    const std::vector<Shape> shapes = make_shapes(max_shapes);
+    std::mt19937 rng(777);
+    Stats st;
+    long variants_seen = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    int heuristic_counts[3][4] = {{0}};
+    for (size_t si = 0; si < shapes.size(); ++si) {
+        const Shape& sh = shapes[si];
+        const std::string sname = shape_str(sh);
+        for (int layout = 0; layout < 2; ++layout) {
+            Problem pr;
+            auto setup = [&](int dtype, int precision) {
+                pr.desc = make_desc(sh, layout, dtype, precision);
+                const char* why = make_conv_params(&pr.desc, &pr.p);
+                if (why) {
+                    fprintf(stderr, "bad shape %s: %s\n", sname.c_str(), why);
+                    exit(2);
+                }
+                fill(pr, rng);
+                KernelChoice kc = choose_kernel(&pr.desc, pr.p, 132, 227 * 1024);
+                heuristic_counts[kc.kind][kc.tile]++;
+            };
+            if (group == "tc_tf32") {
+                setup(FC_DTYPE_F32, FC_PRECISION_TF32);
+                auto v = tc_variants<MATH_TF32>();
+                run_gemm_variants<float>("tf32", v, pr, 1, false, st, sname);
+                variants_seen = v.size();
+            } else if (group == "tc_f16f32") {
+                setup(FC_DTYPE_F32, FC_PRECISION_FP16);
+                auto v = tc_variants<MATH_F16_F32IO>();
+                run_gemm_variants<float>("fp16(f32 io)", v, pr, 2, false, st, sname);
+                variants_seen = v.size();
+            } else if (group == "tc_3xtf32") {
+                setup(FC_DTYPE_F32, FC_PRECISION_3XTF32);
+                auto v = tc_variants<MATH_3XTF32>();
+                run_gemm_variants<float>("3xtf32", v, pr, 0, true, st, sname);
+                variants_seen = v.size();
+            } else if (group == "tc_f16") {
+                setup(FC_DTYPE_F16, FC_PRECISION_FP16);
+                auto v = tc_variants<MATH_F16>();
+                run_gemm_variants<half_t>("f16", v, pr, 0, false, st, sname);
+                variants_seen = v.size();
+            } else if (group == "simt") {
+                setup(FC_DTYPE_F32, FC_PRECISION_FP32);
+                std::vector<Variant> v = {{"simt implicit 64x64x32", &run_simt<true>, 1},
+                                          {"simt unfold+gemm 64x64x32", &run_simt<false>, 0}};
+                run_gemm_variants<float>("fp32", v, pr, 0, false, st, sname);
+                variants_seen = v.size();
+            } else if (group == "direct") {
+                // f32 x {fp32, tf32, fp16, 3xtf32} and f16, each with KB 4 and 16.
+                const int precs[] = {FC_PRECISION_FP32, FC_PRECISION_TF32, FC_PRECISION_FP16, FC_PRECISION_3XTF32};
+                variants_seen = 10;
+                for (int dt = 0; dt < 2; ++dt)
+                    for (int pi = 0; pi < (dt ? 1 : 4); ++pi) {
+                        setup(dt ? FC_DTYPE_F16 : FC_DTYPE_F32, dt ? FC_PRECISION_FP32 : precs[pi]);
+                        const int rm = dt ? ROUND_NONE
+                                          : precs[pi] == FC_PRECISION_TF32 ? ROUND_TF32
+                                          : precs[pi] == FC_PRECISION_FP16 ? ROUND_F16
+                                                                           : ROUND_NONE;
+                        std::vector<double> yref, tol;
+                        reference(pr, rm, false, dt == 1, yref, tol);
+                        const ConvParams& p = pr.p;
+                        for (int kb : {4, 16}) {
+                            char what[96];
+                            snprintf(what, sizeof what, "direct %s prec%d KB%d", dt ? "f16" : "f32", dt ? 0 : precs[pi], kb);
+                            if (dt) {
+                                std::vector<half_t> y(yref.size(), 0x7fff);
+                                const half_t* b = p.has_bias ? pr.bh.data() : nullptr;
+                                if (kb == 4) run_direct<half_t, 4>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
+                                else run_direct<half_t, 16>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
+                                compare(what, pr, y, yref, tol, st, sname);
+                            } else {
+                                std::vector<float> y(yref.size(), NAN);
+                                const float* b = p.has_bias ? pr.b.data() : nullptr;
+                                if (kb == 4) run_direct<float, 4>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
+                                else run_direct<float, 16>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
+                                compare(what, pr, y, yref, tol, st, sname);
+                            }
+                        }
+                    }
+            } else if (group == "unfold") {
+                variants_seen = 2;
+                for (int dt = 0; dt < 2; ++dt) {
+                    setup(dt ? FC_DTYPE_F16 : FC_DTYPE_F32, FC_PRECISION_FP32);
+                    ConvParams p;
+                    make_conv_params(&pr.desc, &p, 1);  // fc_unfold ignores groups
+                    const size_t rows = (size_t)p.C * p.TRS, L = p.OPQ;
+                    std::vector<float> ref((size_t)p.N * rows * L, 0.f);
+                    for (int n = 0; n < p.N; ++n)
+                        for (int c = 0; c < p.C; ++c)
+                            for (int t = 0; t < p.T; ++t)
+                                for (int r = 0; r < p.R; ++r)
+                                    for (int s = 0; s < p.S; ++s)
+                                        for (int o = 0; o < p.O; ++o)
+                                            for (int pp = 0; pp < p.P; ++pp)
+                                                for (int q = 0; q < p.Q; ++q) {
+                                                    const int id = o * p.sd - p.pd + t * p.dd;
+                                                    const int ih = pp * p.sh - p.ph + r * p.dh;
+                                                    const int iw = q * p.sw - p.pw + s * p.dw;
+                                                    float v = 0;
+                                                    if (id >= 0 && id < p.D && ih >= 0 && ih < p.H && iw >= 0 && iw < p.W)
+                                                        v = pr.x[p.chlast ? ((((size_t)n * p.D + id) * p.H + ih) * p.W + iw) * p.C + c
+                                                                          : ((((size_t)n * p.C + c) * p.D + id) * p.H + ih) * p.W + iw];
+                                                    const size_t row = ((size_t)c * p.T + t) * p.R * p.S + r * p.S + s;
+                                                    ref[((size_t)n * rows + row) * L + (o * p.P + pp) * p.Q + q] = v;
+                                                }
+                    bool ok = true;
+                    size_t bad = 0;
+                    if (dt) {
+                        std::vector<half_t> out(ref.size(), 0x7fff);
+                        run_unfold<half_t>(p, UNFOLD_PUBLIC, pr.xh.data(), out.data());
+                        for (size_t i = 0; i < ref.size() && ok; ++i)
+                            if (fc::cuda::f16_bits_to_f32(out[i]) != ref[i]) { ok = false; bad = i; }
+                    } else {
+                        std::vector<float> out(ref.size(), NAN);
+                        run_unfold<float>(p, UNFOLD_PUBLIC, pr.x.data(), out.data());
+                        for (size_t i = 0; i < ref.size() && ok; ++i)
+                            if (!(out[i] == ref[i])) { ok = false; bad = i; }
+                    }
+                    ++st.runs;
+                    if (!ok) {
+                        ++st.fails;
+                        fprintf(stderr, "FAIL unfold %s %s %s at %zu\n", dt ? "f16" : "f32", layout ? "NHWC" : "NCHW",
+                                sname.c_str(), bad);
+                    }
+                }
+            } else {
+                fprintf(stderr, "unknown group %s\n", group.c_str());
+                return 2;
+            }
+        }
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    printf("[%s] %ld variants x %zu shapes x 2 layouts: %ld kernel runs, %ld failures, worst err/tol %.3g, %.1f s\n",
+           group.c_str(), variants_seen, shapes.size(), st.runs, st.fails, st.worst, secs);
+    printf("[%s] heuristic picks over these problems (H100-like: 132 SMs, 227 KB): direct %d, implicit BIG %d MED %d "
+           "SMALL %d SIMT %d\n",
+           group.c_str(), heuristic_counts[KK_DIRECT][TILE_MED], heuristic_counts[KK_IMPLICIT][TILE_BIG],
+           heuristic_counts[KK_IMPLICIT][TILE_MED], heuristic_counts[KK_IMPLICIT][TILE_SMALL],
+           heuristic_counts[KK_IMPLICIT][TILE_SIMT]);
+    return st.fails ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string group = argc > 1 ? argv[1] : "all";
+    const int max_shapes = argc > 2 ? atoi(argv[2]) : 0;
+    if (group == "all") {
+        int rc = 0;
+        for (const char* g : {"unfold", "direct", "simt", "tc_tf32", "tc_f16f32", "tc_3xtf32", "tc_f16"})
+            rc |= run_group(g, max_shapes);
+        return rc;
+    }
+    return run_group(group, max_shapes);
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# check-kernels.sh [BUILD_DIR] — static checks of the CUDA kernels, per arch:
+#   * 0 spill stores / loads and 0 stack frame bytes for every kernel (ptxas -v);
+#   * occupancy: blocks/SM from registers, shared memory (dynamic smem is
+#     derived from the kernel's TileConfig template arguments) and threads vs
+#     each arch's limits must reach the kernel's target = its
+#     __launch_bounds__ min-blocks (2) when the arch's shared memory can hold
+#     that many blocks; if the tile only fits once, target 1; if it does not
+#     fit at all (BIG fp32 tiles on sm_86/89, 108 KB > 99 KB) it is reported
+#     "n/a" — the heuristic never picks it there (plan-time smem check);
+#   * PTX (nvcc -ptx, compute_90): every tensor-core kernel contains mma.sync,
+#     ldmatrix and cp.async; the SIMT GEMM contains cp.async;
+#   * SASS (only where cuobjdump exists): every tensor-core kernel has HMMA.
+# Reports come from BUILD_DIR/ptxas/*.txt (saved by the CMake build); without
+# them the script compiles native/src/cuda/*.cu itself. Prints a table
+# kernel x arch: regs, smem, spills, stack, blocks/SM (target). Exit 1 on any
+# violation.
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BUILD="${1:-${FASTCONV_BUILD:-}}"
+NVCC="${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}"
+ARCHS="${CHECK_ARCHS:-80 86 89 90}"
+if [ ! -x "$NVCC" ]; then echo "check-kernels: nvcc not found: skipping"; exit 0; fi
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+SRCS=("$ROOT"/native/src/cuda/*.cu)
+INC=(-I"$ROOT/native/include" -I"$ROOT/native/src")
+
+REPORTS="$WORK/reports"
+mkdir -p "$REPORTS"
+if [ -n "$BUILD" ] && ls "$BUILD"/ptxas/*.txt >/dev/null 2>&1; then
+  cp "$BUILD"/ptxas/*.txt "$REPORTS/"
+  echo "check-kernels: ptxas reports from $BUILD/ptxas"
+  # reports only cover the archs that build compiled; add missing ones
+  for a in $ARCHS; do
+    if ! grep -qh "for 'sm_$a'" "$REPORTS"/*.txt; then
+      for f in "${SRCS[@]}"; do
+        "$NVCC" -std=c++17 "${INC[@]}" -arch=sm_$a -Xptxas -v -c "$f" -o /dev/null 2> "$REPORTS/$(basename "$f").sm_$a.txt" || { echo "compile failed: $f sm_$a"; cat "$REPORTS/$(basename "$f").sm_$a.txt"; exit 1; }
+      done
+    fi
+  done
+else
+  echo "check-kernels: compiling ${#SRCS[@]} files for sm_{${ARCHS// /,}}"
+  for a in $ARCHS; do
+    for f in "${SRCS[@]}"; do
+      "$NVCC" -std=c++17 "${INC[@]}" -arch=sm_$a -Xptxas -v -c "$f" -o /dev/null 2> "$REPORTS/$(basename "$f").sm_$a.txt" &
+    done
+    wait
+  done
+fi
+
+PTXDIR="$WORK/ptx"
+mkdir -p "$PTXDIR"
+for f in "${SRCS[@]}"; do
+  case "$(basename "$f")" in cuda_backend.cu) continue;; esac
+  "$NVCC" -std=c++17 "${INC[@]}" -arch=compute_90 -ptx "$f" -o "$PTXDIR/$(basename "$f" .cu).ptx" || { echo "ptx failed: $f"; exit 1; }
+done
+
+SASS=""
+if command -v cuobjdump >/dev/null 2>&1; then
+  LIB=""
+  [ -n "$BUILD" ] && LIB=$(ls "$BUILD"/libfastconv.so* "$BUILD"/*/libfastconv.so* 2>/dev/null | head -n1)
+  if [ -n "$LIB" ]; then cuobjdump -sass "$LIB" > "$WORK/sass.txt" 2>/dev/null && SASS="$WORK/sass.txt"; fi
+  if [ -z "$SASS" ]; then
+    for f in "${SRCS[@]}"; do
+      "$NVCC" -std=c++17 "${INC[@]}" -arch=sm_90 -cubin "$f" -o "$WORK/$(basename "$f").cubin" 2>/dev/null && cuobjdump -sass "$WORK/$(basename "$f").cubin" >> "$WORK/sass.txt"
+    done
+    SASS="$WORK/sass.txt"
+  fi
+fi
+
+python3 - "$REPORTS" "$PTXDIR" "$SASS" <<'PY'
+import glob, os, re, subprocess, sys
+rep_dir, ptx_dir, sass = sys.argv[1], sys.argv[2], sys.argv[3]
+# per-arch limits: regs/SM, max threads/SM, smem/SM, max blocks/SM (CUDA C Programming Guide, table 23)
+LIM = {80: (65536, 2048, 167936, 32), 86: (65536, 1536, 102400, 16), 89: (65536, 1536, 102400, 24),
+       90: (65536, 2048, 233472, 32)}
+OPTIN = {80: 166912, 86: 101376, 89: 101376, 90: 232448}
+kern = {}  # (name, arch) -> dict
+for f in sorted(glob.glob(os.path.join(rep_dir, '*.txt'))):
+    cur = None
+    for line in open(f, errors='replace'):
+        m = re.search(r"Compiling entry function '(\S+)' for 'sm_(\d+)'", line)
+        if m:
+            cur = (m.group(1), int(m.group(2))); kern[cur] = {'regs': 0, 'smem': 0, 'stack': 0, 'ss': 0, 'sl': 0}; continue
+        if cur is None: continue
+        m = re.search(r'(\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads', line)
+        if m: kern[cur].update(stack=int(m.group(1)), ss=int(m.group(2)), sl=int(m.group(3)))
+        m = re.search(r'Used (\d+) registers', line)
+        if m:
+            kern[cur]['regs'] = int(m.group(1))
+            m2 = re.search(r'(\d+) bytes smem', line)
+            kern[cur]['smem'] = int(m2.group(1)) if m2 else 0
+def demangle(names):
+    try:
+        out = subprocess.run(['c++filt'], input='\n'.join(names), capture_output=True, text=True).stdout.split('\n')
+        return dict(zip(names, out))
+    except Exception:
+        return {n: n for n in names}
+names = sorted({k[0] for k in kern})
+dm = demangle(names)
+def config(name):
+    """threads, dynamic smem, min blocks, short label"""
+    m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
+    if 'tc_conv_kernel' in name and m:
+        bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())
+        math = {0: 'tf32', 1: 'fp16(f32io)', 2: '3xtf32', 3: 'f16'}[int(re.search(r'EELi(\d)ELb', name).group(1))]
+        impl = 'implicit' if name.endswith('Lb1EEEvNS0_10ConvParamsEPKvS6_S6_Pvii') or 'ELb1E' in name else 'unfold'
+        smem = st * (bm + bn) * (bk + 16 // eb) * eb
+        return 32 * wm * wn, smem, mb, 'tc %s %dx%dx%d s%d %s' % (math, bm, bn, bk, st, impl), True
+    if 'simt_conv_kernel' in name:
+        return 128, 3 * 128 * 36 * 4, 2, 'simt fp32 64x64x32 s3 %s' % ('implicit' if 'ILb1E' in name else 'unfold'), False
+    if 'direct_conv_kernel' in name:
+        m = re.search(r'direct_conv_kernelI(\w)Li(\d+)E', name)
+        return 128, 0, 1, 'direct %s KB%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2)), False
+    if 'unfold_kernel' in name:
+        return 256, 0, 1, 'unfold %s' % ('f32' if 'IfE' in name else 'f16'), False
+    return 128, 0, 1, name[:40], False
+viol = []
+rows = []
+for (name, arch), r in sorted(kern.items(), key=lambda kv: (config(kv[0][0])[3], kv[0][1])):
+    threads, dsmem, minb, label, tc = config(name)
+    regs_lim, thr_lim, smem_lim, blk_lim = LIM.get(arch, LIM[90])
+    smem = dsmem + r['smem']
+    regs_warp = ((r['regs'] * 32 + 255) // 256) * 256
+    warps = threads // 32
+    by_regs = (regs_lim // regs_warp) // warps if regs_warp else blk_lim
+    by_smem = smem_lim // (smem + 1024) if smem else blk_lim
+    by_thr = thr_lim // threads
+    blocks = min(by_regs, by_smem, by_thr, blk_lim)
+    fits = smem <= OPTIN.get(arch, OPTIN[90])
+    target = min(minb, by_smem, blk_lim) if fits else 0
+    status = 'ok'
+    if r['ss'] or r['sl'] or r['stack']:
+        status = 'SPILL/STACK'; viol.append('%s sm_%d: %d B stack, %d/%d B spill st/ld' % (label, arch, r['stack'], r['ss'], r['sl']))
+    if fits and blocks < max(target, 1):
+        status = 'OCCUPANCY'; viol.append('%s sm_%d: %d blocks/SM < target %d (regs %d, smem %d)' % (label, arch, blocks, target, r['regs'], smem))
+    rows.append((label, arch, r['regs'], smem, r['ss'] + r['sl'], r['stack'], ('%d (%d)' % (blocks, target)) if fits else 'n/a (smem)', status))
+print('%-44s %-6s %5s %8s %7s %6s %-12s %s' % ('kernel', 'arch', 'regs', 'smem', 'spills', 'stack', 'blocks(tgt)', 'status'))
+for row in rows:
+    print('%-44s sm_%-3d %5d %8d %7d %6d %-12s %s' % row)
+print('%d kernel x arch entries' % len(rows))
+# PTX content checks
+ptx_bad = 0; ptx_n = 0
+for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
+    txt = open(f).read()
+    parts = re.split(r'\n(?=\.visible \.entry |\.entry |\.weak \.entry )', txt)
+    for part in parts:
+        m = re.match(r'(?:\.visible |\.weak )?\.entry (\S+?)\(', part)
+        if not m: continue
+        name = m.group(1); ptx_n += 1
+        need = []
+        if 'tc_conv_kernel' in name: need = ['mma.sync.aligned', 'ldmatrix.sync.aligned', 'cp.async']
+        elif 'simt_conv_kernel' in name: need = ['cp.async']
+        for s in need:
+            if s not in part:
+                ptx_bad += 1; viol.append('PTX of %s lacks %s' % (config(name)[3], s))
+print('PTX: %d entries checked (tensor-core kernels: mma.sync + ldmatrix + cp.async; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
+if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
+    txt = open(sass, errors='replace').read()
+    funcs = re.split(r'\n\s*Function : ', txt)
+    n = 0
+    for fpart in funcs[1:]:
+        fname = fpart.split('\n', 1)[0].strip()
+        if 'tc_conv_kernel' in fname:
+            n += 1
+            if 'HMMA' not in fpart: viol.append('SASS of %s has no HMMA' % fname)
+    print('SASS: %d tensor-core functions checked for HMMA' % n)
+else:
+    print('SASS: cuobjdump not available: skipped')
+if viol:
+    print('\nVIOLATIONS:'); [print('  ' + v) for v in viol]; sys.exit(1)
+print('check-kernels: all checks passed')
+PY
