@@ -172,6 +172,7 @@ FC_API fc_status fc_memcpy(fc_stream stream, void *dst, int32_t dst_device,
 /* ---- streams and events ----------------------------------------------- */
 FC_API fc_status fc_stream_create(int32_t device, fc_stream *stream);
 FC_API fc_status fc_stream_destroy(fc_stream stream);
+/* Waits for all work queued on stream; NULL waits for every device's default stream. */
 FC_API fc_status fc_stream_synchronize(fc_stream stream);
 FC_API fc_status fc_stream_device(fc_stream stream, int32_t *device);
 FC_API fc_status fc_event_create(int32_t device, fc_event *event);

@@ -154,6 +154,14 @@ FC_API fc_status fc_free(int32_t device, void *ptr)
     return FC_SUCCESS;
 }
 
+/* The backend whose page-locked host memory fc_malloc_host hands out: CUDA's when
+ * it has devices (fixed for the process, so fc_free_host frees with the same one). */
+static const fc_backend *pinned_host_backend(void)
+{
+    device_count();
+    return g_cuda_count > 0 && g_cuda->host_alloc ? g_cuda : NULL;
+}
+
 FC_API fc_status fc_malloc_host(size_t bytes, void **ptr)
 {
     CHECK_PTR(ptr);
@@ -161,11 +169,14 @@ FC_API fc_status fc_malloc_host(size_t bytes, void **ptr)
     device_count();
     if (bytes > ((size_t)1 << 62))
         return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "bytes (%zu) must be < 2^62", bytes);
-    /* Pinned memory comes from the CUDA backend's mem_alloc with kind CPU is not
-     * part of the table; use 64-byte aligned host memory (always valid for copies). */
     void *p = NULL;
-    if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0 || !p)
+    const fc_backend *pinned = pinned_host_backend();
+    if (pinned) {
+        fc_status st = pinned->host_alloc(bytes, &p);
+        if (st) return st;
+    } else if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0 || !p) {
         return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "fc_malloc_host: cannot allocate %zu bytes", bytes);
+    }
     *ptr = p;
     live_inc();
     return FC_SUCCESS;
@@ -174,7 +185,13 @@ FC_API fc_status fc_malloc_host(size_t bytes, void **ptr)
 FC_API fc_status fc_free_host(void *ptr)
 {
     CHECK_PTR(ptr);
-    free(ptr);
+    const fc_backend *pinned = pinned_host_backend();
+    if (pinned) {
+        fc_status st = pinned->host_free(ptr);
+        if (st) return st;
+    } else {
+        free(ptr);
+    }
     live_dec();
     return FC_SUCCESS;
 }
@@ -270,7 +287,12 @@ FC_API fc_status fc_stream_destroy(fc_stream stream)
 
 FC_API fc_status fc_stream_synchronize(fc_stream stream)
 {
-    CHECK_PTR(stream);
+    if (!stream) {
+        /* The default streams: the CPU's work is already done; CUDA's default
+         * streams of every device are waited for. */
+        if (device_count() > 1) return g_cuda->stream_synchronize(NULL);
+        return FC_SUCCESS;
+    }
     return stream->be->stream_synchronize(stream->impl);
 }
 

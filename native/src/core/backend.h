@@ -48,6 +48,11 @@ typedef struct fc_backend {
                               const void *bias, void *y, void *workspace);
     fc_status (*unfold)(const fc_conv_desc *desc, int32_t local, void *stream,
                         const void *x, void *cols);
+
+    /* Page-locked host memory that this backend's copies can overlap with compute
+     * (CUDA: cudaMallocHost). NULL when the backend offers none. */
+    fc_status (*host_alloc)(size_t bytes, void **ptr);
+    fc_status (*host_free)(void *ptr);
 } fc_backend;
 
 /* Provided by each backend source set. */

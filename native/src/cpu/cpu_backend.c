@@ -399,6 +399,8 @@ static const fc_backend cpu_backend = {
     cpu_plan_destroy,
     cpu_conv_forward,
     cpu_unfold,
+    NULL, /* host_alloc: plain host memory is all the CPU needs */
+    NULL, /* host_free */
 };
 
 const fc_backend *fc_cpu_backend(void) { return &cpu_backend; }

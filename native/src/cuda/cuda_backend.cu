@@ -122,6 +122,18 @@ fc_status cuda_mem_free(int32_t local, void* ptr) {
     return FC_SUCCESS;
 }
 
+// Pinned host memory: not tied to a device (portable across all of them).
+fc_status cuda_host_alloc(size_t bytes, void** ptr) {
+    *ptr = nullptr;
+    CU(cudaHostAlloc(ptr, bytes ? bytes : 64, cudaHostAllocPortable), "cudaHostAlloc");
+    return FC_SUCCESS;
+}
+
+fc_status cuda_host_free(void* ptr) {
+    CU(cudaFreeHost(ptr), "cudaFreeHost");
+    return FC_SUCCESS;
+}
+
 fc_status cuda_mem_copy(int32_t local, void* stream, void* dst, int32_t dst_kind, const void* src, int32_t src_kind,
                         size_t bytes) {
     fc_status st = set_dev(local);
@@ -375,6 +387,8 @@ const fc_backend g_backend = {
     cuda_plan_destroy,
     cuda_conv_forward,
     cuda_unfold,
+    cuda_host_alloc,
+    cuda_host_free,
 };
 
 }  // namespace
