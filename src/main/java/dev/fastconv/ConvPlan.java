@@ -107,6 +107,52 @@ public final class ConvPlan implements AutoCloseable {
         // staging (heap arrays beyond the zero-copy limit, or CUDA); only touched by the slot's holder
         MemorySegment hx, hw, hb, hy; // host, byteSize set
         MemorySegment dx, dw, db, dy; // CUDA device buffers
+        // heap-array zero-copy path: the arrays of the last call and their heap segments, so that a
+        // caller reusing its arrays (the usual service pattern) allocates no MemorySegment per call
+        // (escape analysis removes MemorySegment.ofArray only sometimes). Keeps those arrays
+        // reachable until the next heap-array call on this slot or close().
+        Object ax, aw, ab, ay;
+        MemorySegment sx, sw, sb, sy;
+
+        MemorySegment heapX(Object a) {
+            if (a != ax) {
+                sx = a instanceof float[] f ? MemorySegment.ofArray(f) : MemorySegment.ofArray((short[]) a);
+                ax = a;
+            }
+            return sx;
+        }
+
+        MemorySegment heapW(Object a) {
+            if (a != aw) {
+                sw = a instanceof float[] f ? MemorySegment.ofArray(f) : MemorySegment.ofArray((short[]) a);
+                aw = a;
+            }
+            return sw;
+        }
+
+        MemorySegment heapB(Object a) {
+            if (a == null) {
+                return MemorySegment.NULL;
+            }
+            if (a != ab) {
+                sb = a instanceof float[] f ? MemorySegment.ofArray(f) : MemorySegment.ofArray((short[]) a);
+                ab = a;
+            }
+            return sb;
+        }
+
+        MemorySegment heapY(Object a) {
+            if (a != ay) {
+                sy = a instanceof float[] f ? MemorySegment.ofArray(f) : MemorySegment.ofArray((short[]) a);
+                ay = a;
+            }
+            return sy;
+        }
+
+        void forgetArrays() {
+            ax = aw = ab = ay = null;
+            sx = sw = sb = sy = null;
+        }
 
         Slot(MemorySegment ws) {
             this.ws = ws;
@@ -402,6 +448,7 @@ public final class ConvPlan implements AutoCloseable {
     }
 
     private void freeSlot(Slot sl) {
+        sl.forgetArrays();
         int dev = device.index();
         freeNonNull(dev, sl.ws);
         if (device.isCpu()) {
@@ -473,8 +520,7 @@ public final class ConvPlan implements AutoCloseable {
             if (heapZeroCopy) {
                 Slot sl = takeSlot();
                 try {
-                    int st = Downcalls.forwardHeap(plan, MemorySegment.NULL, MemorySegment.ofArray(x), MemorySegment.ofArray(w),
-                            bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias), MemorySegment.ofArray(y), sl.ws);
+                    int st = Downcalls.forwardHeap(plan, MemorySegment.NULL, sl.heapX(x), sl.heapW(w), sl.heapB(bias), sl.heapY(y), sl.ws);
                     if (st != 0) {
                         throw Native.failure(st, "fc_conv_forward");
                     }
@@ -504,8 +550,7 @@ public final class ConvPlan implements AutoCloseable {
             if (heapZeroCopy) {
                 Slot sl = takeSlot();
                 try {
-                    int st = Downcalls.forwardHeap(plan, MemorySegment.NULL, MemorySegment.ofArray(x), MemorySegment.ofArray(w),
-                            bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias), MemorySegment.ofArray(y), sl.ws);
+                    int st = Downcalls.forwardHeap(plan, MemorySegment.NULL, sl.heapX(x), sl.heapW(w), sl.heapB(bias), sl.heapY(y), sl.ws);
                     if (st != 0) {
                         throw Native.failure(st, "fc_conv_forward");
                     }
