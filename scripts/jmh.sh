@@ -47,12 +47,17 @@ if [ "${FASTCONV_JMH_SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ]; then
 fi
 out="$FASTCONV_ROOT/target/jmh"
 mkdir -p "$out"
-echo "jmh: $mode mode: ${opts[*]} -prof gc -tu ns"
-java --enable-native-access=ALL-UNNAMED -jar "$jar" "${opts[@]}" -prof gc -tu ns \
+rm -f "$out/results.json"
+echo "jmh: $mode mode: ${opts[*]} -prof gc -tu ns -foe true"
+set +e
+java --enable-native-access=ALL-UNNAMED -jar "$jar" "${opts[@]}" -prof gc -tu ns -foe true \
     -rf json -rff "$out/results.json" "${extra[@]}" 2>&1 | tee "$out/$mode.log" | grep -E '^(#|Benchmark|[A-Za-z]+Bench\.)' \
-    | grep -vE ':(gc\.alloc\.rate|gc\.count|gc\.time|gc\.churn)' | grep -vE '^# (JMH|VM|Blackhole|Warmup:|Measurement:|Timeout|Threads|Benchmark mode|Fork|Run progress|Warmup Iteration|Iteration|Parameters|Benchmark:)' || true
-if [ ! -s "$out/results.json" ]; then
-    echo "jmh: no results (see $out/$mode.log)" >&2
+    | grep -vE ':(gc\.alloc\.rate|gc\.count|gc\.time|gc\.churn)' | grep -vE '^# (JMH|VM|Blackhole|Warmup:|Measurement:|Timeout|Threads|Benchmark mode|Fork|Run progress|Warmup Iteration|Iteration|Parameters|Benchmark:)'
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" -ne 0 ] || [ ! -s "$out/results.json" ]; then
+    grep -E 'Exception|Error' "$out/$mode.log" | head -20 >&2
+    echo "jmh: failed (exit $rc; see $out/$mode.log)" >&2
     exit 1
 fi
 if command -v python3 >/dev/null; then
