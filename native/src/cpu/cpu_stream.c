@@ -3,10 +3,11 @@
  *
  * A CPU fc_stream is a FIFO of operations (convolution, unfold, copy, event
  * marker) executed in submission order by one worker thread that belongs to
- * the stream (started on the first submission, parked on a condition variable
- * while the queue is empty, joined by destroy). Submitting returns at once:
- * it validates nothing more than the public API already did, copies the call's
- * arguments into a node (malloc) and signals the worker. So
+ * the stream (started by create, parked on a condition variable while the
+ * queue is empty, joined by destroy). Submitting returns at once: it
+ * validates nothing more than the public API already did, copies the call's
+ * arguments into a node (reused from the stream's spare list; malloc only
+ * when the queue is deeper than ever before) and signals the worker. So
  *   - work on one stream runs in order, one operation at a time;
  *   - work on different streams runs concurrently (each worker uses the CPU
  *     thread pool when it is free, else runs its tasks on its own thread);
@@ -80,6 +81,7 @@ struct cpu_stream {
     pthread_cond_t work; /* the worker waits for ops                */
     pthread_cond_t idle; /* synchronize waits for done == submitted */
     cpu_op *head, *tail;
+    cpu_op *spare; /* finished nodes, reused by later submissions (no malloc in steady state) */
     uint64_t submitted, done;
     int started, stop;
     pthread_t thread;
@@ -137,7 +139,8 @@ static void *worker(void *arg)
             strncpy(s->message, msg ? msg : "", sizeof s->message - 1);
             s->message[sizeof s->message - 1] = 0;
         }
-        free(op);
+        op->next = s->spare;
+        s->spare = op;
         s->done++;
         if (s->done == s->submitted) pthread_cond_broadcast(&s->idle);
     }
@@ -145,18 +148,13 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* Appends op (from new_op) to the queue: a mutex held for a few stores, and a signal. Short and
+ * non-blocking apart from that mutex, which is why the Java side may submit through a critical
+ * downcall; the worker thread already exists (fc_cpu_stream_create starts it). */
 static fc_status submit(struct cpu_stream *s, cpu_op *op)
 {
     op->next = NULL;
     pthread_mutex_lock(&s->mu);
-    if (!s->started) {
-        if (pthread_create(&s->thread, NULL, worker, s) != 0) {
-            pthread_mutex_unlock(&s->mu);
-            free(op);
-            return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "CPU stream: cannot start the stream's worker thread");
-        }
-        s->started = 1;
-    }
     if (s->tail) s->tail->next = op;
     else s->head = op;
     s->tail = op;
@@ -166,9 +164,13 @@ static fc_status submit(struct cpu_stream *s, cpu_op *op)
     return FC_SUCCESS;
 }
 
-static cpu_op *new_op(int kind)
+static cpu_op *new_op(struct cpu_stream *s, int kind)
 {
-    cpu_op *op = malloc(sizeof *op);
+    pthread_mutex_lock(&s->mu);
+    cpu_op *op = s->spare;
+    if (op) s->spare = op->next;
+    pthread_mutex_unlock(&s->mu);
+    if (!op) op = malloc(sizeof *op);
     if (op) {
         memset(op, 0, sizeof *op);
         op->kind = kind;
@@ -187,6 +189,14 @@ fc_status fc_cpu_stream_create(int32_t local, void **stream)
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work, NULL);
     pthread_cond_init(&s->idle, NULL);
+    if (pthread_create(&s->thread, NULL, worker, s) != 0) {
+        pthread_cond_destroy(&s->idle);
+        pthread_cond_destroy(&s->work);
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "fc_stream_create: cannot start the CPU stream's worker thread");
+    }
+    s->started = 1;
     *stream = s;
     return FC_SUCCESS;
 }
@@ -218,6 +228,11 @@ fc_status fc_cpu_stream_destroy(void *stream)
     int started = s->started;
     pthread_mutex_unlock(&s->mu);
     if (started) pthread_join(s->thread, NULL); /* the worker drains the queue first */
+    while (s->spare) {
+        cpu_op *n = s->spare->next;
+        free(s->spare);
+        s->spare = n;
+    }
     pthread_cond_destroy(&s->idle);
     pthread_cond_destroy(&s->work);
     pthread_mutex_destroy(&s->mu);
@@ -229,7 +244,7 @@ fc_status fc_cpu_stream_forward(void *stream, cpu_forward_fn fn, void *plan, con
                                 const void *bias, void *y, void *workspace)
 {
     if (!stream) return fn(plan, NULL, x, w, bias, y, workspace);
-    cpu_op *op = new_op(OP_FORWARD);
+    cpu_op *op = new_op(stream, OP_FORWARD);
     if (!op) return FC_ERROR_OUT_OF_MEMORY;
     op->u.fwd.fn = fn;
     op->u.fwd.plan = plan;
@@ -245,7 +260,7 @@ fc_status fc_cpu_stream_unfold(void *stream, cpu_unfold_fn fn, const fc_conv_des
                                void *cols)
 {
     if (!stream) return fn(desc, local, NULL, x, cols);
-    cpu_op *op = new_op(OP_UNFOLD);
+    cpu_op *op = new_op(stream, OP_UNFOLD);
     if (!op) return FC_ERROR_OUT_OF_MEMORY;
     op->u.unf.fn = fn;
     op->u.unf.desc = *desc;
@@ -261,7 +276,7 @@ fc_status fc_cpu_stream_copy(void *stream, void *dst, const void *src, size_t by
         if (bytes) memmove(dst, src, bytes);
         return FC_SUCCESS;
     }
-    cpu_op *op = new_op(OP_COPY);
+    cpu_op *op = new_op(stream, OP_COPY);
     if (!op) return FC_ERROR_OUT_OF_MEMORY;
     op->u.cp.dst = dst;
     op->u.cp.src = src;
@@ -312,7 +327,7 @@ fc_status fc_cpu_event_record(void *event, void *stream)
         event_reach(e, seq);
         return FC_SUCCESS;
     }
-    cpu_op *op = new_op(OP_EVENT);
+    cpu_op *op = new_op(stream, OP_EVENT);
     if (op) {
         op->u.ev.e = e;
         op->u.ev.seq = seq;
