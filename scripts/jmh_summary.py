@@ -10,7 +10,10 @@ for r in json.load(open(sys.argv[1])):
     p = r.get("params", {})
     if "shape" in p:
         key += "[" + p["shape"] + "]"
-    ns = r["primaryMetric"]["score"]
+    # the median of the measurement iterations (all forks): robust on a shared, noisy machine
+    raw = sorted(v for fork in r["primaryMetric"].get("rawData", []) for v in fork)
+    ns = (raw[len(raw) // 2] if len(raw) % 2 else (raw[len(raw) // 2 - 1] + raw[len(raw) // 2]) / 2) if raw \
+        else r["primaryMetric"]["score"]
     unit = r["primaryMetric"]["scoreUnit"]
     scale = {"ns/op": 1, "us/op": 1e3, "ms/op": 1e6, "s/op": 1e9}.get(unit, 1)
     b = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score", float("nan"))
@@ -30,7 +33,8 @@ def get(k):
     return rows[k][0] if k in rows else None
 
 
-print("\n==== fastconv JMH summary (ns/op: lower is better; B/op from -prof gc)")
+print("\n==== fastconv JMH summary (ns/op: median of the measurement iterations, lower is better; B/op: -prof gc"
+      " gc.alloc.rate.norm, which includes JMH's own per-iteration allocation spread over few ops for slow benchmarks)")
 show("1. Java-layer overhead (1x1x1x1 conv)", ["OverheadBench.floorVersionDowncall", "OverheadBench.rawForward1x1",
      "OverheadBench.forward1x1", "OverheadBench.forward1x1HeapArrays", "OverheadBench.forwardAsync1x1"])
 f, raw, fw = get("OverheadBench.floorVersionDowncall"), get("OverheadBench.rawForward1x1"), get("OverheadBench.forward1x1")

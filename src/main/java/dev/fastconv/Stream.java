@@ -156,6 +156,9 @@ public final class Stream implements AutoCloseable {
             }
             if (w != null) {
                 w.queue.add(STOP);
+                if (w == Thread.currentThread()) {
+                    return; // closed from a completion stage running on the waiter: it ends after this stage
+                }
                 boolean interrupted = false;
                 for (;;) {
                     try {

@@ -146,6 +146,14 @@ class StreamTest {
     }
 
     @Test
+    void streamMayBeClosedFromACompletionStage() throws Exception {
+        Stream s = Stream.create(Device.cpu());
+        CompletableFuture<Void> closed = s.onComplete().thenRun(s::close);
+        closed.get(30, TimeUnit.SECONDS);
+        assertTrue(s.isClosed());
+    }
+
+    @Test
     void wrongStreamDeviceOrClosedStreamIsRejected() {
         try (Arena a = Arena.ofConfined()) {
             Tensor x = Tensor.fromArray(a, new float[9], 1, 1, 3, 3);
