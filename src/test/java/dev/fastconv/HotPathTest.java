@@ -167,6 +167,61 @@ class HotPathTest {
     }
 
     @Test
+    void heapArrayForwardIsCorrectWhileTheGcRuns() throws Exception {
+        // arrays passed through critical downcalls must not move under the native code: run heap-array
+        // forwards on two threads while a third allocates and asks for collections
+        Conv conv = Conv.conv2d().padding(1).build();
+        SplittableRandom r = new SplittableRandom(13);
+        float[] x = ConvCase.random(r, 8 * 12 * 12, DType.F32), w = ConvCase.random(r, 8 * 8 * 9, DType.F32);
+        try (Arena a = Arena.ofShared();
+             ConvPlan p = conv.plan(Device.cpu(), DType.F32, Layout.NCHW, new long[] {1, 8, 12, 12}, new long[] {8, 8, 3, 3}, false)) {
+            assertTrue(p.heapArraysZeroCopy());
+            Tensor xt = Tensor.fromArray(a, x, 1, 8, 12, 12), wt = Tensor.fromArray(a, w, 8, 8, 3, 3);
+            Tensor yt = p.allocateOutput(a);
+            p.forward(xt, wt, null, yt);
+            float[] expected = yt.toFloatArray();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicReference<Throwable> bad = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread gc = new Thread(() -> {
+                Object[] keep = new Object[64];
+                int i = 0;
+                while (!stop.get()) {
+                    keep[i++ & 63] = new float[1 << (i & 15)];
+                    if ((i & 1023) == 0) {
+                        System.gc();
+                    }
+                }
+            });
+            Thread[] ts = new Thread[2];
+            for (int t = 0; t < ts.length; t++) {
+                ts[t] = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 400; i++) {
+                            float[] xi = x.clone(), wi = w.clone(), yi = new float[expected.length]; // fresh, movable arrays
+                            p.forward(xi, wi, null, yi);
+                            assertArrayEquals(expected, yi);
+                        }
+                    } catch (Throwable e) {
+                        bad.set(e);
+                    }
+                });
+            }
+            gc.start();
+            for (Thread t : ts) {
+                t.start();
+            }
+            for (Thread t : ts) {
+                t.join();
+            }
+            stop.set(true);
+            gc.join();
+            if (bad.get() != null) {
+                throw new AssertionError(bad.get());
+            }
+        }
+    }
+
+    @Test
     void heapArrayArgumentChecks() {
         Conv conv = Conv.conv2d().build();
         try (ConvPlan p = conv.plan(Device.cpu(), DType.F32, Layout.NCHW, new long[] {1, 2, 3, 3}, new long[] {2, 2, 1, 1}, false)) {
