@@ -43,12 +43,14 @@ if f is not None and fw is not None:
           "; forward1x1 - raw fc_conv_forward downcall = %.1f ns (the Java layer itself)" % (fw - raw)))
 for title, shapes in (("2. small shape (1x16x32x32 -> 16, 3x3)", ["small"]),
                       ("3. note 1x3x1024x1024 -> 16; ResNet 1x64x56x56 -> 64; 1x256x14x14 -> 256", ["note", "r56", "r14"])):
-    show(title, ["ConvBench.%s[%s]" % (m, s) for s in shapes for m in ("fastconvSegment", "fastconvHeapArray", "onnxRuntime")])
+    methods = ("fastconvSegment", "fastconvHeapArray", "fastconvHeapArrayZeroCopy", "onnxRuntime")
+    show(title, ["ConvBench.%s[%s]" % (m, s) for s in shapes for m in methods])
     for s in shapes:
-        a, h, o = (get("ConvBench.%s[%s]" % (m, s)) for m in ("fastconvSegment", "fastconvHeapArray", "onnxRuntime"))
+        a, h, z, o = (get("ConvBench.%s[%s]" % (m, s)) for m in methods)
         if a and o:
-            print("  %-5s ONNX Runtime / fastconv = %.2fx (%s)%s" % (s, o / a, "fastconv faster" if o > a else "ONNX Runtime faster",
-                  "" if not h else "; heap float[] / segment = %.2fx" % (h / a)))
+            print("  %-5s ONNX Runtime / fastconv = %.2fx (%s)%s%s" % (s, o / a, "fastconv faster" if o > a else "ONNX Runtime faster",
+                  "" if not h else "; float[] / segment = %.2fx" % (h / a),
+                  "" if not z else "; float[] zero-copy / segment = %.2fx" % (z / a)))
 show("4. threads sharing one plan (small shape; ns per call per thread)", ["ThroughputBench.threads1", "ThroughputBench.threads2",
      "ThroughputBench.threads4"])
 for k, t in (("ThroughputBench.threads1", 1), ("ThroughputBench.threads2", 2), ("ThroughputBench.threads4", 4)):

@@ -222,6 +222,24 @@ class HotPathTest {
     }
 
     @Test
+    void heapArraysEqualSegmentsStagedF16AndZeroCopyLarge() {
+        Conv conv = Conv.conv2d().padding(1).build();
+        String old = System.setProperty("fastconv.heapCriticalMaxMacs", "0");
+        try {
+            heapEqualsSegment(conv, Layout.NHWC, new long[] {2, 4, 7, 7}, new long[] {8, 4, 3, 3}, true, DType.F16, false);
+            heapEqualsSegment(conv, Layout.NCHW, new long[] {1, 3, 9, 9}, new long[] {4, 3, 3, 3}, true, DType.F32, false);
+            System.setProperty("fastconv.heapCriticalMaxMacs", Long.toString(Long.MAX_VALUE));
+            heapEqualsSegment(conv, Layout.NCHW, new long[] {1, 64, 48, 48}, new long[] {64, 64, 3, 3}, false, DType.F32, true);
+        } finally {
+            if (old == null) {
+                System.clearProperty("fastconv.heapCriticalMaxMacs");
+            } else {
+                System.setProperty("fastconv.heapCriticalMaxMacs", old);
+            }
+        }
+    }
+
+    @Test
     void heapArrayArgumentChecks() {
         Conv conv = Conv.conv2d().build();
         try (ConvPlan p = conv.plan(Device.cpu(), DType.F32, Layout.NCHW, new long[] {1, 2, 3, 3}, new long[] {2, 2, 1, 1}, false)) {

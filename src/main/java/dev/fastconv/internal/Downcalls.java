@@ -52,9 +52,6 @@ public final class Downcalls {
     /** System property: largest plan (multiply-adds) whose heap-array forward is zero-copy (critical). */
     public static final String HEAP_CRITICAL_MAX_MACS_PROPERTY = "fastconv.heapCriticalMaxMacs";
 
-    private static final long CRITICAL_MAX_MACS;
-    private static final long HEAP_CRITICAL_MAX_MACS;
-
     public static final MethodHandle FORWARD;
     public static final MethodHandle FORWARD_SHORT;
     public static final MethodHandle FORWARD_HEAP;
@@ -73,20 +70,20 @@ public final class Downcalls {
         EVENT_RECORD_CPU = linker.downcallHandle(find(lookup, "fc_event_record"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS),
                 Linker.Option.critical(false));
         VERSION = linker.downcallHandle(find(lookup, "fc_version"), FunctionDescriptor.of(JAVA_INT), Linker.Option.critical(false));
-        CRITICAL_MAX_MACS = Long.getLong(CRITICAL_MAX_MACS_PROPERTY, 1L << 16);
-        HEAP_CRITICAL_MAX_MACS = Long.getLong(HEAP_CRITICAL_MAX_MACS_PROPERTY, 1L << 24);
     }
 
     private static MemorySegment find(SymbolLookup lookup, String name) {
         return lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError("fastconv: symbol " + name + " not found"));
     }
 
+    /** Read when a plan is made (so a plan's choice is fixed for its life). */
     public static long criticalMaxMacs() {
-        return CRITICAL_MAX_MACS;
+        return Long.getLong(CRITICAL_MAX_MACS_PROPERTY, 1L << 16);
     }
 
+    /** Read when a plan is made (so a plan's choice is fixed for its life). */
     public static long heapCriticalMaxMacs() {
-        return HEAP_CRITICAL_MAX_MACS;
+        return Long.getLong(HEAP_CRITICAL_MAX_MACS_PROPERTY, 1L << 24);
     }
 
     /** fc_conv_forward through the plain handle (may block for long; GC proceeds meanwhile). */
