@@ -6,6 +6,7 @@
 #      ptxas/PTX kernel checks, then JUnit runs the Java suite.
 #   2. The native library and its ctest suite again under AddressSanitizer + UBSan (CPU backend).
 #   3. The CLI cross-checked against PyTorch's torch.nn.functional.conv{1,2,3}d.
+#   4. A consumer project on the installed artifact (module and class path), and a JMH smoke run.
 # Prints a summary with the counts of each part, and exits non-zero if anything failed.
 #
 # Environment: FASTCONV_SKIP_SANITIZE=1 skips step 2; FASTCONV_ALLOW_NO_TORCH=1 lets step 3 skip
@@ -92,6 +93,36 @@ if [ "$mvn_rc" -eq 0 ]; then
     if [ "$cc_rc" -ne 0 ]; then failed_steps=$((failed_steps + 1)); summary+=("crosscheck: FAILED (exit $cc_rc)"); fi
 else
     summary+=("crosscheck: not run (the build failed)")
+fi
+
+# ---- 4. Service use: the installed artifact from a consumer project; JMH smoke ---------------
+# scripts/consumer/run.sh: mvn install, then a separate project (module path and class path) runs a
+# conv with nothing but the dependency. scripts/jmh.sh --smoke: every benchmark for one short
+# iteration (results printed, no timing asserted). FASTCONV_SKIP_JMH=1 skips the smoke run.
+note "consumer project on the installed artifact; JMH smoke"
+if [ "$mvn_rc" -eq 0 ]; then
+    "$here/consumer/run.sh" 2>&1 | tee "$logdir/consumer.log"
+    co_rc=${PIPESTATUS[0]}
+    line=$(grep -E '^consumer: [0-9]+ passed, [0-9]+ failed' "$logdir/consumer.log" | tail -n1)
+    if [ -n "$line" ]; then
+        p=$(sed -E 's/consumer: ([0-9]+) passed.*/\1/' <<<"$line"); f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+        total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); summary+=("$line")
+    else
+        summary+=("consumer: no result (see $logdir/consumer.log)")
+    fi
+    if [ "$co_rc" -ne 0 ]; then failed_steps=$((failed_steps + 1)); summary+=("consumer: FAILED (exit $co_rc)"); fi
+    if [ "${FASTCONV_SKIP_JMH:-0}" != 1 ]; then
+        "$here/jmh.sh" --smoke 2>&1 | tee "$logdir/jmh-smoke.log"
+        jmh_rc=${PIPESTATUS[0]}
+        nb=$(grep -cE '^[A-Za-z]+Bench\.[A-Za-z0-9]+ ' "$logdir/jmh-smoke.log" || true)
+        if [ "$jmh_rc" -eq 0 ]; then
+            total_pass=$((total_pass + 1)); summary+=("JMH smoke: ran ($nb result lines; target/jmh/results.json)")
+        else
+            total_fail=$((total_fail + 1)); failed_steps=$((failed_steps + 1)); summary+=("JMH smoke: FAILED (exit $jmh_rc)")
+        fi
+    fi
+else
+    summary+=("consumer / JMH smoke: not run (the build failed)")
 fi
 
 # ---- summary ----------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ int main()
     for (int i = 0; i < 16; i++) x[i] = (float)i;
     for (int i = 0; i < 9; i++) w[i] = 1.0f;
     CHECK_OK(fc_conv_forward(plan, s, x, w, nullptr, y, wsp));
+    CHECK_OK(fc_stream_synchronize(s)); /* CPU streams are asynchronous queues */
     CHECK(y[0] == 45.0f && y[1] == 54.0f && y[2] == 81.0f && y[3] == 90.0f, "y = %g %g %g %g", y[0], y[1], y[2], y[3]);
     if (wsp) CHECK_OK(fc_free(0, wsp));
     CHECK_OK(fc_conv_plan_destroy(plan));

@@ -235,6 +235,8 @@ FC_API fc_status fc_memcpy(fc_stream stream, void *dst, int32_t dst_device, cons
             return fc_set_error(FC_ERROR_INVALID_ARGUMENT,
                                 "stream is on device %d but both sides of the copy are on device 0 (CPU)",
                                 stream->device);
+        if (stream) /* a CPU stream is an asynchronous queue: the copy takes its place in it */
+            return dbe->mem_copy(0, stream->impl, dst, FC_DEVICE_CPU, src, FC_DEVICE_CPU, bytes);
         if (bytes) memmove(dst, src, bytes);
         return FC_SUCCESS;
     }

@@ -3,9 +3,9 @@
  *
  * Memory:  fc_malloc = posix_memalign(64); bytes == 0 allocates 64 bytes so the
  *          pointer is unique, non-NULL and must be freed.
- * Streams: operations run synchronously when enqueued (an in-order queue that
- *          is always drained), so synchronize is a no-op. Events record
- *          CLOCK_MONOTONIC at record time; elapsed = difference in ms.
+ * Streams: asynchronous in-order queues, one worker thread per stream; events
+ *          are markers in them (cpu_stream.c). Work on the NULL stream runs
+ *          on the caller before the call returns.
  * SIMD:    the level is detected with __builtin_cpu_supports (avx512f ->
  *          AVX512; avx2+fma+f16c -> AVX2; else SCALAR), capped by the env var
  *          FASTCONV_SIMD=scalar|avx2|avx512, read at every plan creation.
@@ -28,6 +28,7 @@
  */
 #define _GNU_SOURCE
 #include "cpu/cpu_internal.h"
+#include "cpu/cpu_stream.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,55 +138,12 @@ static fc_status cpu_mem_copy(int32_t local, void *stream, void *dst, int32_t ds
                               int32_t src_kind, size_t bytes)
 {
     (void)local;
-    (void)stream;
     (void)dst_kind;
     (void)src_kind;
-    if (bytes) memmove(dst, src, bytes);
-    return FC_SUCCESS;
+    return fc_cpu_stream_copy(stream, dst, src, bytes); /* queued on a stream, else now */
 }
 
-/* ---- streams / events ------------------------------------------------------ */
-typedef struct cpu_stream { int dummy; } cpu_stream;
-typedef struct cpu_event { struct timespec t; int recorded; } cpu_event;
-
-static fc_status cpu_stream_create(int32_t local, void **stream)
-{
-    (void)local;
-    cpu_stream *s = calloc(1, sizeof *s);
-    if (!s) return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "fc_stream_create: out of memory");
-    *stream = s;
-    return FC_SUCCESS;
-}
-static fc_status cpu_stream_destroy(void *stream) { free(stream); return FC_SUCCESS; }
-static fc_status cpu_stream_synchronize(void *stream) { (void)stream; return FC_SUCCESS; }
-
-static fc_status cpu_event_create(int32_t local, void **event)
-{
-    (void)local;
-    cpu_event *e = calloc(1, sizeof *e);
-    if (!e) return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "fc_event_create: out of memory");
-    *event = e;
-    return FC_SUCCESS;
-}
-static fc_status cpu_event_destroy(void *event) { free(event); return FC_SUCCESS; }
-static fc_status cpu_event_record(void *event, void *stream)
-{
-    (void)stream;
-    cpu_event *e = event;
-    clock_gettime(CLOCK_MONOTONIC, &e->t);
-    e->recorded = 1;
-    return FC_SUCCESS;
-}
-static fc_status cpu_event_synchronize(void *event) { (void)event; return FC_SUCCESS; }
-static fc_status cpu_event_elapsed_ms(void *start, void *end, float *ms)
-{
-    cpu_event *a = start, *b = end;
-    if (!a->recorded) return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "start event was never recorded");
-    if (!b->recorded) return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "end event was never recorded");
-    double d = (double)(b->t.tv_sec - a->t.tv_sec) * 1e3 + (double)(b->t.tv_nsec - a->t.tv_nsec) * 1e-6;
-    *ms = (float)d;
-    return FC_SUCCESS;
-}
+/* ---- streams / events: asynchronous in-order queues, see cpu_stream.c ------- */
 
 /* ---- plans ---------------------------------------------------------------- */
 typedef struct cpu_plan {
@@ -379,6 +337,17 @@ static fc_status cpu_unfold(const fc_conv_desc *desc, int32_t local, void *strea
     return FC_SUCCESS;
 }
 
+/* Work on a stream is queued (cpu_stream.c); the functions above run it. */
+static fc_status cpu_conv_forward_on_stream(void *plan, void *stream, const void *x, const void *w, const void *bias,
+                                            void *y, void *workspace)
+{
+    return fc_cpu_stream_forward(stream, cpu_conv_forward, plan, x, w, bias, y, workspace);
+}
+static fc_status cpu_unfold_on_stream(const fc_conv_desc *desc, int32_t local, void *stream, const void *x, void *cols)
+{
+    return fc_cpu_stream_unfold(stream, cpu_unfold, desc, local, x, cols);
+}
+
 static const fc_backend cpu_backend = {
     "cpu",
     FC_DEVICE_CPU,
@@ -387,18 +356,18 @@ static const fc_backend cpu_backend = {
     cpu_mem_alloc,
     cpu_mem_free,
     cpu_mem_copy,
-    cpu_stream_create,
-    cpu_stream_destroy,
-    cpu_stream_synchronize,
-    cpu_event_create,
-    cpu_event_destroy,
-    cpu_event_record,
-    cpu_event_synchronize,
-    cpu_event_elapsed_ms,
+    fc_cpu_stream_create,
+    fc_cpu_stream_destroy,
+    fc_cpu_stream_synchronize,
+    fc_cpu_event_create,
+    fc_cpu_event_destroy,
+    fc_cpu_event_record,
+    fc_cpu_event_synchronize,
+    fc_cpu_event_elapsed_ms,
     cpu_plan_create,
     cpu_plan_destroy,
-    cpu_conv_forward,
-    cpu_unfold,
+    cpu_conv_forward_on_stream,
+    cpu_unfold_on_stream,
     NULL, /* host_alloc: plain host memory is all the CPU needs */
     NULL, /* host_free */
 };

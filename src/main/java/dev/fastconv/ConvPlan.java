@@ -3,42 +3,64 @@ package dev.fastconv;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
 
 import dev.fastconv.ffi.FastConvFFI;
 import dev.fastconv.ffi.fc_conv_desc;
+import dev.fastconv.internal.Downcalls;
 import dev.fastconv.internal.Guard;
 import dev.fastconv.internal.Native;
 import dev.fastconv.internal.Shapes;
 
 /**
  * A convolution planned for one problem (options, shapes, dtype, layout, device): owns a native
- * fc_conv_plan and one workspace. Immutable and thread-safe.
+ * fc_conv_plan and its workspaces. Immutable and thread-safe.
+ *
+ * <h2>Hot path</h2>
+ * In steady state {@link #forward} and {@link #forwardAsync} allocate nothing on the Java heap: the
+ * argument checks compare against the shapes cached here (O(1)), the native call goes through a
+ * method handle resolved once ({@code internal.Downcalls}, invokeExact), the use-versus-close guard
+ * is one CAS and one atomic add, and workspaces come from a per-plan pool of native buffers.
  *
  * <h2>Workspace and threads</h2>
- * The workspace (fc_malloc on the plan's device, {@link #workspaceSize()} bytes, possibly 0) is
- * allocated once, when the plan is made. {@link #forward} uses it under a lock; a call that finds the
- * lock held by another thread does not wait but uses a temporary workspace of its own, so several
- * threads may run one plan at once (each with its own output) and get the same bits as one thread.
+ * The workspace ({@link #workspaceSize()} bytes on the plan's device, possibly 0) comes from a
+ * pool owned by the plan: one buffer is allocated with the plan; a {@link #forward} that finds
+ * every buffer in use (another thread is running the plan) adds one to the pool, so the pool grows
+ * to the largest number of threads that ever ran the plan at once and no further, and steady-state
+ * calls allocate nothing. Several threads may run one plan at once (each with its own output) and
+ * get the same bits as one thread.
  *
  * <h2>Asynchronous execution</h2>
- * On CUDA a plan also owns one fc_stream: blocking {@link #forward} runs on it and waits for it.
- * {@link #forwardAsync} submits the convolution to {@code stream}. On the CPU streams execute
- * synchronously: when it returns, y is written (it is {@link #forward} with a stream). On CUDA it may
- * return before the kernel finishes: x, w, bias and y must stay alive (their arenas open) and y
- * must not be read until the stream is synchronized. Each stream gets a workspace of its own
- * (allocated on first use with that stream, kept until the plan is closed); calls on one stream are
- * ordered, so they can share it, and calls on different streams never share one.
+ * {@link #forwardAsync} submits the convolution to {@code stream} and returns at once, on the CPU
+ * too (a CPU stream is an in-order queue run by a worker thread of its own). Until the stream has
+ * passed the call ({@link Stream#synchronize()}, an {@link Event} recorded after it, or
+ * {@link Stream#onComplete()}): x, w, bias and y must stay alive (their arenas open), y must not be
+ * read, and none of them may be written. Each stream gets a workspace of its own from this plan
+ * (allocated on first use with that stream, kept until the plan is closed or the stream is seen
+ * closed); calls on one stream are ordered, so they can share it, and calls on different streams
+ * never share one. The plan itself stays alive as long as a stream may still run it:
+ * {@link #close()} synchronizes every stream the plan was submitted to first.
+ *
+ * <h2>Heap arrays</h2>
+ * {@link #forward(float[], float[], float[], float[])} (F32) and
+ * {@link #forward(short[], short[], short[], short[])} (F16 bit patterns) take Java arrays holding
+ * the tensors in the plan's memory layout (what {@link Tensor#segment()} would hold). On the CPU, for
+ * plans of at most {@code -Dfastconv.heapCriticalMaxMacs} multiply-adds (default 2^24), the arrays
+ * are passed to native code without a copy through a critical downcall with heap access; no
+ * garbage collection can start while such a call runs, which is why larger plans stage through
+ * native buffers (a copy in and out, GC unaffected). On CUDA they always stage through host buffers
+ * from fc_malloc_host and device buffers owned by the plan.
  *
  * <h2>Closing</h2>
  * {@link #close()} is idempotent. It waits for {@code forward}/{@code forwardAsync} calls in progress
- * in other threads to return, then frees the workspaces and the native plan; every later call
- * throws {@code IllegalStateException("plan is closed")}. On CUDA, close() synchronizes the streams
- * the plan used before freeing their workspaces.
+ * in other threads to return, synchronizes the streams the plan was submitted to, then frees the
+ * workspaces and the native plan; every later call throws
+ * {@code IllegalStateException("plan is closed")}.
  */
 public final class ConvPlan implements AutoCloseable {
 
@@ -57,11 +79,93 @@ public final class ConvPlan implements AutoCloseable {
     private final Algorithm algorithm;
     private final long workspaceSize;
     private final MemorySegment plan;
-    private final MemorySegment workspace; // NULL when workspaceSize == 0
     private final MemorySegment ownStream; // CUDA: the stream blocking forward() runs on and waits for; CPU: NULL
-    private final ReentrantLock workspaceLock = new ReentrantLock();
-    private final Map<Stream, MemorySegment> streamWorkspaces = new IdentityHashMap<>(); // CUDA forwardAsync
+    /** Streams this plan was submitted to, with their workspace (NULL when workspaceSize == 0). */
+    private final Map<Stream, MemorySegment> streamWorkspaces = new IdentityHashMap<>();
     private final Guard guard = new Guard("plan");
+    private final long macs;              // multiply-adds of one forward
+    private final boolean shortCall;      // CPU and macs <= Downcalls.criticalMaxMacs(): critical downcall
+    private final boolean heapZeroCopy;   // CPU and macs <= Downcalls.heapCriticalMaxMacs()
+    private final long xElems, wElems, bElems, yElems;
+    private volatile Slot[] slots;        // workspace pool (copy-on-write; grows under "this")
+
+    /** One pooled workspace (and, lazily, staging buffers for the heap-array path). */
+    private static final class Slot {
+        static final VarHandle BUSY;
+
+        static {
+            try {
+                BUSY = MethodHandles.lookup().findVarHandle(Slot.class, "busy", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final MemorySegment ws; // NULL when the plan needs none
+        @SuppressWarnings("unused")
+        volatile int busy;
+        // staging (heap arrays beyond the zero-copy limit, or CUDA); only touched by the slot's holder
+        MemorySegment hx, hw, hb, hy; // host, byteSize set
+        MemorySegment dx, dw, db, dy; // CUDA device buffers
+        // heap-array zero-copy path: the arrays of the last call and their heap segments, so that a
+        // caller reusing its arrays (the usual service pattern) allocates no MemorySegment per call
+        // (escape analysis removes MemorySegment.ofArray only sometimes). Keeps those arrays
+        // reachable until the next heap-array call on this slot or close().
+        Object ax, aw, ab, ay;
+        MemorySegment sx, sw, sb, sy;
+
+        MemorySegment heapX(Object a) {
+            if (a != ax) {
+                sx = a instanceof float[] f ? MemorySegment.ofArray(f) : MemorySegment.ofArray((short[]) a);
+                ax = a;
+            }
+            return sx;
+        }
+
+        MemorySegment heapW(Object a) {
+            if (a != aw) {
+                sw = a instanceof float[] f ? MemorySegment.ofArray(f) : MemorySegment.ofArray((short[]) a);
+                aw = a;
+            }
+            return sw;
+        }
+
+        MemorySegment heapB(Object a) {
+            if (a == null) {
+                return MemorySegment.NULL;
+            }
+            if (a != ab) {
+                sb = a instanceof float[] f ? MemorySegment.ofArray(f) : MemorySegment.ofArray((short[]) a);
+                ab = a;
+            }
+            return sb;
+        }
+
+        MemorySegment heapY(Object a) {
+            if (a != ay) {
+                sy = a instanceof float[] f ? MemorySegment.ofArray(f) : MemorySegment.ofArray((short[]) a);
+                ay = a;
+            }
+            return sy;
+        }
+
+        void forgetArrays() {
+            ax = aw = ab = ay = null;
+            sx = sw = sb = sy = null;
+        }
+
+        Slot(MemorySegment ws) {
+            this.ws = ws;
+        }
+
+        boolean tryTake() {
+            return busy == 0 && BUSY.compareAndSet(this, 0, 1);
+        }
+
+        void put() {
+            BUSY.setRelease(this, 0);
+        }
+    }
 
     ConvPlan(Conv conv, Device device, DType dtype, Layout layout, long[] inputShape, long[] weightShape, boolean hasBias) {
         this.conv = conv;
@@ -80,6 +184,13 @@ public final class ConvPlan implements AutoCloseable {
         Shapes.byteSize("weight", this.weightShape, dtype.byteSize());
         Shapes.byteSize("output", this.outputShape, dtype.byteSize());
         this.empty = this.inputShape[0] == 0;
+        this.xElems = Shapes.elementCount("input", this.inputShape);
+        this.wElems = Shapes.elementCount("weight", this.weightShape);
+        this.bElems = hasBias ? this.weightShape[0] : 0;
+        this.yElems = Shapes.elementCount("output", this.outputShape);
+        // y elements x reduction length (C/groups x kernel volume); saturating
+        long red = Shapes.product(this.weightShape, 1);
+        this.macs = red != 0 && yElems > Long.MAX_VALUE / red ? Long.MAX_VALUE : yElems * red;
         int d = conv.spatialDims();
         Native.init();
         try (Arena a = Arena.ofConfined()) {
@@ -135,7 +246,7 @@ public final class ConvPlan implements AutoCloseable {
                 if (workspaceSize > 0) {
                     ws = Native.malloc(device.index(), workspaceSize);
                 }
-                this.workspace = ws;
+                this.slots = new Slot[] {new Slot(ws)};
                 if (device.isCpu()) {
                     this.ownStream = MemorySegment.NULL;
                 } else {
@@ -150,6 +261,14 @@ public final class ConvPlan implements AutoCloseable {
                 FastConvFFI.fc_conv_plan_destroy(plan);
                 throw e;
             }
+        }
+        this.shortCall = device.isCpu() && macs <= Downcalls.criticalMaxMacs();
+        this.heapZeroCopy = device.isCpu() && macs <= Downcalls.heapCriticalMaxMacs();
+        if (FastConv.LOG.isLoggable(System.Logger.Level.DEBUG)) {
+            FastConv.LOG.log(System.Logger.Level.DEBUG, "plan " + conv + " on " + device.spec() + ", " + dtype + ", " + layout
+                    + ", input " + Shapes.str(this.inputShape) + ": algorithm " + algorithm.cliName() + ", workspace " + workspaceSize
+                    + " B, " + macs + " MACs, " + (shortCall ? "critical" : "plain") + " downcall, heap arrays "
+                    + (heapZeroCopy ? "zero-copy" : "staged"));
         }
     }
 
@@ -221,13 +340,26 @@ public final class ConvPlan implements AutoCloseable {
             if (empty) {
                 return;
             }
-            run(null, x, w, bias, y);
+            MemorySegment b = bias == null ? MemorySegment.NULL : bias.segment();
+            if (workspaceSize == 0) {
+                call(x.segment(), w.segment(), b, y.segment(), MemorySegment.NULL);
+                return;
+            }
+            Slot sl = takeSlot();
+            try {
+                call(x.segment(), w.segment(), b, y.segment(), sl.ws);
+            } finally {
+                sl.put();
+            }
         } finally {
             guard.release();
         }
     }
 
-    /** Submits y = act(conv(x, w) + bias) to {@code stream}; see the class comment for what is guaranteed. */
+    /**
+     * Submits y = act(conv(x, w) + bias) to {@code stream} and returns without waiting (CPU and
+     * CUDA); see the class comment for what must stay alive until the stream has passed it.
+     */
     public void forwardAsync(Stream stream, Tensor x, Tensor w, Tensor bias, Tensor y) {
         if (stream == null) {
             throw new IllegalArgumentException("stream: must not be null (use forward() for the default stream)");
@@ -244,7 +376,15 @@ public final class ConvPlan implements AutoCloseable {
             }
             stream.acquire();
             try {
-                run(stream, x, w, bias, y);
+                MemorySegment ws = streamWorkspace(stream);
+                MemorySegment b = bias == null ? MemorySegment.NULL : bias.segment();
+                // CPU: the native side only appends to the stream's queue (short: critical handle)
+                int st = device.isCpu()
+                        ? Downcalls.forwardShort(plan, stream.handle(), x.segment(), w.segment(), b, y.segment(), ws)
+                        : Downcalls.forward(plan, stream.handle(), x.segment(), w.segment(), b, y.segment(), ws);
+                if (st != 0) {
+                    throw Native.failure(st, "fc_conv_forward");
+                }
             } finally {
                 stream.release();
             }
@@ -253,51 +393,90 @@ public final class ConvPlan implements AutoCloseable {
         }
     }
 
-    private void run(Stream stream, Tensor x, Tensor w, Tensor bias, Tensor y) {
-        MemorySegment b = bias == null ? MemorySegment.NULL : bias.segment();
-        if (workspaceSize == 0) {
-            call(stream, x, w, b, y, MemorySegment.NULL);
-            return;
-        }
-        if (stream != null && !device.isCpu()) {
-            call(stream, x, w, b, y, streamWorkspace(stream));
-            return;
-        }
-        if (workspaceLock.tryLock()) {
-            try {
-                call(stream, x, w, b, y, workspace);
-            } finally {
-                workspaceLock.unlock();
-            }
-            return;
-        }
-        // another thread uses the plan's workspace: take a temporary one
-        if (device.isCpu()) {
-            try (Arena a = Arena.ofConfined()) {
-                call(stream, x, w, b, y, a.allocate(workspaceSize, 64));
-            }
-        } else {
-            MemorySegment tmp = Native.malloc(device.index(), workspaceSize);
-            try {
-                call(null, x, w, b, y, tmp);
-            } finally {
-                Native.freeQuietly(device.index(), tmp);
-            }
-        }
-    }
-
     /**
-     * One fc_conv_forward. Without a stream (blocking forward): the CPU gets the NULL stream; CUDA
-     * runs on the plan's own stream and waits for it, so the workspace is free again on return.
+     * One blocking fc_conv_forward. CPU: the NULL stream (done on return), through the critical
+     * handle for tiny plans. CUDA: the plan's own stream, then waits for it, so the workspace is free
+     * again on return.
      */
-    private void call(Stream stream, Tensor x, Tensor w, MemorySegment bias, Tensor y, MemorySegment ws) {
-        MemorySegment s = stream != null ? stream.handle() : ownStream;
-        int st = FastConvFFI.fc_conv_forward(plan, s, x.segment(), w.segment(), bias, y.segment(), ws);
+    private void call(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y, MemorySegment ws) {
+        if (device.isCpu()) {
+            int st = shortCall
+                    ? Downcalls.forwardShort(plan, MemorySegment.NULL, x, w, bias, y, ws)
+                    : Downcalls.forward(plan, MemorySegment.NULL, x, w, bias, y, ws);
+            if (st != 0) {
+                throw Native.failure(st, "fc_conv_forward");
+            }
+            return;
+        }
+        int st = Downcalls.forward(plan, ownStream, x, w, bias, y, ws);
         if (st != 0) {
             throw Native.failure(st, "fc_conv_forward");
         }
-        if (stream == null && !device.isCpu()) {
-            Native.check(FastConvFFI.fc_stream_synchronize(ownStream), "fc_stream_synchronize");
+        Native.check(FastConvFFI.fc_stream_synchronize(ownStream), "fc_stream_synchronize");
+    }
+
+    /** A free pooled workspace, marked busy (put() it back); adds one to the pool when all are busy. */
+    private Slot takeSlot() {
+        Slot[] s = slots;
+        for (int i = 0; i < s.length; i++) {
+            Slot sl = s[i];
+            if (sl.tryTake()) {
+                return sl;
+            }
+        }
+        return growSlots();
+    }
+
+    private synchronized Slot growSlots() {
+        Slot[] s = slots;
+        for (int i = 0; i < s.length; i++) { // one may have been freed or added meanwhile
+            if (s[i].tryTake()) {
+                return s[i];
+            }
+        }
+        Slot sl = new Slot(workspaceSize == 0 ? MemorySegment.NULL : Native.malloc(device.index(), workspaceSize));
+        sl.tryTake();
+        Slot[] grown = Arrays.copyOf(s, s.length + 1);
+        grown[s.length] = sl;
+        slots = grown;
+        return sl;
+    }
+
+    /** Number of pooled workspaces (grows with the largest number of threads running the plan at once). */
+    int pooledWorkspaces() {
+        return slots.length;
+    }
+
+    private void freeSlot(Slot sl) {
+        sl.forgetArrays();
+        int dev = device.index();
+        freeNonNull(dev, sl.ws);
+        if (device.isCpu()) {
+            freeNonNull(0, sl.hx);
+            freeNonNull(0, sl.hw);
+            freeNonNull(0, sl.hb);
+            freeNonNull(0, sl.hy);
+        } else {
+            freeHost(sl.hx);
+            freeHost(sl.hw);
+            freeHost(sl.hb);
+            freeHost(sl.hy);
+            freeNonNull(dev, sl.dx);
+            freeNonNull(dev, sl.dw);
+            freeNonNull(dev, sl.db);
+            freeNonNull(dev, sl.dy);
+        }
+    }
+
+    private static void freeNonNull(int dev, MemorySegment p) {
+        if (p != null && p.address() != 0) {
+            Native.freeQuietly(dev, p);
+        }
+    }
+
+    private static void freeHost(MemorySegment p) {
+        if (p != null && p.address() != 0) {
+            FastConvFFI.fc_free_host(MemorySegment.ofAddress(p.address()));
         }
     }
 
@@ -305,18 +484,184 @@ public final class ConvPlan implements AutoCloseable {
         synchronized (streamWorkspaces) {
             MemorySegment ws = streamWorkspaces.get(stream);
             if (ws == null) {
-                // forget workspaces of streams closed since (stream destruction has drained them)
+                // forget streams closed since (stream destruction has drained them)
                 for (Iterator<Map.Entry<Stream, MemorySegment>> it = streamWorkspaces.entrySet().iterator(); it.hasNext();) {
                     Map.Entry<Stream, MemorySegment> e = it.next();
                     if (e.getKey().isClosed()) {
-                        Native.freeQuietly(device.index(), e.getValue());
+                        freeNonNull(device.index(), e.getValue());
                         it.remove();
                     }
                 }
-                ws = Native.malloc(device.index(), workspaceSize);
+                ws = workspaceSize == 0 ? MemorySegment.NULL : Native.malloc(device.index(), workspaceSize);
                 streamWorkspaces.put(stream, ws);
             }
             return ws;
+        }
+    }
+
+    // ---- heap arrays ------------------------------------------------------------------------
+
+    /**
+     * y = act(conv(x, w) + bias) on F32 Java arrays holding the tensors in the plan's layout (the
+     * order {@link Tensor#segment()} holds them in); blocks until y is written. CPU plans up to
+     * {@code -Dfastconv.heapCriticalMaxMacs} multiply-adds: no copy (see the class comment).
+     */
+    public void forward(float[] x, float[] w, float[] bias, float[] y) {
+        if (dtype != DType.F32) {
+            throw new IllegalArgumentException("x: float[] needs an F32 plan but this plan is for " + dtype + " (use short[] bit patterns)");
+        }
+        checkHeap(x, x == null ? -1 : x.length, w, w == null ? -1 : w.length, bias, bias == null ? -1 : bias.length, y,
+                y == null ? -1 : y.length);
+        guard.acquire();
+        try {
+            if (empty) {
+                return;
+            }
+            if (heapZeroCopy) {
+                Slot sl = takeSlot();
+                try {
+                    int st = Downcalls.forwardHeap(plan, MemorySegment.NULL, sl.heapX(x), sl.heapW(w), sl.heapB(bias), sl.heapY(y), sl.ws);
+                    if (st != 0) {
+                        throw Native.failure(st, "fc_conv_forward");
+                    }
+                } finally {
+                    sl.put();
+                }
+            } else {
+                staged(x, w, bias, y, ValueLayout.JAVA_FLOAT);
+            }
+        } finally {
+            guard.release();
+        }
+    }
+
+    /** As {@link #forward(float[], float[], float[], float[])} for F16 plans, on IEEE binary16 bit patterns. */
+    public void forward(short[] x, short[] w, short[] bias, short[] y) {
+        if (dtype != DType.F16) {
+            throw new IllegalArgumentException("x: short[] (fp16 bits) needs an F16 plan but this plan is for " + dtype);
+        }
+        checkHeap(x, x == null ? -1 : x.length, w, w == null ? -1 : w.length, bias, bias == null ? -1 : bias.length, y,
+                y == null ? -1 : y.length);
+        guard.acquire();
+        try {
+            if (empty) {
+                return;
+            }
+            if (heapZeroCopy) {
+                Slot sl = takeSlot();
+                try {
+                    int st = Downcalls.forwardHeap(plan, MemorySegment.NULL, sl.heapX(x), sl.heapW(w), sl.heapB(bias), sl.heapY(y), sl.ws);
+                    if (st != 0) {
+                        throw Native.failure(st, "fc_conv_forward");
+                    }
+                } finally {
+                    sl.put();
+                }
+            } else {
+                staged(x, w, bias, y, ValueLayout.JAVA_SHORT);
+            }
+        } finally {
+            guard.release();
+        }
+    }
+
+    /** Whether heap-array forwards of this plan pass the arrays without a copy (CPU, small enough). */
+    public boolean heapArraysZeroCopy() {
+        return heapZeroCopy;
+    }
+
+    private void checkHeap(Object x, int xl, Object w, int wl, Object bias, int bl, Object y, int yl) {
+        if (x == null) {
+            throw new IllegalArgumentException("input: must not be null");
+        }
+        if (w == null) {
+            throw new IllegalArgumentException("weight: must not be null");
+        }
+        if (y == null) {
+            throw new IllegalArgumentException("output: must not be null");
+        }
+        if (hasBias != (bias != null)) {
+            throw new IllegalArgumentException(hasBias ? "bias: the plan was made with a bias; expected " + bElems + " elements but got null"
+                    : "bias: the plan was made without a bias; expected null");
+        }
+        if (xl != xElems) {
+            throw new IllegalArgumentException("input: has " + xl + " elements but the plan expects " + xElems + " " + Shapes.str(inputShape));
+        }
+        if (wl != wElems) {
+            throw new IllegalArgumentException("weight: has " + wl + " elements but the plan expects " + wElems + " " + Shapes.str(weightShape));
+        }
+        if (bias != null && bl != bElems) {
+            throw new IllegalArgumentException("bias: has " + bl + " elements but the plan expects " + bElems);
+        }
+        if (yl != yElems) {
+            throw new IllegalArgumentException("output: has " + yl + " elements but the plan expects " + yElems + " " + Shapes.str(outputShape));
+        }
+        if (y == x || y == w || y == bias) {
+            throw new IllegalArgumentException("output: is the same array as an input (expected a separate output array)");
+        }
+    }
+
+    /** Heap arrays through native staging buffers of a pooled slot (large CPU plans; CUDA). */
+    private void staged(Object x, Object w, Object bias, Object y, ValueLayout.OfShort elem) {
+        stagedImpl(x, w, bias, y, elem, 2);
+    }
+
+    private void staged(Object x, Object w, Object bias, Object y, ValueLayout.OfFloat elem) {
+        stagedImpl(x, w, bias, y, elem, 4);
+    }
+
+    private void stagedImpl(Object x, Object w, Object bias, Object y, ValueLayout elem, long es) {
+        Slot sl = takeSlot();
+        try {
+            boolean cpu = device.isCpu();
+            if (sl.hx == null) {
+                sl.hx = hostBuffer(xElems * es);
+                sl.hw = hostBuffer(wElems * es);
+                sl.hb = hostBuffer(Math.max(1, bElems) * es);
+                sl.hy = hostBuffer(yElems * es);
+                if (!cpu) {
+                    sl.dx = Native.malloc(device.index(), xElems * es);
+                    sl.dw = Native.malloc(device.index(), wElems * es);
+                    sl.db = Native.malloc(device.index(), Math.max(1, bElems) * es);
+                    sl.dy = Native.malloc(device.index(), yElems * es);
+                }
+            }
+            MemorySegment.copy(x, 0, sl.hx, elem, 0, (int) xElems);
+            MemorySegment.copy(w, 0, sl.hw, elem, 0, (int) wElems);
+            if (bias != null) {
+                MemorySegment.copy(bias, 0, sl.hb, elem, 0, (int) bElems);
+            }
+            if (cpu) {
+                call(sl.hx, sl.hw, bias == null ? MemorySegment.NULL : sl.hb, sl.hy, sl.ws);
+            } else {
+                int dev = device.index();
+                Native.memcpy(ownStream, sl.dx, dev, sl.hx, 0, xElems * es);
+                Native.memcpy(ownStream, sl.dw, dev, sl.hw, 0, wElems * es);
+                if (bias != null) {
+                    Native.memcpy(ownStream, sl.db, dev, sl.hb, 0, bElems * es);
+                }
+                int st = Downcalls.forward(plan, ownStream, sl.dx, sl.dw, bias == null ? MemorySegment.NULL : sl.db, sl.dy, sl.ws);
+                if (st != 0) {
+                    throw Native.failure(st, "fc_conv_forward");
+                }
+                Native.memcpy(ownStream, sl.hy, 0, sl.dy, dev, yElems * es);
+                Native.check(FastConvFFI.fc_stream_synchronize(ownStream), "fc_stream_synchronize");
+            }
+            MemorySegment.copy(sl.hy, elem, 0, y, 0, (int) yElems);
+        } finally {
+            sl.put();
+        }
+    }
+
+    /** CPU: fc_malloc(0); CUDA: fc_malloc_host (page-locked where the runtime provides it). Sized. */
+    private MemorySegment hostBuffer(long bytes) {
+        if (device.isCpu()) {
+            return Native.malloc(0, bytes).reinterpret(bytes);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.ADDRESS);
+            Native.check(FastConvFFI.fc_malloc_host(bytes, out), "fc_malloc_host");
+            return out.get(ValueLayout.ADDRESS, 0).reinterpret(bytes);
         }
     }
 
@@ -427,15 +772,15 @@ public final class ConvPlan implements AutoCloseable {
                             // closed meanwhile: its destruction drained it
                         }
                     }
-                    Native.freeQuietly(device.index(), e.getValue());
+                    freeNonNull(device.index(), e.getValue());
                 }
                 streamWorkspaces.clear();
             }
             if (!ownStream.equals(MemorySegment.NULL)) {
                 FastConvFFI.fc_stream_destroy(ownStream);
             }
-            if (!workspace.equals(MemorySegment.NULL)) {
-                Native.freeQuietly(device.index(), workspace);
+            for (Slot sl : slots) {
+                freeSlot(sl);
             }
             Native.check(FastConvFFI.fc_conv_plan_destroy(plan), "fc_conv_plan_destroy");
         });

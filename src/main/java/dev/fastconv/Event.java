@@ -5,11 +5,15 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import dev.fastconv.ffi.FastConvFFI;
+import dev.fastconv.internal.Downcalls;
 import dev.fastconv.internal.Guard;
 import dev.fastconv.internal.Native;
 
 /**
- * A marker in a stream (fc_event), for waiting and timing. Explicitly closed (no Cleaner); close()
+ * A marker in a stream (fc_event), for waiting and timing. {@link #record} returns at once; the
+ * event completes when the stream reaches it (CPU: the stream's worker stores the time then), and
+ * {@link #synchronize()} waits for the most recent record. {@link #elapsedMillis} waits for both
+ * events (CPU) and measures the time between the points where the stream reached them. Explicitly closed (no Cleaner); close()
  * is idempotent; use after close throws {@code IllegalStateException("event is closed")}.
  */
 public final class Event implements AutoCloseable {
@@ -52,7 +56,10 @@ public final class Event implements AutoCloseable {
         try {
             stream.acquire();
             try {
-                Native.check(FastConvFFI.fc_event_record(handle, stream.handle()), "fc_event_record");
+                // CPU: appends a marker to the stream's queue, a short call (critical handle); CUDA: plain binding
+                int st = device.isCpu() ? Downcalls.eventRecordCpu(handle, stream.handle())
+                        : FastConvFFI.fc_event_record(handle, stream.handle());
+                Native.check(st, "fc_event_record");
             } finally {
                 stream.release();
             }

@@ -7,6 +7,12 @@ import dev.fastconv.internal.NativeLibrary;
 /** Library-wide information and settings. */
 public final class FastConv {
 
+    /**
+     * The library's logger ({@code System.Logger} "dev.fastconv", no logging dependency): the
+     * native library's path and version at load, and each plan's chosen algorithm, at DEBUG.
+     */
+    static final System.Logger LOG = System.getLogger("dev.fastconv");
+
     private FastConv() {}
 
     /** fc_version(): major*10000 + minor*100 + patch of the loaded native library. */

@@ -3,22 +3,32 @@ package dev.fastconv;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 
 import dev.fastconv.ffi.FastConvFFI;
 import dev.fastconv.internal.Guard;
 import dev.fastconv.internal.Native;
 
 /**
- * An ordered queue of work on one device (fc_stream). CPU streams execute synchronously: work
- * submitted to them is done when the submitting call returns. Explicitly closed (no Cleaner):
- * {@link #close()} is idempotent and waits for calls that are using the stream right now;
- * afterwards every use throws {@code IllegalStateException("stream is closed")}.
+ * An ordered queue of work on one device (fc_stream). On CUDA it wraps a CUDA stream; on the CPU it
+ * is an in-order queue executed by a worker thread of its own (native), so work submitted to it
+ * ({@link ConvPlan#forwardAsync}, {@link Tensor#copyFromAsync}, {@link Event#record}) returns at
+ * once on both. Work on one stream runs in submission order; work on different streams may run
+ * concurrently. Everything a submitted call uses (tensors, their arenas, the plan) must stay alive
+ * until the stream has passed it: {@link #synchronize()}, an {@link Event}, or {@link #onComplete()}.
+ *
+ * <p>Errors of queued work (e.g. an allocation that failed on the worker) are thrown by the next
+ * {@link #synchronize()}. Explicitly closed (no Cleaner): {@link #close()} is idempotent, waits for
+ * calls using the stream right now, then lets the queue drain and frees it; afterwards every use
+ * throws {@code IllegalStateException("stream is closed")}.
  */
 public final class Stream implements AutoCloseable {
 
     private final Device device;
     private final MemorySegment handle;
     private final Guard guard = new Guard("stream");
+    private Waiter waiter; // guarded by this; started by the first onComplete()
 
     private Stream(Device device, MemorySegment handle) {
         this.device = device;
@@ -41,13 +51,84 @@ public final class Stream implements AutoCloseable {
         return device;
     }
 
-    /** Waits until all work submitted to this stream is done. */
+    /** Waits (blocking, no spinning) until all work submitted to this stream is done; throws its first error. */
     public void synchronize() {
         guard.acquire();
         try {
             Native.check(FastConvFFI.fc_stream_synchronize(handle), "fc_stream_synchronize");
         } finally {
             guard.release();
+        }
+    }
+
+    /**
+     * A future completed when the stream reaches this point (all work submitted before this call is
+     * done). Implemented with an event recorded now and one waiter thread per stream (a daemon
+     * platform thread blocked in fc_event_synchronize; no polling), which completes the futures in
+     * order; dependent stages added without an executor run on that thread, so keep them short or
+     * use the {@code *Async} variants. Errors of the queued work are reported by {@link #synchronize()},
+     * not through the future. If the stream is closed first, the future still completes (closing
+     * drains the queue).
+     */
+    public CompletableFuture<Void> onComplete() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        guard.acquire();
+        try {
+            Event e = Event.create(device);
+            try {
+                e.record(this);
+            } catch (RuntimeException | Error ex) {
+                e.close();
+                throw ex;
+            }
+            waiter().queue.add(new Pending(e, f));
+        } finally {
+            guard.release();
+        }
+        return f;
+    }
+
+    private record Pending(Event event, CompletableFuture<Void> future) {}
+
+    private static final Pending STOP = new Pending(null, null);
+
+    private synchronized Waiter waiter() {
+        if (waiter == null) {
+            waiter = new Waiter();
+            waiter.start();
+        }
+        return waiter;
+    }
+
+    private static final class Waiter extends Thread {
+        final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+
+        Waiter() {
+            super("fastconv-stream-waiter");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            for (;;) {
+                Pending p;
+                try {
+                    p = queue.take();
+                } catch (InterruptedException e) {
+                    continue; // only STOP ends the thread: every queued future gets completed
+                }
+                if (p == STOP) {
+                    return;
+                }
+                try {
+                    p.event().synchronize();
+                    p.future().complete(null);
+                } catch (RuntimeException | Error e) {
+                    p.future().completeExceptionally(e);
+                } finally {
+                    p.event().close();
+                }
+            }
         }
     }
 
@@ -66,7 +147,32 @@ public final class Stream implements AutoCloseable {
 
     @Override
     public void close() {
-        guard.close(() -> Native.check(FastConvFFI.fc_stream_destroy(handle), "fc_stream_destroy"));
+        guard.close(() -> {
+            Native.check(FastConvFFI.fc_stream_destroy(handle), "fc_stream_destroy"); // drains the queue
+            Waiter w;
+            synchronized (this) {
+                w = waiter;
+                waiter = null;
+            }
+            if (w != null) {
+                w.queue.add(STOP);
+                if (w == Thread.currentThread()) {
+                    return; // closed from a completion stage running on the waiter: it ends after this stage
+                }
+                boolean interrupted = false;
+                for (;;) {
+                    try {
+                        w.join();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
     }
 
     public boolean isClosed() {

@@ -89,6 +89,34 @@ public final class Tensor {
         return new Tensor(seg, s, dtype, layout, device, n, bytes);
     }
 
+    /**
+     * A zero-filled CPU tensor in page-locked ("pinned") host memory from fc_malloc_host (plain
+     * aligned host memory where the runtime offers no pinning), freed when {@code arena} closes.
+     * Pinned buffers are what lets host-device copies on a CUDA stream run asynchronously and
+     * overlap compute ({@link #copyFromAsync}).
+     */
+    public static Tensor allocatePinned(Arena arena, DType dtype, Layout layout, long... shape) {
+        notNull(arena, "arena");
+        notNull(dtype, "dtype");
+        notNull(layout, "layout");
+        long[] s = checkShape(shape);
+        long n = Shapes.elementCount("shape", s);
+        long bytes = Shapes.byteSize("shape", s, dtype.byteSize());
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("arena: is closed");
+        }
+        Native.init();
+        MemorySegment ptr;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.ADDRESS);
+            Native.check(dev.fastconv.ffi.FastConvFFI.fc_malloc_host(bytes, out), "fc_malloc_host");
+            ptr = out.get(ValueLayout.ADDRESS, 0);
+        }
+        MemorySegment seg = ptr.reinterpret(bytes, arena, p -> dev.fastconv.ffi.FastConvFFI.fc_free_host(p));
+        seg.fill((byte) 0);
+        return new Tensor(seg, s, dtype, layout, Device.cpu(), n, bytes);
+    }
+
     private static void zeroDevice(MemorySegment ptr, int dev, long bytes) {
         if (bytes == 0) {
             return;
@@ -324,6 +352,43 @@ public final class Tensor {
             MemorySegment.copy(src.segment, 0, segment, 0, byteSize);
         } else {
             Native.memcpy(null, segment, device.index(), src.segment, src.device.index(), byteSize);
+        }
+    }
+
+    /**
+     * Submits a copy of src's contents here to {@code stream} and returns at once: host to device
+     * and device to host on a CUDA stream (the CUDA device's), or host to host on a CPU stream. Ordered
+     * with the other work of the stream; both tensors must stay alive, src unchanged and this tensor
+     * unread until the stream has passed the copy. With pinned host memory ({@link #allocatePinned})
+     * a CUDA copy overlaps compute.
+     */
+    public void copyFromAsync(Tensor src, Stream stream) {
+        notNull(src, "src");
+        notNull(stream, "stream");
+        if (!Arrays.equals(shape, src.shape)) {
+            throw new IllegalArgumentException("src: shape " + Shapes.str(src.shape) + " does not match " + Shapes.str(shape));
+        }
+        if (dtype != src.dtype) {
+            throw new IllegalArgumentException("src: dtype " + src.dtype + " does not match " + dtype);
+        }
+        if (layout != src.layout) {
+            throw new IllegalArgumentException("src: layout " + src.layout + " does not match " + layout);
+        }
+        Device on = device.isCpu() ? src.device : device;
+        if (stream.device() != on) {
+            throw new IllegalArgumentException("stream: is on " + stream.device().spec() + " but the copy runs on " + on.spec()
+                    + " (expected a stream of " + on.spec() + ")");
+        }
+        src.checkAlive("src");
+        checkAlive("tensor");
+        if (byteSize == 0 || src == this) {
+            return;
+        }
+        stream.acquire();
+        try {
+            Native.memcpy(stream.handle(), segment, device.index(), src.segment, src.device.index(), byteSize);
+        } finally {
+            stream.release();
         }
     }
 

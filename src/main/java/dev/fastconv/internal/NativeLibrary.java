@@ -114,6 +114,12 @@ public final class NativeLibrary {
                     + " but this Java API needs major version " + EXPECTED_MAJOR
                     + " (rebuild the native library or use matching jars)", null);
         }
+        System.Logger log = System.getLogger("dev.fastconv");
+        if (log.isLoggable(System.Logger.Level.DEBUG)) {
+            log.log(System.Logger.Level.DEBUG, "loaded native library " + path + " (" + (override != null && !override.isBlank()
+                    ? "-D" + LIBRARY_PROPERTY : "extracted from " + resourceName()) + "), C API version " + versionString(version)
+                    + ", Java API expects major " + EXPECTED_MAJOR);
+        }
     }
 
     public static String versionString(int version) {
