@@ -24,11 +24,22 @@
 #define FC_GETCSR() 0u
 #endif
 
+/* Buffers end exactly at their last byte (ASan catches one byte past it) and start 1 + g_misalign
+ * bytes into a malloc block: the API promises nothing beyond the element's alignment for x, w,
+ * bias, y and cols (Java may pass any segment); only fc_malloc memory (the workspace) is 64-aligned. */
+static size_t g_misalign = 0;
+
 static void *xmalloc(size_t bytes)
 {
-    void *p = std::malloc(bytes ? bytes : 1);
+    uint8_t *p = (uint8_t *)std::malloc(bytes + g_misalign + 1);
     if (!p) FUZZ_FAIL("malloc(%zu) failed", bytes);
-    return p;
+    /* keep the end exact: place the buffer at the end of the block */
+    return p + 1 + g_misalign;
+}
+
+static void xfree(void *p)
+{
+    if (p) std::free((uint8_t *)p - 1 - g_misalign);
 }
 
 /* Values of D (already representable in dtype) as exactly-sized dtype bytes. */
@@ -91,6 +102,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int dtype = g & 1, layout = (g >> 1) & 1, prec = (g >> 2) & 3, algo = (g >> 4) & 3;
     uint64_t seed = r.u64();
     if (!P.valid()) return 0;
+    /* x, w, bias, y, cols start 16 bytes into a malloc block (16- but not necessarily 32/64-aligned),
+     * or in a quarter of the inputs one element in (4-aligned f32, 2-aligned f16 data) */
+    g_misalign = (seed >> 8) & 3 ? 15 : (dtype == FC_DTYPE_F16 ? 1 : 3);
     int64_t i3[3], k3[3], s3[3], p3[3], d3[3], o3[3];
     P.dims3(i3, k3, s3, p3, d3, o3);
     int64_t L = o3[0] * o3[1] * o3[2], KK = k3[0] * k3[1] * k3[2];
@@ -190,11 +204,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (stream) FUZZ_ASSERT(fc_stream_destroy(stream) == FC_SUCCESS, "stream_destroy");
     if (ws) FUZZ_ASSERT(fc_free(0, ws) == FC_SUCCESS, "fc_free");
     FUZZ_ASSERT(fc_conv_plan_destroy(plan) == FC_SUCCESS, "plan_destroy");
-    std::free(x);
-    std::free(w);
-    std::free(b);
-    std::free(y);
-    std::free(cols);
+    xfree(x);
+    xfree(w);
+    xfree(b);
+    xfree(y);
+    xfree(cols);
     FUZZ_ASSERT(live_objects() == live0, "live objects %lld, expected %lld", (long long)live_objects(), (long long)live0);
     return 0;
 }
