@@ -33,8 +33,9 @@ import dev.fastconv.Tensor;
 /**
  * Concurrency stress: 8 threads x CALLS forward calls sharing three plans (one per algorithm, with
  * a stream on every other call), each thread with its own outputs, while two more threads keep
- * creating, running and closing plans of their own and a last phase closes a shared plan while the
- * workers still use it. Every result must be bit-identical to the single-threaded one; a call on
+ * creating, running and closing plans of their own, another resizes the CPU thread pool
+ * (setCpuThreads 1/2/4/3) under them, and a last phase closes a shared plan while the workers
+ * still use it. Every result must be bit-identical to the single-threaded one; a call on
  * the closed plan either completes (close waits for it) or throws IllegalStateException.
  */
 class StressTest {
@@ -83,7 +84,7 @@ class StressTest {
                 expected[c] = y.toFloatArray();
             }
 
-            ExecutorService ex = Executors.newFixedThreadPool(THREADS + 2);
+            ExecutorService ex = Executors.newFixedThreadPool(THREADS + 3);
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong calls = new AtomicLong(), churn = new AtomicLong();
             CountDownLatch go = new CountDownLatch(1);
@@ -130,12 +131,23 @@ class StressTest {
                         return null;
                     }));
                 }
+                churners.add(ex.submit(() -> { // the CPU pool is resized under the running calls
+                    go.await();
+                    int[] counts = {1, 2, 4, 3};
+                    for (int i = 0; !stop.get(); i++) {
+                        FastConv.setCpuThreads(counts[i % counts.length]);
+                        Thread.sleep(2);
+                    }
+                    FastConv.setCpuThreads(0);
+                    return null;
+                }));
                 go.countDown();
                 for (Future<?> f : workers) f.get(120, TimeUnit.SECONDS);
                 stop.set(true);
                 for (Future<?> f : churners) f.get(60, TimeUnit.SECONDS);
             } finally {
                 stop.set(true);
+                FastConv.setCpuThreads(0);
                 ex.shutdownNow();
                 assertTrue(ex.awaitTermination(60, TimeUnit.SECONDS));
             }
