@@ -7,10 +7,13 @@
 #   2. The native library and its ctest suite again under AddressSanitizer + UBSan (CPU backend).
 #   3. The CLI cross-checked against PyTorch's torch.nn.functional.conv{1,2,3}d.
 #   4. A consumer project on the installed artifact (module and class path), and a JMH smoke run.
+#   Also (after 2): a short libFuzzer run of the C API harnesses (scripts/fuzz.sh -t 30 per harness).
 # Prints a summary with the counts of each part, and exits non-zero if anything failed.
 #
 # Environment: FASTCONV_SKIP_SANITIZE=1 skips step 2; FASTCONV_ALLOW_NO_TORCH=1 lets step 3 skip
 # (with a message) where PyTorch is not installed; FASTCONV_CUDA=OFF builds without CUDA.
+# FASTCONV_ALLOW_NO_FUZZER=1 lets the fuzz run skip where clang with libFuzzer is missing;
+# FASTCONV_FUZZ_SECONDS (default 30) is its time per harness.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
@@ -76,6 +79,20 @@ if [ "${FASTCONV_SKIP_SANITIZE:-0}" != 1 ]; then
     san_rc=${PIPESTATUS[0]}
     count_ctest "$logdir/asan.log" "ctest under ASan+UBSan"
     if [ "$san_rc" -ne 0 ]; then failed_steps=$((failed_steps + 1)); summary+=("sanitizer build/test: FAILED (exit $san_rc)"); fi
+fi
+
+# ---- short fuzz run of the C API (libFuzzer + ASan + UBSan; long runs: scripts/fuzz.sh) -----------
+note "libFuzzer: fuzz_desc, fuzz_exec for ${FASTCONV_FUZZ_SECONDS:-30} s each"
+"$here/fuzz.sh" -t "${FASTCONV_FUZZ_SECONDS:-30}" 2>&1 | tee "$logdir/fuzz.log"
+fz_rc=${PIPESTATUS[0]}
+if [ "$fz_rc" -eq 3 ] && [ "${FASTCONV_ALLOW_NO_FUZZER:-0}" = 1 ]; then
+    summary+=("fuzz: skipped (no clang with libFuzzer; FASTCONV_ALLOW_NO_FUZZER=1)")
+else
+    while IFS= read -r l; do
+        summary+=("$l")
+        case "$l" in *": OK") total_pass=$((total_pass + 1)) ;; *FAILED*) total_fail=$((total_fail + 1)) ;; esac
+    done < <(grep -E '^fuzz [a-z]+: ' "$logdir/fuzz.log")
+    if [ "$fz_rc" -ne 0 ]; then failed_steps=$((failed_steps + 1)); summary+=("fuzz: FAILED (exit $fz_rc)"); fi
 fi
 
 # ---- 3. PyTorch cross-check of the CLI --------------------------------------------------------

@@ -483,7 +483,8 @@ static fc_status validate(const fc_conv_desc *d, int unfold_only, sizes *sz)
                                 "must stay below 2^62", i, (long long)in, (long long)pb, (long long)pe, (long long)dl,
                                 (long long)k);
         num -= 1;
-        int64_t o = (num >= 0 ? num / s : -((-num + s - 1) / s)) + 1;
+        /* num < 0: the kernel does not fit (no rounding arithmetic on it: -num + s overflows for huge s) */
+        int64_t o = num >= 0 ? num / s + 1 : 0;
         if (o < 1)
             return fc_set_error(FC_ERROR_INVALID_ARGUMENT,
                                 "computed output size[%d] is %lld < 1: (in_size %lld + pad %lld+%lld - dilation "

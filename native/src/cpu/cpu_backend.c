@@ -36,6 +36,15 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+/* CPUID.1:ECX.F16C; clang (16) rejects __builtin_cpu_supports("f16c"). */
+static int cpu_has_f16c(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+#endif
 
 static int detect_level(void)
 {
@@ -45,7 +54,7 @@ static int detect_level(void)
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_cpu_init();
         d = FC_SIMD_SCALAR;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c()) {
             d = FC_SIMD_AVX2;
             if (__builtin_cpu_supports("avx512f")) d = FC_SIMD_AVX512;
         }
