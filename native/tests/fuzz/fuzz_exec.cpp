@@ -141,6 +141,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned csr1 = FC_GETCSR();
     FUZZ_ASSERT(csr0 == csr1, "fc_conv_forward changed the caller's MXCSR from %#x to %#x", csr0, csr1);
     FUZZ_ASSERT(st == FC_SUCCESS, "fc_conv_forward: %s (%s)", fc_last_error(), P.str().c_str());
+    /* CPU streams are asynchronous queues: y is ready once the stream has passed the call. */
+    if (stream) FUZZ_ASSERT(fc_stream_synchronize(stream) == FC_SUCCESS, "stream_synchronize: %s", fc_last_error());
     int32_t used = 0;
     fc_conv_plan_algorithm(plan, &used);
 
@@ -173,6 +175,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     csr1 = FC_GETCSR();
     FUZZ_ASSERT(csr0 == csr1, "fc_unfold changed the caller's MXCSR from %#x to %#x", csr0, csr1);
     FUZZ_ASSERT(st == FC_SUCCESS, "fc_unfold: %s (%s)", fc_last_error(), P.str().c_str());
+    if (stream) FUZZ_ASSERT(fc_stream_synchronize(stream) == FC_SUCCESS, "stream_synchronize: %s", fc_last_error());
     const int64_t IS = i3[0] * i3[1] * i3[2];
     for (int64_t n = 0; n < P.N; n++)
         for (int64_t c = 0; c < P.C; c++)

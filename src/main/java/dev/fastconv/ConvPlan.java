@@ -81,7 +81,7 @@ public final class ConvPlan implements AutoCloseable {
     private final MemorySegment plan;
     private final MemorySegment ownStream; // CUDA: the stream blocking forward() runs on and waits for; CPU: NULL
     /** Streams this plan was submitted to, with their workspace (NULL when workspaceSize == 0). */
-    private final Map<Stream, MemorySegment> streamWorkspaces = new IdentityHashMap<>();
+    private final Map<Stream, StreamWorkspace> streamWorkspaces = new IdentityHashMap<>();
     private final Guard guard = new Guard("plan");
     private final long macs;              // multiply-adds of one forward
     private final boolean shortCall;      // CPU and macs <= Downcalls.criticalMaxMacs(): critical downcall
@@ -480,24 +480,33 @@ public final class ConvPlan implements AutoCloseable {
         }
     }
 
+    /**
+     * The workspace this plan keeps for {@code stream}: made on first use, freed when the stream is
+     * closed (its queue has drained by then) or when the plan is closed, whichever comes first.
+     */
     private MemorySegment streamWorkspace(Stream stream) {
         synchronized (streamWorkspaces) {
-            MemorySegment ws = streamWorkspaces.get(stream);
-            if (ws == null) {
-                // forget streams closed since (stream destruction has drained them)
-                for (Iterator<Map.Entry<Stream, MemorySegment>> it = streamWorkspaces.entrySet().iterator(); it.hasNext();) {
-                    Map.Entry<Stream, MemorySegment> e = it.next();
-                    if (e.getKey().isClosed()) {
-                        freeNonNull(device.index(), e.getValue());
-                        it.remove();
-                    }
-                }
-                ws = workspaceSize == 0 ? MemorySegment.NULL : Native.malloc(device.index(), workspaceSize);
-                streamWorkspaces.put(stream, ws);
+            StreamWorkspace sw = streamWorkspaces.get(stream);
+            if (sw == null) {
+                MemorySegment ws = workspaceSize == 0 ? MemorySegment.NULL : Native.malloc(device.index(), workspaceSize);
+                sw = new StreamWorkspace(ws, () -> releaseStreamWorkspace(stream));
+                streamWorkspaces.put(stream, sw);
+                stream.addCloseAction(sw.release());
             }
-            return ws;
+            return sw.segment();
         }
     }
+
+    private void releaseStreamWorkspace(Stream stream) {
+        synchronized (streamWorkspaces) {
+            StreamWorkspace sw = streamWorkspaces.remove(stream);
+            if (sw != null) {
+                freeNonNull(device.index(), sw.segment());
+            }
+        }
+    }
+
+    private record StreamWorkspace(MemorySegment segment, Runnable release) {}
 
     // ---- heap arrays ------------------------------------------------------------------------
 
@@ -764,17 +773,22 @@ public final class ConvPlan implements AutoCloseable {
     public void close() {
         guard.close(() -> {
             synchronized (streamWorkspaces) {
-                for (Map.Entry<Stream, MemorySegment> e : streamWorkspaces.entrySet()) {
-                    if (!e.getKey().isClosed()) {
-                        try {
-                            e.getKey().synchronize();
-                        } catch (RuntimeException ignored) {
-                            // closed meanwhile: its destruction drained it
-                        }
+                for (Iterator<Map.Entry<Stream, StreamWorkspace>> it = streamWorkspaces.entrySet().iterator(); it.hasNext();) {
+                    Map.Entry<Stream, StreamWorkspace> e = it.next();
+                    Stream s = e.getKey();
+                    try {
+                        s.synchronize();
+                    } catch (IllegalStateException closing) {
+                        // The stream is being closed by another thread and may still be draining work
+                        // that uses this workspace: its close action frees it once the queue is empty.
+                        continue;
+                    } catch (RuntimeException queuedWorkFailed) {
+                        // synchronized all the same: the queue is empty
                     }
-                    freeNonNull(device.index(), e.getValue());
+                    s.removeCloseAction(e.getValue().release());
+                    freeNonNull(device.index(), e.getValue().segment());
+                    it.remove();
                 }
-                streamWorkspaces.clear();
             }
             if (!ownStream.equals(MemorySegment.NULL)) {
                 FastConvFFI.fc_stream_destroy(ownStream);

@@ -3,6 +3,8 @@ package dev.fastconv;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -29,6 +31,26 @@ public final class Stream implements AutoCloseable {
     private final MemorySegment handle;
     private final Guard guard = new Guard("stream");
     private Waiter waiter; // guarded by this; started by the first onComplete()
+    private final List<Runnable> closeActions = new ArrayList<>(); // guarded by this; run after the queue drained
+
+    /**
+     * Runs {@code action} once this stream is closed (after its queued work has finished), e.g. a
+     * plan freeing the workspace it keeps for this stream. Runs it at once if already closed.
+     */
+    void addCloseAction(Runnable action) {
+        synchronized (this) {
+            if (!guard.isClosed()) {
+                closeActions.add(action);
+                return;
+            }
+        }
+        action.run();
+    }
+
+    /** Forgets an action added by {@link #addCloseAction} (its owner was closed first). */
+    synchronized void removeCloseAction(Runnable action) {
+        closeActions.remove(action);
+    }
 
     private Stream(Device device, MemorySegment handle) {
         this.device = device;
@@ -150,10 +172,14 @@ public final class Stream implements AutoCloseable {
         guard.close(() -> {
             Native.check(FastConvFFI.fc_stream_destroy(handle), "fc_stream_destroy"); // drains the queue
             Waiter w;
+            List<Runnable> actions;
             synchronized (this) {
                 w = waiter;
                 waiter = null;
+                actions = new ArrayList<>(closeActions);
+                closeActions.clear();
             }
+            actions.forEach(Runnable::run);
             if (w != null) {
                 w.queue.add(STOP);
                 if (w == Thread.currentThread()) {
