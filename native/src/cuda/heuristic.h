@@ -2,8 +2,10 @@
 // the emulation tests share it). Documented table:
 //
 //  algorithm requested  -> kernel
-//  DIRECT               -> direct_conv_kernel (KB = 16 out channels/thread if
-//                          K/g >= 12, else 4)
+//  DIRECT               -> direct_strip_kernel (KB = 16 out channels/thread if
+//                          K/g >= 12, else 4; 4 pixels/thread) when the
+//                          filter slice Kgemm*KB*4 B <= 32 KB, else the
+//                          generic direct_conv_kernel (1 pixel/thread)
 //  UNFOLD_GEMM          -> unfold_kernel (workspace [G][M][Kgemm]) + GEMM on it:
 //                          tc_conv_kernel<MED, math, A=matrix>, or
 //                          simt_conv_kernel<A=matrix> for FP32 on f32 tensors
@@ -78,6 +80,19 @@ inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_opt
         return TILE_BIG;
     if (blocks_med >= num_sms / 2 || p.Kg > 32) return TILE_MED;
     return TILE_SMALL;
+}
+
+// The fast direct kernel (direct_strip_kernel) stages the block's whole filter
+// slice [Kgemm][KB] in shared memory: used when that fits kDirectStripMaxWsBytes
+// (AUTO's direct problems always do), else the generic direct_conv_kernel.
+inline bool direct_strip_fits(const ConvParams& p, int kb) {
+    return (size_t)p.Kgemm * (size_t)kb * sizeof(float) <= (size_t)kDirectStripMaxWsBytes;
+}
+// NHWC output with 4-channel vectors: K and K/g multiples of 4, y aligned for
+// a 4-element vector (16 B f32, 8 B f16).
+inline int direct_strip_vec_store(const ConvParams& p, const void* y, int elem_bytes) {
+    return p.chlast && p.K % 4 == 0 && p.Kg % 4 == 0 &&
+           (reinterpret_cast<uintptr_t>(y) % (uintptr_t)(4 * elem_bytes)) == 0;
 }
 
 inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, int num_sms, size_t smem_optin) {

@@ -35,12 +35,37 @@ static cudaError_t run_direct(int round_mode, const ConvParams& p, const void* x
     return cudaGetLastError();
 }
 
+template <class Elem, int KB, int RM>
+static cudaError_t run_direct_strip(const ConvParams& p, const void* x, const void* w, const void* bias, void* y,
+                                    cudaStream_t s) {
+    const size_t smem = (size_t)p.Kgemm * KB * sizeof(float);
+    const int vec_store = direct_strip_vec_store(p, y, (int)sizeof(Elem));
+    const dim3 grid((unsigned)cdiv(p.OPQ, kDirectStripPixels), (unsigned)(p.G * cdiv(p.Kg, KB)), (unsigned)p.N);
+    direct_strip_kernel<Elem, KB, RM><<<grid, kDirectThreads, smem, s>>>(
+        p, static_cast<const Elem*>(x), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
+        static_cast<Elem*>(y), vec_store);
+    return cudaGetLastError();
+}
+
+template <class Elem, int KB>
+static cudaError_t run_direct_any(int round_mode, const ConvParams& p, const void* x, const void* w,
+                                  const void* bias, void* y, cudaStream_t s) {
+    if (!direct_strip_fits(p, KB)) return run_direct<Elem, KB>(round_mode, p, x, w, bias, y, s);
+    if constexpr (sizeof(Elem) == 2) {  // fp16 tensors: values are exact, no input rounding
+        return run_direct_strip<Elem, KB, ROUND_NONE>(p, x, w, bias, y, s);
+    } else {
+        if (round_mode == ROUND_TF32) return run_direct_strip<Elem, KB, ROUND_TF32>(p, x, w, bias, y, s);
+        if (round_mode == ROUND_F16) return run_direct_strip<Elem, KB, ROUND_F16>(p, x, w, bias, y, s);
+        return run_direct_strip<Elem, KB, ROUND_NONE>(p, x, w, bias, y, s);
+    }
+}
+
 cudaError_t direct_conv(int f16, int kb, int round_mode, const ConvParams& p, const void* x, const void* w,
                         const void* bias, void* y, cudaStream_t s) {
-    if (f16) return kb == 16 ? run_direct<half_t, 16>(round_mode, p, x, w, bias, y, s)
-                             : run_direct<half_t, 4>(round_mode, p, x, w, bias, y, s);
-    return kb == 16 ? run_direct<float, 16>(round_mode, p, x, w, bias, y, s)
-                    : run_direct<float, 4>(round_mode, p, x, w, bias, y, s);
+    if (f16) return kb == 16 ? run_direct_any<half_t, 16>(round_mode, p, x, w, bias, y, s)
+                             : run_direct_any<half_t, 4>(round_mode, p, x, w, bias, y, s);
+    return kb == 16 ? run_direct_any<float, 16>(round_mode, p, x, w, bias, y, s)
+                    : run_direct_any<float, 4>(round_mode, p, x, w, bias, y, s);
 }
 
 cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* out, int num_sms, cudaStream_t s) {

@@ -305,6 +305,19 @@ void run_direct(const ConvParams& p, int round_mode, const Elem* x, const Elem* 
     const dim3 grid((unsigned)cdiv(p.OPQ, kDirectThreads), (unsigned)(p.G * cdiv(p.Kg, KB)), (unsigned)p.N);
     fc_simt::launch(grid, dim3(kDirectThreads), 0, direct_conv_kernel<Elem, KB>, p, round_mode, x, w, b, y);
 }
+// The fast strip kernel (as kernels_misc.cu launches it); vec: the NHWC vector store flag.
+template <class Elem, int KB>
+void run_direct_strip(const ConvParams& p, int round_mode, const Elem* x, const Elem* w, const Elem* b, Elem* y,
+                      int vec) {
+    const dim3 grid((unsigned)cdiv(p.OPQ, kDirectStripPixels), (unsigned)(p.G * cdiv(p.Kg, KB)), (unsigned)p.N);
+    const size_t smem = (size_t)p.Kgemm * KB * sizeof(float);
+    if (sizeof(Elem) == 2 || round_mode == ROUND_NONE)
+        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_NONE>, p, x, w, b, y, vec);
+    else if (round_mode == ROUND_TF32)
+        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_TF32>, p, x, w, b, y, vec);
+    else
+        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_F16>, p, x, w, b, y, vec);
+}
 
 typedef void (*TcFn)(const ConvParams&, const void*, const void*, const void*, void*, int, int);
 
@@ -413,7 +426,7 @@ int run_group(const std::string& group, int max_shapes) {
             } else if (group == "direct") {
                 // f32 x {fp32, tf32, fp16, 3xtf32} and f16, each with KB 4 and 16.
                 const int precs[] = {FC_PRECISION_FP32, FC_PRECISION_TF32, FC_PRECISION_FP16, FC_PRECISION_3XTF32};
-                variants_seen = 10;
+                variants_seen = 10 * 3;  // generic, strip, strip + vector NHWC stores
                 for (int dt = 0; dt < 2; ++dt)
                     for (int pi = 0; pi < (dt ? 1 : 4); ++pi) {
                         setup(dt ? FC_DTYPE_F16 : FC_DTYPE_F32, dt ? FC_PRECISION_FP32 : precs[pi]);
@@ -424,23 +437,39 @@ int run_group(const std::string& group, int max_shapes) {
                         std::vector<double> yref, tol;
                         reference(pr, rm, false, dt == 1, yref, tol);
                         const ConvParams& p = pr.p;
-                        for (int kb : {4, 16}) {
-                            char what[96];
-                            snprintf(what, sizeof what, "direct %s prec%d KB%d", dt ? "f16" : "f32", dt ? 0 : precs[pi], kb);
-                            if (dt) {
-                                std::vector<half_t> y(yref.size(), 0x7fff);
-                                const half_t* b = p.has_bias ? pr.bh.data() : nullptr;
-                                if (kb == 4) run_direct<half_t, 4>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
-                                else run_direct<half_t, 16>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
-                                compare(what, pr, y, yref, tol, st, sname);
-                            } else {
-                                std::vector<float> y(yref.size(), NAN);
-                                const float* b = p.has_bias ? pr.b.data() : nullptr;
-                                if (kb == 4) run_direct<float, 4>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
-                                else run_direct<float, 16>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
-                                compare(what, pr, y, yref, tol, st, sname);
+                        // generic kernel (KB 4/16), strip kernel (KB 4/16) with scalar and,
+                        // where legal, vector NHWC stores (y buffers are 16-byte aligned).
+                        for (int kb : {4, 16})
+                            for (int mode = 0; mode < 3; ++mode) {
+                                if (mode == 2 && !direct_strip_vec_store(p, nullptr, dt ? 2 : 4)) continue;
+                                char what[96];
+                                snprintf(what, sizeof what, "direct%s %s prec%d KB%d",
+                                         mode == 0 ? "" : mode == 1 ? " strip" : " strip vec", dt ? "f16" : "f32",
+                                         dt ? 0 : precs[pi], kb);
+                                if (dt) {
+                                    std::vector<half_t> y(yref.size(), 0x7fff);
+                                    const half_t* b = p.has_bias ? pr.bh.data() : nullptr;
+                                    if (mode == 0) {
+                                        if (kb == 4) run_direct<half_t, 4>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
+                                        else run_direct<half_t, 16>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
+                                    } else {
+                                        if (kb == 4) run_direct_strip<half_t, 4>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data(), mode == 2);
+                                        else run_direct_strip<half_t, 16>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data(), mode == 2);
+                                    }
+                                    compare(what, pr, y, yref, tol, st, sname);
+                                } else {
+                                    std::vector<float> y(yref.size(), NAN);
+                                    const float* b = p.has_bias ? pr.b.data() : nullptr;
+                                    if (mode == 0) {
+                                        if (kb == 4) run_direct<float, 4>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
+                                        else run_direct<float, 16>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
+                                    } else {
+                                        if (kb == 4) run_direct_strip<float, 4>(p, rm, pr.x.data(), pr.w.data(), b, y.data(), mode == 2);
+                                        else run_direct_strip<float, 16>(p, rm, pr.x.data(), pr.w.data(), b, y.data(), mode == 2);
+                                    }
+                                    compare(what, pr, y, yref, tol, st, sname);
+                                }
                             }
-                        }
                     }
             } else if (group == "unfold") {
                 variants_seen = 2;

@@ -35,6 +35,10 @@ enum MathKind {
     MATH_SIMT = 4       // f32 tensors, FP32 precision: FFMA
 };
 
+// Shared-memory cap of direct_strip_kernel's filter slice [Kgemm][KB] fp32
+// (heuristic.h: larger slices run the generic direct kernel).
+constexpr int kDirectStripMaxWsBytes = 32 * 1024;
+
 // Input rounding of the direct kernel (RoundMode) and unfold output layouts.
 enum RoundMode { ROUND_NONE = 0, ROUND_TF32 = 1, ROUND_F16 = 2 };
 enum UnfoldMode { UNFOLD_PUBLIC = 0, UNFOLD_WORKSPACE = 1 };
