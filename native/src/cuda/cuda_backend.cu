@@ -319,6 +319,9 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
     args.bias = b;
     args.y = y;
     args.vec_b = (p.Kgemm % vec == 0) && aligned16(w);
+    args.splits = 1;
+    args.partial = nullptr;
+    args.num_sms = pl->num_sms;
     if (k.kind == KK_UNFOLD_GEMM) {
         if (!workspace && k.workspace)
             return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "workspace must not be NULL (plan needs %zu bytes)", k.workspace);
@@ -329,6 +332,13 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
     } else {
         args.a = x;
         args.vec_a = p.chlast && (p.Cg % vec == 0) && aligned16(x);
+        if (k.splits > 1) {
+            if (!workspace)
+                return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "workspace must not be NULL (plan needs %zu bytes)",
+                                    k.workspace);
+            args.splits = k.splits;
+            args.partial = static_cast<float*>(workspace);
+        }
     }
     const bool impl = k.kind == KK_IMPLICIT;
     switch (k.math) {

@@ -23,6 +23,8 @@
 //          registers/thread -> 1 block/SM; MED keeps >= 2);
 //    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
 //    SMALL otherwise (tiny problems: more, smaller blocks).
+//    split-K (pick_splits) when the tile count is below #SMs: workspace
+//    G*splits*M*Kg*4 bytes of fp32 partials + splitk_reduce_kernel.
 #ifndef FASTCONV_CUDA_HEURISTIC_H
 #define FASTCONV_CUDA_HEURISTIC_H
 
@@ -45,6 +47,7 @@ struct KernelChoice {
     int tile;        // TileKind (TILE_SIMT for MATH_SIMT)
     int direct_kb;   // 4 or 16
     int round_mode;  // RoundMode for the direct kernel
+    int splits;      // split-K factor of the tensor-core implicit GEMM (1: none)
     size_t workspace;
 };
 
@@ -95,6 +98,27 @@ inline int direct_strip_vec_store(const ConvParams& p, const void* y, int elem_b
            (reinterpret_cast<uintptr_t>(y) % (uintptr_t)(4 * elem_bytes)) == 0;
 }
 
+inline int tile_bn(int tile) { return tile == TILE_BIG ? 128 : tile == TILE_SMALL ? 32 : 64; }
+
+// Split-K for tensor-core implicit GEMMs with fewer output tiles than SMs
+// (small M = N*P*Q, e.g. ResNet's 7x7 / 14x14 layers at batch 1: 512@7x7 has
+// 8 MED tiles for 132 SMs): aim at ~2 blocks per SM, keep >= 8 k-tiles (of 32)
+// per split, at most 16 splits; the fp32 partials [G][splits][M][Kg] go to
+// the workspace and splitk_reduce_kernel sums them in order (deterministic).
+inline int pick_splits(const ConvParams& p, int tile, int num_sms) {
+    const int64_t blocks = cdiv(p.M, tile_bm(tile)) * cdiv(p.Kg, tile_bn(tile)) * p.G;
+    if (num_sms <= 0 || blocks >= num_sms) return 1;
+    const int64_t kt = cdiv(p.Kgemm, 32);
+    int64_t s = cdiv(2 * (int64_t)num_sms, blocks);
+    if (s > kt / 8) s = kt / 8;
+    if (s > 16) s = 16;
+    if (s < 2) return 1;
+    const int64_t per = cdiv(kt, s);
+    s = cdiv(kt, per);  // no empty split
+    if (s < 2 || (int64_t)p.G * s > 65535) return 1;
+    return (int)s;
+}
+
 inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, int num_sms, size_t smem_optin) {
     KernelChoice k;
     k.algorithm = d->algorithm;
@@ -106,6 +130,7 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
                    : d->precision == FC_PRECISION_FP16 ? ROUND_F16
                                                        : ROUND_NONE;
     k.workspace = 0;
+    k.splits = 1;
     if (k.algorithm == FC_ALGO_DIRECT) {
         k.kind = KK_DIRECT;
         k.tile = TILE_MED;
@@ -117,6 +142,10 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
     } else {
         k.kind = KK_IMPLICIT;
         k.tile = pick_tile(p, k.math, num_sms, smem_optin);
+        if (k.math != MATH_SIMT) {
+            k.splits = pick_splits(p, k.tile, num_sms);
+            if (k.splits > 1) k.workspace = (size_t)p.G * k.splits * (size_t)p.M * (size_t)p.Kg * sizeof(float);
+        }
     }
     return k;
 }

@@ -1,6 +1,7 @@
 // kernels_misc.cu — instantiations + launchers of the non-tensor-core kernels:
 // SIMT FP32 GEMM (implicit / on the unfold workspace), direct, unfold.
 #include "cuda/kernels/direct.cuh"
+#include "cuda/kernels/epilogue.cuh"
 #include "cuda/kernels/implicit_gemm_simt.cuh"
 #include "cuda/kernels/unfold.cuh"
 #include "cuda/launch.cuh"
@@ -81,6 +82,22 @@ cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* 
     else
         unfold_kernel<float><<<(unsigned)blocks, 256, 0, s>>>(p, mode, static_cast<const float*>(x),
                                                               static_cast<float*>(out), total);
+    return cudaGetLastError();
+}
+
+cudaError_t splitk_reduce(int f16, const ConvParams& p, int splits, const float* partial, const void* bias, void* y,
+                          int num_sms, cudaStream_t s) {
+    const long long total = (long long)p.G * p.M * p.Kg;
+    if (total == 0) return cudaSuccess;
+    long long blocks = (total + 255) / 256;
+    const long long cap = (long long)(num_sms > 0 ? num_sms : 1) * 16;
+    if (blocks > cap) blocks = cap;
+    if (f16)
+        splitk_reduce_kernel<half_t><<<(unsigned)blocks, 256, 0, s>>>(p, splits, partial, static_cast<const half_t*>(bias),
+                                                                      static_cast<half_t*>(y));
+    else
+        splitk_reduce_kernel<float><<<(unsigned)blocks, 256, 0, s>>>(p, splits, partial, static_cast<const float*>(bias),
+                                                                     static_cast<float*>(y));
     return cudaGetLastError();
 }
 

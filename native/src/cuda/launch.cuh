@@ -20,6 +20,9 @@ struct GemmArgs {
     const void* bias;  // may be NULL when !has_bias
     void* y;
     int vec_a, vec_b;
+    int splits;        // split-K factor (1: none)
+    float* partial;    // split-K partials [G][splits][M][Kg] (workspace) when splits > 1
+    int num_sms;       // grid sizing of the split-K reduction
 };
 
 cudaError_t tc_tf32(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
@@ -31,20 +34,27 @@ cudaError_t simt_gemm(bool implicit, const ConvParams& p, const GemmArgs* args, 
 cudaError_t direct_conv(int f16, int kb, int round_mode, const ConvParams& p, const void* x, const void* w,
                         const void* bias, void* y, cudaStream_t s);
 cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* out, int num_sms, cudaStream_t s);
+// Split-K reduction partials -> y (bias, activation, layout).
+cudaError_t splitk_reduce(int f16, const ConvParams& p, int splits, const float* partial, const void* bias, void* y,
+                          int num_sms, cudaStream_t s);
 
 #ifdef FC_CUDA_TC_LAUNCH_IMPL
 // Shared body of the tc_<math>.cu files.
 template <int MathK, int Tile, bool Impl>
 cudaError_t run_tc(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     typedef typename TileFor<Tile, MathK == MATH_F16 ? 2 : 4>::type Cfg;
-    void (*kern)(ConvParams, const void*, const void*, const void*, void*, int, int) = tc_conv_kernel<Cfg, MathK, Impl>;
+    void (*kern)(ConvParams, const void*, const void*, const void*, void*, int, int, int, float*) =
+        tc_conv_kernel<Cfg, MathK, Impl>;
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)Cfg::kSmemBytes);
-    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)p.G);
+    const int splits = args->splits > 1 ? args->splits : 1;
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
     kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(p, args->a, args->w, args->bias, args->y, args->vec_a,
-                                                       args->vec_b);
-    return cudaGetLastError();
+                                                       args->vec_b, splits, args->partial);
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess || splits == 1) return e;
+    return splitk_reduce(MathK == MATH_F16, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
 }
 template <int MathK>
 cudaError_t dispatch_tc(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {

@@ -280,12 +280,25 @@ std::string shape_str(const Shape& s) {
 }
 
 // ---- launchers (mirror cuda_backend.cu / launch.cuh) ----
-template <int MathK, int Tile, bool Impl>
+template <int MathK, int Tile, bool Impl, int Splits = 1>
 void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
     typedef typename TileFor<Tile, MathK == MATH_F16 ? 2 : 4>::type Cfg;
-    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)p.G);
+    // Split-K as the backend runs it (launch.cuh): partials + reduction. Splits is
+    // clamped like pick_splits does (no empty split) but without its size gates,
+    // so every shape exercises the split path.
+    int splits = Splits;
+    const int kt = (int)cdiv(p.Kgemm, Cfg::BK);
+    if (splits > kt) splits = kt;
+    if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
+    std::vector<float> partial(splits > 1 ? (size_t)p.G * splits * p.M * p.Kg : 0, NAN);
     fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_conv_kernel<Cfg, MathK, Impl>, p, a, w, bias, y,
-                    vec_a, vec_b);
+                    vec_a, vec_b, splits, partial.data());
+    if (splits > 1) {
+        typedef typename MathTraits<MathK>::Out Out;
+        fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<Out>, p, splits, (const float*)partial.data(),
+                        static_cast<const Out*>(bias), static_cast<Out*>(y));
+    }
 }
 template <bool Impl>
 void run_simt(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
@@ -334,6 +347,8 @@ std::vector<Variant> tc_variants() {
     v.push_back({"implicit MED 64x64x32", &run_tc<MathK, TILE_MED, true>, 1});
     v.push_back({"implicit SMALL 32x32x32", &run_tc<MathK, TILE_SMALL, true>, 1});
     v.push_back({"unfold+gemm MED 64x64x32", &run_tc<MathK, TILE_MED, false>, 0});
+    v.push_back({"implicit MED split-K 3", &run_tc<MathK, TILE_MED, true, 3>, 1});
+    v.push_back({"implicit SMALL split-K 2", &run_tc<MathK, TILE_SMALL, true, 2>, 1});
     return v;
 }
 
