@@ -94,6 +94,20 @@ inline const char* make_conv_params(const fc_conv_desc* d, ConvParams* p, int64_
     return 0;
 }
 
+// The same problem with x (and the GEMM k order, hence the weights) in
+// channels-last layout and y left as it is: what the implicit GEMM sees after
+// the NCHW -> NHWC transform of x (and of w: [K][Cg][TRS] -> [K][TRS][Cg]).
+inline ConvParams nhwc_input_view(const ConvParams& p) {
+    ConvParams q = p;
+    q.chlast = 1;
+    q.xs_c = 1;
+    q.xs_w = p.C;
+    q.xs_h = p.C * p.W;
+    q.xs_d = p.C * p.W * p.H;
+    q.xs_n = p.C * p.W * p.H * p.D;
+    return q;
+}
+
 }  // namespace cuda
 }  // namespace fc
 #endif

@@ -332,21 +332,34 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
     } else {
         args.a = x;
         args.vec_a = p.chlast && (p.Cg % vec == 0) && aligned16(x);
+        if (k.workspace && !workspace)
+            return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "workspace must not be NULL (plan needs %zu bytes)",
+                                k.workspace);
+        unsigned char* wsb = static_cast<unsigned char*>(workspace);
+        if (k.to_nhwc) {  // x (and w) -> NHWC in the workspace, then the NHWC kernel
+            e = transpose(f16, x, wsb, p.N, p.C, p.D * p.H * p.W, s);
+            if (e == cudaSuccess && p.TRS > 1) e = transpose(f16, w, wsb + k.ws_w, p.K, p.Cg, p.TRS, s);
+            if (e != cudaSuccess) return cuda_err(e, "NCHW -> NHWC transform kernel launch");
+            args.a = wsb;
+            args.vec_a = aligned16(wsb);
+            if (p.TRS > 1) {
+                args.w = wsb + k.ws_w;
+                args.vec_b = (p.Kgemm % vec == 0) && aligned16(args.w);
+            }
+        }
         if (k.splits > 1) {
-            if (!workspace)
-                return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "workspace must not be NULL (plan needs %zu bytes)",
-                                    k.workspace);
             args.splits = k.splits;
-            args.partial = static_cast<float*>(workspace);
+            args.partial = reinterpret_cast<float*>(wsb + k.ws_partial);
         }
     }
     const bool impl = k.kind == KK_IMPLICIT;
+    const ConvParams pg = k.to_nhwc ? nhwc_input_view(p) : p;
     switch (k.math) {
-    case MATH_TF32: e = tc_tf32(k.tile, impl, p, &args, s); break;
-    case MATH_F16_F32IO: e = tc_f16_f32io(k.tile, impl, p, &args, s); break;
-    case MATH_3XTF32: e = tc_3xtf32(k.tile, impl, p, &args, s); break;
-    case MATH_F16: e = tc_f16(k.tile, impl, p, &args, s); break;
-    default: e = simt_gemm(impl, p, &args, s); break;
+    case MATH_TF32: e = tc_tf32(k.tile, impl, pg, &args, s); break;
+    case MATH_F16_F32IO: e = tc_f16_f32io(k.tile, impl, pg, &args, s); break;
+    case MATH_3XTF32: e = tc_3xtf32(k.tile, impl, pg, &args, s); break;
+    case MATH_F16: e = tc_f16(k.tile, impl, pg, &args, s); break;
+    default: e = simt_gemm(impl, pg, &args, s); break;
     }
     if (e != cudaSuccess) return cuda_err(e, "convolution GEMM kernel launch");
     return FC_SUCCESS;

@@ -85,6 +85,18 @@ cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* 
     return cudaGetLastError();
 }
 
+cudaError_t transpose(int f16, const void* in, void* out, int b, int rows, int cols, cudaStream_t s) {
+    if ((long long)b * rows * cols == 0) return cudaSuccess;
+    const dim3 grid((unsigned)cdiv(cols, 32), (unsigned)cdiv(rows, 32), (unsigned)b), block(32, 8);
+    if (f16)
+        transpose_kernel<half_t><<<grid, block, 0, s>>>(static_cast<const half_t*>(in), static_cast<half_t*>(out), rows,
+                                                        cols);
+    else
+        transpose_kernel<float><<<grid, block, 0, s>>>(static_cast<const float*>(in), static_cast<float*>(out), rows,
+                                                       cols);
+    return cudaGetLastError();
+}
+
 cudaError_t splitk_reduce(int f16, const ConvParams& p, int splits, const float* partial, const void* bias, void* y,
                           int num_sms, cudaStream_t s) {
     const long long total = (long long)p.G * p.M * p.Kg;

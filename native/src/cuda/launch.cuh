@@ -34,6 +34,8 @@ cudaError_t simt_gemm(bool implicit, const ConvParams& p, const GemmArgs* args, 
 cudaError_t direct_conv(int f16, int kb, int round_mode, const ConvParams& p, const void* x, const void* w,
                         const void* bias, void* y, cudaStream_t s);
 cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* out, int num_sms, cudaStream_t s);
+// Batched transpose [b][rows][cols] -> [b][cols][rows] (NCHW -> NHWC of x / w).
+cudaError_t transpose(int f16, const void* in, void* out, int b, int rows, int cols, cudaStream_t s);
 // Split-K reduction partials -> y (bias, activation, layout).
 cudaError_t splitk_reduce(int f16, const ConvParams& p, int splits, const float* partial, const void* bias, void* y,
                           int num_sms, cudaStream_t s);

@@ -338,7 +338,14 @@ struct Variant {
     const char* name;
     TcFn fn;
     int implicit;
+    int to_nhwc = 0;  // NCHW x (+ w) transposed to NHWC first (transpose_kernel), as the backend does
 };
+
+template <class Elem>
+void run_transpose(const Elem* in, Elem* out, int b, int rows, int cols) {
+    const dim3 grid((unsigned)cdiv(cols, 32), (unsigned)cdiv(rows, 32), (unsigned)b);
+    fc_simt::launch(grid, dim3(32, 8), 0, transpose_kernel<Elem>, in, out, rows, cols);
+}
 
 template <int MathK>
 std::vector<Variant> tc_variants() {
@@ -349,6 +356,8 @@ std::vector<Variant> tc_variants() {
     v.push_back({"unfold+gemm MED 64x64x32", &run_tc<MathK, TILE_MED, false>, 0});
     v.push_back({"implicit MED split-K 3", &run_tc<MathK, TILE_MED, true, 3>, 1});
     v.push_back({"implicit SMALL split-K 2", &run_tc<MathK, TILE_SMALL, true, 2>, 1});
+    v.push_back({"NCHW->NHWC + implicit MED", &run_tc<MathK, TILE_MED, true>, 1, 1});
+    v.push_back({"NCHW->NHWC + implicit MED split-K 3", &run_tc<MathK, TILE_MED, true, 3>, 1, 1});
     return v;
 }
 
@@ -366,6 +375,20 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
     const void* b = p.has_bias ? (f16 ? (const void*)pr.bh.data() : (const void*)pr.b.data()) : nullptr;
     std::vector<Elem> ws((size_t)p.G * p.M * p.Kgemm + 8);
     for (const Variant& v : vars) {
+        if (v.to_nhwc) {  // only where the backend could transform: NCHW, C/g % vec == 0
+            if (p.chlast || p.Cg % vec) continue;
+            std::vector<Elem> xt((size_t)p.N * p.C * p.D * p.H * p.W), wt((size_t)p.K * p.Kgemm);
+            run_transpose<Elem>(static_cast<const Elem*>(x), xt.data(), p.N, p.C, p.D * p.H * p.W);
+            run_transpose<Elem>(static_cast<const Elem*>(w), wt.data(), p.K, p.Cg, p.TRS);
+            const ConvParams q = nhwc_input_view(p);
+            std::vector<Elem> y(yref.size());
+            for (auto& e : y) e = Elem(0x7fff);
+            v.fn(q, xt.data(), wt.data(), b, y.data(), 1, p.Kgemm % vec == 0);
+            char what[128];
+            snprintf(what, sizeof what, "%s %s", group, v.name);
+            compare(what, pr, y, yref, tol, st, sname);
+            continue;
+        }
         // Force both iterator paths where the fast one is legal, as the backend may pick either.
         for (int force_scalar = 0; force_scalar < 2; ++force_scalar) {
             const int vec_b = !force_scalar && p.Kgemm % vec == 0;
@@ -435,7 +458,8 @@ int run_group(const std::string& group, int max_shapes) {
             } else if (group == "simt") {
                 setup(FC_DTYPE_F32, FC_PRECISION_FP32);
                 std::vector<Variant> v = {{"simt implicit 64x64x32", &run_simt<true>, 1},
-                                          {"simt unfold+gemm 64x64x32", &run_simt<false>, 0}};
+                                          {"simt unfold+gemm 64x64x32", &run_simt<false>, 0},
+                                          {"NCHW->NHWC + simt implicit", &run_simt<true>, 1, 1}};
                 run_gemm_variants<float>("fp32", v, pr, 0, false, st, sname);
                 variants_seen = v.size();
             } else if (group == "direct") {

@@ -88,7 +88,7 @@ __global__ void __launch_bounds__(256)
     const size_t mk = (size_t)p.M * p.Kg;
     for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += step) {
         int g, m, n;
-        if (p.chlast) {
+        if (p.ys_k == 1) {  // NHWC y (p.chlast describes x: NCHW x may run as its NHWC view)
             n = (int)(idx % p.Kg);
             const long long r = idx / p.Kg;
             m = (int)(r % p.M);

@@ -57,6 +57,31 @@ __global__ void __launch_bounds__(256) unfold_kernel(ConvParams p, int mode, con
     }
 }
 
+// Batched transpose in[b][rows][cols] -> out[b][cols][rows] through a 32x33
+// shared tile (coalesced reads along cols, coalesced writes along rows).
+// NCHW -> NHWC of x: b = N, rows = C, cols = D*H*W; weights [K][Cg][TRS] ->
+// [K][TRS][Cg]: b = K, rows = Cg, cols = TRS. Grid (cdiv(cols,32),
+// cdiv(rows,32), b), block 32x8.
+template <class Elem>
+__global__ void __launch_bounds__(256)
+    transpose_kernel(const Elem* __restrict__ in, Elem* __restrict__ out, int rows, int cols) {
+    __shared__ Elem tile[32][33];
+    const int c0 = blockIdx.x * 32, r0 = blockIdx.y * 32;
+    const size_t base = (size_t)blockIdx.z * rows * cols;
+    const int tx = threadIdx.x, ty = threadIdx.y;
+#pragma unroll
+    for (int i = ty; i < 32; i += 8) {
+        const int r = r0 + i, c = c0 + tx;
+        if (r < rows && c < cols) tile[i][tx] = in[base + (size_t)r * cols + c];
+    }
+    __syncthreads();
+#pragma unroll
+    for (int i = ty; i < 32; i += 8) {
+        const int c = c0 + i, r = r0 + tx;
+        if (r < rows && c < cols) out[base + (size_t)c * rows + r] = tile[tx][i];
+    }
+}
+
 }  // namespace cuda
 }  // namespace fc
 #endif
