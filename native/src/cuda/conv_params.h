@@ -70,6 +70,14 @@ inline const char* make_conv_params(const fc_conv_desc* d, ConvParams* p, int64_
         return "a tensor (or the unfold matrix) has >= 2^31 elements: the CUDA kernels use 32-bit offsets";
     for (int j = 0; j < 3; ++j)
         if (pb[j] >= lim / 4 || st[j] >= lim / 4 || dl[j] * ks[j] >= lim / 4) return "stride/padding/dilation too large";
+    // The GEMM iterators form offsets relative to a window origin that may lie in
+    // the padding (base + tap offset): the padded + dilated input volume must fit
+    // 32-bit offsets too.
+    {
+        int64_t vol = N * C;
+        for (int j = 0; j < 3; ++j) vol *= in[j] + pb[j] + pe[j] + dl[j] * ks[j] + st[j];
+        if (vol >= lim) return "the padded input has >= 2^31 elements: the CUDA kernels use 32-bit offsets";
+    }
     p->N = (int)N; p->C = (int)C; p->K = (int)K; p->G = (int)G; p->Cg = (int)Cg; p->Kg = (int)Kg;
     p->D = (int)in[0]; p->H = (int)in[1]; p->W = (int)in[2];
     p->T = (int)ks[0]; p->R = (int)ks[1]; p->S = (int)ks[2];

@@ -55,11 +55,17 @@ struct ConvAIterator {
     int row0, kc;  // first tile row of this thread, chunk column (elements)
     bool vec;
     int base[kIters], id0[kIters], ih0[kIters], iw0[kIters];
+    // Position of this thread's chunk column in the NEXT slice to load: loads
+    // are issued strictly in order k_begin, k_begin + BK, ... (the pipeline
+    // does), so (c, t, r, s) advances by the precomputed BK digits instead of
+    // being re-derived with three divisions per load.
+    KPos kp, dk;
+    int k;
 
     // m_block: first GEMM row of the tile; g: group; vec_ok: host-checked
-    // (NHWC, Cg % kVec == 0, x 16-byte aligned).
+    // (NHWC, Cg % kVec == 0, x 16-byte aligned); k_begin: first k of the first load.
     __device__ __forceinline__ ConvAIterator(const ConvParams& p, const Elem* x_, int m_block, int g, int tid,
-                                             bool vec_ok) {
+                                             bool vec_ok, int k_begin = 0) {
         x = x_;
         vec = vec_ok;
         row0 = tid / Map::kChunksPerRow;
@@ -68,40 +74,55 @@ struct ConvAIterator {
         for (int i = 0; i < kIters; ++i) {
             RowPos rp;
             rp.set(p, m_block + row0 + i * kRowsPerPass);
+            // base includes the window origin when the row is valid (rows past M
+            // keep the sentinel coordinates and are never addressed).
             base[i] = rp.n * p.xs_n + g * p.Cg * p.xs_c;
+            if (rp.id0 > -(1 << 29)) base[i] += rp.id0 * p.xs_d + rp.ih0 * p.xs_h + rp.iw0 * p.xs_w;
             id0[i] = rp.id0;
             ih0[i] = rp.ih0;
             iw0[i] = rp.iw0;
         }
+        k = k_begin + kc;
+        kp.set(p, k);
+        dk.set(p, BK);
     }
 
-    // Issue the copies of GEMM columns [k0, k0 + BK) into tile (pitch ld).
-    __device__ __forceinline__ void load(const ConvParams& p, Elem* tile, int ld, int k0) const {
-        const int k = k0 + kc;
-        KPos kp;
-        kp.set(p, k);
+    // Issue the copies of GEMM columns [k0, k0 + BK) into tile (pitch ld); k0
+    // must follow the previous call's by BK (k0 of the first call = k_begin).
+    __device__ __forceinline__ void load(const ConvParams& p, Elem* tile, int ld, int /*k0*/) {
         if (vec) {
             const bool kvalid = k < p.Kgemm;
             const int dd = kp.t * p.dd, dh = kp.r * p.dh, dw = kp.s * p.dw;
+            const int toff = kp.c + dd * p.xs_d + dh * p.xs_h + dw * p.xs_w;
 #pragma unroll
             for (int i = 0; i < kIters; ++i) {
-                const int id = id0[i] + dd, ih = ih0[i] + dh, iw = iw0[i] + dw;
-                const bool v = kvalid && in_range(id, p.D) && in_range(ih, p.H) && in_range(iw, p.W);
-                const Elem* src = v ? x + (base[i] + kp.c + id * p.xs_d + ih * p.xs_h + iw * p.xs_w) : x;
+                const bool v = kvalid && in_range(id0[i] + dd, p.D) && in_range(ih0[i] + dh, p.H) &&
+                               in_range(iw0[i] + dw, p.W);
+                const Elem* src = v ? x + (base[i] + toff) : x;
                 cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * ld + kc, src, v ? 16 : 0);
             }
         } else {
+            load_scalar(p, tile, ld);
+        }
+        k += BK;
+        kp.add(p, dk);
+    }
+
+    __device__ __forceinline__ void load_scalar(const ConvParams& p, Elem* tile, int ld) const {
+        KPos kp = this->kp;
+        {
 #pragma unroll
             for (int e = 0; e < kVec; ++e) {
                 const bool kvalid = k + e < p.Kgemm;
-                const int dd = kp.t * p.dd, dh = kp.r * p.dh, dw = kp.s * p.dw, coff = kp.c * p.xs_c;
+                const int dd = kp.t * p.dd, dh = kp.r * p.dh, dw = kp.s * p.dw;
+                const int toff = kp.c * p.xs_c + dd * p.xs_d + dh * p.xs_h + dw * p.xs_w;
 #pragma unroll
                 for (int i = 0; i < kIters; ++i) {
-                    const int id = id0[i] + dd, ih = ih0[i] + dh, iw = iw0[i] + dw;
-                    const bool v = kvalid && in_range(id, p.D) && in_range(ih, p.H) && in_range(iw, p.W);
-                    // Form the address only for valid positions: rows past M carry a
-                    // sentinel coordinate whose products would overflow int.
-                    const Elem* src = v ? x + (base[i] + coff + id * p.xs_d + ih * p.xs_h + iw * p.xs_w) : x;
+                    const bool v = kvalid && in_range(id0[i] + dd, p.D) && in_range(ih0[i] + dh, p.H) &&
+                                   in_range(iw0[i] + dw, p.W);
+                    // Form the address only for valid positions (rows past M keep a
+                    // sentinel origin and base without it).
+                    const Elem* src = v ? x + (base[i] + toff) : x;
                     copy_elem(tile + (row0 + i * kRowsPerPass) * ld + kc + e, src, x, v);
                 }
                 kp.next(p);

@@ -45,10 +45,15 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
 
     typedef typename std::conditional<kImplicit, ConvAIterator<Elem, BM, Cfg::kThreads, BK>,
                                       MatrixIterator<Elem, BM, Cfg::kThreads, BK>>::type AIter;
+    const int ktiles_all = (p.Kgemm + BK - 1) / BK;
+    const int per = (ktiles_all + splits - 1) / splits;
+    const int k_begin = split * per * BK;
+    const int ktiles = max(0, min(ktiles_all - split * per, per));
+
     const Elem* a_ptr = static_cast<const Elem*>(a_src);
     AIter a_it = [&]() {
         if constexpr (kImplicit)
-            return AIter(p, a_ptr, m_block, g, tid, vec_a != 0);
+            return AIter(p, a_ptr, m_block, g, tid, vec_a != 0, k_begin);
         else
             return AIter(a_ptr + g * p.M * p.Kgemm, p.M, m_block, p.Kgemm, tid, vec_a != 0);
     }();
@@ -63,10 +68,6 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
 #pragma unroll
             for (int j = 0; j < 4; ++j) acc[mi][ni][j] = 0.f;
 
-    const int ktiles_all = (p.Kgemm + BK - 1) / BK;
-    const int per = (ktiles_all + splits - 1) / splits;
-    const int k_begin = split * per * BK;
-    const int ktiles = max(0, min(ktiles_all - split * per, per));
 #pragma unroll
     for (int s = 0; s < STAGES - 1; ++s) {
         if (s < ktiles) {
