@@ -117,6 +117,8 @@ def config(name):
     if 'direct_conv_kernel' in name:
         m = re.search(r'direct_conv_kernelI(\w)Li(\d+)E', name)
         return 128, 0, 1, 'direct %s KB%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2)), False
+    if 'pad_nhwc_kernel' in name or 'pad_weights_kernel' in name:
+        return 256, 0, 1, '%s %s' % ('pad nhwc' if 'pad_nhwc' in name else 'pad weights', 'f32' if 'IfE' in name else 'f16'), False
     if 'transpose_kernel' in name:
         return 256, 0, 1, 'transpose %s' % ('f32' if 'IfE' in name else 'f16'), False
     if 'splitk_reduce_kernel' in name:

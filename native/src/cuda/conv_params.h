@@ -105,14 +105,22 @@ inline const char* make_conv_params(const fc_conv_desc* d, ConvParams* p, int64_
 // The same problem with x (and the GEMM k order, hence the weights) in
 // channels-last layout and y left as it is: what the implicit GEMM sees after
 // the NCHW -> NHWC transform of x (and of w: [K][Cg][TRS] -> [K][TRS][Cg]).
-inline ConvParams nhwc_input_view(const ConvParams& p) {
+// cgp > Cg: the channels of every group are zero-padded to cgp (x and w
+// padded copies; zero products leave y unchanged), so that C/g becomes a
+// multiple of the 16-byte vector.
+inline ConvParams nhwc_input_view(const ConvParams& p, int cgp = 0) {
     ConvParams q = p;
+    if (cgp > p.Cg) {
+        q.Cg = cgp;
+        q.C = cgp * p.G;
+        q.Kgemm = cgp * p.TRS;
+    }
     q.chlast = 1;
     q.xs_c = 1;
-    q.xs_w = p.C;
-    q.xs_h = p.C * p.W;
-    q.xs_d = p.C * p.W * p.H;
-    q.xs_n = p.C * p.W * p.H * p.D;
+    q.xs_w = q.C;
+    q.xs_h = q.C * p.W;
+    q.xs_d = q.C * p.W * p.H;
+    q.xs_n = q.C * p.W * p.H * p.D;
     return q;
 }
 

@@ -336,7 +336,7 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
             return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "workspace must not be NULL (plan needs %zu bytes)",
                                 k.workspace);
         unsigned char* wsb = static_cast<unsigned char*>(workspace);
-        if (k.to_nhwc) {  // x (and w) -> NHWC in the workspace, then the NHWC kernel
+        if (k.to_nhwc == NHWC_TRANSPOSE) {  // x (and w) -> NHWC in the workspace, then the NHWC kernel
             e = transpose(f16, x, wsb, p.N, p.C, p.D * p.H * p.W, s);
             if (e == cudaSuccess && p.TRS > 1) e = transpose(f16, w, wsb + k.ws_w, p.K, p.Cg, p.TRS, s);
             if (e != cudaSuccess) return cuda_err(e, "NCHW -> NHWC transform kernel launch");
@@ -346,6 +346,14 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
                 args.w = wsb + k.ws_w;
                 args.vec_b = (p.Kgemm % vec == 0) && aligned16(args.w);
             }
+        } else if (k.to_nhwc == NHWC_PAD) {  // x, w -> NHWC with zero-padded channels
+            e = pad_nhwc(f16, p, k.cgp, x, wsb, pl->num_sms, s);
+            if (e == cudaSuccess) e = pad_weights(f16, p, k.cgp, w, wsb + k.ws_w, pl->num_sms, s);
+            if (e != cudaSuccess) return cuda_err(e, "channel padding kernel launch");
+            args.a = wsb;
+            args.vec_a = aligned16(wsb);
+            args.w = wsb + k.ws_w;
+            args.vec_b = aligned16(args.w);
         }
         if (k.splits > 1) {
             args.splits = k.splits;
@@ -353,7 +361,7 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
         }
     }
     const bool impl = k.kind == KK_IMPLICIT;
-    const ConvParams pg = k.to_nhwc ? nhwc_input_view(p) : p;
+    const ConvParams pg = k.kind == KK_IMPLICIT ? gemm_view(p, k.to_nhwc, k.cgp) : p;
     switch (k.math) {
     case MATH_TF32: e = tc_tf32(k.tile, impl, pg, &args, s); break;
     case MATH_F16_F32IO: e = tc_f16_f32io(k.tile, impl, pg, &args, s); break;

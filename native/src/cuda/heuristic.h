@@ -27,6 +27,8 @@
 //    G*splits*M*Kg*4 bytes of fp32 partials + splitk_reduce_kernel.
 //    NCHW inputs with C/g % (16 B / elem) == 0 (want_nhwc_transform): x and w
 //    transposed to NHWC in the workspace first, then the 16-byte NHWC path.
+//    C/g not a multiple of it but padding at most triples it (want_channel_pad,
+//    e.g. the RGB stem): x and w copied to NHWC with zero-padded channels.
 #ifndef FASTCONV_CUDA_HEURISTIC_H
 #define FASTCONV_CUDA_HEURISTIC_H
 
@@ -50,7 +52,8 @@ struct KernelChoice {
     int direct_kb;   // 4 or 16
     int round_mode;  // RoundMode for the direct kernel
     int splits;      // split-K factor of the tensor-core implicit GEMM (1: none)
-    int to_nhwc;     // implicit GEMM on an NCHW input: transform x (and w) to NHWC first
+    int to_nhwc;     // implicit GEMM input transform: 0 none; NHWC_TRANSPOSE; NHWC_PAD (to cgp channels/group)
+    int cgp;         // NHWC_PAD: padded C/g (multiple of the 16-byte vector)
     size_t ws_x, ws_w, ws_partial;  // workspace offsets (bytes) of x_nhwc, w_nhwc, split-K partials
     size_t workspace;
 };
@@ -133,9 +136,31 @@ inline size_t ws_round(size_t b) { return (b + 255) & ~(size_t)255; }
 // weights [K][Cg][TRS] are transposed to [K][TRS][Cg] too (TRS > 1). Not for
 // f32 1x1 layers: there the transform of a large x costs more than it saves
 // (NCHW 1x1 f32 is only ~1.4x slower than NHWC), while f16 is ~2.3x slower.
+enum { NHWC_NONE = 0, NHWC_TRANSPOSE = 1, NHWC_PAD = 2 };
 inline bool want_nhwc_transform(const ConvParams& p, bool f16) {
     const int vec = f16 ? 8 : 4;
     return !p.chlast && p.Cg % vec == 0 && (f16 || p.TRS > 1) && p.N <= 65535 && p.K <= 65535;
+}
+// Few / odd channels (e.g. the RGB stem, C = 3, 7x7): the A gather is element
+// by element in both layouts. Pad every group's channels to cgp = the next
+// multiple of the vector (3 -> 4 f32, 3 -> 8 f16) in an NHWC copy of x (one
+// 16-byte vector per thread, pad_nhwc_kernel) and of w, then run the 16-byte
+// NHWC path: up to 3x the (cheap) MMA work for full-speed loads. Returns cgp,
+// or 0 when padding would more than triple C/g.
+inline int want_channel_pad(const ConvParams& p, bool f16) {
+    const int vec = f16 ? 8 : 4;
+    if (p.Cg % vec == 0) return 0;
+    const int cgp = (p.Cg + vec - 1) / vec * vec;
+    if (cgp > 3 * p.Cg) return 0;
+    const int64_t padded = (int64_t)p.N * p.G * cgp * p.D * p.H * p.W;
+    if (padded >= ((int64_t)1 << 31) || (int64_t)p.K * cgp * p.TRS >= ((int64_t)1 << 31)) return 0;
+    return cgp;
+}
+// What the GEMM kernel sees for a choice (x/w possibly transformed).
+inline ConvParams gemm_view(const ConvParams& p, int to_nhwc, int cgp) {
+    if (to_nhwc == NHWC_TRANSPOSE) return nhwc_input_view(p);
+    if (to_nhwc == NHWC_PAD) return nhwc_input_view(p, cgp);
+    return p;
 }
 
 inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, int num_sms, size_t smem_optin) {
@@ -150,7 +175,8 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
                                                        : ROUND_NONE;
     k.workspace = 0;
     k.splits = 1;
-    k.to_nhwc = 0;
+    k.to_nhwc = NHWC_NONE;
+    k.cgp = 0;
     k.ws_x = k.ws_w = k.ws_partial = 0;
     if (k.algorithm == FC_ALGO_DIRECT) {
         k.kind = KK_DIRECT;
@@ -163,15 +189,17 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
     } else {
         k.kind = KK_IMPLICIT;
         k.tile = pick_tile(p, k.math, num_sms, smem_optin);
-        if (k.math != MATH_SIMT) k.splits = pick_splits(p, k.tile, num_sms);
         const bool f16 = d->dtype == FC_DTYPE_F16;
         const size_t es = f16 ? 2 : 4;
-        k.to_nhwc = want_nhwc_transform(p, f16);
+        k.cgp = want_channel_pad(p, f16);
+        k.to_nhwc = k.cgp ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
+        const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
+        if (k.math != MATH_SIMT) k.splits = pick_splits(q, k.tile, num_sms);
         size_t off = 0;
         if (k.to_nhwc) {
-            off = ws_round((size_t)p.N * p.C * p.D * p.H * p.W * es);
+            off = ws_round((size_t)q.N * q.C * q.D * q.H * q.W * es);
             k.ws_w = off;
-            if (p.TRS > 1) off += ws_round((size_t)p.K * p.Kgemm * es);
+            if (p.TRS > 1 || k.to_nhwc == NHWC_PAD) off += ws_round((size_t)q.K * q.Kgemm * es);
         }
         k.ws_partial = off;
         if (k.splits > 1) off += (size_t)p.G * k.splits * (size_t)p.M * (size_t)p.Kg * sizeof(float);

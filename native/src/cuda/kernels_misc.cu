@@ -97,6 +97,37 @@ cudaError_t transpose(int f16, const void* in, void* out, int b, int rows, int c
     return cudaGetLastError();
 }
 
+static unsigned grid_for(long long total, int num_sms, int per_sm) {
+    long long blocks = (total + 255) / 256;
+    const long long cap = (long long)(num_sms > 0 ? num_sms : 1) * per_sm;
+    return (unsigned)(blocks > cap ? cap : blocks);
+}
+
+cudaError_t pad_nhwc(int f16, const ConvParams& p, int cgp, const void* x, void* out, int num_sms, cudaStream_t s) {
+    const int vec = f16 ? 8 : 4;
+    const long long total = (long long)p.N * p.D * p.H * p.W * (p.G * cgp / vec);
+    if (total == 0) return cudaSuccess;
+    if (f16)
+        pad_nhwc_kernel<half_t><<<grid_for(total, num_sms, 32), 256, 0, s>>>(p, cgp, static_cast<const half_t*>(x),
+                                                                             static_cast<half_t*>(out), total);
+    else
+        pad_nhwc_kernel<float><<<grid_for(total, num_sms, 32), 256, 0, s>>>(p, cgp, static_cast<const float*>(x),
+                                                                            static_cast<float*>(out), total);
+    return cudaGetLastError();
+}
+
+cudaError_t pad_weights(int f16, const ConvParams& p, int cgp, const void* w, void* out, int num_sms, cudaStream_t s) {
+    const long long total = (long long)p.K * p.TRS * cgp;
+    if (total == 0) return cudaSuccess;
+    if (f16)
+        pad_weights_kernel<half_t><<<grid_for(total, num_sms, 8), 256, 0, s>>>(p, cgp, static_cast<const half_t*>(w),
+                                                                               static_cast<half_t*>(out), total);
+    else
+        pad_weights_kernel<float><<<grid_for(total, num_sms, 8), 256, 0, s>>>(p, cgp, static_cast<const float*>(w),
+                                                                              static_cast<float*>(out), total);
+    return cudaGetLastError();
+}
+
 cudaError_t splitk_reduce(int f16, const ConvParams& p, int splits, const float* partial, const void* bias, void* y,
                           int num_sms, cudaStream_t s) {
     const long long total = (long long)p.G * p.M * p.Kg;

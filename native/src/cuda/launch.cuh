@@ -36,6 +36,9 @@ cudaError_t direct_conv(int f16, int kb, int round_mode, const ConvParams& p, co
 cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* out, int num_sms, cudaStream_t s);
 // Batched transpose [b][rows][cols] -> [b][cols][rows] (NCHW -> NHWC of x / w).
 cudaError_t transpose(int f16, const void* in, void* out, int b, int rows, int cols, cudaStream_t s);
+// x -> NHWC with channels padded to cgp per group; w -> [K][TRS][cgp] (zero-padded).
+cudaError_t pad_nhwc(int f16, const ConvParams& p, int cgp, const void* x, void* out, int num_sms, cudaStream_t s);
+cudaError_t pad_weights(int f16, const ConvParams& p, int cgp, const void* w, void* out, int num_sms, cudaStream_t s);
 // Split-K reduction partials -> y (bias, activation, layout).
 cudaError_t splitk_reduce(int f16, const ConvParams& p, int splits, const float* partial, const void* bias, void* y,
                           int num_sms, cudaStream_t s);

@@ -358,6 +358,9 @@ std::vector<Variant> tc_variants() {
     v.push_back({"implicit SMALL split-K 2", &run_tc<MathK, TILE_SMALL, true, 2>, 1});
     v.push_back({"NCHW->NHWC + implicit MED", &run_tc<MathK, TILE_MED, true>, 1, 1});
     v.push_back({"NCHW->NHWC + implicit MED split-K 3", &run_tc<MathK, TILE_MED, true, 3>, 1, 1});
+    v.push_back({"channel pad NHWC + implicit MED", &run_tc<MathK, TILE_MED, true>, 1, NHWC_PAD});
+    if constexpr (MathK != MATH_3XTF32)
+        v.push_back({"channel pad NHWC + implicit BIG", &run_tc<MathK, TILE_BIG, true>, 1, NHWC_PAD});
     return v;
 }
 
@@ -375,6 +378,22 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
     const void* b = p.has_bias ? (f16 ? (const void*)pr.bh.data() : (const void*)pr.b.data()) : nullptr;
     std::vector<Elem> ws((size_t)p.G * p.M * p.Kgemm + 8);
     for (const Variant& v : vars) {
+        if (v.to_nhwc == NHWC_PAD) {  // every shape with C/g % vec != 0, both layouts
+            if (p.Cg % vec == 0) continue;
+            const int cgp = (p.Cg + vec - 1) / vec * vec;
+            const ConvParams q = nhwc_input_view(p, cgp);
+            std::vector<Elem> xt((size_t)q.N * q.C * q.D * q.H * q.W + 8, Elem(0x7fff)), wt((size_t)q.K * q.Kgemm, Elem(0x7fff));
+            const long long tx = (long long)p.N * p.D * p.H * p.W * (p.G * cgp / vec), tw = (long long)p.K * p.TRS * cgp;
+            fc_simt::launch(dim3(3), dim3(256), 0, pad_nhwc_kernel<Elem>, p, cgp, static_cast<const Elem*>(x), xt.data(), tx);
+            fc_simt::launch(dim3(2), dim3(256), 0, pad_weights_kernel<Elem>, p, cgp, static_cast<const Elem*>(w), wt.data(), tw);
+            std::vector<Elem> y(yref.size());
+            for (auto& e : y) e = Elem(0x7fff);
+            v.fn(q, xt.data(), wt.data(), b, y.data(), 1, 1);
+            char what[128];
+            snprintf(what, sizeof what, "%s %s", group, v.name);
+            compare(what, pr, y, yref, tol, st, sname);
+            continue;
+        }
         if (v.to_nhwc) {  // only where the backend could transform: NCHW, C/g % vec == 0
             if (p.chlast || p.Cg % vec) continue;
             std::vector<Elem> xt((size_t)p.N * p.C * p.D * p.H * p.W), wt((size_t)p.K * p.Kgemm);
@@ -459,7 +478,8 @@ int run_group(const std::string& group, int max_shapes) {
                 setup(FC_DTYPE_F32, FC_PRECISION_FP32);
                 std::vector<Variant> v = {{"simt implicit 64x64x32", &run_simt<true>, 1},
                                           {"simt unfold+gemm 64x64x32", &run_simt<false>, 0},
-                                          {"NCHW->NHWC + simt implicit", &run_simt<true>, 1, 1}};
+                                          {"NCHW->NHWC + simt implicit", &run_simt<true>, 1, 1},
+                                          {"channel pad NHWC + simt implicit", &run_simt<true>, 1, NHWC_PAD}};
                 run_gemm_variants<float>("fp32", v, pr, 0, false, st, sname);
                 variants_seen = v.size();
             } else if (group == "direct") {

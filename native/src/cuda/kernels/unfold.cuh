@@ -82,6 +82,64 @@ __global__ void __launch_bounds__(256)
     }
 }
 
+__device__ __forceinline__ void store16(float* dst, const float (&v)[4]) {
+    *reinterpret_cast<float4*>(dst) = make_float4(v[0], v[1], v[2], v[3]);
+}
+__device__ __forceinline__ void store16(half_t* dst, const half_t (&v)[8]) {
+    uint4 u;
+    u.x = (uint32_t)v[0] | ((uint32_t)v[1] << 16);
+    u.y = (uint32_t)v[2] | ((uint32_t)v[3] << 16);
+    u.z = (uint32_t)v[4] | ((uint32_t)v[5] << 16);
+    u.w = (uint32_t)v[6] | ((uint32_t)v[7] << 16);
+    *reinterpret_cast<uint4*>(dst) = u;
+}
+
+// x -> NHWC with every group's channels zero-padded from Cg to cgp (cgp % VEC
+// == 0, VEC = 16 B / elem): one thread writes one 16-byte vector (VEC channels
+// of one pixel; coalesced), reading its source channels from NCHW or NHWC x.
+// total = N * DHW * (G * cgp / VEC) vectors, grid-stride.
+template <class Elem>
+__global__ void __launch_bounds__(256)
+    pad_nhwc_kernel(ConvParams p, int cgp, const Elem* __restrict__ x, Elem* __restrict__ out, long long total) {
+    constexpr int VEC = 16 / (int)sizeof(Elem);
+    const int cpv = p.G * cgp / VEC;  // vectors per pixel
+    const int dhw = p.D * p.H * p.W;
+    const long long step = (long long)gridDim.x * blockDim.x;
+    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += step) {
+        const long long pixall = idx / cpv;
+        const int oc0 = (int)(idx - pixall * cpv) * VEC;
+        const int n = (int)(pixall / dhw), pix = (int)(pixall - (long long)n * dhw);
+        Elem v[VEC];
+#pragma unroll
+        for (int e = 0; e < VEC; ++e) {
+            const int oc = oc0 + e, g = oc / cgp, c = oc - g * cgp;
+            Elem val = Elem(0);
+            if (c < p.Cg) {
+                const int ic = g * p.Cg + c;
+                val = p.chlast ? x[(size_t)pixall * p.C + ic] : x[((size_t)n * p.C + ic) * dhw + pix];
+            }
+            v[e] = val;
+        }
+        store16(out + (size_t)idx * VEC, v);
+    }
+}
+
+// Weights -> [K][TRS][cgp] with zero-padded channels, from [K][Cg][TRS] (NCHW)
+// or [K][TRS][Cg] (NHWC). One thread per output element, grid-stride.
+template <class Elem>
+__global__ void __launch_bounds__(256)
+    pad_weights_kernel(ConvParams p, int cgp, const Elem* __restrict__ w, Elem* __restrict__ out, long long total) {
+    const long long step = (long long)gridDim.x * blockDim.x;
+    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += step) {
+        const int c = (int)(idx % cgp);
+        const long long rest = idx / cgp;
+        const int trs = (int)(rest % p.TRS), kk = (int)(rest / p.TRS);
+        Elem val = Elem(0);
+        if (c < p.Cg) val = p.chlast ? w[((size_t)kk * p.TRS + trs) * p.Cg + c] : w[((size_t)kk * p.Cg + c) * p.TRS + trs];
+        out[idx] = val;
+    }
+}
+
 }  // namespace cuda
 }  // namespace fc
 #endif
