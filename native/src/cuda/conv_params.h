@@ -36,7 +36,28 @@ struct ConvParams {
     int xs_n, xs_c, xs_d, xs_h, xs_w;  // x element strides
     int ys_n, ys_k, ys_p;              // y element strides (batch, channel, output pixel)
     int has_bias, relu;
+    // GEMM-k step of one BK = 32 slice as (c, t, r, s) digits in the layout's
+    // k order (set_k_step): the implicit-GEMM iterator adds it per slice.
+    int kstep_c, kstep_t, kstep_r, kstep_s;
 };
+
+constexpr int kGemmBK = 32;  // BK of every GEMM tile (tile_config.cuh asserts it)
+
+inline void set_k_step(ConvParams* p) {
+    int c, trs;
+    if (p->chlast) {
+        trs = kGemmBK / p->Cg;
+        c = kGemmBK - trs * p->Cg;
+    } else {
+        c = kGemmBK / p->TRS;
+        trs = kGemmBK - c * p->TRS;
+    }
+    p->kstep_c = c;
+    p->kstep_t = trs / p->RS;
+    const int rs = trs - p->kstep_t * p->RS;
+    p->kstep_r = rs / p->S;
+    p->kstep_s = rs - p->kstep_r * p->S;
+}
 
 // Fills *p from a validated descriptor. groups_override > 0 replaces groups
 // (fc_unfold ignores groups: pass 1). Returns 0 or a static message.
@@ -99,6 +120,7 @@ inline const char* make_conv_params(const fc_conv_desc* d, ConvParams* p, int64_
     }
     p->has_bias = d->has_bias ? 1 : 0;
     p->relu = d->activation == FC_ACTIVATION_RELU ? 1 : 0;
+    set_k_step(p);
     return 0;
 }
 
@@ -121,6 +143,7 @@ inline ConvParams nhwc_input_view(const ConvParams& p, int cgp = 0) {
     q.xs_h = q.C * p.W;
     q.xs_d = q.C * p.W * p.H;
     q.xs_n = q.C * p.W * p.H * p.D;
+    set_k_step(&q);
     return q;
 }
 

@@ -322,6 +322,7 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
     args.splits = 1;
     args.partial = nullptr;
     args.num_sms = pl->num_sms;
+    args.vec_y = aligned16(y);
     if (k.kind == KK_UNFOLD_GEMM) {
         if (!workspace && k.workspace)
             return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "workspace must not be NULL (plan needs %zu bytes)", k.workspace);

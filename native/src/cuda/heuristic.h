@@ -19,8 +19,9 @@
 //  MATH_3XTF32, FP32 -> MATH_SIMT.
 //  tile (tensor cores, implicit): blocks(T) = ceil(M/BM)*ceil(Kg/BN)*G.
 //    BIG   if Kg > 64, blocks(BIG) >= #SMs, the device's per-block shared memory
-//          limit fits it, and math != 3XTF32 (3xTF32 at 128x128 needs > 128
-//          registers/thread -> 1 block/SM; MED keeps >= 2);
+//          limit fits it, and math is TF32 or F16 (has_big_tile: 3xTF32 and
+//          FP16-on-f32 at 128x128 need > 128 registers/thread -> spills or
+//          1 block/SM; MED keeps >= 2);
 //    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
 //    SMALL otherwise (tiny problems: more, smaller blocks).
 //    split-K (pick_splits) when the tile count is below #SMs: workspace
@@ -82,11 +83,17 @@ inline int tile_threads(int tile) { return tile == TILE_BIG ? 256 : 128; }
 
 inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// BIG (128x128, 8 warps, 2 blocks/SM -> <= 128 registers/thread) exists for
+// TF32 and F16 only: 3xTF32 and FP16-on-f32 (which converts fp32 fragments to
+// f16 pairs in registers) need more than 128 registers at that tile and would
+// spill or drop to 1 block/SM; they use MED.
+constexpr bool has_big_tile(int math) { return math == MATH_TF32 || math == MATH_F16; }
+
 inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_optin) {
     if (math == MATH_SIMT) return TILE_SIMT;
     const int64_t blocks_big = cdiv(p.M, 128) * cdiv(p.Kg, 128) * p.G;
     const int64_t blocks_med = cdiv(p.M, 64) * cdiv(p.Kg, 64) * p.G;
-    if (math != MATH_3XTF32 && p.Kg > 64 && blocks_big >= num_sms && tile_smem_bytes(math, TILE_BIG) <= smem_optin)
+    if (has_big_tile(math) && p.Kg > 64 && blocks_big >= num_sms && tile_smem_bytes(math, TILE_BIG) <= smem_optin)
         return TILE_BIG;
     if (blocks_med >= num_sms / 2 || p.Kg > 32) return TILE_MED;
     return TILE_SMALL;

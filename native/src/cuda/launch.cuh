@@ -23,6 +23,7 @@ struct GemmArgs {
     int splits;        // split-K factor (1: none)
     float* partial;    // split-K partials [G][splits][M][Kg] (workspace) when splits > 1
     int num_sms;       // grid sizing of the split-K reduction
+    int vec_y;         // y 16-byte aligned: staged epilogue may store 16-byte vectors
 };
 
 cudaError_t tc_tf32(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
@@ -48,7 +49,7 @@ cudaError_t splitk_reduce(int f16, const ConvParams& p, int splits, const float*
 template <int MathK, int Tile, bool Impl>
 cudaError_t run_tc(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     typedef typename TileFor<Tile, MathK == MATH_F16 ? 2 : 4>::type Cfg;
-    void (*kern)(ConvParams, const void*, const void*, const void*, void*, int, int, int, float*) =
+    void (*kern)(ConvParams, const void*, const void*, const void*, void*, int, int, int, float*, int) =
         tc_conv_kernel<Cfg, MathK, Impl>;
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -56,7 +57,7 @@ cudaError_t run_tc(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     const int splits = args->splits > 1 ? args->splits : 1;
     const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
     kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(p, args->a, args->w, args->bias, args->y, args->vec_a,
-                                                       args->vec_b, splits, args->partial);
+                                                       args->vec_b, splits, args->partial, args->vec_y);
     cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess || splits == 1) return e;
     return splitk_reduce(MathK == MATH_F16, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
@@ -64,7 +65,7 @@ cudaError_t run_tc(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
 template <int MathK>
 cudaError_t dispatch_tc(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     if (!implicit) return run_tc<MathK, TILE_MED, false>(p, args, s);
-    if constexpr (MathK != MATH_3XTF32)
+    if constexpr (has_big_tile(MathK))
         if (tile == TILE_BIG) return run_tc<MathK, TILE_BIG, true>(p, args, s);
     if (tile == TILE_SMALL) return run_tc<MathK, TILE_SMALL, true>(p, args, s);
     return run_tc<MathK, TILE_MED, true>(p, args, s);

@@ -292,8 +292,9 @@ void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias,
     if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
     const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
     std::vector<float> partial(splits > 1 ? (size_t)p.G * splits * p.M * p.Kg : 0, NAN);
+    // vec_y follows vec_b so that both staged-epilogue store paths run on every shape.
     fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_conv_kernel<Cfg, MathK, Impl>, p, a, w, bias, y,
-                    vec_a, vec_b, splits, partial.data());
+                    vec_a, vec_b, splits, partial.data(), vec_b);
     if (splits > 1) {
         typedef typename MathTraits<MathK>::Out Out;
         fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<Out>, p, splits, (const float*)partial.data(),
@@ -350,7 +351,7 @@ void run_transpose(const Elem* in, Elem* out, int b, int rows, int cols) {
 template <int MathK>
 std::vector<Variant> tc_variants() {
     std::vector<Variant> v;
-    if constexpr (MathK != MATH_3XTF32) v.push_back({"implicit BIG 128x128x32", &run_tc<MathK, TILE_BIG, true>, 1});
+    if constexpr (has_big_tile(MathK)) v.push_back({"implicit BIG 128x128x32", &run_tc<MathK, TILE_BIG, true>, 1});
     v.push_back({"implicit MED 64x64x32", &run_tc<MathK, TILE_MED, true>, 1});
     v.push_back({"implicit SMALL 32x32x32", &run_tc<MathK, TILE_SMALL, true>, 1});
     v.push_back({"unfold+gemm MED 64x64x32", &run_tc<MathK, TILE_MED, false>, 0});
@@ -359,7 +360,7 @@ std::vector<Variant> tc_variants() {
     v.push_back({"NCHW->NHWC + implicit MED", &run_tc<MathK, TILE_MED, true>, 1, 1});
     v.push_back({"NCHW->NHWC + implicit MED split-K 3", &run_tc<MathK, TILE_MED, true, 3>, 1, 1});
     v.push_back({"channel pad NHWC + implicit MED", &run_tc<MathK, TILE_MED, true>, 1, NHWC_PAD});
-    if constexpr (MathK != MATH_3XTF32)
+    if constexpr (has_big_tile(MathK))
         v.push_back({"channel pad NHWC + implicit BIG", &run_tc<MathK, TILE_BIG, true>, 1, NHWC_PAD});
     return v;
 }

@@ -48,33 +48,34 @@ struct KPos {
         r = rs / p.S;
         s = rs - r * p.S;
     }
-    // k -> k + delta where d = KPos of delta (d.set(p, delta), once): mixed-radix
-    // digit addition with one carry per digit, no division (CUTLASS's
-    // "optimized" iterator idea). Past Kgemm the position is meaningless and
-    // the caller masks by k.
-    __device__ __forceinline__ void add(const ConvParams& p, const KPos& d) {
+    // k -> k + kGemmBK: adds the slice's (c, t, r, s) digits precomputed on the
+    // host (ConvParams::kstep_*, set_k_step) — mixed-radix addition with one
+    // carry per digit, no division (CUTLASS's "optimized" iterator idea), and
+    // the digits live in the kernel parameters, not in registers. Past Kgemm
+    // the position is meaningless and the caller masks by k.
+    __device__ __forceinline__ void add_bk(const ConvParams& p) {
         if (p.chlast) {  // digits (c | s | r | t), radices Cg, S, R
-            c += d.c;
+            c += p.kstep_c;
             int carry = c >= p.Cg;
             if (carry) c -= p.Cg;
-            s += d.s + carry;
+            s += p.kstep_s + carry;
             carry = s >= p.S;
             if (carry) s -= p.S;
-            r += d.r + carry;
+            r += p.kstep_r + carry;
             carry = r >= p.R;
             if (carry) r -= p.R;
-            t += d.t + carry;
+            t += p.kstep_t + carry;
         } else {  // digits (s | r | t | c), radices S, R, T
-            s += d.s;
+            s += p.kstep_s;
             int carry = s >= p.S;
             if (carry) s -= p.S;
-            r += d.r + carry;
+            r += p.kstep_r + carry;
             carry = r >= p.R;
             if (carry) r -= p.R;
-            t += d.t + carry;
+            t += p.kstep_t + carry;
             carry = t >= p.T;
             if (carry) t -= p.T;
-            c += d.c + carry;
+            c += p.kstep_c + carry;
         }
     }
     // k -> k + 1 (valid while k + 1 < Kgemm; beyond it the caller masks by k).

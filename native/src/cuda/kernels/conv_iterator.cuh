@@ -46,6 +46,12 @@ struct ChunkMap {
     static_assert(ROWS % kRowsPerPass == 0 && kIters >= 1, "tile rows must be a multiple of rows per pass");
 };
 
+// k < Kgemm for a position reached by set/next/add_bk: the most significant
+// digit (t for NHWC, c for NCHW) is still in range.
+__device__ __forceinline__ bool in_k(const ConvParams& p, const KPos& kp) {
+    return p.chlast ? kp.t < p.T : kp.c < p.Cg;
+}
+
 template <class Elem, int ROWS, int THREADS, int BK>
 struct ConvAIterator {
     typedef ChunkMap<Elem, ROWS, THREADS, BK> Map;
@@ -59,8 +65,8 @@ struct ConvAIterator {
     // are issued strictly in order k_begin, k_begin + BK, ... (the pipeline
     // does), so (c, t, r, s) advances by the precomputed BK digits instead of
     // being re-derived with three divisions per load.
-    KPos kp, dk;
-    int k;
+    KPos kp;  // k itself is implicit: k < Kgemm <=> the top digit is in range (in_k)
+    static_assert(BK == kGemmBK, "KPos::add_bk steps by kGemmBK");
 
     // m_block: first GEMM row of the tile; g: group; vec_ok: host-checked
     // (NHWC, Cg % kVec == 0, x 16-byte aligned); k_begin: first k of the first load.
@@ -82,16 +88,14 @@ struct ConvAIterator {
             ih0[i] = rp.ih0;
             iw0[i] = rp.iw0;
         }
-        k = k_begin + kc;
-        kp.set(p, k);
-        dk.set(p, BK);
+        kp.set(p, k_begin + kc);
     }
 
     // Issue the copies of GEMM columns [k0, k0 + BK) into tile (pitch ld); k0
     // must follow the previous call's by BK (k0 of the first call = k_begin).
     __device__ __forceinline__ void load(const ConvParams& p, Elem* tile, int ld, int /*k0*/) {
         if (vec) {
-            const bool kvalid = k < p.Kgemm;
+            const bool kvalid = in_k(p, kp);
             const int dd = kp.t * p.dd, dh = kp.r * p.dh, dw = kp.s * p.dw;
             const int toff = kp.c + dd * p.xs_d + dh * p.xs_h + dw * p.xs_w;
 #pragma unroll
@@ -104,8 +108,7 @@ struct ConvAIterator {
         } else {
             load_scalar(p, tile, ld);
         }
-        k += BK;
-        kp.add(p, dk);
+        kp.add_bk(p);
     }
 
     __device__ __forceinline__ void load_scalar(const ConvParams& p, Elem* tile, int ld) const {
@@ -113,7 +116,7 @@ struct ConvAIterator {
         {
 #pragma unroll
             for (int e = 0; e < kVec; ++e) {
-                const bool kvalid = k + e < p.Kgemm;
+                const bool kvalid = in_k(p, kp);
                 const int dd = kp.t * p.dd, dh = kp.r * p.dh, dw = kp.s * p.dw;
                 const int toff = kp.c * p.xs_c + dd * p.xs_d + dh * p.xs_h + dw * p.xs_w;
 #pragma unroll
@@ -139,7 +142,7 @@ struct MatrixIterator {
     const Elem* a;
     int row0, kc, cols;
     bool vec;
-    int off[kIters];  // element offset of the row, -1 past the last row
+    int off0, rows_left;  // offset of this thread's first row; valid rows from it
 
     // a_: matrix base (row 0 of this group); rows: valid rows; row_block: first
     // row of the tile; cols_: row pitch = valid columns (Kgemm).
@@ -150,11 +153,9 @@ struct MatrixIterator {
         vec = vec_ok;
         row0 = tid / Map::kChunksPerRow;
         kc = (tid % Map::kChunksPerRow) * kVec;
-#pragma unroll
-        for (int i = 0; i < kIters; ++i) {
-            const int r = row_block + row0 + i * kRowsPerPass;
-            off[i] = r < rows ? r * cols_ : -1;
-        }
+        const int r = row_block + row0;
+        rows_left = rows - r;
+        off0 = r < rows ? r * cols_ : 0;
     }
 
     __device__ __forceinline__ void load(const ConvParams&, Elem* tile, int ld, int k0) const {
@@ -162,16 +163,18 @@ struct MatrixIterator {
         if (vec) {
 #pragma unroll
             for (int i = 0; i < kIters; ++i) {
-                const bool v = off[i] >= 0 && k < cols;
-                cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * ld + kc, v ? a + (off[i] + k) : a, v ? 16 : 0);
+                const bool v = i * kRowsPerPass < rows_left && k < cols;
+                cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * ld + kc,
+                               v ? a + (off0 + i * kRowsPerPass * cols + k) : a, v ? 16 : 0);
             }
         } else {
 #pragma unroll
             for (int i = 0; i < kIters; ++i) {
 #pragma unroll
                 for (int e = 0; e < kVec; ++e) {
-                    const bool v = off[i] >= 0 && k + e < cols;
-                    copy_elem(tile + (row0 + i * kRowsPerPass) * ld + kc + e, a + (off[i] + k + e), a, v);
+                    const bool v = i * kRowsPerPass < rows_left && k + e < cols;
+                    copy_elem(tile + (row0 + i * kRowsPerPass) * ld + kc + e,
+                              v ? a + (off0 + i * kRowsPerPass * cols + k + e) : a, a, v);
                 }
             }
         }

@@ -10,8 +10,9 @@
 // cp.async; each iteration waits for the oldest, __syncthreads (it also
 // protects the slot about to be overwritten: every warp finished computing on
 // it in the previous iteration), prefetches slice kt+STAGES-1 into that slot,
-// then runs the warp MMA step (mma_step.cuh) on slice kt. Epilogue from
-// registers (epilogue.cuh). Tile shapes: tile_config.cuh.
+// then runs the warp MMA step (mma_step.cuh) on slice kt. Epilogue staged
+// through shared memory for coalesced 16-byte stores (epilogue.cuh). Tile
+// shapes: tile_config.cuh.
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_TC_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_TC_CUH
 
@@ -32,7 +33,7 @@ namespace cuda {
 template <class Cfg, int MathK, bool kImplicit>
 __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     tc_conv_kernel(ConvParams p, const void* a_src, const void* w, const void* bias, void* y, int vec_a, int vec_b,
-                   int splits, float* partial) {
+                   int splits, float* partial, int vec_y) {
     typedef typename MathTraits<MathK>::Elem Elem;
     typedef typename MathTraits<MathK>::Out Out;
     constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
@@ -97,8 +98,8 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
                                n_block + warp_n * Cfg::WN, lane);
         return;
     }
-    epilogue_store(p, acc, static_cast<Out*>(y), static_cast<const Out*>(bias), m_block + warp_m * Cfg::WM,
-                   n_block + warp_n * Cfg::WN, g, lane);
+    epilogue_staged<Cfg, Out>(p, acc, reinterpret_cast<Out*>(smem), static_cast<Out*>(y),
+                              static_cast<const Out*>(bias), m_block, n_block, warp_m, warp_n, g, tid, vec_y);
 }
 
 }  // namespace cuda
