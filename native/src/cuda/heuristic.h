@@ -22,6 +22,7 @@
 //          limit fits it, and math is TF32 or F16 (has_big_tile: 3xTF32 and
 //          FP16-on-f32 at 128x128 need > 128 registers/thread -> spills or
 //          1 block/SM; MED keeps >= 2);
+//    WIDE  (f16 tensors) else if 32 < Kg <= 64 and blocks(WIDE) >= #SMs;
 //    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
 //    SMALL otherwise (tiny problems: more, smaller blocks).
 //    split-K (pick_splits) when the tile count is below #SMs: workspace
@@ -75,10 +76,11 @@ inline size_t tile_smem_bytes(int math, int tile) {
     switch (tile) {
     case TILE_BIG: return h ? TileFor<TILE_BIG, 2>::type::kSmemBytes : TileFor<TILE_BIG, 4>::type::kSmemBytes;
     case TILE_MED: return h ? TileFor<TILE_MED, 2>::type::kSmemBytes : TileFor<TILE_MED, 4>::type::kSmemBytes;
+    case TILE_WIDE: return h ? TileFor<TILE_WIDE, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
-inline int tile_bm(int tile) { return tile == TILE_BIG ? 128 : tile == TILE_SMALL ? 32 : 64; }
+inline int tile_bm(int tile) { return tile == TILE_BIG || tile == TILE_WIDE ? 128 : tile == TILE_SMALL ? 32 : 64; }
 inline int tile_threads(int tile) { return tile == TILE_BIG ? 256 : 128; }
 
 inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -95,6 +97,10 @@ inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_opt
     const int64_t blocks_med = cdiv(p.M, 64) * cdiv(p.Kg, 64) * p.G;
     if (has_big_tile(math) && p.Kg > 64 && blocks_big >= num_sms && tile_smem_bytes(math, TILE_BIG) <= smem_optin)
         return TILE_BIG;
+    const int64_t blocks_wide = cdiv(p.M, 128) * cdiv(p.Kg, 64) * p.G;
+    if (math == MATH_F16 && p.Kg > 32 && p.Kg <= 64 && blocks_wide >= num_sms &&
+        tile_smem_bytes(math, TILE_WIDE) <= smem_optin)
+        return TILE_WIDE;
     if (blocks_med >= num_sms / 2 || p.Kg > 32) return TILE_MED;
     return TILE_SMALL;
 }

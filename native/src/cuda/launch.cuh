@@ -67,6 +67,8 @@ cudaError_t dispatch_tc(int tile, bool implicit, const ConvParams& p, const Gemm
     if (!implicit) return run_tc<MathK, TILE_MED, false>(p, args, s);
     if constexpr (has_big_tile(MathK))
         if (tile == TILE_BIG) return run_tc<MathK, TILE_BIG, true>(p, args, s);
+    if constexpr (MathK == MATH_F16)
+        if (tile == TILE_WIDE) return run_tc<MathK, TILE_WIDE, true>(p, args, s);
     if (tile == TILE_SMALL) return run_tc<MathK, TILE_SMALL, true>(p, args, s);
     return run_tc<MathK, TILE_MED, true>(p, args, s);
 }

@@ -352,6 +352,10 @@ template <int MathK>
 std::vector<Variant> tc_variants() {
     std::vector<Variant> v;
     if constexpr (has_big_tile(MathK)) v.push_back({"implicit BIG 128x128x32", &run_tc<MathK, TILE_BIG, true>, 1});
+    if constexpr (MathK == MATH_F16) {
+        v.push_back({"implicit WIDE 128x64x32", &run_tc<MathK, TILE_WIDE, true>, 1});
+        v.push_back({"NCHW->NHWC + implicit WIDE split-K 2", &run_tc<MathK, TILE_WIDE, true, 2>, 1, 1});
+    }
     v.push_back({"implicit MED 64x64x32", &run_tc<MathK, TILE_MED, true>, 1});
     v.push_back({"implicit SMALL 32x32x32", &run_tc<MathK, TILE_SMALL, true>, 1});
     v.push_back({"unfold+gemm MED 64x64x32", &run_tc<MathK, TILE_MED, false>, 0});
@@ -438,7 +442,7 @@ int run_group(const std::string& group, int max_shapes) {
     Stats st;
     long variants_seen = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    int heuristic_counts[3][4] = {{0}};
+    int heuristic_counts[3][5] = {{0}};
     for (size_t si = 0; si < shapes.size(); ++si) {
         const Shape& sh = shapes[si];
         const std::string sname = shape_str(sh);
@@ -586,11 +590,11 @@ int run_group(const std::string& group, int max_shapes) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     printf("[%s] %ld variants x %zu shapes x 2 layouts: %ld kernel runs, %ld failures, worst err/tol %.3g, %.1f s\n",
            group.c_str(), variants_seen, shapes.size(), st.runs, st.fails, st.worst, secs);
-    printf("[%s] heuristic picks over these problems (H100-like: 132 SMs, 227 KB): direct %d, implicit BIG %d MED %d "
-           "SMALL %d SIMT %d\n",
+    printf("[%s] heuristic picks over these problems (H100-like: 132 SMs, 227 KB): direct %d, implicit BIG %d WIDE %d "
+           "MED %d SMALL %d SIMT %d\n",
            group.c_str(), heuristic_counts[KK_DIRECT][TILE_MED], heuristic_counts[KK_IMPLICIT][TILE_BIG],
-           heuristic_counts[KK_IMPLICIT][TILE_MED], heuristic_counts[KK_IMPLICIT][TILE_SMALL],
-           heuristic_counts[KK_IMPLICIT][TILE_SIMT]);
+           heuristic_counts[KK_IMPLICIT][TILE_WIDE], heuristic_counts[KK_IMPLICIT][TILE_MED],
+           heuristic_counts[KK_IMPLICIT][TILE_SMALL], heuristic_counts[KK_IMPLICIT][TILE_SIMT]);
     return st.fails ? 1 : 0;
 }
 

@@ -31,9 +31,8 @@ namespace cuda {
 // (epilogue.cuh) then sums the splits in order (deterministic), adds bias,
 // applies the activation and writes y.
 template <class Cfg, int MathK, bool kImplicit>
-__global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
-    tc_conv_kernel(ConvParams p, const void* a_src, const void* w, const void* bias, void* y, int vec_a, int vec_b,
-                   int splits, float* partial, int vec_y) {
+__device__ __forceinline__ void tc_conv_body(const ConvParams& p, const void* a_src, const void* w, const void* bias,
+                                             void* y, int vec_a, int vec_b, int splits, float* partial, int vec_y) {
     typedef typename MathTraits<MathK>::Elem Elem;
     typedef typename MathTraits<MathK>::Out Out;
     constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
@@ -100,6 +99,24 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     }
     epilogue_staged<Cfg, Out>(p, acc, reinterpret_cast<Out*>(smem), static_cast<Out*>(y),
                               static_cast<const Out*>(bias), m_block, n_block, warp_m, warp_n, g, tid, vec_y);
+}
+
+// Tiles whose shared memory exceeds what sm_86 / sm_89 allow per block
+// (99 KB: the fp32 BIG tile, 108 KB) can never launch there (plan-time check),
+// so their body is not compiled for those archs (it only costs registers:
+// ptxas spilled it there).
+template <class Cfg, int MathK, bool kImplicit>
+__global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
+    tc_conv_kernel(ConvParams p, const void* a_src, const void* w, const void* bias, void* y, int vec_a, int vec_b,
+                   int splits, float* partial, int vec_y) {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ == 860 || __CUDA_ARCH__ == 870 || __CUDA_ARCH__ == 890)
+    if constexpr (Cfg::kSmemBytes > 101376) {
+        __trap();
+    } else
+#endif
+    {
+        tc_conv_body<Cfg, MathK, kImplicit>(p, a_src, w, bias, y, vec_a, vec_b, splits, partial, vec_y);
+    }
 }
 
 }  // namespace cuda

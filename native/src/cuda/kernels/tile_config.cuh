@@ -15,6 +15,7 @@
 //  BIG   128 128 32 2x4=8   64x32      3 / 4          108 KB / 80 KB   2 blocks/SM on sm_80(f16)/sm_90
 //  MED    64  64 32 2x2=4   32x32      4 / 4           72 KB / 40 KB   >= 2 blocks/SM everywhere
 //  SMALL  32  32 32 2x2=4   16x16      3 / 4           27 KB / 20 KB   tiny problems (many blocks)
+//  WIDE  128  64 32 2x2=4   64x32      - / 4             - / 60 KB   f16 only, K/g <= 64; 3 blocks/SM sm_90
 //  SIMT   64  64 32 4 warps 4x8/thread 3 (f32 only)    54 KB           FP32 exact path
 // BIG with fp32 operands needs 108 KB: it does not fit sm_86/sm_89 (99 KB per
 // block); the heuristic only picks it where the device allows (plan time).
@@ -26,7 +27,7 @@
 namespace fc {
 namespace cuda {
 
-enum TileKind { TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3 };
+enum TileKind { TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3, TILE_WIDE = 4 };
 enum MathKind {
     MATH_TF32 = 0,      // f32 tensors, tf32 m16n8k8
     MATH_F16_F32IO = 1, // f32 tensors, FP16 precision: fp16 m16n8k16 (converted smem -> registers)
@@ -69,6 +70,10 @@ template <> struct TileFor<TILE_MED, 4> { typedef TileConfig<64, 64, 32, 2, 2, 4
 template <> struct TileFor<TILE_MED, 2> { typedef TileConfig<64, 64, 32, 2, 2, 4, 2, 2> type; };
 template <> struct TileFor<TILE_SMALL, 4> { typedef TileConfig<32, 32, 32, 2, 2, 3, 2, 4> type; };
 template <> struct TileFor<TILE_SMALL, 2> { typedef TileConfig<32, 32, 32, 2, 2, 4, 2, 2> type; };
+// WIDE (fp16 tensors only): 128 x 64 for K/g <= 64 layers (BIG would waste half
+// its columns), 4 warps of 64x32 (the BIG warp tile: 6 ldmatrix.x4 per 16 MMAs
+// instead of MED's 4 per 8), 4 stages = 60 KB, min 4 blocks -> <= 128 regs.
+template <> struct TileFor<TILE_WIDE, 2> { typedef TileConfig<128, 64, 32, 2, 2, 4, 4, 2> type; };
 template <> struct TileFor<TILE_SIMT, 4> { typedef TileConfig<64, 64, 32, 2, 2, 3, 2, 4> type; };
 
 }  // namespace cuda
