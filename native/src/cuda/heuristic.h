@@ -207,7 +207,7 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
         k.cgp = want_channel_pad(p, f16);
         k.to_nhwc = k.cgp ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
         const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
-        if (k.math != MATH_SIMT) k.splits = pick_splits(q, k.tile, num_sms);
+        k.splits = pick_splits(q, k.tile, num_sms);  // TILE_SIMT: 64x64 like MED
         size_t off = 0;
         if (k.to_nhwc) {
             off = ws_round((size_t)q.N * q.C * q.D * q.H * q.W * es);

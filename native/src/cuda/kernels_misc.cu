@@ -12,14 +12,18 @@ namespace cuda {
 template <bool Impl>
 static cudaError_t run_simt(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     typedef TileFor<TILE_SIMT, 4>::type Cfg;
-    void (*kern)(ConvParams, const void*, const void*, const void*, void*, int, int) = simt_conv_kernel<Impl>;
+    void (*kern)(ConvParams, const void*, const void*, const void*, void*, int, int, int, float*) =
+        simt_conv_kernel<Impl>;
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)Cfg::kSmemBytes);
-    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)p.G);
+    const int splits = args->splits > 1 ? args->splits : 1;
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
     kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(p, args->a, args->w, args->bias, args->y, args->vec_a,
-                                                       args->vec_b);
-    return cudaGetLastError();
+                                                       args->vec_b, splits, args->partial);
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess || splits == 1) return e;
+    return splitk_reduce(0, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
 }
 
 cudaError_t simt_gemm(bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {

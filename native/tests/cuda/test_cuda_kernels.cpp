@@ -301,11 +301,20 @@ void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias,
                         static_cast<const Out*>(bias), static_cast<Out*>(y));
     }
 }
-template <bool Impl>
+template <bool Impl, int Splits = 1>
 void run_simt(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
     typedef TileFor<TILE_SIMT, 4>::type Cfg;
-    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)p.G);
-    fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, simt_conv_kernel<Impl>, p, a, w, bias, y, vec_a, vec_b);
+    int splits = Splits;
+    const int kt = (int)cdiv(p.Kgemm, Cfg::BK);
+    if (splits > kt) splits = kt;
+    if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
+    std::vector<float> partial(splits > 1 ? (size_t)p.G * splits * p.M * p.Kg : 0, NAN);
+    fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, simt_conv_kernel<Impl>, p, a, w, bias, y, vec_a, vec_b,
+                    splits, partial.data());
+    if (splits > 1)
+        fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<float>, p, splits, (const float*)partial.data(),
+                        static_cast<const float*>(bias), static_cast<float*>(y));
 }
 template <class Elem>
 void run_unfold(const ConvParams& p, int mode, const Elem* x, Elem* out) {
@@ -484,7 +493,9 @@ int run_group(const std::string& group, int max_shapes) {
                 std::vector<Variant> v = {{"simt implicit 64x64x32", &run_simt<true>, 1},
                                           {"simt unfold+gemm 64x64x32", &run_simt<false>, 0},
                                           {"NCHW->NHWC + simt implicit", &run_simt<true>, 1, 1},
-                                          {"channel pad NHWC + simt implicit", &run_simt<true>, 1, NHWC_PAD}};
+                                          {"channel pad NHWC + simt implicit", &run_simt<true>, 1, NHWC_PAD},
+                                          {"simt implicit split-K 3", &run_simt<true, 3>, 1},
+                                          {"NCHW->NHWC + simt implicit split-K 2", &run_simt<true, 2>, 1, 1}};
                 run_gemm_variants<float>("fp32", v, pr, 0, false, st, sname);
                 variants_seen = v.size();
             } else if (group == "direct") {
