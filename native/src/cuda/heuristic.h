@@ -165,8 +165,12 @@ inline int want_channel_pad(const ConvParams& p, bool f16) {
     if (p.Cg % vec == 0) return 0;
     const int cgp = (p.Cg + vec - 1) / vec * vec;
     if (cgp > 3 * p.Cg) return 0;
-    const int64_t padded = (int64_t)p.N * p.G * cgp * p.D * p.H * p.W;
-    if (padded >= ((int64_t)1 << 31) || (int64_t)p.K * cgp * p.TRS >= ((int64_t)1 << 31)) return 0;
+    // 32-bit offsets of the padded copy, including the iterators' window origins
+    // in the padding: D + pad_begin + pad_end <= O*sd + (T-1)*dd + 1 per dim.
+    const int64_t vol = (int64_t)p.N * p.G * cgp * ((int64_t)p.O * p.sd + (int64_t)p.T * p.dd + p.pd) *
+                        ((int64_t)p.P * p.sh + (int64_t)p.R * p.dh + p.ph) *
+                        ((int64_t)p.Q * p.sw + (int64_t)p.S * p.dw + p.pw);
+    if (vol >= ((int64_t)1 << 31) || (int64_t)p.K * cgp * p.TRS >= ((int64_t)1 << 31)) return 0;
     return cgp;
 }
 // What the GEMM kernel sees for a choice (x/w possibly transformed).
