@@ -18,7 +18,16 @@
 //  WIDE  128  64 32 2x2=4   64x32      - / 4             - / 60 KB   f16 only, K/g <= 64; 3 blocks/SM sm_90
 //  SIMT   64  64 32 4 warps 4x8/thread 3 (f32 only)    54 KB           FP32 exact path
 // BIG with fp32 operands needs 108 KB: it does not fit sm_86/sm_89 (99 KB per
-// block); the heuristic only picks it where the device allows (plan time).
+// block); the heuristic only picks it where the device allows (plan time) and
+// its body is a trap stub there. BIG exists for TF32 and F16 math only
+// (has_big_tile: 3xTF32 / FP16-on-f32 exceed 128 registers at 64x32 warp tiles).
+// Occupancy targets (scripts/check-kernels.sh enforces them per arch, with 0
+// spills / 0 stack): blocks/SM >= __launch_bounds__ min blocks (MIN_BLOCKS,
+// i.e. the register cap 65536 / (threads * MIN_BLOCKS)) wherever the shared
+// memory holds that many blocks, else as many as it holds. sm_90 (ptxas):
+// BIG tf32/f16 2, WIDE f16 3, MED 3 (f32 operands) / 4 (f16), SMALL >= 7,
+// SIMT 3; the split-K reduction, transforms and direct kernels are not
+// shared-memory bound (direct strip: 4 blocks of 128 threads, <= 128 regs).
 #ifndef FASTCONV_CUDA_KERNELS_TILE_CONFIG_CUH
 #define FASTCONV_CUDA_KERNELS_TILE_CONFIG_CUH
 
