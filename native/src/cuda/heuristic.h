@@ -25,7 +25,7 @@
 //    WIDE  (f16 tensors) else if 32 < Kg <= 64 and blocks(WIDE) >= #SMs;
 //    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
 //    SMALL otherwise (tiny problems: more, smaller blocks).
-//    split-K (pick_splits) when the tile count is below #SMs: workspace
+//    split-K (pick_splits) when a non-BIG tile count is below 2 x #SMs: workspace
 //    G*splits*M*Kg*4 bytes of fp32 partials + splitk_reduce_kernel.
 //    NCHW inputs with C/g % (16 B / elem) == 0 (want_nhwc_transform): x and w
 //    transposed to NHWC in the workspace first, then the 16-byte NHWC path.
@@ -120,22 +120,29 @@ inline int direct_strip_vec_store(const ConvParams& p, const void* y, int elem_b
 
 inline int tile_bn(int tile) { return tile == TILE_BIG ? 128 : tile == TILE_SMALL ? 32 : 64; }
 
-// Split-K for tensor-core implicit GEMMs with fewer output tiles than SMs
-// (small M = N*P*Q, e.g. ResNet's 7x7 / 14x14 layers at batch 1: 512@7x7 has
-// 8 MED tiles for 132 SMs): aim at ~2 blocks per SM, keep >= 8 k-tiles (of 32)
-// per split, at most 16 splits; the fp32 partials [G][splits][M][Kg] go to
-// the workspace and splitk_reduce_kernel sums them in order (deterministic).
+// Split-K for implicit GEMMs with few output tiles (small M = N*P*Q, e.g.
+// ResNet's 7x7 / 14x14 layers: 512@7x7 has 8 MED tiles for 132 SMs at batch 1,
+// 200 at batch 32): aim at ~2 blocks per SM, keep >= 4 k-tiles (of 32) per
+// split, at most 16 splits, partials <= 16 MB; the fp32 partials
+// [G][splits][M][Kg] go to the workspace and splitk_reduce_kernel sums them in
+// order (deterministic).
 inline int pick_splits(const ConvParams& p, int tile, int num_sms) {
     const int64_t blocks = cdiv(p.M, tile_bm(tile)) * cdiv(p.Kg, tile_bn(tile)) * p.G;
-    if (num_sms <= 0 || blocks >= num_sms) return 1;
+    // BIG is only picked with >= #SMs tiles; 4-warp tiles (MED/WIDE/SMALL/SIMT)
+    // keep 3-4 resident blocks per SM, so fewer than 2 per SM leaves most
+    // warp slots empty (512@7x7 at batch 32: 200 MED tiles) -> split too,
+    // as long as the fp32 partials stay small (<= 16 MB: L2-resident-ish).
+    const int64_t target = 2 * (int64_t)num_sms;
+    if (num_sms <= 0 || tile == TILE_BIG || blocks >= target) return 1;
     const int64_t kt = cdiv(p.Kgemm, 32);
-    int64_t s = cdiv(2 * (int64_t)num_sms, blocks);
-    if (s > kt / 8) s = kt / 8;
+    int64_t s = cdiv(target, blocks);
+    if (s > kt / 4) s = kt / 4;
     if (s > 16) s = 16;
     if (s < 2) return 1;
     const int64_t per = cdiv(kt, s);
     s = cdiv(kt, per);  // no empty split
     if (s < 2 || (int64_t)p.G * s > 65535) return 1;
+    if ((int64_t)p.G * s * p.M * p.Kg * 4 > ((int64_t)16 << 20)) return 1;
     return (int)s;
 }
 
