@@ -111,11 +111,25 @@ inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_opt
 inline bool direct_strip_fits(const ConvParams& p, int kb) {
     return (size_t)p.Kgemm * (size_t)kb * sizeof(float) <= (size_t)kDirectStripMaxWsBytes;
 }
-// NHWC output with 4-channel vectors: K and K/g multiples of 4, y aligned for
-// a 4-element vector (16 B f32, 8 B f16).
-inline int direct_strip_vec_store(const ConvParams& p, const void* y, int elem_bytes) {
-    return p.chlast && p.K % 4 == 0 && p.Kg % 4 == 0 &&
-           (reinterpret_cast<uintptr_t>(y) % (uintptr_t)(4 * elem_bytes)) == 0;
+// direct_strip_kernel's output mode (DirectStore): NHWC whole pixels per block
+// (G == 1, K == KB) with 16-byte aligned y and image bases -> STAGED; NHWC with
+// K and K/g multiples of 4 and y aligned for a 4-element vector -> VEC4; else
+// element stores.
+inline int direct_strip_store_mode(const ConvParams& p, int kb, const void* y, int elem_bytes) {
+    if (!p.chlast) return STORE_ELEM;
+    const uintptr_t a = reinterpret_cast<uintptr_t>(y);
+    const int ov = 16 / elem_bytes;
+    if (p.G == 1 && p.K == kb && a % 16 == 0 && ((int64_t)p.K * p.OPQ) % ov == 0) return STORE_STAGED;
+    if (p.K % 4 == 0 && p.Kg % 4 == 0 && a % (uintptr_t)(4 * elem_bytes) == 0) return STORE_VEC4;
+    return STORE_ELEM;
+}
+// Dynamic shared memory of direct_strip_kernel: the filter slice [Kgemm][KB]
+// fp32 (+ the per-warp output stage for STORE_STAGED).
+inline size_t direct_strip_smem(const ConvParams& p, int kb, int store_mode, int elem_bytes) {
+    size_t b = (size_t)p.Kgemm * kb * sizeof(float);
+    if (store_mode == STORE_STAGED)
+        b += (size_t)4 * 32 * (kb + ((kb * elem_bytes) % 16 == 0 ? 16 / elem_bytes : 0)) * elem_bytes;  // DirectStage
+    return b;
 }
 
 inline int tile_bn(int tile) { return tile == TILE_BIG ? 128 : tile == TILE_SMALL ? 32 : 64; }

@@ -127,12 +127,32 @@ __device__ __forceinline__ void store_vec4(half_t* p, float a, float b, float c,
     *reinterpret_cast<uint2*>(p) = make_uint2(pack_f16x2(a, b), pack_f16x2(c, d));
 }
 
-// vec_store: host-checked NHWC, K % 4 == 0, K/g % 4 == 0 and y aligned for
-// 4-element vectors (16 B f32 / 8 B f16).
+// Output modes (host-checked, direct_strip_store_mode):
+//  STORE_ELEM  : element stores (NCHW: contiguous across lanes per channel);
+//  STORE_VEC4  : NHWC, K % 4 == 0, K/g % 4 == 0, y aligned for 4-element vectors;
+//  STORE_STAGED: NHWC where the block's KB channels are whole pixels (G == 1,
+//                K == KB) and y / image bases are 16-byte aligned: each warp
+//                stages its 32 pixels x KB outputs in shared memory (after the
+//                filter slice, [32][KB + pad] per warp) and writes them back as
+//                one contiguous run of 16-byte vectors (512 B per warp store).
+template <class Elem, int KB>
+struct DirectStage {
+    // Row pitch KB + 16 B (conflict-free vector writes, rows 16-byte aligned);
+    // rows shorter than 16 B (f16 KB 4) stay packed: one vector spans 2 pixels.
+    static constexpr int kPad = (KB * (int)sizeof(Elem)) % 16 == 0 ? 16 / (int)sizeof(Elem) : 0;
+    static constexpr int kPitch = KB + kPad;
+    static constexpr size_t kBytes = (size_t)(kDirectThreads / 32) * 32 * kPitch * sizeof(Elem);
+};
+
+static_assert(kDirectThreads == 128, "direct_strip_smem (heuristic.h) assumes 4 warps per block");
+static_assert(DirectStage<half_t, 4>::kPitch == 4 && DirectStage<half_t, 16>::kPitch == 24 &&
+                  DirectStage<float, 4>::kPitch == 8 && DirectStage<float, 16>::kPitch == 20,
+              "direct_strip_smem (heuristic.h) mirrors DirectStage");
+
 template <class Elem, int KB, int RM>
 __global__ void __launch_bounds__(kDirectThreads, 4)
     direct_strip_kernel(ConvParams p, const Elem* __restrict__ x, const Elem* __restrict__ w,
-                        const Elem* __restrict__ bias, Elem* __restrict__ y, int vec_store) {
+                        const Elem* __restrict__ bias, Elem* __restrict__ y, int store_mode) {
     static_assert(KB % 4 == 0, "KB must be a multiple of 4");
     constexpr int VW = kDirectStripVW, NT = kDirectThreads;
     FC_DYNAMIC_SHARED(float, ws);  // [Kgemm][KB]
@@ -222,6 +242,31 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
         }
     }
 
+    if (store_mode == STORE_STAGED) {  // G == 1, K == KB, kb0 == 0: a warp's pixels are one contiguous run of y
+        typedef DirectStage<Elem, KB> St;
+        constexpr int OV = 16 / (int)sizeof(Elem);  // elements per 16-byte vector
+        const int lane = tid & 31;
+        Elem* st = reinterpret_cast<Elem*>(ws + p.Kgemm * KB) + (tid >> 5) * 32 * St::kPitch;
+#pragma unroll
+        for (int j = 0; j < VW; ++j) {
+            const int pw0 = pix0 - lane + j * NT;  // first pixel of this warp's run
+#pragma unroll
+            for (int k = 0; k < KB; k += 4)
+                store_vec4(st + lane * St::kPitch + k, bias_act(p, bias, k, acc[j][k]),
+                           bias_act(p, bias, k + 1, acc[j][k + 1]), bias_act(p, bias, k + 2, acc[j][k + 2]),
+                           bias_act(p, bias, k + 3, acc[j][k + 3]));
+            __syncwarp();
+            Elem* yw = y + (n * p.ys_n + pw0 * KB);
+#pragma unroll
+            for (int i = lane; i < 32 * KB / OV; i += 32) {
+                const int e = i * OV, pl = e / KB, ch = e - pl * KB;
+                if (pw0 + pl < p.OPQ)
+                    *reinterpret_cast<uint4*>(yw + e) = *reinterpret_cast<const uint4*>(st + pl * St::kPitch + ch);
+            }
+            __syncwarp();
+        }
+        return;
+    }
     const bool full = kb0 + KB <= p.Kg;
 #pragma unroll
     for (int j = 0; j < VW; ++j) {
@@ -229,7 +274,7 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
         if (pix >= p.OPQ) continue;
         Elem* yp = y + (n * p.ys_n + pix * p.ys_p);
         const int kk0 = g * p.Kg + kb0;
-        if (vec_store && full) {
+        if (store_mode == STORE_VEC4 && full) {
 #pragma unroll
             for (int k = 0; k < KB; k += 4)
                 store_vec4(yp + kk0 + k, bias_act(p, bias, kk0 + k, acc[j][k]),

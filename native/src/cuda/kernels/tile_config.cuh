@@ -48,6 +48,7 @@ enum MathKind {
 // Shared-memory cap of direct_strip_kernel's filter slice [Kgemm][KB] fp32
 // (heuristic.h: larger slices run the generic direct kernel).
 constexpr int kDirectStripMaxWsBytes = 32 * 1024;
+enum DirectStore { STORE_ELEM = 0, STORE_VEC4 = 1, STORE_STAGED = 2 };
 
 // Input rounding of the direct kernel (RoundMode) and unfold output layouts.
 enum RoundMode { ROUND_NONE = 0, ROUND_TF32 = 1, ROUND_F16 = 2 };
