@@ -96,7 +96,7 @@ inline const char* make_conv_params(const fc_conv_desc* d, ConvParams* p, int64_
     // 32-bit offsets too.
     {
         int64_t vol = N * C;
-        for (int j = 0; j < 3; ++j) vol *= in[j] + pb[j] + pe[j] + dl[j] * ks[j] + st[j];
+        for (int j = 0; j < 3; ++j) vol *= in[j] + pb[j] + pe[j];
         if (vol >= lim) return "the padded input has >= 2^31 elements: the CUDA kernels use 32-bit offsets";
     }
     p->N = (int)N; p->C = (int)C; p->K = (int)K; p->G = (int)G; p->Cg = (int)Cg; p->Kg = (int)Kg;

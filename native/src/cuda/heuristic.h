@@ -187,10 +187,10 @@ inline int want_channel_pad(const ConvParams& p, bool f16) {
     const int cgp = (p.Cg + vec - 1) / vec * vec;
     if (cgp > 3 * p.Cg) return 0;
     // 32-bit offsets of the padded copy, including the iterators' window origins
-    // in the padding: D + pad_begin + pad_end <= O*sd + (T-1)*dd + 1 per dim.
-    const int64_t vol = (int64_t)p.N * p.G * cgp * ((int64_t)p.O * p.sd + (int64_t)p.T * p.dd + p.pd) *
-                        ((int64_t)p.P * p.sh + (int64_t)p.R * p.dh + p.ph) *
-                        ((int64_t)p.Q * p.sw + (int64_t)p.S * p.dw + p.pw);
+    // in the padding: D + pad_begin + pad_end < O*sd + (T-1)*dd + 1 per dim.
+    const int64_t vol = (int64_t)p.N * p.G * cgp * ((int64_t)p.O * p.sd + (int64_t)(p.T - 1) * p.dd) *
+                        ((int64_t)p.P * p.sh + (int64_t)(p.R - 1) * p.dh) *
+                        ((int64_t)p.Q * p.sw + (int64_t)(p.S - 1) * p.dw);
     if (vol >= ((int64_t)1 << 31) || (int64_t)p.K * cgp * p.TRS >= ((int64_t)1 << 31)) return 0;
     return cgp;
 }
