@@ -112,7 +112,7 @@ __global__ void __launch_bounds__(256)
         Elem v[VEC];
 #pragma unroll
         for (int e = 0; e < VEC; ++e) {
-            const int oc = oc0 + e, g = oc / cgp, c = oc - g * cgp;
+            const int oc = oc0 + e, g = p.G == 1 ? 0 : oc / cgp, c = oc - g * cgp;  // no division for G == 1
             Elem val = Elem(0);
             if (c < p.Cg) {
                 const int ic = g * p.Cg + c;
