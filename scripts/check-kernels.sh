@@ -7,7 +7,8 @@
 #     __launch_bounds__ min-blocks (2) when the arch's shared memory can hold
 #     that many blocks; if the tile only fits once, target 1; if it does not
 #     fit at all (BIG fp32 tiles on sm_86/89, 108 KB > 99 KB) it is reported
-#     "n/a" — the heuristic never picks it there (plan-time smem check);
+#     "n/a" — the heuristic never picks it there (plan-time smem check), and
+#     its body is compiled as a trap stub for those archs;
 #   * PTX (nvcc -ptx, compute_90): every tensor-core kernel contains mma.sync,
 #     ldmatrix and cp.async; the SIMT GEMM contains cp.async;
 #   * SASS (only where cuobjdump exists): every tensor-core kernel has HMMA.
@@ -110,9 +111,20 @@ def config(name):
         return 32 * wm * wn, smem, mb, 'tc %s %dx%dx%d s%d %s' % (math, bm, bn, bk, st, impl), True
     if 'simt_conv_kernel' in name:
         return 128, 3 * 128 * 36 * 4, 2, 'simt fp32 64x64x32 s3 %s' % ('implicit' if 'ILb1E' in name else 'unfold'), False
+    if 'direct_strip_kernel' in name:
+        # dynamic smem = Kgemm*KB*4 <= 32 KB (kDirectStripMaxWsBytes) + the STORE_STAGED
+        # output stage (4 warps x 32 x (KB+4) x 4 B <= 10 KB): check the worst case
+        m = re.search(r'direct_strip_kernelI(\w)Li(\d+)ELi(\d)E', name)
+        return 128, 32768 + 10240, 4, 'direct strip %s KB%s rnd%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2), m.group(3)), False
     if 'direct_conv_kernel' in name:
         m = re.search(r'direct_conv_kernelI(\w)Li(\d+)E', name)
         return 128, 0, 1, 'direct %s KB%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2)), False
+    if 'pad_nhwc_kernel' in name or 'pad_weights_kernel' in name:
+        return 256, 0, 1, '%s %s' % ('pad nhwc' if 'pad_nhwc' in name else 'pad weights', 'f32' if 'IfE' in name else 'f16'), False
+    if 'transpose_kernel' in name:
+        return 256, 0, 1, 'transpose %s' % ('f32' if 'IfE' in name else 'f16'), False
+    if 'splitk_reduce_kernel' in name:
+        return 256, 0, 1, 'splitk reduce %s' % ('f32' if 'IfE' in name else 'f16'), False
     if 'unfold_kernel' in name:
         return 256, 0, 1, 'unfold %s' % ('f32' if 'IfE' in name else 'f16'), False
     return 128, 0, 1, name[:40], False
@@ -164,7 +176,8 @@ if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
         fname = fpart.split('\n', 1)[0].strip()
         if 'tc_conv_kernel' in fname:
             n += 1
-            if 'HMMA' not in fpart: viol.append('SASS of %s has no HMMA' % fname)
+            # tiles that cannot launch on an arch (fp32 BIG on sm_86/89: smem) are a trap stub there
+            if 'HMMA' not in fpart and 'TRAP' not in fpart: viol.append('SASS of %s has no HMMA' % fname)
     print('SASS: %d tensor-core functions checked for HMMA' % n)
 else:
     print('SASS: cuobjdump not available: skipped')

@@ -36,7 +36,28 @@ struct ConvParams {
     int xs_n, xs_c, xs_d, xs_h, xs_w;  // x element strides
     int ys_n, ys_k, ys_p;              // y element strides (batch, channel, output pixel)
     int has_bias, relu;
+    // GEMM-k step of one BK = 32 slice as (c, t, r, s) digits in the layout's
+    // k order (set_k_step): the implicit-GEMM iterator adds it per slice.
+    int kstep_c, kstep_t, kstep_r, kstep_s;
 };
+
+constexpr int kGemmBK = 32;  // BK of every GEMM tile (tile_config.cuh asserts it)
+
+inline void set_k_step(ConvParams* p) {
+    int c, trs;
+    if (p->chlast) {
+        trs = kGemmBK / p->Cg;
+        c = kGemmBK - trs * p->Cg;
+    } else {
+        c = kGemmBK / p->TRS;
+        trs = kGemmBK - c * p->TRS;
+    }
+    p->kstep_c = c;
+    p->kstep_t = trs / p->RS;
+    const int rs = trs - p->kstep_t * p->RS;
+    p->kstep_r = rs / p->S;
+    p->kstep_s = rs - p->kstep_r * p->S;
+}
 
 // Fills *p from a validated descriptor. groups_override > 0 replaces groups
 // (fc_unfold ignores groups: pass 1). Returns 0 or a static message.
@@ -70,6 +91,14 @@ inline const char* make_conv_params(const fc_conv_desc* d, ConvParams* p, int64_
         return "a tensor (or the unfold matrix) has >= 2^31 elements: the CUDA kernels use 32-bit offsets";
     for (int j = 0; j < 3; ++j)
         if (pb[j] >= lim / 4 || st[j] >= lim / 4 || dl[j] * ks[j] >= lim / 4) return "stride/padding/dilation too large";
+    // The GEMM iterators form offsets relative to a window origin that may lie in
+    // the padding (base + tap offset): the padded + dilated input volume must fit
+    // 32-bit offsets too.
+    {
+        int64_t vol = N * C;
+        for (int j = 0; j < 3; ++j) vol *= in[j] + pb[j] + pe[j];
+        if (vol >= lim) return "the padded input has >= 2^31 elements: the CUDA kernels use 32-bit offsets";
+    }
     p->N = (int)N; p->C = (int)C; p->K = (int)K; p->G = (int)G; p->Cg = (int)Cg; p->Kg = (int)Kg;
     p->D = (int)in[0]; p->H = (int)in[1]; p->W = (int)in[2];
     p->T = (int)ks[0]; p->R = (int)ks[1]; p->S = (int)ks[2];
@@ -91,7 +120,31 @@ inline const char* make_conv_params(const fc_conv_desc* d, ConvParams* p, int64_
     }
     p->has_bias = d->has_bias ? 1 : 0;
     p->relu = d->activation == FC_ACTIVATION_RELU ? 1 : 0;
+    set_k_step(p);
     return 0;
+}
+
+// The same problem with x (and the GEMM k order, hence the weights) in
+// channels-last layout and y left as it is: what the implicit GEMM sees after
+// the NCHW -> NHWC transform of x (and of w: [K][Cg][TRS] -> [K][TRS][Cg]).
+// cgp > Cg: the channels of every group are zero-padded to cgp (x and w
+// padded copies; zero products leave y unchanged), so that C/g becomes a
+// multiple of the 16-byte vector.
+inline ConvParams nhwc_input_view(const ConvParams& p, int cgp = 0) {
+    ConvParams q = p;
+    if (cgp > p.Cg) {
+        q.Cg = cgp;
+        q.C = cgp * p.G;
+        q.Kgemm = cgp * p.TRS;
+    }
+    q.chlast = 1;
+    q.xs_c = 1;
+    q.xs_w = q.C;
+    q.xs_h = q.C * p.W;
+    q.xs_d = q.C * p.W * p.H;
+    q.xs_n = q.C * p.W * p.H * p.D;
+    set_k_step(&q);
+    return q;
 }
 
 }  // namespace cuda

@@ -331,6 +331,10 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
     args.bias = b;
     args.y = y;
     args.vec_b = (p.Kgemm % vec == 0) && aligned16(w);
+    args.splits = 1;
+    args.partial = nullptr;
+    args.num_sms = pl->num_sms;
+    args.vec_y = aligned16(y);
     if (k.kind == KK_UNFOLD_GEMM) {
         if (!workspace && k.workspace)
             return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "workspace must not be NULL (plan needs %zu bytes)", k.workspace);
@@ -341,14 +345,42 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
     } else {
         args.a = x;
         args.vec_a = p.chlast && (p.Cg % vec == 0) && aligned16(x);
+        if (k.workspace && !workspace)
+            return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "workspace must not be NULL (plan needs %zu bytes)",
+                                k.workspace);
+        unsigned char* wsb = static_cast<unsigned char*>(workspace);
+        if (k.to_nhwc == NHWC_TRANSPOSE) {  // x (and w) -> NHWC in the workspace, then the NHWC kernel
+            e = transpose(f16, x, wsb, p.N, p.C, p.D * p.H * p.W, s);
+            if (e == cudaSuccess && p.TRS > 1) e = transpose(f16, w, wsb + k.ws_w, p.K, p.Cg, p.TRS, s);
+            if (e != cudaSuccess) return cuda_err(e, "NCHW -> NHWC transform kernel launch");
+            args.a = wsb;
+            args.vec_a = aligned16(wsb);
+            if (p.TRS > 1) {
+                args.w = wsb + k.ws_w;
+                args.vec_b = (p.Kgemm % vec == 0) && aligned16(args.w);
+            }
+        } else if (k.to_nhwc == NHWC_PAD) {  // x, w -> NHWC with zero-padded channels
+            e = pad_nhwc(f16, p, k.cgp, x, wsb, pl->num_sms, s);
+            if (e == cudaSuccess) e = pad_weights(f16, p, k.cgp, w, wsb + k.ws_w, pl->num_sms, s);
+            if (e != cudaSuccess) return cuda_err(e, "channel padding kernel launch");
+            args.a = wsb;
+            args.vec_a = aligned16(wsb);
+            args.w = wsb + k.ws_w;
+            args.vec_b = aligned16(args.w);
+        }
+        if (k.splits > 1) {
+            args.splits = k.splits;
+            args.partial = reinterpret_cast<float*>(wsb + k.ws_partial);
+        }
     }
     const bool impl = k.kind == KK_IMPLICIT;
+    const ConvParams pg = k.kind == KK_IMPLICIT ? gemm_view(p, k.to_nhwc, k.cgp) : p;
     switch (k.math) {
-    case MATH_TF32: e = tc_tf32(k.tile, impl, p, &args, s); break;
-    case MATH_F16_F32IO: e = tc_f16_f32io(k.tile, impl, p, &args, s); break;
-    case MATH_3XTF32: e = tc_3xtf32(k.tile, impl, p, &args, s); break;
-    case MATH_F16: e = tc_f16(k.tile, impl, p, &args, s); break;
-    default: e = simt_gemm(impl, p, &args, s); break;
+    case MATH_TF32: e = tc_tf32(k.tile, impl, pg, &args, s); break;
+    case MATH_F16_F32IO: e = tc_f16_f32io(k.tile, impl, pg, &args, s); break;
+    case MATH_3XTF32: e = tc_3xtf32(k.tile, impl, pg, &args, s); break;
+    case MATH_F16: e = tc_f16(k.tile, impl, pg, &args, s); break;
+    default: e = simt_gemm(impl, pg, &args, s); break;
     }
     if (e != cudaSuccess) return cuda_err(e, "convolution GEMM kernel launch");
     return FC_SUCCESS;

@@ -2,8 +2,10 @@
 // the emulation tests share it). Documented table:
 //
 //  algorithm requested  -> kernel
-//  DIRECT               -> direct_conv_kernel (KB = 16 out channels/thread if
-//                          K/g >= 12, else 4)
+//  DIRECT               -> direct_strip_kernel (KB = 16 out channels/thread if
+//                          K/g >= 12, else 4; 4 pixels/thread) when the
+//                          filter slice Kgemm*KB*4 B <= 32 KB, else the
+//                          generic direct_conv_kernel (1 pixel/thread)
 //  UNFOLD_GEMM          -> unfold_kernel (workspace [G][M][Kgemm]) + GEMM on it:
 //                          tc_conv_kernel<MED, math, A=matrix>, or
 //                          simt_conv_kernel<A=matrix> for FP32 on f32 tensors
@@ -17,10 +19,18 @@
 //  MATH_3XTF32, FP32 -> MATH_SIMT.
 //  tile (tensor cores, implicit): blocks(T) = ceil(M/BM)*ceil(Kg/BN)*G.
 //    BIG   if Kg > 64, blocks(BIG) >= #SMs, the device's per-block shared memory
-//          limit fits it, and math != 3XTF32 (3xTF32 at 128x128 needs > 128
-//          registers/thread -> 1 block/SM; MED keeps >= 2);
+//          limit fits it, and math is TF32 or F16 (has_big_tile: 3xTF32 and
+//          FP16-on-f32 at 128x128 need > 128 registers/thread -> spills or
+//          1 block/SM; MED keeps >= 2);
+//    WIDE  (f16 tensors) else if 32 < Kg <= 64 and blocks(WIDE) >= #SMs;
 //    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
 //    SMALL otherwise (tiny problems: more, smaller blocks).
+//    split-K (pick_splits) when a non-BIG tile count is below 2 x #SMs: workspace
+//    G*splits*M*Kg*4 bytes of fp32 partials + splitk_reduce_kernel.
+//    NCHW inputs with C/g % (16 B / elem) == 0 (want_nhwc_transform): x and w
+//    transposed to NHWC in the workspace first, then the 16-byte NHWC path.
+//    C/g not a multiple of it but padding at most triples it (want_channel_pad,
+//    e.g. the RGB stem): x and w copied to NHWC with zero-padded channels.
 #ifndef FASTCONV_CUDA_HEURISTIC_H
 #define FASTCONV_CUDA_HEURISTIC_H
 
@@ -43,6 +53,10 @@ struct KernelChoice {
     int tile;        // TileKind (TILE_SIMT for MATH_SIMT)
     int direct_kb;   // 4 or 16
     int round_mode;  // RoundMode for the direct kernel
+    int splits;      // split-K factor of the tensor-core implicit GEMM (1: none)
+    int to_nhwc;     // implicit GEMM input transform: 0 none; NHWC_TRANSPOSE; NHWC_PAD (to cgp channels/group)
+    int cgp;         // NHWC_PAD: padded C/g (multiple of the 16-byte vector)
+    size_t ws_x, ws_w, ws_partial;  // workspace offsets (bytes) of x_nhwc, w_nhwc, split-K partials
     size_t workspace;
 };
 
@@ -62,22 +76,129 @@ inline size_t tile_smem_bytes(int math, int tile) {
     switch (tile) {
     case TILE_BIG: return h ? TileFor<TILE_BIG, 2>::type::kSmemBytes : TileFor<TILE_BIG, 4>::type::kSmemBytes;
     case TILE_MED: return h ? TileFor<TILE_MED, 2>::type::kSmemBytes : TileFor<TILE_MED, 4>::type::kSmemBytes;
+    case TILE_WIDE: return h ? TileFor<TILE_WIDE, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
-inline int tile_bm(int tile) { return tile == TILE_BIG ? 128 : tile == TILE_SMALL ? 32 : 64; }
+inline int tile_bm(int tile) { return tile == TILE_BIG || tile == TILE_WIDE ? 128 : tile == TILE_SMALL ? 32 : 64; }
 inline int tile_threads(int tile) { return tile == TILE_BIG ? 256 : 128; }
 
 inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// BIG (128x128, 8 warps, 2 blocks/SM -> <= 128 registers/thread) exists for
+// TF32 and F16 only: 3xTF32 and FP16-on-f32 (which converts fp32 fragments to
+// f16 pairs in registers) need more than 128 registers at that tile and would
+// spill or drop to 1 block/SM; they use MED.
+constexpr bool has_big_tile(int math) { return math == MATH_TF32 || math == MATH_F16; }
 
 inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_optin) {
     if (math == MATH_SIMT) return TILE_SIMT;
     const int64_t blocks_big = cdiv(p.M, 128) * cdiv(p.Kg, 128) * p.G;
     const int64_t blocks_med = cdiv(p.M, 64) * cdiv(p.Kg, 64) * p.G;
-    if (math != MATH_3XTF32 && p.Kg > 64 && blocks_big >= num_sms && tile_smem_bytes(math, TILE_BIG) <= smem_optin)
+    if (has_big_tile(math) && p.Kg > 64 && blocks_big >= num_sms && tile_smem_bytes(math, TILE_BIG) <= smem_optin)
         return TILE_BIG;
+    const int64_t blocks_wide = cdiv(p.M, 128) * cdiv(p.Kg, 64) * p.G;
+    if (math == MATH_F16 && p.Kg > 32 && p.Kg <= 64 && blocks_wide >= num_sms &&
+        tile_smem_bytes(math, TILE_WIDE) <= smem_optin)
+        return TILE_WIDE;
     if (blocks_med >= num_sms / 2 || p.Kg > 32) return TILE_MED;
     return TILE_SMALL;
+}
+
+// The fast direct kernel (direct_strip_kernel) stages the block's whole filter
+// slice [Kgemm][KB] in shared memory: used when that fits kDirectStripMaxWsBytes
+// (AUTO's direct problems always do), else the generic direct_conv_kernel.
+inline bool direct_strip_fits(const ConvParams& p, int kb) {
+    return (size_t)p.Kgemm * (size_t)kb * sizeof(float) <= (size_t)kDirectStripMaxWsBytes;
+}
+// direct_strip_kernel's output mode (DirectStore): NHWC whole pixels per block
+// (G == 1, K == KB) with 16-byte aligned y and image bases -> STAGED; NHWC with
+// K and K/g multiples of 4 and y aligned for a 4-element vector -> VEC4; else
+// element stores.
+inline int direct_strip_store_mode(const ConvParams& p, int kb, const void* y, int elem_bytes) {
+    if (!p.chlast) return STORE_ELEM;
+    const uintptr_t a = reinterpret_cast<uintptr_t>(y);
+    const int ov = 16 / elem_bytes;
+    if (p.G == 1 && p.K == kb && a % 16 == 0 && ((int64_t)p.K * p.OPQ) % ov == 0) return STORE_STAGED;
+    if (p.K % 4 == 0 && p.Kg % 4 == 0 && a % (uintptr_t)(4 * elem_bytes) == 0) return STORE_VEC4;
+    return STORE_ELEM;
+}
+// Dynamic shared memory of direct_strip_kernel: the filter slice [Kgemm][KB]
+// fp32 (+ the per-warp output stage for STORE_STAGED).
+inline size_t direct_strip_smem(const ConvParams& p, int kb, int store_mode, int elem_bytes) {
+    size_t b = (size_t)p.Kgemm * kb * sizeof(float);
+    if (store_mode == STORE_STAGED)
+        b += (size_t)4 * 32 * (kb + ((kb * elem_bytes) % 16 == 0 ? 16 / elem_bytes : 0)) * elem_bytes;  // DirectStage
+    return b;
+}
+
+inline int tile_bn(int tile) { return tile == TILE_BIG ? 128 : tile == TILE_SMALL ? 32 : 64; }
+
+// Split-K for implicit GEMMs with few output tiles (small M = N*P*Q, e.g.
+// ResNet's 7x7 / 14x14 layers: 512@7x7 has 8 MED tiles for 132 SMs at batch 1,
+// 200 at batch 32): aim at ~2 blocks per SM, keep >= 4 k-tiles (of 32) per
+// split, at most 16 splits, partials <= 16 MB; the fp32 partials
+// [G][splits][M][Kg] go to the workspace and splitk_reduce_kernel sums them in
+// order (deterministic).
+inline int pick_splits(const ConvParams& p, int tile, int num_sms) {
+    const int64_t blocks = cdiv(p.M, tile_bm(tile)) * cdiv(p.Kg, tile_bn(tile)) * p.G;
+    // BIG is only picked with >= #SMs tiles; 4-warp tiles (MED/WIDE/SMALL/SIMT)
+    // keep 3-4 resident blocks per SM, so fewer than 2 per SM leaves most
+    // warp slots empty (512@7x7 at batch 32: 200 MED tiles) -> split too,
+    // as long as the fp32 partials stay small (<= 16 MB: L2-resident-ish).
+    const int64_t target = 2 * (int64_t)num_sms;
+    if (num_sms <= 0 || tile == TILE_BIG || blocks >= target) return 1;
+    const int64_t kt = cdiv(p.Kgemm, 32);
+    int64_t s = cdiv(target, blocks);
+    if (s > kt / 4) s = kt / 4;
+    if (s > 16) s = 16;
+    if (s < 2) return 1;
+    const int64_t per = cdiv(kt, s);
+    s = cdiv(kt, per);  // no empty split
+    if (s < 2 || (int64_t)p.G * s > 65535) return 1;
+    if ((int64_t)p.G * s * p.M * p.Kg * 4 > ((int64_t)16 << 20)) return 1;
+    return (int)s;
+}
+
+inline size_t ws_round(size_t b) { return (b + 255) & ~(size_t)255; }
+
+// NCHW input to the implicit GEMM: A-operand gathers along C are strided by
+// D*H*W, so every element is a separate 4-byte cp.async (f32) or even a
+// synchronous 2-byte copy (f16). When C/g is a multiple of the 16-byte vector
+// (8 halves / 4 floats), transform x to NHWC in the workspace (transpose_kernel:
+// one read + one write of x at ~DRAM speed) and run the 16-byte NHWC path; the
+// weights [K][Cg][TRS] are transposed to [K][TRS][Cg] too (TRS > 1). Not for
+// f32 1x1 layers: there the transform of a large x costs more than it saves
+// (NCHW 1x1 f32 is only ~1.4x slower than NHWC), while f16 is ~2.3x slower.
+enum { NHWC_NONE = 0, NHWC_TRANSPOSE = 1, NHWC_PAD = 2 };
+inline bool want_nhwc_transform(const ConvParams& p, bool f16) {
+    const int vec = f16 ? 8 : 4;
+    return !p.chlast && p.Cg % vec == 0 && (f16 || p.TRS > 1) && p.N <= 65535 && p.K <= 65535;
+}
+// Few / odd channels (e.g. the RGB stem, C = 3, 7x7): the A gather is element
+// by element in both layouts. Pad every group's channels to cgp = the next
+// multiple of the vector (3 -> 4 f32, 3 -> 8 f16) in an NHWC copy of x (one
+// 16-byte vector per thread, pad_nhwc_kernel) and of w, then run the 16-byte
+// NHWC path: up to 3x the (cheap) MMA work for full-speed loads. Returns cgp,
+// or 0 when padding would more than triple C/g.
+inline int want_channel_pad(const ConvParams& p, bool f16) {
+    const int vec = f16 ? 8 : 4;
+    if (p.Cg % vec == 0) return 0;
+    const int cgp = (p.Cg + vec - 1) / vec * vec;
+    if (cgp > 3 * p.Cg) return 0;
+    // 32-bit offsets of the padded copy, including the iterators' window origins
+    // in the padding: D + pad_begin + pad_end < O*sd + (T-1)*dd + 1 per dim.
+    const int64_t vol = (int64_t)p.N * p.G * cgp * ((int64_t)p.O * p.sd + (int64_t)(p.T - 1) * p.dd) *
+                        ((int64_t)p.P * p.sh + (int64_t)(p.R - 1) * p.dh) *
+                        ((int64_t)p.Q * p.sw + (int64_t)(p.S - 1) * p.dw);
+    if (vol >= ((int64_t)1 << 31) || (int64_t)p.K * cgp * p.TRS >= ((int64_t)1 << 31)) return 0;
+    return cgp;
+}
+// What the GEMM kernel sees for a choice (x/w possibly transformed).
+inline ConvParams gemm_view(const ConvParams& p, int to_nhwc, int cgp) {
+    if (to_nhwc == NHWC_TRANSPOSE) return nhwc_input_view(p);
+    if (to_nhwc == NHWC_PAD) return nhwc_input_view(p, cgp);
+    return p;
 }
 
 inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, int num_sms, size_t smem_optin) {
@@ -91,6 +212,10 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
                    : d->precision == FC_PRECISION_FP16 ? ROUND_F16
                                                        : ROUND_NONE;
     k.workspace = 0;
+    k.splits = 1;
+    k.to_nhwc = NHWC_NONE;
+    k.cgp = 0;
+    k.ws_x = k.ws_w = k.ws_partial = 0;
     if (k.algorithm == FC_ALGO_DIRECT) {
         k.kind = KK_DIRECT;
         k.tile = TILE_MED;
@@ -102,6 +227,21 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
     } else {
         k.kind = KK_IMPLICIT;
         k.tile = pick_tile(p, k.math, num_sms, smem_optin);
+        const bool f16 = d->dtype == FC_DTYPE_F16;
+        const size_t es = f16 ? 2 : 4;
+        k.cgp = want_channel_pad(p, f16);
+        k.to_nhwc = k.cgp ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
+        const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
+        k.splits = pick_splits(q, k.tile, num_sms);  // TILE_SIMT: 64x64 like MED
+        size_t off = 0;
+        if (k.to_nhwc) {
+            off = ws_round((size_t)q.N * q.C * q.D * q.H * q.W * es);
+            k.ws_w = off;
+            if (p.TRS > 1 || k.to_nhwc == NHWC_PAD) off += ws_round((size_t)q.K * q.Kgemm * es);
+        }
+        k.ws_partial = off;
+        if (k.splits > 1) off += (size_t)p.G * k.splits * (size_t)p.M * (size_t)p.Kg * sizeof(float);
+        k.workspace = off;
     }
     return k;
 }

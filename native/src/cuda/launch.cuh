@@ -20,6 +20,10 @@ struct GemmArgs {
     const void* bias;  // may be NULL when !has_bias
     void* y;
     int vec_a, vec_b;
+    int splits;        // split-K factor (1: none)
+    float* partial;    // split-K partials [G][splits][M][Kg] (workspace) when splits > 1
+    int num_sms;       // grid sizing of the split-K reduction
+    int vec_y;         // y 16-byte aligned: staged epilogue may store 16-byte vectors
 };
 
 cudaError_t tc_tf32(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
@@ -31,26 +35,40 @@ cudaError_t simt_gemm(bool implicit, const ConvParams& p, const GemmArgs* args, 
 cudaError_t direct_conv(int f16, int kb, int round_mode, const ConvParams& p, const void* x, const void* w,
                         const void* bias, void* y, cudaStream_t s);
 cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* out, int num_sms, cudaStream_t s);
+// Batched transpose [b][rows][cols] -> [b][cols][rows] (NCHW -> NHWC of x / w).
+cudaError_t transpose(int f16, const void* in, void* out, int b, int rows, int cols, cudaStream_t s);
+// x -> NHWC with channels padded to cgp per group; w -> [K][TRS][cgp] (zero-padded).
+cudaError_t pad_nhwc(int f16, const ConvParams& p, int cgp, const void* x, void* out, int num_sms, cudaStream_t s);
+cudaError_t pad_weights(int f16, const ConvParams& p, int cgp, const void* w, void* out, int num_sms, cudaStream_t s);
+// Split-K reduction partials -> y (bias, activation, layout).
+cudaError_t splitk_reduce(int f16, const ConvParams& p, int splits, const float* partial, const void* bias, void* y,
+                          int num_sms, cudaStream_t s);
 
 #ifdef FC_CUDA_TC_LAUNCH_IMPL
 // Shared body of the tc_<math>.cu files.
 template <int MathK, int Tile, bool Impl>
 cudaError_t run_tc(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     typedef typename TileFor<Tile, MathK == MATH_F16 ? 2 : 4>::type Cfg;
-    void (*kern)(ConvParams, const void*, const void*, const void*, void*, int, int) = tc_conv_kernel<Cfg, MathK, Impl>;
+    void (*kern)(ConvParams, const void*, const void*, const void*, void*, int, int, int, float*, int) =
+        tc_conv_kernel<Cfg, MathK, Impl>;
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)Cfg::kSmemBytes);
-    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)p.G);
+    const int splits = args->splits > 1 ? args->splits : 1;
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
     kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(p, args->a, args->w, args->bias, args->y, args->vec_a,
-                                                       args->vec_b);
-    return cudaGetLastError();
+                                                       args->vec_b, splits, args->partial, args->vec_y);
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess || splits == 1) return e;
+    return splitk_reduce(MathK == MATH_F16, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
 }
 template <int MathK>
 cudaError_t dispatch_tc(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     if (!implicit) return run_tc<MathK, TILE_MED, false>(p, args, s);
-    if constexpr (MathK != MATH_3XTF32)
+    if constexpr (has_big_tile(MathK))
         if (tile == TILE_BIG) return run_tc<MathK, TILE_BIG, true>(p, args, s);
+    if constexpr (MathK == MATH_F16)
+        if (tile == TILE_WIDE) return run_tc<MathK, TILE_WIDE, true>(p, args, s);
     if (tile == TILE_SMALL) return run_tc<MathK, TILE_SMALL, true>(p, args, s);
     return run_tc<MathK, TILE_MED, true>(p, args, s);
 }

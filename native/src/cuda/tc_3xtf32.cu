@@ -1,5 +1,5 @@
 // tc_3xtf32.cu — instantiations + launcher of the tensor-core GEMM kernels for
-// MATH_3XTF32 (implicit: BIG/MED/SMALL tiles as the heuristic can pick; UNFOLD_GEMM:
+// MATH_3XTF32 (implicit: MED/SMALL tiles — no BIG, see has_big_tile; UNFOLD_GEMM:
 // MED). Separate translation unit so the CUDA build parallelises.
 #define FC_CUDA_TC_LAUNCH_IMPL 1
 #include "cuda/kernels/implicit_gemm_tc.cuh"

@@ -1,5 +1,5 @@
 // tc_f16_f32io.cu — instantiations + launcher of the tensor-core GEMM kernels for
-// MATH_F16_F32IO (implicit: BIG/MED/SMALL tiles as the heuristic can pick; UNFOLD_GEMM:
+// MATH_F16_F32IO (implicit: MED/SMALL tiles — no BIG, see has_big_tile; UNFOLD_GEMM:
 // MED). Separate translation unit so the CUDA build parallelises.
 #define FC_CUDA_TC_LAUNCH_IMPL 1
 #include "cuda/kernels/implicit_gemm_tc.cuh"

@@ -99,6 +99,9 @@ std::vector<Shape> make_shapes(int max_shapes) {
         {2, 1, 40, 33, 1, {5, 5, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 0, 0},     // Kgemm 360
         {2, 1, 16, 16, 2, {16, 9, 0}, {1, 1, 0}, {1, 1, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, 1, 0},    // M 144, vec f16
         {2, 2, 3, 64, 1, {23, 23, 0}, {7, 7, 0}, {2, 2, 0}, {3, 3, 0}, {3, 3, 0}, {1, 1, 0}, 0, 1},    // stem-like
+        {2, 2, 3, 16, 1, {13, 17, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 1},    // direct staged, odd OPQ
+        {2, 1, 2, 4, 1, {10, 12, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0},     // direct staged K 4
+        {2, 1, 3, 16, 1, {24, 30, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 0, 0},    // 2 strip blocks + tail
     };
     for (const Shape& s : fixed) v.push_back(s);
     std::mt19937 rng(12345);
@@ -280,18 +283,41 @@ std::string shape_str(const Shape& s) {
 }
 
 // ---- launchers (mirror cuda_backend.cu / launch.cuh) ----
-template <int MathK, int Tile, bool Impl>
+template <int MathK, int Tile, bool Impl, int Splits = 1>
 void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
     typedef typename TileFor<Tile, MathK == MATH_F16 ? 2 : 4>::type Cfg;
-    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)p.G);
+    // Split-K as the backend runs it (launch.cuh): partials + reduction. Splits is
+    // clamped like pick_splits does (no empty split) but without its size gates,
+    // so every shape exercises the split path.
+    int splits = Splits;
+    const int kt = (int)cdiv(p.Kgemm, Cfg::BK);
+    if (splits > kt) splits = kt;
+    if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
+    std::vector<float> partial(splits > 1 ? (size_t)p.G * splits * p.M * p.Kg : 0, NAN);
+    // vec_y follows vec_b so that both staged-epilogue store paths run on every shape.
     fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_conv_kernel<Cfg, MathK, Impl>, p, a, w, bias, y,
-                    vec_a, vec_b);
+                    vec_a, vec_b, splits, partial.data(), vec_b);
+    if (splits > 1) {
+        typedef typename MathTraits<MathK>::Out Out;
+        fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<Out>, p, splits, (const float*)partial.data(),
+                        static_cast<const Out*>(bias), static_cast<Out*>(y));
+    }
 }
-template <bool Impl>
+template <bool Impl, int Splits = 1>
 void run_simt(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
     typedef TileFor<TILE_SIMT, 4>::type Cfg;
-    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)p.G);
-    fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, simt_conv_kernel<Impl>, p, a, w, bias, y, vec_a, vec_b);
+    int splits = Splits;
+    const int kt = (int)cdiv(p.Kgemm, Cfg::BK);
+    if (splits > kt) splits = kt;
+    if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
+    std::vector<float> partial(splits > 1 ? (size_t)p.G * splits * p.M * p.Kg : 0, NAN);
+    fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, simt_conv_kernel<Impl>, p, a, w, bias, y, vec_a, vec_b,
+                    splits, partial.data());
+    if (splits > 1)
+        fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<float>, p, splits, (const float*)partial.data(),
+                        static_cast<const float*>(bias), static_cast<float*>(y));
 }
 template <class Elem>
 void run_unfold(const ConvParams& p, int mode, const Elem* x, Elem* out) {
@@ -305,6 +331,19 @@ void run_direct(const ConvParams& p, int round_mode, const Elem* x, const Elem* 
     const dim3 grid((unsigned)cdiv(p.OPQ, kDirectThreads), (unsigned)(p.G * cdiv(p.Kg, KB)), (unsigned)p.N);
     fc_simt::launch(grid, dim3(kDirectThreads), 0, direct_conv_kernel<Elem, KB>, p, round_mode, x, w, b, y);
 }
+// The fast strip kernel (as kernels_misc.cu launches it); vec: its DirectStore output mode.
+template <class Elem, int KB>
+void run_direct_strip(const ConvParams& p, int round_mode, const Elem* x, const Elem* w, const Elem* b, Elem* y,
+                      int vec) {
+    const dim3 grid((unsigned)cdiv(p.OPQ, kDirectStripPixels), (unsigned)(p.G * cdiv(p.Kg, KB)), (unsigned)p.N);
+    const size_t smem = direct_strip_smem(p, KB, vec, (int)sizeof(Elem));
+    if (sizeof(Elem) == 2 || round_mode == ROUND_NONE)
+        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_NONE>, p, x, w, b, y, vec);
+    else if (round_mode == ROUND_TF32)
+        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_TF32>, p, x, w, b, y, vec);
+    else
+        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_F16>, p, x, w, b, y, vec);
+}
 
 typedef void (*TcFn)(const ConvParams&, const void*, const void*, const void*, void*, int, int);
 
@@ -312,15 +351,33 @@ struct Variant {
     const char* name;
     TcFn fn;
     int implicit;
+    int to_nhwc = 0;  // NCHW x (+ w) transposed to NHWC first (transpose_kernel), as the backend does
 };
+
+template <class Elem>
+void run_transpose(const Elem* in, Elem* out, int b, int rows, int cols) {
+    const dim3 grid((unsigned)cdiv(cols, 32), (unsigned)cdiv(rows, 32), (unsigned)b);
+    fc_simt::launch(grid, dim3(32, 8), 0, transpose_kernel<Elem>, in, out, rows, cols);
+}
 
 template <int MathK>
 std::vector<Variant> tc_variants() {
     std::vector<Variant> v;
-    if constexpr (MathK != MATH_3XTF32) v.push_back({"implicit BIG 128x128x32", &run_tc<MathK, TILE_BIG, true>, 1});
+    if constexpr (has_big_tile(MathK)) v.push_back({"implicit BIG 128x128x32", &run_tc<MathK, TILE_BIG, true>, 1});
+    if constexpr (MathK == MATH_F16) {
+        v.push_back({"implicit WIDE 128x64x32", &run_tc<MathK, TILE_WIDE, true>, 1});
+        v.push_back({"NCHW->NHWC + implicit WIDE split-K 2", &run_tc<MathK, TILE_WIDE, true, 2>, 1, 1});
+    }
     v.push_back({"implicit MED 64x64x32", &run_tc<MathK, TILE_MED, true>, 1});
     v.push_back({"implicit SMALL 32x32x32", &run_tc<MathK, TILE_SMALL, true>, 1});
     v.push_back({"unfold+gemm MED 64x64x32", &run_tc<MathK, TILE_MED, false>, 0});
+    v.push_back({"implicit MED split-K 3", &run_tc<MathK, TILE_MED, true, 3>, 1});
+    v.push_back({"implicit SMALL split-K 2", &run_tc<MathK, TILE_SMALL, true, 2>, 1});
+    v.push_back({"NCHW->NHWC + implicit MED", &run_tc<MathK, TILE_MED, true>, 1, 1});
+    v.push_back({"NCHW->NHWC + implicit MED split-K 3", &run_tc<MathK, TILE_MED, true, 3>, 1, 1});
+    v.push_back({"channel pad NHWC + implicit MED", &run_tc<MathK, TILE_MED, true>, 1, NHWC_PAD});
+    if constexpr (has_big_tile(MathK))
+        v.push_back({"channel pad NHWC + implicit BIG", &run_tc<MathK, TILE_BIG, true>, 1, NHWC_PAD});
     return v;
 }
 
@@ -338,6 +395,36 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
     const void* b = p.has_bias ? (f16 ? (const void*)pr.bh.data() : (const void*)pr.b.data()) : nullptr;
     std::vector<Elem> ws((size_t)p.G * p.M * p.Kgemm + 8);
     for (const Variant& v : vars) {
+        if (v.to_nhwc == NHWC_PAD) {  // every shape with C/g % vec != 0, both layouts
+            if (p.Cg % vec == 0) continue;
+            const int cgp = (p.Cg + vec - 1) / vec * vec;
+            const ConvParams q = nhwc_input_view(p, cgp);
+            std::vector<Elem> xt((size_t)q.N * q.C * q.D * q.H * q.W + 8, Elem(0x7fff)), wt((size_t)q.K * q.Kgemm, Elem(0x7fff));
+            const long long tx = (long long)p.N * p.D * p.H * p.W * (p.G * cgp / vec), tw = (long long)p.K * p.TRS * cgp;
+            fc_simt::launch(dim3(3), dim3(256), 0, pad_nhwc_kernel<Elem>, p, cgp, static_cast<const Elem*>(x), xt.data(), tx);
+            fc_simt::launch(dim3(2), dim3(256), 0, pad_weights_kernel<Elem>, p, cgp, static_cast<const Elem*>(w), wt.data(), tw);
+            std::vector<Elem> y(yref.size());
+            for (auto& e : y) e = Elem(0x7fff);
+            v.fn(q, xt.data(), wt.data(), b, y.data(), 1, 1);
+            char what[128];
+            snprintf(what, sizeof what, "%s %s", group, v.name);
+            compare(what, pr, y, yref, tol, st, sname);
+            continue;
+        }
+        if (v.to_nhwc) {  // only where the backend could transform: NCHW, C/g % vec == 0
+            if (p.chlast || p.Cg % vec) continue;
+            std::vector<Elem> xt((size_t)p.N * p.C * p.D * p.H * p.W), wt((size_t)p.K * p.Kgemm);
+            run_transpose<Elem>(static_cast<const Elem*>(x), xt.data(), p.N, p.C, p.D * p.H * p.W);
+            run_transpose<Elem>(static_cast<const Elem*>(w), wt.data(), p.K, p.Cg, p.TRS);
+            const ConvParams q = nhwc_input_view(p);
+            std::vector<Elem> y(yref.size());
+            for (auto& e : y) e = Elem(0x7fff);
+            v.fn(q, xt.data(), wt.data(), b, y.data(), 1, p.Kgemm % vec == 0);
+            char what[128];
+            snprintf(what, sizeof what, "%s %s", group, v.name);
+            compare(what, pr, y, yref, tol, st, sname);
+            continue;
+        }
         // Force both iterator paths where the fast one is legal, as the backend may pick either.
         for (int force_scalar = 0; force_scalar < 2; ++force_scalar) {
             const int vec_b = !force_scalar && p.Kgemm % vec == 0;
@@ -367,7 +454,7 @@ int run_group(const std::string& group, int max_shapes) {
     Stats st;
     long variants_seen = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    int heuristic_counts[3][4] = {{0}};
+    int heuristic_counts[3][5] = {{0}};
     for (size_t si = 0; si < shapes.size(); ++si) {
         const Shape& sh = shapes[si];
         const std::string sname = shape_str(sh);
@@ -407,13 +494,17 @@ int run_group(const std::string& group, int max_shapes) {
             } else if (group == "simt") {
                 setup(FC_DTYPE_F32, FC_PRECISION_FP32);
                 std::vector<Variant> v = {{"simt implicit 64x64x32", &run_simt<true>, 1},
-                                          {"simt unfold+gemm 64x64x32", &run_simt<false>, 0}};
+                                          {"simt unfold+gemm 64x64x32", &run_simt<false>, 0},
+                                          {"NCHW->NHWC + simt implicit", &run_simt<true>, 1, 1},
+                                          {"channel pad NHWC + simt implicit", &run_simt<true>, 1, NHWC_PAD},
+                                          {"simt implicit split-K 3", &run_simt<true, 3>, 1},
+                                          {"NCHW->NHWC + simt implicit split-K 2", &run_simt<true, 2>, 1, 1}};
                 run_gemm_variants<float>("fp32", v, pr, 0, false, st, sname);
                 variants_seen = v.size();
             } else if (group == "direct") {
                 // f32 x {fp32, tf32, fp16, 3xtf32} and f16, each with KB 4 and 16.
                 const int precs[] = {FC_PRECISION_FP32, FC_PRECISION_TF32, FC_PRECISION_FP16, FC_PRECISION_3XTF32};
-                variants_seen = 10;
+                variants_seen = 10 * 4;  // generic, strip x {element, vec4, staged} stores
                 for (int dt = 0; dt < 2; ++dt)
                     for (int pi = 0; pi < (dt ? 1 : 4); ++pi) {
                         setup(dt ? FC_DTYPE_F16 : FC_DTYPE_F32, dt ? FC_PRECISION_FP32 : precs[pi]);
@@ -424,23 +515,43 @@ int run_group(const std::string& group, int max_shapes) {
                         std::vector<double> yref, tol;
                         reference(pr, rm, false, dt == 1, yref, tol);
                         const ConvParams& p = pr.p;
-                        for (int kb : {4, 16}) {
-                            char what[96];
-                            snprintf(what, sizeof what, "direct %s prec%d KB%d", dt ? "f16" : "f32", dt ? 0 : precs[pi], kb);
-                            if (dt) {
-                                std::vector<half_t> y(yref.size(), 0x7fff);
-                                const half_t* b = p.has_bias ? pr.bh.data() : nullptr;
-                                if (kb == 4) run_direct<half_t, 4>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
-                                else run_direct<half_t, 16>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
-                                compare(what, pr, y, yref, tol, st, sname);
-                            } else {
-                                std::vector<float> y(yref.size(), NAN);
-                                const float* b = p.has_bias ? pr.b.data() : nullptr;
-                                if (kb == 4) run_direct<float, 4>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
-                                else run_direct<float, 16>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
-                                compare(what, pr, y, yref, tol, st, sname);
+                        // generic kernel (KB 4/16), strip kernel (KB 4/16) with scalar and,
+                        // where legal, vector NHWC stores (y buffers are 16-byte aligned).
+                        for (int kb : {4, 16})
+                            for (int mode = 0; mode < 4; ++mode) {
+                                // mode 0: generic kernel; 1..3: strip kernel with STORE_ELEM / VEC4 /
+                                // STAGED (the latter two where the backend could pick them).
+                                const int legal = direct_strip_store_mode(p, kb, nullptr, dt ? 2 : 4);
+                                if (mode == 2 && legal == STORE_ELEM) continue;
+                                if (mode == 3 && legal != STORE_STAGED) continue;
+                                char what[96];
+                                snprintf(what, sizeof what, "direct%s %s prec%d KB%d",
+                                         mode == 0 ? "" : mode == 1 ? " strip" : mode == 2 ? " strip vec4" : " strip staged",
+                                         dt ? "f16" : "f32", dt ? 0 : precs[pi], kb);
+                                if (dt) {
+                                    std::vector<half_t> y(yref.size(), 0x7fff);
+                                    const half_t* b = p.has_bias ? pr.bh.data() : nullptr;
+                                    if (mode == 0) {
+                                        if (kb == 4) run_direct<half_t, 4>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
+                                        else run_direct<half_t, 16>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
+                                    } else {
+                                        if (kb == 4) run_direct_strip<half_t, 4>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data(), mode - 1);
+                                        else run_direct_strip<half_t, 16>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data(), mode - 1);
+                                    }
+                                    compare(what, pr, y, yref, tol, st, sname);
+                                } else {
+                                    std::vector<float> y(yref.size(), NAN);
+                                    const float* b = p.has_bias ? pr.b.data() : nullptr;
+                                    if (mode == 0) {
+                                        if (kb == 4) run_direct<float, 4>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
+                                        else run_direct<float, 16>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
+                                    } else {
+                                        if (kb == 4) run_direct_strip<float, 4>(p, rm, pr.x.data(), pr.w.data(), b, y.data(), mode - 1);
+                                        else run_direct_strip<float, 16>(p, rm, pr.x.data(), pr.w.data(), b, y.data(), mode - 1);
+                                    }
+                                    compare(what, pr, y, yref, tol, st, sname);
+                                }
                             }
-                        }
                     }
             } else if (group == "unfold") {
                 variants_seen = 2;
@@ -497,11 +608,11 @@ int run_group(const std::string& group, int max_shapes) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     printf("[%s] %ld variants x %zu shapes x 2 layouts: %ld kernel runs, %ld failures, worst err/tol %.3g, %.1f s\n",
            group.c_str(), variants_seen, shapes.size(), st.runs, st.fails, st.worst, secs);
-    printf("[%s] heuristic picks over these problems (H100-like: 132 SMs, 227 KB): direct %d, implicit BIG %d MED %d "
-           "SMALL %d SIMT %d\n",
+    printf("[%s] heuristic picks over these problems (H100-like: 132 SMs, 227 KB): direct %d, implicit BIG %d WIDE %d "
+           "MED %d SMALL %d SIMT %d\n",
            group.c_str(), heuristic_counts[KK_DIRECT][TILE_MED], heuristic_counts[KK_IMPLICIT][TILE_BIG],
-           heuristic_counts[KK_IMPLICIT][TILE_MED], heuristic_counts[KK_IMPLICIT][TILE_SMALL],
-           heuristic_counts[KK_IMPLICIT][TILE_SIMT]);
+           heuristic_counts[KK_IMPLICIT][TILE_WIDE], heuristic_counts[KK_IMPLICIT][TILE_MED],
+           heuristic_counts[KK_IMPLICIT][TILE_SMALL], heuristic_counts[KK_IMPLICIT][TILE_SIMT]);
     return st.fails ? 1 : 0;
 }
 

@@ -48,6 +48,36 @@ struct KPos {
         r = rs / p.S;
         s = rs - r * p.S;
     }
+    // k -> k + kGemmBK: adds the slice's (c, t, r, s) digits precomputed on the
+    // host (ConvParams::kstep_*, set_k_step) — mixed-radix addition with one
+    // carry per digit, no division (CUTLASS's "optimized" iterator idea), and
+    // the digits live in the kernel parameters, not in registers. Past Kgemm
+    // the position is meaningless and the caller masks by k.
+    __device__ __forceinline__ void add_bk(const ConvParams& p) {
+        if (p.chlast) {  // digits (c | s | r | t), radices Cg, S, R
+            c += p.kstep_c;
+            int carry = c >= p.Cg;
+            if (carry) c -= p.Cg;
+            s += p.kstep_s + carry;
+            carry = s >= p.S;
+            if (carry) s -= p.S;
+            r += p.kstep_r + carry;
+            carry = r >= p.R;
+            if (carry) r -= p.R;
+            t += p.kstep_t + carry;
+        } else {  // digits (s | r | t | c), radices S, R, T
+            s += p.kstep_s;
+            int carry = s >= p.S;
+            if (carry) s -= p.S;
+            r += p.kstep_r + carry;
+            carry = r >= p.R;
+            if (carry) r -= p.R;
+            t += p.kstep_t + carry;
+            carry = t >= p.T;
+            if (carry) t -= p.T;
+            c += p.kstep_c + carry;
+        }
+    }
     // k -> k + 1 (valid while k + 1 < Kgemm; beyond it the caller masks by k).
     __device__ __forceinline__ void next(const ConvParams& p) {
         if (p.chlast) {

@@ -46,6 +46,12 @@ struct ChunkMap {
     static_assert(ROWS % kRowsPerPass == 0 && kIters >= 1, "tile rows must be a multiple of rows per pass");
 };
 
+// k < Kgemm for a position reached by set/next/add_bk: the most significant
+// digit (t for NHWC, c for NCHW) is still in range.
+__device__ __forceinline__ bool in_k(const ConvParams& p, const KPos& kp) {
+    return p.chlast ? kp.t < p.T : kp.c < p.Cg;
+}
+
 template <class Elem, int ROWS, int THREADS, int BK>
 struct ConvAIterator {
     typedef ChunkMap<Elem, ROWS, THREADS, BK> Map;
@@ -55,11 +61,17 @@ struct ConvAIterator {
     int row0, kc;  // first tile row of this thread, chunk column (elements)
     bool vec;
     int base[kIters], id0[kIters], ih0[kIters], iw0[kIters];
+    // Position of this thread's chunk column in the NEXT slice to load: loads
+    // are issued strictly in order k_begin, k_begin + BK, ... (the pipeline
+    // does), so (c, t, r, s) advances by the precomputed BK digits instead of
+    // being re-derived with three divisions per load.
+    KPos kp;  // k itself is implicit: k < Kgemm <=> the top digit is in range (in_k)
+    static_assert(BK == kGemmBK, "KPos::add_bk steps by kGemmBK");
 
     // m_block: first GEMM row of the tile; g: group; vec_ok: host-checked
-    // (NHWC, Cg % kVec == 0, x 16-byte aligned).
+    // (NHWC, Cg % kVec == 0, x 16-byte aligned); k_begin: first k of the first load.
     __device__ __forceinline__ ConvAIterator(const ConvParams& p, const Elem* x_, int m_block, int g, int tid,
-                                             bool vec_ok) {
+                                             bool vec_ok, int k_begin = 0) {
         x = x_;
         vec = vec_ok;
         row0 = tid / Map::kChunksPerRow;
@@ -68,40 +80,52 @@ struct ConvAIterator {
         for (int i = 0; i < kIters; ++i) {
             RowPos rp;
             rp.set(p, m_block + row0 + i * kRowsPerPass);
+            // base includes the window origin when the row is valid (rows past M
+            // keep the sentinel coordinates and are never addressed).
             base[i] = rp.n * p.xs_n + g * p.Cg * p.xs_c;
+            if (rp.id0 > -(1 << 29)) base[i] += rp.id0 * p.xs_d + rp.ih0 * p.xs_h + rp.iw0 * p.xs_w;
             id0[i] = rp.id0;
             ih0[i] = rp.ih0;
             iw0[i] = rp.iw0;
         }
+        kp.set(p, k_begin + kc);
     }
 
-    // Issue the copies of GEMM columns [k0, k0 + BK) into tile (pitch ld).
-    __device__ __forceinline__ void load(const ConvParams& p, Elem* tile, int ld, int k0) const {
-        const int k = k0 + kc;
-        KPos kp;
-        kp.set(p, k);
+    // Issue the copies of GEMM columns [k0, k0 + BK) into tile (pitch ld); k0
+    // must follow the previous call's by BK (k0 of the first call = k_begin).
+    __device__ __forceinline__ void load(const ConvParams& p, Elem* tile, int ld, int /*k0*/) {
         if (vec) {
-            const bool kvalid = k < p.Kgemm;
+            const bool kvalid = in_k(p, kp);
             const int dd = kp.t * p.dd, dh = kp.r * p.dh, dw = kp.s * p.dw;
+            const int toff = kp.c + dd * p.xs_d + dh * p.xs_h + dw * p.xs_w;
 #pragma unroll
             for (int i = 0; i < kIters; ++i) {
-                const int id = id0[i] + dd, ih = ih0[i] + dh, iw = iw0[i] + dw;
-                const bool v = kvalid && in_range(id, p.D) && in_range(ih, p.H) && in_range(iw, p.W);
-                const Elem* src = v ? x + (base[i] + kp.c + id * p.xs_d + ih * p.xs_h + iw * p.xs_w) : x;
+                const bool v = kvalid && in_range(id0[i] + dd, p.D) && in_range(ih0[i] + dh, p.H) &&
+                               in_range(iw0[i] + dw, p.W);
+                const Elem* src = v ? x + (base[i] + toff) : x;
                 cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * ld + kc, src, v ? 16 : 0);
             }
         } else {
+            load_scalar(p, tile, ld);
+        }
+        kp.add_bk(p);
+    }
+
+    __device__ __forceinline__ void load_scalar(const ConvParams& p, Elem* tile, int ld) const {
+        KPos kp = this->kp;
+        {
 #pragma unroll
             for (int e = 0; e < kVec; ++e) {
-                const bool kvalid = k + e < p.Kgemm;
-                const int dd = kp.t * p.dd, dh = kp.r * p.dh, dw = kp.s * p.dw, coff = kp.c * p.xs_c;
+                const bool kvalid = in_k(p, kp);
+                const int dd = kp.t * p.dd, dh = kp.r * p.dh, dw = kp.s * p.dw;
+                const int toff = kp.c * p.xs_c + dd * p.xs_d + dh * p.xs_h + dw * p.xs_w;
 #pragma unroll
                 for (int i = 0; i < kIters; ++i) {
-                    const int id = id0[i] + dd, ih = ih0[i] + dh, iw = iw0[i] + dw;
-                    const bool v = kvalid && in_range(id, p.D) && in_range(ih, p.H) && in_range(iw, p.W);
-                    // Form the address only for valid positions: rows past M carry a
-                    // sentinel coordinate whose products would overflow int.
-                    const Elem* src = v ? x + (base[i] + coff + id * p.xs_d + ih * p.xs_h + iw * p.xs_w) : x;
+                    const bool v = kvalid && in_range(id0[i] + dd, p.D) && in_range(ih0[i] + dh, p.H) &&
+                                   in_range(iw0[i] + dw, p.W);
+                    // Form the address only for valid positions (rows past M keep a
+                    // sentinel origin and base without it).
+                    const Elem* src = v ? x + (base[i] + toff) : x;
                     copy_elem(tile + (row0 + i * kRowsPerPass) * ld + kc + e, src, x, v);
                 }
                 kp.next(p);
@@ -118,7 +142,7 @@ struct MatrixIterator {
     const Elem* a;
     int row0, kc, cols;
     bool vec;
-    int off[kIters];  // element offset of the row, -1 past the last row
+    int off0, rows_left;  // offset of this thread's first row; valid rows from it
 
     // a_: matrix base (row 0 of this group); rows: valid rows; row_block: first
     // row of the tile; cols_: row pitch = valid columns (Kgemm).
@@ -129,11 +153,9 @@ struct MatrixIterator {
         vec = vec_ok;
         row0 = tid / Map::kChunksPerRow;
         kc = (tid % Map::kChunksPerRow) * kVec;
-#pragma unroll
-        for (int i = 0; i < kIters; ++i) {
-            const int r = row_block + row0 + i * kRowsPerPass;
-            off[i] = r < rows ? r * cols_ : -1;
-        }
+        const int r = row_block + row0;
+        rows_left = rows - r;
+        off0 = r < rows ? r * cols_ : 0;
     }
 
     __device__ __forceinline__ void load(const ConvParams&, Elem* tile, int ld, int k0) const {
@@ -141,16 +163,18 @@ struct MatrixIterator {
         if (vec) {
 #pragma unroll
             for (int i = 0; i < kIters; ++i) {
-                const bool v = off[i] >= 0 && k < cols;
-                cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * ld + kc, v ? a + (off[i] + k) : a, v ? 16 : 0);
+                const bool v = i * kRowsPerPass < rows_left && k < cols;
+                cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * ld + kc,
+                               v ? a + (off0 + i * kRowsPerPass * cols + k) : a, v ? 16 : 0);
             }
         } else {
 #pragma unroll
             for (int i = 0; i < kIters; ++i) {
 #pragma unroll
                 for (int e = 0; e < kVec; ++e) {
-                    const bool v = off[i] >= 0 && k + e < cols;
-                    copy_elem(tile + (row0 + i * kRowsPerPass) * ld + kc + e, a + (off[i] + k + e), a, v);
+                    const bool v = i * kRowsPerPass < rows_left && k + e < cols;
+                    copy_elem(tile + (row0 + i * kRowsPerPass) * ld + kc + e,
+                              v ? a + (off0 + i * kRowsPerPass * cols + k + e) : a, a, v);
                 }
             }
         }

@@ -89,6 +89,205 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
     }
 }
 
+// ---------------------------------------------------------------------------
+// direct_strip_kernel — the fast direct kernel (what AUTO runs for few input
+// channels: Kgemm = C/g*T*R*S <= 32, and every DIRECT problem whose filter
+// slice fits kDirectStripMaxWsBytes of shared memory).
+//
+// Block = 128 threads x VW = 4 pixels = 512 consecutive output pixels of one
+// image for KB output channels. Thread t owns pixels tile + t + 128 j
+// (j < VW): for a fixed j the block's threads read and write 128 consecutive
+// pixels, so NCHW loads are stride-1 across lanes (1 L1 wavefront per warp
+// load) and NCHW stores are 128-byte (f32) runs per channel; NHWC stores are
+// KB contiguous channels per pixel, written as 16-byte (f32) / 8-byte (f16)
+// vectors. All C/g*T*R*S filter taps of the block's KB channels are staged
+// once into shared memory as [tap][KB] in (c, t, r, s) order (NHWC weights are
+// permuted while staging), so the tap loop is plain nested loops: the window
+// row (c, t, r) validity and offset is computed once per row for the VW
+// pixels, the inner s loop only adds iw. Per tap a thread issues VW loads
+// (L1/L2 hits after the first touch), KB/4 LDS.128 broadcasts and VW*KB FFMA
+// (64 for KB = 16: ~75% of the issued instructions are FFMA). Input rounding
+// (tf32 / fp16 precisions on f32 tensors) is a template parameter: no per-load
+// branch. Accumulation order per output: taps ascending in (c, t, r, s), fp32.
+// ---------------------------------------------------------------------------
+constexpr int kDirectStripVW = 4;
+constexpr int kDirectStripPixels = kDirectThreads * kDirectStripVW;  // 512 per block
+
+template <int RM>
+__device__ __forceinline__ float round_rm(float v) {
+    if constexpr (RM == ROUND_TF32) return __uint_as_float(f32_to_tf32(v));
+    else if constexpr (RM == ROUND_F16) return f16_bits_to_f32(f32_to_f16_bits(v));
+    else return v;
+}
+
+__device__ __forceinline__ void store_vec4(float* p, float a, float b, float c, float d) {
+    *reinterpret_cast<float4*>(p) = make_float4(a, b, c, d);
+}
+__device__ __forceinline__ void store_vec4(half_t* p, float a, float b, float c, float d) {
+    *reinterpret_cast<uint2*>(p) = make_uint2(pack_f16x2(a, b), pack_f16x2(c, d));
+}
+
+// Output modes (host-checked, direct_strip_store_mode):
+//  STORE_ELEM  : element stores (NCHW: contiguous across lanes per channel);
+//  STORE_VEC4  : NHWC, K % 4 == 0, K/g % 4 == 0, y aligned for 4-element vectors;
+//  STORE_STAGED: NHWC where the block's KB channels are whole pixels (G == 1,
+//                K == KB) and y / image bases are 16-byte aligned: each warp
+//                stages its 32 pixels x KB outputs in shared memory (after the
+//                filter slice, [32][KB + pad] per warp) and writes them back as
+//                one contiguous run of 16-byte vectors (512 B per warp store).
+template <class Elem, int KB>
+struct DirectStage {
+    // Row pitch KB + 16 B (conflict-free vector writes, rows 16-byte aligned);
+    // rows shorter than 16 B (f16 KB 4) stay packed: one vector spans 2 pixels.
+    static constexpr int kPad = (KB * (int)sizeof(Elem)) % 16 == 0 ? 16 / (int)sizeof(Elem) : 0;
+    static constexpr int kPitch = KB + kPad;
+    static constexpr size_t kBytes = (size_t)(kDirectThreads / 32) * 32 * kPitch * sizeof(Elem);
+};
+
+static_assert(kDirectThreads == 128, "direct_strip_smem (heuristic.h) assumes 4 warps per block");
+static_assert(DirectStage<half_t, 4>::kPitch == 4 && DirectStage<half_t, 16>::kPitch == 24 &&
+                  DirectStage<float, 4>::kPitch == 8 && DirectStage<float, 16>::kPitch == 20,
+              "direct_strip_smem (heuristic.h) mirrors DirectStage");
+
+template <class Elem, int KB, int RM>
+__global__ void __launch_bounds__(kDirectThreads, 4)
+    direct_strip_kernel(ConvParams p, const Elem* __restrict__ x, const Elem* __restrict__ w,
+                        const Elem* __restrict__ bias, Elem* __restrict__ y, int store_mode) {
+    static_assert(KB % 4 == 0, "KB must be a multiple of 4");
+    constexpr int VW = kDirectStripVW, NT = kDirectThreads;
+    FC_DYNAMIC_SHARED(float, ws);  // [Kgemm][KB]
+    const int tid = threadIdx.x;
+    const int kb_tiles = (p.Kg + KB - 1) / KB;
+    const int g = blockIdx.y / kb_tiles;
+    const int kb0 = (blockIdx.y - g * kb_tiles) * KB;
+    const int n = blockIdx.z;
+    const int pix0 = blockIdx.x * kDirectStripPixels + tid;
+
+    const int nw = p.Kgemm * KB;
+    for (int e = tid; e < nw; e += NT) {
+        const int kl = e / KB, j = e - kl * KB;  // kl in (c, t, r, s) order
+        const int oc = kb0 + j;
+        float v = 0.f;
+        if (oc < p.Kg) {
+            int kw = kl;
+            if (p.chlast) {
+                const int c = kl / p.TRS;
+                kw = (kl - c * p.TRS) * p.Cg + c;
+            }
+            v = round_rm<RM>(to_f32(w[(g * p.Kg + oc) * p.Kgemm + kw]));
+        }
+        ws[e] = v;
+    }
+
+    int id0[VW], ih0[VW], iw0[VW];
+#pragma unroll
+    for (int j = 0; j < VW; ++j) {
+        const int pix = pix0 + j * NT;
+        if (pix < p.OPQ) {
+            const int o = pix / p.PQ;
+            const int pq = pix - o * p.PQ;
+            const int pp = pq / p.Q;
+            const int q = pq - pp * p.Q;
+            id0[j] = o * p.sd - p.pd;
+            ih0[j] = pp * p.sh - p.ph;
+            iw0[j] = q * p.sw - p.pw;
+        } else {
+            id0[j] = ih0[j] = iw0[j] = -(1 << 30);  // never in range (no address is formed)
+        }
+    }
+    __syncthreads();
+
+    float acc[VW][KB];
+#pragma unroll
+    for (int j = 0; j < VW; ++j)
+#pragma unroll
+        for (int k = 0; k < KB; ++k) acc[j][k] = 0.f;
+
+    const Elem* xg = x + (n * p.xs_n + g * p.Cg * p.xs_c);
+    const float* wk = ws;
+    for (int c = 0; c < p.Cg; ++c) {
+        const Elem* xc = xg + c * p.xs_c;
+        for (int t = 0; t < p.T; ++t) {
+            for (int r = 0; r < p.R; ++r) {
+                int roff[VW];
+                bool rok[VW];
+#pragma unroll
+                for (int j = 0; j < VW; ++j) {
+                    const int id = id0[j] + t * p.dd, ih = ih0[j] + r * p.dh;
+                    rok[j] = in_range(id, p.D) && in_range(ih, p.H);
+                    roff[j] = rok[j] ? id * p.xs_d + ih * p.xs_h : 0;
+                }
+                for (int s = 0; s < p.S; ++s) {
+                    float xv[VW];
+#pragma unroll
+                    for (int j = 0; j < VW; ++j) {
+                        const int iw = iw0[j] + s * p.dw;
+                        xv[j] = (rok[j] && in_range(iw, p.W)) ? round_rm<RM>(to_f32(__ldg(xc + roff[j] + iw * p.xs_w)))
+                                                              : 0.f;
+                    }
+#pragma unroll
+                    for (int k = 0; k < KB; k += 4) {
+                        const float4 w4 = *reinterpret_cast<const float4*>(wk + k);
+#pragma unroll
+                        for (int j = 0; j < VW; ++j) {
+                            acc[j][k] = __fmaf_rn(xv[j], w4.x, acc[j][k]);
+                            acc[j][k + 1] = __fmaf_rn(xv[j], w4.y, acc[j][k + 1]);
+                            acc[j][k + 2] = __fmaf_rn(xv[j], w4.z, acc[j][k + 2]);
+                            acc[j][k + 3] = __fmaf_rn(xv[j], w4.w, acc[j][k + 3]);
+                        }
+                    }
+                    wk += KB;
+                }
+            }
+        }
+    }
+
+    if (store_mode == STORE_STAGED) {  // G == 1, K == KB, kb0 == 0: a warp's pixels are one contiguous run of y
+        typedef DirectStage<Elem, KB> St;
+        constexpr int OV = 16 / (int)sizeof(Elem);  // elements per 16-byte vector
+        const int lane = tid & 31;
+        Elem* st = reinterpret_cast<Elem*>(ws + p.Kgemm * KB) + (tid >> 5) * 32 * St::kPitch;
+#pragma unroll
+        for (int j = 0; j < VW; ++j) {
+            const int pw0 = pix0 - lane + j * NT;  // first pixel of this warp's run
+#pragma unroll
+            for (int k = 0; k < KB; k += 4)
+                store_vec4(st + lane * St::kPitch + k, bias_act(p, bias, k, acc[j][k]),
+                           bias_act(p, bias, k + 1, acc[j][k + 1]), bias_act(p, bias, k + 2, acc[j][k + 2]),
+                           bias_act(p, bias, k + 3, acc[j][k + 3]));
+            __syncwarp();
+            Elem* yw = y + (n * p.ys_n + pw0 * KB);
+#pragma unroll
+            for (int i = lane; i < 32 * KB / OV; i += 32) {
+                const int e = i * OV, pl = e / KB, ch = e - pl * KB;
+                if (pw0 + pl < p.OPQ)
+                    *reinterpret_cast<uint4*>(yw + e) = *reinterpret_cast<const uint4*>(st + pl * St::kPitch + ch);
+            }
+            __syncwarp();
+        }
+        return;
+    }
+    const bool full = kb0 + KB <= p.Kg;
+#pragma unroll
+    for (int j = 0; j < VW; ++j) {
+        const int pix = pix0 + j * NT;
+        if (pix >= p.OPQ) continue;
+        Elem* yp = y + (n * p.ys_n + pix * p.ys_p);
+        const int kk0 = g * p.Kg + kb0;
+        if (store_mode == STORE_VEC4 && full) {
+#pragma unroll
+            for (int k = 0; k < KB; k += 4)
+                store_vec4(yp + kk0 + k, bias_act(p, bias, kk0 + k, acc[j][k]),
+                           bias_act(p, bias, kk0 + k + 1, acc[j][k + 1]), bias_act(p, bias, kk0 + k + 2, acc[j][k + 2]),
+                           bias_act(p, bias, kk0 + k + 3, acc[j][k + 3]));
+        } else {
+#pragma unroll
+            for (int k = 0; k < KB; ++k)
+                if (kb0 + k < p.Kg) store_elem(yp + (kk0 + k) * p.ys_k, bias_act(p, bias, kk0 + k, acc[j][k]));
+        }
+    }
+}
+
 }  // namespace cuda
 }  // namespace fc
 #endif

@@ -1,9 +1,9 @@
-// epilogue.cuh — writes a warp's m16n8 accumulator fragments to y:
-// y = act(acc + bias), predicated on m < M and n < K/groups, in f32 or f16,
-// NCHW or NHWC through the element strides of ConvParams (no layout branch).
-// Fragment element (row g or g+8, col 2t / 2t+1) with g = lane/4, t = lane%4
-// (PTX ISA m16n8 C layout). NCHW: the 8 g-rows of a fragment are consecutive
-// output pixels -> 32-byte segments; NHWC: column pairs are adjacent channels.
+// epilogue.cuh — writes the GEMM accumulators to y: y = act(acc + bias),
+// predicated on m < M and n < K/groups, in f32 or f16, NCHW or NHWC through
+// the element strides of ConvParams. m16n8 fragment element (row g or g+8,
+// col 2t / 2t+1) with g = lane/4, t = lane%4 (PTX ISA C layout).
+//  * epilogue_staged: the block tile through shared memory, coalesced stores;
+//  * epilogue_store_partial + splitk_reduce_kernel: split-K.
 #ifndef FASTCONV_CUDA_KERNELS_EPILOGUE_CUH
 #define FASTCONV_CUDA_KERNELS_EPILOGUE_CUH
 
@@ -19,31 +19,159 @@ __device__ __forceinline__ float bias_act(const ConvParams& p, const Out* bias, 
     return v;
 }
 
-// m0/n0: GEMM row/col of the warp tile's origin; g: group.
-template <int MI, int NI, class Out>
-__device__ __forceinline__ void epilogue_store(const ConvParams& p, const float (&acc)[MI][NI][4], Out* y,
-                                               const Out* bias, int m0, int n0, int g, int lane) {
+// Staged epilogue of a whole BM x BN block tile (tc_conv_kernel, no split):
+// every warp writes act(acc + bias), converted to Out, into shared memory
+// (the pipeline's stage buffers, free after the main loop) in y's order —
+// NHWC: [m][BN + 8] (channels contiguous), NCHW: [n][BM + 8] (pixels
+// contiguous); the 8-element pad makes the fragment writes conflict-free —
+// then the block streams the tile out row by row: consecutive threads write
+// consecutive 16-byte vectors where y is 16-byte aligned (vec_y, host-checked)
+// and the chunk's offset is a multiple of the vector, else consecutive
+// elements. Either way
+// every warp store is a contiguous run instead of the m16n8 fragment scatter.
+template <class Cfg, class Out>
+__device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float (&acc)[Cfg::MI][Cfg::NI][4], Out* sm,
+                                                Out* y, const Out* bias, int m_block, int n_block, int warp_m,
+                                                int warp_n, int g, int tid, int vec_y) {
+    constexpr int BM = Cfg::BM, BN = Cfg::BN, T = Cfg::kThreads, MI = Cfg::MI, NI = Cfg::NI;
+    constexpr int VEC = 16 / (int)sizeof(Out);
+    static_assert((size_t)(BM + 8) * (BN + 8) * sizeof(Out) <= Cfg::kSmemBytes, "staged tile must fit the stages");
+    const bool nhwc = p.ys_k == 1;
+    const int lane = tid & 31, gr = lane >> 2, tc = (lane & 3) * 2;
+    const int wm0 = warp_m * Cfg::WM, wn0 = warp_n * Cfg::WN;
+    __syncthreads();  // every warp is done with the last stage
+#pragma unroll
+    for (int ni = 0; ni < NI; ++ni) {
+#pragma unroll
+        for (int j = 0; j < 2; ++j) {
+            const int nl = wn0 + ni * 8 + tc + j, col = n_block + nl;
+            const float b = (p.has_bias && col < p.Kg) ? to_f32(bias[g * p.Kg + col]) : 0.f;
+#pragma unroll
+            for (int mi = 0; mi < MI; ++mi) {
+#pragma unroll
+                for (int h = 0; h < 2; ++h) {
+                    const int ml = wm0 + mi * 16 + gr + h * 8;
+                    float v = acc[mi][ni][h * 2 + j] + b;
+                    if (p.relu) v = v < 0.f ? 0.f : v;
+                    Out o;
+                    store_elem(&o, v);
+                    sm[nhwc ? ml * (BN + 8) + nl : nl * (BM + 8) + ml] = o;
+                }
+            }
+        }
+    }
+    __syncthreads();
+    if (nhwc) {
+        constexpr int CPR = BN / VEC, RPP = T / CPR;  // chunks per row, rows per pass
+        static_assert(T % CPR == 0 && BM % RPP == 0, "NHWC write-out mapping");
+        const int cc = (tid % CPR) * VEC, col = n_block + cc;
+        const int kk = g * p.Kg + col;
+        const bool vec = vec_y && col + VEC <= p.Kg;
+#pragma unroll
+        for (int r = tid / CPR; r < BM; r += RPP) {
+            const int m = m_block + r;
+            if (m >= p.M) break;
+            const int img = m / p.OPQ, pix = m - img * p.OPQ;
+            const int off = img * p.ys_n + pix * p.ys_p + kk;
+            Out* dst = y + off;
+            const Out* src = sm + r * (BN + 8) + cc;
+            if (vec && off % VEC == 0) {
+                *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(src);
+            } else {
+#pragma unroll
+                for (int e = 0; e < VEC; ++e)
+                    if (col + e < p.Kg) dst[e] = src[e];
+            }
+        }
+    } else {
+        constexpr int CPR = BM / VEC, RPP = T / CPR;
+        static_assert(T % CPR == 0 && BN % RPP == 0, "NCHW write-out mapping");
+        const int cm = (tid % CPR) * VEC, m = m_block + cm;
+        if (m >= p.M) return;
+        const int img = m / p.OPQ, pix = m - img * p.OPQ;
+        const bool vec = vec_y && m + VEC <= p.M && pix + VEC <= p.OPQ;  // the VEC pixels share the image
+#pragma unroll
+        for (int r = tid / CPR; r < BN; r += RPP) {
+            const int col = n_block + r;
+            if (col >= p.Kg) break;
+            const int kk = g * p.Kg + col;
+            const Out* src = sm + r * (BM + 8) + cm;
+            const int off = img * p.ys_n + kk * p.ys_k + pix;
+            if (vec && off % VEC == 0) {
+                *reinterpret_cast<uint4*>(y + off) = *reinterpret_cast<const uint4*>(src);
+            } else {
+                int im = img, px = pix;
+#pragma unroll
+                for (int e = 0; e < VEC; ++e) {
+                    if (m + e >= p.M) break;
+                    y[im * p.ys_n + kk * p.ys_k + px] = src[e];
+                    if (++px == p.OPQ) {
+                        px = 0;
+                        ++im;
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Split-K: the raw fp32 accumulators of a warp tile into a [M][Kg] partial
+// matrix (row m, column n; float2 per fragment column pair when Kg is even).
+template <int MI, int NI>
+__device__ __forceinline__ void epilogue_store_partial(const ConvParams& p, const float (&acc)[MI][NI][4],
+                                                       float* part, int m0, int n0, int lane) {
     const int gr = lane >> 2, tc = (lane & 3) * 2;
+    const bool pair = (p.Kg & 1) == 0 && (reinterpret_cast<uintptr_t>(part) & 7) == 0;
 #pragma unroll
     for (int mi = 0; mi < MI; ++mi) {
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
             const int m = m0 + mi * 16 + gr + h * 8;
             if (m >= p.M) continue;
-            const int n = m / p.OPQ;
-            const int pix = m - n * p.OPQ;
-            Out* yrow = y + (n * p.ys_n + pix * p.ys_p);
+            float* row = part + (size_t)m * p.Kg;
 #pragma unroll
             for (int ni = 0; ni < NI; ++ni) {
-#pragma unroll
-                for (int j = 0; j < 2; ++j) {
-                    const int col = n0 + ni * 8 + tc + j;
-                    if (col >= p.Kg) continue;
-                    const int kk = g * p.Kg + col;
-                    store_elem(yrow + kk * p.ys_k, bias_act(p, bias, kk, acc[mi][ni][h * 2 + j]));
+                const int col = n0 + ni * 8 + tc;
+                if (pair && col + 1 < p.Kg) {
+                    *reinterpret_cast<float2*>(row + col) = make_float2(acc[mi][ni][h * 2], acc[mi][ni][h * 2 + 1]);
+                } else {
+                    if (col < p.Kg) row[col] = acc[mi][ni][h * 2];
+                    if (col + 1 < p.Kg) row[col + 1] = acc[mi][ni][h * 2 + 1];
                 }
             }
         }
+    }
+}
+
+// Split-K reduction: y[(g, m, n)] = act(bias + sum_{s < splits} partial[g][s][m][n])
+// summed in split order (deterministic). One thread per output, grid-stride;
+// the index order follows y (NHWC: n fastest; NCHW: m fastest) so the stores
+// are coalesced; the partials are L2-resident (just written).
+template <class Out>
+__global__ void __launch_bounds__(256)
+    splitk_reduce_kernel(ConvParams p, int splits, const float* __restrict__ partial, const Out* __restrict__ bias,
+                         Out* __restrict__ y) {
+    const long long total = (long long)p.G * p.M * p.Kg;
+    const long long step = (long long)gridDim.x * blockDim.x;
+    const size_t mk = (size_t)p.M * p.Kg;
+    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += step) {
+        int g, m, n;
+        if (p.ys_k == 1) {  // NHWC y (p.chlast describes x: NCHW x may run as its NHWC view)
+            n = (int)(idx % p.Kg);
+            const long long r = idx / p.Kg;
+            m = (int)(r % p.M);
+            g = (int)(r / p.M);
+        } else {
+            m = (int)(idx % p.M);
+            const long long r = idx / p.M;
+            n = (int)(r % p.Kg);
+            g = (int)(r / p.Kg);
+        }
+        const float* src = partial + (size_t)g * splits * mk + (size_t)m * p.Kg + n;
+        float v = 0.f;
+        for (int s = 0; s < splits; ++s) v += src[(size_t)s * mk];
+        const int img = m / p.OPQ, pix = m - img * p.OPQ, kk = g * p.Kg + n;
+        store_elem(y + (img * p.ys_n + pix * p.ys_p + kk * p.ys_k), bias_act(p, bias, kk, v));
     }
 }
 

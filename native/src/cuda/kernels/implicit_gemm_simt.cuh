@@ -20,23 +20,31 @@
 namespace fc {
 namespace cuda {
 
+// splits > 1: split-K exactly as tc_conv_kernel (grid z = G * splits, raw fp32
+// partials [G][splits][M][Kg] + splitk_reduce_kernel).
 template <bool kImplicit>
 __global__ void __launch_bounds__(128, 2)
-    simt_conv_kernel(ConvParams p, const void* a_src, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
+    simt_conv_kernel(ConvParams p, const void* a_src, const void* w, const void* bias, void* y, int vec_a, int vec_b,
+                     int splits, float* partial) {
     typedef typename TileFor<TILE_SIMT, 4>::type Cfg;
     constexpr int BM = Cfg::BM, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
     static_assert(Cfg::kThreads == 128 && BM == 64 && Cfg::BN == 64, "thread tile assumes 64x64 / 128 threads");
     FC_DYNAMIC_SHARED(float, smem);
 
     const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
-    const int m_block = blockIdx.x * BM, n_block = blockIdx.y * Cfg::BN, g = blockIdx.z;
+    const int m_block = blockIdx.x * BM, n_block = blockIdx.y * Cfg::BN;
+    const int g = blockIdx.z / splits, split = blockIdx.z - g * splits;
+    const int ktiles_all = (p.Kgemm + BK - 1) / BK;
+    const int per = (ktiles_all + splits - 1) / splits;
+    const int k_begin = split * per * BK;
+    const int ktiles = max(0, min(ktiles_all - split * per, per));
 
     typedef typename std::conditional<kImplicit, ConvAIterator<float, BM, 128, BK>,
                                       MatrixIterator<float, BM, 128, BK>>::type AIter;
     const float* a_ptr = static_cast<const float*>(a_src);
     AIter a_it = [&]() {
         if constexpr (kImplicit)
-            return AIter(p, a_ptr, m_block, g, tid, vec_a != 0);
+            return AIter(p, a_ptr, m_block, g, tid, vec_a != 0, k_begin);
         else
             return AIter(a_ptr + g * p.M * p.Kgemm, p.M, m_block, p.Kgemm, tid, vec_a != 0);
     }();
@@ -49,13 +57,12 @@ __global__ void __launch_bounds__(128, 2)
 #pragma unroll
         for (int j = 0; j < 8; ++j) acc[i][j] = 0.f;
 
-    const int ktiles = (p.Kgemm + BK - 1) / BK;
 #pragma unroll
     for (int s = 0; s < STAGES - 1; ++s) {
         if (s < ktiles) {
             float* st = smem + s * Cfg::kStageElems;
-            a_it.load(p, st, LD, s * BK);
-            b_it.load(p, st + BM * LD, LD, s * BK);
+            a_it.load(p, st, LD, k_begin + s * BK);
+            b_it.load(p, st + BM * LD, LD, k_begin + s * BK);
         }
         cp_async_commit();
     }
@@ -65,8 +72,8 @@ __global__ void __launch_bounds__(128, 2)
         const int pf = kt + STAGES - 1;
         if (pf < ktiles) {
             float* st = smem + (pf % STAGES) * Cfg::kStageElems;
-            a_it.load(p, st, LD, pf * BK);
-            b_it.load(p, st + BM * LD, LD, pf * BK);
+            a_it.load(p, st, LD, k_begin + pf * BK);
+            b_it.load(p, st + BM * LD, LD, k_begin + pf * BK);
         }
         cp_async_commit();
         const float* As = smem + (kt % STAGES) * Cfg::kStageElems;
@@ -93,6 +100,20 @@ __global__ void __launch_bounds__(128, 2)
     }
     cp_async_wait_all();
 
+    if (splits > 1) {  // raw partials, row m, column n
+        float* part = partial + (size_t)blockIdx.z * p.M * p.Kg;
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            const int m = m_block + tx + 16 * i;
+            if (m >= p.M) continue;
+#pragma unroll
+            for (int j = 0; j < 8; ++j) {
+                const int col = n_block + ty + 8 * j;
+                if (col < p.Kg) part[(size_t)m * p.Kg + col] = acc[i][j];
+            }
+        }
+        return;
+    }
     float* yp = static_cast<float*>(y);
     const float* bp = static_cast<const float*>(bias);
 #pragma unroll

@@ -102,20 +102,11 @@ __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>:
             }
         }
     } else if constexpr (MathK == MATH_F16_F32IO) {
+        // Register budget (BIG: 64 accumulators, <= 128 regs for 2 blocks/SM):
+        // B for all NI tiles, then A one mi tile at a time (same ldmatrix count).
 #pragma unroll
         for (int kk = 0; kk < BK; kk += 16) {
-            uint32_t a[MI][4], b[NI][2];
-#pragma unroll
-            for (int mi = 0; mi < MI; ++mi) {
-                uint32_t x0[4], x1[4];
-                const float* p0 = As + (mi * 16 + (lane & 7)) * LD + kk + (lane >> 3) * 4;
-                ldmatrix_x4(x0, p0);
-                ldmatrix_x4(x1, p0 + 8 * LD);
-                a[mi][0] = pack_f16x2(__uint_as_float(x0[0]), __uint_as_float(x0[1]));
-                a[mi][1] = pack_f16x2(__uint_as_float(x1[0]), __uint_as_float(x1[1]));
-                a[mi][2] = pack_f16x2(__uint_as_float(x0[2]), __uint_as_float(x0[3]));
-                a[mi][3] = pack_f16x2(__uint_as_float(x1[2]), __uint_as_float(x1[3]));
-            }
+            uint32_t b[NI][2];
 #pragma unroll
             for (int ni = 0; ni < NI; ++ni) {
                 uint32_t z[4];
@@ -124,9 +115,18 @@ __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>:
                 b[ni][1] = pack_f16x2(__uint_as_float(z[2]), __uint_as_float(z[3]));
             }
 #pragma unroll
-            for (int mi = 0; mi < MI; ++mi)
+            for (int mi = 0; mi < MI; ++mi) {
+                uint32_t x[4], a[4];  // rows 0-7 then 8-15: one 4-register temporary
+                const float* p0 = As + (mi * 16 + (lane & 7)) * LD + kk + (lane >> 3) * 4;
+                ldmatrix_x4(x, p0);
+                a[0] = pack_f16x2(__uint_as_float(x[0]), __uint_as_float(x[1]));
+                a[2] = pack_f16x2(__uint_as_float(x[2]), __uint_as_float(x[3]));
+                ldmatrix_x4(x, p0 + 8 * LD);
+                a[1] = pack_f16x2(__uint_as_float(x[0]), __uint_as_float(x[1]));
+                a[3] = pack_f16x2(__uint_as_float(x[2]), __uint_as_float(x[3]));
 #pragma unroll
-                for (int ni = 0; ni < NI; ++ni) mma_m16n8k16_f16(acc[mi][ni], a[mi], b[ni], acc[mi][ni]);
+                for (int ni = 0; ni < NI; ++ni) mma_m16n8k16_f16(acc[mi][ni], a, b[ni], acc[mi][ni]);
+            }
         }
     } else {  // MATH_F16
 #pragma unroll

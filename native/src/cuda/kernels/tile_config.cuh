@@ -15,9 +15,19 @@
 //  BIG   128 128 32 2x4=8   64x32      3 / 4          108 KB / 80 KB   2 blocks/SM on sm_80(f16)/sm_90
 //  MED    64  64 32 2x2=4   32x32      4 / 4           72 KB / 40 KB   >= 2 blocks/SM everywhere
 //  SMALL  32  32 32 2x2=4   16x16      3 / 4           27 KB / 20 KB   tiny problems (many blocks)
+//  WIDE  128  64 32 2x2=4   64x32      - / 4             - / 60 KB   f16 only, K/g <= 64; 3 blocks/SM sm_90
 //  SIMT   64  64 32 4 warps 4x8/thread 3 (f32 only)    54 KB           FP32 exact path
 // BIG with fp32 operands needs 108 KB: it does not fit sm_86/sm_89 (99 KB per
-// block); the heuristic only picks it where the device allows (plan time).
+// block); the heuristic only picks it where the device allows (plan time) and
+// its body is a trap stub there. BIG exists for TF32 and F16 math only
+// (has_big_tile: 3xTF32 / FP16-on-f32 exceed 128 registers at 64x32 warp tiles).
+// Occupancy targets (scripts/check-kernels.sh enforces them per arch, with 0
+// spills / 0 stack): blocks/SM >= __launch_bounds__ min blocks (MIN_BLOCKS,
+// i.e. the register cap 65536 / (threads * MIN_BLOCKS)) wherever the shared
+// memory holds that many blocks, else as many as it holds. sm_90 (ptxas):
+// BIG tf32/f16 2, WIDE f16 3, MED 3 (f32 operands) / 4 (f16), SMALL >= 7,
+// SIMT 3; the split-K reduction, transforms and direct kernels are not
+// shared-memory bound (direct strip: 4 blocks of 128 threads, <= 128 regs).
 #ifndef FASTCONV_CUDA_KERNELS_TILE_CONFIG_CUH
 #define FASTCONV_CUDA_KERNELS_TILE_CONFIG_CUH
 
@@ -26,7 +36,7 @@
 namespace fc {
 namespace cuda {
 
-enum TileKind { TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3 };
+enum TileKind { TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3, TILE_WIDE = 4 };
 enum MathKind {
     MATH_TF32 = 0,      // f32 tensors, tf32 m16n8k8
     MATH_F16_F32IO = 1, // f32 tensors, FP16 precision: fp16 m16n8k16 (converted smem -> registers)
@@ -34,6 +44,11 @@ enum MathKind {
     MATH_F16 = 3,       // f16 tensors (any precision): fp16 m16n8k16
     MATH_SIMT = 4       // f32 tensors, FP32 precision: FFMA
 };
+
+// Shared-memory cap of direct_strip_kernel's filter slice [Kgemm][KB] fp32
+// (heuristic.h: larger slices run the generic direct kernel).
+constexpr int kDirectStripMaxWsBytes = 32 * 1024;
+enum DirectStore { STORE_ELEM = 0, STORE_VEC4 = 1, STORE_STAGED = 2 };
 
 // Input rounding of the direct kernel (RoundMode) and unfold output layouts.
 enum RoundMode { ROUND_NONE = 0, ROUND_TF32 = 1, ROUND_F16 = 2 };
@@ -65,6 +80,10 @@ template <> struct TileFor<TILE_MED, 4> { typedef TileConfig<64, 64, 32, 2, 2, 4
 template <> struct TileFor<TILE_MED, 2> { typedef TileConfig<64, 64, 32, 2, 2, 4, 2, 2> type; };
 template <> struct TileFor<TILE_SMALL, 4> { typedef TileConfig<32, 32, 32, 2, 2, 3, 2, 4> type; };
 template <> struct TileFor<TILE_SMALL, 2> { typedef TileConfig<32, 32, 32, 2, 2, 4, 2, 2> type; };
+// WIDE (fp16 tensors only): 128 x 64 for K/g <= 64 layers (BIG would waste half
+// its columns), 4 warps of 64x32 (the BIG warp tile: 6 ldmatrix.x4 per 16 MMAs
+// instead of MED's 4 per 8), 4 stages = 60 KB, min 4 blocks -> <= 128 regs.
+template <> struct TileFor<TILE_WIDE, 2> { typedef TileConfig<128, 64, 32, 2, 2, 4, 4, 2> type; };
 template <> struct TileFor<TILE_SIMT, 4> { typedef TileConfig<64, 64, 32, 2, 2, 3, 2, 4> type; };
 
 }  // namespace cuda

@@ -57,6 +57,89 @@ __global__ void __launch_bounds__(256) unfold_kernel(ConvParams p, int mode, con
     }
 }
 
+// Batched transpose in[b][rows][cols] -> out[b][cols][rows] through a 32x33
+// shared tile (coalesced reads along cols, coalesced writes along rows).
+// NCHW -> NHWC of x: b = N, rows = C, cols = D*H*W; weights [K][Cg][TRS] ->
+// [K][TRS][Cg]: b = K, rows = Cg, cols = TRS. Grid (cdiv(cols,32),
+// cdiv(rows,32), b), block 32x8.
+template <class Elem>
+__global__ void __launch_bounds__(256)
+    transpose_kernel(const Elem* __restrict__ in, Elem* __restrict__ out, int rows, int cols) {
+    __shared__ Elem tile[32][33];
+    const int c0 = blockIdx.x * 32, r0 = blockIdx.y * 32;
+    const size_t base = (size_t)blockIdx.z * rows * cols;
+    const int tx = threadIdx.x, ty = threadIdx.y;
+#pragma unroll
+    for (int i = ty; i < 32; i += 8) {
+        const int r = r0 + i, c = c0 + tx;
+        if (r < rows && c < cols) tile[i][tx] = in[base + (size_t)r * cols + c];
+    }
+    __syncthreads();
+#pragma unroll
+    for (int i = ty; i < 32; i += 8) {
+        const int c = c0 + i, r = r0 + tx;
+        if (r < rows && c < cols) out[base + (size_t)c * rows + r] = tile[tx][i];
+    }
+}
+
+__device__ __forceinline__ void store16(float* dst, const float (&v)[4]) {
+    *reinterpret_cast<float4*>(dst) = make_float4(v[0], v[1], v[2], v[3]);
+}
+__device__ __forceinline__ void store16(half_t* dst, const half_t (&v)[8]) {
+    uint4 u;
+    u.x = (uint32_t)v[0] | ((uint32_t)v[1] << 16);
+    u.y = (uint32_t)v[2] | ((uint32_t)v[3] << 16);
+    u.z = (uint32_t)v[4] | ((uint32_t)v[5] << 16);
+    u.w = (uint32_t)v[6] | ((uint32_t)v[7] << 16);
+    *reinterpret_cast<uint4*>(dst) = u;
+}
+
+// x -> NHWC with every group's channels zero-padded from Cg to cgp (cgp % VEC
+// == 0, VEC = 16 B / elem): one thread writes one 16-byte vector (VEC channels
+// of one pixel; coalesced), reading its source channels from NCHW or NHWC x.
+// total = N * DHW * (G * cgp / VEC) vectors, grid-stride.
+template <class Elem>
+__global__ void __launch_bounds__(256)
+    pad_nhwc_kernel(ConvParams p, int cgp, const Elem* __restrict__ x, Elem* __restrict__ out, long long total) {
+    constexpr int VEC = 16 / (int)sizeof(Elem);
+    const int cpv = p.G * cgp / VEC;  // vectors per pixel
+    const int dhw = p.D * p.H * p.W;
+    const long long step = (long long)gridDim.x * blockDim.x;
+    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += step) {
+        const long long pixall = idx / cpv;
+        const int oc0 = (int)(idx - pixall * cpv) * VEC;
+        const int n = (int)(pixall / dhw), pix = (int)(pixall - (long long)n * dhw);
+        Elem v[VEC];
+#pragma unroll
+        for (int e = 0; e < VEC; ++e) {
+            const int oc = oc0 + e, g = p.G == 1 ? 0 : oc / cgp, c = oc - g * cgp;  // no division for G == 1
+            Elem val = Elem(0);
+            if (c < p.Cg) {
+                const int ic = g * p.Cg + c;
+                val = p.chlast ? x[(size_t)pixall * p.C + ic] : x[((size_t)n * p.C + ic) * dhw + pix];
+            }
+            v[e] = val;
+        }
+        store16(out + (size_t)idx * VEC, v);
+    }
+}
+
+// Weights -> [K][TRS][cgp] with zero-padded channels, from [K][Cg][TRS] (NCHW)
+// or [K][TRS][Cg] (NHWC). One thread per output element, grid-stride.
+template <class Elem>
+__global__ void __launch_bounds__(256)
+    pad_weights_kernel(ConvParams p, int cgp, const Elem* __restrict__ w, Elem* __restrict__ out, long long total) {
+    const long long step = (long long)gridDim.x * blockDim.x;
+    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += step) {
+        const int c = (int)(idx % cgp);
+        const long long rest = idx / cgp;
+        const int trs = (int)(rest % p.TRS), kk = (int)(rest / p.TRS);
+        Elem val = Elem(0);
+        if (c < p.Cg) val = p.chlast ? w[((size_t)kk * p.TRS + trs) * p.Cg + c] : w[((size_t)kk * p.Cg + c) * p.TRS + trs];
+        out[idx] = val;
+    }
+}
+
 }  // namespace cuda
 }  // namespace fc
 #endif
