@@ -326,9 +326,7 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
     c.call.failed = &failed;
     c.kchunk = 16;
     fc_cpu_parallel_for((g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
-    const int64_t mr = p->kern->mr;
-    const int64_t MP = (g->Kg + mr - 1) / mr, MBP = CPU_MB / mr;
-    const int64_t tiles = g->G * ((MP + MBP - 1) / MBP) * ((g->L + CPU_NB - 1) / CPU_NB);
+    const int64_t tiles = p->algo == FC_ALGO_DIRECT ? 0 : p->kern->gemm_blocking(g, fc_cpu_pool_threads(), &c.call);
     if (p->algo == FC_ALGO_DIRECT) {
         int64_t tasks = g->layout == FC_LAYOUT_NCHW
                             ? g->N * g->G * ((g->Kg + CPU_KBD - 1) / CPU_KBD) * g->out[0] * g->out[1]

@@ -43,12 +43,14 @@ typedef struct cpu_call {
     float *cols;   /* UNFOLD_GEMM: one image's (C*KK) x L fp32 matrix (in the workspace) */
     int64_t n;     /* UNFOLD_GEMM: the image whose cols are current */
     int *failed;   /* set (atomically) by a task that could not get scratch memory */
+    /* GEMM blocking (from cpu_kernels.gemm_blocking, chosen at plan time) */
+    int64_t nbs;   /* NR-wide slivers of output positions per task */
+    int64_t nblk;  /* position blocks per (image, group) = ceil(ceil(L/NR)/nbs) */
+    int64_t mbp;   /* MR-row weight panels per task */
+    int64_t mblk;  /* channel blocks per group = ceil(ceil(Kg/MR)/mbp) */
+    int64_t kc;    /* reduction rows per B panel */
 } cpu_call;
 
-/* GEMM blocking (shared by IMPLICIT_GEMM and UNFOLD_GEMM). */
-#define CPU_NB 128  /* output positions per task (multiple of every NR)  */
-#define CPU_KC 256  /* reduction depth per packed B panel                */
-#define CPU_MB 96   /* output channels per task (rounded down to MR)     */
 #define CPU_KBD 8   /* DIRECT NCHW: output channels per task             */
 
 /* Kernels of one SIMD level. */
@@ -64,6 +66,11 @@ typedef struct cpu_kernels {
     void (*direct_task)(const cpu_call *c, int64_t task);
     /* unfold rows [r0, r1) of image n into out (L per row); kind: 0 raw f32/f16 copy in dtype, 1 fp32 rounded */
     void (*unfold_rows)(const cpu_geom *g, const void *x, int64_t n, void *out, int kind, int64_t r0, int64_t r1);
+    /* fills c->nbs/nblk/mbp/mblk/kc for `threads` workers; returns the task count per image
+     * (IMPLICIT: tasks = N * this; UNFOLD: this per image) */
+    int64_t (*gemm_blocking)(const cpu_geom *g, int threads, cpu_call *c);
+    /* DIRECT fast paths (NCHW, fp32 or f16): depthwise / few-channel; 0 if not applicable */
+    int (*direct_fast_ok)(const cpu_geom *g);
 } cpu_kernels;
 
 const cpu_kernels *fc_cpu_kernels_scalar(void);
