@@ -244,6 +244,7 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
     if (algo == FC_ALGO_AUTO) {
         double macs = (double)g->N * (double)g->K * (double)g->L * (double)g->Kdim;
         algo = (g->Kg * 2 < p->kern->mr || macs < 32768.0) ? FC_ALGO_DIRECT : FC_ALGO_IMPLICIT_GEMM;
+        if (fc_cpu_autotune_enabled()) algo = fc_cpu_autotune(desc, algo); /* cpu_autotune.c */
     }
     /* sizes were validated (< 2^62 bytes incl. a 16-row padded weight bound) */
     if (algo == FC_ALGO_DIRECT) {
@@ -330,7 +331,7 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
     if (p->algo == FC_ALGO_DIRECT) {
         int64_t tasks = g->layout == FC_LAYOUT_NCHW
                             ? g->N * g->G * ((g->Kg + CPU_KBD - 1) / CPU_KBD) * g->out[0] * g->out[1]
-                            : g->N * g->out[0] * g->out[1] * g->G;
+                            : g->N * g->out[0] * g->out[1] * (g->Cg == 1 && g->Kg == 1 ? 1 : g->G);
         fc_cpu_parallel_for(tasks, t_direct, &c);
     } else if (p->algo == FC_ALGO_IMPLICIT_GEMM) {
         c.implicit = 1;

@@ -81,6 +81,10 @@ const cpu_kernels *fc_cpu_kernels_avx512(void);
  * freed at thread exit). NULL on allocation failure. */
 float *fc_cpu_scratch(size_t floats);
 
+/* Autotuning of AUTO (cpu_autotune.c): FASTCONV_AUTOTUNE=1 times the candidates at plan creation. */
+int fc_cpu_autotune_enabled(void);
+int32_t fc_cpu_autotune(const fc_conv_desc *desc, int32_t fallback);
+
 /* Thread pool. */
 typedef void (*cpu_task_fn)(void *ctx, int64_t task);
 void fc_cpu_parallel_for(int64_t ntasks, cpu_task_fn fn, void *ctx);
