@@ -149,6 +149,12 @@ def measure(libpath, shapes, reps, algos, with_einsum):
     return out
 
 
+def min_bytes(shape):
+    B, C, H, W, K, R, s, p = shape
+    Ho, Wo = (H + 2 * p - R) // s + 1, (W + 2 * p - R) // s + 1
+    return 4.0 * (B * C * H * W + K * C * R * R + K + B * K * Ho * Wo)
+
+
 def flops(shape):
     B, C, H, W, K, R, s, p = shape
     Ho, Wo = (H + 2 * p - R) // s + 1, (W + 2 * p - R) // s + 1
@@ -191,10 +197,14 @@ def main():
     print("Times are medians in ms; GF = GFLOP/s. torch = F.conv2d default allocator; torch-reuse = same in a")
     print("subprocess with MALLOC_MMAP/TRIM_THRESHOLD_=4e9; 'vs best' = torch_best_ms / fastconv_ms measured in the")
     print("same process as the faster torch (>1 = fastconv faster); einsum = F.unfold+einsum+bias.")
+    bw = float(opt["--bw"]) if opt["--bw"] else None
     if peak:
-        print("%%peak = fastconv GFLOP/s / measured FMA peak %.0f GFLOP/s." % peak)
-    hdr = "%-3s %-28s %-13s %8s %6s %5s %8s %6s %8s %6s %7s %8s %6s %7s %3s" % (
-        "#", "shape (B,C,H,W->K RxR s p)", "fc algo", "fc ms", "fc GF", "%pk", "torch", "GF", "t-reuse", "GF",
+        print("%%pk = fastconv GFLOP/s / measured FMA peak %.0f GFLOP/s." % peak)
+    if bw:
+        print("%%bw = fastconv's minimum traffic (x, w, b read once, y written once) per second / measured"
+              " copy bandwidth %.1f GB/s." % bw)
+    hdr = "%-3s %-28s %-13s %8s %6s %5s %5s %8s %6s %8s %6s %7s %8s %6s %7s %3s" % (
+        "#", "shape (B,C,H,W->K RxR s p)", "fc algo", "fc ms", "fc GF", "%pk", "%bw", "torch", "GF", "t-reuse", "GF",
         "vs best", "einsum", "GF", "vs ein", "ok")
     print(hdr)
     print("-" * len(hdr))
@@ -221,8 +231,9 @@ def main():
         desc = "%dx%dx%dx%d->%d %dx%d s%d p%d" % (sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], sh[5], sh[6], sh[7])
         algo = f["resolved"] if best_a == "auto" else best_a
         gf = lambda ms: fl / (ms * 1e-3) * 1e-9 if ms else 0.0
-        print("%-3d %-28s %-13s %8.3f %6.1f %5s %8.3f %6.1f %8s %6s %7.2f %8s %6s %7s %3s" % (
+        print("%-3d %-28s %-13s %8.3f %6.1f %5s %5s %8.3f %6.1f %8s %6s %7.2f %8s %6s %7s %3s" % (
             n, desc, algo, f["ms"], gf(f["ms"]), ("%.0f%%" % (100 * gf(f["ms"]) / peak)) if peak else "-",
+            ("%.0f%%" % (100 * min_bytes(sh) / (f["ms"] * 1e-3) * 1e-9 / bw)) if bw else "-",
             t_ms, gf(t_ms), ("%.3f" % tr_ms) if tr_ms else "-", ("%.1f" % gf(tr_ms)) if tr_ms else "-",
             t_best / fc_same, ("%.2f" % r["einsum_ms"]) if r["einsum_ms"] else "-",
             ("%.1f" % gf(r["einsum_ms"])) if r["einsum_ms"] else "-",
