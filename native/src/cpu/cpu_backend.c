@@ -192,6 +192,7 @@ typedef struct cpu_plan {
     cpu_geom g;
     const cpu_kernels *kern;
     int algo;
+    int nhwc;            /* IMPLICIT_GEMM on NHWC fp32: the channels-last kernel (kernels.inc nhwc_task) */
     size_t wpack_floats; /* packed weights */
     size_t cols_offset;  /* bytes, UNFOLD_GEMM */
     size_t ws_bytes;
@@ -250,6 +251,11 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
     if (algo == FC_ALGO_DIRECT) {
         p->wpack_floats = (size_t)(g->K * g->Kdim);
         p->ws_bytes = p->wpack_floats * 4;
+    } else if (algo == FC_ALGO_IMPLICIT_GEMM && p->kern->nhwc_ok(g)) {
+        int64_t kp = (g->Kg + p->kern->nr - 1) / p->kern->nr;
+        p->nhwc = 1;
+        p->wpack_floats = (size_t)(g->G * kp * p->kern->nr * g->Kdim);
+        p->ws_bytes = p->wpack_floats * 4;
     } else {
         int64_t mp = (g->Kg + p->kern->mr - 1) / p->kern->mr;
         p->wpack_floats = (size_t)(g->G * mp * p->kern->mr * g->Kdim);
@@ -288,6 +294,7 @@ static void t_pack(void *vctx, int64_t i)
     int64_t k0 = i * c->kchunk, k1 = k0 + c->kchunk;
     if (k1 > c->p->g.K) k1 = c->p->g.K;
     if (c->p->algo == FC_ALGO_DIRECT) c->p->kern->pack_direct_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
+    else if (c->p->nhwc) c->p->kern->pack_nhwc_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
     else c->p->kern->pack_gemm_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
 }
 static void t_direct(void *vctx, int64_t i)
@@ -299,6 +306,11 @@ static void t_gemm(void *vctx, int64_t i)
 {
     fwd_ctx *c = vctx;
     c->p->kern->gemm_task(&c->call, i, c->implicit);
+}
+static void t_nhwc(void *vctx, int64_t i)
+{
+    fwd_ctx *c = vctx;
+    c->p->kern->nhwc_task(&c->call, i);
 }
 static void t_unfold(void *vctx, int64_t i)
 {
@@ -327,12 +339,16 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
     c.call.failed = &failed;
     c.kchunk = 16;
     fc_cpu_parallel_for((g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
-    const int64_t tiles = p->algo == FC_ALGO_DIRECT ? 0 : p->kern->gemm_blocking(g, fc_cpu_pool_threads(), &c.call);
+    const int64_t tiles = p->algo == FC_ALGO_DIRECT ? 0
+                          : p->nhwc              ? p->kern->nhwc_blocking(g, fc_cpu_pool_threads(), &c.call)
+                                                 : p->kern->gemm_blocking(g, fc_cpu_pool_threads(), &c.call);
     if (p->algo == FC_ALGO_DIRECT) {
         int64_t tasks = g->layout == FC_LAYOUT_NCHW
                             ? g->N * g->G * ((g->Kg + CPU_KBD - 1) / CPU_KBD) * g->out[0] * g->out[1]
                             : g->N * g->out[0] * g->out[1] * (g->Cg == 1 && g->Kg == 1 ? 1 : g->G);
         fc_cpu_parallel_for(tasks, t_direct, &c);
+    } else if (p->nhwc) {
+        fc_cpu_parallel_for(g->N * tiles, t_nhwc, &c);
     } else if (p->algo == FC_ALGO_IMPLICIT_GEMM) {
         c.implicit = 1;
         fc_cpu_parallel_for(g->N * tiles, t_gemm, &c);

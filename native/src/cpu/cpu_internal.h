@@ -69,8 +69,11 @@ typedef struct cpu_kernels {
     /* fills c->nbs/nblk/mbp/mblk/kc for `threads` workers; returns the task count per image
      * (IMPLICIT: tasks = N * this; UNFOLD: this per image) */
     int64_t (*gemm_blocking)(const cpu_geom *g, int threads, cpu_call *c);
-    /* DIRECT fast paths (NCHW, fp32 or f16): depthwise / few-channel; 0 if not applicable */
-    int (*direct_fast_ok)(const cpu_geom *g);
+    /* NHWC fp32 implicit GEMM with vectors along the output channels (kernels.inc) */
+    int (*nhwc_ok)(const cpu_geom *g);
+    void (*pack_nhwc_weights)(const cpu_geom *g, const void *w, float *out, int64_t kbegin, int64_t kend);
+    int64_t (*nhwc_blocking)(const cpu_geom *g, int threads, cpu_call *c);
+    void (*nhwc_task)(const cpu_call *c, int64_t task);
 } cpu_kernels;
 
 const cpu_kernels *fc_cpu_kernels_scalar(void);
