@@ -4,7 +4,8 @@
  *   - 1x1 / stride 1 / no padding NCHW: B read in place (tails, groups, bias+ReLU)
  *   - few input channels on wide images: B read in place through the row-offset
  *     table (stride 1, dilation, 3-D; with reduction slices > 1)
- *   - reduction split into several kc slices (whole-channel slices, fast gather)
+ *   - reduction split into several kc slices (whole-channel slices, fast gather),
+ *     stride-2 gather of even elements
  *   - depthwise (groups == C, NCHW and NHWC, stride 2, channel multiplier 2)
  *   - FASTCONV_AUTOTUNE=1: AUTO resolved by timing, result still right
  * ctest runs it at the detected SIMD level and with FASTCONV_SIMD=scalar|avx2.
@@ -39,6 +40,7 @@ int main()
     probs.push_back(p2(1, 100, 20, 1, 5, 70, 3, 1, 1));      /* Kdim 900: 2 slices, in place + gather */
     probs.push_back(p2(1, 300, 10, 1, 5, 9, 3, 1, 1));       /* Kdim 2700: 4 slices, fast gather */
     probs.push_back(p2(3, 5, 11, 1, 7, 5, 3, 2, 1));          /* stride 2, L < NR */
+    probs.push_back(p2(2, 3, 10, 1, 9, 90, 7, 2, 3));         /* stride 2 wide rows: vector even-element gather */
     /* depthwise and channel multiplier */
     probs.push_back(p2(2, 24, 24, 24, 13, 17, 3, 1, 1, 1, 1, 1));
     probs.push_back(p2(1, 19, 19, 19, 12, 40, 3, 2, 1));
