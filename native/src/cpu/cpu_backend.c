@@ -194,7 +194,8 @@ typedef struct cpu_plan {
     int algo;
     int nhwc;            /* IMPLICIT_GEMM on NHWC fp32: the channels-last kernel (kernels.inc nhwc_task) */
     size_t wpack_floats; /* packed weights */
-    size_t cols_offset;  /* bytes, UNFOLD_GEMM */
+    size_t cols_offset;  /* bytes, UNFOLD_GEMM; IMPLICIT_GEMM padded mode: the padded x */
+    int64_t Hp, Wp;      /* IMPLICIT_GEMM padded mode (cpu_pad_mode_wp), else Wp = 0 */
     size_t ws_bytes;
 } cpu_plan;
 
@@ -263,6 +264,11 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
         if (algo == FC_ALGO_UNFOLD_GEMM) {
             p->cols_offset = (p->ws_bytes + 63) / 64 * 64;
             p->ws_bytes = p->cols_offset + (size_t)(g->C * g->KK * g->L) * 4;
+        } else if ((p->Wp = cpu_pad_mode_wp(g)) > 0) {
+            p->Hp = g->out[1] + g->d[1] * (g->k[1] - 1);
+            p->cols_offset = (p->ws_bytes + 63) / 64 * 64;
+            /* one image; + slack: the last sliver reads up to NR + d*(kw-1) values past the last plane */
+            p->ws_bytes = p->cols_offset + (size_t)(g->C * p->Hp * p->Wp + 64 + g->d[2] * g->k[2]) * 4;
         }
     }
     p->algo = algo;
@@ -307,6 +313,13 @@ static void t_gemm(void *vctx, int64_t i)
     fwd_ctx *c = vctx;
     c->p->kern->gemm_task(&c->call, i, c->implicit);
 }
+static void t_pad(void *vctx, int64_t i)
+{
+    fwd_ctx *c = vctx;
+    int64_t p0 = i * c->rchunk, p1 = p0 + c->rchunk;
+    if (p1 > c->rows) p1 = c->rows;
+    c->p->kern->pad_planes(&c->p->g, c->call.x, (float *)c->out, p0, p1, c->p->Hp, c->p->Wp);
+}
 static void t_nhwc(void *vctx, int64_t i)
 {
     fwd_ctx *c = vctx;
@@ -339,6 +352,16 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
     c.call.failed = &failed;
     c.kchunk = 16;
     fc_cpu_parallel_for((g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
+    c.call.lpos = g->L;
+    float *xp = NULL;
+    if (p->algo == FC_ALGO_IMPLICIT_GEMM && p->Wp > 0) {
+        c.call.Hp = p->Hp;
+        c.call.Wp = p->Wp;
+        c.call.lpos = g->out[1] * p->Wp;
+        xp = (float *)((char *)workspace + p->cols_offset);
+        memset(xp + (size_t)(g->C * p->Hp * p->Wp), 0, (size_t)(64 + g->d[2] * g->k[2]) * 4);
+        c.call.xpad = xp;
+    }
     const int64_t tiles = p->algo == FC_ALGO_DIRECT ? 0
                           : p->nhwc              ? p->kern->nhwc_blocking(g, fc_cpu_pool_threads(), &c.call)
                                                  : p->kern->gemm_blocking(g, fc_cpu_pool_threads(), &c.call);
@@ -349,6 +372,18 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
         fc_cpu_parallel_for(tasks, t_direct, &c);
     } else if (p->nhwc) {
         fc_cpu_parallel_for(g->N * tiles, t_nhwc, &c);
+    } else if (xp) { /* padded mode, image by image: pad (parallel over planes), then the GEMM */
+        c.implicit = 1;
+        c.out = xp;
+        c.rows = g->C;
+        c.rchunk = 1 + g->C / 32;
+        for (int64_t n = 0; n < g->N; n++) {
+            c.call.n = n;
+            c.call.x = (const char *)x + (size_t)(n * g->C * g->IS) * (g->dtype == FC_DTYPE_F16 ? 2 : 4);
+            fc_cpu_parallel_for((c.rows + c.rchunk - 1) / c.rchunk, t_pad, &c);
+            c.call.x = x;
+            fc_cpu_parallel_for(tiles, t_gemm, &c);
+        }
     } else if (p->algo == FC_ALGO_IMPLICIT_GEMM) {
         c.implicit = 1;
         fc_cpu_parallel_for(g->N * tiles, t_gemm, &c);

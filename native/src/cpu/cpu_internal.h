@@ -49,9 +49,27 @@ typedef struct cpu_call {
     int64_t mbp;   /* MR-row weight panels per task */
     int64_t mblk;  /* channel blocks per group = ceil(ceil(Kg/MR)/mbp) */
     int64_t kc;    /* reduction rows per B panel */
+    int64_t lpos;  /* GEMM positions per image: L, or Hout * Wp in padded mode */
+    const float *xpad; /* IMPLICIT_GEMM padded mode: image n of x zero-padded to [C][Hp][Wp] fp32 (workspace) */
+    int64_t Hp, Wp;
 } cpu_call;
 
 #define CPU_KBD 8   /* DIRECT NCHW: output channels per task             */
+
+/* IMPLICIT_GEMM padded mode (NCHW, 1-D/2-D, stride 1, k > 1, C/g*prod(k) >= 128): image by
+ * image, x is copied zero-padded to Hp x Wp planes (while the copy is still in L2) (Hp = Hout + d*(kh-1), Wp = Wout + d*(kw-1)); then output position
+ * (oh, ow) is the linear position oh*Wp + ow and every B row is a contiguous run of the
+ * padded planes: no gather at all, for Wp - Wout wasted columns per row (used when that
+ * is at most 1/8 of Wp). Returns Wp, or 0 when the mode does not apply. */
+static inline int64_t cpu_pad_mode_wp(const cpu_geom *g)
+{
+    if (g->layout != FC_LAYOUT_NCHW || g->in[0] != 1 || g->k[0] != 1 || g->s[1] != 1 || g->s[2] != 1 || g->KK == 1)
+        return 0;
+    if (g->Kdim < 128) return 0; /* short reductions: the stores of row-crossing slivers dominate */
+    const int64_t Wp = g->out[2] + g->d[2] * (g->k[2] - 1);
+    if (8 * (Wp - g->out[2]) > Wp) return 0;
+    return Wp;
+}
 
 /* Kernels of one SIMD level. */
 typedef struct cpu_kernels {
@@ -69,6 +87,7 @@ typedef struct cpu_kernels {
     /* fills c->nbs/nblk/mbp/mblk/kc for `threads` workers; returns the task count per image
      * (IMPLICIT: tasks = N * this; UNFOLD: this per image) */
     int64_t (*gemm_blocking)(const cpu_geom *g, int threads, cpu_call *c);
+    void (*pad_planes)(const cpu_geom *g, const void *x, float *xpad, int64_t p0, int64_t p1, int64_t Hp, int64_t Wp);
     /* NHWC fp32 implicit GEMM with vectors along the output channels (kernels.inc) */
     int (*nhwc_ok)(const cpu_geom *g);
     void (*pack_nhwc_weights)(const cpu_geom *g, const void *w, float *out, int64_t kbegin, int64_t kend);
