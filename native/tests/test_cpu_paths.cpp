@@ -2,6 +2,7 @@
  * test_cpu_paths.cpp — the CPU backend's special paths against the independent
  * reference of test_common.h, every algorithm, both layouts, f32 and f16:
  *   - 1x1 / stride 1 / no padding NCHW: B read in place (tails, groups, bias+ReLU)
+ *   - padded mode (stride-1 NCHW, Kdim >= 128: x copied zero-padded, every B row in place)
  *   - few input channels on wide images: B read in place through the row-offset
  *     table (stride 1, dilation, 3-D; with reduction slices > 1)
  *   - reduction split into several kc slices (whole-channel slices, fast gather),
@@ -53,6 +54,17 @@ int main()
         for (int i = 0; i < 3; i++) P.in[i] = in[i], P.k[i] = 3, P.pb[i] = P.pe[i] = 1;
         P.bias = 1;
         probs.push_back(P);
+        Prob R; /* padded mode (Kdim >= 128, wide rows): uneven padding, dilation, relu, 2 images */
+        R.nd = 2;
+        R.N = 2, R.C = 20, R.K = 13, R.G = 1;
+        R.in[0] = 9, R.in[1] = 40;
+        R.k[0] = R.k[1] = 3;
+        R.d[0] = 1, R.d[1] = 2;
+        R.pb[0] = 2, R.pe[0] = 1, R.pb[1] = 1, R.pe[1] = 2;
+        R.bias = 1, R.relu = 1;
+        probs.push_back(R);
+        R.G = 2, R.C = 40, R.K = 16, R.relu = 0; /* groups, Kdim 180 */
+        probs.push_back(R);
         Prob Q = P; /* 1-D */
         Q.nd = 1;
         Q.in[0] = 200;
