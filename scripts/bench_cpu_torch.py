@@ -243,6 +243,8 @@ def main():
                                      for a, v in r["fc"].items()))
         if not ok:
             print("      fastconv result differs from F.conv2d: max |diff| = %.3g" % f["maxerr"])
+    print("load average at the end: %s (other processes share these cores: compare ratios, not absolutes)"
+          % " ".join(open("/proc/loadavg").read().split()[:3]))
     if failed:
         sys.exit(1)
 
