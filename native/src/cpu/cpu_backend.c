@@ -292,7 +292,16 @@ typedef struct fwd_ctx {
     void *out; /* unfold target */
     int64_t rchunk, rows;
     int kind;
+    int serial; /* run the tasks on the calling thread */
 } fwd_ctx;
+
+static void run_tasks(int serial, int64_t n, cpu_task_fn fn, void *ctx)
+{
+    if (serial)
+        for (int64_t i = 0; i < n; i++) fn(ctx, i);
+    else
+        fc_cpu_parallel_for(n, fn, ctx);
+}
 
 static void t_pack(void *vctx, int64_t i)
 {
@@ -351,7 +360,10 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
     c.call.wpack = workspace;
     c.call.failed = &failed;
     c.kchunk = 16;
-    fc_cpu_parallel_for((g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
+    /* Small problems (< 2^22 MACs, tens of microseconds) run on the calling thread: waking
+     * the pool costs more than it saves there. */
+    c.serial = (double)g->N * (double)g->K * (double)g->L * (double)g->Kdim < 4194304.0;
+    run_tasks(c.serial, (g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
     c.call.lpos = g->L;
     float *xp = NULL;
     if (p->algo == FC_ALGO_IMPLICIT_GEMM && p->Wp > 0) {
@@ -362,16 +374,17 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
         memset(xp + (size_t)(g->C * p->Hp * p->Wp), 0, (size_t)(64 + g->d[2] * g->k[2]) * 4);
         c.call.xpad = xp;
     }
+    const int threads = c.serial ? 1 : fc_cpu_pool_threads();
     const int64_t tiles = p->algo == FC_ALGO_DIRECT ? 0
-                          : p->nhwc              ? p->kern->nhwc_blocking(g, fc_cpu_pool_threads(), &c.call)
-                                                 : p->kern->gemm_blocking(g, fc_cpu_pool_threads(), &c.call);
+                          : p->nhwc              ? p->kern->nhwc_blocking(g, threads, &c.call)
+                                                 : p->kern->gemm_blocking(g, threads, &c.call);
     if (p->algo == FC_ALGO_DIRECT) {
         int64_t tasks = g->layout == FC_LAYOUT_NCHW
                             ? g->N * g->G * ((g->Kg + CPU_KBD - 1) / CPU_KBD) * g->out[0] * g->out[1]
                             : g->N * g->out[0] * g->out[1] * (g->Cg == 1 && g->Kg == 1 ? 1 : g->G);
-        fc_cpu_parallel_for(tasks, t_direct, &c);
+        run_tasks(c.serial, tasks, t_direct, &c);
     } else if (p->nhwc) {
-        fc_cpu_parallel_for(g->N * tiles, t_nhwc, &c);
+        run_tasks(c.serial, g->N * tiles, t_nhwc, &c);
     } else if (xp) { /* padded mode, image by image: pad (parallel over planes), then the GEMM */
         c.implicit = 1;
         c.out = xp;
@@ -380,13 +393,13 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
         for (int64_t n = 0; n < g->N; n++) {
             c.call.n = n;
             c.call.x = (const char *)x + (size_t)(n * g->C * g->IS) * (g->dtype == FC_DTYPE_F16 ? 2 : 4);
-            fc_cpu_parallel_for((c.rows + c.rchunk - 1) / c.rchunk, t_pad, &c);
+            run_tasks(c.serial, (c.rows + c.rchunk - 1) / c.rchunk, t_pad, &c);
             c.call.x = x;
-            fc_cpu_parallel_for(tiles, t_gemm, &c);
+            run_tasks(c.serial, tiles, t_gemm, &c);
         }
     } else if (p->algo == FC_ALGO_IMPLICIT_GEMM) {
         c.implicit = 1;
-        fc_cpu_parallel_for(g->N * tiles, t_gemm, &c);
+        run_tasks(c.serial, g->N * tiles, t_gemm, &c);
     } else {
         c.implicit = 0;
         c.call.cols = (float *)((char *)workspace + p->cols_offset);
@@ -396,8 +409,8 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
         c.rchunk = c.rows < 64 ? 1 : c.rows / 64;
         for (int64_t n = 0; n < g->N; n++) {
             c.call.n = n;
-            fc_cpu_parallel_for((c.rows + c.rchunk - 1) / c.rchunk, t_unfold, &c);
-            fc_cpu_parallel_for(tiles, t_gemm, &c);
+            run_tasks(c.serial, (c.rows + c.rchunk - 1) / c.rchunk, t_unfold, &c);
+            run_tasks(c.serial, tiles, t_gemm, &c);
         }
     }
     if (failed) return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "fc_conv_forward: cannot allocate per-thread scratch");
