@@ -2,6 +2,7 @@
 # scripts/bench-cpu.sh — fastconv's CPU backend vs PyTorch F.conv2d vs the note's unfold+einsum.
 #
 #   scripts/bench-cpu.sh [--shapes 1,2,..] [--reps N] [--algo auto|direct|implicit_gemm|unfold_gemm[,..]]
+#                        [--threads N]   (default all cores; %pk is always against the all-core peak)
 #
 # 1. Builds libfastconv.so (Release, no CUDA) into target/bench-cpu/ and the peak probe
 #    scripts/bench_cpu_peak.c; measures this machine's fp32 FMA peak (AVX-512 and AVX2, all

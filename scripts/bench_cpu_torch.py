@@ -2,7 +2,8 @@
 """bench_cpu_torch.py — fastconv (CPU) vs PyTorch F.conv2d vs unfold+einsum, one process, alternating.
 
 Run by scripts/bench-cpu.sh (which builds libfastconv.so and the peak probe). Usage:
-  bench_cpu_torch.py LIB [--peak GFLOPS] [--bw GBS] [--shapes 1,2,...] [--reps N] [--algo A]
+  bench_cpu_torch.py LIB [--peak GFLOPS] [--bw GBS] [--shapes 1,2,...] [--reps N] [--algo A[,B..]]
+                     [--threads N (default: all cores)] [--no-reuse]
   bench_cpu_torch.py LIB --worker JSON    (internal: measure and print JSON; used for the
                                            PyTorch-with-memory-reuse subprocess)
 fastconv is called through ctypes on the C API the way a plan user does: the plan is created
@@ -100,10 +101,12 @@ def median(v):
     return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
 
 
-def measure(libpath, shapes, reps, algos, with_einsum):
-    torch.set_num_threads(os.cpu_count())
+def measure(libpath, shapes, reps, algos, with_einsum, threads=0):
+    nt = threads if threads > 0 else os.cpu_count()
+    torch.set_num_threads(nt)
     torch.manual_seed(0)
     fc = FastConv(libpath)
+    fc.lib.fc_cpu_set_num_threads(nt)
     out = []
     for shape in shapes:
         B, C, H, W, K, R, s, p = shape
@@ -165,7 +168,7 @@ def main():
     args = sys.argv[1:]
     lib = args.pop(0)
     opt = {"--peak": None, "--bw": None, "--shapes": None, "--reps": "15", "--algo": "auto", "--worker": None,
-           "--no-reuse": None}
+           "--no-reuse": None, "--threads": "0"}
     while args:
         k = args.pop(0)
         if k == "--no-reuse":
@@ -174,19 +177,23 @@ def main():
         opt[k] = args.pop(0)
     if opt["--worker"]:
         cfg = json.loads(opt["--worker"])
-        print(json.dumps(measure(lib, [tuple(s) for s in cfg["shapes"]], cfg["reps"], cfg["algos"], False)))
+        print(json.dumps(measure(lib, [tuple(s) for s in cfg["shapes"]], cfg["reps"], cfg["algos"], False,
+                                 cfg["threads"])))
         return
     idx = [int(i) for i in opt["--shapes"].split(",")] if opt["--shapes"] else list(range(1, len(SHAPES) + 1))
     shapes = [SHAPES[i - 1] for i in idx]
     reps = int(opt["--reps"])
     algos = opt["--algo"].split(",")
-    print("fastconv CPU bench: torch %s, %d threads (torch) / cpu_count %d, reps %d, fastconv algorithms: %s"
-          % (torch.__version__, os.cpu_count(), os.cpu_count(), reps, ",".join(algos)), flush=True)
-    main_res = measure(lib, shapes, reps, algos, True)
+    threads = int(opt["--threads"])
+    nt = threads if threads > 0 else os.cpu_count()
+    print("fastconv CPU bench: torch %s, %d threads each (torch.set_num_threads, fc_cpu_set_num_threads), "
+          "cpu_count %d, reps %d, fastconv algorithms: %s"
+          % (torch.__version__, nt, os.cpu_count(), reps, ",".join(algos)), flush=True)
+    main_res = measure(lib, shapes, reps, algos, True, threads)
     reuse_res = None
     if not opt["--no-reuse"]:
         env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="4000000000", MALLOC_TRIM_THRESHOLD_="4000000000")
-        cfg = json.dumps({"shapes": shapes, "reps": reps, "algos": algos})
+        cfg = json.dumps({"shapes": shapes, "reps": reps, "algos": algos, "threads": threads})
         r = subprocess.run([sys.executable, __file__, lib, "--worker", cfg], env=env, capture_output=True, text=True)
         if r.returncode != 0:
             print(r.stderr)
