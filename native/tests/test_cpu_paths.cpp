@@ -2,7 +2,8 @@
  * test_cpu_paths.cpp — the CPU backend's special paths against the independent
  * reference of test_common.h, every algorithm, both layouts, f32 and f16:
  *   - 1x1 / stride 1 / no padding NCHW: B read in place (tails, groups, bias+ReLU)
- *   - padded mode (stride-1 NCHW, Kdim >= 128: x copied zero-padded, every B row in place)
+ *   - padded mode (NCHW, Kdim >= 128: x copied zero-padded into stride phases, every B
+ *     row in place; strides 1, 2, 2x3, dilation)
  *   - few input channels on wide images: B read in place through the row-offset
  *     table (stride 1, dilation, 3-D; with reduction slices > 1)
  *   - reduction split into several kc slices (whole-channel slices, fast gather),
@@ -64,6 +65,9 @@ int main()
         R.bias = 1, R.relu = 1;
         probs.push_back(R);
         R.G = 2, R.C = 40, R.K = 16, R.relu = 0; /* groups, Kdim 180 */
+        probs.push_back(R);
+        R.G = 1, R.C = 16, R.K = 9, R.relu = 1; /* phase planes: strides 2 x 3, dilation 1 x 2 */
+        R.in[0] = 12, R.in[1] = 200, R.k[0] = 3, R.k[1] = 5, R.s[0] = 2, R.s[1] = 3;
         probs.push_back(R);
         Prob Q = P; /* 1-D */
         Q.nd = 1;

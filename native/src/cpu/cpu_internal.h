@@ -50,26 +50,30 @@ typedef struct cpu_call {
     int64_t mblk;  /* channel blocks per group = ceil(ceil(Kg/MR)/mbp) */
     int64_t kc;    /* reduction rows per B panel */
     int64_t lpos;  /* GEMM positions per image: L, or Hout * Wp in padded mode */
-    const float *xpad; /* IMPLICIT_GEMM padded mode: image n of x zero-padded to [C][Hp][Wp] fp32 (workspace) */
+    const float *xpad; /* IMPLICIT_GEMM padded mode: image n of x, padded phases [C][s_h][s_w][Hp][Wp] fp32 */
     int64_t Hp, Wp;
 } cpu_call;
 
 #define CPU_KBD 8   /* DIRECT NCHW: output channels per task             */
 
-/* IMPLICIT_GEMM padded mode (NCHW, 1-D/2-D, stride 1, k > 1, C/g*prod(k) >= 128): image by
- * image, x is copied zero-padded to Hp x Wp planes (while the copy is still in L2) (Hp = Hout + d*(kh-1), Wp = Wout + d*(kw-1)); then output position
- * (oh, ow) is the linear position oh*Wp + ow and every B row is a contiguous run of the
- * padded planes: no gather at all, for Wp - Wout wasted columns per row (used when that
- * is at most 1/8 of Wp). Returns Wp, or 0 when the mode does not apply. */
+/* IMPLICIT_GEMM padded mode (NCHW, 1-D/2-D, k > 1, C/g*prod(k) >= 128, any stride s):
+ * image by image, x is copied zero-padded and split into s_h x s_w phase planes
+ * (phase (a, b) holds padded rows a, a+s_h, ... and columns b, b+s_w, ...) of Hp x Wp,
+ * Hp = Hout + (d_h*(k_h-1))/s_h, Wp = Wout + (d_w*(k_w-1))/s_w, while the copy is still in
+ * L2. Tap (kh, kw) reads phase ((kh*d_h) % s_h, (kw*d_w) % s_w) shifted by
+ * ((kh*d_h) / s_h, (kw*d_w) / s_w), so with output position (oh, ow) at the linear position
+ * oh*Wp + ow every B row is a contiguous run of a phase plane: no gather at all, for
+ * Wp - Wout wasted columns per row (used when that is at most 1/8 of Wp).
+ * Returns Wp, or 0 when the mode does not apply. */
 static inline int64_t cpu_pad_mode_wp(const cpu_geom *g)
 {
-    if (g->layout != FC_LAYOUT_NCHW || g->in[0] != 1 || g->k[0] != 1 || g->s[1] != 1 || g->s[2] != 1 || g->KK == 1)
-        return 0;
+    if (g->layout != FC_LAYOUT_NCHW || g->in[0] != 1 || g->k[0] != 1 || g->KK == 1) return 0;
     if (g->Kdim < 128) return 0; /* short reductions: the stores of row-crossing slivers dominate */
-    const int64_t Wp = g->out[2] + g->d[2] * (g->k[2] - 1);
+    const int64_t Wp = g->out[2] + (g->d[2] * (g->k[2] - 1)) / g->s[2];
     if (8 * (Wp - g->out[2]) > Wp) return 0;
     return Wp;
 }
+static inline int64_t cpu_pad_mode_hp(const cpu_geom *g) { return g->out[1] + (g->d[1] * (g->k[1] - 1)) / g->s[1]; }
 
 /* Kernels of one SIMD level. */
 typedef struct cpu_kernels {
