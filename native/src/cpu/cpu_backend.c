@@ -13,16 +13,24 @@
  * Algorithms (see kernels.inc for the loops):
  *  DIRECT         loops from the definition, parallel over output rows.
  *                 workspace = K * C/g * prod(k) fp32 (weights converted/rounded).
- *  IMPLICIT_GEMM  per-(image, group, 96-channel block, 128-position block)
- *                 tasks; B panels (256 x 128) gathered from x into per-thread
- *                 scratch; MRxNR register-tiled FMA micro-kernel.
- *                 workspace = G * ceil(Kg/MR)*MR * C/g*prod(k) fp32 (packed weights).
+ *  IMPLICIT_GEMM  NCHW: tasks (image, group, block of MR-row weight panels,
+ *                 block of NR-wide position slivers), shape chosen per call to
+ *                 balance the pool; B slivers gathered from x per kc slice, or read
+ *                 in place (1x1; row-offset table inside wide rows; padded mode:
+ *                 x copied zero-padded into stride-phase planes image by image,
+ *                 see cpu_pad_mode_wp); MRxNR FMA micro-kernel with bias/ReLU and
+ *                 (large outputs) non-temporal stores fused. NHWC fp32/f16: its
+ *                 own kernel, vectors along the output channels, x broadcast in place.
+ *                 workspace = packed weights (G*ceil(Kg/MR)*MR*C/g*prod(k) fp32,
+ *                 NHWC: ceil(Kg/NR)*NR) + padded mode: one image's phase planes.
  *  UNFOLD_GEMM    per image: explicit unfold of all (C*prod(k)) x L rows into
- *                 the workspace, then the same GEMM reading B from it.
- *                 workspace = IMPLICIT_GEMM's + C*prod(k)*L fp32 (64-byte aligned).
+ *                 the workspace, then the same GEMM reading B from it in place.
+ *                 workspace = packed weights + C*prod(k)*L fp32 (64-byte aligned).
  *  AUTO           DIRECT when the GEMM would waste most of a micro-tile
  *                 (out channels per group < MR/2, e.g. depthwise) or the problem
  *                 is tiny (N*K*L*C/g*prod(k) < 2^15 MACs); else IMPLICIT_GEMM.
+ *                 FASTCONV_AUTOTUNE=1: timed instead (cpu_autotune.c).
+ *  Problems under 2^22 MACs run on the calling thread (no pool wake-up).
  * Per-thread scratch (B panel, accumulator tile) lives in thread-local buffers
  * allocated once per thread (grown on demand), not in the workspace.
  */
