@@ -2,7 +2,7 @@
 # scripts/bench-cpu.sh — fastconv's CPU backend vs PyTorch F.conv2d vs the note's unfold+einsum.
 #
 #   scripts/bench-cpu.sh [--shapes 1,2,..] [--reps N] [--algo auto|direct|implicit_gemm|unfold_gemm[,..]]
-#                        [--threads N]   (default all cores; %pk is always against the all-core peak)
+#                        [--threads N]   (default all cores; with N, %pk is against N x the one-core peak)
 #
 # 1. Builds libfastconv.so (Release, no CUDA) into target/bench-cpu/ and the peak probe
 #    scripts/bench_cpu_peak.c; measures this machine's fp32 FMA peak (AVX-512 and AVX2, all
@@ -29,7 +29,8 @@ mkdir -p "$(dirname "$probe")"
 cc -O2 -pthread "$here/bench_cpu_peak.c" -o "$probe"
 peaks="$("$probe")"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "measured limits (all cores): $(echo "$peaks" | tr '\n' ' ')(GFLOP/s, GFLOP/s, GB/s read+written)"
+echo "measured limits: $(echo "$peaks" | tr '\n' ' ')(FMA GFLOP/s all cores / _1 one core; copy GB/s read+written)"
 peak=$(echo "$peaks" | awk '$1=="fma512"{p=$2} $1=="fma256"&&!p{p=$2} END{print p}')
+peak1=$(echo "$peaks" | awk '$1=="fma512_1"{p=$2} $1=="fma256_1"&&!p{p=$2} END{print p}')
 bw=$(echo "$peaks" | awk '$1=="copy"{print $2}')
-exec "$py" "$here/bench_cpu_torch.py" "$lib" --peak "$peak" --bw "$bw" "$@"
+exec "$py" "$here/bench_cpu_torch.py" "$lib" --peak "$peak" --peak1 "$peak1" --bw "$bw" "$@"

@@ -2,6 +2,7 @@
  * bench_cpu_peak.c — measures this machine's limits for scripts/bench-cpu.sh:
  *   fma512  fp32 FMA throughput with AVX-512 (zmm), all cores (GFLOP/s)
  *   fma256  fp32 FMA throughput with AVX2+FMA (ymm), all cores (GFLOP/s)
+ *   fma512_1, fma256_1  the same on one thread (one core)
  *   copy    memcpy of a 256 MiB buffer split over all cores (GB/s, bytes read + written)
  * Each thread runs 12 independent FMA chains (enough to cover latency 4 x 2 pipes + margin).
  * Prints "name value" lines; the best of 5 runs each.
@@ -85,16 +86,22 @@ int main(void)
     if (nthreads > 256) nthreads = 256;
     __builtin_cpu_init();
     double flops512 = (double)nthreads * ITERS * 12 * 16 * 2, flops256 = (double)nthreads * ITERS * 12 * 8 * 2;
-    if (__builtin_cpu_supports("avx512f")) {
-        double best = 1e30;
-        for (int r = 0; r < 5; r++) { double t = run(fma512); if (t < best) best = t; }
-        printf("fma512 %.1f\n", flops512 / best * 1e-9);
+    const int all = nthreads;
+    for (int one = 0; one < 2; one++) {
+        nthreads = one ? 1 : all;
+        const char *sfx = one ? "_1" : "";
+        if (__builtin_cpu_supports("avx512f")) {
+            double best = 1e30;
+            for (int r = 0; r < 5; r++) { double t = run(fma512); if (t < best) best = t; }
+            printf("fma512%s %.1f\n", sfx, flops512 / all * nthreads / best * 1e-9);
+        }
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+            double best = 1e30;
+            for (int r = 0; r < 5; r++) { double t = run(fma256); if (t < best) best = t; }
+            printf("fma256%s %.1f\n", sfx, flops256 / all * nthreads / best * 1e-9);
+        }
     }
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        double best = 1e30;
-        for (int r = 0; r < 5; r++) { double t = run(fma256); if (t < best) best = t; }
-        printf("fma256 %.1f\n", flops256 / best * 1e-9);
-    }
+    nthreads = all;
     copy_bytes = (size_t)256 << 20;
     src = aligned_alloc(4096, copy_bytes);
     dst = aligned_alloc(4096, copy_bytes);

@@ -168,7 +168,7 @@ def main():
     args = sys.argv[1:]
     lib = args.pop(0)
     opt = {"--peak": None, "--bw": None, "--shapes": None, "--reps": "15", "--algo": "auto", "--worker": None,
-           "--no-reuse": None, "--threads": "0"}
+           "--no-reuse": None, "--threads": "0", "--peak1": None}
     while args:
         k = args.pop(0)
         if k == "--no-reuse":
@@ -200,13 +200,16 @@ def main():
             raise SystemExit("reuse subprocess failed")
         reuse_res = json.loads(r.stdout.strip().splitlines()[-1])
     peak = float(opt["--peak"]) if opt["--peak"] else None
+    if threads > 0 and opt["--peak1"]:
+        peak = threads * float(opt["--peak1"])
     print()
     print("Times are medians in ms; GF = GFLOP/s. torch = F.conv2d default allocator; torch-reuse = same in a")
     print("subprocess with MALLOC_MMAP/TRIM_THRESHOLD_=4e9; 'vs best' = torch_best_ms / fastconv_ms measured in the")
     print("same process as the faster torch (>1 = fastconv faster); einsum = F.unfold+einsum+bias.")
     bw = float(opt["--bw"]) if opt["--bw"] else None
     if peak:
-        print("%%pk = fastconv GFLOP/s / measured FMA peak %.0f GFLOP/s." % peak)
+        print("%%pk = fastconv GFLOP/s / measured FMA peak %.0f GFLOP/s (%s)."
+              % (peak, "%d x one core" % threads if threads > 0 else "all cores"))
     if bw:
         print("%%bw = fastconv's minimum traffic (x, w, b read once, y written once) per second / measured"
               " copy bandwidth %.1f GB/s." % bw)
