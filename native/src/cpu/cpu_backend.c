@@ -13,16 +13,24 @@
  * Algorithms (see kernels.inc for the loops):
  *  DIRECT         loops from the definition, parallel over output rows.
  *                 workspace = K * C/g * prod(k) fp32 (weights converted/rounded).
- *  IMPLICIT_GEMM  per-(image, group, 96-channel block, 128-position block)
- *                 tasks; B panels (256 x 128) gathered from x into per-thread
- *                 scratch; MRxNR register-tiled FMA micro-kernel.
- *                 workspace = G * ceil(Kg/MR)*MR * C/g*prod(k) fp32 (packed weights).
+ *  IMPLICIT_GEMM  NCHW: tasks (image, group, block of MR-row weight panels,
+ *                 block of NR-wide position slivers), shape chosen per call to
+ *                 balance the pool; B slivers gathered from x per kc slice, or read
+ *                 in place (1x1; row-offset table inside wide rows; padded mode:
+ *                 x copied zero-padded into stride-phase planes image by image,
+ *                 see cpu_pad_mode_wp); MRxNR FMA micro-kernel with bias/ReLU and
+ *                 (large outputs) non-temporal stores fused. NHWC fp32/f16: its
+ *                 own kernel, vectors along the output channels, x broadcast in place.
+ *                 workspace = packed weights (G*ceil(Kg/MR)*MR*C/g*prod(k) fp32,
+ *                 NHWC: ceil(Kg/NR)*NR) + padded mode: one image's phase planes.
  *  UNFOLD_GEMM    per image: explicit unfold of all (C*prod(k)) x L rows into
- *                 the workspace, then the same GEMM reading B from it.
- *                 workspace = IMPLICIT_GEMM's + C*prod(k)*L fp32 (64-byte aligned).
+ *                 the workspace, then the same GEMM reading B from it in place.
+ *                 workspace = packed weights + C*prod(k)*L fp32 (64-byte aligned).
  *  AUTO           DIRECT when the GEMM would waste most of a micro-tile
  *                 (out channels per group < MR/2, e.g. depthwise) or the problem
  *                 is tiny (N*K*L*C/g*prod(k) < 2^15 MACs); else IMPLICIT_GEMM.
+ *                 FASTCONV_AUTOTUNE=1: timed instead (cpu_autotune.c).
+ *  Problems under 2^22 MACs run on the calling thread (no pool wake-up).
  * Per-thread scratch (B panel, accumulator tile) lives in thread-local buffers
  * allocated once per thread (grown on demand), not in the workspace.
  */
@@ -159,8 +167,10 @@ typedef struct cpu_plan {
     cpu_geom g;
     const cpu_kernels *kern;
     int algo;
+    int nhwc;            /* IMPLICIT_GEMM on NHWC fp32: the channels-last kernel (kernels.inc nhwc_task) */
     size_t wpack_floats; /* packed weights */
-    size_t cols_offset;  /* bytes, UNFOLD_GEMM */
+    size_t cols_offset;  /* bytes, UNFOLD_GEMM; IMPLICIT_GEMM padded mode: the padded x */
+    int64_t Hp, Wp;      /* IMPLICIT_GEMM padded mode (cpu_pad_mode_wp), else Wp = 0 */
     size_t ws_bytes;
 } cpu_plan;
 
@@ -211,10 +221,16 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
     if (algo == FC_ALGO_AUTO) {
         double macs = (double)g->N * (double)g->K * (double)g->L * (double)g->Kdim;
         algo = (g->Kg * 2 < p->kern->mr || macs < 32768.0) ? FC_ALGO_DIRECT : FC_ALGO_IMPLICIT_GEMM;
+        if (fc_cpu_autotune_enabled()) algo = fc_cpu_autotune(desc, algo); /* cpu_autotune.c */
     }
     /* sizes were validated (< 2^62 bytes incl. a 16-row padded weight bound) */
     if (algo == FC_ALGO_DIRECT) {
         p->wpack_floats = (size_t)(g->K * g->Kdim);
+        p->ws_bytes = p->wpack_floats * 4;
+    } else if (algo == FC_ALGO_IMPLICIT_GEMM && p->kern->nhwc_ok(g)) {
+        int64_t kp = (g->Kg + p->kern->nr - 1) / p->kern->nr;
+        p->nhwc = 1;
+        p->wpack_floats = (size_t)(g->G * kp * p->kern->nr * g->Kdim);
         p->ws_bytes = p->wpack_floats * 4;
     } else {
         int64_t mp = (g->Kg + p->kern->mr - 1) / p->kern->mr;
@@ -223,6 +239,12 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
         if (algo == FC_ALGO_UNFOLD_GEMM) {
             p->cols_offset = (p->ws_bytes + 63) / 64 * 64;
             p->ws_bytes = p->cols_offset + (size_t)(g->C * g->KK * g->L) * 4;
+        } else if ((p->Wp = cpu_pad_mode_wp(g)) > 0) {
+            p->Hp = cpu_pad_mode_hp(g);
+            p->cols_offset = (p->ws_bytes + 63) / 64 * 64;
+            /* one image; + slack: the last sliver reads up to NR + d*(kw-1) values past the last plane */
+            p->ws_bytes =
+                p->cols_offset + (size_t)(g->C * g->s[1] * g->s[2] * p->Hp * p->Wp + 64 + g->d[2] * g->k[2]) * 4;
         }
     }
     p->algo = algo;
@@ -246,7 +268,16 @@ typedef struct fwd_ctx {
     void *out; /* unfold target */
     int64_t rchunk, rows;
     int kind;
+    int serial; /* run the tasks on the calling thread */
 } fwd_ctx;
+
+static void run_tasks(int serial, int64_t n, cpu_task_fn fn, void *ctx)
+{
+    if (serial)
+        for (int64_t i = 0; i < n; i++) fn(ctx, i);
+    else
+        fc_cpu_parallel_for(n, fn, ctx);
+}
 
 static void t_pack(void *vctx, int64_t i)
 {
@@ -254,6 +285,7 @@ static void t_pack(void *vctx, int64_t i)
     int64_t k0 = i * c->kchunk, k1 = k0 + c->kchunk;
     if (k1 > c->p->g.K) k1 = c->p->g.K;
     if (c->p->algo == FC_ALGO_DIRECT) c->p->kern->pack_direct_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
+    else if (c->p->nhwc) c->p->kern->pack_nhwc_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
     else c->p->kern->pack_gemm_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
 }
 static void t_direct(void *vctx, int64_t i)
@@ -265,6 +297,18 @@ static void t_gemm(void *vctx, int64_t i)
 {
     fwd_ctx *c = vctx;
     c->p->kern->gemm_task(&c->call, i, c->implicit);
+}
+static void t_pad(void *vctx, int64_t i)
+{
+    fwd_ctx *c = vctx;
+    int64_t p0 = i * c->rchunk, p1 = p0 + c->rchunk;
+    if (p1 > c->rows) p1 = c->rows;
+    c->p->kern->pad_planes(&c->p->g, c->call.x, (float *)c->out, p0, p1, c->p->Hp, c->p->Wp);
+}
+static void t_nhwc(void *vctx, int64_t i)
+{
+    fwd_ctx *c = vctx;
+    c->p->kern->nhwc_task(&c->call, i);
 }
 static void t_unfold(void *vctx, int64_t i)
 {
@@ -292,18 +336,46 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
     c.call.wpack = workspace;
     c.call.failed = &failed;
     c.kchunk = 16;
-    fc_cpu_parallel_for((g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
-    const int64_t mr = p->kern->mr;
-    const int64_t MP = (g->Kg + mr - 1) / mr, MBP = CPU_MB / mr;
-    const int64_t tiles = g->G * ((MP + MBP - 1) / MBP) * ((g->L + CPU_NB - 1) / CPU_NB);
+    /* Small problems (< 2^22 MACs, tens of microseconds) run on the calling thread: waking
+     * the pool costs more than it saves there. */
+    c.serial = (double)g->N * (double)g->K * (double)g->L * (double)g->Kdim < 4194304.0;
+    run_tasks(c.serial, (g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
+    c.call.lpos = g->L;
+    float *xp = NULL;
+    if (p->algo == FC_ALGO_IMPLICIT_GEMM && p->Wp > 0) {
+        c.call.Hp = p->Hp;
+        c.call.Wp = p->Wp;
+        c.call.lpos = g->out[1] * p->Wp;
+        xp = (float *)((char *)workspace + p->cols_offset);
+        memset(xp + (size_t)(g->C * g->s[1] * g->s[2] * p->Hp * p->Wp), 0, (size_t)(64 + g->d[2] * g->k[2]) * 4);
+        c.call.xpad = xp;
+    }
+    const int threads = c.serial ? 1 : fc_cpu_pool_threads();
+    const int64_t tiles = p->algo == FC_ALGO_DIRECT ? 0
+                          : p->nhwc              ? p->kern->nhwc_blocking(g, threads, &c.call)
+                                                 : p->kern->gemm_blocking(g, threads, &c.call);
     if (p->algo == FC_ALGO_DIRECT) {
         int64_t tasks = g->layout == FC_LAYOUT_NCHW
                             ? g->N * g->G * ((g->Kg + CPU_KBD - 1) / CPU_KBD) * g->out[0] * g->out[1]
-                            : g->N * g->out[0] * g->out[1] * g->G;
-        fc_cpu_parallel_for(tasks, t_direct, &c);
+                            : g->N * g->out[0] * g->out[1] * (g->Cg == 1 && g->Kg == 1 ? 1 : g->G);
+        run_tasks(c.serial, tasks, t_direct, &c);
+    } else if (p->nhwc) {
+        run_tasks(c.serial, g->N * tiles, t_nhwc, &c);
+    } else if (xp) { /* padded mode, image by image: pad (parallel over planes), then the GEMM */
+        c.implicit = 1;
+        c.out = xp;
+        c.rows = g->C;
+        c.rchunk = 1 + g->C / 32;
+        for (int64_t n = 0; n < g->N; n++) {
+            c.call.n = n;
+            c.call.x = (const char *)x + (size_t)(n * g->C * g->IS) * (g->dtype == FC_DTYPE_F16 ? 2 : 4);
+            run_tasks(c.serial, (c.rows + c.rchunk - 1) / c.rchunk, t_pad, &c);
+            c.call.x = x;
+            run_tasks(c.serial, tiles, t_gemm, &c);
+        }
     } else if (p->algo == FC_ALGO_IMPLICIT_GEMM) {
         c.implicit = 1;
-        fc_cpu_parallel_for(g->N * tiles, t_gemm, &c);
+        run_tasks(c.serial, g->N * tiles, t_gemm, &c);
     } else {
         c.implicit = 0;
         c.call.cols = (float *)((char *)workspace + p->cols_offset);
@@ -313,8 +385,8 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
         c.rchunk = c.rows < 64 ? 1 : c.rows / 64;
         for (int64_t n = 0; n < g->N; n++) {
             c.call.n = n;
-            fc_cpu_parallel_for((c.rows + c.rchunk - 1) / c.rchunk, t_unfold, &c);
-            fc_cpu_parallel_for(tiles, t_gemm, &c);
+            run_tasks(c.serial, (c.rows + c.rchunk - 1) / c.rchunk, t_unfold, &c);
+            run_tasks(c.serial, tiles, t_gemm, &c);
         }
     }
     if (failed) return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "fc_conv_forward: cannot allocate per-thread scratch");

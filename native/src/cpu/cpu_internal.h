@@ -43,13 +43,37 @@ typedef struct cpu_call {
     float *cols;   /* UNFOLD_GEMM: one image's (C*KK) x L fp32 matrix (in the workspace) */
     int64_t n;     /* UNFOLD_GEMM: the image whose cols are current */
     int *failed;   /* set (atomically) by a task that could not get scratch memory */
+    /* GEMM blocking (from cpu_kernels.gemm_blocking, chosen at plan time) */
+    int64_t nbs;   /* NR-wide slivers of output positions per task */
+    int64_t nblk;  /* position blocks per (image, group) = ceil(ceil(L/NR)/nbs) */
+    int64_t mbp;   /* MR-row weight panels per task */
+    int64_t mblk;  /* channel blocks per group = ceil(ceil(Kg/MR)/mbp) */
+    int64_t kc;    /* reduction rows per B panel */
+    int64_t lpos;  /* GEMM positions per image: L, or Hout * Wp in padded mode */
+    const float *xpad; /* IMPLICIT_GEMM padded mode: image n of x, padded phases [C][s_h][s_w][Hp][Wp] fp32 */
+    int64_t Hp, Wp;
 } cpu_call;
 
-/* GEMM blocking (shared by IMPLICIT_GEMM and UNFOLD_GEMM). */
-#define CPU_NB 128  /* output positions per task (multiple of every NR)  */
-#define CPU_KC 256  /* reduction depth per packed B panel                */
-#define CPU_MB 96   /* output channels per task (rounded down to MR)     */
 #define CPU_KBD 8   /* DIRECT NCHW: output channels per task             */
+
+/* IMPLICIT_GEMM padded mode (NCHW, 1-D/2-D, k > 1, C/g*prod(k) >= 128, any stride s):
+ * image by image, x is copied zero-padded and split into s_h x s_w phase planes
+ * (phase (a, b) holds padded rows a, a+s_h, ... and columns b, b+s_w, ...) of Hp x Wp,
+ * Hp = Hout + (d_h*(k_h-1))/s_h, Wp = Wout + (d_w*(k_w-1))/s_w, while the copy is still in
+ * L2. Tap (kh, kw) reads phase ((kh*d_h) % s_h, (kw*d_w) % s_w) shifted by
+ * ((kh*d_h) / s_h, (kw*d_w) / s_w), so with output position (oh, ow) at the linear position
+ * oh*Wp + ow every B row is a contiguous run of a phase plane: no gather at all, for
+ * Wp - Wout wasted columns per row (used when that is at most 1/8 of Wp).
+ * Returns Wp, or 0 when the mode does not apply. */
+static inline int64_t cpu_pad_mode_wp(const cpu_geom *g)
+{
+    if (g->layout != FC_LAYOUT_NCHW || g->in[0] != 1 || g->k[0] != 1 || g->KK == 1) return 0;
+    if (g->Kdim < 128) return 0; /* short reductions: the stores of row-crossing slivers dominate */
+    const int64_t Wp = g->out[2] + (g->d[2] * (g->k[2] - 1)) / g->s[2];
+    if (8 * (Wp - g->out[2]) > Wp) return 0;
+    return Wp;
+}
+static inline int64_t cpu_pad_mode_hp(const cpu_geom *g) { return g->out[1] + (g->d[1] * (g->k[1] - 1)) / g->s[1]; }
 
 /* Kernels of one SIMD level. */
 typedef struct cpu_kernels {
@@ -64,6 +88,15 @@ typedef struct cpu_kernels {
     void (*direct_task)(const cpu_call *c, int64_t task);
     /* unfold rows [r0, r1) of image n into out (L per row); kind: 0 raw f32/f16 copy in dtype, 1 fp32 rounded */
     void (*unfold_rows)(const cpu_geom *g, const void *x, int64_t n, void *out, int kind, int64_t r0, int64_t r1);
+    /* fills c->nbs/nblk/mbp/mblk/kc for `threads` workers; returns the task count per image
+     * (IMPLICIT: tasks = N * this; UNFOLD: this per image) */
+    int64_t (*gemm_blocking)(const cpu_geom *g, int threads, cpu_call *c);
+    void (*pad_planes)(const cpu_geom *g, const void *x, float *xpad, int64_t p0, int64_t p1, int64_t Hp, int64_t Wp);
+    /* NHWC fp32 implicit GEMM with vectors along the output channels (kernels.inc) */
+    int (*nhwc_ok)(const cpu_geom *g);
+    void (*pack_nhwc_weights)(const cpu_geom *g, const void *w, float *out, int64_t kbegin, int64_t kend);
+    int64_t (*nhwc_blocking)(const cpu_geom *g, int threads, cpu_call *c);
+    void (*nhwc_task)(const cpu_call *c, int64_t task);
 } cpu_kernels;
 
 const cpu_kernels *fc_cpu_kernels_scalar(void);
@@ -73,6 +106,10 @@ const cpu_kernels *fc_cpu_kernels_avx512(void);
 /* Thread-local, 64-byte aligned scratch of at least `floats` floats (grows;
  * freed at thread exit). NULL on allocation failure. */
 float *fc_cpu_scratch(size_t floats);
+
+/* Autotuning of AUTO (cpu_autotune.c): FASTCONV_AUTOTUNE=1 times the candidates at plan creation. */
+int fc_cpu_autotune_enabled(void);
+int32_t fc_cpu_autotune(const fc_conv_desc *desc, int32_t fallback);
 
 /* Thread pool. */
 typedef void (*cpu_task_fn)(void *ctx, int64_t task);
