@@ -65,15 +65,22 @@ typedef struct cpu_call {
  * oh*Wp + ow every B row is a contiguous run of a phase plane: no gather at all, for
  * Wp - Wout wasted columns per row (used when that is at most 1/8 of Wp).
  * Returns Wp, or 0 when the mode does not apply. */
+static inline int64_t cpu_pad_mode_hp(const cpu_geom *g) { return g->out[1] + (g->d[1] * (g->k[1] - 1)) / g->s[1]; }
 static inline int64_t cpu_pad_mode_wp(const cpu_geom *g)
 {
     if (g->layout != FC_LAYOUT_NCHW || g->in[0] != 1 || g->k[0] != 1 || g->KK == 1) return 0;
     if (g->Kdim < 128) return 0; /* short reductions: the stores of row-crossing slivers dominate */
     const int64_t Wp = g->out[2] + (g->d[2] * (g->k[2] - 1)) / g->s[2];
     if (8 * (Wp - g->out[2]) > Wp) return 0;
+    /* The zero-padded phase planes of one image (C * s_h * s_w * Hp * Wp) must stay near the
+     * image's own size: huge strides or paddings would make them overflow or dwarf it. */
+    int64_t n;
+    if (__builtin_mul_overflow(g->C, g->s[1], &n) || __builtin_mul_overflow(n, g->s[2], &n) ||
+        __builtin_mul_overflow(n, cpu_pad_mode_hp(g), &n) || __builtin_mul_overflow(n, Wp, &n))
+        return 0;
+    if (n > 4 * g->C * g->in[1] * g->in[2] + ((int64_t)1 << 20)) return 0;
     return Wp;
 }
-static inline int64_t cpu_pad_mode_hp(const cpu_geom *g) { return g->out[1] + (g->d[1] * (g->k[1] - 1)) / g->s[1]; }
 
 /* Kernels of one SIMD level. */
 typedef struct cpu_kernels {
