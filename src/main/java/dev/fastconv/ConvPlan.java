@@ -521,27 +521,7 @@ public final class ConvPlan implements AutoCloseable {
         }
         checkHeap(x, x == null ? -1 : x.length, w, w == null ? -1 : w.length, bias, bias == null ? -1 : bias.length, y,
                 y == null ? -1 : y.length);
-        guard.acquire();
-        try {
-            if (empty) {
-                return;
-            }
-            if (heapZeroCopy) {
-                Slot sl = takeSlot();
-                try {
-                    int st = Downcalls.forwardHeap(plan, MemorySegment.NULL, sl.heapX(x), sl.heapW(w), sl.heapB(bias), sl.heapY(y), sl.ws);
-                    if (st != 0) {
-                        throw Native.failure(st, "fc_conv_forward");
-                    }
-                } finally {
-                    sl.put();
-                }
-            } else {
-                staged(x, w, bias, y, ValueLayout.JAVA_FLOAT);
-            }
-        } finally {
-            guard.release();
-        }
+        forwardHeapChecked(x, w, bias, y, 4);
     }
 
     /** As {@link #forward(float[], float[], float[], float[])} for F16 plans, on IEEE binary16 bit patterns. */
@@ -551,6 +531,11 @@ public final class ConvPlan implements AutoCloseable {
         }
         checkHeap(x, x == null ? -1 : x.length, w, w == null ? -1 : w.length, bias, bias == null ? -1 : bias.length, y,
                 y == null ? -1 : y.length);
+        forwardHeapChecked(x, w, bias, y, 2);
+    }
+
+    /** The body of both heap-array forwards, after their arrays were checked; es = element bytes. */
+    private void forwardHeapChecked(Object x, Object w, Object bias, Object y, long es) {
         guard.acquire();
         try {
             if (empty) {
@@ -567,7 +552,7 @@ public final class ConvPlan implements AutoCloseable {
                     sl.put();
                 }
             } else {
-                staged(x, w, bias, y, ValueLayout.JAVA_SHORT);
+                stagedImpl(x, w, bias, y, es == 4 ? ValueLayout.JAVA_FLOAT : ValueLayout.JAVA_SHORT, es);
             }
         } finally {
             guard.release();
@@ -611,14 +596,6 @@ public final class ConvPlan implements AutoCloseable {
     }
 
     /** Heap arrays through native staging buffers of a pooled slot (large CPU plans; CUDA). */
-    private void staged(Object x, Object w, Object bias, Object y, ValueLayout.OfShort elem) {
-        stagedImpl(x, w, bias, y, elem, 2);
-    }
-
-    private void staged(Object x, Object w, Object bias, Object y, ValueLayout.OfFloat elem) {
-        stagedImpl(x, w, bias, y, elem, 4);
-    }
-
     private void stagedImpl(Object x, Object w, Object bias, Object y, ValueLayout elem, long es) {
         Slot sl = takeSlot();
         try {
