@@ -242,9 +242,9 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
         } else if ((p->Wp = cpu_pad_mode_wp(g)) > 0) {
             p->Hp = cpu_pad_mode_hp(g);
             p->cols_offset = (p->ws_bytes + 63) / 64 * 64;
-            /* one image; + slack: the last sliver reads up to NR + d*(kw-1) values past the last plane */
+            /* one image + the zeroed slack the last sliver may read (cpu_pad_mode_slack) */
             p->ws_bytes =
-                p->cols_offset + (size_t)(g->C * g->s[1] * g->s[2] * p->Hp * p->Wp + 64 + g->d[2] * g->k[2]) * 4;
+                p->cols_offset + (size_t)(g->C * g->s[1] * g->s[2] * p->Hp * p->Wp + cpu_pad_mode_slack(g)) * 4;
         }
     }
     p->algo = algo;
@@ -347,7 +347,7 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
         c.call.Wp = p->Wp;
         c.call.lpos = g->out[1] * p->Wp;
         xp = (float *)((char *)workspace + p->cols_offset);
-        memset(xp + (size_t)(g->C * g->s[1] * g->s[2] * p->Hp * p->Wp), 0, (size_t)(64 + g->d[2] * g->k[2]) * 4);
+        memset(xp + (size_t)(g->C * g->s[1] * g->s[2] * p->Hp * p->Wp), 0, (size_t)cpu_pad_mode_slack(g) * 4);
         c.call.xpad = xp;
     }
     const int threads = c.serial ? 1 : fc_cpu_pool_threads();

@@ -66,9 +66,13 @@ typedef struct cpu_call {
  * Wp - Wout wasted columns per row (used when that is at most 1/8 of Wp).
  * Returns Wp, or 0 when the mode does not apply. */
 static inline int64_t cpu_pad_mode_hp(const cpu_geom *g) { return g->out[1] + (g->d[1] * (g->k[1] - 1)) / g->s[1]; }
+/* Zeroed floats after the padded planes: the last sliver reads up to NR (<= 64) + d*(kw-1)
+ * values past the last plane. */
+static inline int64_t cpu_pad_mode_slack(const cpu_geom *g) { return 64 + g->d[2] * (g->k[2] - 1); }
 static inline int64_t cpu_pad_mode_wp(const cpu_geom *g)
 {
-    if (g->layout != FC_LAYOUT_NCHW || g->in[0] != 1 || g->k[0] != 1 || g->KK == 1) return 0;
+    /* 2-D only: a depth-1 input with a depth-1 kernel may still be padded in depth (out[0] > 1) */
+    if (g->layout != FC_LAYOUT_NCHW || g->in[0] != 1 || g->k[0] != 1 || g->out[0] != 1 || g->KK == 1) return 0;
     if (g->Kdim < 128) return 0; /* short reductions: the stores of row-crossing slivers dominate */
     const int64_t Wp = g->out[2] + (g->d[2] * (g->k[2] - 1)) / g->s[2];
     if (8 * (Wp - g->out[2]) > Wp) return 0;
