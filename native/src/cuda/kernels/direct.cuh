@@ -109,6 +109,37 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
 // (64 for KB = 16: ~75% of the issued instructions are FFMA). Input rounding
 // (tf32 / fp16 precisions on f32 tensors) is a template parameter: no per-load
 // branch. Accumulation order per output: taps ascending in (c, t, r, s), fp32.
+//
+// Window specialization F (template): F = 3 when R == S == 3 (the launcher's
+// direct_strip_filter; T, strides, dilations, padding stay runtime), F = 0 the
+// generic runtime (c, t, r, s) loops. F = 3 walks the Cg*T*3 window ROWS in a
+// non-unrolled loop; a row is its 3 taps x VW pixels = 12 predicated loads,
+// issued one row AHEAD (nxt) of the row being multiplied (cur: 3 taps x
+// (KB/4 LDS.128 + VW*KB FFMA) = 192 FFMA for KB 16), and the window's
+// (r, s) validity is two bit masks computed once. The generic F = 0 loop
+// issues a tap's VW loads and consumes them at once (latency exposed per tap).
+// (Unrolling the rows instead lets ptxas hoist a whole plane's 36 loads:
+// spills at the 128-register bound; ptxas: F3 KB16 125-128 regs, 0 spills.)
+//
+// Budget for the note shape (x 1x3x1024x1024 f32, K 16 -> KB 16, H200: 132
+// SMs, 4.8 TB/s, ~1.98 GHz, 4 SMSPs/SM): 2048 blocks of 512 pixels, 4 blocks
+// (16 warps) per SM at <= 128 registers -> 3.9 waves (~3% tail).
+//  * DRAM: 12.6 MB read + 67 MB written; 4.8 TB/s x ~700 ns latency ~ 3.4 MB
+//    in flight ~ 25 KB per SM, of which reads ~16% (~4 KB/SM): writes are
+//    posted (no warp waits on them). Reads in flight with F = 3: per warp one
+//    row = 12 LDG x 128 B = 1.5 KB requested (~0.5-1 KB distinct lines: the 3
+//    taps of a pixel overlap), x 16 warps = 8-16 KB per SM at L1 -> L2 >= the
+//    ~4 KB of reads needed; each x row is a DRAM miss for 1 of the ~3 blocks
+//    using it, an L2 hit for the others.
+//  * Latency cover: a row costs a warp ~260 issue slots (192 FFMA + 12 LDG +
+//    12 LDS + ~40 int/predicate/move); the prefetched row is needed after the
+//    warp's own row plus 3 other warps' rows on its SMSP ~ 1000 cycles
+//    ~ 500 ns: covers L2 hits fully and most of a DRAM miss.
+//  * Issue: 453 M FFMA = 14.2 M warp-FFMA / 528 SMSPs = 26.8 k cycles
+//    = 13.5 us; x ~1.35 for the other instructions + epilogue (64 stores + 64
+//    bias adds per thread) ~ 19 us: the kernel is issue-bound just under the
+//    ~20.7 us of 80% DRAM bandwidth (79.6 MB), so KB 16 / VW 4 (64 FFMA per load) stays;
+//    more warps (VW 2) would halve FFMA per load and add issue.
 // ---------------------------------------------------------------------------
 constexpr int kDirectStripVW = 4;
 constexpr int kDirectStripPixels = kDirectThreads * kDirectStripVW;  // 512 per block
