@@ -107,6 +107,8 @@ std::vector<Shape> make_shapes(int max_shapes) {
         {2, 2, 4, 6, 2, {12, 14, 0}, {3, 3, 0}, {1, 3, 0}, {0, 2, 0}, {2, 0, 0}, {2, 1, 0}, 1, 1},     // 3x3 groups, K tail, mixed
         {3, 1, 2, 8, 1, {4, 5, 6}, {2, 3, 3}, {1, 1, 2}, {1, 1, 1}, {0, 1, 1}, {1, 2, 1}, 1, 0},       // 3-D T 2 x 3x3
         {2, 1, 1, 4, 1, {3, 2, 0}, {3, 3, 0}, {1, 1, 0}, {0, 2, 0}, {0, 0, 0}, {1, 1, 0}, 0, 0},       // 3x3 on 3x2, C 1
+        {2, 1, 5, 16, 1, {23, 29, 0}, {1, 1, 0}, {2, 1, 0}, {1, 0, 0}, {0, 2, 0}, {1, 1, 0}, 1, 1},    // 1x1 stride 2, pad, 2 strips
+        {3, 1, 3, 12, 1, {3, 6, 7}, {2, 1, 1}, {1, 1, 1}, {1, 0, 0}, {0, 0, 0}, {2, 1, 1}, 1, 0},      // 3-D T 2 x 1x1
     };
     for (const Shape& s : fixed) v.push_back(s);
     std::mt19937 rng(12345);
@@ -337,7 +339,7 @@ void run_direct(const ConvParams& p, int round_mode, const Elem* x, const Elem* 
     fc_simt::launch(grid, dim3(kDirectThreads), 0, direct_conv_kernel<Elem, KB>, p, round_mode, x, w, b, y);
 }
 // The fast strip kernel (as kernels_misc.cu launches it); vec: its DirectStore output mode;
-// F: its window specialization (0 = runtime R, S; 3 = compile-time 3x3, only where R == S == 3).
+// F: its window specialization (0 = runtime R, S; 3 / 1 = compile-time 3x3 / 1x1, only where R == S == F).
 template <class Elem, int KB, int F>
 void run_direct_strip_f(const ConvParams& p, int round_mode, const Elem* x, const Elem* w, const Elem* b, Elem* y,
                         int vec) {
@@ -354,6 +356,7 @@ template <class Elem, int KB>
 void run_direct_strip(const ConvParams& p, int round_mode, const Elem* x, const Elem* w, const Elem* b, Elem* y,
                       int vec, int f) {
     if (f == 3) run_direct_strip_f<Elem, KB, 3>(p, round_mode, x, w, b, y, vec);
+    else if (f == 1) run_direct_strip_f<Elem, KB, 1>(p, round_mode, x, w, b, y, vec);
     else run_direct_strip_f<Elem, KB, 0>(p, round_mode, x, w, b, y, vec);
 }
 
@@ -516,7 +519,7 @@ int run_group(const std::string& group, int max_shapes) {
             } else if (group == "direct") {
                 // f32 x {fp32, tf32, fp16, 3xtf32} and f16, each with KB 4 and 16.
                 const int precs[] = {FC_PRECISION_FP32, FC_PRECISION_TF32, FC_PRECISION_FP16, FC_PRECISION_3XTF32};
-                // per precision x KB: generic, strip x {element, vec4, staged} stores x {runtime, 3x3} window
+                // per precision x KB: generic, strip x {element, vec4, staged} stores x {runtime, 3x3 or 1x1} window
                 variants_seen = 5 * 2 * 7;
                 for (int dt = 0; dt < 2; ++dt)
                     for (int pi = 0; pi < (dt ? 1 : 4); ++pi) {
@@ -532,9 +535,9 @@ int run_group(const std::string& group, int max_shapes) {
                         // where legal, vector NHWC stores (y buffers are 16-byte aligned).
                         for (int kb : {4, 16})
                             for (int mode = 0; mode < 4; ++mode)
-                            for (int f : {0, 3}) {
-                                // f: strip window specialization; 3 only where the launcher picks it (R == S == 3)
-                                if (f == 3 && (mode == 0 || direct_strip_filter(p) != 3)) continue;
+                            for (int f : {0, 1, 3}) {
+                                // f: strip window specialization; 1 / 3 only where the launcher picks it (R == S == f)
+                                if (f != 0 && (mode == 0 || direct_strip_filter(p) != f)) continue;
                                 // mode 0: generic kernel; 1..3: strip kernel with STORE_ELEM / VEC4 /
                                 // STAGED (the latter two where the backend could pick them).
                                 const int legal = direct_strip_store_mode(p, kb, nullptr, dt ? 2 : 4);
@@ -543,7 +546,7 @@ int run_group(const std::string& group, int max_shapes) {
                                 char what[96];
                                 snprintf(what, sizeof what, "direct%s%s %s prec%d KB%d",
                                          mode == 0 ? "" : mode == 1 ? " strip" : mode == 2 ? " strip vec4" : " strip staged",
-                                         f == 3 ? " 3x3" : "", dt ? "f16" : "f32", dt ? 0 : precs[pi], kb);
+                                         f == 3 ? " 3x3" : f == 1 ? " 1x1" : "", dt ? "f16" : "f32", dt ? 0 : precs[pi], kb);
                                 if (dt) {
                                     std::vector<half_t> y(yref.size(), 0x7fff);
                                     const half_t* b = p.has_bias ? pr.bh.data() : nullptr;

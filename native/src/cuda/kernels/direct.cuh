@@ -110,9 +110,9 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
 // (tf32 / fp16 precisions on f32 tensors) is a template parameter: no per-load
 // branch. Accumulation order per output: taps ascending in (c, t, r, s), fp32.
 //
-// Window specialization F (template): F = 3 when R == S == 3 (the launcher's
-// direct_strip_filter; T, strides, dilations, padding stay runtime), F = 0 the
-// generic runtime (c, t, r, s) loops. F = 3 walks the Cg*T*3 window ROWS in a
+// Window specialization F (template): F = 3 / 1 when R == S == 3 / 1 (the
+// launcher's direct_strip_filter; T, strides, dilations, padding stay
+// runtime), F = 0 the generic runtime (c, t, r, s) loops. F = 3 walks the Cg*T*3 window ROWS in a
 // non-unrolled loop; a row is its 3 taps x VW pixels = 12 predicated loads,
 // issued one row AHEAD (nxt) of the row being multiplied (cur: 3 taps x
 // (KB/4 LDS.128 + VW*KB FFMA) = 192 FFMA for KB 16), and the window's
