@@ -119,7 +119,7 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
 // (r, s) validity is two bit masks computed once. The generic F = 0 loop
 // issues a tap's VW loads and consumes them at once (latency exposed per tap).
 // (Unrolling the rows instead lets ptxas hoist a whole plane's 36 loads:
-// spills at the 128-register bound; ptxas: F3 KB16 125-128 regs, 0 spills.)
+// spills at the 128-register bound; ptxas: F3 KB16 125-126 regs, 0 spills.)
 //
 // Budget for the note shape (x 1x3x1024x1024 f32, K 16 -> KB 16, H200: 132
 // SMs, 4.8 TB/s, ~1.98 GHz, 4 SMSPs/SM): 2048 blocks of 512 pixels, 4 blocks
@@ -132,7 +132,7 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
 //    ~4 KB of reads needed; each x row is a DRAM miss for 1 of the ~3 blocks
 //    using it, an L2 hit for the others.
 //  * Latency cover: a row costs a warp ~260 issue slots (192 FFMA + 12 LDG +
-//    12 LDS + ~40 int/predicate/move); the prefetched row is needed after the
+//    12 LDS + ~30 int/predicate); the prefetched row is needed after the
 //    warp's own row plus 3 other warps' rows on its SMSP ~ 1000 cycles
 //    ~ 500 ns: covers L2 hits fully and most of a DRAM miss.
 //  * Issue: 453 M FFMA = 14.2 M warp-FFMA / 528 SMSPs = 26.8 k cycles
@@ -278,18 +278,20 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
         load_row(0, 0, 0, true, cur);
         // Rows in (c, t, r) order; a non-unrolled loop, so ptxas cannot hoist
         // more than the one prefetched row (the whole plane: 36 loads for VW 4
-        // + 64 accumulators spills at the 128-register bound).
-        int c = 0, t = 0, r = 0;
+        // + 64 accumulators spills at the 128-register bound). Two rows per
+        // iteration with the buffers' roles swapped: no cur = nxt moves; the
+        // second row's guard splits the body, which also bounds the hoisting.
+        int c = 0, t = 0, r = 0;  // (c, t, r) of the last row loaded
         const float* wk = ws;
         const int nrows = nplanes * F;
-#pragma unroll 1
-        for (int row = 0; row < nrows; ++row) {
-            if (++r == F) {  // (c, t, r) of the next row
+        // multiply the row in `use` (row index `row`) while loading row + 1 into `fill`
+        auto step = [&](int row, float (&use)[F][VW], float (&fill)[F][VW]) {
+            if (++r == F) {
                 r = 0;
                 if (++t == p.T) { t = 0; ++c; }
             }
             const bool more = row + 1 < nrows;
-            load_row(more ? c : 0, more ? t : 0, more ? r : 0, more, nxt);
+            load_row(more ? c : 0, more ? t : 0, more ? r : 0, more, fill);
 #pragma unroll
             for (int s = 0; s < F; ++s) {
 #pragma unroll
@@ -297,18 +299,19 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
                     const float4 w4 = *reinterpret_cast<const float4*>(wk + k);
 #pragma unroll
                     for (int j = 0; j < VW; ++j) {
-                        acc[j][k] = __fmaf_rn(cur[s][j], w4.x, acc[j][k]);
-                        acc[j][k + 1] = __fmaf_rn(cur[s][j], w4.y, acc[j][k + 1]);
-                        acc[j][k + 2] = __fmaf_rn(cur[s][j], w4.z, acc[j][k + 2]);
-                        acc[j][k + 3] = __fmaf_rn(cur[s][j], w4.w, acc[j][k + 3]);
+                        acc[j][k] = __fmaf_rn(use[s][j], w4.x, acc[j][k]);
+                        acc[j][k + 1] = __fmaf_rn(use[s][j], w4.y, acc[j][k + 1]);
+                        acc[j][k + 2] = __fmaf_rn(use[s][j], w4.z, acc[j][k + 2]);
+                        acc[j][k + 3] = __fmaf_rn(use[s][j], w4.w, acc[j][k + 3]);
                     }
                 }
                 wk += KB;
             }
-#pragma unroll
-            for (int s = 0; s < F; ++s)
-#pragma unroll
-                for (int j = 0; j < VW; ++j) cur[s][j] = nxt[s][j];
+        };
+#pragma unroll 1
+        for (int row = 0; row < nrows; row += 2) {
+            step(row, cur, nxt);
+            if (row + 1 < nrows) step(row + 1, nxt, cur);
         }
     } else {  // runtime R, S
         const float* wk = ws;
