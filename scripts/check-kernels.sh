@@ -114,9 +114,8 @@ def config(name):
     if 'direct_strip_kernel' in name:
         # dynamic smem = Kgemm*KB*4 <= 32 KB (kDirectStripMaxWsBytes) + the STORE_STAGED
         # output stage (4 warps x 32 x (KB+4) x 4 B <= 10 KB): check the worst case
-        # 4th template argument F: 3 = compile-time 3x3 window, 0 = runtime R, S
-        m = re.search(r'direct_strip_kernelI(\w)Li(\d+)ELi(\d)ELi(\d)E', name)
-        return 128, 32768 + 10240, 4, 'direct strip %s KB%s rnd%s F%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2), m.group(3), m.group(4)), False
+        m = re.search(r'direct_strip_kernelI(\w)Li(\d+)ELi(\d)E', name)
+        return 128, 32768 + 10240, 4, 'direct strip %s KB%s rnd%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2), m.group(3)), False
     if 'direct_conv_kernel' in name:
         m = re.search(r'direct_conv_kernelI(\w)Li(\d+)E', name)
         return 128, 0, 1, 'direct %s KB%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2)), False

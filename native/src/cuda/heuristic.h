@@ -111,9 +111,6 @@ inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_opt
 inline bool direct_strip_fits(const ConvParams& p, int kb) {
     return (size_t)p.Kgemm * (size_t)kb * sizeof(float) <= (size_t)kDirectStripMaxWsBytes;
 }
-// direct_strip_kernel's compile-time window specialization: F = 3 / 1 when R == S == 3 / 1
-// (any T / stride / dilation / padding), else 0 (runtime R, S).
-inline int direct_strip_filter(const ConvParams& p) { return p.R == p.S && (p.R == 3 || p.R == 1) ? p.R : 0; }
 // direct_strip_kernel's output mode (DirectStore): NHWC whole pixels per block
 // (G == 1, K == KB) with 16-byte aligned y and image bases -> STAGED; NHWC with
 // K and K/g multiples of 4 and y aligned for a 4-element vector -> VEC4; else

@@ -43,15 +43,10 @@ static cudaError_t run_direct(int round_mode, const ConvParams& p, const void* x
 template <class Elem, int KB, int RM>
 static cudaError_t run_direct_strip(const ConvParams& p, const void* x, const void* w, const void* bias, void* y,
                                     cudaStream_t s) {
-    // 3x3 / 1x1 windows (any T, stride, dilation, padding): compile-time R = S (loads issued a row ahead)
-    const int f = direct_strip_filter(p);
-    void (*kern)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int) =
-        f == 3 ? direct_strip_kernel<Elem, KB, RM, 3> : f == 1 ? direct_strip_kernel<Elem, KB, RM, 1>
-                                                              : direct_strip_kernel<Elem, KB, RM, 0>;
     const int store_mode = direct_strip_store_mode(p, KB, y, (int)sizeof(Elem));
     const size_t smem = direct_strip_smem(p, KB, store_mode, (int)sizeof(Elem));
     const dim3 grid((unsigned)cdiv(p.OPQ, kDirectStripPixels), (unsigned)(p.G * cdiv(p.Kg, KB)), (unsigned)p.N);
-    kern<<<grid, kDirectThreads, smem, s>>>(
+    direct_strip_kernel<Elem, KB, RM><<<grid, kDirectThreads, smem, s>>>(
         p, static_cast<const Elem*>(x), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
         static_cast<Elem*>(y), store_mode);
     return cudaGetLastError();

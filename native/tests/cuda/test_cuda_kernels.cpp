@@ -102,13 +102,6 @@ std::vector<Shape> make_shapes(int max_shapes) {
         {2, 2, 3, 16, 1, {13, 17, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 1},    // direct staged, odd OPQ
         {2, 1, 2, 4, 1, {10, 12, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0},     // direct staged K 4
         {2, 1, 3, 16, 1, {24, 30, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 0, 0},    // 2 strip blocks + tail
-        {2, 1, 3, 16, 1, {19, 21, 0}, {3, 3, 0}, {1, 1, 0}, {2, 0, 0}, {1, 2, 0}, {2, 2, 0}, 1, 0},    // 3x3 dilation 2, asym pad
-        {2, 1, 4, 16, 1, {50, 47, 0}, {3, 3, 0}, {2, 2, 0}, {1, 1, 0}, {0, 1, 0}, {1, 1, 0}, 1, 1},    // 3x3 stride 2, 2 strips + tail
-        {2, 2, 4, 6, 2, {12, 14, 0}, {3, 3, 0}, {1, 3, 0}, {0, 2, 0}, {2, 0, 0}, {2, 1, 0}, 1, 1},     // 3x3 groups, K tail, mixed
-        {3, 1, 2, 8, 1, {4, 5, 6}, {2, 3, 3}, {1, 1, 2}, {1, 1, 1}, {0, 1, 1}, {1, 2, 1}, 1, 0},       // 3-D T 2 x 3x3
-        {2, 1, 1, 4, 1, {3, 2, 0}, {3, 3, 0}, {1, 1, 0}, {0, 2, 0}, {0, 0, 0}, {1, 1, 0}, 0, 0},       // 3x3 on 3x2, C 1
-        {2, 1, 5, 16, 1, {23, 29, 0}, {1, 1, 0}, {2, 1, 0}, {1, 0, 0}, {0, 2, 0}, {1, 1, 0}, 1, 1},    // 1x1 stride 2, pad, 2 strips
-        {3, 1, 3, 12, 1, {3, 6, 7}, {2, 1, 1}, {1, 1, 1}, {1, 0, 0}, {0, 0, 0}, {2, 1, 1}, 1, 0},      // 3-D T 2 x 1x1
     };
     for (const Shape& s : fixed) v.push_back(s);
     std::mt19937 rng(12345);
@@ -338,26 +331,18 @@ void run_direct(const ConvParams& p, int round_mode, const Elem* x, const Elem* 
     const dim3 grid((unsigned)cdiv(p.OPQ, kDirectThreads), (unsigned)(p.G * cdiv(p.Kg, KB)), (unsigned)p.N);
     fc_simt::launch(grid, dim3(kDirectThreads), 0, direct_conv_kernel<Elem, KB>, p, round_mode, x, w, b, y);
 }
-// The fast strip kernel (as kernels_misc.cu launches it); vec: its DirectStore output mode;
-// F: its window specialization (0 = runtime R, S; 3 / 1 = compile-time 3x3 / 1x1, only where R == S == F).
-template <class Elem, int KB, int F>
-void run_direct_strip_f(const ConvParams& p, int round_mode, const Elem* x, const Elem* w, const Elem* b, Elem* y,
-                        int vec) {
+// The fast strip kernel (as kernels_misc.cu launches it); vec: its DirectStore output mode.
+template <class Elem, int KB>
+void run_direct_strip(const ConvParams& p, int round_mode, const Elem* x, const Elem* w, const Elem* b, Elem* y,
+                      int vec) {
     const dim3 grid((unsigned)cdiv(p.OPQ, kDirectStripPixels), (unsigned)(p.G * cdiv(p.Kg, KB)), (unsigned)p.N);
     const size_t smem = direct_strip_smem(p, KB, vec, (int)sizeof(Elem));
     if (sizeof(Elem) == 2 || round_mode == ROUND_NONE)
-        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_NONE, F>, p, x, w, b, y, vec);
+        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_NONE>, p, x, w, b, y, vec);
     else if (round_mode == ROUND_TF32)
-        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_TF32, F>, p, x, w, b, y, vec);
+        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_TF32>, p, x, w, b, y, vec);
     else
-        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_F16, F>, p, x, w, b, y, vec);
-}
-template <class Elem, int KB>
-void run_direct_strip(const ConvParams& p, int round_mode, const Elem* x, const Elem* w, const Elem* b, Elem* y,
-                      int vec, int f) {
-    if (f == 3) run_direct_strip_f<Elem, KB, 3>(p, round_mode, x, w, b, y, vec);
-    else if (f == 1) run_direct_strip_f<Elem, KB, 1>(p, round_mode, x, w, b, y, vec);
-    else run_direct_strip_f<Elem, KB, 0>(p, round_mode, x, w, b, y, vec);
+        fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_F16>, p, x, w, b, y, vec);
 }
 
 typedef void (*TcFn)(const ConvParams&, const void*, const void*, const void*, void*, int, int);
@@ -519,8 +504,7 @@ int run_group(const std::string& group, int max_shapes) {
             } else if (group == "direct") {
                 // f32 x {fp32, tf32, fp16, 3xtf32} and f16, each with KB 4 and 16.
                 const int precs[] = {FC_PRECISION_FP32, FC_PRECISION_TF32, FC_PRECISION_FP16, FC_PRECISION_3XTF32};
-                // per precision x KB: generic, strip x {element, vec4, staged} stores x {runtime, 3x3 or 1x1} window
-                variants_seen = 5 * 2 * 7;
+                variants_seen = 10 * 4;  // generic, strip x {element, vec4, staged} stores
                 for (int dt = 0; dt < 2; ++dt)
                     for (int pi = 0; pi < (dt ? 1 : 4); ++pi) {
                         setup(dt ? FC_DTYPE_F16 : FC_DTYPE_F32, dt ? FC_PRECISION_FP32 : precs[pi]);
@@ -534,19 +518,16 @@ int run_group(const std::string& group, int max_shapes) {
                         // generic kernel (KB 4/16), strip kernel (KB 4/16) with scalar and,
                         // where legal, vector NHWC stores (y buffers are 16-byte aligned).
                         for (int kb : {4, 16})
-                            for (int mode = 0; mode < 4; ++mode)
-                            for (int f : {0, 1, 3}) {
-                                // f: strip window specialization; 1 / 3 only where the launcher picks it (R == S == f)
-                                if (f != 0 && (mode == 0 || direct_strip_filter(p) != f)) continue;
+                            for (int mode = 0; mode < 4; ++mode) {
                                 // mode 0: generic kernel; 1..3: strip kernel with STORE_ELEM / VEC4 /
                                 // STAGED (the latter two where the backend could pick them).
                                 const int legal = direct_strip_store_mode(p, kb, nullptr, dt ? 2 : 4);
                                 if (mode == 2 && legal == STORE_ELEM) continue;
                                 if (mode == 3 && legal != STORE_STAGED) continue;
                                 char what[96];
-                                snprintf(what, sizeof what, "direct%s%s %s prec%d KB%d",
+                                snprintf(what, sizeof what, "direct%s %s prec%d KB%d",
                                          mode == 0 ? "" : mode == 1 ? " strip" : mode == 2 ? " strip vec4" : " strip staged",
-                                         f == 3 ? " 3x3" : f == 1 ? " 1x1" : "", dt ? "f16" : "f32", dt ? 0 : precs[pi], kb);
+                                         dt ? "f16" : "f32", dt ? 0 : precs[pi], kb);
                                 if (dt) {
                                     std::vector<half_t> y(yref.size(), 0x7fff);
                                     const half_t* b = p.has_bias ? pr.bh.data() : nullptr;
@@ -554,8 +535,8 @@ int run_group(const std::string& group, int max_shapes) {
                                         if (kb == 4) run_direct<half_t, 4>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
                                         else run_direct<half_t, 16>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data());
                                     } else {
-                                        if (kb == 4) run_direct_strip<half_t, 4>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data(), mode - 1, f);
-                                        else run_direct_strip<half_t, 16>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data(), mode - 1, f);
+                                        if (kb == 4) run_direct_strip<half_t, 4>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data(), mode - 1);
+                                        else run_direct_strip<half_t, 16>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data(), mode - 1);
                                     }
                                     compare(what, pr, y, yref, tol, st, sname);
                                 } else {
@@ -565,8 +546,8 @@ int run_group(const std::string& group, int max_shapes) {
                                         if (kb == 4) run_direct<float, 4>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
                                         else run_direct<float, 16>(p, rm, pr.x.data(), pr.w.data(), b, y.data());
                                     } else {
-                                        if (kb == 4) run_direct_strip<float, 4>(p, rm, pr.x.data(), pr.w.data(), b, y.data(), mode - 1, f);
-                                        else run_direct_strip<float, 16>(p, rm, pr.x.data(), pr.w.data(), b, y.data(), mode - 1, f);
+                                        if (kb == 4) run_direct_strip<float, 4>(p, rm, pr.x.data(), pr.w.data(), b, y.data(), mode - 1);
+                                        else run_direct_strip<float, 16>(p, rm, pr.x.data(), pr.w.data(), b, y.data(), mode - 1);
                                     }
                                     compare(what, pr, y, yref, tol, st, sname);
                                 }

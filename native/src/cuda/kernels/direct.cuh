@@ -109,37 +109,6 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
 // (64 for KB = 16: ~75% of the issued instructions are FFMA). Input rounding
 // (tf32 / fp16 precisions on f32 tensors) is a template parameter: no per-load
 // branch. Accumulation order per output: taps ascending in (c, t, r, s), fp32.
-//
-// Window specialization F (template): F = 3 / 1 when R == S == 3 / 1 (the
-// launcher's direct_strip_filter; T, strides, dilations, padding stay
-// runtime), F = 0 the generic runtime (c, t, r, s) loops. F = 3 walks the Cg*T*3 window ROWS in a
-// non-unrolled loop; a row is its 3 taps x VW pixels = 12 predicated loads,
-// issued one row AHEAD (nxt) of the row being multiplied (cur: 3 taps x
-// (KB/4 LDS.128 + VW*KB FFMA) = 192 FFMA for KB 16), and the window's
-// (r, s) validity is two bit masks computed once. The generic F = 0 loop
-// issues a tap's VW loads and consumes them at once (latency exposed per tap).
-// (Unrolling the rows instead lets ptxas hoist a whole plane's 36 loads:
-// spills at the 128-register bound; ptxas: F3 KB16 125-126 regs, 0 spills.)
-//
-// Budget for the note shape (x 1x3x1024x1024 f32, K 16 -> KB 16, H200: 132
-// SMs, 4.8 TB/s, ~1.98 GHz, 4 SMSPs/SM): 2048 blocks of 512 pixels, 4 blocks
-// (16 warps) per SM at <= 128 registers -> 3.9 waves (~3% tail).
-//  * DRAM: 12.6 MB read + 67 MB written; 4.8 TB/s x ~700 ns latency ~ 3.4 MB
-//    in flight ~ 25 KB per SM, of which reads ~16% (~4 KB/SM): writes are
-//    posted (no warp waits on them). Reads in flight with F = 3: per warp one
-//    row = 12 LDG x 128 B = 1.5 KB requested (~0.5-1 KB distinct lines: the 3
-//    taps of a pixel overlap), x 16 warps = 8-16 KB per SM at L1 -> L2 >= the
-//    ~4 KB of reads needed; each x row is a DRAM miss for 1 of the ~3 blocks
-//    using it, an L2 hit for the others.
-//  * Latency cover: a row costs a warp ~260 issue slots (192 FFMA + 12 LDG +
-//    12 LDS + ~30 int/predicate); the prefetched row is needed after the
-//    warp's own row plus 3 other warps' rows on its SMSP ~ 1000 cycles
-//    ~ 500 ns: covers L2 hits fully and most of a DRAM miss.
-//  * Issue: 453 M FFMA = 14.2 M warp-FFMA / 528 SMSPs = 26.8 k cycles
-//    = 13.5 us; x ~1.35 for the other instructions + epilogue (64 stores + 64
-//    bias adds per thread) ~ 19 us: the kernel is issue-bound just under the
-//    ~20.7 us of 80% DRAM bandwidth (79.6 MB), so KB 16 / VW 4 (64 FFMA per load) stays;
-//    more warps (VW 2) would halve FFMA per load and add issue.
 // ---------------------------------------------------------------------------
 constexpr int kDirectStripVW = 4;
 constexpr int kDirectStripPixels = kDirectThreads * kDirectStripVW;  // 512 per block
@@ -180,7 +149,7 @@ static_assert(DirectStage<half_t, 4>::kPitch == 4 && DirectStage<half_t, 16>::kP
                   DirectStage<float, 4>::kPitch == 8 && DirectStage<float, 16>::kPitch == 20,
               "direct_strip_smem (heuristic.h) mirrors DirectStage");
 
-template <class Elem, int KB, int RM, int F>
+template <class Elem, int KB, int RM>
 __global__ void __launch_bounds__(kDirectThreads, 4)
     direct_strip_kernel(ConvParams p, const Elem* __restrict__ x, const Elem* __restrict__ w,
                         const Elem* __restrict__ bias, Elem* __restrict__ y, int store_mode) {
@@ -235,119 +204,39 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
         for (int k = 0; k < KB; ++k) acc[j][k] = 0.f;
 
     const Elem* xg = x + (n * p.xs_n + g * p.Cg * p.xs_c);
-    if constexpr (F > 0) {
-        // R == S == F at compile time (T, strides, dilations, padding runtime).
-        // A "row" = the F taps s of one (c, t, r) window row for the VW pixels:
-        // F*VW predicated loads, issued one row AHEAD of the row being
-        // multiplied (nxt / cur double buffer; the last row of a (c, t) plane
-        // prefetches row 0 of the next plane), so each load's latency hides
-        // behind the previous row's F*VW*KB FFMAs.
-        // Per pixel: base offset pb (window origin; 0 for an invalid pixel) and
-        // the id0 depth origin; the (r, s) validity of the F x F window is
-        // invariant over (c, t): bit masks rm (row r) and cm (column s), bit
-        // index r*VW + j / s*VW + j (0 for an invalid pixel). Fewer live
-        // registers than id0/ih0/iw0 (the 128-register bound is tight).
-        int pb[VW];
-        unsigned rm = 0, cm = 0;
+    const float* wk = ws;
+    for (int c = 0; c < p.Cg; ++c) {
+        const Elem* xc = xg + c * p.xs_c;
+        for (int t = 0; t < p.T; ++t) {
+            for (int r = 0; r < p.R; ++r) {
+                int roff[VW];
+                bool rok[VW];
 #pragma unroll
-        for (int j = 0; j < VW; ++j) {
-            const bool v = id0[j] != -(1 << 30);
-            pb[j] = v ? id0[j] * p.xs_d + ih0[j] * p.xs_h + iw0[j] * p.xs_w : 0;
-#pragma unroll
-            for (int s = 0; s < F; ++s) {
-                if (v && in_range(iw0[j] + s * p.dw, p.W)) cm |= 1u << (s * VW + j);
-                if (v && in_range(ih0[j] + s * p.dh, p.H)) rm |= 1u << (s * VW + j);
-            }
-        }
-        const int sstep = p.dw * p.xs_w, rstep = p.dh * p.xs_h, tstep = p.dd * p.xs_d;
-        const int nplanes = p.Cg * p.T;
-        float cur[F][VW], nxt[F][VW];
-        // load row r of plane (c, t) into v; more == false -> zeros, no address formed
-        auto load_row = [&](int c, int t, int r, bool more, float (&v)[F][VW]) {
-            const Elem* xc = xg + c * p.xs_c;
-            const int to = t * tstep + r * rstep;
-#pragma unroll
-            for (int j = 0; j < VW; ++j) {
-                const bool ok = more && ((rm >> (r * VW + j)) & 1u) && in_range(id0[j] + t * p.dd, p.D);
-                const int xo = ok ? pb[j] + to : 0;
-#pragma unroll
-                for (int s = 0; s < F; ++s)
-                    v[s][j] = (ok && ((cm >> (s * VW + j)) & 1u)) ? round_rm<RM>(to_f32(__ldg(xc + (xo + s * sstep)))) : 0.f;
-            }
-        };
-        load_row(0, 0, 0, true, cur);
-        // Rows in (c, t, r) order; a non-unrolled loop, so ptxas cannot hoist
-        // more than the one prefetched row (the whole plane: 36 loads for VW 4
-        // + 64 accumulators spills at the 128-register bound). Two rows per
-        // iteration with the buffers' roles swapped: no cur = nxt moves; the
-        // second row's guard splits the body, which also bounds the hoisting.
-        int c = 0, t = 0, r = 0;  // (c, t, r) of the last row loaded
-        const float* wk = ws;
-        const int nrows = nplanes * F;
-        // multiply the row in `use` (row index `row`) while loading row + 1 into `fill`
-        auto step = [&](int row, float (&use)[F][VW], float (&fill)[F][VW]) {
-            if (++r == F) {
-                r = 0;
-                if (++t == p.T) { t = 0; ++c; }
-            }
-            const bool more = row + 1 < nrows;
-            load_row(more ? c : 0, more ? t : 0, more ? r : 0, more, fill);
-#pragma unroll
-            for (int s = 0; s < F; ++s) {
-#pragma unroll
-                for (int k = 0; k < KB; k += 4) {
-                    const float4 w4 = *reinterpret_cast<const float4*>(wk + k);
-#pragma unroll
-                    for (int j = 0; j < VW; ++j) {
-                        acc[j][k] = __fmaf_rn(use[s][j], w4.x, acc[j][k]);
-                        acc[j][k + 1] = __fmaf_rn(use[s][j], w4.y, acc[j][k + 1]);
-                        acc[j][k + 2] = __fmaf_rn(use[s][j], w4.z, acc[j][k + 2]);
-                        acc[j][k + 3] = __fmaf_rn(use[s][j], w4.w, acc[j][k + 3]);
-                    }
+                for (int j = 0; j < VW; ++j) {
+                    const int id = id0[j] + t * p.dd, ih = ih0[j] + r * p.dh;
+                    rok[j] = in_range(id, p.D) && in_range(ih, p.H);
+                    roff[j] = rok[j] ? id * p.xs_d + ih * p.xs_h : 0;
                 }
-                wk += KB;
-            }
-        };
-#pragma unroll 1
-        for (int row = 0; row < nrows; row += 2) {
-            step(row, cur, nxt);
-            if (row + 1 < nrows) step(row + 1, nxt, cur);
-        }
-    } else {  // runtime R, S
-        const float* wk = ws;
-        for (int c = 0; c < p.Cg; ++c) {
-            const Elem* xc = xg + c * p.xs_c;
-            for (int t = 0; t < p.T; ++t) {
-                for (int r = 0; r < p.R; ++r) {
-                    int roff[VW];
-                    bool rok[VW];
+                for (int s = 0; s < p.S; ++s) {
+                    float xv[VW];
 #pragma unroll
                     for (int j = 0; j < VW; ++j) {
-                        const int id = id0[j] + t * p.dd, ih = ih0[j] + r * p.dh;
-                        rok[j] = in_range(id, p.D) && in_range(ih, p.H);
-                        roff[j] = rok[j] ? id * p.xs_d + ih * p.xs_h : 0;
+                        const int iw = iw0[j] + s * p.dw;
+                        xv[j] = (rok[j] && in_range(iw, p.W)) ? round_rm<RM>(to_f32(__ldg(xc + roff[j] + iw * p.xs_w)))
+                                                              : 0.f;
                     }
-                    for (int s = 0; s < p.S; ++s) {
-                        float xv[VW];
+#pragma unroll
+                    for (int k = 0; k < KB; k += 4) {
+                        const float4 w4 = *reinterpret_cast<const float4*>(wk + k);
 #pragma unroll
                         for (int j = 0; j < VW; ++j) {
-                            const int iw = iw0[j] + s * p.dw;
-                            xv[j] = (rok[j] && in_range(iw, p.W)) ? round_rm<RM>(to_f32(__ldg(xc + roff[j] + iw * p.xs_w)))
-                                                                  : 0.f;
+                            acc[j][k] = __fmaf_rn(xv[j], w4.x, acc[j][k]);
+                            acc[j][k + 1] = __fmaf_rn(xv[j], w4.y, acc[j][k + 1]);
+                            acc[j][k + 2] = __fmaf_rn(xv[j], w4.z, acc[j][k + 2]);
+                            acc[j][k + 3] = __fmaf_rn(xv[j], w4.w, acc[j][k + 3]);
                         }
-#pragma unroll
-                        for (int k = 0; k < KB; k += 4) {
-                            const float4 w4 = *reinterpret_cast<const float4*>(wk + k);
-#pragma unroll
-                            for (int j = 0; j < VW; ++j) {
-                                acc[j][k] = __fmaf_rn(xv[j], w4.x, acc[j][k]);
-                                acc[j][k + 1] = __fmaf_rn(xv[j], w4.y, acc[j][k + 1]);
-                                acc[j][k + 2] = __fmaf_rn(xv[j], w4.z, acc[j][k + 2]);
-                                acc[j][k + 3] = __fmaf_rn(xv[j], w4.w, acc[j][k + 3]);
-                            }
-                        }
-                        wk += KB;
                     }
+                    wk += KB;
                 }
             }
         }
