@@ -27,7 +27,20 @@ step build 300 cmake --build "$BUILD" -j"$(nproc)" --target fastconv gpu_check
 step correctness 150 "$BUILD/tests/cuda/gpu_check" --correctness
 step bench 150 env FASTCONV_BUILD="$BUILD" OUT="$LOGS" bash "$ROOT/scripts/bench-gpu.sh"
 step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
+# Nsight Compute on the direct kernel for the note shape (NCHW, NHWC), if ncu exists: where the time goes.
+if command -v ncu >/dev/null 2>&1; then
+  step ncu_direct 60 bash -c 'for l in 0 1; do ncu --section SpeedOfLight --section Occupancy --section LaunchStats \
+      --section MemoryWorkloadAnalysis --section WarpStateStats -k regex:direct -c 1 "$0/tests/cuda/gpu_check" --note $l; done' "$BUILD"
+fi
 echo "=== summary"
 for s in configure build correctness bench check_kernels; do echo "  $s: ${RESULT[$s]:-not run}"; done | tee "$LOGS/summary.txt"
-if [ -n "${OUT:-}" ]; then mkdir -p "$OUT" && cp -r "$LOGS"/. "$OUT"/ 2>/dev/null; fi
-grep -q "rc=[1-9]" "$LOGS/summary.txt" && exit 1 || exit 0
+echo "  ncu_direct (informational, not a failure): ${RESULT[ncu_direct]:-not run}" | tee -a "$LOGS/summary.txt"
+# $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
+if [ -n "${OUT:-}" ]; then
+  mkdir -p "$OUT"
+  for f in summary.txt correctness.log fastconv_bench.csv cudnn_bench.csv ncu_direct.log check_kernels.log; do
+    [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
+  done
+  tar czf "$OUT/gpu-check-logs.tgz" -C "$LOGS" . 2>/dev/null
+fi
+grep -v informational "$LOGS/summary.txt" | grep -q "rc=[1-9]" && exit 1 || exit 0

@@ -467,6 +467,14 @@ bool bench_one(const Shape& sh, int layout, int dtype, int prec, const Peaks& pk
     return true;
 }
 
+// --note L: the RGB note shape once, FP32, layout L (0 NCHW, 1 NHWC) -- for profilers (ncu).
+int run_note(int layout, const Peaks& pk) {
+    double us;
+    return bench_one(s2d("note_rgb_1024", 1, 3, 16, 1024, 1024, 3, 1, 1), layout, 0, FC_PRECISION_FP32, pk, NULL, &us)
+               ? 0
+               : 1;
+}
+
 int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
     std::vector<Shape> shapes;
     shapes.push_back(s2d("note_rgb_1024", 1, 3, 16, 1024, 1024, 3, 1, 1));
@@ -504,6 +512,7 @@ int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
 
 int main(int argc, char** argv) {
     bool corr = false, bench = false, quick = false;
+    int note = -1;
     const char* csv = NULL;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--correctness")) corr = true;
@@ -511,9 +520,10 @@ int main(int argc, char** argv) {
         else if (!strcmp(argv[i], "--quick")) quick = true;
         else if (!strcmp(argv[i], "--csv") && i + 1 < argc) csv = argv[++i];
         else if (!strcmp(argv[i], "--device") && i + 1 < argc) g_dev = atoi(argv[++i]);
-        else { fprintf(stderr, "usage: %s [--correctness] [--bench] [--csv FILE] [--quick] [--device D]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--note") && i + 1 < argc) note = atoi(argv[++i]) ? 1 : 0;
+        else { fprintf(stderr, "usage: %s [--correctness] [--bench] [--csv FILE] [--quick] [--device D] [--note 0|1]\n", argv[0]); return 2; }
     }
-    if (!corr && !bench) corr = bench = true;
+    if (!corr && !bench && note < 0) corr = bench = true;
     printf("fastconv %d, CUDA: %s\n", fc_version(), fc_cuda_status());
     int32_t n = 0;
     fc_device_count(&n);
@@ -527,6 +537,7 @@ int main(int argc, char** argv) {
            info.compute_capability_minor, info.multiprocessor_count, info.total_memory / 1073741824.0);
     const Peaks pk = peaks_for(info.compute_capability_major, info.compute_capability_minor, info.name);
     int rc = 0;
+    if (note >= 0) rc |= run_note(note, pk);
     if (corr) rc |= run_correctness(quick);
     if (bench) rc |= run_bench(csv, quick, pk);
     int64_t live = -1;
