@@ -82,7 +82,7 @@ static inline int64_t cpu_pad_mode_wp(const cpu_geom *g)
     if (__builtin_mul_overflow(g->C, g->s[1], &n) || __builtin_mul_overflow(n, g->s[2], &n) ||
         __builtin_mul_overflow(n, cpu_pad_mode_hp(g), &n) || __builtin_mul_overflow(n, Wp, &n))
         return 0;
-    if (n > 4 * g->C * g->in[1] * g->in[2] + ((int64_t)1 << 20)) return 0;
+    if (n > ((int64_t)1 << 56) || n > 4 * g->C * g->in[1] * g->in[2] + ((int64_t)1 << 20)) return 0; /* bytes stay < 2^59 */
     return Wp;
 }
 
