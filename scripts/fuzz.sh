@@ -6,6 +6,11 @@
 #   HARNESS   desc (descriptor validation + plan creation) and/or exec (small CPU convolutions and
 #             unfolds on exactly-sized buffers); default: both.
 #   -t        seconds per harness (default 600). scripts/test.sh runs -t 30.
+#   -c        check mode (what scripts/test.sh runs): seed 1 and a fixed number of inputs per harness
+#             (desc 3,000,000, exec 4,000; -t still caps the time) from a fresh working corpus, so CI
+#             fuzzes about the inputs a developer's run did (not bit for bit: the library's worker
+#             threads make coverage, and so later mutations, vary a little). Without -c each run draws
+#             a new seed and keeps its working corpus, to explore new inputs (long runs).
 #   -m        afterwards merge what the run found into the committed corpus
 #             (native/tests/fuzz/corpus/<h>, libFuzzer -merge=1 keeps only inputs that add coverage).
 #
@@ -22,9 +27,11 @@ cd "$FASTCONV_ROOT"
 
 secs=600
 merge=0
-while getopts "t:mh" o; do
+check=0
+while getopts "t:cmh" o; do
     case "$o" in
         t) secs="$OPTARG" ;;
+        c) check=1 ;;
         m) merge=1 ;;
         *) sed -n '2,20p' "$0"; exit 2 ;;
     esac
@@ -74,10 +81,16 @@ for h in "${harnesses[@]}"; do
     arts="$work/artifacts/$h"
     mkdir -p "$corpus" "$arts"
     log="$work/$h.log"
+    extra=()
+    if [ "$check" = 1 ]; then
+        # a fresh working corpus too, so the run depends only on the commit
+        rm -rf "$corpus" && mkdir -p "$corpus"
+        case "$h" in desc) extra=(-seed=1 -runs=3000000) ;; exec) extra=(-seed=1 -runs=4000) ;; esac
+    fi
     start=$(date +%s)
     ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}" \
         "$build/tests/fuzz/fuzz_$h" -max_total_time="$secs" -max_len="$max_len" -rss_limit_mb=2048 \
-        -malloc_limit_mb=1024 -timeout=25 -print_final_stats=1 -artifact_prefix="$arts/" \
+        -malloc_limit_mb=1024 -timeout=25 -print_final_stats=1 -artifact_prefix="$arts/" "${extra[@]}" \
         "$corpus" "native/tests/fuzz/corpus/$h" >"$log" 2>&1
     rc=$?
     took=$(( $(date +%s) - start ))

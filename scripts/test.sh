@@ -7,13 +7,14 @@
 #   2. The native library and its ctest suite again under AddressSanitizer + UBSan (CPU backend).
 #   3. The CLI cross-checked against PyTorch's torch.nn.functional.conv{1,2,3}d.
 #   4. A consumer project on the installed artifact (module and class path), and a JMH smoke run.
-#   Also (after 2): a short libFuzzer run of the C API harnesses (scripts/fuzz.sh -t 30 per harness).
+#   Also (after 2): a short, reproducible libFuzzer run of the C API harnesses (scripts/fuzz.sh -c:
+#   fixed seed and input counts, at most FASTCONV_FUZZ_SECONDS per harness).
 # Prints a summary with the counts of each part, and exits non-zero if anything failed.
 #
 # Environment: FASTCONV_SKIP_SANITIZE=1 skips step 2; FASTCONV_ALLOW_NO_TORCH=1 lets step 3 skip
 # (with a message) where PyTorch is not installed; FASTCONV_CUDA=OFF builds without CUDA.
 # FASTCONV_ALLOW_NO_FUZZER=1 lets the fuzz run skip where clang with libFuzzer is missing;
-# FASTCONV_FUZZ_SECONDS (default 30) is its time per harness.
+# FASTCONV_FUZZ_SECONDS (default 60) caps its time per harness.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
@@ -82,8 +83,8 @@ if [ "${FASTCONV_SKIP_SANITIZE:-0}" != 1 ]; then
 fi
 
 # ---- short fuzz run of the C API (libFuzzer + ASan + UBSan; long runs: scripts/fuzz.sh) -----------
-note "libFuzzer: fuzz_desc, fuzz_exec for ${FASTCONV_FUZZ_SECONDS:-30} s each"
-"$here/fuzz.sh" -t "${FASTCONV_FUZZ_SECONDS:-30}" 2>&1 | tee "$logdir/fuzz.log"
+note "libFuzzer: fuzz_desc, fuzz_exec, check mode (seed 1, fixed input counts, <= ${FASTCONV_FUZZ_SECONDS:-60} s each)"
+"$here/fuzz.sh" -c -t "${FASTCONV_FUZZ_SECONDS:-60}" 2>&1 | tee "$logdir/fuzz.log"
 fz_rc=${PIPESTATUS[0]}
 if [ "$fz_rc" -eq 3 ] && [ "${FASTCONV_ALLOW_NO_FUZZER:-0}" = 1 ]; then
     summary+=("fuzz: skipped (no clang with libFuzzer; FASTCONV_ALLOW_NO_FUZZER=1)")
