@@ -23,22 +23,22 @@ class StreamTest {
     void forwardAsyncReturnsBeforeTheWorkIsDoneAndFutureCompletes() throws Exception {
         SplittableRandom r = new SplittableRandom(1);
         try (Arena a = Arena.ofShared(); Stream s = Stream.create(Device.cpu())) {
-            Tensor x = Tensor.fromArray(a, ConvCase.random(r, 64 * 64 * 64, DType.F32), 1, 64, 64, 64);
+            // batch 8: ~1.2 GMAC per call, so six calls keep the stream busy for tens of milliseconds
+            // even on fast cores, while submitting one is a queue append of microseconds.
+            Tensor x = Tensor.fromArray(a, ConvCase.random(r, 8 * 64 * 64 * 64, DType.F32), 8, 64, 64, 64);
             Tensor w = Tensor.fromArray(a, ConvCase.random(r, 64 * 64 * 9, DType.F32), 64, 64, 3, 3);
             try (ConvPlan p = CONV.plan(x, w, null)) {
                 Tensor ref = p.allocateOutput(a);
                 p.forward(x, w, null, ref);
                 Tensor y = p.allocateOutput(a);
-                long t0 = System.nanoTime();
-                for (int i = 0; i < 6; i++) { // ~0.9 GMAC: tens of milliseconds at least
+                for (int i = 0; i < 6; i++) {
                     p.forwardAsync(s, x, w, null, y);
                 }
                 CompletableFuture<Void> done = s.onComplete();
-                long submitted = System.nanoTime() - t0;
+                // The property, without a wall-clock ratio (which fails when this thread is descheduled
+                // on a busy machine): the calls returned while the queued work was still running.
                 assertFalse(done.isDone(), "the queue was already drained when forwardAsync returned: not asynchronous");
                 done.get(60, TimeUnit.SECONDS);
-                long total = System.nanoTime() - t0;
-                assertTrue(submitted * 2 < total, "submitting took " + submitted / 1e6 + " ms of " + total / 1e6 + " ms");
                 assertArrayEquals(ref.toFloatArray(), y.toFloatArray());
                 s.synchronize();
             }
