@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gpu-check.sh — the whole device job in one command (< 6 min on an H200 with
-# 16 cores): build (sm_90 only) -> correctness (gpu_check vs CPU backend) ->
+# 16 cores): build (sm_90 only) -> measured ceilings (device_ceiling) -> correctness (gpu_check vs CPU backend) ->
 # benchmark + cuDNN peer (bench-gpu.sh) -> check-kernels (ptxas + PTX + SASS).
 # Every step is time-boxed and its failure reported; later steps still run.
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
@@ -23,7 +23,8 @@ step() {  # step NAME TIMEOUT_S command...
 nvidia-smi -L 2>&1 | tee "$LOGS/nvidia-smi.log" || true
 GEN=""; command -v ninja >/dev/null && GEN="-G Ninja"
 step configure 120 cmake -S "$ROOT/native" -B "$BUILD" $GEN -DFASTCONV_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_BUILD_TYPE=Release
-step build 300 cmake --build "$BUILD" -j"$(nproc)" --target fastconv gpu_check
+step build 300 cmake --build "$BUILD" -j"$(nproc)" --target fastconv gpu_check device_ceiling
+step ceiling 60 "$BUILD/tests/cuda/device_ceiling"
 step correctness 150 "$BUILD/tests/cuda/gpu_check" --correctness
 step bench 150 env FASTCONV_BUILD="$BUILD" OUT="$LOGS" bash "$ROOT/scripts/bench-gpu.sh"
 step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
@@ -33,12 +34,12 @@ if command -v ncu >/dev/null 2>&1; then
       --section MemoryWorkloadAnalysis --section WarpStateStats -k regex:direct -c 1 "$0/tests/cuda/gpu_check" --note $l; done' "$BUILD"
 fi
 echo "=== summary"
-for s in configure build correctness bench check_kernels; do echo "  $s: ${RESULT[$s]:-not run}"; done | tee "$LOGS/summary.txt"
+for s in configure build ceiling correctness bench check_kernels; do echo "  $s: ${RESULT[$s]:-not run}"; done | tee "$LOGS/summary.txt"
 echo "  ncu_direct (informational, not a failure): ${RESULT[ncu_direct]:-not run}" | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"
-  for f in summary.txt correctness.log fastconv_bench.csv cudnn_bench.csv ncu_direct.log check_kernels.log; do
+  for f in summary.txt ceiling.log correctness.log fastconv_bench.csv cudnn_bench.csv ncu_direct.log check_kernels.log; do
     [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
   done
   tar czf "$OUT/gpu-check-logs.tgz" -C "$LOGS" . 2>/dev/null
