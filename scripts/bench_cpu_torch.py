@@ -81,13 +81,26 @@ def unfold_einsum(x, w, b, R, s, p):
     return y.reshape(B, K, Ho, Wo) + b.view(1, K, 1, 1)
 
 
-def timer(fn, target_s=0.004):
-    """A callable that times `inner` back-to-back calls of fn; inner chosen so one sample >= target_s."""
+# Untimed calls before each sample. The peers alternate per sample in one process, and each
+# runtime's idle threads keep spinning after its own call: PyTorch's libgomp workers spin for
+# ~5-10 ms on this machine (OMP_WAIT_POLICY unset), during which a fastconv call that follows
+# ran 2-5x slower than back-to-back (and fastconv's pool spins ~50 us). 20 ms of the sampled
+# function's own calls first means neither runtime is charged for the other's idle spinning or
+# for waking a core that went idle; both get the same treatment.
+SETTLE_S = 0.020
+
+
+def timer(fn, target_s=0.004, settle_s=SETTLE_S):
+    """A callable that times `inner` back-to-back calls of fn (inner chosen so one sample >= target_s),
+    after untimed calls of fn for at least settle_s."""
     fn()
     t0 = time.perf_counter(); fn(); t1 = time.perf_counter()
     inner = max(1, min(200, int(target_s / max(t1 - t0, 1e-7))))
 
     def sample():
+        end = time.perf_counter() + settle_s
+        while time.perf_counter() < end:
+            fn()
         t = time.perf_counter()
         for _ in range(inner):
             fn()
