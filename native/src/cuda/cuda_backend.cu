@@ -10,6 +10,7 @@
 #include <mutex>
 #include <new>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/backend.h"
@@ -277,6 +278,10 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
     }
     pl->num_sms = sms;
     pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin);
+    {  // FASTCONV_CUDA_DIRECT_KERNEL=strip: the previous direct kernel instead of direct_tile_kernel
+        const char* dk = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
+        if (dk && !strcmp(dk, "strip")) pl->k.direct_tile = 0;
+    }
     const ConvParams& p = pl->p;
     if (p.G > 65535 || p.N > 65535 || (int64_t)p.G * cdiv(p.Kg, 4) > 65535) {
         const int G = p.G, N = p.N;
@@ -322,7 +327,7 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
     if (p.has_bias && !bias) return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "bias must not be NULL (has_bias = 1)");
     cudaError_t e;
     if (k.kind == KK_DIRECT) {
-        e = direct_conv(f16, k.direct_kb, k.round_mode, p, x, w, b, y, s);
+        e = direct_conv(f16, k.direct_kb, k.round_mode, k.direct_tile, pl->num_sms, p, x, w, b, y, s);
         if (e != cudaSuccess) return cuda_err(e, "direct convolution kernel launch");
         return FC_SUCCESS;
     }
