@@ -120,13 +120,15 @@ def config(name):
         return 128, 32768 + 10240, 4, 'direct strip %s KB%s rnd%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2), m.group(3)), False
     if 'direct_tile_kernel' in name:
         # dynamic smem = direct_tile_smem_bytes (tile_config.cuh): filter slice + bias fp32,
-        # 2 halo buffers [planes][16 + R - 1][pitch]; target kDirectTileMinBlocks = 4 blocks/SM
+        # 2 halo buffers [planes][16 + R - 1][pitch] (+ NHWC output stage); target
+        # kDirectTileMinBlocks = 4 blocks/SM (3 where the arch's smem holds only 3)
         m = re.search(r'direct_tile_kernelI(\w)Li(\d)ELi(\d)ELi(\d)ELi(\d)ELb(\d)E', name)
         es = 4 if m.group(1) == 'f' else 2
         rm, cg, r, s, nhwc = (int(g) for g in m.groups()[1:])
         ve = 16 // es
         pitch = (((32 + s - 1) * (cg if nhwc else 1) + ve - 1) + ve - 1) // ve * ve
         dsmem = (cg * r * s + 1) * 16 * 4 + 2 * (1 if nhwc else cg) * (16 + r - 1) * pitch * es
+        if nhwc: dsmem += 128 * (16 + 16 // es) * es  # per-warp output stage
         return 128, dsmem, 4, 'direct tile %s %s C%d %dx%d rnd%d' % ('f32' if es == 4 else 'f16', 'NHWC' if nhwc else 'NCHW', cg, r, s, rm), False
     if 'direct_conv_kernel' in name:
         m = re.search(r'direct_conv_kernelI(\w)Li(\d+)E', name)

@@ -168,11 +168,14 @@ inline DirectTileArgs direct_tile_args(const ConvParams& p, int elem_bytes, cons
     a.vec_out = p.chlast && p.K % ve == 0 && reinterpret_cast<uintptr_t>(y) % 16 == 0;
     return a;
 }
-// Persistent grid: x = tiles (at most kDirectTileMinBlocks per SM over all
-// y-blocks), y = groups x KB-channel tiles.
-inline void direct_tile_grid(const ConvParams& p, const DirectTileArgs& a, int num_sms, unsigned* gx, unsigned* gy) {
+// Persistent grid: x = tiles, at most what is resident at once over all
+// y-blocks (blocks_per_sm: the plan's occupancy query; a block that is not
+// resident would start only after others finished all their tiles),
+// y = groups x KB-channel tiles.
+inline void direct_tile_grid(const ConvParams& p, const DirectTileArgs& a, int num_sms, int blocks_per_sm,
+                             unsigned* gx, unsigned* gy) {
     const int64_t y = (int64_t)p.G * cdiv(p.Kg, kDirectTileKB);
-    int64_t x = (int64_t)kDirectTileMinBlocks * (num_sms > 0 ? num_sms : 1) / y;
+    int64_t x = (int64_t)(blocks_per_sm > 0 ? blocks_per_sm : 1) * (num_sms > 0 ? num_sms : 1) / y;
     if (x < 1) x = 1;
     if (x > a.ntiles) x = a.ntiles;
     *gx = (unsigned)x;

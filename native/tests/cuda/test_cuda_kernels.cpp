@@ -362,7 +362,7 @@ void run_direct_tile(const ConvParams& p, int round_mode, const Elem* x, const E
     DirectTileArgs a = direct_tile_args(p, (int)sizeof(Elem), x, y);
     if (scalar) a.vec_in = a.vec_out = 0;
     unsigned gx, gy;
-    direct_tile_grid(p, a, num_sms, &gx, &gy);
+    direct_tile_grid(p, a, num_sms, kDirectTileMinBlocks, &gx, &gy);
     fc_simt::launch(dim3(gx, gy), dim3(kDirectTileThreads), direct_tile_smem(p, (int)sizeof(Elem)),
                     direct_tile_fn<Elem>(round_mode, p.Cg, p.chlast != 0), p, a, x, w, b, y);
 }

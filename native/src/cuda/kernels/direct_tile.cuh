@@ -39,13 +39,16 @@
 //  * Weights + bias: staged once per block in shared memory as fp32 [tap][KB]
 //    in (c, r, s) order (NHWC weights permuted while staging), rounded by RM.
 //  * Epilogue: bias_act() with the bias staged in shared memory; NCHW: per
-//    channel 32 consecutive pixels per warp store; NHWC: a pixel's 16
-//    channels as 16-byte vectors (vec_out) or elements.
+//    channel 32 consecutive pixels (128 B f32) per warp store; NHWC with
+//    vec_out: each warp stages an output row (32 pixels x 16 channels) in its
+//    shared-memory slot and writes it as consecutive 16-byte vectors (whole
+//    32-byte sectors); else element stores.
 // Accumulation order per output: taps ascending in (c, r, s) with fp32 FFMA —
 // the same order as direct_strip_kernel, so results are bit-identical to it
 // (the emulation tests check that bit for bit).
 // Occupancy: __launch_bounds__(128, 4) caps registers at 128 (4 blocks of
-// 128 threads per SM); shared memory <= 20 KB per block.
+// 128 threads per SM); shared memory <= 28 KB per block (f32 NHWC C/g 3 with
+// its output stage: 3 blocks/SM on sm_86/89's 100 KB, 4 elsewhere).
 #ifndef FASTCONV_CUDA_KERNELS_DIRECT_TILE_CUH
 #define FASTCONV_CUDA_KERNELS_DIRECT_TILE_CUH
 
@@ -69,8 +72,10 @@ struct DirectTileGeom {
     static constexpr int CHUNKS = PLANES * ROWS * CPR;
     static constexpr int WS = CG * R * S * kDirectTileKB;  // filter slice floats
     static_assert(PITCH % VE == 0 && PITCH >= (kDirectTileTW + S - 1) * EW + VE - 1, "pitch");
+    static constexpr int OP = direct_tile_out_pitch(ES);  // NHWC output stage row pitch
     static_assert(direct_tile_smem_bytes(ES, CG, R, S, NHWC) ==
-                      (size_t)(WS + kDirectTileKB) * 4 + (size_t)2 * BUF * ES,
+                      (size_t)(WS + kDirectTileKB) * 4 + (size_t)2 * BUF * ES +
+                          (NHWC ? (size_t)kDirectTileThreads * OP * ES : 0),
                   "direct_tile_smem_bytes (tile_config.cuh) mirrors the kernel's layout");
 };
 
@@ -137,7 +142,8 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
                        const Elem* __restrict__ bias, Elem* __restrict__ y) {
     typedef DirectTileGeom<(int)sizeof(Elem), CG, R, S, NHWC> Gm;
     constexpr int KB = kDirectTileKB, VH = kDirectTileVH, WR = VH + R - 1;
-    FC_DYNAMIC_SHARED(float, ws);  // [CG*R*S][KB] fp32, then bias [KB], then 2 x [PLANES][ROWS][PITCH] Elem
+    // [CG*R*S][KB] fp32, bias [KB] fp32, 2 x [PLANES][ROWS][PITCH] Elem, NHWC: [4 warps][32][OP] Elem
+    FC_DYNAMIC_SHARED(float, ws);
     float* sbias = ws + Gm::WS;
     Elem* bufs = reinterpret_cast<Elem*>(sbias + KB);
     const int tid = threadIdx.x;
@@ -219,24 +225,43 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
         const int n = t / per_img;
         const int rem = t - n * per_img;
         const int tp = rem / a.tiles_q;
-        const int q = (rem - tp * a.tiles_q) * kDirectTileTW + lane;
+        const int q0 = (rem - tp * a.tiles_q) * kDirectTileTW, q = q0 + lane;
         const int pp0 = tp * kDirectTileTH + wrow;
-        if (q < p.Q) {
+        if (NHWC && a.vec_out && full) {
+            // NHWC, 16-byte vectors: each warp stages one output row (32 pixels x KB channels) in its
+            // shared-memory slot, then writes it as consecutive 16-byte pieces: 4 lanes (f32) / 2 (f16)
+            // per pixel, so every 32-byte sector is written whole (a lane's own 16 channels would be
+            // 64 / 32 bytes at a pixel stride: half-sector writes at twice the L2 requests).
+            constexpr int OV = 16 / (int)sizeof(Elem), CPP = KB / OV;  // elements per vector, vectors per pixel
+            Elem* so = bufs + 2 * Gm::BUF + (tid >> 5) * 32 * Gm::OP;
+#pragma unroll
+            for (int i = 0; i < VH; ++i) {
+                if (pp0 + i >= p.P) break;  // warp-uniform
+#pragma unroll
+                for (int k = 0; k < KB; k += OV) {
+                    float v[OV];
+#pragma unroll
+                    for (int e = 0; e < OV; ++e) v[e] = bias_act(p, sbias, k + e, acc[i][k + e]);
+                    store_vec16(so + lane * Gm::OP + k, v);
+                }
+                __syncwarp();
+                Elem* yr = y + (n * p.ys_n + ((pp0 + i) * p.Q + q0) * p.ys_p + kk0);
+#pragma unroll
+                for (int c = lane; c < 32 * CPP; c += 32) {
+                    const int px = c / CPP, ch = (c - px * CPP) * OV;
+                    if (q0 + px < p.Q)
+                        *reinterpret_cast<uint4*>(yr + px * p.ys_p + ch) =
+                            *reinterpret_cast<const uint4*>(so + px * Gm::OP + ch);
+                }
+                __syncwarp();
+            }
+        } else if (q < p.Q) {
 #pragma unroll
             for (int i = 0; i < VH; ++i) {
                 if (pp0 + i >= p.P) break;
                 const int pix = (pp0 + i) * p.Q + q;
                 Elem* yp = y + (n * p.ys_n + pix * p.ys_p + kk0 * p.ys_k);
-                if (NHWC && a.vec_out && full) {
-                    constexpr int OV = 16 / (int)sizeof(Elem);
-#pragma unroll
-                    for (int k = 0; k < KB; k += OV) {
-                        float v[OV];
-#pragma unroll
-                        for (int e = 0; e < OV; ++e) v[e] = bias_act(p, sbias, k + e, acc[i][k + e]);
-                        store_vec16(yp + k, v);
-                    }
-                } else if (full) {
+                if (full) {
 #pragma unroll
                     for (int k = 0; k < KB; ++k) store_elem(yp + k * p.ys_k, bias_act(p, sbias, k, acc[i][k]));
                 } else {

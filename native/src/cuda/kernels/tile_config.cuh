@@ -73,12 +73,16 @@ struct DirectTileArgs {
     int vec_in;   // 1: 16-byte cp.async rows (x and its row pitch 16-byte aligned); 0: per element
     int vec_out;  // NHWC: 1 = 16-byte vector stores of a pixel's KB channels (K % VE == 0, y aligned)
 };
+// NHWC output stage row pitch (elements): a pixel's KB outputs + 16 bytes.
+constexpr int direct_tile_out_pitch(int elem_bytes) { return kDirectTileKB + 16 / elem_bytes; }
 // Dynamic shared memory: filter slice [Cg*R*S][KB] fp32 + bias [KB] fp32 +
-// two halo-tile buffers [planes][TH + R - 1][pitch] of the tensor's element.
+// two halo-tile buffers [planes][TH + R - 1][pitch] of the tensor's element
+// (+ NHWC: the per-warp output stage [warps][32][out pitch] of the element).
 constexpr size_t direct_tile_smem_bytes(int elem_bytes, int cg, int r, int s, bool nhwc) {
     return (size_t)(cg * r * s + 1) * kDirectTileKB * 4 +
            (size_t)2 * (nhwc ? 1 : cg) * (kDirectTileTH + r - 1) * direct_tile_pitch(elem_bytes, cg, s, nhwc) *
-               elem_bytes;
+               elem_bytes +
+           (nhwc ? (size_t)kDirectTileThreads * direct_tile_out_pitch(elem_bytes) * elem_bytes : 0);
 }
 
 // Input rounding of the direct kernel (RoundMode) and unfold output layouts.
