@@ -38,7 +38,8 @@
 //    (~91 % FFMA), 64 fp32 accumulators per thread (VH x KB).
 //  * Weights + bias: staged once per block in shared memory as fp32 [tap][KB]
 //    in (c, r, s) order (NHWC weights permuted while staging), rounded by RM.
-//  * Epilogue: bias_act() with the bias staged in shared memory; NCHW: per
+//  * Epilogue: bias_act()'s arithmetic with (has_bias, relu) read once per
+//    tile (bias_act_flags) and the bias staged in shared memory; NCHW: per
 //    channel 32 consecutive pixels (128 B f32) per warp store; NHWC with
 //    vec_out: each warp stages an output row (32 pixels x 16 channels) in its
 //    shared-memory slot and writes it as consecutive 16-byte vectors (whole
@@ -136,6 +137,60 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
     }
 }
 
+// Writes a thread's VH x KB outputs: act(acc + bias) (bias_act_flags: bias_act's arithmetic with
+// the flags read once per tile).
+//  * NHWC with vec_out and a full KB slice: each warp stages one output row (32 pixels x KB channels)
+//    in its shared-memory slot `so` and writes it as consecutive 16-byte pieces: 4 lanes (f32) / 2
+//    (f16) per pixel, so every 32-byte sector is written whole (a lane's own 16 channels would be
+//    64 / 32 bytes at a pixel stride: half-sector writes at twice the L2 requests);
+//  * else element stores: NCHW -> per channel 32 consecutive pixels per warp store.
+template <class Elem, bool NHWC, int OP>
+__device__ __forceinline__ void direct_tile_epilogue(const ConvParams& p, const DirectTileArgs& a,
+                                                     const float (&acc)[kDirectTileVH][kDirectTileKB],
+                                                     const float* sbias, Elem* y, Elem* so, int n, int pp0, int q0,
+                                                     int kk0, int kb0, bool full, int lane) {
+    constexpr int KB = kDirectTileKB, VH = kDirectTileVH;
+    const bool hb = p.has_bias != 0, relu = p.relu != 0;  // read once: predicated FADD / FSETP+FSEL per output
+    const int rows = min(VH, p.P - pp0);  // valid rows of this warp (warp-uniform)
+    if (NHWC && a.vec_out && full) {
+        constexpr int OV = 16 / (int)sizeof(Elem), CPP = KB / OV;  // elements per vector, vectors per pixel
+#pragma unroll
+        for (int i = 0; i < VH; ++i) {
+            if (i >= rows) break;
+#pragma unroll
+            for (int k = 0; k < KB; k += OV) {
+                float v[OV];
+#pragma unroll
+                for (int e = 0; e < OV; ++e) v[e] = bias_act_flags(acc[i][k + e], sbias[k + e], hb, relu);
+                store_vec16(so + lane * OP + k, v);
+            }
+            __syncwarp();
+            Elem* yr = y + (n * p.ys_n + ((pp0 + i) * p.Q + q0) * p.ys_p + kk0);
+#pragma unroll
+            for (int c = lane; c < 32 * CPP; c += 32) {
+                const int px = c / CPP, ch = (c - px * CPP) * OV;
+                if (q0 + px < p.Q)
+                    *reinterpret_cast<uint4*>(yr + px * p.ys_p + ch) = *reinterpret_cast<const uint4*>(so + px * OP + ch);
+            }
+            __syncwarp();
+        }
+        return;
+    }
+    const int q = q0 + lane;
+    if (q >= p.Q) return;
+    Elem* yb = y + (n * p.ys_n + (pp0 * p.Q + q) * p.ys_p + kk0 * p.ys_k);
+    const int rstep = p.Q * p.ys_p;
+#pragma unroll
+    for (int k = 0; k < KB; ++k) {
+        if (!full && kb0 + k >= p.Kg) break;
+        Elem* yk = yb + k * p.ys_k;
+        const float b = sbias[k];  // one shared-memory broadcast per channel (no 16 live registers)
+#pragma unroll
+        for (int i = 0; i < VH; ++i)
+            if (i < rows) store_elem(yk + i * rstep, bias_act_flags(acc[i][k], b, hb, relu));
+    }
+}
+
 template <class Elem, int RM, int CG, int R, int S, bool NHWC>
 __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     direct_tile_kernel(ConvParams p, DirectTileArgs a, const Elem* __restrict__ x, const Elem* __restrict__ w,
@@ -221,55 +276,15 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
         }
 
         // Epilogue: tile t's output pixels (row tp*TH + wrow + i, column tq*TW + lane).
-        const int per_img = a.tiles_p * a.tiles_q;
-        const int n = t / per_img;
-        const int rem = t - n * per_img;
-        const int tp = rem / a.tiles_q;
-        const int q0 = (rem - tp * a.tiles_q) * kDirectTileTW, q = q0 + lane;
-        const int pp0 = tp * kDirectTileTH + wrow;
-        if (NHWC && a.vec_out && full) {
-            // NHWC, 16-byte vectors: each warp stages one output row (32 pixels x KB channels) in its
-            // shared-memory slot, then writes it as consecutive 16-byte pieces: 4 lanes (f32) / 2 (f16)
-            // per pixel, so every 32-byte sector is written whole (a lane's own 16 channels would be
-            // 64 / 32 bytes at a pixel stride: half-sector writes at twice the L2 requests).
-            constexpr int OV = 16 / (int)sizeof(Elem), CPP = KB / OV;  // elements per vector, vectors per pixel
-            Elem* so = bufs + 2 * Gm::BUF + (tid >> 5) * 32 * Gm::OP;
-#pragma unroll
-            for (int i = 0; i < VH; ++i) {
-                if (pp0 + i >= p.P) break;  // warp-uniform
-#pragma unroll
-                for (int k = 0; k < KB; k += OV) {
-                    float v[OV];
-#pragma unroll
-                    for (int e = 0; e < OV; ++e) v[e] = bias_act(p, sbias, k + e, acc[i][k + e]);
-                    store_vec16(so + lane * Gm::OP + k, v);
-                }
-                __syncwarp();
-                Elem* yr = y + (n * p.ys_n + ((pp0 + i) * p.Q + q0) * p.ys_p + kk0);
-#pragma unroll
-                for (int c = lane; c < 32 * CPP; c += 32) {
-                    const int px = c / CPP, ch = (c - px * CPP) * OV;
-                    if (q0 + px < p.Q)
-                        *reinterpret_cast<uint4*>(yr + px * p.ys_p + ch) =
-                            *reinterpret_cast<const uint4*>(so + px * Gm::OP + ch);
-                }
-                __syncwarp();
-            }
-        } else if (q < p.Q) {
-#pragma unroll
-            for (int i = 0; i < VH; ++i) {
-                if (pp0 + i >= p.P) break;
-                const int pix = (pp0 + i) * p.Q + q;
-                Elem* yp = y + (n * p.ys_n + pix * p.ys_p + kk0 * p.ys_k);
-                if (full) {
-#pragma unroll
-                    for (int k = 0; k < KB; ++k) store_elem(yp + k * p.ys_k, bias_act(p, sbias, k, acc[i][k]));
-                } else {
-#pragma unroll
-                    for (int k = 0; k < KB; ++k)
-                        if (kb0 + k < p.Kg) store_elem(yp + k * p.ys_k, bias_act(p, sbias, k, acc[i][k]));
-                }
-            }
+        {
+            const int per_img = a.tiles_p * a.tiles_q;
+            const int n = t / per_img;
+            const int rem = t - n * per_img;
+            const int tp = rem / a.tiles_q;
+            const int q0 = (rem - tp * a.tiles_q) * kDirectTileTW;
+            const int pp0 = tp * kDirectTileTH + wrow;
+            Elem* so = bufs + 2 * Gm::BUF + (tid >> 5) * 32 * Gm::OP;  // NHWC output stage of this warp
+            direct_tile_epilogue<Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0, kb0, full, lane);
         }
         __syncthreads();  // everyone is done reading buffer b before it is refilled (next iteration's copies)
         b ^= 1;
