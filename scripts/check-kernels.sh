@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # check-kernels.sh [BUILD_DIR] — static checks of the CUDA kernels, per arch:
 #   * 0 spill stores / loads and 0 stack frame bytes for every kernel (ptxas -v);
+#     (direct_tile_kernel: every Elem x rounding x layout x C/g instantiation, target
+#     4 blocks/SM, i.e. <= 128 registers, dynamic smem from its template arguments);
 #   * occupancy: blocks/SM from registers, shared memory (dynamic smem is
 #     derived from the kernel's TileConfig template arguments) and threads vs
 #     each arch's limits must reach the kernel's target = its
@@ -116,6 +118,18 @@ def config(name):
         # output stage (4 warps x 32 x (KB+4) x 4 B <= 10 KB): check the worst case
         m = re.search(r'direct_strip_kernelI(\w)Li(\d+)ELi(\d)E', name)
         return 128, 32768 + 10240, 4, 'direct strip %s KB%s rnd%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2), m.group(3)), False
+    if 'direct_tile_kernel' in name:
+        # dynamic smem = direct_tile_smem_bytes (tile_config.cuh): filter slice + bias fp32,
+        # 2 halo buffers [planes][16 + R - 1][pitch] (+ NHWC output stage); target
+        # kDirectTileMinBlocks = 4 blocks/SM (3 where the arch's smem holds only 3)
+        m = re.search(r'direct_tile_kernelI(\w)Li(\d)ELi(\d)ELi(\d)ELi(\d)ELb(\d)E', name)
+        es = 4 if m.group(1) == 'f' else 2
+        rm, cg, r, s, nhwc = (int(g) for g in m.groups()[1:])
+        ve = 16 // es
+        pitch = (((32 + s - 1) * (cg if nhwc else 1) + ve - 1) + ve - 1) // ve * ve
+        dsmem = (cg * r * s + 1) * 16 * 4 + 2 * (1 if nhwc else cg) * (16 + r - 1) * pitch * es
+        if nhwc: dsmem += 128 * (16 + 16 // es) * es  # per-warp output stage
+        return 128, dsmem, 4, 'direct tile %s %s C%d %dx%d rnd%d' % ('f32' if es == 4 else 'f16', 'NHWC' if nhwc else 'NCHW', cg, r, s, rm), False
     if 'direct_conv_kernel' in name:
         m = re.search(r'direct_conv_kernelI(\w)Li(\d+)E', name)
         return 128, 0, 1, 'direct %s KB%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2)), False

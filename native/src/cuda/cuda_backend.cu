@@ -10,6 +10,7 @@
 #include <mutex>
 #include <new>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/backend.h"
@@ -90,6 +91,7 @@ struct Plan {
     KernelChoice k;
     int dev;
     int num_sms;
+    int direct_tile_bps;  // direct_tile_kernel: resident blocks per SM (persistent grid size)
 };
 
 fc_status cuda_device_info(int32_t local, fc_device_info* info) {
@@ -241,10 +243,14 @@ fc_status cuda_event_elapsed_ms(void* start, void* end, float* ms) {
     return FC_SUCCESS;
 }
 
-// Raise the dynamic shared memory limit of the plan's GEMM kernel (once per plan).
-cudaError_t prepare_kernel(const Plan* pl) {
+// Raise the dynamic shared memory limit of the plan's GEMM kernel (once per plan);
+// direct_tile_kernel: its resident blocks/SM, which size its persistent grid.
+cudaError_t prepare_kernel(Plan* pl) {
     const KernelChoice& k = pl->k;
-    if (k.kind == KK_DIRECT) return cudaSuccess;
+    if (k.kind == KK_DIRECT)
+        return k.direct_tile ? direct_tile_occupancy(pl->desc.dtype == FC_DTYPE_F16, k.round_mode, pl->p,
+                                                     &pl->direct_tile_bps)
+                             : cudaSuccess;
     const bool impl = k.kind == KK_IMPLICIT;
     switch (k.math) {
     case MATH_TF32: return tc_tf32(k.tile, impl, pl->p, nullptr, 0);
@@ -277,6 +283,10 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
     }
     pl->num_sms = sms;
     pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin);
+    {  // FASTCONV_CUDA_DIRECT_KERNEL=strip: the previous direct kernel instead of direct_tile_kernel
+        const char* dk = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
+        if (dk && !strcmp(dk, "strip")) pl->k.direct_tile = 0;
+    }
     const ConvParams& p = pl->p;
     if (p.G > 65535 || p.N > 65535 || (int64_t)p.G * cdiv(p.Kg, 4) > 65535) {
         const int G = p.G, N = p.N;
@@ -322,7 +332,8 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
     if (p.has_bias && !bias) return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "bias must not be NULL (has_bias = 1)");
     cudaError_t e;
     if (k.kind == KK_DIRECT) {
-        e = direct_conv(f16, k.direct_kb, k.round_mode, p, x, w, b, y, s);
+        e = direct_conv(f16, k.direct_kb, k.round_mode, k.direct_tile, pl->num_sms, pl->direct_tile_bps, p, x, w, b,
+                        y, s);
         if (e != cudaSuccess) return cuda_err(e, "direct convolution kernel launch");
         return FC_SUCCESS;
     }

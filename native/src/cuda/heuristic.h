@@ -2,10 +2,17 @@
 // the emulation tests share it). Documented table:
 //
 //  algorithm requested  -> kernel
-//  DIRECT               -> direct_strip_kernel (KB = 16 out channels/thread if
+//  DIRECT               -> direct_tile_kernel (16x32-pixel x 16-channel tiles
+//                          staged by cp.async, persistent + double-buffered)
+//                          for 2-D 3x3 stride-1 dilation-1 problems with
+//                          C/g <= 3 and K/g >= 12 (NHWC: groups 1) — e.g. the
+//                          RGB note shape (direct_tile_supported); else
+//                          direct_strip_kernel (KB = 16 out channels/thread if
 //                          K/g >= 12, else 4; 4 pixels/thread) when the
 //                          filter slice Kgemm*KB*4 B <= 32 KB, else the
-//                          generic direct_conv_kernel (1 pixel/thread)
+//                          generic direct_conv_kernel (1 pixel/thread).
+//                          The backend honours FASTCONV_CUDA_DIRECT_KERNEL=strip
+//                          (plan time) to force the strip kernel (benchmarks).
 //  UNFOLD_GEMM          -> unfold_kernel (workspace [G][M][Kgemm]) + GEMM on it:
 //                          tc_conv_kernel<MED, math, A=matrix>, or
 //                          simt_conv_kernel<A=matrix> for FP32 on f32 tensors
@@ -52,6 +59,7 @@ struct KernelChoice {
     int math;        // MathKind
     int tile;        // TileKind (TILE_SIMT for MATH_SIMT)
     int direct_kb;   // 4 or 16
+    int direct_tile; // 1: direct_tile_kernel (direct_tile_supported), 0: strip / generic direct kernel
     int round_mode;  // RoundMode for the direct kernel
     int splits;      // split-K factor of the tensor-core implicit GEMM (1: none)
     int to_nhwc;     // implicit GEMM input transform: 0 none; NHWC_TRANSPOSE; NHWC_PAD (to cgp channels/group)
@@ -130,6 +138,48 @@ inline size_t direct_strip_smem(const ConvParams& p, int kb, int store_mode, int
     if (store_mode == STORE_STAGED)
         b += (size_t)4 * 32 * (kb + ((kb * elem_bytes) % 16 == 0 ? 16 / elem_bytes : 0)) * elem_bytes;  // DirectStage
     return b;
+}
+
+// direct_tile_kernel (direct_tile.cuh) serves a DIRECT problem when: 2-D
+// (D = T = O = 1), 3x3 filter (the compiled set), stride 1, dilation 1,
+// C/g in {1, 2, 3} (Kgemm <= 27), KB = 16 (K/g >= 12), NHWC only with
+// groups == 1. Everything else: direct_strip_kernel / direct_conv_kernel.
+inline bool direct_tile_supported(const ConvParams& p, int kb) {
+    return kb == kDirectTileKB && p.D == 1 && p.T == 1 && p.O == 1 && p.R == 3 && p.S == 3 && p.sh == 1 &&
+           p.sw == 1 && p.dh == 1 && p.dw == 1 && p.Cg >= 1 && p.Cg <= 3 && (!p.chlast || p.G == 1) &&
+           direct_strip_fits(p, kb);
+}
+inline size_t direct_tile_smem(const ConvParams& p, int elem_bytes) {
+    return direct_tile_smem_bytes(elem_bytes, p.Cg, p.R, p.S, p.chlast != 0);
+}
+// Launch arguments: tile counts, the staged-row alignment shift, and whether
+// 16-byte copies (x 16-byte aligned, every row / plane / image start a
+// multiple of 16 bytes) and 16-byte NHWC stores (K multiple of the vector,
+// y 16-byte aligned) are legal.
+inline DirectTileArgs direct_tile_args(const ConvParams& p, int elem_bytes, const void* x, const void* y) {
+    DirectTileArgs a;
+    const int ve = 16 / elem_bytes, ew = p.chlast ? p.Cg : 1;
+    a.tiles_q = (int)cdiv(p.Q, kDirectTileTW);
+    a.tiles_p = (int)cdiv(p.P, kDirectTileTH);
+    a.ntiles = p.N * a.tiles_p * a.tiles_q;
+    a.shift = ((-(p.pw % ve) * ew) % ve + ve) % ve;  // (q0 - pw) * ew mod ve, q0 * ew a multiple of ve
+    a.vec_in = (reinterpret_cast<uintptr_t>(x) % 16 == 0) && p.xs_h % ve == 0 && (p.chlast || p.xs_c % ve == 0) &&
+               p.xs_n % ve == 0;
+    a.vec_out = p.chlast && p.K % ve == 0 && reinterpret_cast<uintptr_t>(y) % 16 == 0;
+    return a;
+}
+// Persistent grid: x = tiles, at most what is resident at once over all
+// y-blocks (blocks_per_sm: the plan's occupancy query; a block that is not
+// resident would start only after others finished all their tiles),
+// y = groups x KB-channel tiles.
+inline void direct_tile_grid(const ConvParams& p, const DirectTileArgs& a, int num_sms, int blocks_per_sm,
+                             unsigned* gx, unsigned* gy) {
+    const int64_t y = (int64_t)p.G * cdiv(p.Kg, kDirectTileKB);
+    int64_t x = (int64_t)(blocks_per_sm > 0 ? blocks_per_sm : 1) * (num_sms > 0 ? num_sms : 1) / y;
+    if (x < 1) x = 1;
+    if (x > a.ntiles) x = a.ntiles;
+    *gx = (unsigned)x;
+    *gy = (unsigned)y;
 }
 
 inline int tile_bn(int tile) { return tile == TILE_BIG ? 128 : tile == TILE_SMALL ? 32 : 64; }
@@ -216,9 +266,11 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
     k.to_nhwc = NHWC_NONE;
     k.cgp = 0;
     k.ws_x = k.ws_w = k.ws_partial = 0;
+    k.direct_tile = 0;
     if (k.algorithm == FC_ALGO_DIRECT) {
         k.kind = KK_DIRECT;
         k.tile = TILE_MED;
+        k.direct_tile = direct_tile_supported(p, k.direct_kb) ? 1 : 0;
     } else if (k.algorithm == FC_ALGO_UNFOLD_GEMM) {
         k.kind = KK_UNFOLD_GEMM;
         k.tile = k.math == MATH_SIMT ? TILE_SIMT : TILE_MED;

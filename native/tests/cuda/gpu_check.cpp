@@ -2,7 +2,11 @@
 // CPU backend, and a benchmark. Uses ONLY the public C API (fastconv.h).
 //
 //   gpu_check [--correctness] [--bench] [--csv FILE] [--quick] [--device D]
-//   (no mode flag: both). Exit: 0 all passed, 1 failures, 77 no CUDA device.
+//             [--note 0|1] [--compare] [--compare-csv FILE]
+//   (no mode flag: correctness + bench). Exit: 0 all passed, 1 failures, 77 no CUDA device.
+//   --compare (also part of --bench): the note shape with direct_tile_kernel vs the old
+//   direct_strip_kernel (FASTCONV_CUDA_DIRECT_KERNEL=strip), f32/f16 x NCHW/NHWC: bit-identical
+//   outputs, median us, GB/s, % of DRAM peak (lines "note-compare ...").
 //
 // (a) correctness: ~100 fixed + seeded random shapes (1-D/2-D/3-D, groups,
 //     stride, asymmetric padding, dilation, odd sizes, bias, ReLU); for each:
@@ -468,11 +472,134 @@ bool bench_one(const Shape& sh, int layout, int dtype, int prec, const Peaks& pk
 }
 
 // --note L: the RGB note shape once, FP32, layout L (0 NCHW, 1 NHWC) -- for profilers (ncu).
+// FASTCONV_CUDA_DIRECT_KERNEL=strip in the environment profiles the old strip kernel.
 int run_note(int layout, const Peaks& pk) {
     double us;
-    return bench_one(s2d("note_rgb_1024", 1, 3, 16, 1024, 1024, 3, 1, 1), layout, 0, FC_PRECISION_FP32, pk, NULL, &us)
+    const char* dk = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
+    const bool strip = dk && !strcmp(dk, "strip");
+    return bench_one(s2d(strip ? "note_rgb_1024[strip]" : "note_rgb_1024", 1, 3, 16, 1024, 1024, 3, 1, 1), layout, 0,
+                     FC_PRECISION_FP32, pk, NULL, &us)
                ? 0
                : 1;
+}
+
+// --compare: the note shape (1x3x1024x1024 -> 16, 3x3, s1, p1, bias) with DIRECT for f32 (FP32) and f16,
+// NCHW and NHWC: direct_tile_kernel (the default) against direct_strip_kernel (forced through
+// FASTCONV_CUDA_DIRECT_KERNEL=strip at plan time) on the same buffers: outputs must be bit-identical
+// (same tap order), then each is timed: CUDA events around batches of 20 back-to-back launches,
+// median over 25 batches (after 10 warm-ups), us per launch, GB/s of the minimal traffic
+// (x + w + bias + y once) and % of the device's DRAM peak.
+bool compare_one(int layout, int dtype, const Peaks& pk, FILE* csv, int* bad) {
+    const Shape sh = s2d("note_rgb_1024", 1, 3, 16, 1024, 1024, 3, 1, 1);
+    fc_conv_desc d = to_desc(sh, layout, dtype, FC_PRECISION_FP32, FC_ALGO_DIRECT);
+    int64_t xe, we, be, ye;
+    CHECK(fc_conv_tensor_sizes(&d, &xe, &we, &be, &ye));
+    const size_t es = dtype ? 2 : 4;
+    fc_conv_plan plans[2];  // 0: default (direct_tile_kernel), 1: strip forced
+    const char* prev = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
+    const std::string saved = prev ? prev : "";
+    unsetenv("FASTCONV_CUDA_DIRECT_KERNEL");
+    fc_status pst = fc_conv_plan_create(&d, g_dev, &plans[0]);
+    setenv("FASTCONV_CUDA_DIRECT_KERNEL", "strip", 1);
+    if (!pst) {
+        pst = fc_conv_plan_create(&d, g_dev, &plans[1]);
+        if (pst) fc_conv_plan_destroy(plans[0]);
+    }
+    if (prev) setenv("FASTCONV_CUDA_DIRECT_KERNEL", saved.c_str(), 1); else unsetenv("FASTCONV_CUDA_DIRECT_KERNEL");
+    CHECK(pst);
+    Buf dx, dw, db, dy[2];
+    dx.dev = dw.dev = db.dev = dy[0].dev = dy[1].dev = g_dev;
+    bool ok = fc_malloc(g_dev, xe * es, &dx.p) == FC_SUCCESS && fc_malloc(g_dev, we * es, &dw.p) == FC_SUCCESS &&
+              fc_malloc(g_dev, be * es, &db.p) == FC_SUCCESS && fc_malloc(g_dev, ye * es, &dy[0].p) == FC_SUCCESS &&
+              fc_malloc(g_dev, ye * es, &dy[1].p) == FC_SUCCESS;
+    if (!ok) {
+        fprintf(stderr, "alloc failed: %s\n", fc_last_error());
+        fc_conv_plan_destroy(plans[0]);
+        fc_conv_plan_destroy(plans[1]);
+        return false;
+    }
+    {
+        std::mt19937 rng(5);
+        std::uniform_real_distribution<float> u(-1.f, 1.f);
+        auto up = [&](void* dst, int64_t n) {
+            std::vector<unsigned char> h(n * es);
+            for (int64_t i = 0; i < n; ++i) {
+                const float f = u(rng);
+                if (dtype) { const uint16_t v = f2h(f); memcpy(&h[i * 2], &v, 2); }
+                else memcpy(&h[i * 4], &f, 4);
+            }
+            fc_memcpy(NULL, dst, g_dev, h.data(), 0, n * es);
+        };
+        up(dx.p, xe);
+        up(dw.p, we);
+        up(db.p, be);
+    }
+    fc_stream stream;
+    fc_event e0, e1;
+    CHECK(fc_stream_create(g_dev, &stream));
+    CHECK(fc_event_create(g_dev, &e0));
+    CHECK(fc_event_create(g_dev, &e1));
+    fc_status st = FC_SUCCESS;
+    double us[2] = {0, 0};
+    for (int k = 0; k < 2 && !st; ++k) {
+        for (int i = 0; i < 10 && !st; ++i) st = fc_conv_forward(plans[k], stream, dx.p, dw.p, db.p, dy[k].p, NULL);
+        std::vector<float> t;
+        for (int b = 0; b < 25 && !st; ++b) {
+            fc_event_record(e0, stream);
+            for (int i = 0; i < 20 && !st; ++i) st = fc_conv_forward(plans[k], stream, dx.p, dw.p, db.p, dy[k].p, NULL);
+            fc_event_record(e1, stream);
+            fc_event_synchronize(e1);
+            float ms = 0;
+            fc_event_elapsed_ms(e0, e1, &ms);
+            t.push_back(ms / 20.f);
+        }
+        if (st) break;
+        std::sort(t.begin(), t.end());
+        us[k] = t[t.size() / 2] * 1000.0;
+    }
+    fc_stream_synchronize(stream);
+    bool same = false;
+    if (!st) {
+        std::vector<unsigned char> h0(ye * es), h1(ye * es);
+        fc_memcpy(NULL, h0.data(), 0, dy[0].p, g_dev, ye * es);
+        fc_memcpy(NULL, h1.data(), 0, dy[1].p, g_dev, ye * es);
+        same = memcmp(h0.data(), h1.data(), h0.size()) == 0;
+    }
+    fc_event_destroy(e0);
+    fc_event_destroy(e1);
+    fc_stream_destroy(stream);
+    fc_conv_plan_destroy(plans[0]);
+    fc_conv_plan_destroy(plans[1]);
+    CHECK(st);
+    if (!same) ++*bad;
+    const double bytes = (double)(xe + we + be + ye) * es;
+    const char* kn[2] = {"direct_tile", "direct_strip"};
+    for (int k = 0; k < 2; ++k) {
+        const double gbs = bytes / us[k] * 1e-3, pct = 100.0 * gbs / (pk.dram_tbs * 1000.0);
+        printf("note-compare %-4s %-3s %-12s %9.1f us %8.1f GB/s %6.1f%% of DRAM%s\n", layout ? "NHWC" : "NCHW",
+               dtype ? "f16" : "f32", kn[k], us[k], gbs, pct,
+               k == 0 ? (same ? "  (bit-identical to strip)" : "  MISMATCH vs strip") : "");
+        if (csv)
+            fprintf(csv, "%s,%s,%s,%.3f,%.2f,%.2f,%d\n", layout ? "NHWC" : "NCHW", dtype ? "f16" : "f32", kn[k], us[k],
+                    gbs, pct, same ? 1 : 0);
+    }
+    printf("note-compare %-4s %-3s speedup tile vs strip: %.2fx (80%% of DRAM = %.1f us)\n", layout ? "NHWC" : "NCHW",
+           dtype ? "f16" : "f32", us[1] / us[0], bytes / (0.8 * pk.dram_tbs * 1e12) * 1e6);
+    return true;
+}
+
+int run_compare(const Peaks& pk, const char* csv_path) {
+    FILE* csv = csv_path ? fopen(csv_path, "w") : NULL;
+    if (csv) fprintf(csv, "layout,dtype,kernel,median_us,gbs,pct_peak_dram,bit_identical\n");
+    printf("\nnote shape 1x3x1024x1024 -> 16, 3x3 s1 p1 bias, DIRECT, FP32 math; %s DRAM %.2f TB/s\n", pk.name,
+           pk.dram_tbs);
+    int bad = 0, err = 0;
+    for (int layout = 0; layout < 2; ++layout)
+        for (int dtype = 0; dtype < 2; ++dtype)
+            if (!compare_one(layout, dtype, pk, csv, &bad)) ++err;
+    if (csv) fclose(csv);
+    printf("note-compare: %d mismatches, %d errors\n", bad, err);
+    return bad || err ? 1 : 0;
 }
 
 int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
@@ -511,19 +638,22 @@ int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool corr = false, bench = false, quick = false;
+    bool corr = false, bench = false, quick = false, compare = false;
+    const char* compare_csv = NULL;
     int note = -1;
     const char* csv = NULL;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--correctness")) corr = true;
         else if (!strcmp(argv[i], "--bench")) bench = true;
         else if (!strcmp(argv[i], "--quick")) quick = true;
+        else if (!strcmp(argv[i], "--compare")) compare = true;
+        else if (!strcmp(argv[i], "--compare-csv") && i + 1 < argc) compare_csv = argv[++i];
         else if (!strcmp(argv[i], "--csv") && i + 1 < argc) csv = argv[++i];
         else if (!strcmp(argv[i], "--device") && i + 1 < argc) g_dev = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--note") && i + 1 < argc) note = atoi(argv[++i]) ? 1 : 0;
-        else { fprintf(stderr, "usage: %s [--correctness] [--bench] [--csv FILE] [--quick] [--device D] [--note 0|1]\n", argv[0]); return 2; }
+        else { fprintf(stderr, "usage: %s [--correctness] [--bench] [--csv FILE] [--quick] [--device D] [--note 0|1] [--compare] [--compare-csv FILE]\n", argv[0]); return 2; }
     }
-    if (!corr && !bench && note < 0) corr = bench = true;
+    if (!corr && !bench && !compare && note < 0) corr = bench = true;
     printf("fastconv %d, CUDA: %s\n", fc_version(), fc_cuda_status());
     int32_t n = 0;
     fc_device_count(&n);
@@ -539,6 +669,7 @@ int main(int argc, char** argv) {
     int rc = 0;
     if (note >= 0) rc |= run_note(note, pk);
     if (corr) rc |= run_correctness(quick);
+    if (compare || bench) rc |= run_compare(pk, compare_csv);  // --bench includes the note-shape comparison
     if (bench) rc |= run_bench(csv, quick, pk);
     int64_t live = -1;
     fc_live_objects(&live);

@@ -33,6 +33,7 @@
 
 #include "cuda/heuristic.h"
 #include "cuda/kernels/direct.cuh"
+#include "cuda/kernels/direct_tile.cuh"
 #include "cuda/kernels/implicit_gemm_simt.cuh"
 #include "cuda/kernels/implicit_gemm_tc.cuh"
 #include "cuda/kernels/unfold.cuh"
@@ -102,13 +103,21 @@ std::vector<Shape> make_shapes(int max_shapes) {
         {2, 2, 3, 16, 1, {13, 17, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 1},    // direct staged, odd OPQ
         {2, 1, 2, 4, 1, {10, 12, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0},     // direct staged K 4
         {2, 1, 3, 16, 1, {24, 30, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 0, 0},    // 2 strip blocks + tail
+        // direct_tile_kernel (2-D 3x3 stride 1, C/g <= 3, K/g >= 12): edge tiles (H, W not multiples of
+        // 16 x 32), batch 2, padding 0/1/2/asymmetric/larger than needed, K/g tails, groups (NCHW).
+        {2, 2, 3, 16, 1, {20, 37, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 1},    // tile: 2x2 tiles, odd W
+        {2, 1, 3, 20, 1, {17, 40, 0}, {3, 3, 0}, {1, 1, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, 1, 0},    // tile: pad 0, Kg 20 tail
+        {2, 1, 1, 12, 1, {18, 33, 0}, {3, 3, 0}, {1, 1, 0}, {2, 2, 0}, {2, 2, 0}, {1, 1, 0}, 1, 1},    // tile: C 1, pad 2, Kg 12
+        {2, 1, 2, 32, 1, {16, 32, 0}, {3, 3, 0}, {1, 1, 0}, {3, 1, 0}, {0, 4, 0}, {1, 1, 0}, 0, 0},    // tile: C 2, pad > needed
+        {2, 1, 6, 32, 2, {10, 12, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0},    // tile: groups 2 (NCHW only)
+        {3, 1, 3, 16, 1, {1, 9, 8}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, 1, 0},      // 3-D, O 3: not tile
     };
     for (const Shape& s : fixed) v.push_back(s);
     std::mt19937 rng(12345);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     const int cgs[] = {1, 2, 3, 4, 5, 8, 12, 16};
     const int kgs[] = {1, 3, 8, 17, 33, 40};
-    while ((int)v.size() < 64) {
+    while ((int)v.size() < 70) {
         Shape s;
         memset(&s, 0, sizeof s);
         s.nd = pick(1, 3);
@@ -345,6 +354,19 @@ void run_direct_strip(const ConvParams& p, int round_mode, const Elem* x, const 
         fc_simt::launch(grid, dim3(kDirectThreads), smem, direct_strip_kernel<Elem, KB, ROUND_F16>, p, x, w, b, y, vec);
 }
 
+// direct_tile_kernel as kernels_misc.cu launches it (persistent grid for num_sms SMs);
+// scalar: force the per-element staging copies and element stores.
+template <class Elem>
+void run_direct_tile(const ConvParams& p, int round_mode, const Elem* x, const Elem* w, const Elem* b, Elem* y,
+                     int num_sms, bool scalar) {
+    DirectTileArgs a = direct_tile_args(p, (int)sizeof(Elem), x, y);
+    if (scalar) a.vec_in = a.vec_out = 0;
+    unsigned gx, gy;
+    direct_tile_grid(p, a, num_sms, kDirectTileMinBlocks, &gx, &gy);
+    fc_simt::launch(dim3(gx, gy), dim3(kDirectTileThreads), direct_tile_smem(p, (int)sizeof(Elem)),
+                    direct_tile_fn<Elem>(round_mode, p.Cg, p.chlast != 0), p, a, x, w, b, y);
+}
+
 typedef void (*TcFn)(const ConvParams&, const void*, const void*, const void*, void*, int, int);
 
 struct Variant {
@@ -455,6 +477,8 @@ int run_group(const std::string& group, int max_shapes) {
     long variants_seen = 0;
     const auto t0 = std::chrono::steady_clock::now();
     int heuristic_counts[3][5] = {{0}};
+    int tile_picks = 0;
+    bool tile_runs_seen = false;
     for (size_t si = 0; si < shapes.size(); ++si) {
         const Shape& sh = shapes[si];
         const std::string sname = shape_str(sh);
@@ -470,6 +494,12 @@ int run_group(const std::string& group, int max_shapes) {
                 fill(pr, rng);
                 KernelChoice kc = choose_kernel(&pr.desc, pr.p, 132, 227 * 1024);
                 heuristic_counts[kc.kind][kc.tile]++;
+                tile_picks += kc.kind == KK_DIRECT && kc.direct_tile;
+                // direct_tile_kernel only for 2-D 3x3 stride-1 problems (1-D / 3-D fall through).
+                if (kc.direct_tile && (sh.nd != 2 || sh.k[0] != 3 || sh.k[1] != 3 || sh.s[0] != 1 || sh.s[1] != 1)) {
+                    fprintf(stderr, "FAIL heuristic picks direct_tile_kernel for %s\n", sname.c_str());
+                    ++st.fails;
+                }
             };
             if (group == "tc_tf32") {
                 setup(FC_DTYPE_F32, FC_PRECISION_TF32);
@@ -504,7 +534,7 @@ int run_group(const std::string& group, int max_shapes) {
             } else if (group == "direct") {
                 // f32 x {fp32, tf32, fp16, 3xtf32} and f16, each with KB 4 and 16.
                 const int precs[] = {FC_PRECISION_FP32, FC_PRECISION_TF32, FC_PRECISION_FP16, FC_PRECISION_3XTF32};
-                variants_seen = 10 * 4;  // generic, strip x {element, vec4, staged} stores
+                variants_seen = 10 * 4 + 3 * 5;  // generic, strip x {element, vec4, staged} stores; tile x 3 modes
                 for (int dt = 0; dt < 2; ++dt)
                     for (int pi = 0; pi < (dt ? 1 : 4); ++pi) {
                         setup(dt ? FC_DTYPE_F16 : FC_DTYPE_F32, dt ? FC_PRECISION_FP32 : precs[pi]);
@@ -552,6 +582,43 @@ int run_group(const std::string& group, int max_shapes) {
                                     compare(what, pr, y, yref, tol, st, sname);
                                 }
                             }
+                        // direct_tile_kernel where the heuristic may pick it: 1 SM (persistent loop over
+                        // every tile, double buffering) and 132 SMs (one tile per block) with the host's
+                        // vector modes, and 1 SM with per-element copies/stores; each also bit for bit
+                        // against the strip kernel (same tap order).
+                        if (direct_tile_supported(p, 16)) {
+                            tile_runs_seen = true;
+                            for (int tv = 0; tv < 3; ++tv) {
+                                const int sms = tv == 1 ? 132 : 1;
+                                const bool scalar = tv == 2;
+                                char what[96];
+                                snprintf(what, sizeof what, "direct tile %s prec%d %s%s", dt ? "f16" : "f32",
+                                         dt ? 0 : precs[pi], sms == 1 ? "1 SM" : "132 SMs", scalar ? " scalar" : "");
+                                auto bitwise = [&](const auto& y, const auto& ys) {
+                                    ++st.runs;
+                                    if (memcmp(y.data(), ys.data(), y.size() * sizeof(y[0])) != 0) {
+                                        ++st.fails;
+                                        fprintf(stderr, "FAIL %s %s %s: not bit-identical to the strip kernel\n", what,
+                                                p.chlast ? "NHWC" : "NCHW", sname.c_str());
+                                    }
+                                };
+                                if (dt) {
+                                    std::vector<half_t> y(yref.size(), 0x7fff), ys(yref.size(), 0x7fff);
+                                    const half_t* b = p.has_bias ? pr.bh.data() : nullptr;
+                                    run_direct_tile<half_t>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data(), sms, scalar);
+                                    compare(what, pr, y, yref, tol, st, sname);
+                                    run_direct_strip<half_t, 16>(p, rm, pr.xh.data(), pr.wh.data(), b, ys.data(), STORE_ELEM);
+                                    bitwise(y, ys);
+                                } else {
+                                    std::vector<float> y(yref.size(), NAN), ys(yref.size(), NAN);
+                                    const float* b = p.has_bias ? pr.b.data() : nullptr;
+                                    run_direct_tile<float>(p, rm, pr.x.data(), pr.w.data(), b, y.data(), sms, scalar);
+                                    compare(what, pr, y, yref, tol, st, sname);
+                                    run_direct_strip<float, 16>(p, rm, pr.x.data(), pr.w.data(), b, ys.data(), STORE_ELEM);
+                                    bitwise(y, ys);
+                                }
+                            }
+                        }
                     }
             } else if (group == "unfold") {
                 variants_seen = 2;
@@ -604,6 +671,30 @@ int run_group(const std::string& group, int max_shapes) {
                 return 2;
             }
         }
+    }
+    if (group == "direct") {
+        printf("[%s] direct_tile_kernel: picked by the heuristic for %d of these problems\n", group.c_str(), tile_picks);
+        if (!tile_runs_seen) {
+            fprintf(stderr, "FAIL no shape ran direct_tile_kernel\n");
+            ++st.fails;
+        }
+        // The note shape (1x3x1024x1024 -> 16, 3x3, pad 1) picks it under AUTO and DIRECT, f32/f16, NCHW/NHWC.
+        for (int layout = 0; layout < 2; ++layout)
+            for (int dt = 0; dt < 2; ++dt)
+                for (int algo : {FC_ALGO_AUTO, FC_ALGO_DIRECT}) {
+                    const Shape note = {2, 1, 3, 16, 1, {1024, 1024, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0},
+                                        {1, 1, 0}, 1, 0};
+                    fc_conv_desc d = make_desc(note, layout, dt ? FC_DTYPE_F16 : FC_DTYPE_F32, FC_PRECISION_FP32);
+                    d.algorithm = algo;
+                    ConvParams p;
+                    make_conv_params(&d, &p);
+                    const KernelChoice kc = choose_kernel(&d, p, 132, 227 * 1024);
+                    if (kc.kind != KK_DIRECT || !kc.direct_tile) {
+                        fprintf(stderr, "FAIL note shape (layout %d dtype %d algo %d) does not pick direct_tile_kernel\n",
+                                layout, dt, algo);
+                        ++st.fails;
+                    }
+                }
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     printf("[%s] %ld variants x %zu shapes x 2 layouts: %ld kernel runs, %ld failures, worst err/tol %.3g, %.1f s\n",

@@ -50,6 +50,41 @@ enum MathKind {
 constexpr int kDirectStripMaxWsBytes = 32 * 1024;
 enum DirectStore { STORE_ELEM = 0, STORE_VEC4 = 1, STORE_STAGED = 2 };
 
+// direct_tile_kernel (direct_tile.cuh) geometry: 128 threads = 4 warps; a
+// block tile is kDirectTileTH x kDirectTileTW output pixels x kDirectTileKB
+// output channels; lane = output column, warp w = output rows [w*VH, w*VH+VH).
+constexpr int kDirectTileThreads = 128;
+constexpr int kDirectTileTW = 32;
+constexpr int kDirectTileVH = 4;
+constexpr int kDirectTileTH = (kDirectTileThreads / 32) * kDirectTileVH;  // 16
+constexpr int kDirectTileKB = 16;
+constexpr int kDirectTileMinBlocks = 4;  // __launch_bounds__ min blocks/SM (<= 128 registers)
+// Elements per staged input row (the halo tile): (TW + S - 1) pixels x (NHWC:
+// Cg interleaved channels), preceded by up to VE - 1 alignment elements
+// (VE = 16 B / element), rounded up to whole 16-byte chunks.
+constexpr int direct_tile_pitch(int elem_bytes, int cg, int s, bool nhwc) {
+    return (((kDirectTileTW + s - 1) * (nhwc ? cg : 1) + 16 / elem_bytes - 1) + 16 / elem_bytes - 1) /
+           (16 / elem_bytes) * (16 / elem_bytes);
+}
+// Per-launch arguments of direct_tile_kernel (host: direct_tile_args, heuristic.h).
+struct DirectTileArgs {
+    int tiles_q, tiles_p, ntiles;  // tiles along Q, along P; N * tiles_p * tiles_q
+    int shift;    // staged row element of the tile origin column (q0 - pw) * ew, in [0, VE)
+    int vec_in;   // 1: 16-byte cp.async rows (x and its row pitch 16-byte aligned); 0: per element
+    int vec_out;  // NHWC: 1 = 16-byte vector stores of a pixel's KB channels (K % VE == 0, y aligned)
+};
+// NHWC output stage row pitch (elements): a pixel's KB outputs + 16 bytes.
+constexpr int direct_tile_out_pitch(int elem_bytes) { return kDirectTileKB + 16 / elem_bytes; }
+// Dynamic shared memory: filter slice [Cg*R*S][KB] fp32 + bias [KB] fp32 +
+// two halo-tile buffers [planes][TH + R - 1][pitch] of the tensor's element
+// (+ NHWC: the per-warp output stage [warps][32][out pitch] of the element).
+constexpr size_t direct_tile_smem_bytes(int elem_bytes, int cg, int r, int s, bool nhwc) {
+    return (size_t)(cg * r * s + 1) * kDirectTileKB * 4 +
+           (size_t)2 * (nhwc ? 1 : cg) * (kDirectTileTH + r - 1) * direct_tile_pitch(elem_bytes, cg, s, nhwc) *
+               elem_bytes +
+           (nhwc ? (size_t)kDirectTileThreads * direct_tile_out_pitch(elem_bytes) * elem_bytes : 0);
+}
+
 // Input rounding of the direct kernel (RoundMode) and unfold output layouts.
 enum RoundMode { ROUND_NONE = 0, ROUND_TF32 = 1, ROUND_F16 = 2 };
 enum UnfoldMode { UNFOLD_PUBLIC = 0, UNFOLD_WORKSPACE = 1 };

@@ -1,0 +1,323 @@
+// direct_tile.cuh — direct_tile_kernel: the few-input-channel direct
+// convolution (AUTO's DIRECT problems, e.g. RGB 3x3 -> 16) restructured to
+// stream at DRAM speed: shared-memory halo tiles filled by cp.async, a
+// register sliding window, and a persistent, double-buffered tile loop.
+//
+// What it computes: y = act(bias + conv(x, w)) for 2-D problems (D = T = 1)
+// with a compile-time R x S filter (3x3 instantiated), stride 1, dilation 1,
+// C/g = CG in {1, 2, 3} (compile-time), K/g >= 12 (KB = 16 output channels per
+// block), any padding (also larger than the filter needs), any N, H, W;
+// NCHW (any groups) or NHWC (groups == 1); f32 or f16 tensors (f16: fp16
+// storage, fp32 accumulate); input rounding RM as direct_strip_kernel (none /
+// tf32 / fp16 of f32 inputs). Everything else runs direct_strip_kernel.
+//
+// Why (issue 3): direct_strip_kernel reads its taps with __ldg inside the
+// c/r/s loops: ~4 loads in flight per thread, every new input row an L2/DRAM
+// miss the warp waits on, plus per-load range checks -> latency-bound at
+// 23-25 % of H200 DRAM bandwidth. Here no FFMA ever waits on global memory:
+//  * Tiling: a block owns TH x TW = 16 x 32 output pixels of one image for
+//    KB = 16 output channels. Lane = output column (TW = 32: NCHW stores are
+//    128-byte runs per channel and row), warp w = output rows 4w .. 4w+3.
+//  * Staging: the block's whole input halo tile (CG planes x (TH+R-1) rows x
+//    (TW+S-1) columns; NHWC: rows of (TW+S-1) pixels x CG channels, copied as
+//    raw contiguous rows) goes to shared memory with 16-byte cp.async,
+//    zero-filled outside the image (src-size 0 / partial): padding is free and
+//    the inner loop has no range checks at all. The row start is aligned down
+//    to 16 bytes; the alignment offset ("shift") is the same for every tile
+//    (q0 is a multiple of 32). Unaligned x / row pitch (vec_in = 0): one
+//    element per copy (4-byte cp.async for f32, a plain load for f16).
+//  * Pipelining: persistent blocks (grid = min(tiles, 4 per SM)) loop over
+//    tiles with two buffers: tile i+1's copies are issued before tile i's
+//    FFMAs, so ~2 halo tiles per block (4 blocks/SM: ~70 KB/SM for the f32
+//    note shape) are in flight all the time — the memory-level parallelism
+//    the strip kernel lacks.
+//  * Compute: per input channel a thread loads its (VH+R-1) x S input window
+//    (18 LDS for 3x3, VH = 4) into registers once; per tap (r, s) it loads the
+//    tap's KB = 16 weights as 4 LDS.128 broadcasts and applies them to the VH
+//    outputs that use that window value: 576 FFMA per 54 LDS per channel
+//    (~91 % FFMA), 64 fp32 accumulators per thread (VH x KB).
+//  * Weights + bias: staged once per block in shared memory as fp32 [tap][KB]
+//    in (c, r, s) order (NHWC weights permuted while staging), rounded by RM.
+//  * Epilogue: bias_act()'s arithmetic with (has_bias, relu) read once per
+//    tile (bias_act_flags) and the bias staged in shared memory; NCHW: per
+//    channel 32 consecutive pixels (128 B f32) per warp store; NHWC with
+//    vec_out: each warp stages an output row (32 pixels x 16 channels) in its
+//    shared-memory slot and writes it as consecutive 16-byte vectors (whole
+//    32-byte sectors); else element stores.
+// Accumulation order per output: taps ascending in (c, r, s) with fp32 FFMA —
+// the same order as direct_strip_kernel, so results are bit-identical to it
+// (the emulation tests check that bit for bit).
+// Occupancy: __launch_bounds__(128, 4) caps registers at 128 (4 blocks of
+// 128 threads per SM); shared memory <= 28 KB per block (f32 NHWC C/g 3 with
+// its output stage: 3 blocks/SM on sm_86/89's 100 KB, 4 elsewhere).
+#ifndef FASTCONV_CUDA_KERNELS_DIRECT_TILE_CUH
+#define FASTCONV_CUDA_KERNELS_DIRECT_TILE_CUH
+
+#include "cuda/kernels/common.cuh"
+#include "cuda/kernels/direct.cuh"
+#include "cuda/kernels/epilogue.cuh"
+
+namespace fc {
+namespace cuda {
+
+template <int ES, int CG, int R, int S, bool NHWC>
+struct DirectTileGeom {
+    static constexpr int VE = 16 / ES;                    // elements per 16-byte chunk
+    static constexpr int EW = NHWC ? CG : 1;              // staged-row elements per pixel
+    static constexpr int ROWS = kDirectTileTH + R - 1;    // halo rows
+    static constexpr int PITCH = direct_tile_pitch(ES, CG, S, NHWC);
+    static constexpr int CPR = PITCH / VE;                // 16-byte chunks per row
+    static constexpr int PLANES = NHWC ? 1 : CG;
+    static constexpr int PLANE = ROWS * PITCH;            // elements per plane
+    static constexpr int BUF = PLANES * PLANE;            // elements per buffer
+    static constexpr int CHUNKS = PLANES * ROWS * CPR;
+    static constexpr int WS = CG * R * S * kDirectTileKB;  // filter slice floats
+    static_assert(PITCH % VE == 0 && PITCH >= (kDirectTileTW + S - 1) * EW + VE - 1, "pitch");
+    static constexpr int OP = direct_tile_out_pitch(ES);  // NHWC output stage row pitch
+    static_assert(direct_tile_smem_bytes(ES, CG, R, S, NHWC) ==
+                      (size_t)(WS + kDirectTileKB) * 4 + (size_t)2 * BUF * ES +
+                          (NHWC ? (size_t)kDirectTileThreads * OP * ES : 0),
+                  "direct_tile_smem_bytes (tile_config.cuh) mirrors the kernel's layout");
+};
+
+__device__ __forceinline__ void store_vec16(float* p, const float* v) {
+    store_vec4(p, v[0], v[1], v[2], v[3]);
+}
+__device__ __forceinline__ void store_vec16(half_t* p, const float* v) {
+    *reinterpret_cast<uint4*>(p) = make_uint4(pack_f16x2(v[0], v[1]), pack_f16x2(v[2], v[3]),
+                                              pack_f16x2(v[4], v[5]), pack_f16x2(v[6], v[7]));
+}
+
+// Issues the copies of tile t's halo into buf (the caller commits the group).
+template <class Elem, int CG, int R, int S, bool NHWC>
+__device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const DirectTileArgs& a, const Elem* x, int g,
+                                                  int t, Elem* buf, int tid) {
+    typedef DirectTileGeom<(int)sizeof(Elem), CG, R, S, NHWC> Gm;
+    const int per_img = a.tiles_p * a.tiles_q;
+    const int n = t / per_img;
+    const int rem = t - n * per_img;
+    const int tp = rem / a.tiles_q;
+    const int tq = rem - tp * a.tiles_q;
+    const int ih0 = tp * kDirectTileTH - p.ph;
+    const int cb = (tq * kDirectTileTW - p.pw) * Gm::EW - a.shift;  // row element of staged element 0
+    const int wr = p.W * Gm::EW;                                     // valid elements per input row
+    const Elem* xn = x + (n * p.xs_n + g * CG * p.xs_c);
+    if (a.vec_in) {
+#pragma unroll 2
+        for (int e = tid; e < Gm::CHUNKS; e += kDirectTileThreads) {
+            const int pl = e / (Gm::ROWS * Gm::CPR);
+            const int e2 = e - pl * (Gm::ROWS * Gm::CPR);
+            const int row = e2 / Gm::CPR;
+            const int j = e2 - row * Gm::CPR;
+            const int ih = ih0 + row, col = cb + j * Gm::VE;
+            int bytes = 0;
+            const Elem* src = x;
+            if (in_range(ih, p.H) && col >= 0 && col < wr) {
+                bytes = min(Gm::VE, wr - col) * (int)sizeof(Elem);
+                src = xn + pl * p.xs_c + ih * p.xs_h + col;
+            }
+            cp_async_cg_16(buf + pl * Gm::PLANE + row * Gm::PITCH + j * Gm::VE, src, bytes);
+        }
+    } else {
+#pragma unroll 4
+        for (int e = tid; e < Gm::BUF; e += kDirectTileThreads) {
+            const int pl = e / Gm::PLANE;
+            const int e2 = e - pl * Gm::PLANE;
+            const int row = e2 / Gm::PITCH;
+            const int k = e2 - row * Gm::PITCH;
+            const int ih = ih0 + row, col = cb + k;
+            const bool ok = in_range(ih, p.H) && in_range(col, wr);
+            const Elem* src = ok ? xn + pl * p.xs_c + ih * p.xs_h + col : x;
+            if constexpr (sizeof(Elem) == 4) {
+                cp_async_ca_4(buf + e, src, ok ? 4 : 0);
+            } else {
+                buf[e] = ok ? *src : Elem(0);
+            }
+        }
+    }
+}
+
+// Writes a thread's VH x KB outputs: act(acc + bias) (bias_act_flags: bias_act's arithmetic with
+// the flags read once per tile).
+//  * NHWC with vec_out and a full KB slice: each warp stages one output row (32 pixels x KB channels)
+//    in its shared-memory slot `so` and writes it as consecutive 16-byte pieces: 4 lanes (f32) / 2
+//    (f16) per pixel, so every 32-byte sector is written whole (a lane's own 16 channels would be
+//    64 / 32 bytes at a pixel stride: half-sector writes at twice the L2 requests);
+//  * else element stores: NCHW -> per channel 32 consecutive pixels per warp store.
+template <class Elem, bool NHWC, int OP>
+__device__ __forceinline__ void direct_tile_epilogue(const ConvParams& p, const DirectTileArgs& a,
+                                                     const float (&acc)[kDirectTileVH][kDirectTileKB],
+                                                     const float* sbias, Elem* y, Elem* so, int n, int pp0, int q0,
+                                                     int kk0, int kb0, bool full, int lane) {
+    constexpr int KB = kDirectTileKB, VH = kDirectTileVH;
+    const bool hb = p.has_bias != 0, relu = p.relu != 0;  // read once: predicated FADD / FSETP+FSEL per output
+    const int rows = min(VH, p.P - pp0);  // valid rows of this warp (warp-uniform)
+    if (NHWC && a.vec_out && full) {
+        constexpr int OV = 16 / (int)sizeof(Elem), CPP = KB / OV;  // elements per vector, vectors per pixel
+#pragma unroll
+        for (int i = 0; i < VH; ++i) {
+            if (i >= rows) break;
+#pragma unroll
+            for (int k = 0; k < KB; k += OV) {
+                float v[OV];
+#pragma unroll
+                for (int e = 0; e < OV; ++e) v[e] = bias_act_flags(acc[i][k + e], sbias[k + e], hb, relu);
+                store_vec16(so + lane * OP + k, v);
+            }
+            __syncwarp();
+            Elem* yr = y + (n * p.ys_n + ((pp0 + i) * p.Q + q0) * p.ys_p + kk0);
+#pragma unroll
+            for (int c = lane; c < 32 * CPP; c += 32) {
+                const int px = c / CPP, ch = (c - px * CPP) * OV;
+                if (q0 + px < p.Q)
+                    *reinterpret_cast<uint4*>(yr + px * p.ys_p + ch) = *reinterpret_cast<const uint4*>(so + px * OP + ch);
+            }
+            __syncwarp();
+        }
+        return;
+    }
+    const int q = q0 + lane;
+    if (q >= p.Q) return;
+    Elem* yb = y + (n * p.ys_n + (pp0 * p.Q + q) * p.ys_p + kk0 * p.ys_k);
+    const int rstep = p.Q * p.ys_p;
+#pragma unroll
+    for (int k = 0; k < KB; ++k) {
+        if (!full && kb0 + k >= p.Kg) break;
+        Elem* yk = yb + k * p.ys_k;
+        const float b = sbias[k];  // one shared-memory broadcast per channel (no 16 live registers)
+#pragma unroll
+        for (int i = 0; i < VH; ++i)
+            if (i < rows) store_elem(yk + i * rstep, bias_act_flags(acc[i][k], b, hb, relu));
+    }
+}
+
+template <class Elem, int RM, int CG, int R, int S, bool NHWC>
+__global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
+    direct_tile_kernel(ConvParams p, DirectTileArgs a, const Elem* __restrict__ x, const Elem* __restrict__ w,
+                       const Elem* __restrict__ bias, Elem* __restrict__ y) {
+    typedef DirectTileGeom<(int)sizeof(Elem), CG, R, S, NHWC> Gm;
+    constexpr int KB = kDirectTileKB, VH = kDirectTileVH, WR = VH + R - 1;
+    // [CG*R*S][KB] fp32, bias [KB] fp32, 2 x [PLANES][ROWS][PITCH] Elem, NHWC: [4 warps][32][OP] Elem
+    FC_DYNAMIC_SHARED(float, ws);
+    float* sbias = ws + Gm::WS;
+    Elem* bufs = reinterpret_cast<Elem*>(sbias + KB);
+    const int tid = threadIdx.x;
+    const int kb_tiles = (p.Kg + KB - 1) / KB;
+    const int g = blockIdx.y / kb_tiles;
+    const int kb0 = (blockIdx.y - g * kb_tiles) * KB;
+    const int kk0 = g * p.Kg + kb0;
+    const bool full = kb0 + KB <= p.Kg;
+
+    int t = blockIdx.x;
+    if (t < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, t, bufs, tid);
+    cp_async_commit();
+
+    // Filter slice (overlaps the first tile's copies): (c, r, s) order, NHWC permuted.
+    for (int e = tid; e < Gm::WS + KB; e += kDirectTileThreads) {
+        float v = 0.f;
+        if (e < Gm::WS) {
+            const int kl = e / KB, j = e - kl * KB;
+            if (kb0 + j < p.Kg) {
+                int kw = kl;
+                if constexpr (NHWC) {
+                    const int c = kl / (R * S);
+                    kw = (kl - c * (R * S)) * CG + c;
+                }
+                v = round_rm<RM>(to_f32(w[(kk0 + j) * (CG * R * S) + kw]));
+            }
+        } else {
+            const int j = e - Gm::WS;
+            if (p.has_bias && kb0 + j < p.Kg) v = to_f32(bias[kk0 + j]);
+        }
+        ws[e] = v;
+    }
+
+    const int lane = tid & 31, wrow = (tid >> 5) * VH;
+    int b = 0;
+    for (; t < a.ntiles; t += gridDim.x) {
+        const int tn = t + gridDim.x;
+        if (tn < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, tn, bufs + (b ^ 1) * Gm::BUF, tid);
+        cp_async_commit();
+        cp_async_wait<1>();  // tile t's copies have landed (this thread's); the barrier publishes everyone's
+        __syncthreads();
+
+        float acc[VH][KB];
+#pragma unroll
+        for (int i = 0; i < VH; ++i)
+#pragma unroll
+            for (int k = 0; k < KB; ++k) acc[i][k] = 0.f;
+
+        const Elem* sb = bufs + b * Gm::BUF + wrow * Gm::PITCH + a.shift + lane * Gm::EW;
+#pragma unroll 1
+        for (int c = 0; c < CG; ++c) {
+            const Elem* sc = sb + (NHWC ? c : c * Gm::PLANE);
+            float xv[WR][S];
+#pragma unroll
+            for (int rr = 0; rr < WR; ++rr)
+#pragma unroll
+                for (int s = 0; s < S; ++s) xv[rr][s] = round_rm<RM>(to_f32(sc[rr * Gm::PITCH + s * Gm::EW]));
+            const float* wc = ws + c * (R * S * KB);
+#pragma unroll
+            for (int r = 0; r < R; ++r)
+#pragma unroll
+                for (int s = 0; s < S; ++s)
+#pragma unroll
+                    for (int k = 0; k < KB; k += 4) {
+                        const float4 w4 = *reinterpret_cast<const float4*>(wc + (r * S + s) * KB + k);
+#pragma unroll
+                        for (int i = 0; i < VH; ++i) {
+                            const float xi = xv[i + r][s];
+                            acc[i][k] = __fmaf_rn(xi, w4.x, acc[i][k]);
+                            acc[i][k + 1] = __fmaf_rn(xi, w4.y, acc[i][k + 1]);
+                            acc[i][k + 2] = __fmaf_rn(xi, w4.z, acc[i][k + 2]);
+                            acc[i][k + 3] = __fmaf_rn(xi, w4.w, acc[i][k + 3]);
+                        }
+                    }
+        }
+
+        // Epilogue: tile t's output pixels (row tp*TH + wrow + i, column tq*TW + lane).
+        {
+            const int per_img = a.tiles_p * a.tiles_q;
+            const int n = t / per_img;
+            const int rem = t - n * per_img;
+            const int tp = rem / a.tiles_q;
+            const int q0 = (rem - tp * a.tiles_q) * kDirectTileTW;
+            const int pp0 = tp * kDirectTileTH + wrow;
+            Elem* so = bufs + 2 * Gm::BUF + (tid >> 5) * 32 * Gm::OP;  // NHWC output stage of this warp
+            direct_tile_epilogue<Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0, kb0, full, lane);
+        }
+        __syncthreads();  // everyone is done reading buffer b before it is refilled (next iteration's copies)
+        b ^= 1;
+    }
+}
+
+// The instantiation for a problem (host: launcher; tests: emulation). Filters:
+// 3x3 (the set direct_tile_supported() admits).
+template <class Elem>
+using DirectTileFn = void (*)(ConvParams, DirectTileArgs, const Elem*, const Elem*, const Elem*, Elem*);
+
+template <class Elem, int RM, bool NHWC>
+DirectTileFn<Elem> direct_tile_fn_cg(int cg) {
+    if (cg == 1) return direct_tile_kernel<Elem, RM, 1, 3, 3, NHWC>;
+    if (cg == 2) return direct_tile_kernel<Elem, RM, 2, 3, 3, NHWC>;
+    return direct_tile_kernel<Elem, RM, 3, 3, 3, NHWC>;
+}
+template <class Elem, int RM>
+DirectTileFn<Elem> direct_tile_fn_layout(int cg, bool nhwc) {
+    return nhwc ? direct_tile_fn_cg<Elem, RM, true>(cg) : direct_tile_fn_cg<Elem, RM, false>(cg);
+}
+template <class Elem>
+DirectTileFn<Elem> direct_tile_fn(int round_mode, int cg, bool nhwc) {
+    if constexpr (sizeof(Elem) == 2) {  // fp16 tensors: exact values, no input rounding
+        (void)round_mode;
+        return direct_tile_fn_layout<Elem, ROUND_NONE>(cg, nhwc);
+    } else {
+        if (round_mode == ROUND_TF32) return direct_tile_fn_layout<Elem, ROUND_TF32>(cg, nhwc);
+        if (round_mode == ROUND_F16) return direct_tile_fn_layout<Elem, ROUND_F16>(cg, nhwc);
+        return direct_tile_fn_layout<Elem, ROUND_NONE>(cg, nhwc);
+    }
+}
+
+}  // namespace cuda
+}  // namespace fc
+#endif
