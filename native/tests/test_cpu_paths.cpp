@@ -8,6 +8,7 @@
  *     table (stride 1, dilation, 3-D; with reduction slices > 1)
  *   - reduction split into several kc slices (whole-channel slices, fast gather),
  *     stride-2 gather of even elements
+ *   - NCHW fp32 weights read in place by the micro-kernel (partial last panel, groups, slices)
  *   - depthwise (groups == C, NCHW and NHWC, stride 2, channel multiplier 2)
  *   - FASTCONV_AUTOTUNE=1: AUTO resolved by timing, result still right
  * ctest runs it at the detected SIMD level and with FASTCONV_SIMD=scalar|avx2.
@@ -41,6 +42,8 @@ int main()
     probs.push_back(p2(1, 2, 9, 1, 8, 90, 3, 1, 2, 2, 1, 0)); /* dilation 2 */
     probs.push_back(p2(1, 100, 20, 1, 5, 70, 3, 1, 1));      /* Kdim 900: 2 slices, in place + gather */
     probs.push_back(p2(1, 300, 10, 1, 5, 9, 3, 1, 1));       /* Kdim 2700: 4 slices, fast gather */
+    probs.push_back(p2(1, 300, 26, 2, 6, 20, 3, 1, 1));      /* padded mode, groups, Kg 13 (A in place: clamped rows), 4 slices */
+    probs.push_back(p2(2, 100, 21, 1, 5, 70, 3, 2, 1, 1, 1, 1)); /* stride 2, Kdim 900: A in place across slices, last panel partial */
     probs.push_back(p2(3, 5, 11, 1, 7, 5, 3, 2, 1));          /* stride 2, L < NR */
     probs.push_back(p2(2, 3, 10, 1, 9, 90, 7, 2, 3));         /* stride 2 wide rows: vector even-element gather */
     /* depthwise and channel multiplier */

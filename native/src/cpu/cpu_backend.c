@@ -168,6 +168,7 @@ typedef struct cpu_plan {
     const cpu_kernels *kern;
     int algo;
     int nhwc;            /* IMPLICIT_GEMM on NHWC fp32: the channels-last kernel (kernels.inc nhwc_task) */
+    int ainp;            /* GEMM reads the weights in place, no packing (cpu_gemm_a_in_place) */
     size_t wpack_floats; /* packed weights */
     size_t cols_offset;  /* bytes, UNFOLD_GEMM; IMPLICIT_GEMM padded mode: the padded x */
     int64_t Hp, Wp;      /* IMPLICIT_GEMM padded mode (cpu_pad_mode_wp), else Wp = 0 */
@@ -246,6 +247,10 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
             p->ws_bytes =
                 p->cols_offset + (size_t)(g->C * g->s[1] * g->s[2] * p->Hp * p->Wp + cpu_pad_mode_slack(g)) * 4;
         }
+    }
+    if (algo != FC_ALGO_DIRECT && !p->nhwc && cpu_gemm_a_in_place(g)) {
+        const char *e = getenv("FASTCONV_CPU_PACK_A");
+        p->ainp = !(e && *e && strcmp(e, "0") != 0);
     }
     p->algo = algo;
     *algorithm = algo;
@@ -339,7 +344,8 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
     /* Small problems (< 2^22 MACs, tens of microseconds) run on the calling thread: waking
      * the pool costs more than it saves there. */
     c.serial = (double)g->N * (double)g->K * (double)g->L * (double)g->Kdim < 4194304.0;
-    run_tasks(c.serial, (g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
+    c.call.ainp = p->ainp;
+    if (!p->ainp) run_tasks(c.serial, (g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
     c.call.lpos = g->L;
     float *xp = NULL;
     if (p->algo == FC_ALGO_IMPLICIT_GEMM && p->Wp > 0) {

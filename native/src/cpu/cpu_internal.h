@@ -40,6 +40,7 @@ typedef struct cpu_call {
     const void *x, *w, *bias;
     void *y;
     float *wpack;  /* packed/rounded fp32 weights (in the workspace) */
+    int ainp;      /* GEMM: A read in place from w (NCHW fp32, no rounding; cpu_gemm_a_in_place), wpack unused */
     float *cols;   /* UNFOLD_GEMM: one image's (C*KK) x L fp32 matrix (in the workspace) */
     int64_t n;     /* UNFOLD_GEMM: the image whose cols are current */
     int *failed;   /* set (atomically) by a task that could not get scratch memory */
@@ -84,6 +85,15 @@ static inline int64_t cpu_pad_mode_wp(const cpu_geom *g)
         return 0;
     if (n > ((int64_t)1 << 56) || n > 4 * g->C * g->in[1] * g->in[2] + ((int64_t)1 << 20)) return 0; /* bytes stay < 2^59 */
     return Wp;
+}
+
+/* NCHW fp32 GEMM weights without rounding are already rows of Kdim contiguous values:
+ * the micro-kernel reads them in place instead of a per-call packed copy (for 256x2304
+ * weights the copy was ~10 % of a call: 2.4 MB written, then read back from L3).
+ * FASTCONV_CPU_PACK_A=1 keeps the packed copy (A/B timing). */
+static inline int cpu_gemm_a_in_place(const cpu_geom *g)
+{
+    return g->layout == FC_LAYOUT_NCHW && g->dtype == FC_DTYPE_F32 && cpu_round_mode(g) == RND_NONE;
 }
 
 /* Kernels of one SIMD level. */
