@@ -9,6 +9,7 @@
  *   - reduction split into several kc slices (whole-channel slices, fast gather),
  *     stride-2 gather of even elements
  *   - NCHW fp32 weights read in place by the micro-kernel (partial last panel, groups, slices)
+ *   - DIRECT rows mode (few input channels: input band copied per task, micro-kernel in place)
  *   - depthwise (groups == C, NCHW and NHWC, stride 2, channel multiplier 2)
  *   - FASTCONV_AUTOTUNE=1: AUTO resolved by timing, result still right
  * ctest runs it at the detected SIMD level and with FASTCONV_SIMD=scalar|avx2.
@@ -46,6 +47,14 @@ int main()
     probs.push_back(p2(2, 100, 21, 1, 5, 70, 3, 2, 1, 1, 1, 1)); /* stride 2, Kdim 900: A in place across slices, last panel partial */
     probs.push_back(p2(3, 5, 11, 1, 7, 5, 3, 2, 1));          /* stride 2, L < NR */
     probs.push_back(p2(2, 3, 10, 1, 9, 90, 7, 2, 3));         /* stride 2 wide rows: vector even-element gather */
+    /* DIRECT rows mode (Kdim <= 384, NCHW): stem-like stride 2 pad 3 on an odd width with a
+     * partial last weight panel; groups; stride 3 with dilation 2; rows shorter than a sliver;
+     * more than 8 output rows per band limit (many tasks) */
+    probs.push_back(p2(1, 3, 20, 1, 11, 37, 7, 2, 3, 1, 1, 1));
+    probs.push_back(p2(2, 6, 12, 2, 9, 45, 3, 1, 1));
+    probs.push_back(p2(1, 4, 9, 1, 13, 50, 3, 3, 2, 2, 1, 1));
+    probs.push_back(p2(3, 3, 17, 1, 5, 6, 3, 1, 1, 1, 0, 1));
+    probs.push_back(p2(1, 40, 8, 1, 21, 200, 3, 1, 1)); /* Kdim 360, wide: band of fewer rows */
     /* depthwise and channel multiplier */
     probs.push_back(p2(2, 24, 24, 24, 13, 17, 3, 1, 1, 1, 1, 1));
     probs.push_back(p2(1, 19, 19, 19, 12, 40, 3, 2, 1));

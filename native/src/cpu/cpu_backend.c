@@ -169,6 +169,7 @@ typedef struct cpu_plan {
     int algo;
     int nhwc;            /* IMPLICIT_GEMM on NHWC fp32: the channels-last kernel (kernels.inc nhwc_task) */
     int ainp;            /* GEMM reads the weights in place, no packing (cpu_gemm_a_in_place) */
+    int rows;            /* DIRECT in rows mode (kernels.inc rows_task): GEMM weights and micro-kernel */
     size_t wpack_floats; /* packed weights */
     size_t cols_offset;  /* bytes, UNFOLD_GEMM; IMPLICIT_GEMM padded mode: the padded x */
     int64_t Hp, Wp;      /* IMPLICIT_GEMM padded mode (cpu_pad_mode_wp), else Wp = 0 */
@@ -225,7 +226,12 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
         if (fc_cpu_autotune_enabled()) algo = fc_cpu_autotune(desc, algo); /* cpu_autotune.c */
     }
     /* sizes were validated (< 2^62 bytes incl. a 16-row padded weight bound) */
-    if (algo == FC_ALGO_DIRECT) {
+    if (algo == FC_ALGO_DIRECT && p->kern->rows_ok(g)) {
+        int64_t mp = (g->Kg + p->kern->mr - 1) / p->kern->mr;
+        p->rows = 1;
+        p->wpack_floats = (size_t)(g->G * mp * p->kern->mr * g->Kdim);
+        p->ws_bytes = p->wpack_floats * 4;
+    } else if (algo == FC_ALGO_DIRECT) {
         p->wpack_floats = (size_t)(g->K * g->Kdim);
         p->ws_bytes = p->wpack_floats * 4;
     } else if (algo == FC_ALGO_IMPLICIT_GEMM && p->kern->nhwc_ok(g)) {
@@ -248,7 +254,7 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
                 p->cols_offset + (size_t)(g->C * g->s[1] * g->s[2] * p->Hp * p->Wp + cpu_pad_mode_slack(g)) * 4;
         }
     }
-    if (algo != FC_ALGO_DIRECT && !p->nhwc && cpu_gemm_a_in_place(g)) {
+    if ((algo != FC_ALGO_DIRECT || p->rows) && !p->nhwc && cpu_gemm_a_in_place(g)) {
         const char *e = getenv("FASTCONV_CPU_PACK_A");
         p->ainp = !(e && *e && strcmp(e, "0") != 0);
     }
@@ -289,7 +295,7 @@ static void t_pack(void *vctx, int64_t i)
     fwd_ctx *c = vctx;
     int64_t k0 = i * c->kchunk, k1 = k0 + c->kchunk;
     if (k1 > c->p->g.K) k1 = c->p->g.K;
-    if (c->p->algo == FC_ALGO_DIRECT) c->p->kern->pack_direct_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
+    if (c->p->algo == FC_ALGO_DIRECT && !c->p->rows) c->p->kern->pack_direct_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
     else if (c->p->nhwc) c->p->kern->pack_nhwc_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
     else c->p->kern->pack_gemm_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
 }
@@ -297,6 +303,11 @@ static void t_direct(void *vctx, int64_t i)
 {
     fwd_ctx *c = vctx;
     c->p->kern->direct_task(&c->call, i);
+}
+static void t_rows(void *vctx, int64_t i)
+{
+    fwd_ctx *c = vctx;
+    c->p->kern->rows_task(&c->call, i);
 }
 static void t_gemm(void *vctx, int64_t i)
 {
@@ -357,10 +368,13 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
         c.call.xpad = xp;
     }
     const int threads = c.serial ? 1 : fc_cpu_pool_threads();
-    const int64_t tiles = p->algo == FC_ALGO_DIRECT ? 0
+    const int64_t tiles = p->rows                 ? p->kern->rows_blocking(g, threads, &c.call)
+                          : p->algo == FC_ALGO_DIRECT ? 0
                           : p->nhwc              ? p->kern->nhwc_blocking(g, threads, &c.call)
                                                  : p->kern->gemm_blocking(g, threads, &c.call);
-    if (p->algo == FC_ALGO_DIRECT) {
+    if (p->rows) {
+        run_tasks(c.serial, g->N * tiles, t_rows, &c);
+    } else if (p->algo == FC_ALGO_DIRECT) {
         int64_t tasks = g->layout == FC_LAYOUT_NCHW
                             ? g->N * g->G * ((g->Kg + CPU_KBD - 1) / CPU_KBD) * g->out[0] * g->out[1]
                             : g->N * g->out[0] * g->out[1] * (g->Cg == 1 && g->Kg == 1 ? 1 : g->G);

@@ -118,6 +118,11 @@ typedef struct cpu_kernels {
     void (*pack_nhwc_weights)(const cpu_geom *g, const void *w, float *out, int64_t kbegin, int64_t kend);
     int64_t (*nhwc_blocking)(const cpu_geom *g, int threads, cpu_call *c);
     void (*nhwc_task)(const cpu_call *c, int64_t task);
+    /* DIRECT rows mode (kernels.inc rows_task): NCHW 1-D/2-D with a short reduction;
+     * weights as for the GEMM (packed [g][ceil(Kg/MR)][Kdim][MR], or read in place) */
+    int (*rows_ok)(const cpu_geom *g);
+    int64_t (*rows_blocking)(const cpu_geom *g, int threads, cpu_call *c);
+    void (*rows_task)(const cpu_call *c, int64_t task);
 } cpu_kernels;
 
 const cpu_kernels *fc_cpu_kernels_scalar(void);
