@@ -26,9 +26,15 @@
  *  UNFOLD_GEMM    per image: explicit unfold of all (C*prod(k)) x L rows into
  *                 the workspace, then the same GEMM reading B from it in place.
  *                 workspace = packed weights + C*prod(k)*L fp32 (64-byte aligned).
+ *                 NCHW 1-D/2-D with C/g*prod(k) <= 384 and >= MR/2 out channels per
+ *                 group: rows mode instead (kernels.inc rows_task): per task the input
+ *                 band of up to 8 output rows copied zero-padded and stride-phase split
+ *                 into L2, then the GEMM micro-kernel over it in place; workspace as
+ *                 IMPLICIT_GEMM's packed weights (none used for NCHW fp32).
  *  AUTO           DIRECT when the GEMM would waste most of a micro-tile
  *                 (out channels per group < MR/2, e.g. depthwise) or the problem
- *                 is tiny (N*K*L*C/g*prod(k) < 2^15 MACs); else IMPLICIT_GEMM.
+ *                 is tiny (N*K*L*C/g*prod(k) < 2^15 MACs), or in rows mode for very
+ *                 short reductions (kernels.inc rows_auto); else IMPLICIT_GEMM.
  *                 FASTCONV_AUTOTUNE=1: timed instead (cpu_autotune.c).
  *  Problems under 2^22 MACs run on the calling thread (no pool wake-up).
  * Per-thread scratch (B panel, accumulator tile) lives in thread-local buffers
@@ -223,6 +229,7 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
     if (algo == FC_ALGO_AUTO) {
         double macs = (double)g->N * (double)g->K * (double)g->L * (double)g->Kdim;
         algo = (g->Kg * 2 < p->kern->mr || macs < 32768.0) ? FC_ALGO_DIRECT : FC_ALGO_IMPLICIT_GEMM;
+        if (algo == FC_ALGO_IMPLICIT_GEMM && p->kern->rows_auto(g)) algo = FC_ALGO_DIRECT; /* rows mode */
         if (fc_cpu_autotune_enabled()) algo = fc_cpu_autotune(desc, algo); /* cpu_autotune.c */
     }
     /* sizes were validated (< 2^62 bytes incl. a 16-row padded weight bound) */

@@ -121,6 +121,7 @@ typedef struct cpu_kernels {
     /* DIRECT rows mode (kernels.inc rows_task): NCHW 1-D/2-D with a short reduction;
      * weights as for the GEMM (packed [g][ceil(Kg/MR)][Kdim][MR], or read in place) */
     int (*rows_ok)(const cpu_geom *g);
+    int (*rows_auto)(const cpu_geom *g); /* AUTO picks DIRECT (rows mode) over IMPLICIT_GEMM */
     int64_t (*rows_blocking)(const cpu_geom *g, int threads, cpu_call *c);
     void (*rows_task)(const cpu_call *c, int64_t task);
 } cpu_kernels;
