@@ -13,6 +13,11 @@
  * Algorithms (see kernels.inc for the loops):
  *  DIRECT         loops from the definition, parallel over output rows.
  *                 workspace = K * C/g * prod(k) fp32 (weights converted/rounded).
+ *                 NCHW 1-D/2-D with C/g*prod(k) <= 384 and >= MR/2 out channels per
+ *                 group: rows mode instead (kernels.inc rows_task): per task the input
+ *                 band of up to 8 output rows copied zero-padded and stride-phase split
+ *                 into L2, then the GEMM micro-kernel over it in place; workspace as
+ *                 IMPLICIT_GEMM's packed weights (none used for NCHW fp32).
  *  IMPLICIT_GEMM  NCHW: tasks (image, group, block of MR-row weight panels,
  *                 block of NR-wide position slivers), shape chosen per call to
  *                 balance the pool; B slivers gathered from x per kc slice, or read
@@ -26,11 +31,6 @@
  *  UNFOLD_GEMM    per image: explicit unfold of all (C*prod(k)) x L rows into
  *                 the workspace, then the same GEMM reading B from it in place.
  *                 workspace = packed weights + C*prod(k)*L fp32 (64-byte aligned).
- *                 NCHW 1-D/2-D with C/g*prod(k) <= 384 and >= MR/2 out channels per
- *                 group: rows mode instead (kernels.inc rows_task): per task the input
- *                 band of up to 8 output rows copied zero-padded and stride-phase split
- *                 into L2, then the GEMM micro-kernel over it in place; workspace as
- *                 IMPLICIT_GEMM's packed weights (none used for NCHW fp32).
  *  AUTO           DIRECT when the GEMM would waste most of a micro-tile
  *                 (out channels per group < MR/2, e.g. depthwise) or the problem
  *                 is tiny (N*K*L*C/g*prod(k) < 2^15 MACs), or in rows mode for very
