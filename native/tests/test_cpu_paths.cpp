@@ -81,6 +81,18 @@ int main()
         R.G = 1, R.C = 16, R.K = 9, R.relu = 1; /* phase planes: strides 2 x 3, dilation 1 x 2 */
         R.in[0] = 12, R.in[1] = 200, R.k[0] = 3, R.k[1] = 5, R.s[0] = 2, R.s[1] = 3;
         probs.push_back(R);
+        for (int64_t cch : {3, 20}) { /* 3-D, depth 1 padded in front so the only output depth reads
+                                           * padding: all zeros (+bias); rows mode (C 3) and padded
+                                           * mode (C 20, Kdim 180) must not treat it as 2-D */
+            Prob D3;
+            D3.nd = 3;
+            D3.N = 1, D3.C = cch, D3.K = 9, D3.G = 1;
+            int64_t din[3] = {1, 6, 40};
+            for (int i = 0; i < 3; i++) D3.in[i] = din[i], D3.k[i] = i == 0 ? 1 : 3, D3.pb[i] = D3.pe[i] = 1;
+            D3.pe[0] = 0, D3.s[0] = 2;
+            D3.bias = 1, D3.relu = 1;
+            probs.push_back(D3);
+        }
         Prob Q = P; /* 1-D */
         Q.nd = 1;
         Q.in[0] = 200;

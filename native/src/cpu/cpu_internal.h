@@ -73,7 +73,11 @@ static inline int64_t cpu_pad_mode_slack(const cpu_geom *g) { return 64 + g->d[2
 static inline int64_t cpu_pad_mode_wp(const cpu_geom *g)
 {
     /* 2-D only: a depth-1 input with a depth-1 kernel may still be padded in depth (out[0] > 1) */
-    if (g->layout != FC_LAYOUT_NCHW || g->in[0] != 1 || g->k[0] != 1 || g->out[0] != 1 || g->KK == 1) return 0;
+    /* the depth is trivial only without depth padding: with pb_d > 0 the single output depth
+     * reads padding (all zero), which the planes, built from depth 0, would not show */
+    if (g->layout != FC_LAYOUT_NCHW || g->in[0] != 1 || g->k[0] != 1 || g->out[0] != 1 || g->pb[0] != 0 ||
+        g->KK == 1)
+        return 0;
     if (g->Kdim < 128) return 0; /* short reductions: the stores of row-crossing slivers dominate */
     const int64_t Wp = g->out[2] + (g->d[2] * (g->k[2] - 1)) / g->s[2];
     if (8 * (Wp - g->out[2]) > Wp) return 0;
