@@ -55,6 +55,13 @@ int main()
     probs.push_back(p2(1, 4, 9, 1, 13, 50, 3, 3, 2, 2, 1, 1));
     probs.push_back(p2(3, 3, 17, 1, 5, 6, 3, 1, 1, 1, 0, 1));
     probs.push_back(p2(1, 40, 8, 1, 21, 200, 3, 1, 1)); /* Kdim 360, wide: band of fewer rows */
+    /* padded mode (Kdim 150) on 1-wide rows (Wp = 1): a sliver covers NR output rows, one
+     * masked-store run per row */
+    {
+        Prob W1 = p2(2, 50, 10, 1, 70, 1, 3, 1, 1, 1, 1, 1);
+        W1.k[1] = 1, W1.pb[1] = W1.pe[1] = 0;
+        probs.push_back(W1);
+    }
     /* depthwise and channel multiplier */
     probs.push_back(p2(2, 24, 24, 24, 13, 17, 3, 1, 1, 1, 1, 1));
     probs.push_back(p2(1, 19, 19, 19, 12, 40, 3, 2, 1));
