@@ -8,6 +8,8 @@
  *     table (stride 1, dilation, 3-D; with reduction slices > 1)
  *   - reduction split into several kc slices (whole-channel slices, fast gather),
  *     stride-2 gather of even elements
+ *   - NCHW fp32 weights read in place by the micro-kernel (partial last panel, groups, slices)
+ *   - DIRECT rows mode (few input channels: input band copied per task, micro-kernel in place)
  *   - depthwise (groups == C, NCHW and NHWC, stride 2, channel multiplier 2)
  *   - FASTCONV_AUTOTUNE=1: AUTO resolved by timing, result still right
  * ctest runs it at the detected SIMD level and with FASTCONV_SIMD=scalar|avx2.
@@ -41,8 +43,25 @@ int main()
     probs.push_back(p2(1, 2, 9, 1, 8, 90, 3, 1, 2, 2, 1, 0)); /* dilation 2 */
     probs.push_back(p2(1, 100, 20, 1, 5, 70, 3, 1, 1));      /* Kdim 900: 2 slices, in place + gather */
     probs.push_back(p2(1, 300, 10, 1, 5, 9, 3, 1, 1));       /* Kdim 2700: 4 slices, fast gather */
+    probs.push_back(p2(1, 300, 26, 2, 6, 20, 3, 1, 1));      /* padded mode, groups, Kg 13 (A in place: clamped rows), 4 slices */
+    probs.push_back(p2(2, 100, 21, 1, 5, 70, 3, 2, 1, 1, 1, 1)); /* stride 2, Kdim 900: A in place across slices, last panel partial */
     probs.push_back(p2(3, 5, 11, 1, 7, 5, 3, 2, 1));          /* stride 2, L < NR */
     probs.push_back(p2(2, 3, 10, 1, 9, 90, 7, 2, 3));         /* stride 2 wide rows: vector even-element gather */
+    /* DIRECT rows mode (Kdim <= 384, NCHW): stem-like stride 2 pad 3 on an odd width with a
+     * partial last weight panel; groups; stride 3 with dilation 2; rows shorter than a sliver;
+     * more than 8 output rows per band limit (many tasks) */
+    probs.push_back(p2(1, 3, 20, 1, 11, 37, 7, 2, 3, 1, 1, 1));
+    probs.push_back(p2(2, 6, 12, 2, 9, 45, 3, 1, 1));
+    probs.push_back(p2(1, 4, 9, 1, 13, 50, 3, 3, 2, 2, 1, 1));
+    probs.push_back(p2(3, 3, 17, 1, 5, 6, 3, 1, 1, 1, 0, 1));
+    probs.push_back(p2(1, 40, 8, 1, 21, 200, 3, 1, 1)); /* Kdim 360, wide: band of fewer rows */
+    /* padded mode (Kdim 150) on 1-wide rows (Wp = 1): a sliver covers NR output rows, one
+     * masked-store run per row */
+    {
+        Prob W1 = p2(2, 50, 10, 1, 70, 1, 3, 1, 1, 1, 1, 1);
+        W1.k[1] = 1, W1.pb[1] = W1.pe[1] = 0;
+        probs.push_back(W1);
+    }
     /* depthwise and channel multiplier */
     probs.push_back(p2(2, 24, 24, 24, 13, 17, 3, 1, 1, 1, 1, 1));
     probs.push_back(p2(1, 19, 19, 19, 12, 40, 3, 2, 1));
@@ -69,6 +88,18 @@ int main()
         R.G = 1, R.C = 16, R.K = 9, R.relu = 1; /* phase planes: strides 2 x 3, dilation 1 x 2 */
         R.in[0] = 12, R.in[1] = 200, R.k[0] = 3, R.k[1] = 5, R.s[0] = 2, R.s[1] = 3;
         probs.push_back(R);
+        for (int64_t cch : {3, 20}) { /* 3-D, depth 1 padded in front so the only output depth reads
+                                           * padding: all zeros (+bias); rows mode (C 3) and padded
+                                           * mode (C 20, Kdim 180) must not treat it as 2-D */
+            Prob D3;
+            D3.nd = 3;
+            D3.N = 1, D3.C = cch, D3.K = 9, D3.G = 1;
+            int64_t din[3] = {1, 6, 40};
+            for (int i = 0; i < 3; i++) D3.in[i] = din[i], D3.k[i] = i == 0 ? 1 : 3, D3.pb[i] = D3.pe[i] = 1;
+            D3.pe[0] = 0, D3.s[0] = 2;
+            D3.bias = 1, D3.relu = 1;
+            probs.push_back(D3);
+        }
         Prob Q = P; /* 1-D */
         Q.nd = 1;
         Q.in[0] = 200;

@@ -13,6 +13,11 @@
  * Algorithms (see kernels.inc for the loops):
  *  DIRECT         loops from the definition, parallel over output rows.
  *                 workspace = K * C/g * prod(k) fp32 (weights converted/rounded).
+ *                 NCHW 1-D/2-D with C/g*prod(k) <= 384 and >= MR/2 out channels per
+ *                 group: rows mode instead (kernels.inc rows_task): per task the input
+ *                 band of up to 8 output rows copied zero-padded and stride-phase split
+ *                 into L2, then the GEMM micro-kernel over it in place; workspace as
+ *                 IMPLICIT_GEMM's packed weights (none used for NCHW fp32).
  *  IMPLICIT_GEMM  NCHW: tasks (image, group, block of MR-row weight panels,
  *                 block of NR-wide position slivers), shape chosen per call to
  *                 balance the pool; B slivers gathered from x per kc slice, or read
@@ -28,7 +33,8 @@
  *                 workspace = packed weights + C*prod(k)*L fp32 (64-byte aligned).
  *  AUTO           DIRECT when the GEMM would waste most of a micro-tile
  *                 (out channels per group < MR/2, e.g. depthwise) or the problem
- *                 is tiny (N*K*L*C/g*prod(k) < 2^15 MACs); else IMPLICIT_GEMM.
+ *                 is tiny (N*K*L*C/g*prod(k) < 2^15 MACs), or in rows mode for very
+ *                 short reductions (kernels.inc rows_auto); else IMPLICIT_GEMM.
  *                 FASTCONV_AUTOTUNE=1: timed instead (cpu_autotune.c).
  *  Problems under 2^22 MACs run on the calling thread (no pool wake-up).
  * Per-thread scratch (B panel, accumulator tile) lives in thread-local buffers
@@ -168,6 +174,8 @@ typedef struct cpu_plan {
     const cpu_kernels *kern;
     int algo;
     int nhwc;            /* IMPLICIT_GEMM on NHWC fp32: the channels-last kernel (kernels.inc nhwc_task) */
+    int ainp;            /* GEMM reads the weights in place, no packing (cpu_gemm_a_in_place) */
+    int rows;            /* DIRECT in rows mode (kernels.inc rows_task): GEMM weights and micro-kernel */
     size_t wpack_floats; /* packed weights */
     size_t cols_offset;  /* bytes, UNFOLD_GEMM; IMPLICIT_GEMM padded mode: the padded x */
     int64_t Hp, Wp;      /* IMPLICIT_GEMM padded mode (cpu_pad_mode_wp), else Wp = 0 */
@@ -221,10 +229,16 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
     if (algo == FC_ALGO_AUTO) {
         double macs = (double)g->N * (double)g->K * (double)g->L * (double)g->Kdim;
         algo = (g->Kg * 2 < p->kern->mr || macs < 32768.0) ? FC_ALGO_DIRECT : FC_ALGO_IMPLICIT_GEMM;
+        if (algo == FC_ALGO_IMPLICIT_GEMM && p->kern->rows_auto(g)) algo = FC_ALGO_DIRECT; /* rows mode */
         if (fc_cpu_autotune_enabled()) algo = fc_cpu_autotune(desc, algo); /* cpu_autotune.c */
     }
     /* sizes were validated (< 2^62 bytes incl. a 16-row padded weight bound) */
-    if (algo == FC_ALGO_DIRECT) {
+    if (algo == FC_ALGO_DIRECT && p->kern->rows_ok(g)) {
+        int64_t mp = (g->Kg + p->kern->mr - 1) / p->kern->mr;
+        p->rows = 1;
+        p->wpack_floats = (size_t)(g->G * mp * p->kern->mr * g->Kdim);
+        p->ws_bytes = p->wpack_floats * 4;
+    } else if (algo == FC_ALGO_DIRECT) {
         p->wpack_floats = (size_t)(g->K * g->Kdim);
         p->ws_bytes = p->wpack_floats * 4;
     } else if (algo == FC_ALGO_IMPLICIT_GEMM && p->kern->nhwc_ok(g)) {
@@ -246,6 +260,10 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
             p->ws_bytes =
                 p->cols_offset + (size_t)(g->C * g->s[1] * g->s[2] * p->Hp * p->Wp + cpu_pad_mode_slack(g)) * 4;
         }
+    }
+    if ((algo != FC_ALGO_DIRECT || p->rows) && !p->nhwc && cpu_gemm_a_in_place(g)) {
+        const char *e = getenv("FASTCONV_CPU_PACK_A");
+        p->ainp = !(e && *e && strcmp(e, "0") != 0);
     }
     p->algo = algo;
     *algorithm = algo;
@@ -284,7 +302,7 @@ static void t_pack(void *vctx, int64_t i)
     fwd_ctx *c = vctx;
     int64_t k0 = i * c->kchunk, k1 = k0 + c->kchunk;
     if (k1 > c->p->g.K) k1 = c->p->g.K;
-    if (c->p->algo == FC_ALGO_DIRECT) c->p->kern->pack_direct_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
+    if (c->p->algo == FC_ALGO_DIRECT && !c->p->rows) c->p->kern->pack_direct_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
     else if (c->p->nhwc) c->p->kern->pack_nhwc_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
     else c->p->kern->pack_gemm_weights(&c->p->g, c->call.w, c->call.wpack, k0, k1);
 }
@@ -292,6 +310,11 @@ static void t_direct(void *vctx, int64_t i)
 {
     fwd_ctx *c = vctx;
     c->p->kern->direct_task(&c->call, i);
+}
+static void t_rows(void *vctx, int64_t i)
+{
+    fwd_ctx *c = vctx;
+    c->p->kern->rows_task(&c->call, i);
 }
 static void t_gemm(void *vctx, int64_t i)
 {
@@ -339,7 +362,8 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
     /* Small problems (< 2^22 MACs, tens of microseconds) run on the calling thread: waking
      * the pool costs more than it saves there. */
     c.serial = (double)g->N * (double)g->K * (double)g->L * (double)g->Kdim < 4194304.0;
-    run_tasks(c.serial, (g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
+    c.call.ainp = p->ainp;
+    if (!p->ainp) run_tasks(c.serial, (g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
     c.call.lpos = g->L;
     float *xp = NULL;
     if (p->algo == FC_ALGO_IMPLICIT_GEMM && p->Wp > 0) {
@@ -351,10 +375,13 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
         c.call.xpad = xp;
     }
     const int threads = c.serial ? 1 : fc_cpu_pool_threads();
-    const int64_t tiles = p->algo == FC_ALGO_DIRECT ? 0
+    const int64_t tiles = p->rows                 ? p->kern->rows_blocking(g, threads, &c.call)
+                          : p->algo == FC_ALGO_DIRECT ? 0
                           : p->nhwc              ? p->kern->nhwc_blocking(g, threads, &c.call)
                                                  : p->kern->gemm_blocking(g, threads, &c.call);
-    if (p->algo == FC_ALGO_DIRECT) {
+    if (p->rows) {
+        run_tasks(c.serial, g->N * tiles, t_rows, &c);
+    } else if (p->algo == FC_ALGO_DIRECT) {
         int64_t tasks = g->layout == FC_LAYOUT_NCHW
                             ? g->N * g->G * ((g->Kg + CPU_KBD - 1) / CPU_KBD) * g->out[0] * g->out[1]
                             : g->N * g->out[0] * g->out[1] * (g->Cg == 1 && g->Kg == 1 ? 1 : g->G);

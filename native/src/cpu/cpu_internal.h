@@ -40,6 +40,7 @@ typedef struct cpu_call {
     const void *x, *w, *bias;
     void *y;
     float *wpack;  /* packed/rounded fp32 weights (in the workspace) */
+    int ainp;      /* GEMM: A read in place from w (NCHW fp32, no rounding; cpu_gemm_a_in_place), wpack unused */
     float *cols;   /* UNFOLD_GEMM: one image's (C*KK) x L fp32 matrix (in the workspace) */
     int64_t n;     /* UNFOLD_GEMM: the image whose cols are current */
     int *failed;   /* set (atomically) by a task that could not get scratch memory */
@@ -72,7 +73,11 @@ static inline int64_t cpu_pad_mode_slack(const cpu_geom *g) { return 64 + g->d[2
 static inline int64_t cpu_pad_mode_wp(const cpu_geom *g)
 {
     /* 2-D only: a depth-1 input with a depth-1 kernel may still be padded in depth (out[0] > 1) */
-    if (g->layout != FC_LAYOUT_NCHW || g->in[0] != 1 || g->k[0] != 1 || g->out[0] != 1 || g->KK == 1) return 0;
+    /* the depth is trivial only without depth padding: with pb_d > 0 the single output depth
+     * reads padding (all zero), which the planes, built from depth 0, would not show */
+    if (g->layout != FC_LAYOUT_NCHW || g->in[0] != 1 || g->k[0] != 1 || g->out[0] != 1 || g->pb[0] != 0 ||
+        g->KK == 1)
+        return 0;
     if (g->Kdim < 128) return 0; /* short reductions: the stores of row-crossing slivers dominate */
     const int64_t Wp = g->out[2] + (g->d[2] * (g->k[2] - 1)) / g->s[2];
     if (8 * (Wp - g->out[2]) > Wp) return 0;
@@ -84,6 +89,15 @@ static inline int64_t cpu_pad_mode_wp(const cpu_geom *g)
         return 0;
     if (n > ((int64_t)1 << 56) || n > 4 * g->C * g->in[1] * g->in[2] + ((int64_t)1 << 20)) return 0; /* bytes stay < 2^59 */
     return Wp;
+}
+
+/* NCHW fp32 GEMM weights without rounding are already rows of Kdim contiguous values:
+ * the micro-kernel reads them in place instead of a per-call packed copy (for 256x2304
+ * weights the copy was ~10 % of a call: 2.4 MB written, then read back from L3).
+ * FASTCONV_CPU_PACK_A=1 keeps the packed copy (A/B timing). */
+static inline int cpu_gemm_a_in_place(const cpu_geom *g)
+{
+    return g->layout == FC_LAYOUT_NCHW && g->dtype == FC_DTYPE_F32 && cpu_round_mode(g) == RND_NONE;
 }
 
 /* Kernels of one SIMD level. */
@@ -108,6 +122,12 @@ typedef struct cpu_kernels {
     void (*pack_nhwc_weights)(const cpu_geom *g, const void *w, float *out, int64_t kbegin, int64_t kend);
     int64_t (*nhwc_blocking)(const cpu_geom *g, int threads, cpu_call *c);
     void (*nhwc_task)(const cpu_call *c, int64_t task);
+    /* DIRECT rows mode (kernels.inc rows_task): NCHW 1-D/2-D with a short reduction;
+     * weights as for the GEMM (packed [g][ceil(Kg/MR)][Kdim][MR], or read in place) */
+    int (*rows_ok)(const cpu_geom *g);
+    int (*rows_auto)(const cpu_geom *g); /* AUTO picks DIRECT (rows mode) over IMPLICIT_GEMM */
+    int64_t (*rows_blocking)(const cpu_geom *g, int threads, cpu_call *c);
+    void (*rows_task)(const cpu_call *c, int64_t task);
 } cpu_kernels;
 
 const cpu_kernels *fc_cpu_kernels_scalar(void);
