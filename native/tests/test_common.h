@@ -22,6 +22,7 @@
 #include "fastconv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -30,8 +31,9 @@
 #include <string>
 #include <vector>
 
-static int g_failures = 0;
-static int g_checks = 0;
+// atomic: test_concurrency checks from several threads at once (ThreadSanitizer-clean)
+static std::atomic<int> g_failures{0};
+static std::atomic<int> g_checks{0};
 
 #define CHECK(cond, ...)                                                         \
     do {                                                                         \
@@ -54,8 +56,8 @@ static int g_checks = 0;
 
 static inline int test_finish(const char *name)
 {
-    std::printf("%s: %d checks, %d failures\n", name, g_checks, g_failures);
-    return g_failures ? 1 : 0;
+    std::printf("%s: %d checks, %d failures\n", name, g_checks.load(), g_failures.load());
+    return g_failures.load() ? 1 : 0;
 }
 
 /* iteration scale: FASTCONV_TEST_SCALE (default 1.0) */

@@ -16,6 +16,14 @@
  * a job and a caller waiting for workers first poll (with pause) for up to
  * FC_POOL_SPIN iterations (~tens of us), then block as before; the decisions are
  * still taken under the mutex, so the spin only changes when a thread looks.
+ *
+ * The caller never waits for a worker that has not started: a worker joins a job
+ * by checking in (P.running++) under the mutex while the job is open; the caller,
+ * once the task counter is exhausted, closes the job (P.open = 0, under the
+ * mutex) and waits only for the workers that checked in. A worker that wakes up
+ * late finds the job closed and goes back to waiting, so a short job costs the
+ * caller its own work plus one broadcast, whether the workers were spinning
+ * (they help) or asleep (they do not, and nobody waits for them).
  */
 #define _GNU_SOURCE
 #include "cpu/cpu_internal.h"
@@ -49,9 +57,10 @@ static struct {
     void *ctx;
     int64_t ntasks;
     _Atomic int64_t next;
-    int pending;
+    int open;    /* the current job still admits workers (under mu) */
+    int running; /* workers checked in and not yet done (changed under mu; the caller polls it) */
 } P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-       0, 0, NULL, 0, 0, NULL, NULL, 0, 0, 0};
+       0, 0, NULL, 0, 0, NULL, NULL, 0, 0, 0, 0};
 
 int fc_cpu_pool_threads(void)
 {
@@ -86,13 +95,15 @@ static void *worker(void *arg)
         while (!P.stop && P.gen == seen) pthread_cond_wait(&P.wake, &P.mu);
         if (P.stop) break;
         seen = P.gen;
+        if (!P.open) continue; /* woke after the caller closed the job: nothing to do, nobody waits */
+        __atomic_add_fetch(&P.running, 1, __ATOMIC_RELAXED);
         cpu_task_fn fn = P.fn;
         void *ctx = P.ctx;
         int64_t nt = P.ntasks;
         pthread_mutex_unlock(&P.mu);
         run_tasks(fn, ctx, nt);
         pthread_mutex_lock(&P.mu);
-        if (__atomic_sub_fetch(&P.pending, 1, __ATOMIC_ACQ_REL) == 0) pthread_cond_signal(&P.done);
+        if (__atomic_sub_fetch(&P.running, 1, __ATOMIC_RELEASE) == 0 && !P.open) pthread_cond_signal(&P.done);
     }
     pthread_mutex_unlock(&P.mu);
     return NULL;
@@ -145,14 +156,21 @@ void fc_cpu_parallel_for(int64_t ntasks, cpu_task_fn fn, void *ctx)
     P.ctx = ctx;
     P.ntasks = ntasks;
     atomic_store(&P.next, 0);
-    __atomic_store_n(&P.pending, P.nworkers, __ATOMIC_RELEASE);
+    P.open = 1;
+    P.running = 0;
     __atomic_store_n(&P.gen, P.gen + 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&P.wake);
     pthread_mutex_unlock(&P.mu);
     run_tasks(fn, ctx, ntasks);
-    for (int i = 0; i < FC_POOL_SPIN && __atomic_load_n(&P.pending, __ATOMIC_ACQUIRE) > 0; i++) cpu_relax();
+    /* every task is claimed: admit no more workers, wait for the ones still running */
     pthread_mutex_lock(&P.mu);
-    while (P.pending > 0) pthread_cond_wait(&P.done, &P.mu);
+    P.open = 0;
+    if (P.running > 0) {
+        pthread_mutex_unlock(&P.mu);
+        for (int i = 0; i < FC_POOL_SPIN && __atomic_load_n(&P.running, __ATOMIC_ACQUIRE) > 0; i++) cpu_relax();
+        pthread_mutex_lock(&P.mu);
+        while (P.running > 0) pthread_cond_wait(&P.done, &P.mu);
+    }
     pthread_mutex_unlock(&P.mu);
     pthread_mutex_unlock(&P.job);
 }
