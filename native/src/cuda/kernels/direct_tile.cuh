@@ -25,7 +25,11 @@
 //    the inner loop has no range checks at all. The row start is aligned down
 //    to 16 bytes; the alignment offset ("shift") is the same for every tile
 //    (q0 is a multiple of 32). Unaligned x / row pitch (vec_in = 0): one
-//    element per copy (4-byte cp.async for f32, a plain load for f16).
+//    element per copy (4-byte cp.async for f32, a plain load for f16). A halo
+//    inside the image in both dimensions (91 % of the note shape's tiles) is
+//    copied with no per-chunk range checks; offsets are 32-bit. The stage
+//    records the tile's (n, tp, tq) in shared memory for its epilogue (no
+//    integer divisions there).
 //  * Pipelining: persistent blocks (grid = min(tiles, 4 per SM)) loop over
 //    tiles with two buffers: tile i+1's copies are issued before tile i's
 //    FFMAs, so ~2 halo tiles per block (4 blocks/SM: ~70 KB/SM for the f32
@@ -94,10 +98,13 @@ __device__ __forceinline__ void store_vec16(half_t* p, const float* v) {
                                               pack_f16x2(v[4], v[5]), pack_f16x2(v[6], v[7]));
 }
 
-// Issues the copies of tile t's halo into buf (the caller commits the group).
+// Issues the copies of tile t's halo into buf (the caller commits the group) and has thread 0 record
+// t's (n, tp, tq) in *at for the epilogue (which then needs no integer divisions). Offsets are 32-bit
+// (tensors < 2^31 elements, make_conv_params). A halo inside the image in both dimensions (most
+// tiles) copies whole 16-byte chunks with no range checks.
 template <class Elem, int CG, int R, int S, bool NHWC>
 __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const DirectTileArgs& a, const Elem* x, int g,
-                                                  int t, Elem* buf, int tid) {
+                                                  int t, Elem* buf, int4* at, int tid) {
     typedef DirectTileGeom<(int)sizeof(Elem), CG, R, S, NHWC> Gm;
     const int per_img = a.tiles_p * a.tiles_q;
     const int n = t / per_img;
@@ -107,8 +114,10 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
     const int ih0 = tp * kDirectTileTH - p.ph;
     const int cb = (tq * kDirectTileTW - p.pw) * Gm::EW - a.shift;  // row element of staged element 0
     const int wr = p.W * Gm::EW;                                     // valid elements per input row
-    const Elem* xn = x + (n * p.xs_n + g * CG * p.xs_c);
+    const int xn = n * p.xs_n + g * CG * p.xs_c;
+    if (tid == 0) *at = make_int4(n, tp, tq, 0);
     if (a.vec_in) {
+        const bool inside = ih0 >= 0 && ih0 + Gm::ROWS <= p.H && cb >= 0 && cb + Gm::PITCH <= wr;
 #pragma unroll 2
         for (int e = tid; e < Gm::CHUNKS; e += kDirectTileThreads) {
             const int pl = e / (Gm::ROWS * Gm::CPR);
@@ -116,13 +125,13 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
             const int row = e2 / Gm::CPR;
             const int j = e2 - row * Gm::CPR;
             const int ih = ih0 + row, col = cb + j * Gm::VE;
-            int bytes = 0;
-            const Elem* src = x;
-            if (in_range(ih, p.H) && col >= 0 && col < wr) {
-                bytes = min(Gm::VE, wr - col) * (int)sizeof(Elem);
-                src = xn + pl * p.xs_c + ih * p.xs_h + col;
+            int bytes = 16, off = xn + pl * p.xs_c + ih * p.xs_h + col;
+            if (!inside) {
+                const bool ok = in_range(ih, p.H) && col >= 0 && col < wr;
+                bytes = ok ? min(Gm::VE, wr - col) * (int)sizeof(Elem) : 0;
+                off = ok ? off : 0;
             }
-            cp_async_cg_16(buf + pl * Gm::PLANE + row * Gm::PITCH + j * Gm::VE, src, bytes);
+            cp_async_cg_16(buf + pl * Gm::PLANE + row * Gm::PITCH + j * Gm::VE, x + off, bytes);
         }
     } else {
 #pragma unroll 4
@@ -133,7 +142,7 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
             const int k = e2 - row * Gm::PITCH;
             const int ih = ih0 + row, col = cb + k;
             const bool ok = in_range(ih, p.H) && in_range(col, wr);
-            const Elem* src = ok ? xn + pl * p.xs_c + ih * p.xs_h + col : x;
+            const Elem* src = x + (ok ? xn + pl * p.xs_c + ih * p.xs_h + col : 0);
             if constexpr (sizeof(Elem) == 4) {
                 cp_async_ca_4(buf + e, src, ok ? 4 : 0);
             } else {
@@ -224,6 +233,7 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     FC_DYNAMIC_SHARED(float, ws);
     float* sbias = ws + Gm::WS;
     Elem* bufs = reinterpret_cast<Elem*>(sbias + KB);
+    __shared__ int4 tile_at[2];  // (n, tp, tq) of the tile in buffer 0 / 1 (direct_tile_stage)
     const int tid = threadIdx.x;
     const int kb_tiles = (p.Kg + KB - 1) / KB;
     const int g = blockIdx.y / kb_tiles;
@@ -232,7 +242,7 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     const bool full = kb0 + KB <= p.Kg;
 
     int t = blockIdx.x;
-    if (t < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, t, bufs, tid);
+    if (t < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, t, bufs, tile_at, tid);
     cp_async_commit();
 
     // Filter slice (overlaps the first tile's copies): (c, r, s) order, NHWC permuted.
@@ -259,7 +269,8 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     int b = 0;
     for (; t < a.ntiles; t += gridDim.x) {
         const int tn = t + gridDim.x;
-        if (tn < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, tn, bufs + (b ^ 1) * Gm::BUF, tid);
+        if (tn < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, tn, bufs + (b ^ 1) * Gm::BUF,
+                                                                  tile_at + (b ^ 1), tid);
         cp_async_commit();
         cp_async_wait<1>();  // tile t's copies have landed (this thread's); the barrier publishes everyone's
         __syncthreads();
@@ -298,14 +309,13 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
                     }
         }
 
-        // Epilogue: tile t's output pixels (row tp*TH + wrow + i, column tq*TW + lane).
+        // Epilogue: tile t's output pixels (row tp*TH + wrow + i, column tq*TW + lane); (n, tp, tq) as
+        // its stage recorded them (published by the barrier above; rewritten only after the next one).
         {
-            const int per_img = a.tiles_p * a.tiles_q;
-            const int n = t / per_img;
-            const int rem = t - n * per_img;
-            const int tp = rem / a.tiles_q;
-            const int q0 = (rem - tp * a.tiles_q) * kDirectTileTW;
-            const int pp0 = tp * kDirectTileTH + wrow;
+            const int4 at = tile_at[b];
+            const int n = at.x;
+            const int q0 = at.z * kDirectTileTW;
+            const int pp0 = at.y * kDirectTileTH + wrow;
             Elem* so = bufs + 2 * Gm::BUF + (tid >> 5) * 32 * Gm::OP;  // NHWC output stage of this warp
             // Interior: the warp's rows, the tile's columns and the KB channels all exist (warp-uniform).
             if (full && pp0 + VH <= p.P && q0 + kDirectTileTW <= p.Q) {
