@@ -81,6 +81,7 @@ struct DirectTileGeom {
     static constexpr int PLANE = ROWS * PITCH;            // elements per plane
     static constexpr int BUF = PLANES * PLANE;            // elements per buffer
     static constexpr int CHUNKS = PLANES * ROWS * CPR;
+    static_assert(PLANE == ROWS * CPR * VE, "chunk e of a halo tile is element e * VE of its buffer");
     static constexpr int WS = CG * R * S * kDirectTileKB;  // filter slice floats
     static_assert(PITCH % VE == 0 && PITCH >= (kDirectTileTW + S - 1) * EW + VE - 1, "pitch");
     static constexpr int OP = direct_tile_out_pitch(ES);  // NHWC output stage row pitch
@@ -131,7 +132,8 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
                 bytes = ok ? min(Gm::VE, wr - col) * (int)sizeof(Elem) : 0;
                 off = ok ? off : 0;
             }
-            cp_async_cg_16(buf + pl * Gm::PLANE + row * Gm::PITCH + j * Gm::VE, x + off, bytes);
+            // chunk e lands at pl * PLANE + row * PITCH + j * VE == e * VE (PLANE = ROWS * CPR * VE)
+            cp_async_cg_16(buf + e * Gm::VE, x + off, bytes);
         }
     } else {
 #pragma unroll 4
