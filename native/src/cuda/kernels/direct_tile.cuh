@@ -25,7 +25,11 @@
 //    the inner loop has no range checks at all. The row start is aligned down
 //    to 16 bytes; the alignment offset ("shift") is the same for every tile
 //    (q0 is a multiple of 32). Unaligned x / row pitch (vec_in = 0): one
-//    element per copy (4-byte cp.async for f32, a plain load for f16).
+//    element per copy (4-byte cp.async for f32, a plain load for f16). A halo
+//    inside the image in both dimensions (91 % of the note shape's tiles) is
+//    copied with no per-chunk range checks; offsets are 32-bit. The stage
+//    records the tile's (n, tp, tq) in shared memory for its epilogue (no
+//    integer divisions there).
 //  * Pipelining: persistent blocks (grid = min(tiles, 4 per SM)) loop over
 //    tiles with two buffers: tile i+1's copies are issued before tile i's
 //    FFMAs, so ~2 halo tiles per block (4 blocks/SM: ~70 KB/SM for the f32
@@ -38,12 +42,18 @@
 //    (~91 % FFMA), 64 fp32 accumulators per thread (VH x KB).
 //  * Weights + bias: staged once per block in shared memory as fp32 [tap][KB]
 //    in (c, r, s) order (NHWC weights permuted while staging), rounded by RM.
-//  * Epilogue: bias_act()'s arithmetic with (has_bias, relu) read once per
-//    tile (bias_act_flags) and the bias staged in shared memory; NCHW: per
-//    channel 32 consecutive pixels (128 B f32) per warp store; NHWC with
-//    vec_out: each warp stages an output row (32 pixels x 16 channels) in its
-//    shared-memory slot and writes it as consecutive 16-byte vectors (whole
-//    32-byte sectors); else element stores.
+//  * Epilogue: bias_act()'s arithmetic without per-output flag branches: the
+//    staged bias is -0.0f when the problem has none (v + -0.0f == v bit for
+//    bit), ReLU is `v < 0 ? 0 : v` (keeps NaN / -0.0f). Interior tiles (the
+//    warp's 4 rows, 32 columns and KB channels all inside y: every tile of the
+//    note shape) take a check-free path, instantiated with and without ReLU
+//    (one branch per tile): one base pointer per thread, fixed row stride,
+//    channel stride stepping (NCHW pixel stride / NHWC channel stride are the
+//    constant 1), so an output is FADD + address + STG; edge tiles and K/g
+//    tails keep per-output checks. NCHW: per channel 32 consecutive pixels
+//    (128 B f32) per warp store; NHWC with vec_out: each warp stages an output
+//    row (32 pixels x 16 channels) in its shared-memory slot and writes it as
+//    consecutive 16-byte vectors (whole 32-byte sectors); else element stores.
 // Accumulation order per output: taps ascending in (c, r, s) with fp32 FFMA —
 // the same order as direct_strip_kernel, so results are bit-identical to it
 // (the emulation tests check that bit for bit).
@@ -71,6 +81,7 @@ struct DirectTileGeom {
     static constexpr int PLANE = ROWS * PITCH;            // elements per plane
     static constexpr int BUF = PLANES * PLANE;            // elements per buffer
     static constexpr int CHUNKS = PLANES * ROWS * CPR;
+    static_assert(PLANE == ROWS * CPR * VE, "chunk e of a halo tile is element e * VE of its buffer");
     static constexpr int WS = CG * R * S * kDirectTileKB;  // filter slice floats
     static_assert(PITCH % VE == 0 && PITCH >= (kDirectTileTW + S - 1) * EW + VE - 1, "pitch");
     static constexpr int OP = direct_tile_out_pitch(ES);  // NHWC output stage row pitch
@@ -88,10 +99,13 @@ __device__ __forceinline__ void store_vec16(half_t* p, const float* v) {
                                               pack_f16x2(v[4], v[5]), pack_f16x2(v[6], v[7]));
 }
 
-// Issues the copies of tile t's halo into buf (the caller commits the group).
+// Issues the copies of tile t's halo into buf (the caller commits the group) and has thread 0 record
+// t's (n, tp, tq) in *at for the epilogue (which then needs no integer divisions). Offsets are 32-bit
+// (tensors < 2^31 elements, make_conv_params). A halo inside the image in both dimensions (most
+// tiles) copies whole 16-byte chunks with no range checks.
 template <class Elem, int CG, int R, int S, bool NHWC>
 __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const DirectTileArgs& a, const Elem* x, int g,
-                                                  int t, Elem* buf, int tid) {
+                                                  int t, Elem* buf, int4* at, int tid) {
     typedef DirectTileGeom<(int)sizeof(Elem), CG, R, S, NHWC> Gm;
     const int per_img = a.tiles_p * a.tiles_q;
     const int n = t / per_img;
@@ -101,8 +115,10 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
     const int ih0 = tp * kDirectTileTH - p.ph;
     const int cb = (tq * kDirectTileTW - p.pw) * Gm::EW - a.shift;  // row element of staged element 0
     const int wr = p.W * Gm::EW;                                     // valid elements per input row
-    const Elem* xn = x + (n * p.xs_n + g * CG * p.xs_c);
+    const int xn = n * p.xs_n + g * CG * p.xs_c;
+    if (tid == 0) *at = make_int4(n, tp, tq, 0);
     if (a.vec_in) {
+        const bool inside = ih0 >= 0 && ih0 + Gm::ROWS <= p.H && cb >= 0 && cb + Gm::PITCH <= wr;
 #pragma unroll 2
         for (int e = tid; e < Gm::CHUNKS; e += kDirectTileThreads) {
             const int pl = e / (Gm::ROWS * Gm::CPR);
@@ -110,13 +126,14 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
             const int row = e2 / Gm::CPR;
             const int j = e2 - row * Gm::CPR;
             const int ih = ih0 + row, col = cb + j * Gm::VE;
-            int bytes = 0;
-            const Elem* src = x;
-            if (in_range(ih, p.H) && col >= 0 && col < wr) {
-                bytes = min(Gm::VE, wr - col) * (int)sizeof(Elem);
-                src = xn + pl * p.xs_c + ih * p.xs_h + col;
+            int bytes = 16, off = xn + pl * p.xs_c + ih * p.xs_h + col;
+            if (!inside) {
+                const bool ok = in_range(ih, p.H) && col >= 0 && col < wr;
+                bytes = ok ? min(Gm::VE, wr - col) * (int)sizeof(Elem) : 0;
+                off = ok ? off : 0;
             }
-            cp_async_cg_16(buf + pl * Gm::PLANE + row * Gm::PITCH + j * Gm::VE, src, bytes);
+            // chunk e lands at pl * PLANE + row * PITCH + j * VE == e * VE (PLANE = ROWS * CPR * VE)
+            cp_async_cg_16(buf + e * Gm::VE, x + off, bytes);
         }
     } else {
 #pragma unroll 4
@@ -127,7 +144,7 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
             const int k = e2 - row * Gm::PITCH;
             const int ih = ih0 + row, col = cb + k;
             const bool ok = in_range(ih, p.H) && in_range(col, wr);
-            const Elem* src = ok ? xn + pl * p.xs_c + ih * p.xs_h + col : x;
+            const Elem* src = x + (ok ? xn + pl * p.xs_c + ih * p.xs_h + col : 0);
             if constexpr (sizeof(Elem) == 4) {
                 cp_async_ca_4(buf + e, src, ok ? 4 : 0);
             } else {
@@ -137,57 +154,74 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
     }
 }
 
-// Writes a thread's VH x KB outputs: act(acc + bias) (bias_act_flags: bias_act's arithmetic with
-// the flags read once per tile).
+// Writes a thread's VH x KB outputs: act(acc + bias) with bias_act's arithmetic, branch-free: the
+// staged bias is -0.0f where the problem has none (v + -0.0f == v bit for bit, -0.0f and NaN
+// included), and ReLU is `v < 0 ? 0 : v` (keeps NaN and -0.0f like bias_act).
+//  * FULL (the warp's VH rows, its 32 columns and the block's KB channels all inside y — every tile
+//    of the note shape): no range checks, no branches; one base pointer per thread, rows at a
+//    fixed element stride, channels stepped by the channel stride (NCHW: pixel stride 1, channel
+//    stride P*Q; NHWC: channel stride 1, so per-channel stores use immediate offsets); RELU is a
+//    compile-time choice (the kernel branches once per tile), so without ReLU an output costs
+//    FADD + address + STG.
+//  * else per-output checks (edge tiles, K/g tails), ReLU from the flag read once per tile.
 //  * NHWC with vec_out and a full KB slice: each warp stages one output row (32 pixels x KB channels)
 //    in its shared-memory slot `so` and writes it as consecutive 16-byte pieces: 4 lanes (f32) / 2
 //    (f16) per pixel, so every 32-byte sector is written whole (a lane's own 16 channels would be
 //    64 / 32 bytes at a pixel stride: half-sector writes at twice the L2 requests);
 //  * else element stores: NCHW -> per channel 32 consecutive pixels per warp store.
-template <class Elem, bool NHWC, int OP>
+// yt: this thread's output (row pp0, column q0 + lane, channel kk0) — only formed where it exists.
+template <bool FULL, bool RELU, class Elem, bool NHWC, int OP>
 __device__ __forceinline__ void direct_tile_epilogue(const ConvParams& p, const DirectTileArgs& a,
                                                      const float (&acc)[kDirectTileVH][kDirectTileKB],
                                                      const float* sbias, Elem* y, Elem* so, int n, int pp0, int q0,
                                                      int kk0, int kb0, bool full, int lane) {
     constexpr int KB = kDirectTileKB, VH = kDirectTileVH;
-    const bool hb = p.has_bias != 0, relu = p.relu != 0;  // read once: predicated FADD / FSETP+FSEL per output
-    const int rows = min(VH, p.P - pp0);  // valid rows of this warp (warp-uniform)
-    if (NHWC && a.vec_out && full) {
+    // NCHW: ys_p == 1, NHWC: ys_k == 1 (make_conv_params), so one of the two strides is a constant.
+    const int ps = NHWC ? p.ys_p : 1, cs = NHWC ? 1 : p.ys_k;
+    const int rs = p.Q * ps;  // output row stride
+    const bool relu = RELU || p.relu != 0;  // !FULL: read once per tile
+    auto act = [&](float v, float b) {
+        v += b;
+        if (FULL) return RELU ? (v < 0.f ? 0.f : v) : v;
+        return relu && v < 0.f ? 0.f : v;
+    };
+    const int rows = FULL ? VH : min(VH, p.P - pp0);  // valid rows of this warp (warp-uniform)
+    if (NHWC && a.vec_out && (FULL || full)) {
         constexpr int OV = 16 / (int)sizeof(Elem), CPP = KB / OV;  // elements per vector, vectors per pixel
+        Elem* yr = y + (n * p.ys_n + (pp0 * p.Q + q0) * ps + kk0);
 #pragma unroll
         for (int i = 0; i < VH; ++i) {
-            if (i >= rows) break;
+            if (!FULL && i >= rows) break;
 #pragma unroll
             for (int k = 0; k < KB; k += OV) {
                 float v[OV];
 #pragma unroll
-                for (int e = 0; e < OV; ++e) v[e] = bias_act_flags(acc[i][k + e], sbias[k + e], hb, relu);
+                for (int e = 0; e < OV; ++e) v[e] = act(acc[i][k + e], sbias[k + e]);
                 store_vec16(so + lane * OP + k, v);
             }
             __syncwarp();
-            Elem* yr = y + (n * p.ys_n + ((pp0 + i) * p.Q + q0) * p.ys_p + kk0);
 #pragma unroll
             for (int c = lane; c < 32 * CPP; c += 32) {
                 const int px = c / CPP, ch = (c - px * CPP) * OV;
-                if (q0 + px < p.Q)
-                    *reinterpret_cast<uint4*>(yr + px * p.ys_p + ch) = *reinterpret_cast<const uint4*>(so + px * OP + ch);
+                if (FULL || q0 + px < p.Q)
+                    *reinterpret_cast<uint4*>(yr + px * ps + ch) = *reinterpret_cast<const uint4*>(so + px * OP + ch);
             }
             __syncwarp();
+            yr += rs;
         }
         return;
     }
     const int q = q0 + lane;
-    if (q >= p.Q) return;
-    Elem* yb = y + (n * p.ys_n + (pp0 * p.Q + q) * p.ys_p + kk0 * p.ys_k);
-    const int rstep = p.Q * p.ys_p;
+    if (!FULL && q >= p.Q) return;
+    Elem* yt = y + (n * p.ys_n + (pp0 * p.Q + q) * ps + kk0 * cs);
 #pragma unroll
     for (int k = 0; k < KB; ++k) {
-        if (!full && kb0 + k >= p.Kg) break;
-        Elem* yk = yb + k * p.ys_k;
+        if (!FULL && !full && kb0 + k >= p.Kg) break;
         const float b = sbias[k];  // one shared-memory broadcast per channel (no 16 live registers)
 #pragma unroll
         for (int i = 0; i < VH; ++i)
-            if (i < rows) store_elem(yk + i * rstep, bias_act_flags(acc[i][k], b, hb, relu));
+            if (FULL || i < rows) store_elem(yt + i * rs, act(acc[i][k], b));
+        yt += cs;
     }
 }
 
@@ -201,6 +235,7 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     FC_DYNAMIC_SHARED(float, ws);
     float* sbias = ws + Gm::WS;
     Elem* bufs = reinterpret_cast<Elem*>(sbias + KB);
+    __shared__ int4 tile_at[2];  // (n, tp, tq) of the tile in buffer 0 / 1 (direct_tile_stage)
     const int tid = threadIdx.x;
     const int kb_tiles = (p.Kg + KB - 1) / KB;
     const int g = blockIdx.y / kb_tiles;
@@ -209,7 +244,7 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     const bool full = kb0 + KB <= p.Kg;
 
     int t = blockIdx.x;
-    if (t < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, t, bufs, tid);
+    if (t < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, t, bufs, tile_at, tid);
     cp_async_commit();
 
     // Filter slice (overlaps the first tile's copies): (c, r, s) order, NHWC permuted.
@@ -226,8 +261,8 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
                 v = round_rm<RM>(to_f32(w[(kk0 + j) * (CG * R * S) + kw]));
             }
         } else {
-            const int j = e - Gm::WS;
-            if (p.has_bias && kb0 + j < p.Kg) v = to_f32(bias[kk0 + j]);
+            const int j = e - Gm::WS;  // no bias: -0.0f, the identity of the epilogue's FADD
+            v = p.has_bias && kb0 + j < p.Kg ? to_f32(bias[kk0 + j]) : -0.f;
         }
         ws[e] = v;
     }
@@ -236,7 +271,8 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     int b = 0;
     for (; t < a.ntiles; t += gridDim.x) {
         const int tn = t + gridDim.x;
-        if (tn < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, tn, bufs + (b ^ 1) * Gm::BUF, tid);
+        if (tn < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, tn, bufs + (b ^ 1) * Gm::BUF,
+                                                                  tile_at + (b ^ 1), tid);
         cp_async_commit();
         cp_async_wait<1>();  // tile t's copies have landed (this thread's); the barrier publishes everyone's
         __syncthreads();
@@ -275,16 +311,26 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
                     }
         }
 
-        // Epilogue: tile t's output pixels (row tp*TH + wrow + i, column tq*TW + lane).
+        // Epilogue: tile t's output pixels (row tp*TH + wrow + i, column tq*TW + lane); (n, tp, tq) as
+        // its stage recorded them (published by the barrier above; rewritten only after the next one).
         {
-            const int per_img = a.tiles_p * a.tiles_q;
-            const int n = t / per_img;
-            const int rem = t - n * per_img;
-            const int tp = rem / a.tiles_q;
-            const int q0 = (rem - tp * a.tiles_q) * kDirectTileTW;
-            const int pp0 = tp * kDirectTileTH + wrow;
+            const int4 at = tile_at[b];
+            const int n = at.x;
+            const int q0 = at.z * kDirectTileTW;
+            const int pp0 = at.y * kDirectTileTH + wrow;
             Elem* so = bufs + 2 * Gm::BUF + (tid >> 5) * 32 * Gm::OP;  // NHWC output stage of this warp
-            direct_tile_epilogue<Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0, kb0, full, lane);
+            // Interior: the warp's rows, the tile's columns and the KB channels all exist (warp-uniform).
+            if (full && pp0 + VH <= p.P && q0 + kDirectTileTW <= p.Q) {
+                if (p.relu)
+                    direct_tile_epilogue<true, true, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0,
+                                                                         kb0, full, lane);
+                else
+                    direct_tile_epilogue<true, false, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0,
+                                                                          kb0, full, lane);
+            } else {
+                direct_tile_epilogue<false, false, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0, kb0,
+                                                                       full, lane);
+            }
         }
         __syncthreads();  // everyone is done reading buffer b before it is refilled (next iteration's copies)
         b ^= 1;

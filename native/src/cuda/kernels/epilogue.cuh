@@ -19,15 +19,6 @@ __device__ __forceinline__ float bias_act(const ConvParams& p, const Out* bias, 
     return v;
 }
 
-// bias_act with the flags already read and the bias value already loaded
-// (same arithmetic: v + bias, then ReLU keeping NaN), for epilogues that read
-// (has_bias, relu) once instead of per element.
-__device__ __forceinline__ float bias_act_flags(float v, float b, bool has_bias, bool relu) {
-    if (has_bias) v += b;
-    if (relu) v = v < 0.f ? 0.f : v;
-    return v;
-}
-
 // Staged epilogue of a whole BM x BN block tile (tc_conv_kernel, no split):
 // every warp writes act(acc + bias), converted to Out, into shared memory
 // (the pipeline's stage buffers, free after the main loop) in y's order —
