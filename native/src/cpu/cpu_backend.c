@@ -359,9 +359,13 @@ static fc_status cpu_conv_forward(void *plan, void *stream, const void *x, const
     c.call.wpack = workspace;
     c.call.failed = &failed;
     c.kchunk = 16;
-    /* Small problems (< 2^22 MACs, tens of microseconds) run on the calling thread: waking
-     * the pool costs more than it saves there. */
-    c.serial = (double)g->N * (double)g->K * (double)g->L * (double)g->Kdim < 4194304.0;
+    /* Tiny problems (< 2^18 MACs, a few microseconds) run on the calling thread: handing
+     * out tasks costs about as much as it saves there. Above that the pool pays even for
+     * one short call: the caller never waits for a worker that has not started (cpu_pool.c),
+     * and spinning workers join within a microsecond. Measured on the 2-core bench machine,
+     * back to back: 1x16x32x32 -> 16 3x3 (2.4 M MACs) 25.3 -> 14.0 us, 16ch@16 10.5 -> 6.0 us;
+     * 8ch@16 (0.15 M MACs) 3.7 us either way. */
+    c.serial = (double)g->N * (double)g->K * (double)g->L * (double)g->Kdim < 262144.0;
     c.call.ainp = p->ainp;
     if (!p->ainp) run_tasks(c.serial, (g->K + c.kchunk - 1) / c.kchunk, t_pack, &c);
     c.call.lpos = g->L;
