@@ -37,30 +37,19 @@ constexpr int kIters = 4096;
 
 // The operands are loaded from memory the compiler cannot see through (so the loop is not folded)
 // and the accumulators are written out if a flag that is never set at run time is set.
-__global__ void __launch_bounds__(256) mma_f16_loop(const uint32_t* in, float* out, int flag) {
+// F16: mma.sync.m16n8k16 f16 inputs; else m16n8k8 tf32 (same fragment register counts).
+template <bool F16>
+__global__ void __launch_bounds__(256) mma_loop(const uint32_t* in, float* out, int flag) {
     uint32_t a[4], b[2];
     for (int i = 0; i < 4; ++i) a[i] = in[(threadIdx.x + i) & 63];
     for (int i = 0; i < 2; ++i) b[i] = in[(threadIdx.x + 7 + i) & 63];
     float acc[kChains][4] = {};
     for (int it = 0; it < kIters; ++it) {
 #pragma unroll
-        for (int c = 0; c < kChains; ++c) mma_m16n8k16_f16(acc[c], a, b, acc[c]);
-    }
-    if (flag) {
-        float s = 0.f;
-        for (int c = 0; c < kChains; ++c) s += acc[c][0] + acc[c][1] + acc[c][2] + acc[c][3];
-        out[blockIdx.x * blockDim.x + threadIdx.x] = s;
-    }
-}
-
-__global__ void __launch_bounds__(256) mma_tf32_loop(const uint32_t* in, float* out, int flag) {
-    uint32_t a[4], b[2];
-    for (int i = 0; i < 4; ++i) a[i] = in[(threadIdx.x + i) & 63];
-    for (int i = 0; i < 2; ++i) b[i] = in[(threadIdx.x + 7 + i) & 63];
-    float acc[kChains][4] = {};
-    for (int it = 0; it < kIters; ++it) {
-#pragma unroll
-        for (int c = 0; c < kChains; ++c) mma_m16n8k8_tf32(acc[c], a, b, acc[c]);
+        for (int c = 0; c < kChains; ++c) {
+            if constexpr (F16) mma_m16n8k16_f16(acc[c], a, b, acc[c]);
+            else mma_m16n8k8_tf32(acc[c], a, b, acc[c]);
+        }
     }
     if (flag) {
         float s = 0.f;
@@ -132,8 +121,8 @@ int main() {
     const double f16_flops = warps * kIters * kChains * 2.0 * 16 * 8 * 16;
     const double tf32_flops = warps * kIters * kChains * 2.0 * 16 * 8 * 8;
     const double ffma_flops = (double)blocks * threads * kIters * kFmaChains * 2.0;
-    const double t16 = median_ms([&] { mma_f16_loop<<<blocks, threads>>>(in, out, 0); });
-    const double t32 = median_ms([&] { mma_tf32_loop<<<blocks, threads>>>(in, out, 0); });
+    const double t16 = median_ms([&] { mma_loop<true><<<blocks, threads>>>(in, out, 0); });
+    const double t32 = median_ms([&] { mma_loop<false><<<blocks, threads>>>(in, out, 0); });
     const double tff = median_ms([&] { ffma_loop<<<blocks, threads>>>(reinterpret_cast<const float*>(in), out, 0); });
     printf("ceiling mma_f16  %8.1f TFLOP/s (mma.sync.m16n8k16 f32 acc)\n", f16_flops / t16 / 1e9);
     printf("ceiling mma_tf32 %8.1f TFLOP/s (mma.sync.m16n8k8)\n", tf32_flops / t32 / 1e9);
