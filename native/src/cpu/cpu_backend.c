@@ -36,7 +36,7 @@
  *                 is tiny (N*K*L*C/g*prod(k) < 2^15 MACs), or in rows mode for very
  *                 short reductions (kernels.inc rows_auto); else IMPLICIT_GEMM.
  *                 FASTCONV_AUTOTUNE=1: timed instead (cpu_autotune.c).
- *  Problems under 2^22 MACs run on the calling thread (no pool wake-up).
+ *  Problems under 2^18 MACs run on the calling thread (see cpu_conv_forward).
  * Per-thread scratch (B panel, accumulator tile) lives in thread-local buffers
  * allocated once per thread (grown on demand), not in the workspace.
  */
