@@ -11,8 +11,9 @@
 #     fit at all (BIG fp32 tiles on sm_86/89, 108 KB > 99 KB) it is reported
 #     "n/a" — the heuristic never picks it there (plan-time smem check), and
 #     its body is compiled as a trap stub for those archs;
-#   * PTX (nvcc -ptx, compute_90): every tensor-core kernel contains mma.sync,
-#     ldmatrix and cp.async; the SIMT GEMM contains cp.async;
+#   * PTX (nvcc -ptx, compute_90): every tensor-core GEMM kernel contains mma.sync,
+#     ldmatrix and cp.async; the SIMT GEMM and direct_tile_kernel cp.async, and
+#     direct_tile_kernel's tensor-core step mma.sync;
 #   * SASS (only where cuobjdump exists): every tensor-core kernel has HMMA.
 # Reports come from BUILD_DIR/ptxas/*.txt (saved by the CMake build); without
 # them the script compiles native/src/cuda/*.cu itself. Prints a table
@@ -120,16 +121,21 @@ def config(name):
         return 128, 32768 + 10240, 4, 'direct strip %s KB%s rnd%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2), m.group(3)), False
     if 'direct_tile_kernel' in name:
         # dynamic smem = direct_tile_smem_bytes (tile_config.cuh): filter slice + bias fp32,
-        # 2 halo buffers [planes][16 + R - 1][pitch] (+ NHWC output stage); target
+        # (tensor-core step: B fragment table) + 2 halo buffers [planes][16 + R - 1][pitch]
+        # (tensor-core step: a zero strip after each) (+ FFMA step, NHWC: output stage); target
         # kDirectTileMinBlocks = 4 blocks/SM (3 where the arch's smem holds only 3)
-        m = re.search(r'direct_tile_kernelI(\w)Li(\d)ELi(\d)ELi(\d)ELi(\d)ELb(\d)E', name)
+        m = re.search(r'direct_tile_kernelI(\w)Li(\d)ELi(\d)ELi(\d)ELi(\d)ELb(\d)ELi(\d)E', name)
         es = 4 if m.group(1) == 'f' else 2
-        rm, cg, r, s, nhwc = (int(g) for g in m.groups()[1:])
+        rm, cg, r, s, nhwc, math = (int(g) for g in m.groups()[1:])
+        mma = math != 4  # MATH_SIMT = the FFMA step
         ve = 16 // es
         pitch = (((32 + s - 1) * (cg if nhwc else 1) + ve - 1) + ve - 1) // ve * ve
-        dsmem = (cg * r * s + 1) * 16 * 4 + 2 * (1 if nhwc else cg) * (16 + r - 1) * pitch * es
-        if nhwc: dsmem += 128 * (16 + 16 // es) * es  # per-warp output stage
-        return 128, dsmem, 4, 'direct tile %s %s C%d %dx%d rnd%d' % ('f32' if es == 4 else 'f16', 'NHWC' if nhwc else 'NCHW', cg, r, s, rm), False
+        zs = ((3 * pitch + 24 * (cg if nhwc else 1) + 1 + ve - 1) // ve * ve) if mma else 0
+        dsmem = (cg * r * s + 1) * 16 * 4 + 2 * ((1 if nhwc else cg) * (16 + r - 1) * pitch + zs) * es
+        if nhwc and not mma: dsmem += 128 * (16 + 16 // es) * es  # FFMA step: per-warp NHWC output stage
+        if mma: dsmem += (cg * r * s + 7) // 8 * 512  # B fragment table
+        step = {0: ' mma tf32', 3: ' mma f16', 4: ''}[math]
+        return 128, dsmem, 4, 'direct tile%s %s %s C%d %dx%d rnd%d' % (step, 'f32' if es == 4 else 'f16', 'NHWC' if nhwc else 'NCHW', cg, r, s, rm), mma
     if 'direct_conv_kernel' in name:
         m = re.search(r'direct_conv_kernelI(\w)Li(\d+)E', name)
         return 128, 0, 1, 'direct %s KB%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2)), False
@@ -178,17 +184,18 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         need = []
         if 'tc_conv_kernel' in name: need = ['mma.sync.aligned', 'ldmatrix.sync.aligned', 'cp.async']
         elif 'simt_conv_kernel' in name: need = ['cp.async']
+        elif 'direct_tile_kernel' in name: need = ['mma.sync.aligned', 'cp.async'] if config(name)[4] else ['cp.async']
         for s in need:
             if s not in part:
                 ptx_bad += 1; viol.append('PTX of %s lacks %s' % (config(name)[3], s))
-print('PTX: %d entries checked (tensor-core kernels: mma.sync + ldmatrix + cp.async; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
+print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
 if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
     txt = open(sass, errors='replace').read()
     funcs = re.split(r'\n\s*Function : ', txt)
     n = 0
     for fpart in funcs[1:]:
         fname = fpart.split('\n', 1)[0].strip()
-        if 'tc_conv_kernel' in fname:
+        if 'tc_conv_kernel' in fname or ('direct_tile_kernel' in fname and config(fname)[4]):
             n += 1
             # tiles that cannot launch on an arch (fp32 BIG on sm_86/89: smem) are a trap stub there
             if 'HMMA' not in fpart and 'TRAP' not in fpart: viol.append('SASS of %s has no HMMA' % fname)

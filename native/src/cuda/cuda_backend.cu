@@ -248,8 +248,8 @@ fc_status cuda_event_elapsed_ms(void* start, void* end, float* ms) {
 cudaError_t prepare_kernel(Plan* pl) {
     const KernelChoice& k = pl->k;
     if (k.kind == KK_DIRECT)
-        return k.direct_tile ? direct_tile_occupancy(pl->desc.dtype == FC_DTYPE_F16, k.round_mode, pl->p,
-                                                     &pl->direct_tile_bps)
+        return k.direct_tile ? direct_tile_occupancy(pl->desc.dtype == FC_DTYPE_F16, k.round_mode, k.direct_tile,
+                                                     pl->p, &pl->direct_tile_bps)
                              : cudaSuccess;
     const bool impl = k.kind == KK_IMPLICIT;
     switch (k.math) {
@@ -283,9 +283,11 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
     }
     pl->num_sms = sms;
     pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin);
-    {  // FASTCONV_CUDA_DIRECT_KERNEL=strip: the previous direct kernel instead of direct_tile_kernel
+    {  // FASTCONV_CUDA_DIRECT_KERNEL=strip: the previous direct kernel instead of direct_tile_kernel;
+       // =ffma: direct_tile_kernel's FFMA step instead of its tensor-core step (benchmarks)
         const char* dk = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
         if (dk && !strcmp(dk, "strip")) pl->k.direct_tile = 0;
+        if (dk && !strcmp(dk, "ffma") && pl->k.direct_tile == 2) pl->k.direct_tile = 1;
     }
     const ConvParams& p = pl->p;
     if (p.G > 65535 || p.N > 65535 || (int64_t)p.G * cdiv(p.Kg, 4) > 65535) {

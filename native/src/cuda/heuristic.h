@@ -3,7 +3,9 @@
 //
 //  algorithm requested  -> kernel
 //  DIRECT               -> direct_tile_kernel (16x32-pixel x 16-channel tiles
-//                          staged by cp.async, persistent + double-buffered)
+//                          staged by cp.async, persistent + double-buffered;
+//                          tensor-core step for f16 tensors and TF32 / FP16
+//                          precision, FFMA step for FP32 / 3XTF32)
 //                          for 2-D 3x3 stride-1 dilation-1 problems with
 //                          C/g <= 3 and K/g >= 12 (NHWC: groups 1) — e.g. the
 //                          RGB note shape (direct_tile_supported); else
@@ -12,7 +14,8 @@
 //                          filter slice Kgemm*KB*4 B <= 32 KB, else the
 //                          generic direct_conv_kernel (1 pixel/thread).
 //                          The backend honours FASTCONV_CUDA_DIRECT_KERNEL=strip
-//                          (plan time) to force the strip kernel (benchmarks).
+//                          (plan time) to force the strip kernel, =ffma to force
+//                          the tile kernel's FFMA step (benchmarks).
 //  UNFOLD_GEMM          -> unfold_kernel (workspace [G][M][Kgemm]) + GEMM on it:
 //                          tc_conv_kernel<MED, math, A=matrix>, or
 //                          simt_conv_kernel<A=matrix> for FP32 on f32 tensors
@@ -59,7 +62,8 @@ struct KernelChoice {
     int math;        // MathKind
     int tile;        // TileKind (TILE_SIMT for MATH_SIMT)
     int direct_kb;   // 4 or 16
-    int direct_tile; // 1: direct_tile_kernel (direct_tile_supported), 0: strip / generic direct kernel
+    int direct_tile; // direct_tile_kernel (direct_tile_supported): 2 tensor-core step (direct_tile_mma_ok),
+                     // 1 FFMA step; 0: strip / generic direct kernel
     int round_mode;  // RoundMode for the direct kernel
     int splits;      // split-K factor of the tensor-core implicit GEMM (1: none)
     int to_nhwc;     // implicit GEMM input transform: 0 none; NHWC_TRANSPOSE; NHWC_PAD (to cgp channels/group)
@@ -149,8 +153,8 @@ inline bool direct_tile_supported(const ConvParams& p, int kb) {
            p.sw == 1 && p.dh == 1 && p.dw == 1 && p.Cg >= 1 && p.Cg <= 3 && (!p.chlast || p.G == 1) &&
            direct_strip_fits(p, kb);
 }
-inline size_t direct_tile_smem(const ConvParams& p, int elem_bytes) {
-    return direct_tile_smem_bytes(elem_bytes, p.Cg, p.R, p.S, p.chlast != 0);
+inline size_t direct_tile_smem(const ConvParams& p, int elem_bytes, bool mma = false) {
+    return direct_tile_smem_bytes(elem_bytes, p.Cg, p.R, p.S, p.chlast != 0, mma);
 }
 // Launch arguments: tile counts, the staged-row alignment shift, and whether
 // 16-byte copies (x 16-byte aligned, every row / plane / image start a
@@ -270,7 +274,9 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
     if (k.algorithm == FC_ALGO_DIRECT) {
         k.kind = KK_DIRECT;
         k.tile = TILE_MED;
-        k.direct_tile = direct_tile_supported(p, k.direct_kb) ? 1 : 0;
+        k.direct_tile = !direct_tile_supported(p, k.direct_kb)                            ? 0
+                        : direct_tile_mma_ok(d->dtype == FC_DTYPE_F16 ? 2 : 4, k.round_mode) ? 2
+                                                                                            : 1;
     } else if (k.algorithm == FC_ALGO_UNFOLD_GEMM) {
         k.kind = KK_UNFOLD_GEMM;
         k.tile = k.math == MATH_SIMT ? TILE_SIMT : TILE_MED;

@@ -67,31 +67,33 @@ static cudaError_t run_direct_any(int round_mode, const ConvParams& p, const voi
 }
 
 template <class Elem>
-static cudaError_t run_direct_tile(int round_mode, int num_sms, int bps, const ConvParams& p, const void* x,
+static cudaError_t run_direct_tile(int round_mode, bool mma, int num_sms, int bps, const ConvParams& p, const void* x,
                                    const void* w, const void* bias, void* y, cudaStream_t s) {
     const DirectTileArgs a = direct_tile_args(p, (int)sizeof(Elem), x, y);
     if (a.ntiles == 0) return cudaSuccess;
     unsigned gx, gy;
     direct_tile_grid(p, a, num_sms, bps, &gx, &gy);
-    const DirectTileFn<Elem> kern = direct_tile_fn<Elem>(round_mode, p.Cg, p.chlast != 0);
-    kern<<<dim3(gx, gy, 1), kDirectTileThreads, direct_tile_smem(p, (int)sizeof(Elem)), s>>>(
+    const DirectTileFn<Elem> kern = direct_tile_fn<Elem>(round_mode, p.Cg, p.chlast != 0, mma);
+    kern<<<dim3(gx, gy, 1), kDirectTileThreads, direct_tile_smem(p, (int)sizeof(Elem), mma), s>>>(
         p, a, static_cast<const Elem*>(x), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
         static_cast<Elem*>(y));
     return cudaGetLastError();
 }
 
-cudaError_t direct_tile_occupancy(int f16, int round_mode, const ConvParams& p, int* blocks_per_sm) {
-    const void* kern = f16 ? reinterpret_cast<const void*>(direct_tile_fn<half_t>(round_mode, p.Cg, p.chlast != 0))
-                           : reinterpret_cast<const void*>(direct_tile_fn<float>(round_mode, p.Cg, p.chlast != 0));
+cudaError_t direct_tile_occupancy(int f16, int round_mode, int tile, const ConvParams& p, int* blocks_per_sm) {
+    const bool mma = tile == 2;
+    const void* kern =
+        f16 ? reinterpret_cast<const void*>(direct_tile_fn<half_t>(round_mode, p.Cg, p.chlast != 0, mma))
+            : reinterpret_cast<const void*>(direct_tile_fn<float>(round_mode, p.Cg, p.chlast != 0, mma));
     return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks_per_sm, kern, kDirectTileThreads,
-                                                         direct_tile_smem(p, f16 ? 2 : 4));
+                                                         direct_tile_smem(p, f16 ? 2 : 4, mma));
 }
 
 cudaError_t direct_conv(int f16, int kb, int round_mode, int tile, int num_sms, int tile_bps, const ConvParams& p,
                         const void* x, const void* w, const void* bias, void* y, cudaStream_t s) {
     if (tile && direct_tile_supported(p, kb))
-        return f16 ? run_direct_tile<half_t>(round_mode, num_sms, tile_bps, p, x, w, bias, y, s)
-                   : run_direct_tile<float>(round_mode, num_sms, tile_bps, p, x, w, bias, y, s);
+        return f16 ? run_direct_tile<half_t>(round_mode, tile == 2, num_sms, tile_bps, p, x, w, bias, y, s)
+                   : run_direct_tile<float>(round_mode, tile == 2, num_sms, tile_bps, p, x, w, bias, y, s);
     if (f16) return kb == 16 ? run_direct_any<half_t, 16>(round_mode, p, x, w, bias, y, s)
                              : run_direct_any<half_t, 4>(round_mode, p, x, w, bias, y, s);
     return kb == 16 ? run_direct_any<float, 16>(round_mode, p, x, w, bias, y, s)

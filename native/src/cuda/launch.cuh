@@ -32,12 +32,13 @@ cudaError_t tc_3xtf32(int tile, bool implicit, const ConvParams& p, const GemmAr
 cudaError_t tc_f16(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
 cudaError_t simt_gemm(bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
 // args == NULL: prepare only (cudaFuncSetAttribute), no launch.
-// tile: 1 = direct_tile_kernel (only where direct_tile_supported), 0 = strip / generic;
+// tile: direct_tile_kernel (only where direct_tile_supported) with 2 = the tensor-core step
+// (direct_tile_mma_ok), 1 = the FFMA step; 0 = strip / generic;
 // tile_bps: its resident blocks per SM (direct_tile_occupancy, at plan time).
 cudaError_t direct_conv(int f16, int kb, int round_mode, int tile, int num_sms, int tile_bps, const ConvParams& p,
                         const void* x, const void* w, const void* bias, void* y, cudaStream_t s);
 // Resident blocks/SM of the direct_tile_kernel instantiation a problem runs (cudaOccupancy...).
-cudaError_t direct_tile_occupancy(int f16, int round_mode, const ConvParams& p, int* blocks_per_sm);
+cudaError_t direct_tile_occupancy(int f16, int round_mode, int tile, const ConvParams& p, int* blocks_per_sm);
 cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* out, int num_sms, cudaStream_t s);
 // Batched transpose [b][rows][cols] -> [b][cols][rows] (NCHW -> NHWC of x / w).
 cudaError_t transpose(int f16, const void* in, void* out, int b, int rows, int cols, cudaStream_t s);

@@ -2,11 +2,12 @@
 // CPU backend, and a benchmark. Uses ONLY the public C API (fastconv.h).
 //
 //   gpu_check [--correctness] [--bench] [--csv FILE] [--quick] [--device D]
-//             [--note 0|1] [--compare] [--compare-csv FILE]
+//             [--note 0|1] [--one N,C,K,H,W,k,stride,pad,layout,dtype,prec] [--compare] [--compare-csv FILE]
 //   (no mode flag: correctness + bench). Exit: 0 all passed, 1 failures, 77 no CUDA device.
-//   --compare (also part of --bench): the note shape with direct_tile_kernel vs the old
-//   direct_strip_kernel (FASTCONV_CUDA_DIRECT_KERNEL=strip), f32/f16 x NCHW/NHWC: bit-identical
-//   outputs, median us, GB/s, % of DRAM peak (lines "note-compare ...").
+//   --compare (also part of --bench): the note shape with direct_tile_kernel's tensor-core and
+//   FFMA steps vs the old direct_strip_kernel (FASTCONV_CUDA_DIRECT_KERNEL=ffma / strip),
+//   f32 (FP32, TF32) / f16 x NCHW/NHWC: FFMA bit-identical to strip, tensor-core within the
+//   accumulation bound, median us, GB/s, % of DRAM peak (lines "note-compare ...").
 //
 // (a) correctness: ~100 fixed + seeded random shapes (1-D/2-D/3-D, groups,
 //     stride, asymmetric padding, dilation, odd sizes, bias, ReLU); for each:
@@ -483,39 +484,56 @@ int run_note(int layout, const Peaks& pk) {
                : 1;
 }
 
-// --compare: the note shape (1x3x1024x1024 -> 16, 3x3, s1, p1, bias) with DIRECT for f32 (FP32) and f16,
-// NCHW and NHWC: direct_tile_kernel (the default) against direct_strip_kernel (forced through
-// FASTCONV_CUDA_DIRECT_KERNEL=strip at plan time) on the same buffers: outputs must be bit-identical
-// (same tap order), then each is timed: CUDA events around batches of 20 back-to-back launches,
-// median over 25 batches (after 10 warm-ups), us per launch, GB/s of the minimal traffic
-// (x + w + bias + y once) and % of the device's DRAM peak.
-bool compare_one(int layout, int dtype, const Peaks& pk, FILE* csv, int* bad) {
+// --compare: the note shape (1x3x1024x1024 -> 16, 3x3, s1, p1, bias) with DIRECT, NCHW and NHWC, f32
+// (FP32 and TF32 precision) and f16: direct_tile_kernel's tensor-core step (the default for f16 and TF32),
+// its FFMA step (the default for FP32; forced with FASTCONV_CUDA_DIRECT_KERNEL=ffma) and
+// direct_strip_kernel (=strip), each planned with the variable set at plan time, on the same buffers.
+// The FFMA step must be bit-identical to the strip kernel (same tap order); the tensor-core step
+// multiplies the same rounded inputs and differs only in fp32 accumulation order (and the fp16 output
+// rounding): |y_mma - y_ffma| <= 2^-16 max|y| (f32) / 2^-9 |y| + 2^-14 (f16). Each kernel is timed:
+// CUDA events around batches of 20 back-to-back launches, median over 25 batches (after 10 warm-ups),
+// us per launch, GB/s of the minimal traffic (x + w + bias + y once) and % of the device's DRAM peak.
+bool compare_one(int layout, int dtype, int precision, const Peaks& pk, FILE* csv, int* bad) {
     const Shape sh = s2d("note_rgb_1024", 1, 3, 16, 1024, 1024, 3, 1, 1);
-    fc_conv_desc d = to_desc(sh, layout, dtype, FC_PRECISION_FP32, FC_ALGO_DIRECT);
+    fc_conv_desc d = to_desc(sh, layout, dtype, precision, FC_ALGO_DIRECT);
     int64_t xe, we, be, ye;
     CHECK(fc_conv_tensor_sizes(&d, &xe, &we, &be, &ye));
     const size_t es = dtype ? 2 : 4;
-    fc_conv_plan plans[2];  // 0: default (direct_tile_kernel), 1: strip forced
+    const bool has_mma = dtype || precision == FC_PRECISION_TF32 || precision == FC_PRECISION_FP16;
+    struct Var { const char* name; const char* env; };
+    std::vector<Var> vars;  // vars[0]: the default plan
+    if (has_mma) vars.push_back({"tile_mma", NULL});
+    vars.push_back({"tile_ffma", has_mma ? "ffma" : NULL});
+    vars.push_back({"strip", "strip"});
+    const int nv = (int)vars.size();
+    std::vector<fc_conv_plan> plans(nv, (fc_conv_plan)NULL);
     const char* prev = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
     const std::string saved = prev ? prev : "";
-    unsetenv("FASTCONV_CUDA_DIRECT_KERNEL");
-    fc_status pst = fc_conv_plan_create(&d, g_dev, &plans[0]);
-    setenv("FASTCONV_CUDA_DIRECT_KERNEL", "strip", 1);
-    if (!pst) {
-        pst = fc_conv_plan_create(&d, g_dev, &plans[1]);
-        if (pst) fc_conv_plan_destroy(plans[0]);
+    fc_status pst = FC_SUCCESS;
+    for (int k = 0; k < nv && !pst; ++k) {
+        if (vars[k].env) setenv("FASTCONV_CUDA_DIRECT_KERNEL", vars[k].env, 1);
+        else unsetenv("FASTCONV_CUDA_DIRECT_KERNEL");
+        pst = fc_conv_plan_create(&d, g_dev, &plans[k]);
     }
     if (prev) setenv("FASTCONV_CUDA_DIRECT_KERNEL", saved.c_str(), 1); else unsetenv("FASTCONV_CUDA_DIRECT_KERNEL");
+    auto destroy_plans = [&]() {
+        for (auto& pl : plans)
+            if (pl) fc_conv_plan_destroy(pl);
+    };
+    if (pst) destroy_plans();
     CHECK(pst);
-    Buf dx, dw, db, dy[2];
-    dx.dev = dw.dev = db.dev = dy[0].dev = dy[1].dev = g_dev;
+    Buf dx, dw, db;
+    std::vector<Buf> dy(nv);
+    dx.dev = dw.dev = db.dev = g_dev;
     bool ok = fc_malloc(g_dev, xe * es, &dx.p) == FC_SUCCESS && fc_malloc(g_dev, we * es, &dw.p) == FC_SUCCESS &&
-              fc_malloc(g_dev, be * es, &db.p) == FC_SUCCESS && fc_malloc(g_dev, ye * es, &dy[0].p) == FC_SUCCESS &&
-              fc_malloc(g_dev, ye * es, &dy[1].p) == FC_SUCCESS;
+              fc_malloc(g_dev, be * es, &db.p) == FC_SUCCESS;
+    for (int k = 0; k < nv && ok; ++k) {
+        dy[k].dev = g_dev;
+        ok = fc_malloc(g_dev, ye * es, &dy[k].p) == FC_SUCCESS;
+    }
     if (!ok) {
         fprintf(stderr, "alloc failed: %s\n", fc_last_error());
-        fc_conv_plan_destroy(plans[0]);
-        fc_conv_plan_destroy(plans[1]);
+        destroy_plans();
         return false;
     }
     {
@@ -540,8 +558,8 @@ bool compare_one(int layout, int dtype, const Peaks& pk, FILE* csv, int* bad) {
     CHECK(fc_event_create(g_dev, &e0));
     CHECK(fc_event_create(g_dev, &e1));
     fc_status st = FC_SUCCESS;
-    double us[2] = {0, 0};
-    for (int k = 0; k < 2 && !st; ++k) {
+    std::vector<double> us(nv, 0.0);
+    for (int k = 0; k < nv && !st; ++k) {
         for (int i = 0; i < 10 && !st; ++i) st = fc_conv_forward(plans[k], stream, dx.p, dw.p, db.p, dy[k].p, NULL);
         std::vector<float> t;
         for (int b = 0; b < 25 && !st; ++b) {
@@ -558,45 +576,67 @@ bool compare_one(int layout, int dtype, const Peaks& pk, FILE* csv, int* bad) {
         us[k] = t[t.size() / 2] * 1000.0;
     }
     fc_stream_synchronize(stream);
-    bool same = false;
+    // Results: every variant as float; ffma_strip_same (bitwise); mma_diff: max |mma - ffma| / bound.
+    bool ffma_strip_same = false;
+    double mma_worst = 0;
     if (!st) {
-        std::vector<unsigned char> h0(ye * es), h1(ye * es);
-        fc_memcpy(NULL, h0.data(), 0, dy[0].p, g_dev, ye * es);
-        fc_memcpy(NULL, h1.data(), 0, dy[1].p, g_dev, ye * es);
-        same = memcmp(h0.data(), h1.data(), h0.size()) == 0;
+        std::vector<std::vector<unsigned char>> h(nv, std::vector<unsigned char>(ye * es));
+        for (int k = 0; k < nv; ++k) fc_memcpy(NULL, h[k].data(), 0, dy[k].p, g_dev, ye * es);
+        ffma_strip_same = memcmp(h[nv - 2].data(), h[nv - 1].data(), ye * es) == 0;
+        if (has_mma) {
+            auto val = [&](int k, int64_t i) {
+                if (dtype) { uint16_t v; memcpy(&v, &h[k][i * 2], 2); return (double)h2f(v); }
+                float v; memcpy(&v, &h[k][i * 4], 4); return (double)v;
+            };
+            double ymax = 0;
+            for (int64_t i = 0; i < ye; ++i) ymax = std::max(ymax, fabs(val(1, i)));
+            for (int64_t i = 0; i < ye; ++i) {
+                const double a = val(0, i), b = val(1, i);
+                const double bound = dtype ? ldexp(fabs(b), -9) + ldexp(1.0, -14) : ldexp(ymax, -16);
+                const double r = fabs(a - b) / bound;
+                mma_worst = std::max(mma_worst, r != r ? 1e30 : r);
+            }
+        }
     }
     fc_event_destroy(e0);
     fc_event_destroy(e1);
     fc_stream_destroy(stream);
-    fc_conv_plan_destroy(plans[0]);
-    fc_conv_plan_destroy(plans[1]);
+    destroy_plans();
     CHECK(st);
-    if (!same) ++*bad;
+    if (!ffma_strip_same) ++*bad;
+    if (has_mma && !(mma_worst <= 1.0)) ++*bad;
     const double bytes = (double)(xe + we + be + ye) * es;
-    const char* kn[2] = {"direct_tile", "direct_strip"};
-    for (int k = 0; k < 2; ++k) {
+    const char* pn = precision == FC_PRECISION_TF32 ? "tf32" : precision == FC_PRECISION_FP16 ? "fp16" : "fp32";
+    for (int k = 0; k < nv; ++k) {
         const double gbs = bytes / us[k] * 1e-3, pct = 100.0 * gbs / (pk.dram_tbs * 1000.0);
-        printf("note-compare %-4s %-3s %-12s %9.1f us %8.1f GB/s %6.1f%% of DRAM%s\n", layout ? "NHWC" : "NCHW",
-               dtype ? "f16" : "f32", kn[k], us[k], gbs, pct,
-               k == 0 ? (same ? "  (bit-identical to strip)" : "  MISMATCH vs strip") : "");
+        char check[80] = "";
+        if (k == nv - 2) snprintf(check, sizeof check, "  %s", ffma_strip_same ? "(bit-identical to strip)" : "MISMATCH vs strip");
+        if (has_mma && k == 0)
+            snprintf(check, sizeof check, "  %s (max |mma - ffma| = %.2f x bound)", mma_worst <= 1.0 ? "ok" : "MISMATCH",
+                     mma_worst);
+        printf("note-compare %-4s %-3s %-4s %-10s %9.1f us %8.1f GB/s %6.1f%% of DRAM%s\n", layout ? "NHWC" : "NCHW",
+               dtype ? "f16" : "f32", pn, vars[k].name, us[k], gbs, pct, check);
         if (csv)
-            fprintf(csv, "%s,%s,%s,%.3f,%.2f,%.2f,%d\n", layout ? "NHWC" : "NCHW", dtype ? "f16" : "f32", kn[k], us[k],
-                    gbs, pct, same ? 1 : 0);
+            fprintf(csv, "%s,%s,%s,%s,%.3f,%.2f,%.2f,%d\n", layout ? "NHWC" : "NCHW", dtype ? "f16" : "f32", pn,
+                    vars[k].name, us[k], gbs, pct, k == 0 && has_mma ? (mma_worst <= 1.0) : ffma_strip_same ? 1 : 0);
     }
-    printf("note-compare %-4s %-3s speedup tile vs strip: %.2fx (80%% of DRAM = %.1f us)\n", layout ? "NHWC" : "NCHW",
-           dtype ? "f16" : "f32", us[1] / us[0], bytes / (0.8 * pk.dram_tbs * 1e12) * 1e6);
+    printf("note-compare %-4s %-3s %-4s speedup default vs strip: %.2fx (80%% of DRAM = %.1f us)\n",
+           layout ? "NHWC" : "NCHW", dtype ? "f16" : "f32", pn, us[nv - 1] / us[0],
+           bytes / (0.8 * pk.dram_tbs * 1e12) * 1e6);
     return true;
 }
 
 int run_compare(const Peaks& pk, const char* csv_path) {
     FILE* csv = csv_path ? fopen(csv_path, "w") : NULL;
-    if (csv) fprintf(csv, "layout,dtype,kernel,median_us,gbs,pct_peak_dram,bit_identical\n");
-    printf("\nnote shape 1x3x1024x1024 -> 16, 3x3 s1 p1 bias, DIRECT, FP32 math; %s DRAM %.2f TB/s\n", pk.name,
-           pk.dram_tbs);
+    if (csv) fprintf(csv, "layout,dtype,precision,kernel,median_us,gbs,pct_peak_dram,check_ok\n");
+    printf("\nnote shape 1x3x1024x1024 -> 16, 3x3 s1 p1 bias, DIRECT; %s DRAM %.2f TB/s\n", pk.name, pk.dram_tbs);
     int bad = 0, err = 0;
     for (int layout = 0; layout < 2; ++layout)
         for (int dtype = 0; dtype < 2; ++dtype)
-            if (!compare_one(layout, dtype, pk, csv, &bad)) ++err;
+            for (int prec : {FC_PRECISION_FP32, FC_PRECISION_TF32}) {
+                if (dtype && prec != FC_PRECISION_FP32) continue;  // f16 tensors: one kernel set for every precision
+                if (!compare_one(layout, dtype, prec, pk, csv, &bad)) ++err;
+            }
     if (csv) fclose(csv);
     printf("note-compare: %d mismatches, %d errors\n", bad, err);
     return bad || err ? 1 : 0;
@@ -637,11 +677,30 @@ int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
 
 }  // namespace
 
+// --one N,C,K,H,W,k,stride,pad,layout,dtype,precision: one 2-D problem (AUTO), timed like --bench
+// rows -- for profilers (ncu -k regex:<kernel> -c 1) on any layer, e.g. 32,64,64,56,56,3,1,1,1,1,2 =
+// ResNet-50 3x3 64@56 batch 32, NHWC f16.
+int run_one(const char* spec, const Peaks& pk) {
+    long long v[11];
+    if (sscanf(spec, "%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+               &v[6], &v[7], &v[8], &v[9], &v[10]) != 11 ||
+        v[8] < 0 || v[8] > 1 || v[9] < 0 || v[9] > 1 || v[10] < 0 || v[10] > 3) {
+        fprintf(stderr, "--one: expected N,C,K,H,W,k,stride,pad,layout(0|1),dtype(0 f32|1 f16),precision(0-3), got %s\n",
+                spec);
+        return 2;
+    }
+    double us;
+    return bench_one(s2d("one", v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]), (int)v[8], (int)v[9], (int)v[10], pk,
+                     NULL, &us)
+               ? 0
+               : 1;
+}
 int main(int argc, char** argv) {
     bool corr = false, bench = false, quick = false, compare = false;
     const char* compare_csv = NULL;
     int note = -1;
     const char* csv = NULL;
+    const char* one = NULL;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--correctness")) corr = true;
         else if (!strcmp(argv[i], "--bench")) bench = true;
@@ -651,9 +710,10 @@ int main(int argc, char** argv) {
         else if (!strcmp(argv[i], "--csv") && i + 1 < argc) csv = argv[++i];
         else if (!strcmp(argv[i], "--device") && i + 1 < argc) g_dev = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--note") && i + 1 < argc) note = atoi(argv[++i]) ? 1 : 0;
-        else { fprintf(stderr, "usage: %s [--correctness] [--bench] [--csv FILE] [--quick] [--device D] [--note 0|1] [--compare] [--compare-csv FILE]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--one") && i + 1 < argc) one = argv[++i];
+        else { fprintf(stderr, "usage: %s [--correctness] [--bench] [--csv FILE] [--quick] [--device D] [--note 0|1] [--one N,C,K,H,W,k,stride,pad,layout,dtype,prec] [--compare] [--compare-csv FILE]\n", argv[0]); return 2; }
     }
-    if (!corr && !bench && !compare && note < 0) corr = bench = true;
+    if (!corr && !bench && !compare && note < 0 && !one) corr = bench = true;
     printf("fastconv %d, CUDA: %s\n", fc_version(), fc_cuda_status());
     int32_t n = 0;
     fc_device_count(&n);
@@ -668,6 +728,7 @@ int main(int argc, char** argv) {
     const Peaks pk = peaks_for(info.compute_capability_major, info.compute_capability_minor, info.name);
     int rc = 0;
     if (note >= 0) rc |= run_note(note, pk);
+    if (one) rc |= run_one(one, pk);
     if (corr) rc |= run_correctness(quick);
     if (compare || bench) rc |= run_compare(pk, compare_csv);  // --bench includes the note-shape comparison
     if (bench) rc |= run_bench(csv, quick, pk);

@@ -22,6 +22,7 @@
 // unrounded inputs, fp32 accumulate bound. fp16 outputs add half an fp16 ulp
 // (2^-11 relative). A wrong fragment layout, k order or predicate gives errors
 // of the order of |y| itself, 10^3..10^6 times these tolerances.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -356,16 +357,80 @@ void run_direct_strip(const ConvParams& p, int round_mode, const Elem* x, const 
 }
 
 // direct_tile_kernel as kernels_misc.cu launches it (persistent grid for num_sms SMs);
-// scalar: force the per-element staging copies and element stores.
+// scalar: force the per-element staging copies and element stores; mma: the tensor-core step.
+// The kernel writes into a copy of y with 64 guard elements on each side (256 bytes: alignment kept);
+// a write outside y (an edge-tile or tail check gone wrong) changes a guard and counts in g_guard_fails.
+long g_guard_fails = 0;
 template <class Elem>
 void run_direct_tile(const ConvParams& p, int round_mode, const Elem* x, const Elem* w, const Elem* b, Elem* y,
-                     int num_sms, bool scalar) {
-    DirectTileArgs a = direct_tile_args(p, (int)sizeof(Elem), x, y);
+                     int num_sms, bool scalar, bool mma = false) {
+    const size_t ny = (size_t)p.N * p.K * p.OPQ, guard = 64;
+    Elem sentinel;
+    memset(&sentinel, 0x5a, sizeof sentinel);
+    std::vector<Elem> yg(ny + 2 * guard, sentinel);
+    std::copy(y, y + ny, yg.begin() + guard);
+    Elem* yk = yg.data() + guard;
+    DirectTileArgs a = direct_tile_args(p, (int)sizeof(Elem), x, yk);
     if (scalar) a.vec_in = a.vec_out = 0;
     unsigned gx, gy;
     direct_tile_grid(p, a, num_sms, kDirectTileMinBlocks, &gx, &gy);
-    fc_simt::launch(dim3(gx, gy), dim3(kDirectTileThreads), direct_tile_smem(p, (int)sizeof(Elem)),
-                    direct_tile_fn<Elem>(round_mode, p.Cg, p.chlast != 0), p, a, x, w, b, y);
+    fc_simt::launch(dim3(gx, gy), dim3(kDirectTileThreads), direct_tile_smem(p, (int)sizeof(Elem), mma),
+                    direct_tile_fn<Elem>(round_mode, p.Cg, p.chlast != 0, mma), p, a, x, w, b, yk);
+    for (size_t i = 0; i < guard; ++i)
+        if (memcmp(&yg[i], &sentinel, sizeof sentinel) || memcmp(&yg[guard + ny + i], &sentinel, sizeof sentinel)) {
+            fprintf(stderr, "FAIL direct tile%s: a write outside y (guard element %zu)\n", mma ? " mma" : "", i);
+            ++g_guard_fails;
+            break;
+        }
+    std::copy(yk, yk + ny, y);
+}
+
+// The tensor-core step pads k (27 -> 32, 9 -> 16) with zero-strip reads and zero B entries: a pad
+// must add exactly +0, never Inf * 0. Inputs in [0, 1) with one +Inf pixel, weights in (0, 1]: an
+// output is +Inf exactly where its window covers that pixel, finite elsewhere (a pad that read a real
+// input would turn those Infs into NaN). C/g 1 and 3, both layouts, f32 TF32 and f16. Returns failures.
+int direct_tile_mma_inf_check(long& runs) {
+    int fails = 0;
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> u01(0.f, 1.f);
+    for (int cg : {1, 3})
+        for (int layout = 0; layout < 2; ++layout)
+            for (int dt = 0; dt < 2; ++dt) {
+                const Shape sh = {2, 1, cg, 16, 1, {19, 37, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0},
+                                  {1, 1, 0}, 0, 0};
+                fc_conv_desc d = make_desc(sh, layout, dt ? FC_DTYPE_F16 : FC_DTYPE_F32, FC_PRECISION_TF32);
+                ConvParams p;
+                make_conv_params(&d, &p);
+                const int H = 19, W = 37, ih = 7, iw = 20, ci = cg - 1;
+                std::vector<float> x((size_t)cg * H * W), w((size_t)16 * cg * 9);
+                for (auto& v : x) v = u01(rng);
+                for (auto& v : w) v = 1.f - u01(rng);  // (0, 1]
+                x[layout ? ((size_t)ih * W + iw) * cg + ci : ((size_t)ci * H + ih) * W + iw] = INFINITY;
+                std::vector<float> y((size_t)16 * H * W, NAN);
+                if (dt) {
+                    std::vector<half_t> xh(x.size()), wh(w.size()), yh(y.size(), 0x7fff);
+                    for (size_t i = 0; i < x.size(); ++i) xh[i] = fc::cuda::f32_to_f16_bits(x[i]);
+                    for (size_t i = 0; i < w.size(); ++i) wh[i] = fc::cuda::f32_to_f16_bits(w[i]);
+                    run_direct_tile<half_t>(p, ROUND_NONE, xh.data(), wh.data(), nullptr, yh.data(), 1, false, true);
+                    for (size_t i = 0; i < y.size(); ++i) y[i] = fc::cuda::f16_bits_to_f32(yh[i]);
+                } else {
+                    run_direct_tile<float>(p, ROUND_TF32, x.data(), w.data(), nullptr, y.data(), 1, false, true);
+                }
+                ++runs;
+                int bad = 0;
+                for (int k = 0; k < 16; ++k)
+                    for (int pp = 0; pp < H; ++pp)
+                        for (int q = 0; q < W; ++q) {
+                            const float v = y[layout ? ((size_t)pp * W + q) * 16 + k : ((size_t)k * H + pp) * W + q];
+                            const bool covers = std::abs(pp - ih) <= 1 && std::abs(q - iw) <= 1;
+                            const bool ok = covers ? (std::isinf(v) && v > 0) : std::isfinite(v);
+                            if (!ok && bad++ == 0)
+                                fprintf(stderr, "FAIL direct tile mma Inf check C/g %d %s %s: y[k %d][%d][%d] = %g\n", cg,
+                                        layout ? "NHWC" : "NCHW", dt ? "f16" : "f32", k, pp, q, v);
+                        }
+                fails += bad != 0;
+            }
+    return fails;
 }
 
 typedef void (*TcFn)(const ConvParams&, const void*, const void*, const void*, void*, int, int);
@@ -535,7 +600,9 @@ int run_group(const std::string& group, int max_shapes) {
             } else if (group == "direct") {
                 // f32 x {fp32, tf32, fp16, 3xtf32} and f16, each with KB 4 and 16.
                 const int precs[] = {FC_PRECISION_FP32, FC_PRECISION_TF32, FC_PRECISION_FP16, FC_PRECISION_3XTF32};
-                variants_seen = 10 * 4 + 3 * 5;  // generic, strip x {element, vec4, staged} stores; tile x 3 modes
+                // generic, strip x {element, vec4, staged} stores; tile (FFMA step) x 3 modes; tile with the
+                // tensor-core step (f16, f32 tf32, f32 fp16) x 3 modes
+                variants_seen = 10 * 4 + 3 * 5 + 3 * 3;
                 for (int dt = 0; dt < 2; ++dt)
                     for (int pi = 0; pi < (dt ? 1 : 4); ++pi) {
                         setup(dt ? FC_DTYPE_F16 : FC_DTYPE_F32, dt ? FC_PRECISION_FP32 : precs[pi]);
@@ -619,6 +686,29 @@ int run_group(const std::string& group, int max_shapes) {
                                     bitwise(y, ys);
                                 }
                             }
+                            // The tensor-core step (f16 tensors; f32 with TF32 / FP16): the same three modes,
+                            // against the reference with the fp32-accumulation bound (its products are exact).
+                            if (direct_tile_mma_ok(dt ? 2 : 4, rm))
+                                for (int tv = 0; tv < 3; ++tv) {
+                                    const int sms = tv == 1 ? 132 : 1;
+                                    const bool scalar = tv == 2;
+                                    char what[96];
+                                    snprintf(what, sizeof what, "direct tile mma %s prec%d %s%s", dt ? "f16" : "f32",
+                                             dt ? 0 : precs[pi], sms == 1 ? "1 SM" : "132 SMs", scalar ? " scalar" : "");
+                                    if (dt) {
+                                        std::vector<half_t> y(yref.size(), 0x7fff);
+                                        const half_t* b = p.has_bias ? pr.bh.data() : nullptr;
+                                        run_direct_tile<half_t>(p, rm, pr.xh.data(), pr.wh.data(), b, y.data(), sms,
+                                                                scalar, true);
+                                        compare(what, pr, y, yref, tol, st, sname);
+                                    } else {
+                                        std::vector<float> y(yref.size(), NAN);
+                                        const float* b = p.has_bias ? pr.b.data() : nullptr;
+                                        run_direct_tile<float>(p, rm, pr.x.data(), pr.w.data(), b, y.data(), sms,
+                                                               scalar, true);
+                                        compare(what, pr, y, yref, tol, st, sname);
+                                    }
+                                }
                         }
                     }
             } else if (group == "unfold") {
@@ -695,7 +785,20 @@ int run_group(const std::string& group, int max_shapes) {
                                 layout, dt, algo);
                         ++st.fails;
                     }
+                    // ... with the tensor-core step exactly where the precision allows it.
+                    for (int prec : {FC_PRECISION_FP32, FC_PRECISION_TF32, FC_PRECISION_FP16, FC_PRECISION_3XTF32}) {
+                        d.precision = prec;
+                        const KernelChoice k2 = choose_kernel(&d, p, 132, 227 * 1024);
+                        const int want = dt || prec == FC_PRECISION_TF32 || prec == FC_PRECISION_FP16 ? 2 : 1;
+                        if (k2.direct_tile != want) {
+                            fprintf(stderr, "FAIL note shape (layout %d dtype %d prec %d): direct_tile %d, want %d\n",
+                                    layout, dt, prec, k2.direct_tile, want);
+                            ++st.fails;
+                        }
+                    }
                 }
+        st.fails += direct_tile_mma_inf_check(st.runs);
+        st.fails += g_guard_fails;
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     printf("[%s] %ld variants x %zu shapes x 2 layouts: %ld kernel runs, %ld failures, worst err/tol %.3g, %.1f s\n",

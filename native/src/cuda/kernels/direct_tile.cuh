@@ -35,11 +35,16 @@
 //    FFMAs, so ~2 halo tiles per block (4 blocks/SM: ~70 KB/SM for the f32
 //    note shape) are in flight all the time — the memory-level parallelism
 //    the strip kernel lacks.
-//  * Compute: per input channel a thread loads its (VH+R-1) x S input window
+//  * Compute, FFMA step (FP32 / 3XTF32 precision on f32 tensors: exact):
+//    per input channel a thread loads its (VH+R-1) x S input window
 //    (18 LDS for 3x3, VH = 4) into registers once; per tap (r, s) it loads the
 //    tap's KB = 16 weights as 4 LDS.128 broadcasts and applies them to the VH
 //    outputs that use that window value: 576 FFMA per 54 LDS per channel
 //    (~91 % FFMA), 64 fp32 accumulators per thread (VH x KB).
+//  * Compute, tensor-core step (f16 tensors; TF32 / FP16 precision on f32
+//    tensors — their products are exact either way): each warp's 128 pixels x
+//    16 channels as m16n8 MMAs with A gathered from the same halo tile and its
+//    own epilogue (direct_tile_mma.cuh): 3-4x fewer instructions per tile.
 //  * Weights + bias: staged once per block in shared memory as fp32 [tap][KB]
 //    in (c, r, s) order (NHWC weights permuted while staging), rounded by RM.
 //  * Epilogue: bias_act()'s arithmetic without per-output flag branches: the
@@ -54,23 +59,25 @@
 //    (128 B f32) per warp store; NHWC with vec_out: each warp stages an output
 //    row (32 pixels x 16 channels) in its shared-memory slot and writes it as
 //    consecutive 16-byte vectors (whole 32-byte sectors); else element stores.
-// Accumulation order per output: taps ascending in (c, r, s) with fp32 FFMA —
-// the same order as direct_strip_kernel, so results are bit-identical to it
-// (the emulation tests check that bit for bit).
+// Accumulation order per output (FFMA step): taps ascending in (c, r, s) with
+// fp32 FFMA — the same order as direct_strip_kernel, so results are
+// bit-identical to it (the emulation tests check that bit for bit).
 // Occupancy: __launch_bounds__(128, 4) caps registers at 128 (4 blocks of
-// 128 threads per SM); shared memory <= 28 KB per block (f32 NHWC C/g 3 with
-// its output stage: 3 blocks/SM on sm_86/89's 100 KB, 4 elsewhere).
+// 128 threads per SM; the tensor-core step needs <= 100); shared
+// memory <= 28 KB per block (f32 NHWC C/g 3 with its output stage: 3
+// blocks/SM on sm_86/89's 100 KB, 4 elsewhere).
 #ifndef FASTCONV_CUDA_KERNELS_DIRECT_TILE_CUH
 #define FASTCONV_CUDA_KERNELS_DIRECT_TILE_CUH
 
 #include "cuda/kernels/common.cuh"
 #include "cuda/kernels/direct.cuh"
+#include "cuda/kernels/direct_tile_mma.cuh"
 #include "cuda/kernels/epilogue.cuh"
 
 namespace fc {
 namespace cuda {
 
-template <int ES, int CG, int R, int S, bool NHWC>
+template <int ES, int CG, int R, int S, bool NHWC, bool MMA = false>
 struct DirectTileGeom {
     static constexpr int VE = 16 / ES;                    // elements per 16-byte chunk
     static constexpr int EW = NHWC ? CG : 1;              // staged-row elements per pixel
@@ -85,10 +92,18 @@ struct DirectTileGeom {
     static constexpr int WS = CG * R * S * kDirectTileKB;  // filter slice floats
     static_assert(PITCH % VE == 0 && PITCH >= (kDirectTileTW + S - 1) * EW + VE - 1, "pitch");
     static constexpr int OP = direct_tile_out_pitch(ES);  // NHWC output stage row pitch
-    static_assert(direct_tile_smem_bytes(ES, CG, R, S, NHWC) ==
-                      (size_t)(WS + kDirectTileKB) * 4 + (size_t)2 * BUF * ES +
-                          (NHWC ? (size_t)kDirectTileThreads * OP * ES : 0),
+    static constexpr int ZS = direct_tile_zero_elems(ES, CG, S, NHWC, MMA);  // zero strip after each buffer
+    static constexpr int BSTRIDE = BUF + ZS;                                   // elements per buffer slot
+    static constexpr int STAGE_LANE = direct_tile_stage_lane_bytes(ES, NHWC, MMA);  // per-warp stage bytes / 32
+    static_assert(STAGE_LANE == (NHWC && !MMA ? OP * ES : 0), "stage");
+    static constexpr int BFRAG = direct_tile_bfrag_bytes(CG, R, S, MMA) / 4;  // B fragment table (u32)
+    static_assert(direct_tile_smem_bytes(ES, CG, R, S, NHWC, MMA) ==
+                      (size_t)(WS + kDirectTileKB + BFRAG) * 4 + (size_t)2 * BSTRIDE * ES +
+                          (size_t)kDirectTileThreads * STAGE_LANE,
                   "direct_tile_smem_bytes (tile_config.cuh) mirrors the kernel's layout");
+    static_assert(direct_tile_smem_bytes(ES, CG, R, S, NHWC, MMA) <= 48 * 1024,
+                  "launched without a dynamic shared memory opt-in");
+    static_assert((2 * BSTRIDE * ES) % 16 == 0 && STAGE_LANE % 16 == 0, "16-byte aligned regions");
 };
 
 __device__ __forceinline__ void store_vec16(float* p, const float* v) {
@@ -225,18 +240,24 @@ __device__ __forceinline__ void direct_tile_epilogue(const ConvParams& p, const 
     }
 }
 
-template <class Elem, int RM, int CG, int R, int S, bool NHWC>
+// MathK: MATH_SIMT = the FFMA step (bit-identical to direct_strip_kernel); MATH_F16 / MATH_TF32 = the
+// tensor-core step (direct_tile_mma.cuh).
+template <class Elem, int RM, int CG, int R, int S, bool NHWC, int MathK = MATH_SIMT>
 __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     direct_tile_kernel(ConvParams p, DirectTileArgs a, const Elem* __restrict__ x, const Elem* __restrict__ w,
                        const Elem* __restrict__ bias, Elem* __restrict__ y) {
-    typedef DirectTileGeom<(int)sizeof(Elem), CG, R, S, NHWC> Gm;
+    constexpr bool MMA = MathK != MATH_SIMT;
+    typedef DirectTileGeom<(int)sizeof(Elem), CG, R, S, NHWC, MMA> Gm;
     constexpr int KB = kDirectTileKB, VH = kDirectTileVH, WR = VH + R - 1;
-    // [CG*R*S][KB] fp32, bias [KB] fp32, 2 x [PLANES][ROWS][PITCH] Elem, NHWC: [4 warps][32][OP] Elem
+    // [CG*R*S][KB] fp32, bias [KB] fp32, MMA: B fragments [k-steps][32][4] u32, 2 x ([PLANES][ROWS][PITCH]
+    // + MMA: [ZS] zeros) Elem, FFMA NHWC: per-warp output stages [4 warps][32][OP] Elem
     FC_DYNAMIC_SHARED(float, ws);
     float* sbias = ws + Gm::WS;
-    Elem* bufs = reinterpret_cast<Elem*>(sbias + KB);
+    uint32_t* bfrag = reinterpret_cast<uint32_t*>(sbias + KB);
+    Elem* bufs = reinterpret_cast<Elem*>(bfrag + Gm::BFRAG);
     __shared__ int4 tile_at[2];  // (n, tp, tq) of the tile in buffer 0 / 1 (direct_tile_stage)
     const int tid = threadIdx.x;
+    unsigned char* wstage = reinterpret_cast<unsigned char*>(bufs + 2 * Gm::BSTRIDE) + (tid >> 5) * 32 * Gm::STAGE_LANE;
     const int kb_tiles = (p.Kg + KB - 1) / KB;
     const int g = blockIdx.y / kb_tiles;
     const int kb0 = (blockIdx.y - g * kb_tiles) * KB;
@@ -268,68 +289,100 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     }
 
     const int lane = tid & 31, wrow = (tid >> 5) * VH;
+    DirectTileMma<Elem, MMA ? MathK : MATH_F16, RM, CG, R, S, Gm::PITCH, Gm::PLANE, NHWC> mma;
+    if constexpr (MMA) {
+        for (int e = tid; e < Gm::ZS; e += kDirectTileThreads) {  // the zero strips (never copied into)
+            bufs[Gm::BUF + e] = Elem(0);
+            bufs[Gm::BSTRIDE + Gm::BUF + e] = Elem(0);
+        }
+        __syncthreads();  // the filter slice is complete: B fragments from it
+        mma.init(wrow, a.shift, Gm::BUF, ws, bfrag, tid);
+        // (the tile loop's first barrier publishes the B fragment table)
+    }
     int b = 0;
     for (; t < a.ntiles; t += gridDim.x) {
         const int tn = t + gridDim.x;
-        if (tn < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, tn, bufs + (b ^ 1) * Gm::BUF,
+        if (tn < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, tn, bufs + (b ^ 1) * Gm::BSTRIDE,
                                                                   tile_at + (b ^ 1), tid);
         cp_async_commit();
         cp_async_wait<1>();  // tile t's copies have landed (this thread's); the barrier publishes everyone's
         __syncthreads();
 
-        float acc[VH][KB];
-#pragma unroll
-        for (int i = 0; i < VH; ++i)
-#pragma unroll
-            for (int k = 0; k < KB; ++k) acc[i][k] = 0.f;
-
-        const Elem* sb = bufs + b * Gm::BUF + wrow * Gm::PITCH + a.shift + lane * Gm::EW;
-#pragma unroll 1
-        for (int c = 0; c < CG; ++c) {
-            const Elem* sc = sb + (NHWC ? c : c * Gm::PLANE);
-            float xv[WR][S];
-#pragma unroll
-            for (int rr = 0; rr < WR; ++rr)
-#pragma unroll
-                for (int s = 0; s < S; ++s) xv[rr][s] = round_rm<RM>(to_f32(sc[rr * Gm::PITCH + s * Gm::EW]));
-            const float* wc = ws + c * (R * S * KB);
-#pragma unroll
-            for (int r = 0; r < R; ++r)
-#pragma unroll
-                for (int s = 0; s < S; ++s)
-#pragma unroll
-                    for (int k = 0; k < KB; k += 4) {
-                        const float4 w4 = *reinterpret_cast<const float4*>(wc + (r * S + s) * KB + k);
-#pragma unroll
-                        for (int i = 0; i < VH; ++i) {
-                            const float xi = xv[i + r][s];
-                            acc[i][k] = __fmaf_rn(xi, w4.x, acc[i][k]);
-                            acc[i][k + 1] = __fmaf_rn(xi, w4.y, acc[i][k + 1]);
-                            acc[i][k + 2] = __fmaf_rn(xi, w4.z, acc[i][k + 2]);
-                            acc[i][k + 3] = __fmaf_rn(xi, w4.w, acc[i][k + 3]);
-                        }
-                    }
-        }
-
-        // Epilogue: tile t's output pixels (row tp*TH + wrow + i, column tq*TW + lane); (n, tp, tq) as
-        // its stage recorded them (published by the barrier above; rewritten only after the next one).
-        {
+        if constexpr (MMA) {
+            // Tensor-core step: rows of MMAs, each stored straight from its C fragments (store_row).
             const int4 at = tile_at[b];
-            const int n = at.x;
-            const int q0 = at.z * kDirectTileTW;
-            const int pp0 = at.y * kDirectTileTH + wrow;
-            Elem* so = bufs + 2 * Gm::BUF + (tid >> 5) * 32 * Gm::OP;  // NHWC output stage of this warp
-            // Interior: the warp's rows, the tile's columns and the KB channels all exist (warp-uniform).
-            if (full && pp0 + VH <= p.P && q0 + kDirectTileTW <= p.Q) {
+            const int q0 = at.z * kDirectTileTW, pp0 = at.y * kDirectTileTH + wrow;
+            float bias2[KB / 8][2];  // this lane's channels 8nt + 2t, +1
+#pragma unroll
+            for (int nt = 0; nt < KB / 8; ++nt) {
+                bias2[nt][0] = sbias[nt * 8 + 2 * (lane & 3)];
+                bias2[nt][1] = sbias[nt * 8 + 2 * (lane & 3) + 1];
+            }
+            const Elem* buf = bufs + b * Gm::BSTRIDE;
+            const bool pairs = a.vec_out != 0;
+            if (full && pp0 + VH <= p.P && q0 + kDirectTileTW <= p.Q) {  // interior (warp-uniform)
                 if (p.relu)
-                    direct_tile_epilogue<true, true, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0,
-                                                                         kb0, full, lane);
+                    mma.template tile<true, true>(p, buf, bfrag, bias2, y, at.x, pp0, q0, kk0, kb0, pairs, lane);
                 else
-                    direct_tile_epilogue<true, false, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0,
-                                                                          kb0, full, lane);
+                    mma.template tile<true, false>(p, buf, bfrag, bias2, y, at.x, pp0, q0, kk0, kb0, pairs, lane);
             } else {
-                direct_tile_epilogue<false, false, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0, kb0,
-                                                                       full, lane);
+                mma.template tile<false, false>(p, buf, bfrag, bias2, y, at.x, pp0, q0, kk0, kb0, pairs, lane);
+            }
+        } else {  // FFMA step
+            float acc[VH][KB];
+#pragma unroll
+            for (int i = 0; i < VH; ++i)
+#pragma unroll
+                for (int k = 0; k < KB; ++k) acc[i][k] = 0.f;
+
+            const Elem* sb = bufs + b * Gm::BSTRIDE + wrow * Gm::PITCH + a.shift + lane * Gm::EW;
+#pragma unroll 1
+            for (int c = 0; c < CG; ++c) {
+                const Elem* sc = sb + (NHWC ? c : c * Gm::PLANE);
+                float xv[WR][S];
+#pragma unroll
+                for (int rr = 0; rr < WR; ++rr)
+#pragma unroll
+                    for (int s = 0; s < S; ++s) xv[rr][s] = round_rm<RM>(to_f32(sc[rr * Gm::PITCH + s * Gm::EW]));
+                const float* wc = ws + c * (R * S * KB);
+#pragma unroll
+                for (int r = 0; r < R; ++r)
+#pragma unroll
+                    for (int s = 0; s < S; ++s)
+#pragma unroll
+                        for (int k = 0; k < KB; k += 4) {
+                            const float4 w4 = *reinterpret_cast<const float4*>(wc + (r * S + s) * KB + k);
+#pragma unroll
+                            for (int i = 0; i < VH; ++i) {
+                                const float xi = xv[i + r][s];
+                                acc[i][k] = __fmaf_rn(xi, w4.x, acc[i][k]);
+                                acc[i][k + 1] = __fmaf_rn(xi, w4.y, acc[i][k + 1]);
+                                acc[i][k + 2] = __fmaf_rn(xi, w4.z, acc[i][k + 2]);
+                                acc[i][k + 3] = __fmaf_rn(xi, w4.w, acc[i][k + 3]);
+                            }
+                        }
+            }
+
+            // Epilogue: tile t's output pixels (row tp*TH + wrow + i, column tq*TW + lane); (n, tp, tq) as
+            // its stage recorded them (published by the barrier above; rewritten only after the next one).
+            {
+                const int4 at = tile_at[b];
+                const int n = at.x;
+                const int q0 = at.z * kDirectTileTW;
+                const int pp0 = at.y * kDirectTileTH + wrow;
+                Elem* so = reinterpret_cast<Elem*>(wstage);  // NHWC output stage of this warp
+                // Interior: the warp's rows, the tile's columns and the KB channels all exist (warp-uniform).
+                if (full && pp0 + VH <= p.P && q0 + kDirectTileTW <= p.Q) {
+                    if (p.relu)
+                        direct_tile_epilogue<true, true, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0,
+                                                                             kb0, full, lane);
+                    else
+                        direct_tile_epilogue<true, false, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0,
+                                                                              kb0, full, lane);
+                } else {
+                    direct_tile_epilogue<false, false, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0, kb0,
+                                                                           full, lane);
+                }
             }
         }
         __syncthreads();  // everyone is done reading buffer b before it is refilled (next iteration's copies)
@@ -338,29 +391,36 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
 }
 
 // The instantiation for a problem (host: launcher; tests: emulation). Filters:
-// 3x3 (the set direct_tile_supported() admits).
+// 3x3 (the set direct_tile_supported() admits). mma: the tensor-core step where
+// the precision allows it (direct_tile_mma_ok): f16 tensors -> MATH_F16, f32
+// tensors with TF32 -> MATH_TF32, with FP16 -> MATH_F16; else the FFMA step.
 template <class Elem>
 using DirectTileFn = void (*)(ConvParams, DirectTileArgs, const Elem*, const Elem*, const Elem*, Elem*);
 
-template <class Elem, int RM, bool NHWC>
+template <class Elem, int RM, bool NHWC, int MathK>
 DirectTileFn<Elem> direct_tile_fn_cg(int cg) {
-    if (cg == 1) return direct_tile_kernel<Elem, RM, 1, 3, 3, NHWC>;
-    if (cg == 2) return direct_tile_kernel<Elem, RM, 2, 3, 3, NHWC>;
-    return direct_tile_kernel<Elem, RM, 3, 3, 3, NHWC>;
+    if (cg == 1) return direct_tile_kernel<Elem, RM, 1, 3, 3, NHWC, MathK>;
+    if (cg == 2) return direct_tile_kernel<Elem, RM, 2, 3, 3, NHWC, MathK>;
+    return direct_tile_kernel<Elem, RM, 3, 3, 3, NHWC, MathK>;
 }
-template <class Elem, int RM>
+template <class Elem, int RM, int MathK>
 DirectTileFn<Elem> direct_tile_fn_layout(int cg, bool nhwc) {
-    return nhwc ? direct_tile_fn_cg<Elem, RM, true>(cg) : direct_tile_fn_cg<Elem, RM, false>(cg);
+    return nhwc ? direct_tile_fn_cg<Elem, RM, true, MathK>(cg) : direct_tile_fn_cg<Elem, RM, false, MathK>(cg);
 }
 template <class Elem>
-DirectTileFn<Elem> direct_tile_fn(int round_mode, int cg, bool nhwc) {
+DirectTileFn<Elem> direct_tile_fn(int round_mode, int cg, bool nhwc, bool mma = false) {
     if constexpr (sizeof(Elem) == 2) {  // fp16 tensors: exact values, no input rounding
         (void)round_mode;
-        return direct_tile_fn_layout<Elem, ROUND_NONE>(cg, nhwc);
+        return mma ? direct_tile_fn_layout<Elem, ROUND_NONE, MATH_F16>(cg, nhwc)
+                   : direct_tile_fn_layout<Elem, ROUND_NONE, MATH_SIMT>(cg, nhwc);
     } else {
-        if (round_mode == ROUND_TF32) return direct_tile_fn_layout<Elem, ROUND_TF32>(cg, nhwc);
-        if (round_mode == ROUND_F16) return direct_tile_fn_layout<Elem, ROUND_F16>(cg, nhwc);
-        return direct_tile_fn_layout<Elem, ROUND_NONE>(cg, nhwc);
+        if (round_mode == ROUND_TF32)
+            return mma ? direct_tile_fn_layout<Elem, ROUND_TF32, MATH_TF32>(cg, nhwc)
+                       : direct_tile_fn_layout<Elem, ROUND_TF32, MATH_SIMT>(cg, nhwc);
+        if (round_mode == ROUND_F16)
+            return mma ? direct_tile_fn_layout<Elem, ROUND_F16, MATH_F16>(cg, nhwc)
+                       : direct_tile_fn_layout<Elem, ROUND_F16, MATH_SIMT>(cg, nhwc);
+        return direct_tile_fn_layout<Elem, ROUND_NONE, MATH_SIMT>(cg, nhwc);
     }
 }
 

@@ -75,19 +75,46 @@ struct DirectTileArgs {
 };
 // NHWC output stage row pitch (elements): a pixel's KB outputs + 16 bytes.
 constexpr int direct_tile_out_pitch(int elem_bytes) { return kDirectTileKB + 16 / elem_bytes; }
+// Tensor-core compute step (direct_tile_mma.cuh): every halo-tile buffer is
+// followed by a zero strip that the padding k of the m16n8 fragments read (a
+// pad tap's base + the largest fragment offset: VH-1 rows + 24 pixels).
+constexpr int direct_tile_zero_elems(int elem_bytes, int cg, int s, bool nhwc, bool mma) {
+    return mma ? ((kDirectTileVH - 1) * direct_tile_pitch(elem_bytes, cg, s, nhwc) + 24 * (nhwc ? cg : 1) + 1 +
+                  16 / elem_bytes - 1) /
+                     (16 / elem_bytes) * (16 / elem_bytes)
+               : 0;
+}
+// Bytes per lane of the per-warp output stage: NHWC rows [32][out pitch] of
+// the element for the FFMA step's epilogue (the tensor-core step stores
+// straight from its C fragments).
+constexpr int direct_tile_stage_lane_bytes(int elem_bytes, bool nhwc, bool mma) {
+    return nhwc && !mma ? direct_tile_out_pitch(elem_bytes) * elem_bytes : 0;
+}
+// mma: B fragment table [k-steps][32 lanes][4 x u32] (one LDS.128 per lane
+// and k-step), sized for the tf32 k-steps (ceil(Kgemm / 8); f16 uses half).
+constexpr int direct_tile_bfrag_bytes(int cg, int r, int s, bool mma) { return mma ? (cg * r * s + 7) / 8 * 512 : 0; }
 // Dynamic shared memory: filter slice [Cg*R*S][KB] fp32 + bias [KB] fp32 +
-// two halo-tile buffers [planes][TH + R - 1][pitch] of the tensor's element
-// (+ NHWC: the per-warp output stage [warps][32][out pitch] of the element).
-constexpr size_t direct_tile_smem_bytes(int elem_bytes, int cg, int r, int s, bool nhwc) {
-    return (size_t)(cg * r * s + 1) * kDirectTileKB * 4 +
-           (size_t)2 * (nhwc ? 1 : cg) * (kDirectTileTH + r - 1) * direct_tile_pitch(elem_bytes, cg, s, nhwc) *
+// (mma: the B fragment table) + two halo-tile buffers [planes][TH + R - 1][pitch]
+// of the tensor's element (mma: each followed by its zero strip) + the
+// per-warp NHWC output stage (FFMA step).
+constexpr size_t direct_tile_smem_bytes(int elem_bytes, int cg, int r, int s, bool nhwc, bool mma = false) {
+    return (size_t)(cg * r * s + 1) * kDirectTileKB * 4 + (size_t)direct_tile_bfrag_bytes(cg, r, s, mma) +
+           (size_t)2 *
+               ((size_t)(nhwc ? 1 : cg) * (kDirectTileTH + r - 1) * direct_tile_pitch(elem_bytes, cg, s, nhwc) +
+                direct_tile_zero_elems(elem_bytes, cg, s, nhwc, mma)) *
                elem_bytes +
-           (nhwc ? (size_t)kDirectTileThreads * direct_tile_out_pitch(elem_bytes) * elem_bytes : 0);
+           (size_t)kDirectTileThreads * direct_tile_stage_lane_bytes(elem_bytes, nhwc, mma);
 }
 
 // Input rounding of the direct kernel (RoundMode) and unfold output layouts.
 enum RoundMode { ROUND_NONE = 0, ROUND_TF32 = 1, ROUND_F16 = 2 };
 enum UnfoldMode { UNFOLD_PUBLIC = 0, UNFOLD_WORKSPACE = 1 };
+// Whether direct_tile_kernel's tensor-core step (direct_tile_mma.cuh) serves (elem_bytes, round_mode):
+// every f16 problem (exact fp16 products) and the f32 ones whose precision rounds the inputs (TF32 / FP16);
+// FP32 (and 3XTF32, which the direct kernels compute exactly) keep the FFMA step.
+constexpr bool direct_tile_mma_ok(int elem_bytes, int round_mode) {
+    return elem_bytes == 2 || round_mode == ROUND_TF32 || round_mode == ROUND_F16;
+}
 
 template <int BM_, int BN_, int BK_, int WARPS_M_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_, int ELEM_BYTES_>
 struct TileConfig {
