@@ -2,11 +2,12 @@
 # gpu-check.sh [--quick] — the whole device job in one command (< 6 min on an
 # H200 with 16 cores): build (sm_90 only) -> measured ceilings (device_ceiling:
 # mma.sync f16/tf32, FFMA, copy bandwidth) -> correctness (gpu_check vs CPU
-# backend) -> note-shape comparison (direct_tile_kernel vs the old
-# direct_strip_kernel, f32/f16 x NCHW/NHWC: bit-identical outputs, median us,
-# GB/s, % of DRAM; lines "note-compare" in note_compare.log) -> benchmark +
-# cuDNN peer (bench-gpu.sh) -> check-kernels (ptxas + PTX + SASS) -> ncu on
-# both direct kernels for the note shape.
+# backend) -> note-shape comparison (direct_tile_kernel's tensor-core and FFMA
+# steps vs the old direct_strip_kernel, f32 FP32/TF32 and f16 x NCHW/NHWC:
+# FFMA bit-identical to strip, tensor-core within the fp32 accumulation bound,
+# median us, GB/s, % of DRAM; lines "note-compare" in note_compare.log) ->
+# benchmark + cuDNN peer (bench-gpu.sh) -> check-kernels (ptxas + PTX + SASS)
+# -> ncu on the note shape's direct kernels and two ResNet-50 batch-32 GEMMs.
 # --quick (< 3 min): build -> ceilings -> correctness --quick -> note-shape comparison only.
 # Every step is time-boxed and its failure reported; later steps still run.
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
@@ -43,23 +44,27 @@ else
   step bench 150 env FASTCONV_BUILD="$BUILD" OUT="$LOGS" bash "$ROOT/scripts/bench-gpu.sh"
   step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
   STEPS="configure build ceiling correctness note_compare bench check_kernels"
-  # Nsight Compute on both direct kernels for the note shape (NCHW, NHWC), if ncu exists: where the time goes.
+  # Nsight Compute, if ncu exists: where the time goes. The note shape's direct_tile_kernel with its FFMA
+  # step (f32 FP32) and tensor-core step (f16; f32 TF32), and the tensor-core implicit GEMM on two
+  # ResNet-50 3x3 batch-32 layers (NHWC f16: 64@56 = WIDE tile, 256@14 = BIG tile).
   if command -v ncu >/dev/null 2>&1; then
-    step ncu_direct 120 bash -c 'for k in tile strip; do for l in 0 1; do echo "--- ncu direct_$k layout $l"; \
-        FASTCONV_CUDA_DIRECT_KERNEL=$k ncu --section SpeedOfLight --section Occupancy --section LaunchStats \
-        --section MemoryWorkloadAnalysis --section WarpStateStats -k regex:direct_$k -c 1 "$0/tests/cuda/gpu_check" --note $l; \
-        done; done' "$BUILD"
+    step ncu 200 env BUILD_DIR="$BUILD" bash -c 'for job in "direct_tile 1,3,16,1024,1024,3,1,1,0,0,0" "direct_tile 1,3,16,1024,1024,3,1,1,0,1,0" \
+        "direct_tile 1,3,16,1024,1024,3,1,1,0,0,1" "tc_conv 32,64,64,56,56,3,1,1,1,1,2" "tc_conv 32,256,256,14,14,3,1,1,1,1,2"; do \
+        set -- $job; echo "--- ncu $1 --one $2"; \
+        ncu --section SpeedOfLight --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis \
+        --section ComputeWorkloadAnalysis --section SchedulerStats --section WarpStateStats \
+        -k regex:$1 -c 1 "$BUILD_DIR/tests/cuda/gpu_check" --one "$2"; done' ncu
   fi
 fi
 echo "=== summary"
 for s in $STEPS; do echo "  $s: ${RESULT[$s]:-not run}"; done | tee "$LOGS/summary.txt"
 grep -h "^ceiling" "$LOGS/ceiling.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^note-compare" "$LOGS/note_compare.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
-[ "$QUICK" = 1 ] || echo "  ncu_direct (informational, not a failure): ${RESULT[ncu_direct]:-not run}" | tee -a "$LOGS/summary.txt"
+[ "$QUICK" = 1 ] || echo "  ncu (informational, not a failure): ${RESULT[ncu]:-not run}" | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"
-  for f in summary.txt correctness.log note_compare.log fastconv_bench.csv cudnn_bench.csv ncu_direct.log check_kernels.log; do
+  for f in summary.txt correctness.log note_compare.log fastconv_bench.csv cudnn_bench.csv ncu.log check_kernels.log; do
     [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
   done
   tar czf "$OUT/gpu-check-logs.tgz" -C "$LOGS" . 2>/dev/null
