@@ -175,7 +175,8 @@ struct DirectTileMma {
     //  * NCHW: per channel, the 8 lanes of a quad column write 8 consecutive pixels (32 B f32: whole
     //    sectors). NHWC with pairs (vec_out: K a multiple of the 16-byte vector, y 16-byte aligned): a
     //    lane's two channels 2t, 2t+1 are adjacent -> one 8-byte (f32) / 4-byte (f16) store, the quad
-    //    covers 8 channels of a pixel; else element stores.
+    //    covers 8 channels of a pixel (aligned: NHWC runs with groups == 1 only, so kk0 = kb0 is a
+    //    multiple of 16 and every pixel offset a multiple of K, even); else element stores.
     // No shared-memory stage: the C fragments never leave registers (a stage cost 128 wavefronts of
     // shared-memory bandwidth per warp tile and 64 more live registers).
     template <bool FULL, bool RELU>
