@@ -112,6 +112,9 @@ def config(name):
         impl = 'implicit' if name.endswith('Lb1EEEvNS0_10ConvParamsEPKvS6_S6_Pvii') or 'ELb1E' in name else 'unfold'
         smem = st * (bm + bn) * (bk + 16 // eb) * eb
         return 32 * wm * wn, smem, mb, 'tc %s %dx%dx%d s%d %s' % (math, bm, bn, bk, st, impl), True
+    if 'tc_halo_kernel' in name:
+        # HaloConfig (tile_config.cuh): 2 halo buffers [18 * 10][40] + 4-stage B ring [64][40], f16
+        return 128, (2 * 180 * 40 + 4 * 64 * 40) * 2, 4, 'tc f16 halo 8x16px x64 x32 s4 implicit', True
     if 'simt_conv_kernel' in name:
         return 128, 3 * 128 * 36 * 4, 2, 'simt fp32 64x64x32 s3 %s' % ('implicit' if 'ILb1E' in name else 'unfold'), False
     if 'direct_strip_kernel' in name:
@@ -182,7 +185,7 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         if not m: continue
         name = m.group(1); ptx_n += 1
         need = []
-        if 'tc_conv_kernel' in name: need = ['mma.sync.aligned', 'ldmatrix.sync.aligned', 'cp.async']
+        if 'tc_conv_kernel' in name or 'tc_halo_kernel' in name: need = ['mma.sync.aligned', 'ldmatrix.sync.aligned', 'cp.async']
         elif 'simt_conv_kernel' in name: need = ['cp.async']
         elif 'direct_tile_kernel' in name: need = ['mma.sync.aligned', 'cp.async'] if config(name)[4] else ['cp.async']
         for s in need:
@@ -195,7 +198,7 @@ if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
     n = 0
     for fpart in funcs[1:]:
         fname = fpart.split('\n', 1)[0].strip()
-        if 'tc_conv_kernel' in fname or ('direct_tile_kernel' in fname and config(fname)[4]):
+        if 'tc_conv_kernel' in fname or 'tc_halo_kernel' in fname or ('direct_tile_kernel' in fname and config(fname)[4]):
             n += 1
             # tiles that cannot launch on an arch (fp32 BIG on sm_86/89: smem) are a trap stub there
             if 'HMMA' not in fpart and 'TRAP' not in fpart: viol.append('SASS of %s has no HMMA' % fname)

@@ -282,7 +282,10 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
         return cuda_err(e, "cudaDeviceGetAttribute");
     }
     pl->num_sms = sms;
-    pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin);
+    {  // FASTCONV_CUDA_IMPLICIT_KERNEL=gather: never tc_halo_kernel (benchmarks compare both)
+        const char* ik = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
+        pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin, !(ik && !strcmp(ik, "gather")));
+    }
     {  // FASTCONV_CUDA_DIRECT_KERNEL=strip: the previous direct kernel instead of direct_tile_kernel;
        // =ffma: direct_tile_kernel's FFMA step instead of its tensor-core step (benchmarks)
         const char* dk = getenv("FASTCONV_CUDA_DIRECT_KERNEL");

@@ -35,6 +35,9 @@
 //    WIDE  (f16 tensors) else if 32 < Kg <= 64 and blocks(WIDE) >= #SMs;
 //    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
 //    SMALL otherwise (tiny problems: more, smaller blocks).
+//    HALO  (f16 tensors) instead, where want_halo(): 3x3 stride-1 groups-1
+//          layers with C % 32 == 0 (NHWC, or NCHW through the transform),
+//          >= #SMs blocks, <= 25 % of the 8x16-pixel tiles' rows wasted;
 //    split-K (pick_splits) when a non-BIG tile count is below 2 x #SMs: workspace
 //    G*splits*M*Kg*4 bytes of fp32 partials + splitk_reduce_kernel.
 //    NCHW inputs with C/g % (16 B / elem) == 0 (want_nhwc_transform): x and w
@@ -89,13 +92,37 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_BIG: return h ? TileFor<TILE_BIG, 2>::type::kSmemBytes : TileFor<TILE_BIG, 4>::type::kSmemBytes;
     case TILE_MED: return h ? TileFor<TILE_MED, 2>::type::kSmemBytes : TileFor<TILE_MED, 4>::type::kSmemBytes;
     case TILE_WIDE: return h ? TileFor<TILE_WIDE, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
+    case TILE_HALO: return h ? HaloConfig::kSmemBytes : (size_t)-1;                    // f16 only
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
-inline int tile_bm(int tile) { return tile == TILE_BIG || tile == TILE_WIDE ? 128 : tile == TILE_SMALL ? 32 : 64; }
+inline int tile_bm(int tile) {
+    return tile == TILE_BIG || tile == TILE_WIDE || tile == TILE_HALO ? 128 : tile == TILE_SMALL ? 32 : 64;
+}
 inline int tile_threads(int tile) { return tile == TILE_BIG ? 256 : 128; }
 
 inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// tc_halo_kernel (implicit_gemm_halo.cuh) computes a problem given as its NHWC
+// view q when: 2-D, 3x3, stride 1, dilation 1, groups 1, C a multiple of 32
+// (whole 32-channel chunks: no channel predicates, weights of one tap never
+// spill into the next), NHWC x (the backend's NCHW transform provides it).
+inline bool halo_supported(const ConvParams& q) {
+    return q.chlast && q.G == 1 && q.D == 1 && q.T == 1 && q.O == 1 && q.R == HaloConfig::R && q.S == HaloConfig::S &&
+           q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.Cg % HaloConfig::BK == 0 && q.N <= 65535;
+}
+inline int halo_tiles_p(const ConvParams& q) { return (int)cdiv(q.P, HaloConfig::TH); }
+inline int halo_tiles_q(const ConvParams& q) { return (int)cdiv(q.Q, HaloConfig::TW); }
+// Picked (f16 tensors, where supported) when it fills the GPU without split-K
+// (>= one block per SM) and its 8 x 16 pixel tiles waste at most 25 % of the
+// rows (P x Q vs the tiles' area: 56x56 12.5 %, 28x28 and 14x14 23 %, 7x7 62 %
+// -> 7x7 keeps tc_conv_kernel + split-K).
+inline bool want_halo(const ConvParams& q, int math, int num_sms, size_t smem_optin) {
+    if (math != MATH_F16 || !halo_supported(q) || HaloConfig::kSmemBytes > smem_optin) return false;
+    const int64_t tiles = (int64_t)halo_tiles_p(q) * halo_tiles_q(q);
+    const int64_t blocks = (int64_t)q.N * tiles * cdiv(q.Kg, HaloConfig::BN);
+    return blocks >= num_sms && blocks <= 0x7fffffff && 4 * (int64_t)q.P * q.Q >= 3 * tiles * HaloConfig::BM;
+}
 
 // BIG (128x128, 8 warps, 2 blocks/SM -> <= 128 registers/thread) exists for
 // TF32 and F16 only: 3xTF32 and FP16-on-f32 (which converts fp32 fragments to
@@ -255,7 +282,10 @@ inline ConvParams gemm_view(const ConvParams& p, int to_nhwc, int cgp) {
     return p;
 }
 
-inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, int num_sms, size_t smem_optin) {
+// allow_halo = false: never tc_halo_kernel (the backend honours
+// FASTCONV_CUDA_IMPLICIT_KERNEL=gather for comparisons).
+inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, int num_sms, size_t smem_optin,
+                                  bool allow_halo = true) {
     KernelChoice k;
     k.algorithm = d->algorithm;
     if (k.algorithm == FC_ALGO_AUTO) k.algorithm = p.Kgemm <= 32 ? FC_ALGO_DIRECT : FC_ALGO_IMPLICIT_GEMM;
@@ -290,7 +320,8 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
         k.cgp = want_channel_pad(p, f16);
         k.to_nhwc = k.cgp ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
         const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
-        k.splits = pick_splits(q, k.tile, num_sms);  // TILE_SIMT: 64x64 like MED
+        if (allow_halo && !k.cgp && want_halo(q, k.math, num_sms, smem_optin)) k.tile = TILE_HALO;
+        k.splits = k.tile == TILE_HALO ? 1 : pick_splits(q, k.tile, num_sms);  // TILE_SIMT: 64x64 like MED
         size_t off = 0;
         if (k.to_nhwc) {
             off = ws_round((size_t)q.N * q.C * q.D * q.H * q.W * es);

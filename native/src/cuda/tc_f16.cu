@@ -1,6 +1,6 @@
 // tc_f16.cu — instantiations + launcher of the tensor-core GEMM kernels for
-// MATH_F16 (implicit: BIG/MED/SMALL tiles as the heuristic can pick; UNFOLD_GEMM:
-// MED). Separate translation unit so the CUDA build parallelises.
+// MATH_F16 (implicit: BIG/WIDE/MED/SMALL tiles as the heuristic can pick, and
+// tc_halo_kernel; UNFOLD_GEMM: MED). Separate translation unit so the CUDA build parallelises.
 #define FC_CUDA_TC_LAUNCH_IMPL 1
 #include "cuda/kernels/implicit_gemm_tc.cuh"
 #include "cuda/launch.cuh"

@@ -671,6 +671,23 @@ int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
                 double us;
                 if (!bench_one(sh, layout, dtype, prec, pk, csv, &us)) ++bad;
             }
+    // The same f16 3x3 layers with FASTCONV_CUDA_IMPLICIT_KERNEL=gather (tc_conv_kernel instead of
+    // tc_halo_kernel, read at plan creation): rows named "<shape>[gather]", to compare in one run.
+    const char* prev = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
+    const std::string saved = prev ? prev : "";
+    setenv("FASTCONV_CUDA_IMPLICIT_KERNEL", "gather", 1);
+    std::vector<std::string> names;
+    for (const Shape& sh : shapes) names.push_back(std::string(sh.name) + "[gather]");
+    for (size_t i = 0; i < shapes.size(); ++i) {
+        Shape sh = shapes[i];
+        if (sh.k[0] != 3 || sh.s[0] != 1 || sh.C % 32) continue;
+        sh.name = names[i].c_str();
+        for (int layout = 0; layout < 2; ++layout) {
+            double us;
+            if (!bench_one(sh, layout, 1, FC_PRECISION_FP16, pk, csv, &us)) ++bad;
+        }
+    }
+    if (prev) setenv("FASTCONV_CUDA_IMPLICIT_KERNEL", saved.c_str(), 1); else unsetenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
     if (csv) fclose(csv);
     return bad ? 1 : 0;
 }

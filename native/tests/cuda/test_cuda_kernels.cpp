@@ -35,6 +35,7 @@
 #include "cuda/heuristic.h"
 #include "cuda/kernels/direct.cuh"
 #include "cuda/kernels/direct_tile.cuh"
+#include "cuda/kernels/implicit_gemm_halo.cuh"
 #include "cuda/kernels/implicit_gemm_simt.cuh"
 #include "cuda/kernels/implicit_gemm_tc.cuh"
 #include "cuda/kernels/unfold.cuh"
@@ -113,6 +114,12 @@ std::vector<Shape> make_shapes(int max_shapes) {
         {2, 1, 6, 32, 2, {10, 12, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0},    // tile: groups 2 (NCHW only)
         {2, 1, 3, 16, 1, {20, 56, 0}, {3, 3, 0}, {1, 1, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, 1, 0},    // tile: halo inside x, vec_in
         {3, 1, 3, 16, 1, {1, 9, 8}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, 1, 0},      // 3-D, O 3: not tile
+        // tc_halo_kernel (f16, 3x3 stride 1, groups 1, C % 32 == 0): partial 8x16 tiles in both
+        // dimensions, batch 2, K tail (< 64), asymmetric / zero padding, 2 channel chunks, 2 N tiles.
+        {2, 2, 32, 40, 1, {10, 19, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 1},   // halo: edges, Kg 40
+        {2, 1, 64, 72, 1, {9, 17, 0}, {3, 3, 0}, {1, 1, 0}, {0, 2, 0}, {2, 0, 0}, {1, 1, 0}, 0, 0},    // halo: asym pad, 2 chunks
+        {2, 1, 96, 20, 1, {6, 20, 0}, {3, 3, 0}, {1, 1, 0}, {2, 2, 0}, {2, 2, 0}, {1, 1, 0}, 1, 0},    // halo: pad 2, 3 chunks
+        {2, 1, 32, 130, 1, {5, 8, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 1},    // halo: 3 N tiles, tail
     };
     for (const Shape& s : fixed) v.push_back(s);
     std::mt19937 rng(12345);
@@ -315,6 +322,16 @@ void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias,
                         static_cast<const Out*>(bias), static_cast<Out*>(y));
     }
 }
+// tc_halo_kernel as launch.cuh runs it (16-byte paths only: callers pass shapes where halo_supported).
+void run_halo_f16(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
+                  int vec_b) {
+    const int tq = halo_tiles_q(p), tp = halo_tiles_p(p);
+    const dim3 grid((unsigned)(p.N * tp * tq), (unsigned)cdiv(p.Kg, HaloConfig::BN));
+    // vec_y follows vec_b so that both staged-epilogue store paths run.
+    fc_simt::launch(grid, dim3(HaloConfig::kThreads), HaloConfig::kSmemBytes, tc_halo_kernel<HaloConfig>, p,
+                    static_cast<const half_t*>(a), static_cast<const half_t*>(w), static_cast<const half_t*>(bias),
+                    static_cast<half_t*>(y), tq, tp, vec_b);
+}
 template <bool Impl, int Splits = 1>
 void run_simt(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
     typedef TileFor<TILE_SIMT, 4>::type Cfg;
@@ -440,6 +457,7 @@ struct Variant {
     TcFn fn;
     int implicit;
     int to_nhwc = 0;  // NCHW x (+ w) transposed to NHWC first (transpose_kernel), as the backend does
+    int halo = 0;     // tc_halo_kernel: only shapes whose NHWC view is halo_supported, 16-byte paths
 };
 
 template <class Elem>
@@ -453,6 +471,8 @@ std::vector<Variant> tc_variants() {
     std::vector<Variant> v;
     if constexpr (has_big_tile(MathK)) v.push_back({"implicit BIG 128x128x32", &run_tc<MathK, TILE_BIG, true>, 1});
     if constexpr (MathK == MATH_F16) {
+        v.push_back({"implicit HALO 8x16px x64 x32", &run_halo_f16, 1, 0, 1});
+        v.push_back({"NCHW->NHWC + implicit HALO", &run_halo_f16, 1, 1, 1});
         v.push_back({"implicit WIDE 128x64x32", &run_tc<MathK, TILE_WIDE, true>, 1});
         v.push_back({"NCHW->NHWC + implicit WIDE split-K 2", &run_tc<MathK, TILE_WIDE, true, 2>, 1, 1});
     }
@@ -501,6 +521,7 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
         }
         if (v.to_nhwc) {  // only where the backend could transform: NCHW, C/g % vec == 0
             if (p.chlast || p.Cg % vec) continue;
+            if (v.halo && !halo_supported(nhwc_input_view(p))) continue;
             std::vector<Elem> xt((size_t)p.N * p.C * p.D * p.H * p.W), wt((size_t)p.K * p.Kgemm);
             run_transpose<Elem>(static_cast<const Elem*>(x), xt.data(), p.N, p.C, p.D * p.H * p.W);
             run_transpose<Elem>(static_cast<const Elem*>(w), wt.data(), p.K, p.Cg, p.TRS);
@@ -508,6 +529,16 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
             std::vector<Elem> y(yref.size());
             for (auto& e : y) e = Elem(0x7fff);
             v.fn(q, xt.data(), wt.data(), b, y.data(), 1, p.Kgemm % vec == 0);
+            char what[128];
+            snprintf(what, sizeof what, "%s %s", group, v.name);
+            compare(what, pr, y, yref, tol, st, sname);
+            continue;
+        }
+        if (v.halo) {  // NHWC shapes the halo kernel supports, 16-byte paths (the backend falls back otherwise)
+            if (!halo_supported(p)) continue;
+            std::vector<Elem> y(yref.size());
+            for (auto& e : y) e = Elem(0x7fff);
+            v.fn(p, x, w, b, y.data(), 1, 1);
             char what[128];
             snprintf(what, sizeof what, "%s %s", group, v.name);
             compare(what, pr, y, yref, tol, st, sname);
@@ -542,7 +573,7 @@ int run_group(const std::string& group, int max_shapes) {
     Stats st;
     long variants_seen = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    int heuristic_counts[3][5] = {{0}};
+    int heuristic_counts[3][6] = {{0}};
     int tile_picks = 0;
     bool tile_runs_seen = false;
     for (size_t si = 0; si < shapes.size(); ++si) {
@@ -800,10 +831,38 @@ int run_group(const std::string& group, int max_shapes) {
     printf("[%s] %ld variants x %zu shapes x 2 layouts: %ld kernel runs, %ld failures, worst err/tol %.3g, %.1f s\n",
            group.c_str(), variants_seen, shapes.size(), st.runs, st.fails, st.worst, secs);
     printf("[%s] heuristic picks over these problems (H100-like: 132 SMs, 227 KB): direct %d, implicit BIG %d WIDE %d "
-           "MED %d SMALL %d SIMT %d\n",
+           "MED %d SMALL %d SIMT %d HALO %d\n",
            group.c_str(), heuristic_counts[KK_DIRECT][TILE_MED], heuristic_counts[KK_IMPLICIT][TILE_BIG],
            heuristic_counts[KK_IMPLICIT][TILE_WIDE], heuristic_counts[KK_IMPLICIT][TILE_MED],
-           heuristic_counts[KK_IMPLICIT][TILE_SMALL], heuristic_counts[KK_IMPLICIT][TILE_SIMT]);
+           heuristic_counts[KK_IMPLICIT][TILE_SMALL], heuristic_counts[KK_IMPLICIT][TILE_SIMT],
+           heuristic_counts[KK_IMPLICIT][TILE_HALO]);
+    if (group == "tc_f16") {
+        // tc_halo_kernel picks: the ResNet-50 3x3 layers at batch 32 (f16, NHWC and NCHW) except 7x7
+        // (62 % of its 8x16 tiles wasted); never at batch 1 (fewer blocks than SMs), for f32 tensors, for
+        // 1x1 / stride 2, or when the caller disallows it (FASTCONV_CUDA_IMPLICIT_KERNEL=gather).
+        struct Case { int N, C, HW, k, st, dtype; bool allow; bool want; };
+        const Case cases[] = {{32, 64, 56, 3, 1, FC_DTYPE_F16, true, true},   {32, 128, 28, 3, 1, FC_DTYPE_F16, true, true},
+                              {32, 256, 14, 3, 1, FC_DTYPE_F16, true, true},  {32, 512, 7, 3, 1, FC_DTYPE_F16, true, false},
+                              {1, 64, 56, 3, 1, FC_DTYPE_F16, true, false},   {32, 64, 56, 3, 1, FC_DTYPE_F32, true, false},
+                              {32, 64, 56, 1, 1, FC_DTYPE_F16, true, false},  {32, 128, 56, 3, 2, FC_DTYPE_F16, true, false},
+                              {32, 64, 56, 3, 1, FC_DTYPE_F16, false, false}, {32, 48, 56, 3, 1, FC_DTYPE_F16, true, false}};
+        for (const Case& c : cases)
+            for (int layout = 0; layout < 2; ++layout) {
+                const Shape sh = {2, c.N, c.C, c.C, 1, {c.HW, c.HW, 0}, {c.k, c.k, 0}, {c.st, c.st, 0},
+                                  {c.k / 2, c.k / 2, 0}, {c.k / 2, c.k / 2, 0}, {1, 1, 0}, 1, 0};
+                fc_conv_desc d = make_desc(sh, layout, c.dtype, FC_PRECISION_FP16);
+                d.algorithm = FC_ALGO_IMPLICIT_GEMM;
+                ConvParams p;
+                make_conv_params(&d, &p);
+                const KernelChoice kc = choose_kernel(&d, p, 132, 227 * 1024, c.allow);
+                ++st.runs;
+                if ((kc.tile == TILE_HALO) != c.want || (kc.tile == TILE_HALO && kc.splits != 1)) {
+                    ++st.fails;
+                    fprintf(stderr, "FAIL heuristic: N%d C%d %dx%d k%d s%d dtype %d layout %d allow %d: tile %d\n", c.N,
+                            c.C, c.HW, c.HW, c.k, c.st, c.dtype, layout, (int)c.allow, kc.tile);
+                }
+            }
+    }
     return st.fails ? 1 : 0;
 }
 

@@ -19,6 +19,40 @@ __device__ __forceinline__ float bias_act(const ConvParams& p, const Out* bias, 
     return v;
 }
 
+// Row maps of epilogue_staged: block-tile row r -> (image, pixel) of y, or
+// nothing (outside y).
+//  * LinearRows (tc_conv_kernel): GEMM row m_block + r, m = image * OPQ + pixel.
+//  * PatchRows<TW> (tc_halo_kernel): output pixel (p0 + r / TW, q0 + r % TW) of image n.
+// run(p, r, len): rows r .. r + len - 1 all exist, in one image, at consecutive pixels.
+struct LinearRows {
+    int m_block;
+    __device__ __forceinline__ bool at(const ConvParams& p, int r, int& img, int& pix) const {
+        const int m = m_block + r;
+        if (m >= p.M) return false;
+        img = m / p.OPQ;
+        pix = m - img * p.OPQ;
+        return true;
+    }
+    __device__ __forceinline__ bool run(const ConvParams& p, int r, int len) const {
+        const int m = m_block + r;
+        return m + len <= p.M && m % p.OPQ + len <= p.OPQ;
+    }
+};
+template <int TW>
+struct PatchRows {
+    int n, p0, q0;
+    __device__ __forceinline__ bool at(const ConvParams& p, int r, int& img, int& pix) const {
+        const int pp = p0 + r / TW, q = q0 + r % TW;
+        if (pp >= p.P || q >= p.Q) return false;
+        img = n;
+        pix = pp * p.Q + q;
+        return true;
+    }
+    __device__ __forceinline__ bool run(const ConvParams& p, int r, int len) const {
+        return p0 + r / TW < p.P && r % TW + len <= TW && q0 + r % TW + len <= p.Q;
+    }
+};
+
 // Staged epilogue of a whole BM x BN block tile (tc_conv_kernel, no split):
 // every warp writes act(acc + bias), converted to Out, into shared memory
 // (the pipeline's stage buffers, free after the main loop) in y's order —
@@ -29,9 +63,9 @@ __device__ __forceinline__ float bias_act(const ConvParams& p, const Out* bias, 
 // and the chunk's offset is a multiple of the vector, else consecutive
 // elements. Either way
 // every warp store is a contiguous run instead of the m16n8 fragment scatter.
-template <class Cfg, class Out>
+template <class Cfg, class Out, class RowMap>
 __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float (&acc)[Cfg::MI][Cfg::NI][4], Out* sm,
-                                                Out* y, const Out* bias, int m_block, int n_block, int warp_m,
+                                                Out* y, const Out* bias, const RowMap& rows, int n_block, int warp_m,
                                                 int warp_n, int g, int tid, int vec_y) {
     constexpr int BM = Cfg::BM, BN = Cfg::BN, T = Cfg::kThreads, MI = Cfg::MI, NI = Cfg::NI;
     constexpr int VEC = 16 / (int)sizeof(Out);
@@ -69,9 +103,8 @@ __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float
         const bool vec = vec_y && col + VEC <= p.Kg;
 #pragma unroll
         for (int r = tid / CPR; r < BM; r += RPP) {
-            const int m = m_block + r;
-            if (m >= p.M) break;
-            const int img = m / p.OPQ, pix = m - img * p.OPQ;
+            int img, pix;
+            if (!rows.at(p, r, img, pix)) continue;
             const int off = img * p.ys_n + pix * p.ys_p + kk;
             Out* dst = y + off;
             const Out* src = sm + r * (BN + 8) + cc;
@@ -86,10 +119,10 @@ __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float
     } else {
         constexpr int CPR = BM / VEC, RPP = T / CPR;
         static_assert(T % CPR == 0 && BN % RPP == 0, "NCHW write-out mapping");
-        const int cm = (tid % CPR) * VEC, m = m_block + cm;
-        if (m >= p.M) return;
-        const int img = m / p.OPQ, pix = m - img * p.OPQ;
-        const bool vec = vec_y && m + VEC <= p.M && pix + VEC <= p.OPQ;  // the VEC pixels share the image
+        const int cm = (tid % CPR) * VEC;
+        int img, pix;
+        if (!rows.at(p, cm, img, pix)) return;  // (then no later row of the VEC group exists either)
+        const bool vec = vec_y && rows.run(p, cm, VEC);  // the VEC pixels share the image, consecutive
 #pragma unroll
         for (int r = tid / CPR; r < BN; r += RPP) {
             const int col = n_block + r;
@@ -100,15 +133,11 @@ __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float
             if (vec && off % VEC == 0) {
                 *reinterpret_cast<uint4*>(y + off) = *reinterpret_cast<const uint4*>(src);
             } else {
-                int im = img, px = pix;
 #pragma unroll
                 for (int e = 0; e < VEC; ++e) {
-                    if (m + e >= p.M) break;
+                    int im, px;
+                    if (!rows.at(p, cm + e, im, px)) break;
                     y[im * p.ys_n + kk * p.ys_k + px] = src[e];
-                    if (++px == p.OPQ) {
-                        px = 0;
-                        ++im;
-                    }
                 }
             }
         }

@@ -98,7 +98,8 @@ __device__ __forceinline__ void tc_conv_body(const ConvParams& p, const void* a_
         return;
     }
     epilogue_staged<Cfg, Out>(p, acc, reinterpret_cast<Out*>(smem), static_cast<Out*>(y),
-                              static_cast<const Out*>(bias), m_block, n_block, warp_m, warp_n, g, tid, vec_y);
+                              static_cast<const Out*>(bias), LinearRows{m_block}, n_block, warp_m, warp_n, g, tid,
+                              vec_y);
 }
 
 // Tiles whose shared memory exceeds what sm_86 / sm_89 allow per block

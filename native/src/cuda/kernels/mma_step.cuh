@@ -37,8 +37,10 @@ template <> struct MathTraits<MATH_F16> { typedef half_t Elem; typedef half_t Ou
 
 __device__ __forceinline__ uint32_t tf32_bits(uint32_t raw) { return f32_to_tf32(__uint_as_float(raw)); }
 
-// As/Bs point at this warp's first row of the stage's A / B tile.
-template <int MathK, class Cfg>
+// As/Bs point at this warp's first row of the stage's A / B tile; AMI: rows
+// (of pitch LD) between the A tile's m16 tiles (16: a plain tile; the halo
+// kernel's m16 tiles are halo rows, TW + S - 1 pixels apart).
+template <int MathK, class Cfg, int AMI = 16>
 __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>::Elem* As,
                                                const typename MathTraits<MathK>::Elem* Bs,
                                                float (&acc)[Cfg::MI][Cfg::NI][4], int lane) {
@@ -50,7 +52,7 @@ __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>:
             uint32_t a[MI][4], b[NI][2];
 #pragma unroll
             for (int mi = 0; mi < MI; ++mi) {
-                ldmatrix_x4(a[mi], As + (mi * 16 + (lane & 15)) * LD + kk + (lane >> 4) * 4);
+                ldmatrix_x4(a[mi], As + (mi * AMI + (lane & 15)) * LD + kk + (lane >> 4) * 4);
 #pragma unroll
                 for (int j = 0; j < 4; ++j) a[mi][j] = tf32_bits(a[mi][j]);
             }
@@ -86,7 +88,7 @@ __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>:
 #pragma unroll
             for (int mi = 0; mi < MI; ++mi) {
                 uint32_t a[4], as[4];
-                ldmatrix_x4(a, As + (mi * 16 + (lane & 15)) * LD + kk + (lane >> 4) * 4);
+                ldmatrix_x4(a, As + (mi * AMI + (lane & 15)) * LD + kk + (lane >> 4) * 4);
 #pragma unroll
                 for (int j = 0; j < 4; ++j) {
                     const float raw = __uint_as_float(a[j]);
@@ -117,7 +119,7 @@ __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>:
 #pragma unroll
             for (int mi = 0; mi < MI; ++mi) {
                 uint32_t x[4], a[4];  // rows 0-7 then 8-15: one 4-register temporary
-                const float* p0 = As + (mi * 16 + (lane & 7)) * LD + kk + (lane >> 3) * 4;
+                const float* p0 = As + (mi * AMI + (lane & 7)) * LD + kk + (lane >> 3) * 4;
                 ldmatrix_x4(x, p0);
                 a[0] = pack_f16x2(__uint_as_float(x[0]), __uint_as_float(x[1]));
                 a[2] = pack_f16x2(__uint_as_float(x[2]), __uint_as_float(x[3]));
@@ -133,7 +135,7 @@ __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>:
         for (int kk = 0; kk < BK; kk += 16) {
             uint32_t a[MI][4], b[NI][2];
 #pragma unroll
-            for (int mi = 0; mi < MI; ++mi) ldmatrix_x4(a[mi], As + (mi * 16 + (lane & 15)) * LD + kk + (lane >> 4) * 8);
+            for (int mi = 0; mi < MI; ++mi) ldmatrix_x4(a[mi], As + (mi * AMI + (lane & 15)) * LD + kk + (lane >> 4) * 8);
 #pragma unroll
             for (int nj = 0; nj < NI / 2; ++nj) {
                 uint32_t raw[4];
