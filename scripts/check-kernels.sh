@@ -113,8 +113,9 @@ def config(name):
         smem = st * (bm + bn) * (bk + 16 // eb) * eb
         return 32 * wm * wn, smem, mb, 'tc %s %dx%dx%d s%d %s' % (math, bm, bn, bk, st, impl), True
     if 'tc_halo_kernel' in name:
-        # HaloConfig (tile_config.cuh): 2 halo buffers [18 * 10][40] + 4-stage B ring [64][40], f16
-        return 128, (2 * 180 * 40 + 4 * 64 * 40) * 2, 4, 'tc f16 halo 8x16px x64 x32 s4 implicit', True
+        # HaloConfigT<es> (tile_config.cuh): 2 halo buffers [18 * 10][80 B] + 4-stage B ring [64][80 B]
+        es = int(re.search(r'HaloConfigTILi(\d)E', name).group(1))
+        return 128, (2 * 180 + 4 * 64) * 80, 4, 'tc %s halo 8x16px x64 x%d s4 implicit' % ('f16' if es == 2 else 'tf32', 64 // es), True
     if 'simt_conv_kernel' in name:
         return 128, 3 * 128 * 36 * 4, 2, 'simt fp32 64x64x32 s3 %s' % ('implicit' if 'ILb1E' in name else 'unfold'), False
     if 'direct_strip_kernel' in name:

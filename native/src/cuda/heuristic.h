@@ -35,8 +35,8 @@
 //    WIDE  (f16 tensors) else if 32 < Kg <= 64 and blocks(WIDE) >= #SMs;
 //    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
 //    SMALL otherwise (tiny problems: more, smaller blocks).
-//    HALO  (f16 tensors) instead, where want_halo(): 3x3 stride-1 groups-1
-//          layers with C % 32 == 0 (NHWC, or NCHW through the transform),
+//    HALO  (f16 tensors; f32 with TF32) instead, where want_halo(): 3x3 stride-1
+//          groups-1 layers with C % 32 (f16) / 16 (f32) == 0 (NHWC, or NCHW through the transform),
 //          >= #SMs blocks, <= 25 % of the 8x16-pixel tiles' rows wasted;
 //    split-K (pick_splits) when a non-BIG tile count is below 2 x #SMs: workspace
 //    G*splits*M*Kg*4 bytes of fp32 partials + splitk_reduce_kernel.
@@ -92,7 +92,7 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_BIG: return h ? TileFor<TILE_BIG, 2>::type::kSmemBytes : TileFor<TILE_BIG, 4>::type::kSmemBytes;
     case TILE_MED: return h ? TileFor<TILE_MED, 2>::type::kSmemBytes : TileFor<TILE_MED, 4>::type::kSmemBytes;
     case TILE_WIDE: return h ? TileFor<TILE_WIDE, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
-    case TILE_HALO: return h ? HaloConfig::kSmemBytes : (size_t)-1;                    // f16 only
+    case TILE_HALO: return h ? HaloConfigT<2>::kSmemBytes : math == MATH_TF32 ? HaloConfigT<4>::kSmemBytes : (size_t)-1;
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
@@ -104,21 +104,24 @@ inline int tile_threads(int tile) { return tile == TILE_BIG ? 256 : 128; }
 inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // tc_halo_kernel (implicit_gemm_halo.cuh) computes a problem given as its NHWC
-// view q when: 2-D, 3x3, stride 1, dilation 1, groups 1, C a multiple of 32
-// (whole 32-channel chunks: no channel predicates, weights of one tap never
-// spill into the next), NHWC x (the backend's NCHW transform provides it).
-inline bool halo_supported(const ConvParams& q) {
+// view q (elements of elem_bytes) when: 2-D, 3x3, stride 1, dilation 1,
+// groups 1, C a multiple of the 64-byte channel chunk (32 f16 / 16 f32: no
+// channel predicates, the weights of one tap never spill into the next), NHWC
+// x (the backend's NCHW transform provides it).
+inline bool halo_supported(const ConvParams& q, int elem_bytes = 2) {
     return q.chlast && q.G == 1 && q.D == 1 && q.T == 1 && q.O == 1 && q.R == HaloConfig::R && q.S == HaloConfig::S &&
-           q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.Cg % HaloConfig::BK == 0 && q.N <= 65535;
+           q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.Cg % (64 / elem_bytes) == 0 && q.N <= 65535;
 }
 inline int halo_tiles_p(const ConvParams& q) { return (int)cdiv(q.P, HaloConfig::TH); }
 inline int halo_tiles_q(const ConvParams& q) { return (int)cdiv(q.Q, HaloConfig::TW); }
-// Picked (f16 tensors, where supported) when it fills the GPU without split-K
+// Picked (f16 tensors, and f32 tensors with TF32 precision, where supported)
+// when it fills the GPU without split-K
 // (>= one block per SM) and its 8 x 16 pixel tiles waste at most 25 % of the
 // rows (P x Q vs the tiles' area: 56x56 12.5 %, 28x28 and 14x14 23 %, 7x7 62 %
 // -> 7x7 keeps tc_conv_kernel + split-K).
 inline bool want_halo(const ConvParams& q, int math, int num_sms, size_t smem_optin) {
-    if (math != MATH_F16 || !halo_supported(q) || HaloConfig::kSmemBytes > smem_optin) return false;
+    if (math != MATH_F16 && math != MATH_TF32) return false;
+    if (!halo_supported(q, math == MATH_F16 ? 2 : 4) || tile_smem_bytes(math, TILE_HALO) > smem_optin) return false;
     const int64_t tiles = (int64_t)halo_tiles_p(q) * halo_tiles_q(q);
     const int64_t blocks = (int64_t)q.N * tiles * cdiv(q.Kg, HaloConfig::BN);
     return blocks >= num_sms && blocks <= 0x7fffffff && 4 * (int64_t)q.P * q.Q >= 3 * tiles * HaloConfig::BM;

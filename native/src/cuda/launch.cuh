@@ -71,31 +71,32 @@ cudaError_t run_tc(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     if (e != cudaSuccess || splits == 1) return e;
     return splitk_reduce(MathK == MATH_F16, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
 }
-// tc_halo_kernel (f16; the heuristic only picks it where halo_supported). Needs the 16-byte paths
-// (x, w 16-byte aligned): else the MED gathering kernel (< 48 KB of shared memory: nothing to prepare).
-// A template on the math so that only tc_f16.cu instantiates the kernel.
-template <int MathK> struct HaloCfgFor { typedef HaloConfig type; };
+// tc_halo_kernel (f16 / tf32; the heuristic only picks it where halo_supported). Needs the 16-byte paths
+// (x, w 16-byte aligned): else the MED gathering kernel, prepared along with it (f32 MED: 72 KB).
 template <int MathK>
 cudaError_t run_halo(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
-    static_assert(MathK == MATH_F16, "tc_halo_kernel: f16 tensors");
-    typedef typename HaloCfgFor<MathK>::type Cfg;
-    void (*kern)(ConvParams, const half_t*, const half_t*, const half_t*, half_t*, int, int, int) =
-        tc_halo_kernel<Cfg>;
-    if (!args)
-        return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                    (int)HaloConfig::kSmemBytes);
-    if (!args->vec_a || !args->vec_b) return run_tc<MATH_F16, TILE_MED, true>(p, args, s);
+    static_assert(MathK == MATH_F16 || MathK == MATH_TF32, "tc_halo_kernel: f16 tensors or TF32");
+    typedef typename MathTraits<MathK>::Elem Elem;
+    typedef HaloConfigT<(int)sizeof(Elem)> Cfg;
+    void (*kern)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int, int, int) = tc_halo_kernel<Cfg, MathK>;
+    if (!args) {
+        const cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(kern),
+                                                   cudaFuncAttributeMaxDynamicSharedMemorySize, (int)Cfg::kSmemBytes);
+        return e != cudaSuccess ? e : run_tc<MathK, TILE_MED, true>(p, nullptr, s);
+    }
+    if (!args->vec_a || !args->vec_b) return run_tc<MathK, TILE_MED, true>(p, args, s);
     const int tq = halo_tiles_q(p), tp = halo_tiles_p(p);
-    const dim3 grid((unsigned)((int64_t)p.N * tp * tq), (unsigned)cdiv(p.Kg, HaloConfig::BN), 1u);
-    kern<<<grid, HaloConfig::kThreads, HaloConfig::kSmemBytes, s>>>(
-        p, static_cast<const half_t*>(args->a), static_cast<const half_t*>(args->w),
-        static_cast<const half_t*>(args->bias), static_cast<half_t*>(args->y), tq, tp, args->vec_y);
+    const dim3 grid((unsigned)((int64_t)p.N * tp * tq), (unsigned)cdiv(p.Kg, Cfg::BN), 1u);
+    kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(p, static_cast<const Elem*>(args->a),
+                                                      static_cast<const Elem*>(args->w),
+                                                      static_cast<const Elem*>(args->bias), static_cast<Elem*>(args->y),
+                                                      tq, tp, args->vec_y);
     return cudaGetLastError();
 }
 template <int MathK>
 cudaError_t dispatch_tc(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     if (!implicit) return run_tc<MathK, TILE_MED, false>(p, args, s);
-    if constexpr (MathK == MATH_F16)
+    if constexpr (MathK == MATH_F16 || MathK == MATH_TF32)
         if (tile == TILE_HALO) return run_halo<MathK>(p, args, s);
     if constexpr (has_big_tile(MathK))
         if (tile == TILE_BIG) return run_tc<MathK, TILE_BIG, true>(p, args, s);

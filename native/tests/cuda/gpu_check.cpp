@@ -671,8 +671,8 @@ int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
                 double us;
                 if (!bench_one(sh, layout, dtype, prec, pk, csv, &us)) ++bad;
             }
-    // The same f16 3x3 layers with FASTCONV_CUDA_IMPLICIT_KERNEL=gather (tc_conv_kernel instead of
-    // tc_halo_kernel, read at plan creation): rows named "<shape>[gather]", to compare in one run.
+    // The same 3x3 layers, f16 and f32 TF32, with FASTCONV_CUDA_IMPLICIT_KERNEL=gather (tc_conv_kernel
+    // instead of tc_halo_kernel, read at plan creation): rows named "<shape>[gather]", to compare in one run.
     const char* prev = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
     const std::string saved = prev ? prev : "";
     setenv("FASTCONV_CUDA_IMPLICIT_KERNEL", "gather", 1);
@@ -685,6 +685,7 @@ int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
         for (int layout = 0; layout < 2; ++layout) {
             double us;
             if (!bench_one(sh, layout, 1, FC_PRECISION_FP16, pk, csv, &us)) ++bad;
+            if (!bench_one(sh, layout, 0, FC_PRECISION_TF32, pk, csv, &us)) ++bad;
         }
     }
     if (prev) setenv("FASTCONV_CUDA_IMPLICIT_KERNEL", saved.c_str(), 1); else unsetenv("FASTCONV_CUDA_IMPLICIT_KERNEL");

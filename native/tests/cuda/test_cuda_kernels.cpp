@@ -323,14 +323,16 @@ void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias,
     }
 }
 // tc_halo_kernel as launch.cuh runs it (16-byte paths only: callers pass shapes where halo_supported).
-void run_halo_f16(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
-                  int vec_b) {
+template <int MathK>
+void run_halo(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/, int vec_b) {
+    typedef typename MathTraits<MathK>::Elem Elem;
+    typedef HaloConfigT<(int)sizeof(Elem)> Cfg;
     const int tq = halo_tiles_q(p), tp = halo_tiles_p(p);
-    const dim3 grid((unsigned)(p.N * tp * tq), (unsigned)cdiv(p.Kg, HaloConfig::BN));
+    const dim3 grid((unsigned)(p.N * tp * tq), (unsigned)cdiv(p.Kg, Cfg::BN));
     // vec_y follows vec_b so that both staged-epilogue store paths run.
-    fc_simt::launch(grid, dim3(HaloConfig::kThreads), HaloConfig::kSmemBytes, tc_halo_kernel<HaloConfig>, p,
-                    static_cast<const half_t*>(a), static_cast<const half_t*>(w), static_cast<const half_t*>(bias),
-                    static_cast<half_t*>(y), tq, tp, vec_b);
+    fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_halo_kernel<Cfg, MathK>, p,
+                    static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
+                    static_cast<Elem*>(y), tq, tp, vec_b);
 }
 template <bool Impl, int Splits = 1>
 void run_simt(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
@@ -470,9 +472,11 @@ template <int MathK>
 std::vector<Variant> tc_variants() {
     std::vector<Variant> v;
     if constexpr (has_big_tile(MathK)) v.push_back({"implicit BIG 128x128x32", &run_tc<MathK, TILE_BIG, true>, 1});
+    if constexpr (MathK == MATH_F16 || MathK == MATH_TF32) {
+        v.push_back({"implicit HALO 8x16px x64", &run_halo<MathK>, 1, 0, 1});
+        v.push_back({"NCHW->NHWC + implicit HALO", &run_halo<MathK>, 1, 1, 1});
+    }
     if constexpr (MathK == MATH_F16) {
-        v.push_back({"implicit HALO 8x16px x64 x32", &run_halo_f16, 1, 0, 1});
-        v.push_back({"NCHW->NHWC + implicit HALO", &run_halo_f16, 1, 1, 1});
         v.push_back({"implicit WIDE 128x64x32", &run_tc<MathK, TILE_WIDE, true>, 1});
         v.push_back({"NCHW->NHWC + implicit WIDE split-K 2", &run_tc<MathK, TILE_WIDE, true, 2>, 1, 1});
     }
@@ -521,7 +525,7 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
         }
         if (v.to_nhwc) {  // only where the backend could transform: NCHW, C/g % vec == 0
             if (p.chlast || p.Cg % vec) continue;
-            if (v.halo && !halo_supported(nhwc_input_view(p))) continue;
+            if (v.halo && !halo_supported(nhwc_input_view(p), (int)sizeof(Elem))) continue;
             std::vector<Elem> xt((size_t)p.N * p.C * p.D * p.H * p.W), wt((size_t)p.K * p.Kgemm);
             run_transpose<Elem>(static_cast<const Elem*>(x), xt.data(), p.N, p.C, p.D * p.H * p.W);
             run_transpose<Elem>(static_cast<const Elem*>(w), wt.data(), p.K, p.Cg, p.TRS);
@@ -535,7 +539,7 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
             continue;
         }
         if (v.halo) {  // NHWC shapes the halo kernel supports, 16-byte paths (the backend falls back otherwise)
-            if (!halo_supported(p)) continue;
+            if (!halo_supported(p, (int)sizeof(Elem))) continue;
             std::vector<Elem> y(yref.size());
             for (auto& e : y) e = Elem(0x7fff);
             v.fn(p, x, w, b, y.data(), 1, 1);
@@ -840,17 +844,20 @@ int run_group(const std::string& group, int max_shapes) {
         // tc_halo_kernel picks: the ResNet-50 3x3 layers at batch 32 (f16, NHWC and NCHW) except 7x7
         // (62 % of its 8x16 tiles wasted); never at batch 1 (fewer blocks than SMs), for f32 tensors, for
         // 1x1 / stride 2, or when the caller disallows it (FASTCONV_CUDA_IMPLICIT_KERNEL=gather).
-        struct Case { int N, C, HW, k, st, dtype; bool allow; bool want; };
-        const Case cases[] = {{32, 64, 56, 3, 1, FC_DTYPE_F16, true, true},   {32, 128, 28, 3, 1, FC_DTYPE_F16, true, true},
-                              {32, 256, 14, 3, 1, FC_DTYPE_F16, true, true},  {32, 512, 7, 3, 1, FC_DTYPE_F16, true, false},
-                              {1, 64, 56, 3, 1, FC_DTYPE_F16, true, false},   {32, 64, 56, 3, 1, FC_DTYPE_F32, true, false},
-                              {32, 64, 56, 1, 1, FC_DTYPE_F16, true, false},  {32, 128, 56, 3, 2, FC_DTYPE_F16, true, false},
-                              {32, 64, 56, 3, 1, FC_DTYPE_F16, false, false}, {32, 48, 56, 3, 1, FC_DTYPE_F16, true, false}};
+        struct Case { int N, C, HW, k, st, dtype, prec; bool allow; bool want; };
+        const int F16 = FC_DTYPE_F16, F32 = FC_DTYPE_F32, P16 = FC_PRECISION_FP16, TF = FC_PRECISION_TF32;
+        const Case cases[] = {{32, 64, 56, 3, 1, F16, P16, true, true},    {32, 128, 28, 3, 1, F16, P16, true, true},
+                              {32, 256, 14, 3, 1, F16, P16, true, true},   {32, 512, 7, 3, 1, F16, P16, true, false},
+                              {1, 64, 56, 3, 1, F16, P16, true, false},    {32, 64, 56, 3, 1, F32, P16, true, false},
+                              {32, 64, 56, 1, 1, F16, P16, true, false},   {32, 128, 56, 3, 2, F16, P16, true, false},
+                              {32, 64, 56, 3, 1, F16, P16, false, false},  {32, 48, 56, 3, 1, F16, P16, true, false},
+                              {32, 64, 56, 3, 1, F32, TF, true, true},     {32, 48, 56, 3, 1, F32, TF, true, true},
+                              {32, 40, 56, 3, 1, F32, TF, true, false},    {32, 64, 56, 3, 1, F32, FC_PRECISION_FP32, true, false}};
         for (const Case& c : cases)
             for (int layout = 0; layout < 2; ++layout) {
-                const Shape sh = {2, c.N, c.C, c.C, 1, {c.HW, c.HW, 0}, {c.k, c.k, 0}, {c.st, c.st, 0},
+                const Shape sh = {2, c.N, c.C, c.C < 64 ? 64 : c.C, 1, {c.HW, c.HW, 0}, {c.k, c.k, 0}, {c.st, c.st, 0},
                                   {c.k / 2, c.k / 2, 0}, {c.k / 2, c.k / 2, 0}, {1, 1, 0}, 1, 0};
-                fc_conv_desc d = make_desc(sh, layout, c.dtype, FC_PRECISION_FP16);
+                fc_conv_desc d = make_desc(sh, layout, c.dtype, c.prec);
                 d.algorithm = FC_ALGO_IMPLICIT_GEMM;
                 ConvParams p;
                 make_conv_params(&d, &p);

@@ -3,10 +3,11 @@
 // taps comes from ONE shared-memory halo tile per channel chunk, instead of
 // nine gathered im2col tiles.
 //
-// What it computes: y = act(bias + conv(x, w)) for 2-D NHWC f16 problems
-// (NCHW runs on the backend's NHWC transform) with a 3x3 filter, stride 1,
-// dilation 1, groups 1, C a multiple of 32, any padding, N, H, W, K; fp16
-// products, fp32 accumulation (mma.sync m16n8k16), f16 output.
+// What it computes: y = act(bias + conv(x, w)) for 2-D NHWC problems (NCHW
+// runs on the backend's NHWC transform) with a 3x3 filter, stride 1,
+// dilation 1, groups 1, any padding, N, H, W, K: f16 tensors (C a multiple of
+// 32; fp16 products, mma.sync m16n8k16) or f32 tensors with TF32 precision (C
+// a multiple of 16; m16n8k8 on cvt.rna-rounded inputs); fp32 accumulation.
 //
 // Why (issue 3): tc_conv_kernel loads, per BK slice, a BM x BK im2col tile
 // of A: for a 3x3 layer every input value crosses L2 -> SM up to nine times
@@ -22,18 +23,18 @@
 // output channels; 4 warps 2 x 2, warp tile 64 x 32 = 4 output rows x 16
 // pixels x 32 channels (m16 tile i = one output row: its 16 A rows are 16
 // consecutive halo pixels, pitch LD, so ldmatrix reads them like any tile).
-// K loop: steps s = (chunk j of 32 channels, tap t = (r, s)), tap fastest;
-// per step one B tile [64][32] (weights [K][R][S][C]: row n, columns
-// t*C + 32j ..) goes through a STAGES-deep cp.async ring exactly like
-// tc_conv_kernel's; the halo of chunk j ([10 * 18 pixels][32 + 8 pad]
-// halves, zero-filled outside the image = padding) is issued with step
+// K loop: steps s = (chunk j of BK = 64 bytes of channels: 32 f16 / 16 f32,
+// tap t = (r, s)), tap fastest; per step one B tile [64][BK] (weights
+// [K][R][S][C]: row n, columns t*C + BK*j ..) goes through a STAGES-deep cp.async ring exactly like
+// tc_conv_kernel's; the halo of chunk j ([10 * 18 pixels][BK + 16 bytes
+// pad], zero-filled outside the image = padding) is issued with step
 // 9j's B tile into one of two halo buffers (a buffer is refilled 18 steps
 // after its previous fill, long after its last reader, step 9j + 8). One
 // commit group per step, so cp_async_wait<STAGES-2> + __syncthreads at step s
 // also covers the halo of s's chunk. The MMA step is mma_step.cuh's with the
 // A tile's m16 tiles 18 rows apart (one halo row) and shifted by the tap.
-// Shared memory: 2 x 180 x 40 x 2 B (halo) + 4 x 64 x 40 x 2 B (B ring) =
-// 49 KB: 4 blocks/SM on sm_80/90, 2 on sm_86/89. Epilogue: epilogue_staged
+// Shared memory: 2 x 180 x 80 B (halo) + 4 x 64 x 80 B (B ring) = 49 KB:
+// 4 blocks/SM on sm_90, 3 on sm_80, 2 on sm_86/89. Epilogue: epilogue_staged
 // with the patch row map (rows past P or Q are skipped).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_HALO_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_HALO_CUH
@@ -45,32 +46,38 @@
 namespace fc {
 namespace cuda {
 
-// Copies chunk j's halo (channels 32j .. 32j + 31 of the (TH+2) x (TW+2) input window at (ih0, iw0)) into
-// hb [HALO_PIX][LD] with 16-byte cp.async, zero-filling pixels outside the image. x: NHWC, 16-byte aligned,
-// C % 32 == 0 (host-checked), so every chunk is one aligned 16-byte copy.
-template <class Cfg>
-__device__ __forceinline__ void halo_load(const ConvParams& p, const half_t* x, int n, int ih0, int iw0, int j,
-                                          half_t* hb, int tid) {
-    constexpr int CPP = Cfg::BK / 8;  // 16-byte chunks per pixel
+// Copies chunk j's halo (channels BK*j .. BK*j + BK-1 of the (TH+2) x (TW+2) input window at (ih0, iw0))
+// into hb [HALO_PIX][LD] with 16-byte cp.async, zero-filling pixels outside the image. x: NHWC, 16-byte
+// aligned, C % BK == 0 (host-checked), so every chunk is one aligned 16-byte copy.
+template <class Cfg, class Elem>
+__device__ __forceinline__ void halo_load(const ConvParams& p, const Elem* x, int n, int ih0, int iw0, int j,
+                                          Elem* hb, int tid) {
+    constexpr int VE = 16 / (int)sizeof(Elem);
+    constexpr int CPP = Cfg::BK / VE;  // 16-byte chunks per pixel
 #pragma unroll 2
     for (int e = tid; e < Cfg::HALO_PIX * CPP; e += Cfg::kThreads) {
         const int px = e / CPP, ch = e - px * CPP;
         const int hr = px / Cfg::HW, hw = px - hr * Cfg::HW;
         const int ih = ih0 + hr, iw = iw0 + hw;
         const bool v = in_range(ih, p.H) && in_range(iw, p.W);
-        const half_t* src = v ? x + (n * p.xs_n + ih * p.xs_h + iw * p.xs_w + j * Cfg::BK + ch * 8) : x;
-        cp_async_cg_16(hb + px * Cfg::LD + ch * 8, src, v ? 16 : 0);
+        const Elem* src = v ? x + (n * p.xs_n + ih * p.xs_h + iw * p.xs_w + j * Cfg::BK + ch * VE) : x;
+        cp_async_cg_16(hb + px * Cfg::LD + ch * VE, src, v ? 16 : 0);
     }
 }
 
-template <class Cfg>
+// MathK: MATH_F16 (half_t tensors, Cfg = HaloConfigT<2>) or MATH_TF32 (float tensors, HaloConfigT<4>).
+template <class Cfg, int MathK>
 __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
-    tc_halo_kernel(ConvParams p, const half_t* __restrict__ x, const half_t* __restrict__ w,
-                   const half_t* __restrict__ bias, half_t* __restrict__ y, int tiles_q, int tiles_p, int vec_y) {
+    tc_halo_kernel(ConvParams p, const typename MathTraits<MathK>::Elem* __restrict__ x,
+                   const typename MathTraits<MathK>::Elem* __restrict__ w,
+                   const typename MathTraits<MathK>::Elem* __restrict__ bias,
+                   typename MathTraits<MathK>::Elem* __restrict__ y, int tiles_q, int tiles_p, int vec_y) {
+    typedef typename MathTraits<MathK>::Elem Elem;
+    static_assert(sizeof(Elem) == Cfg::kElemBytes && (MathK == MATH_F16 || MathK == MATH_TF32), "f16 or tf32");
     constexpr int BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages, TAPS = Cfg::R * Cfg::S;
-    FC_DYNAMIC_SHARED(half_t, smem);
-    half_t* halo = smem;                          // [2][HALO_PIX][LD]
-    half_t* bring = smem + 2 * Cfg::kHaloElems;   // [STAGES][BN][LD]
+    FC_DYNAMIC_SHARED(Elem, smem);
+    Elem* halo = smem;                          // [2][HALO_PIX][LD]
+    Elem* bring = smem + 2 * Cfg::kHaloElems;   // [STAGES][BN][LD]
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int warp_m = warp % Cfg::kWarpsM, warp_n = warp / Cfg::kWarpsM;
@@ -82,13 +89,13 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     const int ih0 = th0 - p.ph, iw0 = tw0 - p.pw;
     const int n_block = blockIdx.y * BN;
 
-    const MatrixIterator<half_t, BN, Cfg::kThreads, BK> b_it(w, p.Kg, n_block, p.Kgemm, tid, true);
+    const MatrixIterator<Elem, BN, Cfg::kThreads, BK> b_it(w, p.Kg, n_block, p.Kgemm, tid, true);
     const int steps = (p.Cg / BK) * TAPS;
     // Step s's loads: its B tile (weights of tap s % 9, channels 32 (s / 9) ..) and, at a chunk's first tap,
     // the chunk's halo.
     auto load_step = [&](int s) {
         const int j = s / TAPS, tap = s - j * TAPS;
-        if (tap == 0) halo_load<Cfg>(p, x, n, ih0, iw0, j, halo + (j & 1) * Cfg::kHaloElems, tid);
+        if (tap == 0) halo_load<Cfg, Elem>(p, x, n, ih0, iw0, j, halo + (j & 1) * Cfg::kHaloElems, tid);
         b_it.load(p, bring + (s % STAGES) * Cfg::kBStageElems, LD, tap * p.Cg + j * BK);
     };
 
@@ -113,9 +120,9 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
         if (pf < steps) load_step(pf);
         cp_async_commit();
         // A: m16 tile mi = output row warp_m * 4 + mi = halo row (that + r), pixels sc .. sc + 15.
-        const half_t* As = halo + (j & 1) * Cfg::kHaloElems + ((warp_m * Cfg::MI + r) * Cfg::HW + sc) * LD;
-        const half_t* Bs = bring + (kt % STAGES) * Cfg::kBStageElems + warp_n * Cfg::WN * LD;
-        warp_mma_slice<MATH_F16, Cfg, Cfg::HW>(As, Bs, acc, lane);
+        const Elem* As = halo + (j & 1) * Cfg::kHaloElems + ((warp_m * Cfg::MI + r) * Cfg::HW + sc) * LD;
+        const Elem* Bs = bring + (kt % STAGES) * Cfg::kBStageElems + warp_n * Cfg::WN * LD;
+        warp_mma_slice<MathK, Cfg, Cfg::HW>(As, Bs, acc, lane);
         if (++sc == Cfg::S) {
             sc = 0;
             if (++r == Cfg::R) {
@@ -125,8 +132,8 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
         }
     }
     cp_async_wait_all();
-    epilogue_staged<Cfg, half_t>(p, acc, smem, y, bias, PatchRows<Cfg::TW>{n, th0, tw0}, n_block, warp_m, warp_n, 0,
-                                 tid, vec_y);
+    epilogue_staged<Cfg, Elem>(p, acc, smem, y, bias, PatchRows<Cfg::TW>{n, th0, tw0}, n_block, warp_m, warp_n, 0,
+                               tid, vec_y);
 }
 
 }  // namespace cuda

@@ -134,23 +134,26 @@ struct TileConfig {
     static_assert(WM % 16 == 0 && WN % 16 == 0, "warp tile must be a multiple of 16x16");
 };
 
-// tc_halo_kernel (implicit_gemm_halo.cuh, f16 tensors): a block = TH x TW =
-// 8 x 16 output pixels (BM = 128 GEMM rows) x BN = 64 channels, 4 warps of
-// 64 x 32 (4 output rows x 16 pixels x 32 channels), BK = 32 channels per
-// step; A = one halo tile [(TH+2) x (TW+2) pixels][BK + 8] per channel chunk
-// (2 buffers), B through a 4-stage ring [64][BK + 8]: 49 KB.
-struct HaloConfig {
+// tc_halo_kernel (implicit_gemm_halo.cuh; f16 tensors: MATH_F16, f32 tensors:
+// MATH_TF32): a block = TH x TW = 8 x 16 output pixels (BM = 128 GEMM rows) x
+// BN = 64 channels, 4 warps of 64 x 32 (4 output rows x 16 pixels x 32
+// channels), BK = 64 bytes of channels per step (32 f16 / 16 f32); A = one
+// halo tile [(TH+2) x (TW+2) pixels][BK + 16 bytes] per channel chunk (2
+// buffers), B through a 4-stage ring [64][BK + 16 bytes]: 49 KB either way.
+template <int ElemBytes>
+struct HaloConfigT {
     static constexpr int TH = 8, TW = 16, R = 3, S = 3;
     static constexpr int HH = TH + R - 1, HW = TW + S - 1, HALO_PIX = HH * HW;
-    static constexpr int BM = TH * TW, BN = 64, BK = 32;
+    static constexpr int BM = TH * TW, BN = 64, BK = 64 / ElemBytes;
     static constexpr int kWarpsM = 2, kWarpsN = 2, kThreads = 128;
     static constexpr int kStages = 4, kMinBlocks = 4;
     static constexpr int WM = BM / kWarpsM, WN = BN / kWarpsN, MI = WM / 16, NI = WN / 8;
-    static constexpr int kElemBytes = 2, kPad = 8, LD = BK + kPad;
+    static constexpr int kElemBytes = ElemBytes, kPad = 16 / ElemBytes, LD = BK + kPad;
     static constexpr int kHaloElems = HALO_PIX * LD, kBStageElems = BN * LD;
-    static constexpr size_t kSmemBytes = (size_t)(2 * kHaloElems + kStages * kBStageElems) * 2;
+    static constexpr size_t kSmemBytes = (size_t)(2 * kHaloElems + kStages * kBStageElems) * ElemBytes;
     static_assert(MI == TH / kWarpsM && WM % TW == 0 && TW == 16, "an m16 tile is one output row of a warp");
 };
+typedef HaloConfigT<2> HaloConfig;  // the geometry (TH, TW, BN, threads) is the same for both
 
 // Tile shape for (kind, operand element bytes). SIMT only exists for fp32.
 template <int Kind, int ElemBytes> struct TileFor;
