@@ -48,6 +48,7 @@
 #define FASTCONV_CUDA_KERNELS_DIRECT_TILE_MMA_CUH
 
 #include "cuda/kernels/common.cuh"
+#include "cuda/kernels/mma_step.cuh"
 
 namespace fc {
 namespace cuda {
@@ -131,12 +132,7 @@ struct DirectTileMma {
     // (RB rows at a time: 16 C registers per row live next to the 64 output columns).
     __device__ __forceinline__ void compute(const Elem* buf, const uint32_t (&bf)[KSTEPS][NT][2], int i0,
                                             float (&acc)[MT][NT][4]) const {
-#pragma unroll
-        for (int m = 0; m < MT; ++m)
-#pragma unroll
-            for (int nt = 0; nt < NT; ++nt)
-#pragma unroll
-                for (int j = 0; j < 4; ++j) acc[m][nt][j] = 0.f;
+        zero_acc(acc);
 #pragma unroll
         for (int ks = 0; ks < KSTEPS; ++ks) {
 #pragma unroll

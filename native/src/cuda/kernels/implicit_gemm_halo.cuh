@@ -100,12 +100,7 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     };
 
     float acc[Cfg::MI][Cfg::NI][4];
-#pragma unroll
-    for (int mi = 0; mi < Cfg::MI; ++mi)
-#pragma unroll
-        for (int ni = 0; ni < Cfg::NI; ++ni)
-#pragma unroll
-            for (int e = 0; e < 4; ++e) acc[mi][ni][e] = 0.f;
+    zero_acc(acc);
 
 #pragma unroll
     for (int s = 0; s < STAGES - 1; ++s) {

@@ -61,12 +61,7 @@ __device__ __forceinline__ void tc_conv_body(const ConvParams& p, const void* a_
                                                            n_block, p.Kgemm, tid, vec_b != 0);
 
     float acc[Cfg::MI][Cfg::NI][4];
-#pragma unroll
-    for (int mi = 0; mi < Cfg::MI; ++mi)
-#pragma unroll
-        for (int ni = 0; ni < Cfg::NI; ++ni)
-#pragma unroll
-            for (int j = 0; j < 4; ++j) acc[mi][ni][j] = 0.f;
+    zero_acc(acc);
 
 #pragma unroll
     for (int s = 0; s < STAGES - 1; ++s) {

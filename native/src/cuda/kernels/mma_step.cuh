@@ -37,6 +37,17 @@ template <> struct MathTraits<MATH_F16> { typedef half_t Elem; typedef half_t Ou
 
 __device__ __forceinline__ uint32_t tf32_bits(uint32_t raw) { return f32_to_tf32(__uint_as_float(raw)); }
 
+// Zeroes a warp tile's m16n8 accumulators acc[MI][NI][4].
+template <int MI, int NI>
+__device__ __forceinline__ void zero_acc(float (&acc)[MI][NI][4]) {
+#pragma unroll
+    for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+        for (int ni = 0; ni < NI; ++ni)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) acc[mi][ni][e] = 0.f;
+}
+
 // As/Bs point at this warp's first row of the stage's A / B tile; AMI: rows
 // (of pitch LD) between the A tile's m16 tiles (16: a plain tile; the halo
 // kernel's m16 tiles are halo rows, TW + S - 1 pixels apart).
