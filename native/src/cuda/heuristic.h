@@ -35,7 +35,7 @@
 //    WIDE  (f16 tensors) else if 32 < Kg <= 64 and blocks(WIDE) >= #SMs;
 //    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
 //    SMALL otherwise (tiny problems: more, smaller blocks).
-//    HALO  (f16 tensors; f32 with TF32) instead, where want_halo(): 3x3 stride-1
+//    HALO16 / HALO (f16 tensors; f32 with TF32: HALO) instead, where pick_halo(): 3x3 stride-1
 //          groups-1 layers with C % 32 (f16) / 16 (f32) == 0 (NHWC, or NCHW through the transform),
 //          >= #SMs blocks, <= 25 % of the 8x16-pixel tiles' rows wasted;
 //    split-K (pick_splits) when a non-BIG tile count is below 2 x #SMs: workspace
@@ -49,6 +49,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <initializer_list>
 
 #include "cuda/conv_params.h"
 #include "cuda/kernels/tile_config.cuh"
@@ -93,11 +95,15 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_MED: return h ? TileFor<TILE_MED, 2>::type::kSmemBytes : TileFor<TILE_MED, 4>::type::kSmemBytes;
     case TILE_WIDE: return h ? TileFor<TILE_WIDE, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
     case TILE_HALO: return h ? HaloConfigT<2>::kSmemBytes : math == MATH_TF32 ? HaloConfigT<4>::kSmemBytes : (size_t)-1;
+    case TILE_HALO16: return h ? HaloConfigT<2, 16>::kSmemBytes : (size_t)-1;  // f16 only
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
 inline int tile_bm(int tile) {
-    return tile == TILE_BIG || tile == TILE_WIDE || tile == TILE_HALO ? 128 : tile == TILE_SMALL ? 32 : 64;
+    return tile == TILE_HALO16                                       ? 256
+           : tile == TILE_BIG || tile == TILE_WIDE || tile == TILE_HALO ? 128
+           : tile == TILE_SMALL                                          ? 32
+                                                                         : 64;
 }
 inline int tile_threads(int tile) { return tile == TILE_BIG ? 256 : 128; }
 
@@ -112,19 +118,26 @@ inline bool halo_supported(const ConvParams& q, int elem_bytes = 2) {
     return q.chlast && q.G == 1 && q.D == 1 && q.T == 1 && q.O == 1 && q.R == HaloConfig::R && q.S == HaloConfig::S &&
            q.sh == 1 && q.sw == 1 && q.dh == 1 && q.dw == 1 && q.Cg % (64 / elem_bytes) == 0 && q.N <= 65535;
 }
-inline int halo_tiles_p(const ConvParams& q) { return (int)cdiv(q.P, HaloConfig::TH); }
+inline int halo_tiles_p(const ConvParams& q, int th) { return (int)cdiv(q.P, th); }
 inline int halo_tiles_q(const ConvParams& q) { return (int)cdiv(q.Q, HaloConfig::TW); }
-// Picked (f16 tensors, and f32 tensors with TF32 precision, where supported)
-// when it fills the GPU without split-K
-// (>= one block per SM) and its 8 x 16 pixel tiles waste at most 25 % of the
-// rows (P x Q vs the tiles' area: 56x56 12.5 %, 28x28 and 14x14 23 %, 7x7 62 %
-// -> 7x7 keeps tc_conv_kernel + split-K).
-inline bool want_halo(const ConvParams& q, int math, int num_sms, size_t smem_optin) {
-    if (math != MATH_F16 && math != MATH_TF32) return false;
-    if (!halo_supported(q, math == MATH_F16 ? 2 : 4) || tile_smem_bytes(math, TILE_HALO) > smem_optin) return false;
-    const int64_t tiles = (int64_t)halo_tiles_p(q) * halo_tiles_q(q);
-    const int64_t blocks = (int64_t)q.N * tiles * cdiv(q.Kg, HaloConfig::BN);
-    return blocks >= num_sms && blocks <= 0x7fffffff && 4 * (int64_t)q.P * q.Q >= 3 * tiles * HaloConfig::BM;
+// Which halo tile (TILE_HALO16 / TILE_HALO, or -1: none) serves q: f16 tensors,
+// and f32 tensors with TF32 precision, where halo_supported; the first of
+// 16 x 16 (f16 only: half the weight bytes per FLOP) and 8 x 16 pixel tiles
+// that fills the GPU without split-K (>= one block per SM) and wastes at most
+// 25 % of its rows (P x Q vs the tiles' area: 56x56 23 % / 12.5 %, 28x28 and
+// 14x14 23 %, 7x7 62 % -> 7x7 keeps tc_conv_kernel + split-K).
+inline int pick_halo(const ConvParams& q, int math, int num_sms, size_t smem_optin) {
+    if (math != MATH_F16 && math != MATH_TF32) return -1;
+    if (!halo_supported(q, math == MATH_F16 ? 2 : 4)) return -1;
+    for (int tile : {TILE_HALO16, TILE_HALO}) {
+        if (tile_smem_bytes(math, tile) > smem_optin) continue;
+        const int th = halo_th(tile);
+        const int64_t tiles = (int64_t)halo_tiles_p(q, th) * halo_tiles_q(q);
+        const int64_t blocks = (int64_t)q.N * tiles * cdiv(q.Kg, HaloConfig::BN);
+        if (blocks >= num_sms && blocks <= 0x7fffffff && 4 * (int64_t)q.P * q.Q >= 3 * tiles * th * HaloConfig::TW)
+            return tile;
+    }
+    return -1;
 }
 
 // BIG (128x128, 8 warps, 2 blocks/SM -> <= 128 registers/thread) exists for
@@ -323,8 +336,9 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
         k.cgp = want_channel_pad(p, f16);
         k.to_nhwc = k.cgp ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
         const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
-        if (allow_halo && !k.cgp && want_halo(q, k.math, num_sms, smem_optin)) k.tile = TILE_HALO;
-        k.splits = k.tile == TILE_HALO ? 1 : pick_splits(q, k.tile, num_sms);  // TILE_SIMT: 64x64 like MED
+        const int halo = allow_halo && !k.cgp ? pick_halo(q, k.math, num_sms, smem_optin) : -1;
+        if (halo >= 0) k.tile = halo;
+        k.splits = halo >= 0 ? 1 : pick_splits(q, k.tile, num_sms);  // TILE_SIMT: 64x64 like MED
         size_t off = 0;
         if (k.to_nhwc) {
             off = ws_round((size_t)q.N * q.C * q.D * q.H * q.W * es);

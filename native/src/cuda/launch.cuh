@@ -73,11 +73,11 @@ cudaError_t run_tc(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
 }
 // tc_halo_kernel (f16 / tf32; the heuristic only picks it where halo_supported). Needs the 16-byte paths
 // (x, w 16-byte aligned): else the MED gathering kernel, prepared along with it (f32 MED: 72 KB).
-template <int MathK>
+template <int MathK, int TH>
 cudaError_t run_halo(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     static_assert(MathK == MATH_F16 || MathK == MATH_TF32, "tc_halo_kernel: f16 tensors or TF32");
     typedef typename MathTraits<MathK>::Elem Elem;
-    typedef HaloConfigT<(int)sizeof(Elem)> Cfg;
+    typedef HaloConfigT<(int)sizeof(Elem), TH> Cfg;
     void (*kern)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int, int, int) = tc_halo_kernel<Cfg, MathK>;
     if (!args) {
         const cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(kern),
@@ -85,7 +85,7 @@ cudaError_t run_halo(const ConvParams& p, const GemmArgs* args, cudaStream_t s) 
         return e != cudaSuccess ? e : run_tc<MathK, TILE_MED, true>(p, nullptr, s);
     }
     if (!args->vec_a || !args->vec_b) return run_tc<MathK, TILE_MED, true>(p, args, s);
-    const int tq = halo_tiles_q(p), tp = halo_tiles_p(p);
+    const int tq = halo_tiles_q(p), tp = halo_tiles_p(p, TH);
     const dim3 grid((unsigned)((int64_t)p.N * tp * tq), (unsigned)cdiv(p.Kg, Cfg::BN), 1u);
     kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(p, static_cast<const Elem*>(args->a),
                                                       static_cast<const Elem*>(args->w),
@@ -97,7 +97,9 @@ template <int MathK>
 cudaError_t dispatch_tc(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     if (!implicit) return run_tc<MathK, TILE_MED, false>(p, args, s);
     if constexpr (MathK == MATH_F16 || MathK == MATH_TF32)
-        if (tile == TILE_HALO) return run_halo<MathK>(p, args, s);
+        if (tile == TILE_HALO) return run_halo<MathK, 8>(p, args, s);
+    if constexpr (MathK == MATH_F16)
+        if (tile == TILE_HALO16) return run_halo<MathK, 16>(p, args, s);
     if constexpr (has_big_tile(MathK))
         if (tile == TILE_BIG) return run_tc<MathK, TILE_BIG, true>(p, args, s);
     if constexpr (MathK == MATH_F16)

@@ -120,6 +120,7 @@ std::vector<Shape> make_shapes(int max_shapes) {
         {2, 1, 64, 72, 1, {9, 17, 0}, {3, 3, 0}, {1, 1, 0}, {0, 2, 0}, {2, 0, 0}, {1, 1, 0}, 0, 0},    // halo: asym pad, 2 chunks
         {2, 1, 96, 20, 1, {6, 20, 0}, {3, 3, 0}, {1, 1, 0}, {2, 2, 0}, {2, 2, 0}, {1, 1, 0}, 1, 0},    // halo: pad 2, 3 chunks
         {2, 1, 32, 130, 1, {5, 8, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 1},    // halo: 3 N tiles, tail
+        {2, 1, 32, 24, 1, {20, 18, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0},   // halo: 2x2 16x16 tiles
     };
     for (const Shape& s : fixed) v.push_back(s);
     std::mt19937 rng(12345);
@@ -323,11 +324,11 @@ void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias,
     }
 }
 // tc_halo_kernel as launch.cuh runs it (16-byte paths only: callers pass shapes where halo_supported).
-template <int MathK>
+template <int MathK, int TH>
 void run_halo(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/, int vec_b) {
     typedef typename MathTraits<MathK>::Elem Elem;
-    typedef HaloConfigT<(int)sizeof(Elem)> Cfg;
-    const int tq = halo_tiles_q(p), tp = halo_tiles_p(p);
+    typedef HaloConfigT<(int)sizeof(Elem), TH> Cfg;
+    const int tq = halo_tiles_q(p), tp = halo_tiles_p(p, TH);
     const dim3 grid((unsigned)(p.N * tp * tq), (unsigned)cdiv(p.Kg, Cfg::BN));
     // vec_y follows vec_b so that both staged-epilogue store paths run.
     fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_halo_kernel<Cfg, MathK>, p,
@@ -473,8 +474,12 @@ std::vector<Variant> tc_variants() {
     std::vector<Variant> v;
     if constexpr (has_big_tile(MathK)) v.push_back({"implicit BIG 128x128x32", &run_tc<MathK, TILE_BIG, true>, 1});
     if constexpr (MathK == MATH_F16 || MathK == MATH_TF32) {
-        v.push_back({"implicit HALO 8x16px x64", &run_halo<MathK>, 1, 0, 1});
-        v.push_back({"NCHW->NHWC + implicit HALO", &run_halo<MathK>, 1, 1, 1});
+        v.push_back({"implicit HALO 8x16px x64", &run_halo<MathK, 8>, 1, 0, 1});
+        v.push_back({"NCHW->NHWC + implicit HALO", &run_halo<MathK, 8>, 1, 1, 1});
+    }
+    if constexpr (MathK == MATH_F16) {
+        v.push_back({"implicit HALO16 16x16px x64", &run_halo<MathK, 16>, 1, 0, 1});
+        v.push_back({"NCHW->NHWC + implicit HALO16", &run_halo<MathK, 16>, 1, 1, 1});
     }
     if constexpr (MathK == MATH_F16) {
         v.push_back({"implicit WIDE 128x64x32", &run_tc<MathK, TILE_WIDE, true>, 1});
@@ -577,7 +582,7 @@ int run_group(const std::string& group, int max_shapes) {
     Stats st;
     long variants_seen = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    int heuristic_counts[3][6] = {{0}};
+    int heuristic_counts[3][7] = {{0}};
     int tile_picks = 0;
     bool tile_runs_seen = false;
     for (size_t si = 0; si < shapes.size(); ++si) {
@@ -835,24 +840,29 @@ int run_group(const std::string& group, int max_shapes) {
     printf("[%s] %ld variants x %zu shapes x 2 layouts: %ld kernel runs, %ld failures, worst err/tol %.3g, %.1f s\n",
            group.c_str(), variants_seen, shapes.size(), st.runs, st.fails, st.worst, secs);
     printf("[%s] heuristic picks over these problems (H100-like: 132 SMs, 227 KB): direct %d, implicit BIG %d WIDE %d "
-           "MED %d SMALL %d SIMT %d HALO %d\n",
+           "MED %d SMALL %d SIMT %d HALO %d HALO16 %d\n",
            group.c_str(), heuristic_counts[KK_DIRECT][TILE_MED], heuristic_counts[KK_IMPLICIT][TILE_BIG],
            heuristic_counts[KK_IMPLICIT][TILE_WIDE], heuristic_counts[KK_IMPLICIT][TILE_MED],
            heuristic_counts[KK_IMPLICIT][TILE_SMALL], heuristic_counts[KK_IMPLICIT][TILE_SIMT],
-           heuristic_counts[KK_IMPLICIT][TILE_HALO]);
+           heuristic_counts[KK_IMPLICIT][TILE_HALO], heuristic_counts[KK_IMPLICIT][TILE_HALO16]);
     if (group == "tc_f16") {
         // tc_halo_kernel picks: the ResNet-50 3x3 layers at batch 32 (f16, NHWC and NCHW) except 7x7
         // (62 % of its 8x16 tiles wasted); never at batch 1 (fewer blocks than SMs), for f32 tensors, for
         // 1x1 / stride 2, or when the caller disallows it (FASTCONV_CUDA_IMPLICIT_KERNEL=gather).
-        struct Case { int N, C, HW, k, st, dtype, prec; bool allow; bool want; };
+        struct Case { int N, C, HW, k, st, dtype, prec; bool allow; int want; };  // want: tile, or -1
         const int F16 = FC_DTYPE_F16, F32 = FC_DTYPE_F32, P16 = FC_PRECISION_FP16, TF = FC_PRECISION_TF32;
-        const Case cases[] = {{32, 64, 56, 3, 1, F16, P16, true, true},    {32, 128, 28, 3, 1, F16, P16, true, true},
-                              {32, 256, 14, 3, 1, F16, P16, true, true},   {32, 512, 7, 3, 1, F16, P16, true, false},
-                              {1, 64, 56, 3, 1, F16, P16, true, false},    {32, 64, 56, 3, 1, F32, P16, true, false},
-                              {32, 64, 56, 1, 1, F16, P16, true, false},   {32, 128, 56, 3, 2, F16, P16, true, false},
-                              {32, 64, 56, 3, 1, F16, P16, false, false},  {32, 48, 56, 3, 1, F16, P16, true, false},
-                              {32, 64, 56, 3, 1, F32, TF, true, true},     {32, 48, 56, 3, 1, F32, TF, true, true},
-                              {32, 40, 56, 3, 1, F32, TF, true, false},    {32, 64, 56, 3, 1, F32, FC_PRECISION_FP32, true, false}};
+        const int H8 = TILE_HALO, H16 = TILE_HALO16;
+        const Case cases[] = {{32, 64, 56, 3, 1, F16, P16, true, H16},  {32, 128, 28, 3, 1, F16, P16, true, H16},
+                              {32, 256, 14, 3, 1, F16, P16, true, H8},  {32, 512, 7, 3, 1, F16, P16, true, -1},
+                              {1, 64, 56, 3, 1, F16, P16, true, -1},    {32, 64, 56, 3, 1, F32, P16, true, -1},
+                              {32, 64, 56, 1, 1, F16, P16, true, -1},   {32, 128, 56, 3, 2, F16, P16, true, -1},
+                              {32, 64, 56, 3, 1, F16, P16, false, -1},  {32, 48, 56, 3, 1, F16, P16, true, -1},
+                              {32, 64, 56, 3, 1, F32, TF, true, H8},    {32, 48, 56, 3, 1, F32, TF, true, H8},
+                              {32, 40, 56, 3, 1, F32, TF, true, -1},    {32, 64, 56, 3, 1, F32, FC_PRECISION_FP32, true, -1},
+                              // 64@56 at batch 9: 144 16x16 tiles (>= 132 SMs); batch 8: 128 -> 8x16 (224);
+                              // batch 4: 112 8x16 tiles -> neither
+                              {9, 64, 56, 3, 1, F16, P16, true, H16},   {8, 64, 56, 3, 1, F16, P16, true, H8},
+                              {4, 64, 56, 3, 1, F16, P16, true, -1}};
         for (const Case& c : cases)
             for (int layout = 0; layout < 2; ++layout) {
                 const Shape sh = {2, c.N, c.C, c.C < 64 ? 64 : c.C, 1, {c.HW, c.HW, 0}, {c.k, c.k, 0}, {c.st, c.st, 0},
@@ -863,7 +873,8 @@ int run_group(const std::string& group, int max_shapes) {
                 make_conv_params(&d, &p);
                 const KernelChoice kc = choose_kernel(&d, p, 132, 227 * 1024, c.allow);
                 ++st.runs;
-                if ((kc.tile == TILE_HALO) != c.want || (kc.tile == TILE_HALO && kc.splits != 1)) {
+                const bool halo = kc.tile == TILE_HALO || kc.tile == TILE_HALO16;
+                if ((halo ? kc.tile : -1) != c.want || (halo && kc.splits != 1)) {
                     ++st.fails;
                     fprintf(stderr, "FAIL heuristic: N%d C%d %dx%d k%d s%d dtype %d layout %d allow %d: tile %d\n", c.N,
                             c.C, c.HW, c.HW, c.k, c.st, c.dtype, layout, (int)c.allow, kc.tile);

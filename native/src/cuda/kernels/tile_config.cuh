@@ -36,7 +36,7 @@
 namespace fc {
 namespace cuda {
 
-enum TileKind { TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3, TILE_WIDE = 4, TILE_HALO = 5 };
+enum TileKind { TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3, TILE_WIDE = 4, TILE_HALO = 5, TILE_HALO16 = 6 };
 enum MathKind {
     MATH_TF32 = 0,      // f32 tensors, tf32 m16n8k8
     MATH_F16_F32IO = 1, // f32 tensors, FP16 precision: fp16 m16n8k16 (converted smem -> registers)
@@ -135,25 +135,30 @@ struct TileConfig {
 };
 
 // tc_halo_kernel (implicit_gemm_halo.cuh; f16 tensors: MATH_F16, f32 tensors:
-// MATH_TF32): a block = TH x TW = 8 x 16 output pixels (BM = 128 GEMM rows) x
-// BN = 64 channels, 4 warps of 64 x 32 (4 output rows x 16 pixels x 32
-// channels), BK = 64 bytes of channels per step (32 f16 / 16 f32); A = one
-// halo tile [(TH+2) x (TW+2) pixels][BK + 16 bytes] per channel chunk (2
-// buffers), B through a 4-stage ring [64][BK + 16 bytes]: 49 KB either way.
-template <int ElemBytes>
+// MATH_TF32): a block = TH x TW output pixels (BM = TH * 16 GEMM rows) x BN =
+// 64 channels, warps of 64 x 32 (4 output rows x 16 pixels x 32 channels),
+// BK = 64 bytes of channels per step (32 f16 / 16 f32); A = one halo tile
+// [(TH+2) x (TW+2) pixels][BK + 16 bytes] per channel chunk (2 buffers), B
+// through a 4-stage ring [64][BK + 16 bytes].
+//  TILE_HALO:   TH = 8,  4 warps, 49 KB (f16 and tf32)
+//  TILE_HALO16: TH = 16, 8 warps, 72 KB (f16): the same weights serve twice
+//               the pixels, so the B (weight) bytes per FLOP halve — with
+//               the halo, B is ~3/4 of the kernel's L2 -> SM traffic.
+template <int ElemBytes, int TH_ = 8>
 struct HaloConfigT {
-    static constexpr int TH = 8, TW = 16, R = 3, S = 3;
+    static constexpr int TH = TH_, TW = 16, R = 3, S = 3;
     static constexpr int HH = TH + R - 1, HW = TW + S - 1, HALO_PIX = HH * HW;
     static constexpr int BM = TH * TW, BN = 64, BK = 64 / ElemBytes;
-    static constexpr int kWarpsM = 2, kWarpsN = 2, kThreads = 128;
-    static constexpr int kStages = 4, kMinBlocks = 4;
+    static constexpr int kWarpsM = TH / 4, kWarpsN = 2, kThreads = 32 * kWarpsM * kWarpsN;
+    static constexpr int kStages = 4, kMinBlocks = TH == 8 ? 4 : 2;  // <= 128 registers either way
     static constexpr int WM = BM / kWarpsM, WN = BN / kWarpsN, MI = WM / 16, NI = WN / 8;
     static constexpr int kElemBytes = ElemBytes, kPad = 16 / ElemBytes, LD = BK + kPad;
     static constexpr int kHaloElems = HALO_PIX * LD, kBStageElems = BN * LD;
     static constexpr size_t kSmemBytes = (size_t)(2 * kHaloElems + kStages * kBStageElems) * ElemBytes;
     static_assert(MI == TH / kWarpsM && WM % TW == 0 && TW == 16, "an m16 tile is one output row of a warp");
 };
-typedef HaloConfigT<2> HaloConfig;  // the geometry (TH, TW, BN, threads) is the same for both
+typedef HaloConfigT<2> HaloConfig;  // the shared geometry (TW, R, S, BN)
+constexpr int halo_th(int tile) { return tile == TILE_HALO16 ? 16 : 8; }
 
 // Tile shape for (kind, operand element bytes). SIMT only exists for fp32.
 template <int Kind, int ElemBytes> struct TileFor;
