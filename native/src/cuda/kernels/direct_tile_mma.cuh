@@ -19,8 +19,10 @@
 // FFMA step needs 13.5 warp instructions per pixel for them and keeps the
 // kernel compute-bound (~35 us for 76 MB on an H200, 48 % of DRAM). Here a
 // warp tile costs, per 128 pixels: f16: 32 HMMA + 128 LDS.U16 + 64 PRMT;
-// tf32 (Kgemm 27): 64 HMMA + 128 LDS + 128 cvt — ~6-7x fewer instructions,
-// which leaves the kernel bound by the halo-tile copies (DRAM).
+// tf32 (Kgemm 27): 64 HMMA + 128 LDS + 2 x 128 for cvt.rna — with the stores,
+// 138 (f16) / 175 (tf32) SASS instructions per output row on sm_90, 3-4x
+// fewer per tile than the FFMA step, which should leave the kernel bound by
+// the halo-tile copies (DRAM; not measured yet).
 //
 // Fragments (PTX ISA "Matrix Fragments for mma.m16n8k16 / m16n8k8", g =
 // lane / 4, t = lane % 4): m-tile (i, h) = output row i of the warp, columns
@@ -129,7 +131,7 @@ struct DirectTileMma {
     }
 
     // acc[m-tile 2i+h][n-tile][C fragment] = A(buffer) * B for output rows i0 .. i0+RB-1 of the warp
-    // (RB rows at a time: 16 C registers per row live next to the 64 output columns).
+    // (RB = 1 row at a time: 16 C registers live, stored by store_row before the next row).
     __device__ __forceinline__ void compute(const Elem* buf, const uint32_t (&bf)[KSTEPS][NT][2], int i0,
                                             float (&acc)[MT][NT][4]) const {
         zero_acc(acc);

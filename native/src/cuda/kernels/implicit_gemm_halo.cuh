@@ -13,28 +13,32 @@
 // of A: for a 3x3 layer every input value crosses L2 -> SM up to nine times
 // (once per tap), so the ResNet-50 3x3 layers at batch 32 move ~170 MB of
 // A+B tiles through L2 for 7.4 GFLOP (64@56): A is ~2/3 of that traffic and
-// at ~3 TB/s it caps the kernel near the 130 TFLOP/s the H200 measured (the
-// tensor cores' ceiling is 635). Here a block's A traffic per channel chunk
+// at ~3 TB/s it plausibly caps the kernel near the 130 TFLOP/s the H200
+// measured (the mma.sync ceiling is 635; not profiled yet). Here a block's A traffic per channel chunk
 // is its halo: (8+2) x (16+2) = 180 pixels instead of 9 x 128 = 1152 rows
-// (6.4x less); B (weights, L2-resident) is unchanged.
+// (6.4x less; 324 instead of 2304 for 16 x 16); B (weights, L2-resident) is
+// unchanged per block.
 //
-// Tiling: a block owns TH x TW = 8 x 16 output pixels of one image (GEMM
+// Tiling: a block owns TH x TW = TH x 16 output pixels of one image (GEMM
 // rows: tile row r = output pixel (th0 + r / 16, tw0 + r % 16)) x BN = 64
-// output channels; 4 warps 2 x 2, warp tile 64 x 32 = 4 output rows x 16
-// pixels x 32 channels (m16 tile i = one output row: its 16 A rows are 16
-// consecutive halo pixels, pitch LD, so ldmatrix reads them like any tile).
+// output channels; (TH / 4) x 2 warps (TH = 8: 4 warps, TH = 16: 8), warp
+// tile 64 x 32 = 4 output rows x 16 pixels x 32 channels (m16 tile i = one
+// output row: its 16 A rows are 16 consecutive halo pixels, pitch LD, so
+// ldmatrix reads them like any tile). 16 x 16 tiles (f16 only) halve the
+// weight bytes per FLOP, which with the halo are ~3/4 of the L2 traffic.
 // K loop: steps s = (chunk j of BK = 64 bytes of channels: 32 f16 / 16 f32,
 // tap t = (r, s)), tap fastest; per step one B tile [64][BK] (weights
 // [K][R][S][C]: row n, columns t*C + BK*j ..) goes through a STAGES-deep cp.async ring exactly like
-// tc_conv_kernel's; the halo of chunk j ([10 * 18 pixels][BK + 16 bytes
+// tc_conv_kernel's; the halo of chunk j ([(TH+2) * 18 pixels][BK + 16 bytes
 // pad], zero-filled outside the image = padding) is issued with step
 // 9j's B tile into one of two halo buffers (a buffer is refilled 18 steps
 // after its previous fill, long after its last reader, step 9j + 8). One
 // commit group per step, so cp_async_wait<STAGES-2> + __syncthreads at step s
 // also covers the halo of s's chunk. The MMA step is mma_step.cuh's with the
 // A tile's m16 tiles 18 rows apart (one halo row) and shifted by the tap.
-// Shared memory: 2 x 180 x 80 B (halo) + 4 x 64 x 80 B (B ring) = 49 KB:
-// 4 blocks/SM on sm_90, 3 on sm_80, 2 on sm_86/89. Epilogue: epilogue_staged
+// Shared memory: 2 x (TH+2)*18 x 80 B (halo) + 4 x 64 x 80 B (B ring) = 49 KB
+// (TH 8: 4 blocks/SM on sm_90, 3 on sm_80, 2 on sm_86/89) / 72 KB (TH 16: 2 on
+// sm_80/90, 1 on sm_86/89). Epilogue: epilogue_staged
 // with the patch row map (rows past P or Q are skipped).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_HALO_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_HALO_CUH
