@@ -289,6 +289,8 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     }
 
     const int lane = tid & 31, wrow = (tid >> 5) * VH;
+    // The tensor-core step's per-thread state (its slot offsets; unused, and dropped by the compiler, in
+    // FFMA instantiations).
     DirectTileMma<Elem, MMA ? MathK : MATH_F16, RM, CG, R, S, Gm::PITCH, Gm::PLANE, NHWC> mma;
     if constexpr (MMA) {
         for (int e = tid; e < Gm::ZS; e += kDirectTileThreads) {  // the zero strips (never copied into)

@@ -66,9 +66,7 @@ struct DirectTileMma {
     static constexpr int SPS = MathK == MATH_F16 ? 4 : 2;  // slots per k-step
     static constexpr int NSLOT = KSTEPS * SPS;
     static constexpr int NT = KB / 8;                   // n8 tiles
-    static constexpr int RB = 1;                        // output rows per compute / store_row call
-    static constexpr int MT = 2 * RB;                   // m16 tiles per call (RB rows x 2 halves)
-    static_assert(VH % RB == 0, "whole row blocks");
+    static constexpr int MT = 2;                        // m16 tiles per output row (2 halves of 16 pixels)
     static_assert(KB == 16 && kDirectTileTW == 32, "two n8 tiles, two m16 halves per output row");
 
     int off[NSLOT];  // element offset of each slot's base from the buffer start
@@ -130,16 +128,15 @@ struct DirectTileMma {
         }
     }
 
-    // acc[m-tile 2i+h][n-tile][C fragment] = A(buffer) * B for output rows i0 .. i0+RB-1 of the warp
-    // (RB = 1 row at a time: 16 C registers live, stored by store_row before the next row).
-    __device__ __forceinline__ void compute(const Elem* buf, const uint32_t (&bf)[KSTEPS][NT][2], int i0,
+    // acc[m-tile h][n-tile][C fragment] = A(buffer) * B for output row i of the warp (one row at a time:
+    // 16 C registers live, stored by store_row before the next row).
+    __device__ __forceinline__ void compute(const Elem* buf, const uint32_t (&bf)[KSTEPS][NT][2], int i,
                                             float (&acc)[MT][NT][4]) const {
         zero_acc(acc);
 #pragma unroll
         for (int ks = 0; ks < KSTEPS; ++ks) {
 #pragma unroll
-            for (int m = 0; m < MT; ++m) {
-                const int i = i0 + (m >> 1), h = m & 1;
+            for (int h = 0; h < MT; ++h) {
                 uint32_t a[4];
                 if constexpr (MathK == MATH_F16) {
                     const int j = ks * 4;  // slots j, j+1: k 2t, 2t+1; j+2, j+3: k 2t+8, 2t+9
@@ -157,9 +154,9 @@ struct DirectTileMma {
 #pragma unroll
                 for (int nt = 0; nt < NT; ++nt) {
                     if constexpr (MathK == MATH_F16)
-                        mma_m16n8k16_f16(acc[m][nt], a, bf[ks][nt], acc[m][nt]);
+                        mma_m16n8k16_f16(acc[h][nt], a, bf[ks][nt], acc[h][nt]);
                     else
-                        mma_m16n8k8_tf32(acc[m][nt], a, bf[ks][nt], acc[m][nt]);
+                        mma_m16n8k8_tf32(acc[h][nt], a, bf[ks][nt], acc[h][nt]);
                 }
             }
         }
@@ -181,7 +178,6 @@ struct DirectTileMma {
     __device__ __forceinline__ static void store_row(const ConvParams& p, const float (&c)[MT][NT][4],
                                                      const float (&bias)[NT][2], Elem* y, int n, int pp, int q0,
                                                      int kk0, int kb0, bool pairs, int lane) {
-        static_assert(RB == 1, "one output row per call");
         const int g = lane >> 2, t = lane & 3;
         if (!FULL && pp >= p.P) return;
         const bool relu = RELU || p.relu != 0;

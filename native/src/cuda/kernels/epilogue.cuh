@@ -23,7 +23,8 @@ __device__ __forceinline__ float bias_act(const ConvParams& p, const Out* bias, 
 // nothing (outside y).
 //  * LinearRows (tc_conv_kernel): GEMM row m_block + r, m = image * OPQ + pixel.
 //  * PatchRows<TW> (tc_halo_kernel): output pixel (p0 + r / TW, q0 + r % TW) of image n.
-// run(p, r, len): rows r .. r + len - 1 all exist, in one image, at consecutive pixels.
+// run(p, r, len, pix): rows r .. r + len - 1 all exist, in one image, at consecutive pixels (pix: at()'s
+// pixel of row r, which exists).
 struct LinearRows {
     int m_block;
     __device__ __forceinline__ bool at(const ConvParams& p, int r, int& img, int& pix) const {
@@ -33,9 +34,8 @@ struct LinearRows {
         pix = m - img * p.OPQ;
         return true;
     }
-    __device__ __forceinline__ bool run(const ConvParams& p, int r, int len) const {
-        const int m = m_block + r;
-        return m + len <= p.M && m % p.OPQ + len <= p.OPQ;
+    __device__ __forceinline__ bool run(const ConvParams& p, int r, int len, int pix) const {
+        return m_block + r + len <= p.M && pix + len <= p.OPQ;
     }
 };
 template <int TW>
@@ -48,8 +48,8 @@ struct PatchRows {
         pix = pp * p.Q + q;
         return true;
     }
-    __device__ __forceinline__ bool run(const ConvParams& p, int r, int len) const {
-        return p0 + r / TW < p.P && r % TW + len <= TW && q0 + r % TW + len <= p.Q;
+    __device__ __forceinline__ bool run(const ConvParams& p, int r, int len, int /*pix*/) const {
+        return r % TW + len <= TW && q0 + r % TW + len <= p.Q;
     }
 };
 
@@ -122,7 +122,7 @@ __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float
         const int cm = (tid % CPR) * VEC;
         int img, pix;
         if (!rows.at(p, cm, img, pix)) return;  // (then no later row of the VEC group exists either)
-        const bool vec = vec_y && rows.run(p, cm, VEC);  // the VEC pixels share the image, consecutive
+        const bool vec = vec_y && rows.run(p, cm, VEC, pix);  // the VEC pixels share the image, consecutive
 #pragma unroll
         for (int r = tid / CPR; r < BN; r += RPP) {
             const int col = n_block + r;
