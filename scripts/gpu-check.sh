@@ -5,10 +5,12 @@
 # backend) -> note-shape comparison (direct_tile_kernel's tensor-core and FFMA
 # steps vs the old direct_strip_kernel, f32 FP32/TF32 and f16 x NCHW/NHWC:
 # FFMA bit-identical to strip, tensor-core within the fp32 accumulation bound,
-# median us, GB/s, % of DRAM; lines "note-compare" in note_compare.log) ->
+# median us, GB/s, % of DRAM; lines "note-compare" in note_compare.log; and
+# tc_halo_kernel vs tc_conv_kernel on the ResNet 3x3 batch-32 layers, lines
+# "halo-compare") ->
 # benchmark + cuDNN peer (bench-gpu.sh) -> check-kernels (ptxas + PTX + SASS)
 # -> ncu on the note shape's direct kernels and two ResNet-50 batch-32 GEMMs.
-# --quick (< 3 min): build -> ceilings -> correctness --quick -> note-shape comparison only.
+# --quick (< 3 min): build -> ceilings -> correctness --quick -> the two comparisons only.
 # Every step is time-boxed and its failure reported; later steps still run.
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
 set -uo pipefail
@@ -36,11 +38,11 @@ step build 300 cmake --build "$BUILD" -j"$(nproc)" --target fastconv gpu_check d
 step ceiling 60 "$BUILD/tests/cuda/device_ceiling"
 if [ "$QUICK" = 1 ]; then
   step correctness 100 "$BUILD/tests/cuda/gpu_check" --correctness --quick
-  step note_compare 60 "$BUILD/tests/cuda/gpu_check" --compare --compare-csv "$LOGS/note_compare.csv"
+  step note_compare 90 "$BUILD/tests/cuda/gpu_check" --compare --compare-csv "$LOGS/note_compare.csv"
   STEPS="configure build ceiling correctness note_compare"
 else
   step correctness 150 "$BUILD/tests/cuda/gpu_check" --correctness
-  step note_compare 60 "$BUILD/tests/cuda/gpu_check" --compare --compare-csv "$LOGS/note_compare.csv"
+  step note_compare 90 "$BUILD/tests/cuda/gpu_check" --compare --compare-csv "$LOGS/note_compare.csv"
   step bench 150 env FASTCONV_BUILD="$BUILD" OUT="$LOGS" bash "$ROOT/scripts/bench-gpu.sh"
   step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
   STEPS="configure build ceiling correctness note_compare bench check_kernels"
@@ -59,7 +61,7 @@ fi
 echo "=== summary"
 for s in $STEPS; do echo "  $s: ${RESULT[$s]:-not run}"; done | tee "$LOGS/summary.txt"
 grep -h "^ceiling" "$LOGS/ceiling.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
-grep -h "^note-compare" "$LOGS/note_compare.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 [ "$QUICK" = 1 ] || echo "  ncu (informational, not a failure): ${RESULT[ncu]:-not run}" | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then

@@ -7,7 +7,9 @@
 //   --compare (also part of --bench): the note shape with direct_tile_kernel's tensor-core and
 //   FFMA steps vs the old direct_strip_kernel (FASTCONV_CUDA_DIRECT_KERNEL=ffma / strip),
 //   f32 (FP32, TF32) / f16 x NCHW/NHWC: FFMA bit-identical to strip, tensor-core within the
-//   accumulation bound, median us, GB/s, % of DRAM peak (lines "note-compare ...").
+//   accumulation bound, median us, GB/s, % of DRAM peak (lines "note-compare ..."); and the
+//   ResNet-50 3x3 batch-32 layers on tc_halo_kernel vs tc_conv_kernel
+//   (FASTCONV_CUDA_IMPLICIT_KERNEL=gather), f16 and TF32 (lines "halo-compare ...").
 //
 // (a) correctness: ~100 fixed + seeded random shapes (1-D/2-D/3-D, groups,
 //     stride, asymmetric padding, dilation, odd sizes, bias, ReLU); for each:
@@ -490,49 +492,53 @@ int run_note(int layout, const Peaks& pk) {
                : 1;
 }
 
-// --compare: the note shape (1x3x1024x1024 -> 16, 3x3, s1, p1, bias) with DIRECT, NCHW and NHWC, f32
-// (FP32 and TF32 precision) and f16: direct_tile_kernel's tensor-core step (the default for f16 and TF32),
-// its FFMA step (the default for FP32; forced with FASTCONV_CUDA_DIRECT_KERNEL=ffma) and
-// direct_strip_kernel (=strip), each planned with the variable set at plan time, on the same buffers.
-// The FFMA step must be bit-identical to the strip kernel (same tap order); the tensor-core step
-// multiplies the same rounded inputs and differs only in fp32 accumulation order (and the fp16 output
-// rounding): |y_mma - y_ffma| <= 2^-16 max|y| (f32) / 2^-9 |y| + 2^-14 (f16). Each kernel is timed:
-// CUDA events around batches of 20 back-to-back launches, median over 25 batches (after 10 warm-ups),
-// us per launch, GB/s of the minimal traffic (x + w + bias + y once) and % of the device's DRAM peak.
-bool compare_one(int layout, int dtype, int precision, const Peaks& pk, FILE* csv, int* bad) {
-    const Shape sh = s2d("note_rgb_1024", 1, 3, 16, 1024, 1024, 3, 1, 1);
-    fc_conv_desc d = to_desc(sh, layout, dtype, precision, FC_ALGO_DIRECT);
+// Kernel variants of one layer, each planned with env_name set to its value (NULL: unset) at plan time
+// (FASTCONV_CUDA_DIRECT_KERNEL / FASTCONV_CUDA_IMPLICIT_KERNEL), run on the same buffers and checked
+// against an earlier variant (ref): bit for bit, or |y - y_ref| <= rel_max * max|y_ref| + rel_elem * |y_ref|
+// + (f16) 2^-14. Each is timed: CUDA events around batches of 20 back-to-back launches, median over 25
+// batches (after 10 warm-ups), us per launch, TFLOP/s, GB/s of the minimal traffic (x + w + bias + y
+// once) and % of the device's DRAM peak. Prints "<tag> ..." lines; csv rows.
+struct KVar {
+    const char* name;
+    const char* env;  // value of env_name at plan time (NULL: unset = the default kernel)
+    int ref;          // index of the variant it is checked against, -1: none
+    bool bitwise;
+};
+bool compare_kernels(const char* tag, const Shape& sh, int layout, int dtype, int precision, int algo,
+                     const char* env_name, const std::vector<KVar>& vars, double rel_max, double rel_elem,
+                     const Peaks& pk, FILE* csv, int* bad) {
+    fc_conv_desc d = to_desc(sh, layout, dtype, precision, algo);
     int64_t xe, we, be, ye;
     CHECK(fc_conv_tensor_sizes(&d, &xe, &we, &be, &ye));
     const size_t es = dtype ? 2 : 4;
-    const bool has_mma = dtype || precision == FC_PRECISION_TF32 || precision == FC_PRECISION_FP16;
-    struct Var { const char* name; const char* env; };
-    std::vector<Var> vars;  // vars[0]: the default plan
-    if (has_mma) vars.push_back({"tile_mma", NULL});
-    vars.push_back({"tile_ffma", has_mma ? "ffma" : NULL});
-    vars.push_back({"strip", "strip"});
     const int nv = (int)vars.size();
     std::vector<fc_conv_plan> plans(nv, (fc_conv_plan)NULL);
-    const char* prev = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
+    const char* prev = getenv(env_name);
     const std::string saved = prev ? prev : "";
     fc_status pst = FC_SUCCESS;
     for (int k = 0; k < nv && !pst; ++k) {
-        if (vars[k].env) setenv("FASTCONV_CUDA_DIRECT_KERNEL", vars[k].env, 1);
-        else unsetenv("FASTCONV_CUDA_DIRECT_KERNEL");
+        if (vars[k].env) setenv(env_name, vars[k].env, 1);
+        else unsetenv(env_name);
         pst = fc_conv_plan_create(&d, g_dev, &plans[k]);
     }
-    if (prev) setenv("FASTCONV_CUDA_DIRECT_KERNEL", saved.c_str(), 1); else unsetenv("FASTCONV_CUDA_DIRECT_KERNEL");
+    if (prev) setenv(env_name, saved.c_str(), 1); else unsetenv(env_name);
     auto destroy_plans = [&]() {
         for (auto& pl : plans)
             if (pl) fc_conv_plan_destroy(pl);
     };
     if (pst) destroy_plans();
     CHECK(pst);
-    Buf dx, dw, db;
+    size_t wsb = 0;
+    for (auto& pl : plans) {
+        size_t b = 0;
+        fc_conv_plan_workspace_size(pl, &b);
+        wsb = std::max(wsb, b);
+    }
+    Buf dx, dw, db, dws;
     std::vector<Buf> dy(nv);
-    dx.dev = dw.dev = db.dev = g_dev;
+    dx.dev = dw.dev = db.dev = dws.dev = g_dev;
     bool ok = fc_malloc(g_dev, xe * es, &dx.p) == FC_SUCCESS && fc_malloc(g_dev, we * es, &dw.p) == FC_SUCCESS &&
-              fc_malloc(g_dev, be * es, &db.p) == FC_SUCCESS;
+              fc_malloc(g_dev, be * es, &db.p) == FC_SUCCESS && (!wsb || fc_malloc(g_dev, wsb, &dws.p) == FC_SUCCESS);
     for (int k = 0; k < nv && ok; ++k) {
         dy[k].dev = g_dev;
         ok = fc_malloc(g_dev, ye * es, &dy[k].p) == FC_SUCCESS;
@@ -566,11 +572,11 @@ bool compare_one(int layout, int dtype, int precision, const Peaks& pk, FILE* cs
     fc_status st = FC_SUCCESS;
     std::vector<double> us(nv, 0.0);
     for (int k = 0; k < nv && !st; ++k) {
-        for (int i = 0; i < 10 && !st; ++i) st = fc_conv_forward(plans[k], stream, dx.p, dw.p, db.p, dy[k].p, NULL);
+        for (int i = 0; i < 10 && !st; ++i) st = fc_conv_forward(plans[k], stream, dx.p, dw.p, db.p, dy[k].p, dws.p);
         std::vector<float> t;
         for (int b = 0; b < 25 && !st; ++b) {
             fc_event_record(e0, stream);
-            for (int i = 0; i < 20 && !st; ++i) st = fc_conv_forward(plans[k], stream, dx.p, dw.p, db.p, dy[k].p, NULL);
+            for (int i = 0; i < 20 && !st; ++i) st = fc_conv_forward(plans[k], stream, dx.p, dw.p, db.p, dy[k].p, dws.p);
             fc_event_record(e1, stream);
             fc_event_synchronize(e1);
             float ms = 0;
@@ -582,25 +588,28 @@ bool compare_one(int layout, int dtype, int precision, const Peaks& pk, FILE* cs
         us[k] = t[t.size() / 2] * 1000.0;
     }
     fc_stream_synchronize(stream);
-    // Results: every variant as float; ffma_strip_same (bitwise); mma_diff: max |mma - ffma| / bound.
-    bool ffma_strip_same = false;
-    double mma_worst = 0;
+    std::vector<double> worst(nv, 0.0);  // bitwise: 0 same / 1e30 differs; else max |diff| / bound
     if (!st) {
         std::vector<std::vector<unsigned char>> h(nv, std::vector<unsigned char>(ye * es));
         for (int k = 0; k < nv; ++k) fc_memcpy(NULL, h[k].data(), 0, dy[k].p, g_dev, ye * es);
-        ffma_strip_same = memcmp(h[nv - 2].data(), h[nv - 1].data(), ye * es) == 0;
-        if (has_mma) {
-            auto val = [&](int k, int64_t i) {
-                if (dtype) { uint16_t v; memcpy(&v, &h[k][i * 2], 2); return (double)h2f(v); }
-                float v; memcpy(&v, &h[k][i * 4], 4); return (double)v;
-            };
+        auto val = [&](int k, int64_t i) {
+            if (dtype) { uint16_t v; memcpy(&v, &h[k][i * 2], 2); return (double)h2f(v); }
+            float v; memcpy(&v, &h[k][i * 4], 4); return (double)v;
+        };
+        for (int k = 0; k < nv; ++k) {
+            const int r = vars[k].ref;
+            if (r < 0) continue;
+            if (vars[k].bitwise) {
+                worst[k] = memcmp(h[k].data(), h[r].data(), ye * es) == 0 ? 0.0 : 1e30;
+                continue;
+            }
             double ymax = 0;
-            for (int64_t i = 0; i < ye; ++i) ymax = std::max(ymax, fabs(val(1, i)));
+            for (int64_t i = 0; i < ye; ++i) ymax = std::max(ymax, fabs(val(r, i)));
             for (int64_t i = 0; i < ye; ++i) {
-                const double a = val(0, i), b = val(1, i);
-                const double bound = dtype ? ldexp(fabs(b), -9) + ldexp(1.0, -14) : ldexp(ymax, -16);
-                const double r = fabs(a - b) / bound;
-                mma_worst = std::max(mma_worst, r != r ? 1e30 : r);
+                const double a = val(k, i), b = val(r, i);
+                const double bound = rel_max * ymax + rel_elem * fabs(b) + (dtype ? ldexp(1.0, -14) : 1e-30);
+                const double q = fabs(a - b) / bound;
+                worst[k] = std::max(worst[k], q != q ? 1e30 : q);
             }
         }
     }
@@ -609,42 +618,77 @@ bool compare_one(int layout, int dtype, int precision, const Peaks& pk, FILE* cs
     fc_stream_destroy(stream);
     destroy_plans();
     CHECK(st);
-    if (!ffma_strip_same) ++*bad;
-    if (has_mma && !(mma_worst <= 1.0)) ++*bad;
-    const double bytes = (double)(xe + we + be + ye) * es;
+    const double bytes = (double)(xe + we + be + ye) * es, flops = 2.0 * (double)ye * (double)kgemm_of(sh);
     const char* pn = precision == FC_PRECISION_TF32 ? "tf32" : precision == FC_PRECISION_FP16 ? "fp16" : "fp32";
     for (int k = 0; k < nv; ++k) {
         const double gbs = bytes / us[k] * 1e-3, pct = 100.0 * gbs / (pk.dram_tbs * 1000.0);
-        char check[80] = "";
-        if (k == nv - 2) snprintf(check, sizeof check, "  %s", ffma_strip_same ? "(bit-identical to strip)" : "MISMATCH vs strip");
-        if (has_mma && k == 0)
-            snprintf(check, sizeof check, "  %s (max |mma - ffma| = %.2f x bound)", mma_worst <= 1.0 ? "ok" : "MISMATCH",
-                     mma_worst);
-        printf("note-compare %-4s %-3s %-4s %-10s %9.1f us %8.1f GB/s %6.1f%% of DRAM%s\n", layout ? "NHWC" : "NCHW",
-               dtype ? "f16" : "f32", pn, vars[k].name, us[k], gbs, pct, check);
+        const bool good = vars[k].ref < 0 || worst[k] <= 1.0;
+        if (!good) ++*bad;
+        char check[96] = "";
+        if (vars[k].ref >= 0) {
+            if (vars[k].bitwise)
+                snprintf(check, sizeof check, "  %s %s", good ? "bit-identical to" : "MISMATCH vs", vars[vars[k].ref].name);
+            else
+                snprintf(check, sizeof check, "  %s vs %s (max diff = %.2f x bound)", good ? "ok" : "MISMATCH",
+                         vars[vars[k].ref].name, worst[k]);
+        }
+        printf("%s %-20s %-4s %-3s %-4s %-10s %9.1f us %7.1f TF/s %8.1f GB/s %5.1f%% of DRAM%s\n", tag, sh.name,
+               layout ? "NHWC" : "NCHW", dtype ? "f16" : "f32", pn, vars[k].name, us[k], flops / us[k] * 1e-6, gbs,
+               pct, check);
         if (csv)
-            fprintf(csv, "%s,%s,%s,%s,%.3f,%.2f,%.2f,%d\n", layout ? "NHWC" : "NCHW", dtype ? "f16" : "f32", pn,
-                    vars[k].name, us[k], gbs, pct, k == 0 && has_mma ? (mma_worst <= 1.0) : ffma_strip_same ? 1 : 0);
+            fprintf(csv, "%s,%s,%s,%s,%s,%.3f,%.3f,%.2f,%.2f,%d\n", sh.name, layout ? "NHWC" : "NCHW",
+                    dtype ? "f16" : "f32", pn, vars[k].name, us[k], flops / us[k] * 1e-6, gbs, pct, good ? 1 : 0);
     }
-    printf("note-compare %-4s %-3s %-4s speedup default vs strip: %.2fx (80%% of DRAM = %.1f us)\n",
-           layout ? "NHWC" : "NCHW", dtype ? "f16" : "f32", pn, us[nv - 1] / us[0],
-           bytes / (0.8 * pk.dram_tbs * 1e12) * 1e6);
+    printf("%s %-20s %-4s %-3s %-4s speedup %s vs %s: %.2fx\n", tag, sh.name, layout ? "NHWC" : "NCHW",
+           dtype ? "f16" : "f32", pn, vars[0].name, vars[nv - 1].name, us[nv - 1] / us[0]);
     return true;
 }
 
+// --compare: (1) the note shape (1x3x1024x1024 -> 16, 3x3, s1, p1, bias) with DIRECT, NCHW and NHWC, f32
+// (FP32 and TF32 precision) and f16: direct_tile_kernel's tensor-core step (the default for f16 and
+// TF32), its FFMA step (the default for FP32; FASTCONV_CUDA_DIRECT_KERNEL=ffma) and direct_strip_kernel
+// (=strip). The FFMA step must be bit-identical to the strip kernel (same tap order); the tensor-core
+// step multiplies the same rounded inputs and differs only in fp32 accumulation order (and the fp16
+// output rounding): |y_mma - y_ffma| <= 2^-16 max|y| (f32) / 2^-9 |y| + 2^-14 (f16). Lines "note-compare".
+// (2) the ResNet-50 3x3 layers at batch 32 that take tc_halo_kernel (64@56, 128@28: 16x16 tiles for
+// f16; 256@14: 8x16), f16 and f32 TF32, NHWC and NCHW, AUTO: the halo kernel (default) against
+// tc_conv_kernel (FASTCONV_CUDA_IMPLICIT_KERNEL=gather): the same rounded products in another fp32
+// order, so |diff| <= 2^-12 max|y| (+ 2^-9 |y| for the fp16 outputs). Lines "halo-compare".
 int run_compare(const Peaks& pk, const char* csv_path) {
     FILE* csv = csv_path ? fopen(csv_path, "w") : NULL;
-    if (csv) fprintf(csv, "layout,dtype,precision,kernel,median_us,gbs,pct_peak_dram,check_ok\n");
+    if (csv) fprintf(csv, "shape,layout,dtype,precision,kernel,median_us,tflops,gbs,pct_peak_dram,check_ok\n");
     printf("\nnote shape 1x3x1024x1024 -> 16, 3x3 s1 p1 bias, DIRECT; %s DRAM %.2f TB/s\n", pk.name, pk.dram_tbs);
     int bad = 0, err = 0;
+    const Shape note = s2d("note_rgb_1024", 1, 3, 16, 1024, 1024, 3, 1, 1);
     for (int layout = 0; layout < 2; ++layout)
         for (int dtype = 0; dtype < 2; ++dtype)
             for (int prec : {FC_PRECISION_FP32, FC_PRECISION_TF32}) {
                 if (dtype && prec != FC_PRECISION_FP32) continue;  // f16 tensors: one kernel set for every precision
-                if (!compare_one(layout, dtype, prec, pk, csv, &bad)) ++err;
+                const bool mma = dtype || prec == FC_PRECISION_TF32;
+                std::vector<KVar> v;
+                if (mma) v.push_back({"tile_mma", NULL, -1, false});
+                v.push_back({"tile_ffma", mma ? "ffma" : NULL, mma ? 0 : -1, false});
+                v.push_back({"strip", "strip", (int)v.size() - 1, true});  // bit for bit vs tile_ffma
+                if (!compare_kernels("note-compare", note, layout, dtype, prec, FC_ALGO_DIRECT,
+                                     "FASTCONV_CUDA_DIRECT_KERNEL", v, dtype ? 0.0 : ldexp(1.0, -16),
+                                     dtype ? ldexp(1.0, -9) : 0.0, pk, csv, &bad))
+                    ++err;
+            }
+    printf("\nResNet-50 3x3 layers, batch 32, AUTO: tc_halo_kernel vs tc_conv_kernel\n");
+    const Shape rn[] = {s2d("rn50_64_3x3_56_b32", 32, 64, 64, 56, 56, 3, 1, 1),
+                        s2d("rn50_128_3x3_28_b32", 32, 128, 128, 28, 28, 3, 1, 1),
+                        s2d("rn50_256_3x3_14_b32", 32, 256, 256, 14, 14, 3, 1, 1)};
+    for (const Shape& sh : rn)
+        for (int layout = 1; layout >= 0; --layout)
+            for (int dtype = 1; dtype >= 0; --dtype) {
+                const std::vector<KVar> v = {{"halo", NULL, -1, false}, {"gather", "gather", 0, false}};
+                if (!compare_kernels("halo-compare", sh, layout, dtype, dtype ? FC_PRECISION_FP16 : FC_PRECISION_TF32,
+                                     FC_ALGO_AUTO, "FASTCONV_CUDA_IMPLICIT_KERNEL", v, ldexp(1.0, -12),
+                                     dtype ? ldexp(1.0, -9) : 0.0, pk, csv, &bad))
+                    ++err;
             }
     if (csv) fclose(csv);
-    printf("note-compare: %d mismatches, %d errors\n", bad, err);
+    printf("compare: %d mismatches, %d errors\n", bad, err);
     return bad || err ? 1 : 0;
 }
 
