@@ -120,6 +120,14 @@ inline bool halo_supported(const ConvParams& q, int elem_bytes = 2) {
 }
 inline int halo_tiles_p(const ConvParams& q, int th) { return (int)cdiv(q.P, th); }
 inline int halo_tiles_q(const ConvParams& q) { return (int)cdiv(q.Q, HaloConfig::TW); }
+// tc_halo_kernel's launch (launch.cuh and the emulation tests): x = one block per image x TH x 16 pixel
+// tile, y = 64-channel tiles; *tq / *tp: tiles along Q / P (kernel arguments).
+inline void halo_grid(const ConvParams& q, int th, unsigned* gx, unsigned* gy, int* tq, int* tp) {
+    *tq = halo_tiles_q(q);
+    *tp = halo_tiles_p(q, th);
+    *gx = (unsigned)((int64_t)q.N * *tp * *tq);
+    *gy = (unsigned)cdiv(q.Kg, HaloConfig::BN);
+}
 // Which halo tile (TILE_HALO16 / TILE_HALO, or -1: none) serves q: f16 tensors,
 // and f32 tensors with TF32 precision, where halo_supported; the first of
 // 16 x 16 (f16 only: half the weight bytes per FLOP) and 8 x 16 pixel tiles

@@ -85,12 +85,12 @@ cudaError_t run_halo(const ConvParams& p, const GemmArgs* args, cudaStream_t s) 
         return e != cudaSuccess ? e : run_tc<MathK, TILE_MED, true>(p, nullptr, s);
     }
     if (!args->vec_a || !args->vec_b) return run_tc<MathK, TILE_MED, true>(p, args, s);
-    const int tq = halo_tiles_q(p), tp = halo_tiles_p(p, TH);
-    const dim3 grid((unsigned)((int64_t)p.N * tp * tq), (unsigned)cdiv(p.Kg, Cfg::BN), 1u);
-    kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(p, static_cast<const Elem*>(args->a),
-                                                      static_cast<const Elem*>(args->w),
-                                                      static_cast<const Elem*>(args->bias), static_cast<Elem*>(args->y),
-                                                      tq, tp, args->vec_y);
+    unsigned gx, gy;
+    int tq, tp;
+    halo_grid(p, TH, &gx, &gy, &tq, &tp);
+    kern<<<dim3(gx, gy, 1u), Cfg::kThreads, Cfg::kSmemBytes, s>>>(
+        p, static_cast<const Elem*>(args->a), static_cast<const Elem*>(args->w), static_cast<const Elem*>(args->bias),
+        static_cast<Elem*>(args->y), tq, tp, args->vec_y);
     return cudaGetLastError();
 }
 template <int MathK>

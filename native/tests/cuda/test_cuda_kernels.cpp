@@ -328,10 +328,11 @@ template <int MathK, int TH>
 void run_halo(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/, int vec_b) {
     typedef typename MathTraits<MathK>::Elem Elem;
     typedef HaloConfigT<(int)sizeof(Elem), TH> Cfg;
-    const int tq = halo_tiles_q(p), tp = halo_tiles_p(p, TH);
-    const dim3 grid((unsigned)(p.N * tp * tq), (unsigned)cdiv(p.Kg, Cfg::BN));
+    unsigned gx, gy;
+    int tq, tp;
+    halo_grid(p, TH, &gx, &gy, &tq, &tp);
     // vec_y follows vec_b so that both staged-epilogue store paths run.
-    fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_halo_kernel<Cfg, MathK>, p,
+    fc_simt::launch(dim3(gx, gy), dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_halo_kernel<Cfg, MathK>, p,
                     static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
                     static_cast<Elem*>(y), tq, tp, vec_b);
 }
