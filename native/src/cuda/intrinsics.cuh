@@ -69,6 +69,13 @@ __device__ __forceinline__ void cp_async_wait() {
 }
 __device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
 
+// Shared-memory loads / stores of fragments and stages: plain accesses here; under emulation the
+// bank model scores them (native/tests/simt/smem_banks.h).
+template <class T>
+__device__ __forceinline__ T lds(const T* p) { return *p; }
+template <class T>
+__device__ __forceinline__ void sts(T* p, const T& v) { *p = v; }
+
 __device__ __forceinline__ void ldmatrix_x1(uint32_t (&r)[1], const void* p) {
     asm volatile("ldmatrix.sync.aligned.m8n8.x1.shared.b16 {%0}, [%1];\n" : "=r"(r[0]) : "r"(smem_addr_(p)) : "memory");
 }

@@ -1,5 +1,6 @@
 // simt.cpp -- runtime of the host SIMT emulation (see simt.h for the model).
 #include "simt/simt.h"
+#include "simt/smem_banks.h"
 
 #include <cxxabi.h>
 #include <dlfcn.h>
@@ -7,6 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <map>
+#include <tuple>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -140,8 +144,18 @@ struct Slot {
     uint32_t in[10];
     uint32_t out[4];
     const void* ptr;
+    const char* file;  // ldmatrix: call site
+    int line;
     int b;
     int width;
+};
+
+struct SmemRec {  // one lane's recorded shared-memory access, waiting to be scored
+    const char* file;  // call site
+    int line;
+    uint32_t off;
+    uint8_t bytes;
+    uint8_t kind;
 };
 
 struct Warp {
@@ -151,6 +165,7 @@ struct Warp {
     unsigned mask = 0;     // participants of the pending collective
     int op = OpNone;
     Slot slot[32];
+    std::vector<SmemRec> rec[32];  // per lane, in program order, since the warp last stood together
 };
 
 struct CpCopy {
@@ -220,6 +235,12 @@ struct Runtime {
     Schedule schedule = Schedule::Forward;
     std::mt19937_64 rng{1};
     bool schedule_from_env_done = false;
+    SmemTotals smem;
+    struct SiteCount {
+        SmemCount count;
+        std::string example;
+    };
+    std::map<std::tuple<const char*, int, int, unsigned>, SiteCount> smem_sites;  // (file, line, kind, bytes)
 };
 
 thread_local Runtime g_rt;
@@ -471,6 +492,86 @@ inline void block_wait(Fiber* f, FState st) {
 // ---- warp collectives ----
 void compute_collective(Warp& w, Fiber* caller);
 
+// ---- shared-memory bank accounting ----
+// Byte offset of p for the bank model: relative to the block's dynamic shared memory, else (a static
+// __shared__ variable) the host address.
+uint32_t smem_offset(const Block& b, const void* p) {
+    const uintptr_t a = reinterpret_cast<uintptr_t>(p), base = reinterpret_cast<uintptr_t>(b.smem);
+    if (b.smem && a >= base && a < base + b.smem_size) return static_cast<uint32_t>(a - base);
+    return static_cast<uint32_t>(a);
+}
+
+// Adds one scored warp instruction to the totals; the first conflict of a kind becomes its example.
+void smem_score(const Block& b, unsigned warp, int kind, const LaneAccess* lanes, unsigned active,
+                const char* file = nullptr, int line = 0) {
+    const Wavefronts wf = smem_wavefronts(lanes, active);
+    uint32_t bytes = 0;
+    for (int l = 0; l < 32; ++l)
+        if (active >> l & 1u) bytes = lanes[l].bytes;
+    Runtime::SiteCount& site = g_rt.smem_sites[std::make_tuple(file, line, kind, bytes)];
+    for (SmemCount* c : {&g_rt.smem.kind[kind], &site.count}) {
+        ++c->instr;
+        c->ideal += static_cast<uint64_t>(wf.ideal);
+        c->wavefronts += static_cast<uint64_t>(wf.actual);
+        c->conflicted += wf.actual > wf.ideal;
+    }
+    if (wf.actual <= wf.ideal) return;
+    std::string& ex = site.example;
+    if (!ex.empty()) return;
+    std::ostringstream o;
+    const dim3 bi = (*b.fibers)[warp * 32].ctx.block_idx;
+    o << b.kernel << " block (" << bi.x << "," << bi.y << "," << bi.z << ") warp " << warp << ": ";
+    if (file) o << file << ":" << line << ": ";
+    o << smem_kind_name(kind) << " of " << bytes << " B/lane, " << wf.actual << " wavefronts (ideal " << wf.ideal
+      << "); lane:offset";
+    for (int l = 0; l < 32; ++l)
+        if (active >> l & 1u) o << " " << l << ":" << lanes[l].off;
+    ex = o.str();
+}
+
+// Scores the per-lane records of warp wi (called where the whole warp stands together): per call
+// site, the i-th record of each lane is one instruction of the lanes that have an i-th record there.
+// Records of one site and index whose kind or size differ between lanes are left unscored.
+void smem_score_warp(Block& b, unsigned wi) {
+    Warp& w = b.warps[wi];
+    bool any = false;
+    for (int l = 0; l < 32 && !any; ++l) any = !w.rec[l].empty();
+    if (!any) return;
+    // (site, lane) -> that lane's records at the site, in program order
+    std::map<std::pair<const char*, int>, std::array<std::vector<const SmemRec*>, 32>> sites;
+    for (int l = 0; l < 32; ++l)
+        for (const SmemRec& r : w.rec[l]) sites[{r.file, r.line}][static_cast<size_t>(l)].push_back(&r);
+    LaneAccess acc[32] = {};
+    for (auto& site : sites) {
+        const auto& per_lane = site.second;
+        size_t n = 0;
+        for (const auto& v : per_lane) n = std::max(n, v.size());
+        for (size_t i = 0; i < n; ++i) {
+            unsigned lanes = 0;
+            const SmemRec* r0 = nullptr;
+            bool same = true;
+            for (int l = 0; l < 32; ++l) {
+                if (per_lane[static_cast<size_t>(l)].size() <= i) continue;
+                const SmemRec* r = per_lane[static_cast<size_t>(l)][i];
+                if (!r0) r0 = r;
+                same &= r->kind == r0->kind && r->bytes == r0->bytes;
+                acc[l] = LaneAccess{r->off, r->bytes};
+                lanes |= 1u << l;
+            }
+            if (same)
+                smem_score(b, wi, r0->kind, acc, lanes, site.first.first, site.first.second);
+            else
+                for (unsigned m = lanes; m; m &= m - 1)
+                    ++g_rt.smem.kind[per_lane[static_cast<size_t>(__builtin_ctz(m))][i]->kind].unscored;
+        }
+    }
+    for (auto& r : w.rec) r.clear();
+}
+
+void smem_score_block(Block& b) {
+    for (unsigned wi = 0; wi < b.warps.size(); ++wi) smem_score_warp(b, wi);
+}
+
 // Deposit done by caller into w.slot[lane]; returns when the collective is complete.
 void rendezvous(Fiber* f, int op, unsigned mask) {
     Block* b = f->ctx.block;
@@ -494,6 +595,7 @@ void rendezvous(Fiber* f, int op, unsigned mask) {
         fiber_fail(f, std::string(op_name(op)) + ": member lanes " + lanes_str(mask & w.exited) + " have exited");
     w.arrived |= bit;
     if (w.arrived == mask) {
+        if (mask == (w.exist & ~w.exited)) smem_score_warp(*b, f->ctx.warp);  // program order: before this op
         compute_collective(w, f);
         w.arrived = 0;
         w.op = OpNone;
@@ -560,6 +662,8 @@ void compute_collective(Warp& w, Fiber* caller) {
             const int k = w.op - (trans ? OpLdm1T : OpLdm1);
             const int num = k == 0 ? 1 : k == 1 ? 2 : 4;
             uint16_t M[4][8][8];
+            const Block& blk = *caller->ctx.block;
+            LaneAccess rows[32] = {};
             for (int i = 0; i < num; ++i)
                 for (int r = 0; r < 8; ++r) {
                     const void* p = w.slot[i * 8 + r].ptr;
@@ -568,8 +672,16 @@ void compute_collective(Warp& w, Fiber* caller) {
                         std::snprintf(buf, sizeof buf, ": row address %p of lane %d is not 16-byte aligned", p, i * 8 + r);
                         fiber_fail(caller, op_name(w.op) + std::string(buf));
                     }
+                    const uint32_t off = smem_offset(blk, p);
+                    if (p == blk.smem + off && off + 16 > blk.smem_size)
+                        fiber_fail(caller, op_name(w.op) + std::string(": row of lane ") + std::to_string(i * 8 + r) +
+                                               " at byte " + std::to_string(off) + " runs past the " +
+                                               std::to_string(blk.smem_size) + " bytes of dynamic shared memory");
+                    rows[i * 8 + r] = LaneAccess{off, 16};
                     std::memcpy(M[i][r], p, 16);
                 }
+            smem_score(blk, caller->ctx.warp, SmemLdmatrix, rows, num == 4 ? 0xffffffffu : (1u << (8 * num)) - 1u,
+                       w.slot[0].file, w.slot[0].line);
             for (int t = 0; t < 32; ++t)
                 for (int i = 0; i < num; ++i) {
                     uint32_t lo, hi;
@@ -754,6 +866,7 @@ void syncthreads() {
     }
     if (++b->barrier_arrived == b->nthreads) {
         b->barrier_arrived = 0;
+        smem_score_block(*b);
         for (Fiber& o : *b->fibers)
             if (o.state == FState::AtBarrier) o.state = FState::Runnable;
         return;
@@ -790,10 +903,12 @@ unsigned vote(VoteMode mode, unsigned mask, bool pred) {
     return s.out[0];
 }
 
-void ldmatrix(int num, bool trans, uint32_t* r, const void* row_addr) {
+void ldmatrix(int num, bool trans, uint32_t* r, const void* row_addr, const char* file, int line) {
     Fiber* f = cur_fiber("ldmatrix");
     Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
     s.ptr = row_addr;
+    s.file = file;
+    s.line = line;
     const int k = num == 1 ? 0 : num == 2 ? 1 : 2;
     rendezvous(f, (trans ? OpLdm1T : OpLdm1) + k, 0xffffffffu);
     for (int i = 0; i < num; ++i) r[i] = s.out[i];
@@ -819,7 +934,7 @@ void mma_f16_m16n8k16(float* d, const uint32_t* a, const uint32_t* b, const floa
     std::memcpy(d, s.out, 16);
 }
 
-void cp_async(void* dst, const void* src, int cp_size, int src_bytes) {
+void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char* file, int line) {
     Fiber* f = cur_fiber("cp_async");
     if (src_bytes < 0 || src_bytes > cp_size)
         fiber_fail(f, "cp.async: src_bytes " + std::to_string(src_bytes) + " outside [0," + std::to_string(cp_size) + "]");
@@ -828,7 +943,45 @@ void cp_async(void* dst, const void* src, int cp_size, int src_bytes) {
     if (src_bytes > 0 && reinterpret_cast<uintptr_t>(src) % static_cast<uintptr_t>(cp_size))
         fiber_fail(f, "cp.async: global source not aligned to " + std::to_string(cp_size) + " bytes");
     f->cp.push_back(CpCopy{dst, src, f->cp_open, static_cast<uint32_t>(cp_size), static_cast<uint32_t>(src_bytes)});
+    Block& b = *f->ctx.block;
+    b.warps[f->ctx.warp].rec[f->ctx.lane].push_back(
+        SmemRec{file, line, smem_offset(b, dst), static_cast<uint8_t>(cp_size), static_cast<uint8_t>(SmemCpAsync)});
 }
+
+void smem_access(const void* p, unsigned bytes, SmemKind kind, const char* file, int line) {
+    Fiber* f = cur_fiber(kind == SmemStore ? "sts" : "lds");
+    Block& b = *f->ctx.block;
+    const uint32_t off = smem_offset(b, p);
+    if (b.smem && p == b.smem + off && off + bytes > b.smem_size)
+        fiber_fail(f, std::string(smem_kind_name(kind)) + " of " + std::to_string(bytes) + " bytes at byte " +
+                          std::to_string(off) + " runs past the " + std::to_string(b.smem_size) +
+                          " bytes of dynamic shared memory");
+    b.warps[f->ctx.warp].rec[f->ctx.lane].push_back(
+        SmemRec{file, line, off, static_cast<uint8_t>(bytes), static_cast<uint8_t>(kind)});
+}
+
+const char* smem_kind_name(int kind) {
+    switch (kind) {
+        case SmemLdmatrix: return "ldmatrix";
+        case SmemLoad: return "lds";
+        case SmemStore: return "sts";
+        case SmemCpAsync: return "cp.async store";
+        default: return "?";
+    }
+}
+
+const SmemTotals& smem_totals() { return g_rt.smem; }
+
+std::vector<SmemSite> smem_sites() {
+    std::vector<SmemSite> v;
+    for (const auto& e : g_rt.smem_sites) {
+        const char* file = std::get<0>(e.first);
+        std::string where = file ? std::string(file) + ":" + std::to_string(std::get<1>(e.first)) : "?";
+        v.push_back(SmemSite{where, std::get<2>(e.first), std::get<3>(e.first), e.second.count, e.second.example});
+    }
+    return v;
+}
+
 
 void cp_async_commit() {
     Fiber* f = cur_fiber("cp_async_commit");
@@ -930,6 +1083,7 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
                     w.arrived = 0;
                     w.mask = 0;
                     w.op = OpNone;
+                    for (auto& r : w.rec) r.clear();
                 }
                 if (smem) std::memset(b.smem, 0xff, smem);
                 for (unsigned i = 0; i < n; ++i) {
@@ -972,6 +1126,7 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
                         die(m);
                     }
                 }
+                smem_score_block(b);
             }
     stats.context_switches = rt.switches - sw0;
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -165,16 +165,61 @@ enum class ShflMode : int { Idx = 0, Up = 1, Down = 2, Bfly = 3 };
 uint32_t shfl32(ShflMode mode, unsigned mask, uint32_t value, int b, int width);
 enum class VoteMode : int { Ballot = 0, Any = 1, All = 2 };
 unsigned vote(VoteMode mode, unsigned mask, bool pred);
-void ldmatrix(int num, bool trans, uint32_t* r, const void* row_addr);
+void ldmatrix(int num, bool trans, uint32_t* r, const void* row_addr, const char* file = __builtin_FILE(),
+              int line = __builtin_LINE());
 void mma_tf32_m16n8k8(float* d, const uint32_t* a, const uint32_t* b, const float* c);
 void mma_f16_m16n8k16(float* d, const uint32_t* a, const uint32_t* b, const float* c);
-void cp_async(void* dst, const void* src, int cp_size, int src_bytes);
+// file / line: the call site (the bank model groups a warp's accesses by call site).
+void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char* file = __builtin_FILE(),
+              int line = __builtin_LINE());
 void cp_async_commit();
 void cp_async_wait_group(int n);
 void cp_async_wait_all();
 void* dynamic_smem();
 size_t dynamic_smem_size();
 [[noreturn]] void fail(const std::string& msg);  // error from kernel code
+
+// ---- shared-memory bank accounting (the model: simt/smem_banks.h) ----
+//  Every warp-wide shared-memory access is scored: ldmatrix at its rendezvous
+//  (exact: the 8 row addresses of each matrix), and per-lane accesses --
+//  fc::cuda::lds / sts (the kernels' fragment reads and stage writes) and
+//  cp.async destinations -- grouped into warp instructions by call site
+//  (file:line of the kernel source): between two points where the whole warp
+//  stands together (a full-warp collective, a block barrier, the block's end),
+//  the i-th access of every lane at one call site is one instruction, with the
+//  lanes that got there (a lane with fewer accesses at a site is predicated
+//  off for the later ones, as in `for (e = tid; e < n; e += threads)`).
+//  Accesses of one site and index whose kind or size differ between lanes
+//  are not scored but counted as unscored.
+//  Offsets are relative to the block's dynamic shared memory (128-byte
+//  aligned, as on the GPU when a kernel has no static shared memory);
+//  static __shared__ variables are scored at their host addresses.
+enum SmemKind : int { SmemLdmatrix = 0, SmemLoad = 1, SmemStore = 2, SmemCpAsync = 3, kSmemKinds = 4 };
+struct SmemCount {
+    uint64_t instr = 0;       // warp instructions scored
+    uint64_t ideal = 0;       // wavefronts they need without bank conflicts
+    uint64_t wavefronts = 0;  // wavefronts the bank model charges
+    uint64_t conflicted = 0;  // instructions with wavefronts > ideal
+    uint64_t unscored = 0;    // lane accesses left unscored (divergent)
+};
+struct SmemTotals {
+    SmemCount kind[kSmemKinds];
+};
+const char* smem_kind_name(int kind);
+// Cumulative over this OS thread's launches.
+const SmemTotals& smem_totals();
+// The same per call site ("file:line", kind, size), in site order, with the site's first conflicting
+// instruction (kernel, block, warp, wavefronts and every lane's offset; empty if none).
+struct SmemSite {
+    std::string where;
+    int kind;
+    unsigned bytes;  // per-lane access size (ldmatrix: 16, a row)
+    SmemCount count;
+    std::string example;
+};
+std::vector<SmemSite> smem_sites();
+// Records one lane's shared-memory access (fc::cuda::lds / sts); p must lie in shared memory.
+void smem_access(const void* p, unsigned bytes, SmemKind kind, const char* file, int line);
 
 // ---- launching ----
 using BlockPredicate = std::function<bool(const dim3& block_idx)>;
@@ -411,9 +456,18 @@ inline uint32_t pack_f16x2(float lo, float hi) {
     return static_cast<uint32_t>(f32_to_f16_bits(lo)) | (static_cast<uint32_t>(f32_to_f16_bits(hi)) << 16);
 }
 
-inline void cp_async_ca_4(void* smem_dst, const void* gmem_src, int src_bytes) { ::fc_simt::cp_async(smem_dst, gmem_src, 4, src_bytes); }
-inline void cp_async_ca_8(void* smem_dst, const void* gmem_src, int src_bytes) { ::fc_simt::cp_async(smem_dst, gmem_src, 8, src_bytes); }
-inline void cp_async_cg_16(void* smem_dst, const void* gmem_src, int src_bytes) { ::fc_simt::cp_async(smem_dst, gmem_src, 16, src_bytes); }
+inline void cp_async_ca_4(void* smem_dst, const void* gmem_src, int src_bytes, const char* file = __builtin_FILE(),
+                         int line = __builtin_LINE()) {
+    ::fc_simt::cp_async(smem_dst, gmem_src, 4, src_bytes, file, line);
+}
+inline void cp_async_ca_8(void* smem_dst, const void* gmem_src, int src_bytes, const char* file = __builtin_FILE(),
+                         int line = __builtin_LINE()) {
+    ::fc_simt::cp_async(smem_dst, gmem_src, 8, src_bytes, file, line);
+}
+inline void cp_async_cg_16(void* smem_dst, const void* gmem_src, int src_bytes, const char* file = __builtin_FILE(),
+                          int line = __builtin_LINE()) {
+    ::fc_simt::cp_async(smem_dst, gmem_src, 16, src_bytes, file, line);
+}
 inline void cp_async_commit() { ::fc_simt::cp_async_commit(); }
 template <int N>
 inline void cp_async_wait() {
@@ -422,12 +476,42 @@ inline void cp_async_wait() {
 }
 inline void cp_async_wait_all() { ::fc_simt::cp_async_wait_all(); }
 
-inline void ldmatrix_x1(uint32_t (&r)[1], const void* smem_row) { ::fc_simt::ldmatrix(1, false, r, smem_row); }
-inline void ldmatrix_x2(uint32_t (&r)[2], const void* smem_row) { ::fc_simt::ldmatrix(2, false, r, smem_row); }
-inline void ldmatrix_x4(uint32_t (&r)[4], const void* smem_row) { ::fc_simt::ldmatrix(4, false, r, smem_row); }
-inline void ldmatrix_x1_trans(uint32_t (&r)[1], const void* smem_row) { ::fc_simt::ldmatrix(1, true, r, smem_row); }
-inline void ldmatrix_x2_trans(uint32_t (&r)[2], const void* smem_row) { ::fc_simt::ldmatrix(2, true, r, smem_row); }
-inline void ldmatrix_x4_trans(uint32_t (&r)[4], const void* smem_row) { ::fc_simt::ldmatrix(4, true, r, smem_row); }
+// Shared-memory loads / stores the bank model scores (under nvcc: plain accesses).
+template <class T>
+inline T lds(const T* p, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+    ::fc_simt::smem_access(p, sizeof(T), ::fc_simt::SmemLoad, file, line);
+    return *p;
+}
+template <class T>
+inline void sts(T* p, const T& v, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+    ::fc_simt::smem_access(p, sizeof(T), ::fc_simt::SmemStore, file, line);
+    *p = v;
+}
+
+inline void ldmatrix_x1(uint32_t (&r)[1], const void* smem_row, const char* file = __builtin_FILE(),
+                       int line = __builtin_LINE()) {
+    ::fc_simt::ldmatrix(1, false, r, smem_row, file, line);
+}
+inline void ldmatrix_x2(uint32_t (&r)[2], const void* smem_row, const char* file = __builtin_FILE(),
+                       int line = __builtin_LINE()) {
+    ::fc_simt::ldmatrix(2, false, r, smem_row, file, line);
+}
+inline void ldmatrix_x4(uint32_t (&r)[4], const void* smem_row, const char* file = __builtin_FILE(),
+                       int line = __builtin_LINE()) {
+    ::fc_simt::ldmatrix(4, false, r, smem_row, file, line);
+}
+inline void ldmatrix_x1_trans(uint32_t (&r)[1], const void* smem_row, const char* file = __builtin_FILE(),
+                             int line = __builtin_LINE()) {
+    ::fc_simt::ldmatrix(1, true, r, smem_row, file, line);
+}
+inline void ldmatrix_x2_trans(uint32_t (&r)[2], const void* smem_row, const char* file = __builtin_FILE(),
+                             int line = __builtin_LINE()) {
+    ::fc_simt::ldmatrix(2, true, r, smem_row, file, line);
+}
+inline void ldmatrix_x4_trans(uint32_t (&r)[4], const void* smem_row, const char* file = __builtin_FILE(),
+                             int line = __builtin_LINE()) {
+    ::fc_simt::ldmatrix(4, true, r, smem_row, file, line);
+}
 
 inline void mma_m16n8k8_tf32(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2], const float (&c)[4]) {
     ::fc_simt::mma_tf32_m16n8k8(d, a, b, c);
