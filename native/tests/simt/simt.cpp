@@ -153,6 +153,7 @@ struct Slot {
 struct SmemRec {  // one lane's recorded shared-memory access, waiting to be scored
     const char* file;  // call site
     int line;
+    uint64_t seg;      // cp.async groups the lane had committed before it
     uint32_t off;
     uint8_t bytes;
     uint8_t kind;
@@ -537,10 +538,12 @@ void smem_score_warp(Block& b, unsigned wi) {
     bool any = false;
     for (int l = 0; l < 32 && !any; ++l) any = !w.rec[l].empty();
     if (!any) return;
-    // (site, lane) -> that lane's records at the site, in program order
-    std::map<std::pair<const char*, int>, std::array<std::vector<const SmemRec*>, 32>> sites;
+    // (site, commit count, lane) -> that lane's records there, in program order. The commit count
+    // separates two runs of one site (a loop with per-lane trip counts issued for two tiles between the
+    // same barriers): lanes commit cp.async groups at the same program points.
+    std::map<std::tuple<const char*, int, uint64_t>, std::array<std::vector<const SmemRec*>, 32>> sites;
     for (int l = 0; l < 32; ++l)
-        for (const SmemRec& r : w.rec[l]) sites[{r.file, r.line}][static_cast<size_t>(l)].push_back(&r);
+        for (const SmemRec& r : w.rec[l]) sites[{r.file, r.line, r.seg}][static_cast<size_t>(l)].push_back(&r);
     LaneAccess acc[32] = {};
     for (auto& site : sites) {
         const auto& per_lane = site.second;
@@ -559,7 +562,7 @@ void smem_score_warp(Block& b, unsigned wi) {
                 lanes |= 1u << l;
             }
             if (same)
-                smem_score(b, wi, r0->kind, acc, lanes, site.first.first, site.first.second);
+                smem_score(b, wi, r0->kind, acc, lanes, std::get<0>(site.first), std::get<1>(site.first));
             else
                 for (unsigned m = lanes; m; m &= m - 1)
                     ++g_rt.smem.kind[per_lane[static_cast<size_t>(__builtin_ctz(m))][i]->kind].unscored;
@@ -945,7 +948,8 @@ void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char
     f->cp.push_back(CpCopy{dst, src, f->cp_open, static_cast<uint32_t>(cp_size), static_cast<uint32_t>(src_bytes)});
     Block& b = *f->ctx.block;
     b.warps[f->ctx.warp].rec[f->ctx.lane].push_back(
-        SmemRec{file, line, smem_offset(b, dst), static_cast<uint8_t>(cp_size), static_cast<uint8_t>(SmemCpAsync)});
+        SmemRec{file, line, f->cp_open, smem_offset(b, dst), static_cast<uint8_t>(cp_size),
+                static_cast<uint8_t>(SmemCpAsync)});
 }
 
 void smem_access(const void* p, unsigned bytes, SmemKind kind, const char* file, int line) {
@@ -957,7 +961,7 @@ void smem_access(const void* p, unsigned bytes, SmemKind kind, const char* file,
                           std::to_string(off) + " runs past the " + std::to_string(b.smem_size) +
                           " bytes of dynamic shared memory");
     b.warps[f->ctx.warp].rec[f->ctx.lane].push_back(
-        SmemRec{file, line, off, static_cast<uint8_t>(bytes), static_cast<uint8_t>(kind)});
+        SmemRec{file, line, f->cp_open, off, static_cast<uint8_t>(bytes), static_cast<uint8_t>(kind)});
 }
 
 const char* smem_kind_name(int kind) {

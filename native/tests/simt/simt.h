@@ -188,7 +188,9 @@ size_t dynamic_smem_size();
 //  stands together (a full-warp collective, a block barrier, the block's end),
 //  the i-th access of every lane at one call site is one instruction, with the
 //  lanes that got there (a lane with fewer accesses at a site is predicated
-//  off for the later ones, as in `for (e = tid; e < n; e += threads)`).
+//  off for the later ones, as in `for (e = tid; e < n; e += threads)`); runs
+//  of a site separated by a cp.async commit count apart (a loader called for
+//  two tiles between the same barriers).
 //  Accesses of one site and index whose kind or size differ between lanes
 //  are not scored but counted as unscored.
 //  Offsets are relative to the block's dynamic shared memory (128-byte

@@ -126,6 +126,14 @@ struct RowPos {
 
 __device__ __forceinline__ bool in_range(int v, int n) { return static_cast<unsigned>(v) < static_cast<unsigned>(n); }
 
+// Element offset of (row, k) in a shared tile of BK-element rows of ES-byte elements (SmemRows,
+// tile_config.cuh: 128-byte rows padded, 64-byte rows with chunk c at c ^ ((row >> 1) & 3)).
+template <int ES, int BK>
+__device__ __forceinline__ int smem_at(int row, int k) {
+    typedef SmemRows<ES, BK> L;
+    return row * L::LD + (L::kSwizzle ? k ^ (((row >> 1) & 3) * L::kVec) : k);
+}
+
 }  // namespace cuda
 }  // namespace fc
 #endif

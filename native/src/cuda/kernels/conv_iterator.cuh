@@ -4,7 +4,8 @@
 // problem (edge tiles, padding, k >= Kgemm), so the MMA step never branches.
 //
 // Work split (the same for every iterator, so they are interchangeable): the
-// tile is cut into 16-byte chunks of VEC = 16/sizeof(Elem) consecutive k; a
+// tile ([ROWS][BK] laid out by SmemRows / smem_at: 128-byte rows padded, 64-byte
+// rows swizzled) is cut into 16-byte chunks of VEC = 16/sizeof(Elem) consecutive k; a
 // thread always owns the same chunk column and ROWS/(THREADS/(BK/VEC)) rows,
 // so per-row state (batch offset, window origin) is computed once per block.
 //
@@ -42,8 +43,17 @@ struct ChunkMap {
     static constexpr int kChunksPerRow = BK / kVec;
     static constexpr int kRowsPerPass = THREADS / kChunksPerRow;
     static constexpr int kIters = ROWS / kRowsPerPass;
+    static constexpr int LD = SmemRows<(int)sizeof(Elem), BK>::LD;
     static_assert(THREADS % kChunksPerRow == 0, "threads must cover whole rows");
     static_assert(ROWS % kRowsPerPass == 0 && kIters >= 1, "tile rows must be a multiple of rows per pass");
+    static_assert(kRowsPerPass % 8 == 0, "a thread's rows are whole swizzle periods apart (one swizzled column)");
+    // This thread's first row and its chunk column's first element in that row (SmemRows / smem_at):
+    // the same in every row it loads (rows kRowsPerPass apart), so the tile offset of (row0 + i *
+    // kRowsPerPass, k + e) is (row0 + i * kRowsPerPass) * LD + kcs + e.
+    __device__ __forceinline__ static int row0(int tid) { return tid / kChunksPerRow; }
+    __device__ __forceinline__ static int kcs(int tid) {
+        return smem_at<(int)sizeof(Elem), BK>(row0(tid), (tid % kChunksPerRow) * kVec) - row0(tid) * LD;
+    }
 };
 
 // k < Kgemm for a position reached by set/next/add_bk: the most significant
@@ -58,7 +68,7 @@ struct ConvAIterator {
     static constexpr int kVec = Map::kVec, kIters = Map::kIters, kRowsPerPass = Map::kRowsPerPass;
 
     const Elem* x;
-    int row0, kc;  // first tile row of this thread, chunk column (elements)
+    int row0, kc, kcs;  // first tile row of this thread, chunk column (elements), its swizzled column
     bool vec;
     int base[kIters], id0[kIters], ih0[kIters], iw0[kIters];
     // Position of this thread's chunk column in the NEXT slice to load: loads
@@ -74,8 +84,9 @@ struct ConvAIterator {
                                              bool vec_ok, int k_begin = 0) {
         x = x_;
         vec = vec_ok;
-        row0 = tid / Map::kChunksPerRow;
+        row0 = Map::row0(tid);
         kc = (tid % Map::kChunksPerRow) * kVec;
+        kcs = Map::kcs(tid);
 #pragma unroll
         for (int i = 0; i < kIters; ++i) {
             RowPos rp;
@@ -91,9 +102,9 @@ struct ConvAIterator {
         kp.set(p, k_begin + kc);
     }
 
-    // Issue the copies of GEMM columns [k0, k0 + BK) into tile (pitch ld); k0
-    // must follow the previous call's by BK (k0 of the first call = k_begin).
-    __device__ __forceinline__ void load(const ConvParams& p, Elem* tile, int ld, int /*k0*/) {
+    // Issue the copies of GEMM columns [k0, k0 + BK) into tile; k0 must follow
+    // the previous call's by BK (k0 of the first call = k_begin).
+    __device__ __forceinline__ void load(const ConvParams& p, Elem* tile, int /*k0*/) {
         if (vec) {
             const bool kvalid = in_k(p, kp);
             const int dd = kp.t * p.dd, dh = kp.r * p.dh, dw = kp.s * p.dw;
@@ -103,15 +114,15 @@ struct ConvAIterator {
                 const bool v = kvalid && in_range(id0[i] + dd, p.D) && in_range(ih0[i] + dh, p.H) &&
                                in_range(iw0[i] + dw, p.W);
                 const Elem* src = v ? x + (base[i] + toff) : x;
-                cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * ld + kc, src, v ? 16 : 0);
+                cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * Map::LD + kcs, src, v ? 16 : 0);
             }
         } else {
-            load_scalar(p, tile, ld);
+            load_scalar(p, tile);
         }
         kp.add_bk(p);
     }
 
-    __device__ __forceinline__ void load_scalar(const ConvParams& p, Elem* tile, int ld) const {
+    __device__ __forceinline__ void load_scalar(const ConvParams& p, Elem* tile) const {
         KPos kp = this->kp;
         {
 #pragma unroll
@@ -126,7 +137,7 @@ struct ConvAIterator {
                     // Form the address only for valid positions (rows past M keep a
                     // sentinel origin and base without it).
                     const Elem* src = v ? x + (base[i] + toff) : x;
-                    copy_elem(tile + (row0 + i * kRowsPerPass) * ld + kc + e, src, x, v);
+                    copy_elem(tile + (row0 + i * kRowsPerPass) * Map::LD + kcs + e, src, x, v);
                 }
                 kp.next(p);
             }
@@ -140,7 +151,7 @@ struct MatrixIterator {
     static constexpr int kVec = Map::kVec, kIters = Map::kIters, kRowsPerPass = Map::kRowsPerPass;
 
     const Elem* a;
-    int row0, kc, cols;
+    int row0, kc, kcs, cols;
     bool vec;
     int off0, rows_left;  // offset of this thread's first row; valid rows from it
 
@@ -151,20 +162,21 @@ struct MatrixIterator {
         a = a_;
         cols = cols_;
         vec = vec_ok;
-        row0 = tid / Map::kChunksPerRow;
+        row0 = Map::row0(tid);
         kc = (tid % Map::kChunksPerRow) * kVec;
+        kcs = Map::kcs(tid);
         const int r = row_block + row0;
         rows_left = rows - r;
         off0 = r < rows ? r * cols_ : 0;
     }
 
-    __device__ __forceinline__ void load(const ConvParams&, Elem* tile, int ld, int k0) const {
+    __device__ __forceinline__ void load(const ConvParams&, Elem* tile, int k0) const {
         const int k = k0 + kc;
         if (vec) {
 #pragma unroll
             for (int i = 0; i < kIters; ++i) {
                 const bool v = i * kRowsPerPass < rows_left && k < cols;
-                cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * ld + kc,
+                cp_async_cg_16(tile + (row0 + i * kRowsPerPass) * Map::LD + kcs,
                                v ? a + (off0 + i * kRowsPerPass * cols + k) : a, v ? 16 : 0);
             }
         } else {
@@ -173,7 +185,7 @@ struct MatrixIterator {
 #pragma unroll
                 for (int e = 0; e < kVec; ++e) {
                     const bool v = i * kRowsPerPass < rows_left && k + e < cols;
-                    copy_elem(tile + (row0 + i * kRowsPerPass) * ld + kc + e,
+                    copy_elem(tile + (row0 + i * kRowsPerPass) * Map::LD + kcs + e,
                               v ? a + (off0 + i * kRowsPerPass * cols + k + e) : a, a, v);
                 }
             }

@@ -345,7 +345,7 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
 #pragma unroll
                 for (int rr = 0; rr < WR; ++rr)
 #pragma unroll
-                    for (int s = 0; s < S; ++s) xv[rr][s] = round_rm<RM>(to_f32(sc[rr * Gm::PITCH + s * Gm::EW]));
+                    for (int s = 0; s < S; ++s) xv[rr][s] = round_rm<RM>(to_f32(lds(sc + rr * Gm::PITCH + s * Gm::EW)));
                 const float* wc = ws + c * (R * S * KB);
 #pragma unroll
                 for (int r = 0; r < R; ++r)
@@ -353,7 +353,7 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
                     for (int s = 0; s < S; ++s)
 #pragma unroll
                         for (int k = 0; k < KB; k += 4) {
-                            const float4 w4 = *reinterpret_cast<const float4*>(wc + (r * S + s) * KB + k);
+                            const float4 w4 = lds(reinterpret_cast<const float4*>(wc + (r * S + s) * KB + k));
 #pragma unroll
                             for (int i = 0; i < VH; ++i) {
                                 const float xi = xv[i + r][s];

@@ -119,12 +119,12 @@ struct DirectTileMma {
         const int imm = i * PITCH + (16 * h + 8 * up) * EW;
         if constexpr (MathK == MATH_F16) {
             if constexpr (sizeof(Elem) == 2) {
-                return (uint32_t)buf[off[j] + imm] | ((uint32_t)buf[off[j + 1] + imm] << 16);
+                return (uint32_t)lds(buf + off[j] + imm) | ((uint32_t)lds(buf + off[j + 1] + imm) << 16);
             } else {  // f32 tensors, FP16 precision: cvt.rn.f16x2 == round_rm<ROUND_F16>
-                return pack_f16x2(to_f32(buf[off[j] + imm]), to_f32(buf[off[j + 1] + imm]));
+                return pack_f16x2(to_f32(lds(buf + off[j] + imm)), to_f32(lds(buf + off[j + 1] + imm)));
             }
         } else {
-            return f32_to_tf32(to_f32(buf[off[j] + imm]));  // cvt.rna == round_rm<ROUND_TF32>
+            return f32_to_tf32(to_f32(lds(buf + off[j] + imm)));  // cvt.rna == round_rm<ROUND_TF32>
         }
     }
 
@@ -243,7 +243,7 @@ struct DirectTileMma {
         uint32_t bf[KSTEPS][NT][2];  // once per tile: KSTEPS LDS.128 (8 / 16 registers)
 #pragma unroll
         for (int ks = 0; ks < KSTEPS; ++ks) {
-            const uint4 v = *reinterpret_cast<const uint4*>(bfrag + (ks * 32 + lane) * 4);
+            const uint4 v = lds(reinterpret_cast<const uint4*>(bfrag + (ks * 32 + lane) * 4));
             bf[ks][0][0] = v.x;
             bf[ks][0][1] = v.y;
             bf[ks][1][0] = v.z;

@@ -23,22 +23,22 @@
 // rows: tile row r = output pixel (th0 + r / 16, tw0 + r % 16)) x BN = 64
 // output channels; (TH / 4) x 2 warps (TH = 8: 4 warps, TH = 16: 8), warp
 // tile 64 x 32 = 4 output rows x 16 pixels x 32 channels (m16 tile i = one
-// output row: its 16 A rows are 16 consecutive halo pixels, pitch LD, so
+// output row: its 16 A rows are 16 consecutive halo pixels (SmemRows rows), so
 // ldmatrix reads them like any tile). 16 x 16 tiles (f16 only) halve the
 // weight bytes per FLOP, which with the halo are ~3/4 of the L2 traffic.
 // K loop: steps s = (chunk j of BK = 64 bytes of channels: 32 f16 / 16 f32,
 // tap t = (r, s)), tap fastest; per step one B tile [64][BK] (weights
 // [K][R][S][C]: row n, columns t*C + BK*j ..) goes through a STAGES-deep cp.async ring exactly like
-// tc_conv_kernel's; the halo of chunk j ([(TH+2) * 18 pixels][BK + 16 bytes
-// pad], zero-filled outside the image = padding) is issued with step
+// tc_conv_kernel's; the halo of chunk j ([(TH+2) * 18 pixels][BK], 64-byte
+// rows swizzled as SmemRows, zero-filled outside the image = padding) is issued with step
 // 9j's B tile into one of two halo buffers (a buffer is refilled 18 steps
 // after its previous fill, long after its last reader, step 9j + 8). One
 // commit group per step, so cp_async_wait<STAGES-2> + __syncthreads at step s
 // also covers the halo of s's chunk. The MMA step is mma_step.cuh's with the
 // A tile's m16 tiles 18 rows apart (one halo row) and shifted by the tap.
-// Shared memory: 2 x (TH+2)*18 x 80 B (halo) + 4 x 64 x 80 B (B ring) = 49 KB
-// (TH 8: 4 blocks/SM on sm_90, 3 on sm_80, 2 on sm_86/89) / 72 KB (TH 16: 2 on
-// sm_80/90, 1 on sm_86/89). Epilogue: epilogue_staged
+// Shared memory: 2 x (TH+2)*18 x 64 B (halo) + 4 x 64 x 64 B (B ring) = 39 KB
+// (TH 8: 4 blocks/SM on sm_80/90 -- 3 on sm_80 with the old 80-byte rows --, 2 on
+// sm_86/89) / 57 KB (TH 16: 2 on sm_80/90, 1 on sm_86/89). Epilogue: epilogue_staged
 // with the patch row map (rows past P or Q are skipped).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_HALO_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_HALO_CUH
@@ -65,7 +65,7 @@ __device__ __forceinline__ void halo_load(const ConvParams& p, const Elem* x, in
         const int ih = ih0 + hr, iw = iw0 + hw;
         const bool v = in_range(ih, p.H) && in_range(iw, p.W);
         const Elem* src = v ? x + (n * p.xs_n + ih * p.xs_h + iw * p.xs_w + j * Cfg::BK + ch * VE) : x;
-        cp_async_cg_16(hb + px * Cfg::LD + ch * VE, src, v ? 16 : 0);
+        cp_async_cg_16(hb + smem_at<(int)sizeof(Elem), Cfg::BK>(px, ch * VE), src, v ? 16 : 0);
     }
 }
 
@@ -78,7 +78,7 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
                    typename MathTraits<MathK>::Elem* __restrict__ y, int tiles_q, int tiles_p, int vec_y) {
     typedef typename MathTraits<MathK>::Elem Elem;
     static_assert(sizeof(Elem) == Cfg::kElemBytes && (MathK == MATH_F16 || MathK == MATH_TF32), "f16 or tf32");
-    constexpr int BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages, TAPS = Cfg::R * Cfg::S;
+    constexpr int BN = Cfg::BN, BK = Cfg::BK, STAGES = Cfg::kStages, TAPS = Cfg::R * Cfg::S;
     FC_DYNAMIC_SHARED(Elem, smem);
     Elem* halo = smem;                          // [2][HALO_PIX][LD]
     Elem* bring = smem + 2 * Cfg::kHaloElems;   // [STAGES][BN][LD]
@@ -100,7 +100,7 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     auto load_step = [&](int s) {
         const int j = s / TAPS, tap = s - j * TAPS;
         if (tap == 0) halo_load<Cfg, Elem>(p, x, n, ih0, iw0, j, halo + (j & 1) * Cfg::kHaloElems, tid);
-        b_it.load(p, bring + (s % STAGES) * Cfg::kBStageElems, LD, tap * p.Cg + j * BK);
+        b_it.load(p, bring + (s % STAGES) * Cfg::kBStageElems, tap * p.Cg + j * BK);
     };
 
     float acc[Cfg::MI][Cfg::NI][4];
@@ -119,9 +119,9 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
         if (pf < steps) load_step(pf);
         cp_async_commit();
         // A: m16 tile mi = output row warp_m * 4 + mi = halo row (that + r), pixels sc .. sc + 15.
-        const Elem* As = halo + (j & 1) * Cfg::kHaloElems + ((warp_m * Cfg::MI + r) * Cfg::HW + sc) * LD;
-        const Elem* Bs = bring + (kt % STAGES) * Cfg::kBStageElems + warp_n * Cfg::WN * LD;
-        warp_mma_slice<MathK, Cfg, Cfg::HW>(As, Bs, acc, lane);
+        warp_mma_slice<MathK, Cfg, Cfg::HW>(halo + (j & 1) * Cfg::kHaloElems, (warp_m * Cfg::MI + r) * Cfg::HW + sc,
+                                            bring + (kt % STAGES) * Cfg::kBStageElems + warp_n * Cfg::WN * Cfg::LD, 0,
+                                            acc, lane);
         if (++sc == Cfg::S) {
             sc = 0;
             if (++r == Cfg::R) {

@@ -61,8 +61,8 @@ __global__ void __launch_bounds__(128, 2)
     for (int s = 0; s < STAGES - 1; ++s) {
         if (s < ktiles) {
             float* st = smem + s * Cfg::kStageElems;
-            a_it.load(p, st, LD, k_begin + s * BK);
-            b_it.load(p, st + BM * LD, LD, k_begin + s * BK);
+            a_it.load(p, st, k_begin + s * BK);
+            b_it.load(p, st + BM * LD, k_begin + s * BK);
         }
         cp_async_commit();
     }
@@ -72,8 +72,8 @@ __global__ void __launch_bounds__(128, 2)
         const int pf = kt + STAGES - 1;
         if (pf < ktiles) {
             float* st = smem + (pf % STAGES) * Cfg::kStageElems;
-            a_it.load(p, st, LD, k_begin + pf * BK);
-            b_it.load(p, st + BM * LD, LD, k_begin + pf * BK);
+            a_it.load(p, st, k_begin + pf * BK);
+            b_it.load(p, st + BM * LD, k_begin + pf * BK);
         }
         cp_async_commit();
         const float* As = smem + (kt % STAGES) * Cfg::kStageElems;
@@ -82,9 +82,9 @@ __global__ void __launch_bounds__(128, 2)
         for (int k4 = 0; k4 < BK; k4 += 4) {
             float4 a[4], b[8];
 #pragma unroll
-            for (int i = 0; i < 4; ++i) a[i] = *reinterpret_cast<const float4*>(As + (tx + 16 * i) * LD + k4);
+            for (int i = 0; i < 4; ++i) a[i] = lds(reinterpret_cast<const float4*>(As + (tx + 16 * i) * LD + k4));
 #pragma unroll
-            for (int j = 0; j < 8; ++j) b[j] = *reinterpret_cast<const float4*>(Bs + (ty + 8 * j) * LD + k4);
+            for (int j = 0; j < 8; ++j) b[j] = lds(reinterpret_cast<const float4*>(Bs + (ty + 8 * j) * LD + k4));
 #pragma unroll
             for (int i = 0; i < 4; ++i)
 #pragma unroll

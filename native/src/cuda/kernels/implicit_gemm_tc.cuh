@@ -67,8 +67,8 @@ __device__ __forceinline__ void tc_conv_body(const ConvParams& p, const void* a_
     for (int s = 0; s < STAGES - 1; ++s) {
         if (s < ktiles) {
             Elem* st = smem + s * Cfg::kStageElems;
-            a_it.load(p, st, LD, k_begin + s * BK);
-            b_it.load(p, st + BM * LD, LD, k_begin + s * BK);
+            a_it.load(p, st, k_begin + s * BK);
+            b_it.load(p, st + BM * LD, k_begin + s * BK);
         }
         cp_async_commit();
     }
@@ -78,12 +78,14 @@ __device__ __forceinline__ void tc_conv_body(const ConvParams& p, const void* a_
         const int pf = kt + STAGES - 1;
         if (pf < ktiles) {
             Elem* st = smem + (pf % STAGES) * Cfg::kStageElems;
-            a_it.load(p, st, LD, k_begin + pf * BK);
-            b_it.load(p, st + BM * LD, LD, k_begin + pf * BK);
+            a_it.load(p, st, k_begin + pf * BK);
+            b_it.load(p, st + BM * LD, k_begin + pf * BK);
         }
         cp_async_commit();
         const Elem* st = smem + (kt % STAGES) * Cfg::kStageElems;
-        warp_mma_slice<MathK, Cfg>(st + warp_m * Cfg::WM * LD, st + BM * LD + warp_n * Cfg::WN * LD, acc, lane);
+        // Warp rows start at multiples of 16 (WM, WN), a whole swizzle period (8 rows): passed as base
+        // pointers with row 0, the swizzle is per lane only (a runtime first row cost WIDE f16 a spill).
+        warp_mma_slice<MathK, Cfg>(st + warp_m * Cfg::WM * LD, 0, st + (BM + warp_n * Cfg::WN) * LD, 0, acc, lane);
     }
     cp_async_wait_all();
 

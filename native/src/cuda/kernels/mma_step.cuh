@@ -2,7 +2,8 @@
 // memory, load this warp's A and B fragments with ldmatrix and issue mma.sync
 // into the fp32 accumulators acc[MI][NI][4] (m16n8 C fragments).
 //
-// Shared tiles are [rows][LD] with k contiguous (tile_config.cuh). For every
+// Shared tiles are [rows][BK] with k contiguous, laid out by SmemRows
+// (tile_config.cuh; addresses from smem_at: 64-byte rows are swizzled). For every
 // math the fragments come from ldmatrix.x4 (no .trans needed because both
 // operands are stored k-contiguous = "row.col"):
 //  * TF32 / 3xTF32 (fp32 smem): an 8x8 b16 matrix is 8 rows x 4 floats, so lane
@@ -48,14 +49,21 @@ __device__ __forceinline__ void zero_acc(float (&acc)[MI][NI][4]) {
             for (int e = 0; e < 4; ++e) acc[mi][ni][e] = 0.f;
 }
 
-// As/Bs point at this warp's first row of the stage's A / B tile; AMI: rows
-// (of pitch LD) between the A tile's m16 tiles (16: a plain tile; the halo
-// kernel's m16 tiles are halo rows, TW + S - 1 pixels apart).
+// At / Bt: A / B tile rows in the SmemRows layout (smem_at) and a0 / b0: this warp's first row from
+// there: rows a0 + i of At (the swizzle is a function of the row). A base moved by a multiple of 8 rows
+// (the swizzle period) with a0 = 0 gives the same addresses with a per-lane swizzle (tc_conv_kernel's
+// warp tiles); the halo kernel's A rows start anywhere (a0 at run time). AMI: rows between the A tile's
+// m16 tiles (16: a plain tile; the halo kernel's m16 tiles are halo rows, TW + S - 1 pixels apart).
 template <int MathK, class Cfg, int AMI = 16>
-__device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>::Elem* As,
-                                               const typename MathTraits<MathK>::Elem* Bs,
+__device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>::Elem* At, int a0,
+                                               const typename MathTraits<MathK>::Elem* Bt, int b0,
                                                float (&acc)[Cfg::MI][Cfg::NI][4], int lane) {
-    constexpr int MI = Cfg::MI, NI = Cfg::NI, LD = Cfg::LD, BK = Cfg::BK;
+    typedef typename MathTraits<MathK>::Elem Elem;
+    constexpr int MI = Cfg::MI, NI = Cfg::NI, BK = Cfg::BK;
+    static_assert(Cfg::LD == SmemRows<(int)sizeof(Elem), BK>::LD, "tiles laid out by SmemRows");
+    // ldmatrix row address: element k of A row a0 + row / B row b0 + row
+    auto A = [&](int row, int k) { return At + smem_at<(int)sizeof(Elem), BK>(a0 + row, k); };
+    auto B = [&](int row, int k) { return Bt + smem_at<(int)sizeof(Elem), BK>(b0 + row, k); };
     static_assert(NI % 2 == 0, "NI must be even (B loaded two n8 tiles at a time)");
     if constexpr (MathK == MATH_TF32) {
 #pragma unroll
@@ -63,14 +71,14 @@ __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>:
             uint32_t a[MI][4], b[NI][2];
 #pragma unroll
             for (int mi = 0; mi < MI; ++mi) {
-                ldmatrix_x4(a[mi], As + (mi * AMI + (lane & 15)) * LD + kk + (lane >> 4) * 4);
+                ldmatrix_x4(a[mi], A(mi * AMI + (lane & 15), kk + (lane >> 4) * 4));
 #pragma unroll
                 for (int j = 0; j < 4; ++j) a[mi][j] = tf32_bits(a[mi][j]);
             }
 #pragma unroll
             for (int nj = 0; nj < NI / 2; ++nj) {
                 uint32_t raw[4];
-                ldmatrix_x4(raw, Bs + (nj * 16 + (lane & 7) + ((lane >> 4) << 3)) * LD + kk + ((lane >> 3) & 1) * 4);
+                ldmatrix_x4(raw, B(nj * 16 + (lane & 7) + ((lane >> 4) << 3), kk + ((lane >> 3) & 1) * 4));
 #pragma unroll
                 for (int j = 0; j < 4; ++j) b[2 * nj + (j >> 1)][j & 1] = tf32_bits(raw[j]);
             }
@@ -88,7 +96,7 @@ __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>:
 #pragma unroll
             for (int nj = 0; nj < NI / 2; ++nj) {
                 uint32_t raw[4];
-                ldmatrix_x4(raw, Bs + (nj * 16 + (lane & 7) + ((lane >> 4) << 3)) * LD + kk + ((lane >> 3) & 1) * 4);
+                ldmatrix_x4(raw, B(nj * 16 + (lane & 7) + ((lane >> 4) << 3), kk + ((lane >> 3) & 1) * 4));
 #pragma unroll
                 for (int j = 0; j < 4; ++j) {
                     const uint32_t big = tf32_bits(raw[j]);
@@ -99,7 +107,7 @@ __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>:
 #pragma unroll
             for (int mi = 0; mi < MI; ++mi) {
                 uint32_t a[4], as[4];
-                ldmatrix_x4(a, As + (mi * AMI + (lane & 15)) * LD + kk + (lane >> 4) * 4);
+                ldmatrix_x4(a, A(mi * AMI + (lane & 15), kk + (lane >> 4) * 4));
 #pragma unroll
                 for (int j = 0; j < 4; ++j) {
                     const float raw = __uint_as_float(a[j]);
@@ -123,18 +131,17 @@ __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>:
 #pragma unroll
             for (int ni = 0; ni < NI; ++ni) {
                 uint32_t z[4];
-                ldmatrix_x4(z, Bs + (ni * 8 + (lane & 7)) * LD + kk + (lane >> 3) * 4);
+                ldmatrix_x4(z, B(ni * 8 + (lane & 7), kk + (lane >> 3) * 4));
                 b[ni][0] = pack_f16x2(__uint_as_float(z[0]), __uint_as_float(z[1]));
                 b[ni][1] = pack_f16x2(__uint_as_float(z[2]), __uint_as_float(z[3]));
             }
 #pragma unroll
             for (int mi = 0; mi < MI; ++mi) {
                 uint32_t x[4], a[4];  // rows 0-7 then 8-15: one 4-register temporary
-                const float* p0 = As + (mi * AMI + (lane & 7)) * LD + kk + (lane >> 3) * 4;
-                ldmatrix_x4(x, p0);
+                ldmatrix_x4(x, A(mi * AMI + (lane & 7), kk + (lane >> 3) * 4));
                 a[0] = pack_f16x2(__uint_as_float(x[0]), __uint_as_float(x[1]));
                 a[2] = pack_f16x2(__uint_as_float(x[2]), __uint_as_float(x[3]));
-                ldmatrix_x4(x, p0 + 8 * LD);
+                ldmatrix_x4(x, A(mi * AMI + 8 + (lane & 7), kk + (lane >> 3) * 4));
                 a[1] = pack_f16x2(__uint_as_float(x[0]), __uint_as_float(x[1]));
                 a[3] = pack_f16x2(__uint_as_float(x[2]), __uint_as_float(x[3]));
 #pragma unroll
@@ -146,11 +153,11 @@ __device__ __forceinline__ void warp_mma_slice(const typename MathTraits<MathK>:
         for (int kk = 0; kk < BK; kk += 16) {
             uint32_t a[MI][4], b[NI][2];
 #pragma unroll
-            for (int mi = 0; mi < MI; ++mi) ldmatrix_x4(a[mi], As + (mi * AMI + (lane & 15)) * LD + kk + (lane >> 4) * 8);
+            for (int mi = 0; mi < MI; ++mi) ldmatrix_x4(a[mi], A(mi * AMI + (lane & 15), kk + (lane >> 4) * 8));
 #pragma unroll
             for (int nj = 0; nj < NI / 2; ++nj) {
                 uint32_t raw[4];
-                ldmatrix_x4(raw, Bs + (nj * 16 + (lane & 7) + ((lane >> 4) << 3)) * LD + kk + ((lane >> 3) & 1) * 8);
+                ldmatrix_x4(raw, B(nj * 16 + (lane & 7) + ((lane >> 4) << 3), kk + ((lane >> 3) & 1) * 8));
                 b[2 * nj][0] = raw[0];
                 b[2 * nj][1] = raw[1];
                 b[2 * nj + 1][0] = raw[2];

@@ -5,17 +5,16 @@
 // N = output channels of the group) marching over K in BK slices through a
 // STAGES-deep cp.async ring in shared memory. Warps are arranged WARPS_M x
 // WARPS_N; each owns a (BM/WARPS_M) x (BN/WARPS_N) warp tile made of m16n8 mma
-// tiles (MI x NI). Shared tiles are row-major [rows][BK + pad] with 16 bytes
-// of padding per row: a row pitch of 144 B (fp32) / 80 B (fp16) puts the 8 row
-// addresses of every ldmatrix phase in 8 distinct 16-byte bank groups, so all
-// fragment loads are conflict-free, and keeps 16-byte cp.async destinations
-// aligned.
+// tiles (MI x NI). Shared tiles are row-major [rows][BK] (k contiguous) in
+// 16-byte chunks, laid out by SmemRows (below) so that both the loaders'
+// 16-byte cp.async stores and every ldmatrix phase are bank-conflict-free
+// (the emulation's bank model checks both on every kernel run).
 //
 //  name   BM  BN BK warps  warp tile  stages f32/f16  smem f32 / f16   target
-//  BIG   128 128 32 2x4=8   64x32      3 / 4          108 KB / 80 KB   2 blocks/SM on sm_80(f16)/sm_90
-//  MED    64  64 32 2x2=4   32x32      4 / 4           72 KB / 40 KB   >= 2 blocks/SM everywhere
-//  SMALL  32  32 32 2x2=4   16x16      3 / 4           27 KB / 20 KB   tiny problems (many blocks)
-//  WIDE  128  64 32 2x2=4   64x32      - / 4             - / 60 KB   f16 only, K/g <= 64; 3 blocks/SM sm_90
+//  BIG   128 128 32 2x4=8   64x32      3 / 4          108 KB / 64 KB   2 blocks/SM on sm_80(f16)/sm_90
+//  MED    64  64 32 2x2=4   32x32      4 / 4           72 KB / 32 KB   >= 2 blocks/SM everywhere
+//  SMALL  32  32 32 2x2=4   16x16      3 / 4           27 KB / 16 KB   tiny problems (many blocks)
+//  WIDE  128  64 32 2x2=4   64x32      - / 4             - / 48 KB   f16 only, K/g <= 64; 4 blocks/SM sm_90
 //  SIMT   64  64 32 4 warps 4x8/thread 3 (f32 only)    54 KB           FP32 exact path
 // BIG with fp32 operands needs 108 KB: it does not fit sm_86/sm_89 (99 KB per
 // block); the heuristic only picks it where the device allows (plan time) and
@@ -116,6 +115,25 @@ constexpr bool direct_tile_mma_ok(int elem_bytes, int round_mode) {
     return elem_bytes == 2 || round_mode == ROUND_TF32 || round_mode == ROUND_F16;
 }
 
+// Row layout of the tensor-core kernels' shared tiles: rows of BK elements, k
+// contiguous, 16-byte chunks. A loader phase (8 lanes x 16 B) and an ldmatrix
+// phase (8 row addresses) must each touch 8 distinct 16-byte bank groups:
+//  * 128-byte rows (fp32, BK 32): 16 bytes of padding (pitch 144 B). A loader
+//    phase is one row; ldmatrix rows fall in 8 distinct groups.
+//  * 64-byte rows (fp16 BK 32; the halo kernel's 64-byte channel chunks, fp16
+//    and fp32): no padding, and chunk c of row r is stored at chunk
+//    c ^ ((r >> 1) & 3) (smem_at, common.cuh). Any 8 consecutive rows then hold
+//    a given chunk in 8 distinct groups (ldmatrix, from any first row), and a
+//    loader phase (rows 2j, 2j+1 x 4 chunks) too. Padding cannot do both: at
+//    the old 80-byte pitch every loader store was 2-way conflicted.
+template <int ES, int BK>
+struct SmemRows {
+    static constexpr int kVec = 16 / ES;                  // elements per 16-byte chunk
+    static constexpr bool kSwizzle = BK * ES == 64;       // 4 chunks per row
+    static constexpr int LD = kSwizzle ? BK : BK + kVec;  // row pitch (elements)
+    static_assert(BK * ES == 64 || BK * ES == 128, "tile rows of 4 or 8 16-byte chunks");
+};
+
 template <int BM_, int BN_, int BK_, int WARPS_M_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_, int ELEM_BYTES_>
 struct TileConfig {
     static constexpr int BM = BM_, BN = BN_, BK = BK_;
@@ -126,8 +144,7 @@ struct TileConfig {
     static constexpr int WM = BM / WARPS_M_, WN = BN / WARPS_N_;
     static constexpr int MI = WM / 16, NI = WN / 8;
     static constexpr int kElemBytes = ELEM_BYTES_;
-    static constexpr int kPad = 16 / ELEM_BYTES_;  // 16 bytes per row
-    static constexpr int LD = BK + kPad;           // row pitch in elements
+    static constexpr int LD = SmemRows<ELEM_BYTES_, BK_>::LD;  // row pitch in elements
     static constexpr int kStageElems = (BM + BN) * LD;
     static constexpr size_t kSmemBytes = (size_t)kStages * kStageElems * ELEM_BYTES_;
     static_assert(BK % 16 == 0, "BK must be a multiple of 16");
@@ -138,10 +155,10 @@ struct TileConfig {
 // MATH_TF32): a block = TH x TW output pixels (BM = TH * 16 GEMM rows) x BN =
 // 64 channels, warps of 64 x 32 (4 output rows x 16 pixels x 32 channels),
 // BK = 64 bytes of channels per step (32 f16 / 16 f32); A = one halo tile
-// [(TH+2) x (TW+2) pixels][BK + 16 bytes] per channel chunk (2 buffers), B
-// through a 4-stage ring [64][BK + 16 bytes].
-//  TILE_HALO:   TH = 8,  4 warps, 49 KB (f16 and tf32)
-//  TILE_HALO16: TH = 16, 8 warps, 72 KB (f16): the same weights serve twice
+// [(TH+2) x (TW+2) pixels][BK] per channel chunk (2 buffers), B through a
+// 4-stage ring [64][BK], both as SmemRows (64-byte rows, swizzled).
+//  TILE_HALO:   TH = 8,  4 warps, 39 KB (f16 and tf32)
+//  TILE_HALO16: TH = 16, 8 warps, 57 KB (f16): the same weights serve twice
 //               the pixels, so the B (weight) bytes per FLOP halve — with
 //               the halo, B is ~3/4 of the kernel's L2 -> SM traffic.
 template <int ElemBytes, int TH_ = 8>
@@ -152,7 +169,7 @@ struct HaloConfigT {
     static constexpr int kWarpsM = TH / 4, kWarpsN = 2, kThreads = 32 * kWarpsM * kWarpsN;
     static constexpr int kStages = 4, kMinBlocks = TH == 8 ? 4 : 2;  // <= 128 registers either way
     static constexpr int WM = BM / kWarpsM, WN = BN / kWarpsN, MI = WM / 16, NI = WN / 8;
-    static constexpr int kElemBytes = ElemBytes, kPad = 16 / ElemBytes, LD = BK + kPad;
+    static constexpr int kElemBytes = ElemBytes, LD = SmemRows<ElemBytes, BK>::LD;
     static constexpr int kHaloElems = HALO_PIX * LD, kBStageElems = BN * LD;
     static constexpr size_t kSmemBytes = (size_t)(2 * kHaloElems + kStages * kBStageElems) * ElemBytes;
     static_assert(MI == TH / kWarpsM && WM % TW == 0 && TW == 16, "an m16 tile is one output row of a warp");
@@ -170,7 +187,7 @@ template <> struct TileFor<TILE_SMALL, 4> { typedef TileConfig<32, 32, 32, 2, 2,
 template <> struct TileFor<TILE_SMALL, 2> { typedef TileConfig<32, 32, 32, 2, 2, 4, 2, 2> type; };
 // WIDE (fp16 tensors only): 128 x 64 for K/g <= 64 layers (BIG would waste half
 // its columns), 4 warps of 64x32 (the BIG warp tile: 6 ldmatrix.x4 per 16 MMAs
-// instead of MED's 4 per 8), 4 stages = 60 KB, min 4 blocks -> <= 128 regs.
+// instead of MED's 4 per 8), 4 stages = 48 KB, min 4 blocks -> <= 128 regs.
 template <> struct TileFor<TILE_WIDE, 2> { typedef TileConfig<128, 64, 32, 2, 2, 4, 4, 2> type; };
 template <> struct TileFor<TILE_SIMT, 4> { typedef TileConfig<64, 64, 32, 2, 2, 3, 2, 4> type; };
 
