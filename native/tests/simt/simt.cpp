@@ -154,6 +154,7 @@ struct SmemRec {  // one lane's recorded shared-memory access, waiting to be sco
     const char* file;  // call site
     int line;
     uint64_t seg;      // cp.async groups the lane had committed before it
+    uint32_t idx;      // the lane's accesses before it since the warp last stood together
     uint32_t off;
     uint8_t bytes;
     uint8_t kind;
@@ -550,22 +551,31 @@ void smem_score_warp(Block& b, unsigned wi) {
         size_t n = 0;
         for (const auto& v : per_lane) n = std::max(n, v.size());
         for (size_t i = 0; i < n; ++i) {
-            unsigned lanes = 0;
-            const SmemRec* r0 = nullptr;
-            bool same = true;
-            for (int l = 0; l < 32; ++l) {
-                if (per_lane[static_cast<size_t>(l)].size() <= i) continue;
-                const SmemRec* r = per_lane[static_cast<size_t>(l)][i];
-                if (!r0) r0 = r;
-                same &= r->kind == r0->kind && r->bytes == r0->bytes;
-                acc[l] = LaneAccess{r->off, r->bytes};
-                lanes |= 1u << l;
+            unsigned todo = 0;
+            for (int l = 0; l < 32; ++l)
+                if (per_lane[static_cast<size_t>(l)].size() > i) todo |= 1u << l;
+            // Lanes that got here after different numbers of accesses (divergent code earlier in the
+            // window, e.g. a branch inside a loop) ran different instances: scored apart. That can
+            // hide a conflict, never invent one.
+            while (todo) {
+                const SmemRec* r0 = per_lane[static_cast<size_t>(__builtin_ctz(todo))][i];
+                unsigned lanes = 0;
+                bool same = true;
+                for (unsigned m = todo; m; m &= m - 1) {
+                    const int l = __builtin_ctz(m);
+                    const SmemRec* r = per_lane[static_cast<size_t>(l)][i];
+                    if (r->idx != r0->idx) continue;
+                    same &= r->kind == r0->kind && r->bytes == r0->bytes;
+                    acc[l] = LaneAccess{r->off, r->bytes};
+                    lanes |= 1u << l;
+                }
+                todo &= ~lanes;
+                if (same)
+                    smem_score(b, wi, r0->kind, acc, lanes, std::get<0>(site.first), std::get<1>(site.first));
+                else
+                    for (unsigned m = lanes; m; m &= m - 1)
+                        ++g_rt.smem.kind[per_lane[static_cast<size_t>(__builtin_ctz(m))][i]->kind].unscored;
             }
-            if (same)
-                smem_score(b, wi, r0->kind, acc, lanes, std::get<0>(site.first), std::get<1>(site.first));
-            else
-                for (unsigned m = lanes; m; m &= m - 1)
-                    ++g_rt.smem.kind[per_lane[static_cast<size_t>(__builtin_ctz(m))][i]->kind].unscored;
         }
     }
     for (auto& r : w.rec) r.clear();
@@ -947,9 +957,9 @@ void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char
         fiber_fail(f, "cp.async: global source not aligned to " + std::to_string(cp_size) + " bytes");
     f->cp.push_back(CpCopy{dst, src, f->cp_open, static_cast<uint32_t>(cp_size), static_cast<uint32_t>(src_bytes)});
     Block& b = *f->ctx.block;
-    b.warps[f->ctx.warp].rec[f->ctx.lane].push_back(
-        SmemRec{file, line, f->cp_open, smem_offset(b, dst), static_cast<uint8_t>(cp_size),
-                static_cast<uint8_t>(SmemCpAsync)});
+    std::vector<SmemRec>& rec = b.warps[f->ctx.warp].rec[f->ctx.lane];
+    rec.push_back(SmemRec{file, line, f->cp_open, static_cast<uint32_t>(rec.size()), smem_offset(b, dst),
+                          static_cast<uint8_t>(cp_size), static_cast<uint8_t>(SmemCpAsync)});
 }
 
 void smem_access(const void* p, unsigned bytes, SmemKind kind, const char* file, int line) {
@@ -960,8 +970,9 @@ void smem_access(const void* p, unsigned bytes, SmemKind kind, const char* file,
         fiber_fail(f, std::string(smem_kind_name(kind)) + " of " + std::to_string(bytes) + " bytes at byte " +
                           std::to_string(off) + " runs past the " + std::to_string(b.smem_size) +
                           " bytes of dynamic shared memory");
-    b.warps[f->ctx.warp].rec[f->ctx.lane].push_back(
-        SmemRec{file, line, f->cp_open, off, static_cast<uint8_t>(bytes), static_cast<uint8_t>(kind)});
+    std::vector<SmemRec>& rec = b.warps[f->ctx.warp].rec[f->ctx.lane];
+    rec.push_back(SmemRec{file, line, f->cp_open, static_cast<uint32_t>(rec.size()), off, static_cast<uint8_t>(bytes),
+                          static_cast<uint8_t>(kind)});
 }
 
 const char* smem_kind_name(int kind) {

@@ -190,7 +190,9 @@ size_t dynamic_smem_size();
 //  lanes that got there (a lane with fewer accesses at a site is predicated
 //  off for the later ones, as in `for (e = tid; e < n; e += threads)`); runs
 //  of a site separated by a cp.async commit count apart (a loader called for
-//  two tiles between the same barriers).
+//  two tiles between the same barriers), and lanes that reached an occurrence
+//  after different numbers of accesses (divergent code before it) are scored
+//  as separate instructions -- that can hide a conflict, never invent one.
 //  Accesses of one site and index whose kind or size differ between lanes
 //  are not scored but counted as unscored.
 //  Offsets are relative to the block's dynamic shared memory (128-byte

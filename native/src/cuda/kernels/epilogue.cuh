@@ -56,19 +56,36 @@ struct PatchRows {
 // Staged epilogue of a whole BM x BN block tile (tc_conv_kernel, no split):
 // every warp writes act(acc + bias), converted to Out, into shared memory
 // (the pipeline's stage buffers, free after the main loop) in y's order —
-// NHWC: [m][BN + 8] (channels contiguous), NCHW: [n][BM + 8] (pixels
-// contiguous); the 8-element pad makes the fragment writes conflict-free —
+// NHWC: [m][BN + 8] (channels contiguous; a lane's two adjacent channels as
+// one 8-byte / 4-byte store, so a phase writes 4 whole 32-byte row pieces),
+// NCHW: [n][BM + NPAD] (pixels contiguous; NPAD = 4 fp32 / 8 fp16 puts the 4
+// channel rows of a store in 4 distinct bank octets); 64-byte rows (the SMALL
+// fp16 tile) are unpadded and swizzled like the GEMM tiles (stage_at) — every
+// fragment write and 16-byte read-back bank-conflict-free (the emulation's
+// bank model checks it; fp32 with an 8-float pad and element stores was
+// 2-way conflicted in both layouts, padded 64-byte rows 2-way on read-back) —
 // then the block streams the tile out row by row: consecutive threads write
 // consecutive 16-byte vectors where y is 16-byte aligned (vec_y, host-checked)
 // and the chunk's offset is a multiple of the vector, else consecutive
 // elements. Either way
 // every warp store is a contiguous run instead of the m16n8 fragment scatter.
+// Element offset of (row, col) in an epilogue stage of L-element rows: 64-byte rows as SmemRows
+// (swizzled, smem_at), others padded by PAD elements.
+template <int ES, int L, int PAD>
+__device__ __forceinline__ int stage_at(int row, int col) {
+    if constexpr (L * ES == 64)
+        return smem_at<ES, L>(row, col);
+    else
+        return row * (L + PAD) + col;
+}
+
 template <class Cfg, class Out, class RowMap>
 __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float (&acc)[Cfg::MI][Cfg::NI][4], Out* sm,
                                                 Out* y, const Out* bias, const RowMap& rows, int n_block, int warp_m,
                                                 int warp_n, int g, int tid, int vec_y) {
     constexpr int BM = Cfg::BM, BN = Cfg::BN, T = Cfg::kThreads, MI = Cfg::MI, NI = Cfg::NI;
     constexpr int VEC = 16 / (int)sizeof(Out);
+    constexpr int ES = (int)sizeof(Out), NPAD = ES == 4 ? 4 : 8;  // NCHW stage row pad (elements)
     static_assert((size_t)(BM + 8) * (BN + 8) * sizeof(Out) <= Cfg::kSmemBytes, "staged tile must fit the stages");
     const bool nhwc = p.ys_k == 1;
     const int lane = tid & 31, gr = lane >> 2, tc = (lane & 3) * 2;
@@ -76,20 +93,31 @@ __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float
     __syncthreads();  // every warp is done with the last stage
 #pragma unroll
     for (int ni = 0; ni < NI; ++ni) {
+        const int nl = wn0 + ni * 8 + tc, col = n_block + nl;  // this lane's channels nl, nl + 1
+        const float b0 = (p.has_bias && col < p.Kg) ? to_f32(bias[g * p.Kg + col]) : 0.f;
+        const float b1 = (p.has_bias && col + 1 < p.Kg) ? to_f32(bias[g * p.Kg + col + 1]) : 0.f;
 #pragma unroll
-        for (int j = 0; j < 2; ++j) {
-            const int nl = wn0 + ni * 8 + tc + j, col = n_block + nl;
-            const float b = (p.has_bias && col < p.Kg) ? to_f32(bias[g * p.Kg + col]) : 0.f;
+        for (int mi = 0; mi < MI; ++mi) {
 #pragma unroll
-            for (int mi = 0; mi < MI; ++mi) {
-#pragma unroll
-                for (int h = 0; h < 2; ++h) {
-                    const int ml = wm0 + mi * 16 + gr + h * 8;
-                    float v = acc[mi][ni][h * 2 + j] + b;
-                    if (p.relu) v = v < 0.f ? 0.f : v;
-                    Out o;
-                    store_elem(&o, v);
-                    sm[nhwc ? ml * (BN + 8) + nl : nl * (BM + 8) + ml] = o;
+            for (int h = 0; h < 2; ++h) {
+                const int ml = wm0 + mi * 16 + gr + h * 8;
+                float v0 = acc[mi][ni][h * 2] + b0, v1 = acc[mi][ni][h * 2 + 1] + b1;
+                if (p.relu) {
+                    v0 = v0 < 0.f ? 0.f : v0;
+                    v1 = v1 < 0.f ? 0.f : v1;
+                }
+                Out o0, o1;
+                store_elem(&o0, v0);
+                store_elem(&o1, v1);
+                if (nhwc) {  // nl even, BN + 8 even, a swizzle moves whole chunks: the pair is 8- / 4-byte aligned
+                    Out* d = sm + stage_at<ES, BN, 8>(ml, nl);
+                    if constexpr (sizeof(Out) == 4)
+                        sts(reinterpret_cast<float2*>(d), make_float2(v0, v1));
+                    else
+                        sts(reinterpret_cast<uint32_t*>(d), (uint32_t)o0 | ((uint32_t)o1 << 16));
+                } else {
+                    sts(sm + stage_at<ES, BM, NPAD>(nl, ml), o0);
+                    sts(sm + stage_at<ES, BM, NPAD>(nl + 1, ml), o1);
                 }
             }
         }
@@ -107,13 +135,13 @@ __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float
             if (!rows.at(p, r, img, pix)) continue;
             const int off = img * p.ys_n + pix * p.ys_p + kk;
             Out* dst = y + off;
-            const Out* src = sm + r * (BN + 8) + cc;
+            const Out* src = sm + stage_at<ES, BN, 8>(r, cc);  // a whole 16-byte chunk
             if (vec && off % VEC == 0) {
-                *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(src);
+                *reinterpret_cast<uint4*>(dst) = lds(reinterpret_cast<const uint4*>(src));
             } else {
 #pragma unroll
                 for (int e = 0; e < VEC; ++e)
-                    if (col + e < p.Kg) dst[e] = src[e];
+                    if (col + e < p.Kg) dst[e] = lds(src + e);
             }
         }
     } else {
@@ -128,16 +156,16 @@ __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float
             const int col = n_block + r;
             if (col >= p.Kg) break;
             const int kk = g * p.Kg + col;
-            const Out* src = sm + r * (BM + 8) + cm;
+            const Out* src = sm + stage_at<ES, BM, NPAD>(r, cm);  // a whole 16-byte chunk
             const int off = img * p.ys_n + kk * p.ys_k + pix;
             if (vec && off % VEC == 0) {
-                *reinterpret_cast<uint4*>(y + off) = *reinterpret_cast<const uint4*>(src);
+                *reinterpret_cast<uint4*>(y + off) = lds(reinterpret_cast<const uint4*>(src));
             } else {
 #pragma unroll
                 for (int e = 0; e < VEC; ++e) {
                     int im, px;
                     if (!rows.at(p, cm + e, im, px)) break;
-                    y[im * p.ys_n + kk * p.ys_k + px] = src[e];
+                    y[im * p.ys_n + kk * p.ys_k + px] = lds(src + e);
                 }
             }
         }
