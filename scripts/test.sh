@@ -65,6 +65,16 @@ if [ -f "$emu_log" ]; then
         summary+=("CUDA kernels under SIMT emulation: $runs kernel runs")
         while IFS= read -r l; do summary+=("    $l"); done <<<"$emu"
     fi
+    # Their shared-memory accesses through the bank model, summed over the groups per kind
+    # (ideal = wavefronts without bank conflicts; what is required is in test_cuda_kernels.cpp).
+    banks=$(grep -E '^\[[a-z0-9_]+\] bank model: ' "$emu_log" |
+        sed -E 's/^\[[a-z0-9_]+\] bank model: +//; s/cp\.async store/cp.async-store/; s/[(),]//g' |
+        awk '{ if (!($1 in I)) K[++n] = $1; I[$1] += $2; W[$1] += $4; D[$1] += $7; C[$1] += $8 }
+             END { for (j = 1; j <= n; j++) if (I[K[j]]) printf "    %s: %d instr, %d wavefronts (ideal %d), %d conflicted\n", K[j], I[K[j]], W[K[j]], D[K[j]], C[K[j]] }')
+    if [ -n "$banks" ]; then
+        summary+=("Shared-memory bank model, all emulated runs (must be conflict-free: ldmatrix, 16-byte accesses, stage writes; element-wise gathers and fallbacks are reported per site in the log):")
+        while IFS= read -r l; do summary+=("$l"); done <<<"$banks"
+    fi
 fi
 
 # ---- 2. Sanitizers ----------------------------------------------------------------------------
