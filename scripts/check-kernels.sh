@@ -140,7 +140,7 @@ def config(name):
         pitch = (((32 + s - 1) * (cg if nhwc else 1) + ve - 1) + ve - 1) // ve * ve
         zs = ((3 * pitch + 24 * (cg if nhwc else 1) + 1 + ve - 1) // ve * ve) if mma else 0
         dsmem = (cg * r * s + 1) * 16 * 4 + 2 * ((1 if nhwc else cg) * (16 + r - 1) * pitch + zs) * es
-        if nhwc and not mma: dsmem += 128 * (16 + 16 // es) * es  # FFMA step: per-warp NHWC output stage
+        if nhwc and not mma: dsmem += 128 * 16 * es  # FFMA step: per-warp NHWC output stage (unpadded, swizzled)
         if mma: dsmem += (cg * r * s + 7) // 8 * 512  # B fragment table
         step = {0: ' mma tf32', 3: ' mma f16', 4: ''}[math]
         return 128, dsmem, 4, 'direct tile%s %s %s C%d %dx%d rnd%d' % (step, 'f32' if es == 4 else 'f16', 'NHWC' if nhwc else 'NCHW', cg, r, s, rm), mma

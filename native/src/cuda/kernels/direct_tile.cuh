@@ -91,11 +91,10 @@ struct DirectTileGeom {
     static_assert(PLANE == ROWS * CPR * VE, "chunk e of a halo tile is element e * VE of its buffer");
     static constexpr int WS = CG * R * S * kDirectTileKB;  // filter slice floats
     static_assert(PITCH % VE == 0 && PITCH >= (kDirectTileTW + S - 1) * EW + VE - 1, "pitch");
-    static constexpr int OP = direct_tile_out_pitch(ES);  // NHWC output stage row pitch
     static constexpr int ZS = direct_tile_zero_elems(ES, CG, S, NHWC, MMA);  // zero strip after each buffer
     static constexpr int BSTRIDE = BUF + ZS;                                   // elements per buffer slot
     static constexpr int STAGE_LANE = direct_tile_stage_lane_bytes(ES, NHWC, MMA);  // per-warp stage bytes / 32
-    static_assert(STAGE_LANE == (NHWC && !MMA ? OP * ES : 0), "stage");
+    static_assert(STAGE_LANE == (NHWC && !MMA ? kDirectTileKB * ES : 0), "stage");
     static constexpr int BFRAG = direct_tile_bfrag_bytes(CG, R, S, MMA) / 4;  // B fragment table (u32)
     static_assert(direct_tile_smem_bytes(ES, CG, R, S, NHWC, MMA) ==
                       (size_t)(WS + kDirectTileKB + BFRAG) * 4 + (size_t)2 * BSTRIDE * ES +
@@ -106,12 +105,23 @@ struct DirectTileGeom {
     static_assert((2 * BSTRIDE * ES) % 16 == 0 && STAGE_LANE % 16 == 0, "16-byte aligned regions");
 };
 
-__device__ __forceinline__ void store_vec16(float* p, const float* v) {
-    store_vec4(p, v[0], v[1], v[2], v[3]);
+// Element offset of (pixel row, channel k) in a warp's NHWC output stage: rows of KB elements (L = 4
+// (f32) / 2 (f16) 16-byte chunks), chunk c of row r at c ^ ((r / (8 / L)) % L): 8 consecutive rows put
+// one chunk in 8 distinct 16-byte bank groups, and so do 8 / L consecutive rows x L chunks.
+template <int ES>
+__device__ __forceinline__ int direct_tile_out_at(int row, int k) {
+    constexpr int VE = 16 / ES, L = kDirectTileKB / VE;
+    static_assert(L == 2 || L == 4, "two or four 16-byte chunks per staged pixel");
+    return row * kDirectTileKB + (k ^ (((row / (8 / L)) % L) * VE));
 }
-__device__ __forceinline__ void store_vec16(half_t* p, const float* v) {
-    *reinterpret_cast<uint4*>(p) = make_uint4(pack_f16x2(v[0], v[1]), pack_f16x2(v[2], v[3]),
-                                              pack_f16x2(v[4], v[5]), pack_f16x2(v[6], v[7]));
+
+// 16 bytes of converted outputs into shared memory (the NHWC output stage).
+__device__ __forceinline__ void sts_vec16(float* p, const float* v) {
+    sts(reinterpret_cast<float4*>(p), make_float4(v[0], v[1], v[2], v[3]));
+}
+__device__ __forceinline__ void sts_vec16(half_t* p, const float* v) {
+    sts(reinterpret_cast<uint4*>(p), make_uint4(pack_f16x2(v[0], v[1]), pack_f16x2(v[2], v[3]),
+                                                pack_f16x2(v[4], v[5]), pack_f16x2(v[6], v[7])));
 }
 
 // Issues the copies of tile t's halo into buf (the caller commits the group) and has thread 0 record
@@ -182,10 +192,13 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
 //  * NHWC with vec_out and a full KB slice: each warp stages one output row (32 pixels x KB channels)
 //    in its shared-memory slot `so` and writes it as consecutive 16-byte pieces: 4 lanes (f32) / 2
 //    (f16) per pixel, so every 32-byte sector is written whole (a lane's own 16 channels would be
-//    64 / 32 bytes at a pixel stride: half-sector writes at twice the L2 requests);
+//    64 / 32 bytes at a pixel stride: half-sector writes at twice the L2 requests). The stage is
+//    swizzled (direct_tile_out_at), so the lanes' 16-byte writes (8 pixels, one chunk each, per phase)
+//    and the read-back (8 / L pixels x L chunks per phase) are both bank-conflict-free; the padded
+//    rows it had before made the read-back 2-way conflicted (the emulation's bank model);
 //  * else element stores: NCHW -> per channel 32 consecutive pixels per warp store.
 // yt: this thread's output (row pp0, column q0 + lane, channel kk0) — only formed where it exists.
-template <bool FULL, bool RELU, class Elem, bool NHWC, int OP>
+template <bool FULL, bool RELU, class Elem, bool NHWC>
 __device__ __forceinline__ void direct_tile_epilogue(const ConvParams& p, const DirectTileArgs& a,
                                                      const float (&acc)[kDirectTileVH][kDirectTileKB],
                                                      const float* sbias, Elem* y, Elem* so, int n, int pp0, int q0,
@@ -212,14 +225,15 @@ __device__ __forceinline__ void direct_tile_epilogue(const ConvParams& p, const 
                 float v[OV];
 #pragma unroll
                 for (int e = 0; e < OV; ++e) v[e] = act(acc[i][k + e], sbias[k + e]);
-                store_vec16(so + lane * OP + k, v);
+                sts_vec16(so + direct_tile_out_at<(int)sizeof(Elem)>(lane, k), v);
             }
             __syncwarp();
 #pragma unroll
             for (int c = lane; c < 32 * CPP; c += 32) {
                 const int px = c / CPP, ch = (c - px * CPP) * OV;
                 if (FULL || q0 + px < p.Q)
-                    *reinterpret_cast<uint4*>(yr + px * ps + ch) = *reinterpret_cast<const uint4*>(so + px * OP + ch);
+                    *reinterpret_cast<uint4*>(yr + px * ps + ch) =
+                        lds(reinterpret_cast<const uint4*>(so + direct_tile_out_at<(int)sizeof(Elem)>(px, ch)));
             }
             __syncwarp();
             yr += rs;
@@ -250,7 +264,7 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     typedef DirectTileGeom<(int)sizeof(Elem), CG, R, S, NHWC, MMA> Gm;
     constexpr int KB = kDirectTileKB, VH = kDirectTileVH, WR = VH + R - 1;
     // [CG*R*S][KB] fp32, bias [KB] fp32, MMA: B fragments [k-steps][32][4] u32, 2 x ([PLANES][ROWS][PITCH]
-    // + MMA: [ZS] zeros) Elem, FFMA NHWC: per-warp output stages [4 warps][32][OP] Elem
+    // + MMA: [ZS] zeros) Elem, FFMA NHWC: per-warp output stages [4 warps][32][KB] Elem
     FC_DYNAMIC_SHARED(float, ws);
     float* sbias = ws + Gm::WS;
     uint32_t* bfrag = reinterpret_cast<uint32_t*>(sbias + KB);
@@ -376,13 +390,13 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
                 // Interior: the warp's rows, the tile's columns and the KB channels all exist (warp-uniform).
                 if (full && pp0 + VH <= p.P && q0 + kDirectTileTW <= p.Q) {
                     if (p.relu)
-                        direct_tile_epilogue<true, true, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0,
+                        direct_tile_epilogue<true, true, Elem, NHWC>(p, a, acc, sbias, y, so, n, pp0, q0, kk0,
                                                                              kb0, full, lane);
                     else
-                        direct_tile_epilogue<true, false, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0,
+                        direct_tile_epilogue<true, false, Elem, NHWC>(p, a, acc, sbias, y, so, n, pp0, q0, kk0,
                                                                               kb0, full, lane);
                 } else {
-                    direct_tile_epilogue<false, false, Elem, NHWC, Gm::OP>(p, a, acc, sbias, y, so, n, pp0, q0, kk0, kb0,
+                    direct_tile_epilogue<false, false, Elem, NHWC>(p, a, acc, sbias, y, so, n, pp0, q0, kk0, kb0,
                                                                            full, lane);
                 }
             }

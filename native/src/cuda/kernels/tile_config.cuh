@@ -72,8 +72,6 @@ struct DirectTileArgs {
     int vec_in;   // 1: 16-byte cp.async rows (x and its row pitch 16-byte aligned); 0: per element
     int vec_out;  // NHWC: 1 = 16-byte vector stores of a pixel's KB channels (K % VE == 0, y aligned)
 };
-// NHWC output stage row pitch (elements): a pixel's KB outputs + 16 bytes.
-constexpr int direct_tile_out_pitch(int elem_bytes) { return kDirectTileKB + 16 / elem_bytes; }
 // Tensor-core compute step (direct_tile_mma.cuh): every halo-tile buffer is
 // followed by a zero strip that the padding k of the m16n8 fragments read (a
 // pad tap's base + the largest fragment offset: VH-1 rows + 24 pixels).
@@ -83,11 +81,11 @@ constexpr int direct_tile_zero_elems(int elem_bytes, int cg, int s, bool nhwc, b
                      (16 / elem_bytes) * (16 / elem_bytes)
                : 0;
 }
-// Bytes per lane of the per-warp output stage: NHWC rows [32][out pitch] of
+// Bytes per lane of the per-warp output stage: NHWC rows [32][KB] of
 // the element for the FFMA step's epilogue (the tensor-core step stores
 // straight from its C fragments).
 constexpr int direct_tile_stage_lane_bytes(int elem_bytes, bool nhwc, bool mma) {
-    return nhwc && !mma ? direct_tile_out_pitch(elem_bytes) * elem_bytes : 0;
+    return nhwc && !mma ? kDirectTileKB * elem_bytes : 0;  // a pixel's KB outputs, unpadded (swizzled)
 }
 // mma: B fragment table [k-steps][32 lanes][4 x u32] (one LDS.128 per lane
 // and k-step), sized for the tf32 k-steps (ceil(Kgemm / 8); f16 uses half).
