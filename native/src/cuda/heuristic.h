@@ -191,7 +191,7 @@ inline int direct_strip_store_mode(const ConvParams& p, int kb, const void* y, i
 inline size_t direct_strip_smem(const ConvParams& p, int kb, int store_mode, int elem_bytes) {
     size_t b = (size_t)p.Kgemm * kb * sizeof(float);
     if (store_mode == STORE_STAGED)
-        b += (size_t)4 * 32 * (kb + ((kb * elem_bytes) % 16 == 0 ? 16 / elem_bytes : 0)) * elem_bytes;  // DirectStage
+        b += (size_t)4 * 32 * kb * elem_bytes;  // the output stage: 4 warps x 32 pixels x KB (pixel_stage_at)
     return b;
 }
 

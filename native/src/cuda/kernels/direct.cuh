@@ -126,6 +126,32 @@ __device__ __forceinline__ void store_vec4(float* p, float a, float b, float c, 
 __device__ __forceinline__ void store_vec4(half_t* p, float a, float b, float c, float d) {
     *reinterpret_cast<uint2*>(p) = make_uint2(pack_f16x2(a, b), pack_f16x2(c, d));
 }
+// 16 bytes of converted outputs (4 f32 / 8 f16) into shared memory (an output stage); f16 KB 4: 8 bytes.
+__device__ __forceinline__ void sts_vec16(float* p, const float* v) {
+    sts(reinterpret_cast<float4*>(p), make_float4(v[0], v[1], v[2], v[3]));
+}
+__device__ __forceinline__ void sts_vec16(half_t* p, const float* v) {
+    sts(reinterpret_cast<uint4*>(p), make_uint4(pack_f16x2(v[0], v[1]), pack_f16x2(v[2], v[3]),
+                                                pack_f16x2(v[4], v[5]), pack_f16x2(v[6], v[7])));
+}
+__device__ __forceinline__ void sts_vec8(half_t* p, const float* v) {
+    sts(reinterpret_cast<uint2*>(p), make_uint2(pack_f16x2(v[0], v[1]), pack_f16x2(v[2], v[3])));
+}
+
+// Element offset of (pixel row, channel k) in a warp's output stage of 32 pixels x KB channels (the
+// direct kernels' NHWC write-out): rows of KB elements, unpadded. Rows of L = 2 or 4 16-byte chunks
+// store chunk c of row r at c ^ ((r / (8 / L)) % L): the lanes' 16-byte writes (8 rows, one chunk each,
+// per phase) and the read-back as consecutive vectors (8 / L rows x L chunks per phase) both touch 8
+// distinct 16-byte bank groups. Rows of <= 16 bytes are conflict-free packed. (Padded rows, as before,
+// left the read-back 2-way conflicted: the emulation's bank model.)
+template <class Elem, int KB>
+__device__ __forceinline__ int pixel_stage_at(int row, int k) {
+    constexpr int VE = 16 / (int)sizeof(Elem), L = KB / VE;
+    if constexpr (L == 2 || L == 4)
+        return row * KB + (k ^ (((row / (8 / L)) % L) * VE));
+    else
+        return row * KB + k;
+}
 
 // Output modes (host-checked, direct_strip_store_mode):
 //  STORE_ELEM  : element stores (NCHW: contiguous across lanes per channel);
@@ -133,21 +159,9 @@ __device__ __forceinline__ void store_vec4(half_t* p, float a, float b, float c,
 //  STORE_STAGED: NHWC where the block's KB channels are whole pixels (G == 1,
 //                K == KB) and y / image bases are 16-byte aligned: each warp
 //                stages its 32 pixels x KB outputs in shared memory (after the
-//                filter slice, [32][KB + pad] per warp) and writes them back as
-//                one contiguous run of 16-byte vectors (512 B per warp store).
-template <class Elem, int KB>
-struct DirectStage {
-    // Row pitch KB + 16 B (conflict-free vector writes, rows 16-byte aligned);
-    // rows shorter than 16 B (f16 KB 4) stay packed: one vector spans 2 pixels.
-    static constexpr int kPad = (KB * (int)sizeof(Elem)) % 16 == 0 ? 16 / (int)sizeof(Elem) : 0;
-    static constexpr int kPitch = KB + kPad;
-    static constexpr size_t kBytes = (size_t)(kDirectThreads / 32) * 32 * kPitch * sizeof(Elem);
-};
-
+//                filter slice, [32][KB] per warp, pixel_stage_at) and writes them
+//                back as one contiguous run of 16-byte vectors (512 B per warp store).
 static_assert(kDirectThreads == 128, "direct_strip_smem (heuristic.h) assumes 4 warps per block");
-static_assert(DirectStage<half_t, 4>::kPitch == 4 && DirectStage<half_t, 16>::kPitch == 24 &&
-                  DirectStage<float, 4>::kPitch == 8 && DirectStage<float, 16>::kPitch == 20,
-              "direct_strip_smem (heuristic.h) mirrors DirectStage");
 
 template <class Elem, int KB, int RM>
 __global__ void __launch_bounds__(kDirectThreads, 4)
@@ -243,25 +257,30 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
     }
 
     if (store_mode == STORE_STAGED) {  // G == 1, K == KB, kb0 == 0: a warp's pixels are one contiguous run of y
-        typedef DirectStage<Elem, KB> St;
         constexpr int OV = 16 / (int)sizeof(Elem);  // elements per 16-byte vector
         const int lane = tid & 31;
-        Elem* st = reinterpret_cast<Elem*>(ws + p.Kgemm * KB) + (tid >> 5) * 32 * St::kPitch;
+        Elem* st = reinterpret_cast<Elem*>(ws + p.Kgemm * KB) + (tid >> 5) * 32 * KB;
+        constexpr int SV = KB < OV ? KB : OV;  // elements per stage store: 16 bytes (f16 KB 4: 8)
 #pragma unroll
         for (int j = 0; j < VW; ++j) {
             const int pw0 = pix0 - lane + j * NT;  // first pixel of this warp's run
 #pragma unroll
-            for (int k = 0; k < KB; k += 4)
-                store_vec4(st + lane * St::kPitch + k, bias_act(p, bias, k, acc[j][k]),
-                           bias_act(p, bias, k + 1, acc[j][k + 1]), bias_act(p, bias, k + 2, acc[j][k + 2]),
-                           bias_act(p, bias, k + 3, acc[j][k + 3]));
+            for (int k = 0; k < KB; k += SV) {
+                float v[SV];
+#pragma unroll
+                for (int e = 0; e < SV; ++e) v[e] = bias_act(p, bias, k + e, acc[j][k + e]);
+                if constexpr (SV * sizeof(Elem) == 16)
+                    sts_vec16(st + pixel_stage_at<Elem, KB>(lane, k), v);
+                else
+                    sts_vec8(st + pixel_stage_at<Elem, KB>(lane, k), v);
+            }
             __syncwarp();
             Elem* yw = y + (n * p.ys_n + pw0 * KB);
 #pragma unroll
             for (int i = lane; i < 32 * KB / OV; i += 32) {
                 const int e = i * OV, pl = e / KB, ch = e - pl * KB;
                 if (pw0 + pl < p.OPQ)
-                    *reinterpret_cast<uint4*>(yw + e) = *reinterpret_cast<const uint4*>(st + pl * St::kPitch + ch);
+                    *reinterpret_cast<uint4*>(yw + e) = lds(reinterpret_cast<const uint4*>(st + pixel_stage_at<Elem, KB>(pl, ch)));
             }
             __syncwarp();
         }

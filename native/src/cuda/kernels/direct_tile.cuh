@@ -105,24 +105,6 @@ struct DirectTileGeom {
     static_assert((2 * BSTRIDE * ES) % 16 == 0 && STAGE_LANE % 16 == 0, "16-byte aligned regions");
 };
 
-// Element offset of (pixel row, channel k) in a warp's NHWC output stage: rows of KB elements (L = 4
-// (f32) / 2 (f16) 16-byte chunks), chunk c of row r at c ^ ((r / (8 / L)) % L): 8 consecutive rows put
-// one chunk in 8 distinct 16-byte bank groups, and so do 8 / L consecutive rows x L chunks.
-template <int ES>
-__device__ __forceinline__ int direct_tile_out_at(int row, int k) {
-    constexpr int VE = 16 / ES, L = kDirectTileKB / VE;
-    static_assert(L == 2 || L == 4, "two or four 16-byte chunks per staged pixel");
-    return row * kDirectTileKB + (k ^ (((row / (8 / L)) % L) * VE));
-}
-
-// 16 bytes of converted outputs into shared memory (the NHWC output stage).
-__device__ __forceinline__ void sts_vec16(float* p, const float* v) {
-    sts(reinterpret_cast<float4*>(p), make_float4(v[0], v[1], v[2], v[3]));
-}
-__device__ __forceinline__ void sts_vec16(half_t* p, const float* v) {
-    sts(reinterpret_cast<uint4*>(p), make_uint4(pack_f16x2(v[0], v[1]), pack_f16x2(v[2], v[3]),
-                                                pack_f16x2(v[4], v[5]), pack_f16x2(v[6], v[7])));
-}
 
 // Issues the copies of tile t's halo into buf (the caller commits the group) and has thread 0 record
 // t's (n, tp, tq) in *at for the epilogue (which then needs no integer divisions). Offsets are 32-bit
@@ -193,7 +175,7 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
 //    in its shared-memory slot `so` and writes it as consecutive 16-byte pieces: 4 lanes (f32) / 2
 //    (f16) per pixel, so every 32-byte sector is written whole (a lane's own 16 channels would be
 //    64 / 32 bytes at a pixel stride: half-sector writes at twice the L2 requests). The stage is
-//    swizzled (direct_tile_out_at), so the lanes' 16-byte writes (8 pixels, one chunk each, per phase)
+//    swizzled (pixel_stage_at, direct.cuh), so the lanes' 16-byte writes (8 pixels, one chunk each, per phase)
 //    and the read-back (8 / L pixels x L chunks per phase) are both bank-conflict-free; the padded
 //    rows it had before made the read-back 2-way conflicted (the emulation's bank model);
 //  * else element stores: NCHW -> per channel 32 consecutive pixels per warp store.
@@ -225,7 +207,7 @@ __device__ __forceinline__ void direct_tile_epilogue(const ConvParams& p, const 
                 float v[OV];
 #pragma unroll
                 for (int e = 0; e < OV; ++e) v[e] = act(acc[i][k + e], sbias[k + e]);
-                sts_vec16(so + direct_tile_out_at<(int)sizeof(Elem)>(lane, k), v);
+                sts_vec16(so + pixel_stage_at<Elem, KB>(lane, k), v);
             }
             __syncwarp();
 #pragma unroll
@@ -233,7 +215,7 @@ __device__ __forceinline__ void direct_tile_epilogue(const ConvParams& p, const 
                 const int px = c / CPP, ch = (c - px * CPP) * OV;
                 if (FULL || q0 + px < p.Q)
                     *reinterpret_cast<uint4*>(yr + px * ps + ch) =
-                        lds(reinterpret_cast<const uint4*>(so + direct_tile_out_at<(int)sizeof(Elem)>(px, ch)));
+                        lds(reinterpret_cast<const uint4*>(so + pixel_stage_at<Elem, KB>(px, ch)));
             }
             __syncwarp();
             yr += rs;

@@ -85,7 +85,7 @@ constexpr int direct_tile_zero_elems(int elem_bytes, int cg, int s, bool nhwc, b
 // the element for the FFMA step's epilogue (the tensor-core step stores
 // straight from its C fragments).
 constexpr int direct_tile_stage_lane_bytes(int elem_bytes, bool nhwc, bool mma) {
-    return nhwc && !mma ? kDirectTileKB * elem_bytes : 0;  // a pixel's KB outputs, unpadded (swizzled)
+    return nhwc && !mma ? kDirectTileKB * elem_bytes : 0;  // a pixel's KB outputs, unpadded (pixel_stage_at)
 }
 // mma: B fragment table [k-steps][32 lanes][4 x u32] (one LDS.128 per lane
 // and k-step), sized for the tf32 k-steps (ceil(Kgemm / 8); f16 uses half).
