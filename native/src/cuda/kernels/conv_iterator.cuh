@@ -34,7 +34,7 @@ __device__ __forceinline__ void copy_elem(float* dst, const float* src, const fl
     cp_async_ca_4(dst, valid ? src : any, valid ? 4 : 0);
 }
 __device__ __forceinline__ void copy_elem(half_t* dst, const half_t* src, const half_t*, bool valid) {
-    *dst = valid ? *src : static_cast<half_t>(0);
+    sts(dst, valid ? *src : static_cast<half_t>(0));
 }
 
 template <class Elem, int ROWS, int THREADS, int BK>

@@ -68,7 +68,7 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
             const float* wk = ws + kl * KB;
 #pragma unroll
             for (int j = 0; j < KB; j += 4) {
-                const float4 w4 = *reinterpret_cast<const float4*>(wk + j);
+                const float4 w4 = lds(reinterpret_cast<const float4*>(wk + j));
                 acc[j] = __fmaf_rn(xv, w4.x, acc[j]);
                 acc[j + 1] = __fmaf_rn(xv, w4.y, acc[j + 1]);
                 acc[j + 2] = __fmaf_rn(xv, w4.z, acc[j + 2]);
@@ -241,7 +241,7 @@ __global__ void __launch_bounds__(kDirectThreads, 4)
                     }
 #pragma unroll
                     for (int k = 0; k < KB; k += 4) {
-                        const float4 w4 = *reinterpret_cast<const float4*>(wk + k);
+                        const float4 w4 = lds(reinterpret_cast<const float4*>(wk + k));
 #pragma unroll
                         for (int j = 0; j < VW; ++j) {
                             acc[j][k] = __fmaf_rn(xv[j], w4.x, acc[j][k]);

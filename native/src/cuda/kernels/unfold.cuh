@@ -57,28 +57,31 @@ __global__ void __launch_bounds__(256) unfold_kernel(ConvParams p, int mode, con
     }
 }
 
-// Batched transpose in[b][rows][cols] -> out[b][cols][rows] through a 32x33
-// shared tile (coalesced reads along cols, coalesced writes along rows).
+// Batched transpose in[b][rows][cols] -> out[b][cols][rows] through a 32 x 32
+// shared tile whose rows are an odd number of 4-byte words (33 floats / 34
+// halves), so the column reads hit 32 distinct banks (coalesced reads along
+// cols, coalesced writes along rows; with 33 halves, rows of 16.5 words, the
+// emulation's bank model counted 2-way conflicts on the f16 column reads).
 // NCHW -> NHWC of x: b = N, rows = C, cols = D*H*W; weights [K][Cg][TRS] ->
 // [K][TRS][Cg]: b = K, rows = Cg, cols = TRS. Grid (cdiv(cols,32),
 // cdiv(rows,32), b), block 32x8.
 template <class Elem>
 __global__ void __launch_bounds__(256)
     transpose_kernel(const Elem* __restrict__ in, Elem* __restrict__ out, int rows, int cols) {
-    __shared__ Elem tile[32][33];
+    __shared__ __align__(16) Elem tile[32][32 + 4 / (int)sizeof(Elem)];
     const int c0 = blockIdx.x * 32, r0 = blockIdx.y * 32;
     const size_t base = (size_t)blockIdx.z * rows * cols;
     const int tx = threadIdx.x, ty = threadIdx.y;
 #pragma unroll
     for (int i = ty; i < 32; i += 8) {
         const int r = r0 + i, c = c0 + tx;
-        if (r < rows && c < cols) tile[i][tx] = in[base + (size_t)r * cols + c];
+        if (r < rows && c < cols) sts(&tile[i][tx], in[base + (size_t)r * cols + c]);
     }
     __syncthreads();
 #pragma unroll
     for (int i = ty; i < 32; i += 8) {
         const int c = c0 + i, r = r0 + tx;
-        if (r < rows && c < cols) out[base + (size_t)c * rows + r] = tile[tx][i];
+        if (r < rows && c < cols) out[base + (size_t)c * rows + r] = lds(&tile[tx][i]);
     }
 }
 
