@@ -115,10 +115,11 @@ def config(name):
         return 32 * wm * wn, smem, mb, 'tc %s %dx%dx%d s%d %s' % (math, bm, bn, bk, st, impl), True
     if 'tc_halo_kernel' in name:
         # HaloConfigT<es, th> (tile_config.cuh): 2 halo buffers [18 * (th + 2)][64 B] + 4-stage B ring
-        # [64][64 B] (SmemRows: 64-byte rows, swizzled); th / 4 x 2 warps; min blocks 4 (th 8) / 2 (th 16)
+        # [64][64 B] (SmemRows: 64-byte rows, swizzled); th / 4 warps of 64 x 64; min blocks 4 (th 8) /
+        # 2 (th 16): <= 255 registers
         m = re.search(r'HaloConfigTILi(\d)ELi(\d+)E', name)
         es, th = int(m.group(1)), int(m.group(2))
-        return 64 * (th // 4), (2 * 18 * (th + 2) + 4 * 64) * 64, 4 if th == 8 else 2, \
+        return 32 * (th // 4), (2 * 18 * (th + 2) + 4 * 64) * 64, 4 if th == 8 else 2, \
             'tc %s halo %dx16px x64 x%d s4 implicit' % ('f16' if es == 2 else 'tf32', th, 64 // es), True
     if 'simt_conv_kernel' in name:
         return 128, 3 * 128 * 36 * 4, 2, 'simt fp32 64x64x32 s3 %s' % ('implicit' if 'ILb1E' in name else 'unfold'), False

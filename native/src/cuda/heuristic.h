@@ -105,7 +105,6 @@ inline int tile_bm(int tile) {
            : tile == TILE_SMALL                                          ? 32
                                                                          : 64;
 }
-inline int tile_threads(int tile) { return tile == TILE_BIG ? 256 : 128; }
 
 inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 

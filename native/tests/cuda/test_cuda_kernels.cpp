@@ -2,7 +2,8 @@
 // under the host SIMT emulation against an independent naive reference.
 //
 //   test_cuda_kernels <group> [max_shapes]
-//   group: tc_tf32 | tc_f16f32 | tc_3xtf32 | tc_f16 | simt | direct | unfold | all
+//   group: tc_tf32 | tc_f16f32 | tc_3xtf32 | tc_f16 | simt | direct | unfold | all | profile
+//   (profile: shared-memory wavefronts per mma.sync of the ResNet-50 3x3 picks, run_profile)
 //
 // Each group runs every kernel variant the heuristic (cuda/heuristic.h) can
 // pick for it (tile BIG/MED/SMALL x implicit, MED x UNFOLD_GEMM, both layouts,
@@ -302,6 +303,15 @@ std::string shape_str(const Shape& s) {
 }
 
 // ---- launchers (mirror cuda_backend.cu / launch.cuh) ----
+// The profile group runs only some blocks of the GEMM kernels (g_only_blocks); everything else runs all.
+const fc_simt::BlockPredicate* g_only_blocks = nullptr;
+template <class Kernel, class... Args>
+void launch_gemm(dim3 grid, dim3 block, size_t smem, Kernel kernel, Args... args) {
+    if (g_only_blocks)
+        fc_simt::launch_blocks(grid, block, smem, *g_only_blocks, kernel, args...);
+    else
+        fc_simt::launch(grid, block, smem, kernel, args...);
+}
 template <int MathK, int Tile, bool Impl, int Splits = 1>
 void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
     typedef typename TileFor<Tile, MathK == MATH_F16 ? 2 : 4>::type Cfg;
@@ -315,8 +325,8 @@ void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias,
     const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
     std::vector<float> partial(splits > 1 ? (size_t)p.G * splits * p.M * p.Kg : 0, NAN);
     // vec_y follows vec_b so that both staged-epilogue store paths run on every shape.
-    fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_conv_kernel<Cfg, MathK, Impl>, p, a, w, bias, y,
-                    vec_a, vec_b, splits, partial.data(), vec_b);
+    launch_gemm(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_conv_kernel<Cfg, MathK, Impl>, p, a, w, bias, y, vec_a,
+                vec_b, splits, partial.data(), vec_b);
     if (splits > 1) {
         typedef typename MathTraits<MathK>::Out Out;
         fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<Out>, p, splits, (const float*)partial.data(),
@@ -332,9 +342,9 @@ void run_halo(const ConvParams& p, const void* a, const void* w, const void* bia
     int tq, tp;
     halo_grid(p, TH, &gx, &gy, &tq, &tp);
     // vec_y follows vec_b so that both staged-epilogue store paths run.
-    fc_simt::launch(dim3(gx, gy), dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_halo_kernel<Cfg, MathK>, p,
-                    static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
-                    static_cast<Elem*>(y), tq, tp, vec_b);
+    launch_gemm(dim3(gx, gy), dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_halo_kernel<Cfg, MathK>, p,
+                static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
+                static_cast<Elem*>(y), tq, tp, vec_b);
 }
 template <bool Impl, int Splits = 1>
 void run_simt(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
@@ -630,6 +640,88 @@ int bank_check(const std::string& group) {
         }
     }
     return fails;
+}
+
+// Shared-memory traffic per tensor-core instruction of the kernels the heuristic picks for the
+// ResNet-50 3x3 layers at batch 32 (NHWC; f16 and TF32), from the bank model over three whole blocks
+// of each (the blocks are identical in work; emulating all of a 7 GFLOP layer would take hours). A
+// static bound, not a timing: a warp mma.sync m16n8k16 (f16) / m16n8k8 (tf32) takes 2 tensor-core
+// cycles of an sm_80 SM (A100 dense peak: 1024 / 512 FMA per clock and SM) and ~1.7 on sm_90 at the
+// mma.sync rate the H200 measured (635 / 318 TFLOP/s), while shared memory serves one wavefront per
+// clock and SM. smem cycles / tensor cycles > 1 means the kernel cannot keep the tensor cores busy
+// whatever the memory system does. Fails if a halo-kernel pick (every 3x3 layer from 14x14 up) needs
+// more than 0.75 of the sm_80 tensor time in shared memory: the 70 % target needs the tensor pipe at
+// least 70 % busy, so shared memory must fit beside it with room (its 64 x 32 warp tiles needed
+// 0.87-0.96). Other picks (7x7: tc_conv_kernel MED) are reported with the cap it implies. Returns
+// failures.
+int run_profile() {
+    int fails = 0;
+    struct Layer { int C, HW; };
+    const Layer layers[] = {{64, 56}, {128, 28}, {256, 14}, {512, 7}};
+    std::mt19937 rng(5);
+    for (int dt = 0; dt < 2; ++dt)
+        for (const Layer& L : layers) {
+            const Shape sh = {2, 32, L.C, L.C, 1, {L.HW, L.HW, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0},
+                              {1, 1, 0}, 0, 0};  // no bias (b below is null)
+            Problem pr;
+            pr.desc = make_desc(sh, 1, dt ? FC_DTYPE_F32 : FC_DTYPE_F16, dt ? FC_PRECISION_TF32 : FC_PRECISION_FP16);
+            pr.desc.algorithm = FC_ALGO_IMPLICIT_GEMM;
+            make_conv_params(&pr.desc, &pr.p);
+            const ConvParams& p = pr.p;
+            fill(pr, rng);
+            const KernelChoice kc = choose_kernel(&pr.desc, p, 132, 227 * 1024);
+            int blocks = 0;
+            const fc_simt::BlockPredicate only = [&](const dim3& b) {
+                const bool run = b.y == 0 && b.z == 0 && b.x % 61 == 7 && b.x < 7 + 3 * 61;
+                blocks += run;
+                return run;
+            };
+            g_only_blocks = &only;
+            const fc_simt::SmemTotals before = fc_simt::smem_totals();
+            const char* name = "";
+            const void* b = nullptr;
+            if (dt == 0) {
+                std::vector<half_t> y((size_t)p.N * p.P * p.Q * p.K, 0);
+                const half_t *x = pr.xh.data(), *w = pr.wh.data();
+                if (kc.tile == TILE_HALO16) { name = "halo 16x16"; run_halo<MATH_F16, 16>(p, x, w, b, y.data(), 1, 1); }
+                else if (kc.tile == TILE_HALO) { name = "halo 8x16"; run_halo<MATH_F16, 8>(p, x, w, b, y.data(), 1, 1); }
+                else if (kc.tile == TILE_BIG) { name = "tc BIG"; run_tc<MATH_F16, TILE_BIG, true>(p, x, w, b, y.data(), 1, 1); }
+                else if (kc.tile == TILE_WIDE) { name = "tc WIDE"; run_tc<MATH_F16, TILE_WIDE, true>(p, x, w, b, y.data(), 1, 1); }
+                else { name = "tc MED"; run_tc<MATH_F16, TILE_MED, true>(p, x, w, b, y.data(), 1, 1); }
+            } else {
+                std::vector<float> y((size_t)p.N * p.P * p.Q * p.K, 0.f);
+                const float *x = pr.x.data(), *w = pr.w.data();
+                if (kc.tile == TILE_HALO) { name = "halo 8x16"; run_halo<MATH_TF32, 8>(p, x, w, b, y.data(), 1, 1); }
+                else if (kc.tile == TILE_BIG) { name = "tc BIG"; run_tc<MATH_TF32, TILE_BIG, true>(p, x, w, b, y.data(), 1, 1); }
+                else { name = "tc MED"; run_tc<MATH_TF32, TILE_MED, true>(p, x, w, b, y.data(), 1, 1); }
+            }
+            g_only_blocks = nullptr;
+            const fc_simt::SmemTotals& after = fc_simt::smem_totals();
+            uint64_t wf[fc_simt::kSmemKinds], total = 0;
+            for (int k = 0; k < fc_simt::kSmemKinds; ++k) {
+                wf[k] = after.kind[k].wavefronts - before.kind[k].wavefronts;
+                total += wf[k];
+            }
+            const uint64_t mma = dt ? after.mma_m16n8k8 - before.mma_m16n8k8 : after.mma_m16n8k16 - before.mma_m16n8k16;
+            const double r80 = mma ? (double)total / (2.0 * mma) : 0, r90 = mma ? (double)total / (1.69 * mma) : 0;
+            printf("[profile] rn50 %3d@%-2d b32 NHWC %s %-10s (splits %d): per block %6.0f mma, smem wavefronts: "
+                   "ldmatrix %6.0f cp.async %5.0f sts %5.0f lds %5.0f = %.2f per mma; smem/tensor cycles: sm_80 %.2f, "
+                   "sm_90 mma.sync %.2f\n",
+                   L.C, L.HW, dt ? "tf32" : "f16 ", name, kc.splits, (double)mma / blocks,
+                   (double)wf[fc_simt::SmemLdmatrix] / blocks, (double)wf[fc_simt::SmemCpAsync] / blocks,
+                   (double)wf[fc_simt::SmemStore] / blocks, (double)wf[fc_simt::SmemLoad] / blocks,
+                   mma ? (double)total / mma : 0, r80, r90);
+            const bool halo = kc.tile == TILE_HALO || kc.tile == TILE_HALO16;
+            if (blocks == 0 || mma == 0 || (halo && r80 > 0.75)) {
+                fprintf(stderr, "FAIL profile: rn50 %d@%d %s %s: %d blocks, %llu mma, smem/tensor cycles on sm_80 %.2f\n",
+                        L.C, L.HW, dt ? "tf32" : "f16", name, blocks, (unsigned long long)mma, r80);
+                ++fails;
+            } else if (!halo && r80 > 1.0) {
+                printf("[profile]   (not a halo pick: shared memory caps it at %.0f %% of the sm_80 tensor rate)\n",
+                       100.0 / r80);
+            }
+        }
+    return fails + bank_check("profile");  // the same bank rules at full ResNet sizes
 }
 
 int run_group(const std::string& group, int max_shapes) {
@@ -946,6 +1038,7 @@ int run_group(const std::string& group, int max_shapes) {
 int main(int argc, char** argv) {
     const std::string group = argc > 1 ? argv[1] : "all";
     const int max_shapes = argc > 2 ? atoi(argv[2]) : 0;
+    if (group == "profile") return run_profile() ? 1 : 0;
     if (group == "all") {
         int rc = 0;
         for (const char* g : {"unfold", "direct", "simt", "tc_tf32", "tc_f16f32", "tc_3xtf32", "tc_f16"})

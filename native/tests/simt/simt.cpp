@@ -711,6 +711,7 @@ void compute_collective(Warp& w, Fiber* caller) {
         }
         case OpMmaTf32: {
             if (mask != 0xffffffffu) fiber_fail(caller, "mma_m16n8k8_tf32 needs a full warp of 32 lanes");
+            ++g_rt.smem.mma_m16n8k8;
             float A[16][8], B[8][8], C[16][8];
             for (int t = 0; t < 32; ++t) {
                 const int g = t >> 2, q = t & 3;
@@ -745,6 +746,7 @@ void compute_collective(Warp& w, Fiber* caller) {
         }
         case OpMmaF16: {
             if (mask != 0xffffffffu) fiber_fail(caller, "mma_m16n8k16_f16 needs a full warp of 32 lanes");
+            ++g_rt.smem.mma_m16n8k16;
             float A[16][16], B[16][8], C[16][8];
             auto lo = [](uint32_t u) { return fc::cuda::f16_bits_to_f32(static_cast<uint16_t>(u & 0xffffu)); };
             auto hi = [](uint32_t u) { return fc::cuda::f16_bits_to_f32(static_cast<uint16_t>(u >> 16)); };

@@ -208,6 +208,8 @@ struct SmemCount {
 };
 struct SmemTotals {
     SmemCount kind[kSmemKinds];
+    // Warp mma.sync instructions executed (to relate shared-memory wavefronts to tensor-core work).
+    uint64_t mma_m16n8k16 = 0, mma_m16n8k8 = 0;
 };
 const char* smem_kind_name(int kind);
 // Cumulative over this OS thread's launches.

@@ -21,11 +21,20 @@
 //
 // Tiling: a block owns TH x TW = TH x 16 output pixels of one image (GEMM
 // rows: tile row r = output pixel (th0 + r / 16, tw0 + r % 16)) x BN = 64
-// output channels; (TH / 4) x 2 warps (TH = 8: 4 warps, TH = 16: 8), warp
-// tile 64 x 32 = 4 output rows x 16 pixels x 32 channels (m16 tile i = one
-// output row: its 16 A rows are 16 consecutive halo pixels (SmemRows rows), so
-// ldmatrix reads them like any tile). 16 x 16 tiles (f16 only) halve the
-// weight bytes per FLOP, which with the halo are ~3/4 of the L2 traffic.
+// output channels; TH / 4 warps (TH = 8: 2, TH = 16: 4), warp tile 64 x 64
+// = 4 output rows x 16 pixels x 64 channels (m16 tile i = one output row: its
+// 16 A rows are 16 consecutive halo pixels (SmemRows rows), so ldmatrix reads
+// them like any tile). Why 64 x 64 (128 fp32 accumulators, ~200 registers,
+// launch bounds for 255): per k16 a warp's 4 A + 4 B ldmatrix.x4 (32
+// wavefronts) feed 32 mma.sync = 1 wavefront per mma; with 64 x 32 warps it
+// was 1.5, plus the loader stores, and the emulation's profile group counted
+// 1.74-1.93 shared-memory wavefronts per mma for the ResNet layers: more
+// shared-memory cycles than the mma.sync rate leaves on sm_90 (~1.7 cycles
+// per m16n8k16 at the H200's measured 635 TFLOP/s) and 87-96 % of the A100's
+// (2 cycles). Now 1.24-1.30 (16 x 16 tiles). Static sm_90 SASS: 64 HMMA, 16
+// LDSM and ~280 instructions per k-step (16 x 16 f16), 4.3 per HMMA (64 x 32:
+// 9.7). 16 x 16 tiles (f16 only) halve the weight bytes per FLOP, which with
+// the halo are ~3/4 of the L2 traffic.
 // K loop: steps s = (chunk j of BK = 64 bytes of channels: 32 f16 / 16 f32,
 // tap t = (r, s)), tap fastest; per step one B tile [64][BK] (weights
 // [K][R][S][C]: row n, columns t*C + BK*j ..) goes through a STAGES-deep cp.async ring exactly like
@@ -37,8 +46,8 @@
 // also covers the halo of s's chunk. The MMA step is mma_step.cuh's with the
 // A tile's m16 tiles 18 rows apart (one halo row) and shifted by the tap.
 // Shared memory: 2 x (TH+2)*18 x 64 B (halo) + 4 x 64 x 64 B (B ring) = 39 KB
-// (TH 8: 4 blocks/SM on sm_80/90 -- 3 on sm_80 with the old 80-byte rows --, 2 on
-// sm_86/89) / 57 KB (TH 16: 2 on sm_80/90, 1 on sm_86/89). Epilogue: epilogue_staged
+// (TH 8: 4 blocks of 2 warps per SM on sm_80/90, 2 on sm_86/89) / 57 KB (TH 16:
+// 2 blocks of 4 warps on sm_80/90, 1 on sm_86/89). Epilogue: epilogue_staged
 // with the patch row map (rows past P or Q are skipped).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_HALO_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_HALO_CUH

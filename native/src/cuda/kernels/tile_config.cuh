@@ -151,12 +151,15 @@ struct TileConfig {
 
 // tc_halo_kernel (implicit_gemm_halo.cuh; f16 tensors: MATH_F16, f32 tensors:
 // MATH_TF32): a block = TH x TW output pixels (BM = TH * 16 GEMM rows) x BN =
-// 64 channels, warps of 64 x 32 (4 output rows x 16 pixels x 32 channels),
+// 64 channels, TH / 4 warps of 64 x 64 (4 output rows x 16 pixels x 64
+// channels: one ldmatrix wavefront per mma.sync; 64 x 32 warps needed 1.5,
+// which left the kernel bound by shared memory before its tensor cores on
+// sm_90 -- the emulation's profile group counts it),
 // BK = 64 bytes of channels per step (32 f16 / 16 f32); A = one halo tile
 // [(TH+2) x (TW+2) pixels][BK] per channel chunk (2 buffers), B through a
 // 4-stage ring [64][BK], both as SmemRows (64-byte rows, swizzled).
-//  TILE_HALO:   TH = 8,  4 warps, 39 KB (f16 and tf32)
-//  TILE_HALO16: TH = 16, 8 warps, 57 KB (f16): the same weights serve twice
+//  TILE_HALO:   TH = 8,  2 warps, 39 KB (f16 and tf32)
+//  TILE_HALO16: TH = 16, 4 warps, 57 KB (f16): the same weights serve twice
 //               the pixels, so the B (weight) bytes per FLOP halve — with
 //               the halo, B is ~3/4 of the kernel's L2 -> SM traffic.
 template <int ElemBytes, int TH_ = 8>
@@ -164,8 +167,8 @@ struct HaloConfigT {
     static constexpr int TH = TH_, TW = 16, R = 3, S = 3;
     static constexpr int HH = TH + R - 1, HW = TW + S - 1, HALO_PIX = HH * HW;
     static constexpr int BM = TH * TW, BN = 64, BK = 64 / ElemBytes;
-    static constexpr int kWarpsM = TH / 4, kWarpsN = 2, kThreads = 32 * kWarpsM * kWarpsN;
-    static constexpr int kStages = 4, kMinBlocks = TH == 8 ? 4 : 2;  // <= 128 registers either way
+    static constexpr int kWarpsM = TH / 4, kWarpsN = 1, kThreads = 32 * kWarpsM * kWarpsN;
+    static constexpr int kStages = 4, kMinBlocks = TH == 8 ? 4 : 2;  // <= 255 registers (128 accumulators)
     static constexpr int WM = BM / kWarpsM, WN = BN / kWarpsN, MI = WM / 16, NI = WN / 8;
     static constexpr int kElemBytes = ElemBytes, LD = SmemRows<ElemBytes, BK>::LD;
     static constexpr int kHaloElems = HALO_PIX * LD, kBStageElems = BN * LD;
