@@ -157,8 +157,16 @@ inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_opt
     if (math == MATH_SIMT) return TILE_SIMT;
     const int64_t blocks_big = cdiv(p.M, 128) * cdiv(p.Kg, 128) * p.G;
     const int64_t blocks_med = cdiv(p.M, 64) * cdiv(p.Kg, 64) * p.G;
-    if (has_big_tile(math) && p.Kg > 64 && blocks_big >= num_sms && tile_smem_bytes(math, TILE_BIG) <= smem_optin)
-        return TILE_BIG;
+    const bool big_fits = has_big_tile(math) && p.Kg > 64 && tile_smem_bytes(math, TILE_BIG) <= smem_optin;
+    if (big_fits && blocks_big >= num_sms) return TILE_BIG;
+    // f16 with too few BIG tiles (512@7 at batch 32: 52 for 132 SMs): BIG split along K (pick_splits)
+    // rather than MED: BIG's 64x64 warp tiles need half the shared-memory wavefronts per mma.sync of
+    // MED's 32x32 (the emulation's profile group: 3.01 per mma for MED, over the 2-cycle sm_80 rate).
+    if (big_fits && math == MATH_F16 && num_sms > 0 && blocks_big > 0) {
+        const int64_t need = cdiv(num_sms, blocks_big), kt = cdiv(p.Kgemm, 32);
+        if (need <= 16 && need <= kt / 4 && (int64_t)p.G * need * p.M * p.Kg * 4 <= ((int64_t)16 << 20))
+            return TILE_BIG;
+    }
     const int64_t blocks_wide = cdiv(p.M, 128) * cdiv(p.Kg, 64) * p.G;
     if (math == MATH_F16 && p.Kg > 32 && p.Kg <= 64 && blocks_wide >= num_sms &&
         tile_smem_bytes(math, TILE_WIDE) <= smem_optin)
@@ -246,12 +254,13 @@ inline int tile_bn(int tile) { return tile == TILE_BIG ? 128 : tile == TILE_SMAL
 // order (deterministic).
 inline int pick_splits(const ConvParams& p, int tile, int num_sms) {
     const int64_t blocks = cdiv(p.M, tile_bm(tile)) * cdiv(p.Kg, tile_bn(tile)) * p.G;
-    // BIG is only picked with >= #SMs tiles; 4-warp tiles (MED/WIDE/SMALL/SIMT)
-    // keep 3-4 resident blocks per SM, so fewer than 2 per SM leaves most
-    // warp slots empty (512@7x7 at batch 32: 200 MED tiles) -> split too,
-    // as long as the fp32 partials stay small (<= 16 MB: L2-resident-ish).
-    const int64_t target = 2 * (int64_t)num_sms;
-    if (num_sms <= 0 || tile == TILE_BIG || blocks >= target) return 1;
+    // BIG (64x64 warp tiles, ~2 blocks per SM): one block per SM is the goal
+    // (f16 picks it with fewer tiles than SMs, pick_tile); the lighter tiles
+    // (MED/WIDE/SMALL/SIMT) keep 3-4 resident blocks per SM, so fewer than 2 per
+    // SM leaves most warp slots empty -> split too, as long as the fp32
+    // partials stay small (<= 16 MB: L2-resident-ish).
+    const int64_t target = (tile == TILE_BIG ? 1 : 2) * (int64_t)num_sms;
+    if (num_sms <= 0 || blocks >= target) return 1;
     const int64_t kt = cdiv(p.Kgemm, 32);
     int64_t s = cdiv(target, blocks);
     if (s > kt / 4) s = kt / 4;

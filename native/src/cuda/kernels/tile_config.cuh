@@ -11,11 +11,16 @@
 // (the emulation's bank model checks both on every kernel run).
 //
 //  name   BM  BN BK warps  warp tile  stages f32/f16  smem f32 / f16   target
-//  BIG   128 128 32 2x4=8   64x32      3 / 4          108 KB / 64 KB   2 blocks/SM on sm_80(f16)/sm_90
+//  BIG   128 128 32 f32: 2x4=8 64x32  3 / 4          108 KB / 64 KB   2 blocks/SM on sm_80(f16)/sm_90
+//                   f16: 2x2=4 64x64                                   (f16: <= 255 registers)
 //  MED    64  64 32 2x2=4   32x32      4 / 4           72 KB / 32 KB   >= 2 blocks/SM everywhere
 //  SMALL  32  32 32 2x2=4   16x16      3 / 4           27 KB / 16 KB   tiny problems (many blocks)
 //  WIDE  128  64 32 2x2=4   64x32      - / 4             - / 48 KB   f16 only, K/g <= 64; 4 blocks/SM sm_90
 //  SIMT   64  64 32 4 warps 4x8/thread 3 (f32 only)    54 KB           FP32 exact path
+// f16 BIG uses 64x64 warp tiles (128 accumulators, ~230-250 registers): one
+// ldmatrix wavefront per mma.sync instead of 1.5 with 64x32 warps (the
+// emulation's profile group counts shared-memory wavefronts per mma: f16 at
+// 64x32 warps left shared memory, not the tensor cores, the bound on sm_90).
 // BIG with fp32 operands needs 108 KB: it does not fit sm_86/sm_89 (99 KB per
 // block); the heuristic only picks it where the device allows (plan time) and
 // its body is a trap stub there. BIG exists for TF32 and F16 math only
@@ -181,7 +186,7 @@ constexpr int halo_th(int tile) { return tile == TILE_HALO16 ? 16 : 8; }
 // Tile shape for (kind, operand element bytes). SIMT only exists for fp32.
 template <int Kind, int ElemBytes> struct TileFor;
 template <> struct TileFor<TILE_BIG, 4> { typedef TileConfig<128, 128, 32, 2, 4, 3, 2, 4> type; };
-template <> struct TileFor<TILE_BIG, 2> { typedef TileConfig<128, 128, 32, 2, 4, 4, 2, 2> type; };
+template <> struct TileFor<TILE_BIG, 2> { typedef TileConfig<128, 128, 32, 2, 2, 4, 2, 2> type; };
 template <> struct TileFor<TILE_MED, 4> { typedef TileConfig<64, 64, 32, 2, 2, 4, 2, 4> type; };
 template <> struct TileFor<TILE_MED, 2> { typedef TileConfig<64, 64, 32, 2, 2, 4, 2, 2> type; };
 template <> struct TileFor<TILE_SMALL, 4> { typedef TileConfig<32, 32, 32, 2, 2, 3, 2, 4> type; };
