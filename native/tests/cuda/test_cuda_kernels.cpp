@@ -504,8 +504,11 @@ std::vector<Variant> tc_variants() {
     v.push_back({"NCHW->NHWC + implicit MED", &run_tc<MathK, TILE_MED, true>, 1, 1});
     v.push_back({"NCHW->NHWC + implicit MED split-K 3", &run_tc<MathK, TILE_MED, true, 3>, 1, 1});
     v.push_back({"channel pad NHWC + implicit MED", &run_tc<MathK, TILE_MED, true>, 1, NHWC_PAD});
-    if constexpr (has_big_tile(MathK))
+    if constexpr (has_big_tile(MathK)) {
         v.push_back({"channel pad NHWC + implicit BIG", &run_tc<MathK, TILE_BIG, true>, 1, NHWC_PAD});
+        // BIG split along K: what the heuristic picks for f16 layers with fewer BIG tiles than SMs
+        v.push_back({"implicit BIG split-K 3", &run_tc<MathK, TILE_BIG, true, 3>, 1});
+    }
     return v;
 }
 
