@@ -147,10 +147,11 @@ inline int pick_halo(const ConvParams& q, int math, int num_sms, size_t smem_opt
     return -1;
 }
 
-// BIG (128x128, 8 warps, 2 blocks/SM -> <= 128 registers/thread) exists for
-// TF32 and F16 only: 3xTF32 and FP16-on-f32 (which converts fp32 fragments to
-// f16 pairs in registers) need more than 128 registers at that tile and would
-// spill or drop to 1 block/SM; they use MED.
+// BIG (128x128; TF32: 8 warps of 64x32, <= 128 registers/thread; F16: 4 warps
+// of 64x64, <= 255; 2 blocks/SM) exists for TF32 and F16 only: 3xTF32 and
+// FP16-on-f32 (which converts fp32 fragments to f16 pairs in registers) need
+// more than 128 registers at 64x32 warps and would spill or drop to 1 block/SM;
+// they use MED.
 constexpr bool has_big_tile(int math) { return math == MATH_TF32 || math == MATH_F16; }
 
 inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_optin) {

@@ -192,8 +192,9 @@ template <> struct TileFor<TILE_MED, 2> { typedef TileConfig<64, 64, 32, 2, 2, 4
 template <> struct TileFor<TILE_SMALL, 4> { typedef TileConfig<32, 32, 32, 2, 2, 3, 2, 4> type; };
 template <> struct TileFor<TILE_SMALL, 2> { typedef TileConfig<32, 32, 32, 2, 2, 4, 2, 2> type; };
 // WIDE (fp16 tensors only): 128 x 64 for K/g <= 64 layers (BIG would waste half
-// its columns), 4 warps of 64x32 (the BIG warp tile: 6 ldmatrix.x4 per 16 MMAs
-// instead of MED's 4 per 8), 4 stages = 48 KB, min 4 blocks -> <= 128 regs.
+// its columns), 4 warps of 64x32 (6 ldmatrix.x4 per 16 MMAs instead of MED's 4
+// per 8; f16 BIG's 64x64 warps: 8 per 32), 4 stages = 48 KB, min 4 blocks ->
+// <= 128 regs.
 template <> struct TileFor<TILE_WIDE, 2> { typedef TileConfig<128, 64, 32, 2, 2, 4, 4, 2> type; };
 template <> struct TileFor<TILE_SIMT, 4> { typedef TileConfig<64, 64, 32, 2, 2, 3, 2, 4> type; };
 
