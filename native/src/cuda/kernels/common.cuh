@@ -126,12 +126,28 @@ struct RowPos {
 
 __device__ __forceinline__ bool in_range(int v, int n) { return static_cast<unsigned>(v) < static_cast<unsigned>(n); }
 
+// Element offset of (row, k) in unpadded shared rows of ROW ES-byte elements = L 16-byte chunks (L = 2
+// or 4), chunk c of row r stored at c ^ ((r / (8 / L)) % L): any 8 consecutive rows hold a given chunk in
+// 8 distinct 16-byte bank groups (ldmatrix phases, one 16-byte store per row and lane), and so do 8 / L
+// consecutive rows x their L chunks (a phase of row-major 16-byte accesses) -- which no padding gives
+// both of. The GEMM tiles (smem_at), the epilogue stage (stage_at) and the direct kernels' pixel stage
+// (pixel_stage_at) all lay their short rows out this way.
+template <int ES, int ROW>
+__device__ __forceinline__ int swizzled_at(int row, int k) {
+    constexpr int VE = 16 / ES, L = ROW / VE;
+    static_assert(ROW % VE == 0 && (L == 2 || L == 4), "rows of 2 or 4 16-byte chunks");
+    return row * ROW + (k ^ (((row / (8 / L)) % L) * VE));
+}
+
 // Element offset of (row, k) in a shared tile of BK-element rows of ES-byte elements (SmemRows,
-// tile_config.cuh: 128-byte rows padded, 64-byte rows with chunk c at c ^ ((row >> 1) & 3)).
+// tile_config.cuh: 128-byte rows padded, 64-byte rows swizzled).
 template <int ES, int BK>
 __device__ __forceinline__ int smem_at(int row, int k) {
     typedef SmemRows<ES, BK> L;
-    return row * L::LD + (L::kSwizzle ? k ^ (((row >> 1) & 3) * L::kVec) : k);
+    if constexpr (L::kSwizzle)
+        return swizzled_at<ES, BK>(row, k);
+    else
+        return row * L::LD + k;
 }
 
 }  // namespace cuda

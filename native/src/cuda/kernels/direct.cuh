@@ -139,16 +139,15 @@ __device__ __forceinline__ void sts_vec8(half_t* p, const float* v) {
 }
 
 // Element offset of (pixel row, channel k) in a warp's output stage of 32 pixels x KB channels (the
-// direct kernels' NHWC write-out): rows of KB elements, unpadded. Rows of L = 2 or 4 16-byte chunks
-// store chunk c of row r at c ^ ((r / (8 / L)) % L): the lanes' 16-byte writes (8 rows, one chunk each,
-// per phase) and the read-back as consecutive vectors (8 / L rows x L chunks per phase) both touch 8
-// distinct 16-byte bank groups. Rows of <= 16 bytes are conflict-free packed. (Padded rows, as before,
-// left the read-back 2-way conflicted: the emulation's bank model.)
+// direct kernels' NHWC write-out): rows of KB elements, unpadded; rows of 2 or 4 16-byte chunks
+// swizzled (swizzled_at: the lanes' 16-byte writes, one row each, and the read-back as consecutive
+// vectors are both conflict-free), rows of <= 16 bytes packed (conflict-free as they are). Padded rows,
+// as before, left the read-back 2-way conflicted (the emulation's bank model).
 template <class Elem, int KB>
 __device__ __forceinline__ int pixel_stage_at(int row, int k) {
-    constexpr int VE = 16 / (int)sizeof(Elem), L = KB / VE;
+    constexpr int L = KB * (int)sizeof(Elem) / 16;
     if constexpr (L == 2 || L == 4)
-        return row * KB + (k ^ (((row / (8 / L)) % L) * VE));
+        return swizzled_at<(int)sizeof(Elem), KB>(row, k);
     else
         return row * KB + k;
 }

@@ -69,12 +69,12 @@ struct PatchRows {
 // and the chunk's offset is a multiple of the vector, else consecutive
 // elements. Either way
 // every warp store is a contiguous run instead of the m16n8 fragment scatter.
-// Element offset of (row, col) in an epilogue stage of L-element rows: 64-byte rows as SmemRows
-// (swizzled, smem_at), others padded by PAD elements.
+// Element offset of (row, col) in an epilogue stage of L-element rows: 64-byte rows swizzled
+// (swizzled_at), others padded by PAD elements.
 template <int ES, int L, int PAD>
 __device__ __forceinline__ int stage_at(int row, int col) {
     if constexpr (L * ES == 64)
-        return smem_at<ES, L>(row, col);
+        return swizzled_at<ES, L>(row, col);
     else
         return row * (L + PAD) + col;
 }
