@@ -160,10 +160,11 @@ inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_opt
     const int64_t blocks_med = cdiv(p.M, 64) * cdiv(p.Kg, 64) * p.G;
     const bool big_fits = has_big_tile(math) && p.Kg > 64 && tile_smem_bytes(math, TILE_BIG) <= smem_optin;
     if (big_fits && blocks_big >= num_sms) return TILE_BIG;
-    // f16 with too few BIG tiles (512@7 at batch 32: 52 for 132 SMs): BIG split along K (pick_splits)
-    // rather than MED: BIG's 64x64 warp tiles need half the shared-memory wavefronts per mma.sync of
-    // MED's 32x32 (the emulation's profile group: 3.01 per mma for MED, over the 2-cycle sm_80 rate).
-    if (big_fits && math == MATH_F16 && num_sms > 0 && blocks_big > 0) {
+    // Too few BIG tiles (512@7 at batch 32: 52 for 132 SMs): BIG split along K (pick_splits) rather
+    // than MED, whose 32x32 warp tiles need 3.01 shared-memory wavefronts per mma.sync (the
+    // emulation's profile group): 1.51x the 2-cycle sm_80 tensor time, a 66 % cap. f16 BIG (64x64
+    // warps): 1.51 per mma; TF32 BIG (64x32 warps, fp32 tiles): 2.01.
+    if (big_fits && (math == MATH_F16 || math == MATH_TF32) && num_sms > 0 && blocks_big > 0) {
         const int64_t need = cdiv(num_sms, blocks_big), kt = cdiv(p.Kgemm, 32);
         if (need <= 16 && need <= kt / 4 && (int64_t)p.G * need * p.M * p.Kg * 4 <= ((int64_t)16 << 20))
             return TILE_BIG;

@@ -655,8 +655,8 @@ int bank_check(const std::string& group) {
 // whatever the memory system does. Fails if a halo-kernel pick (every 3x3 layer from 14x14 up) needs
 // more than 0.75 of the sm_80 tensor time in shared memory: the 70 % target needs the tensor pipe at
 // least 70 % busy, so shared memory must fit beside it with room (its 64 x 32 warp tiles needed
-// 0.87-0.96). Other picks (7x7: tc_conv_kernel, f16 BIG split along K, TF32 MED) are reported, with
-// the cap a ratio over 1 implies. Returns failures.
+// 0.87-0.96). Other picks (7x7: tc_conv_kernel's BIG split along K) are reported, with the cap a
+// ratio over 1 implies. Returns failures.
 int run_profile() {
     int fails = 0;
     struct Layer { int C, HW; };
