@@ -154,6 +154,8 @@ inline int pick_halo(const ConvParams& q, int math, int num_sms, size_t smem_opt
 // they use MED.
 constexpr bool has_big_tile(int math) { return math == MATH_TF32 || math == MATH_F16; }
 
+inline int pick_splits(const ConvParams& p, int tile, int num_sms);  // below
+
 inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_optin) {
     if (math == MATH_SIMT) return TILE_SIMT;
     const int64_t blocks_big = cdiv(p.M, 128) * cdiv(p.Kg, 128) * p.G;
@@ -164,11 +166,8 @@ inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_opt
     // than MED, whose 32x32 warp tiles need 3.01 shared-memory wavefronts per mma.sync (the
     // emulation's profile group): 1.51x the 2-cycle sm_80 tensor time, a 66 % cap. f16 BIG (64x64
     // warps): 1.51 per mma; TF32 BIG (64x32 warps, fp32 tiles): 2.01.
-    if (big_fits && (math == MATH_F16 || math == MATH_TF32) && num_sms > 0 && blocks_big > 0) {
-        const int64_t need = cdiv(num_sms, blocks_big), kt = cdiv(p.Kgemm, 32);
-        if (need <= 16 && need <= kt / 4 && (int64_t)p.G * need * p.M * p.Kg * 4 <= ((int64_t)16 << 20))
-            return TILE_BIG;
-    }
+    // (pick_splits decides the split within its limits; BIG only where the split fills every SM)
+    if (big_fits && num_sms > 0 && blocks_big * pick_splits(p, TILE_BIG, num_sms) >= num_sms) return TILE_BIG;
     const int64_t blocks_wide = cdiv(p.M, 128) * cdiv(p.Kg, 64) * p.G;
     if (math == MATH_F16 && p.Kg > 32 && p.Kg <= 64 && blocks_wide >= num_sms &&
         tile_smem_bytes(math, TILE_WIDE) <= smem_optin)
