@@ -47,11 +47,11 @@ else
   step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
   STEPS="configure build ceiling correctness note_compare bench check_kernels"
   # Nsight Compute, if ncu exists: where the time goes. The note shape's direct_tile_kernel with its FFMA
-  # step (f32 FP32) and tensor-core step (f16; f32 TF32), and the tensor-core implicit GEMM on two
-  # ResNet-50 3x3 batch-32 layers (NHWC f16: 64@56 = WIDE tile, 256@14 = BIG tile).
+  # step (f32 FP32), and the kernels the heuristic picks for three ResNet-50 3x3 batch-32 layers (NHWC
+  # f16): tc_halo_kernel at 64@56 and 256@14, tc_conv_kernel's BIG tile split along K at 512@7.
   if command -v ncu >/dev/null 2>&1; then
-    step ncu 200 env BUILD_DIR="$BUILD" bash -c 'for job in "direct_tile 1,3,16,1024,1024,3,1,1,0,0,0" "direct_tile 1,3,16,1024,1024,3,1,1,0,1,0" \
-        "direct_tile 1,3,16,1024,1024,3,1,1,0,0,1" "tc_conv 32,64,64,56,56,3,1,1,1,1,2" "tc_conv 32,256,256,14,14,3,1,1,1,1,2"; do \
+    step ncu 200 env BUILD_DIR="$BUILD" bash -c 'for job in "direct_tile 1,3,16,1024,1024,3,1,1,0,0,0" \
+        "tc_halo 32,64,64,56,56,3,1,1,1,1,2" "tc_halo 32,256,256,14,14,3,1,1,1,1,2" "tc_conv 32,512,512,7,7,3,1,1,1,1,2"; do \
         set -- $job; echo "--- ncu $1 --one $2"; \
         ncu --section SpeedOfLight --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis \
         --section ComputeWorkloadAnalysis --section SchedulerStats --section WarpStateStats \
