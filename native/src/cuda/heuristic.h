@@ -50,7 +50,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include <initializer_list>
+#include <vector>
 
 #include "cuda/conv_params.h"
 #include "cuda/kernels/tile_config.cuh"
@@ -315,14 +318,13 @@ inline ConvParams gemm_view(const ConvParams& p, int to_nhwc, int cgp) {
     return p;
 }
 
-// allow_halo = false: never tc_halo_kernel (the backend honours
-// FASTCONV_CUDA_IMPLICIT_KERNEL=gather for comparisons).
-inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, int num_sms, size_t smem_optin,
-                                  bool allow_halo = true) {
+// The fields every choice shares, for a resolved algorithm.
+inline KernelChoice base_choice(const fc_conv_desc* d, const ConvParams& p, int algorithm) {
     KernelChoice k;
-    k.algorithm = d->algorithm;
-    if (k.algorithm == FC_ALGO_AUTO) k.algorithm = p.Kgemm <= 32 ? FC_ALGO_DIRECT : FC_ALGO_IMPLICIT_GEMM;
+    k.algorithm = algorithm;
+    k.kind = algorithm == FC_ALGO_DIRECT ? KK_DIRECT : algorithm == FC_ALGO_UNFOLD_GEMM ? KK_UNFOLD_GEMM : KK_IMPLICIT;
     k.math = math_for(d);
+    k.tile = TILE_MED;
     k.direct_kb = p.Kg >= 12 ? 16 : 4;
     k.round_mode = d->dtype == FC_DTYPE_F16 ? ROUND_NONE
                    : d->precision == FC_PRECISION_TF32 ? ROUND_TF32
@@ -334,39 +336,168 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
     k.cgp = 0;
     k.ws_x = k.ws_w = k.ws_partial = 0;
     k.direct_tile = 0;
-    if (k.algorithm == FC_ALGO_DIRECT) {
-        k.kind = KK_DIRECT;
-        k.tile = TILE_MED;
+    return k;
+}
+inline KernelChoice unfold_choice(const fc_conv_desc* d, const ConvParams& p) {
+    KernelChoice k = base_choice(d, p, FC_ALGO_UNFOLD_GEMM);
+    k.tile = k.math == MATH_SIMT ? TILE_SIMT : TILE_MED;
+    k.workspace = (size_t)p.G * (size_t)p.M * (size_t)p.Kgemm * (d->dtype == FC_DTYPE_F16 ? 2 : 4);
+    return k;
+}
+// An implicit-GEMM choice: tile, split-K factor and input transform given; the workspace laid out as
+// [x in NHWC][w in NHWC][fp32 split-K partials] (each part only where used).
+inline KernelChoice implicit_choice(const fc_conv_desc* d, const ConvParams& p, int tile, int splits, int to_nhwc,
+                                    int cgp) {
+    KernelChoice k = base_choice(d, p, FC_ALGO_IMPLICIT_GEMM);
+    k.tile = tile;
+    k.splits = splits;
+    k.to_nhwc = to_nhwc;
+    k.cgp = to_nhwc == NHWC_PAD ? cgp : 0;
+    const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
+    const size_t es = d->dtype == FC_DTYPE_F16 ? 2 : 4;
+    size_t off = 0;
+    if (k.to_nhwc) {
+        off = ws_round((size_t)q.N * q.C * q.D * q.H * q.W * es);
+        k.ws_w = off;
+        if (p.TRS > 1 || k.to_nhwc == NHWC_PAD) off += ws_round((size_t)q.K * q.Kgemm * es);
+    }
+    k.ws_partial = off;
+    if (k.splits > 1) off += (size_t)p.G * k.splits * (size_t)p.M * (size_t)p.Kg * sizeof(float);
+    k.workspace = off;
+    return k;
+}
+
+// allow_halo = false: never tc_halo_kernel (the backend honours
+// FASTCONV_CUDA_IMPLICIT_KERNEL=gather for comparisons).
+inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, int num_sms, size_t smem_optin,
+                                  bool allow_halo = true) {
+    int algorithm = d->algorithm;
+    if (algorithm == FC_ALGO_AUTO) algorithm = p.Kgemm <= 32 ? FC_ALGO_DIRECT : FC_ALGO_IMPLICIT_GEMM;
+    if (algorithm == FC_ALGO_DIRECT) {
+        KernelChoice k = base_choice(d, p, FC_ALGO_DIRECT);
         k.direct_tile = !direct_tile_supported(p, k.direct_kb)                            ? 0
                         : direct_tile_mma_ok(d->dtype == FC_DTYPE_F16 ? 2 : 4, k.round_mode) ? 2
                                                                                             : 1;
-    } else if (k.algorithm == FC_ALGO_UNFOLD_GEMM) {
-        k.kind = KK_UNFOLD_GEMM;
-        k.tile = k.math == MATH_SIMT ? TILE_SIMT : TILE_MED;
-        const size_t elem = d->dtype == FC_DTYPE_F16 ? 2 : 4;
-        k.workspace = (size_t)p.G * (size_t)p.M * (size_t)p.Kgemm * elem;
-    } else {
-        k.kind = KK_IMPLICIT;
-        k.tile = pick_tile(p, k.math, num_sms, smem_optin);
-        const bool f16 = d->dtype == FC_DTYPE_F16;
-        const size_t es = f16 ? 2 : 4;
-        k.cgp = want_channel_pad(p, f16);
-        k.to_nhwc = k.cgp ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
-        const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
-        const int halo = allow_halo && !k.cgp ? pick_halo(q, k.math, num_sms, smem_optin) : -1;
-        if (halo >= 0) k.tile = halo;
-        k.splits = halo >= 0 ? 1 : pick_splits(q, k.tile, num_sms);  // TILE_SIMT: 64x64 like MED
-        size_t off = 0;
-        if (k.to_nhwc) {
-            off = ws_round((size_t)q.N * q.C * q.D * q.H * q.W * es);
-            k.ws_w = off;
-            if (p.TRS > 1 || k.to_nhwc == NHWC_PAD) off += ws_round((size_t)q.K * q.Kgemm * es);
-        }
-        k.ws_partial = off;
-        if (k.splits > 1) off += (size_t)p.G * k.splits * (size_t)p.M * (size_t)p.Kg * sizeof(float);
-        k.workspace = off;
+        return k;
     }
-    return k;
+    if (algorithm == FC_ALGO_UNFOLD_GEMM) return unfold_choice(d, p);
+    const int math = math_for(d);
+    const bool f16 = d->dtype == FC_DTYPE_F16;
+    const int cgp = want_channel_pad(p, f16);
+    const int to_nhwc = cgp ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
+    const ConvParams q = gemm_view(p, to_nhwc, cgp);
+    int tile = pick_tile(p, math, num_sms, smem_optin);
+    const int halo = allow_halo && !cgp ? pick_halo(q, math, num_sms, smem_optin) : -1;
+    if (halo >= 0) tile = halo;
+    const int splits = halo >= 0 ? 1 : pick_splits(q, tile, num_sms);  // TILE_SIMT: 64x64 like MED
+    return implicit_choice(d, p, tile, splits, to_nhwc, cgp);
+}
+
+inline bool same_choice(const KernelChoice& a, const KernelChoice& b) {
+    return a.algorithm == b.algorithm && a.kind == b.kind && a.math == b.math && a.tile == b.tile &&
+           a.direct_kb == b.direct_kb && a.direct_tile == b.direct_tile && a.round_mode == b.round_mode &&
+           a.splits == b.splits && a.to_nhwc == b.to_nhwc && a.cgp == b.cgp;
+}
+
+// Whether the GEMM kernel of an implicit choice can take q (the problem as the kernel sees it) on a
+// device with smem_optin bytes of shared memory per block: the tile exists for the math (dispatch_tc
+// maps the others to MED), fits, and its grid fits the launch limits.
+inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t smem_optin) {
+    if (math == MATH_SIMT) return tile == TILE_SIMT;
+    if (tile == TILE_SIMT) return false;
+    if (tile == TILE_BIG && !has_big_tile(math)) return false;
+    if ((tile == TILE_WIDE || tile == TILE_HALO16) && math != MATH_F16) return false;
+    if (tile == TILE_HALO && math != MATH_F16 && math != MATH_TF32) return false;
+    if (tile_smem_bytes(math, tile) > smem_optin) return false;
+    if (tile == TILE_HALO || tile == TILE_HALO16) {
+        if (!halo_supported(q, math == MATH_F16 ? 2 : 4)) return false;
+        const int64_t gx = (int64_t)q.N * halo_tiles_p(q, halo_th(tile)) * halo_tiles_q(q);
+        return gx <= 0x7fffffff && cdiv(q.Kg, HaloConfig::BN) <= 65535;
+    }
+    return cdiv(q.M, tile_bm(tile)) <= 0x7fffffff;
+}
+
+// Every kernel the backend can run a problem with under the requested algorithm, the heuristic's
+// choice first (duplicates removed): what autotuning (FASTCONV_AUTOTUNE=1, cuda_backend.cu) times.
+//  DIRECT        direct_tile_kernel's tensor-core step (where the precision allows it) and FFMA step
+//                (where direct_tile_supported), and the strip / generic kernel;
+//  UNFOLD_GEMM   the one MED (SIMT) GEMM on the unfolded workspace;
+//  IMPLICIT_GEMM every tile the math has (HALO16, HALO, BIG, WIDE, MED, SMALL; SIMT for FP32) x
+//                {no split, pick_splits' split} x {the heuristic's input transform, none};
+//  AUTO          all three, DIRECT only where its fast kernels apply (direct_strip_fits) and
+//                UNFOLD_GEMM only with a workspace <= 256 MiB.
+inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const ConvParams& p, int num_sms,
+                                                   size_t smem_optin) {
+    std::vector<KernelChoice> v;
+    auto add = [&v](const KernelChoice& k) {
+        for (const KernelChoice& o : v)
+            if (same_choice(o, k)) return;
+        v.push_back(k);
+    };
+    add(choose_kernel(d, p, num_sms, smem_optin));
+    const int algo = d->algorithm;
+    const bool auto_ = algo == FC_ALGO_AUTO;
+    if (algo == FC_ALGO_DIRECT || (auto_ && direct_strip_fits(p, p.Kg >= 12 ? 16 : 4))) {
+        KernelChoice k = base_choice(d, p, FC_ALGO_DIRECT);
+        if (direct_tile_supported(p, k.direct_kb)) {
+            if (direct_tile_mma_ok(d->dtype == FC_DTYPE_F16 ? 2 : 4, k.round_mode)) {
+                k.direct_tile = 2;
+                add(k);
+            }
+            k.direct_tile = 1;
+            add(k);
+        }
+        k.direct_tile = 0;
+        add(k);
+    }
+    if (algo == FC_ALGO_UNFOLD_GEMM || (auto_ && unfold_choice(d, p).workspace <= ((size_t)256 << 20)))
+        add(unfold_choice(d, p));
+    if (algo == FC_ALGO_IMPLICIT_GEMM || auto_) {
+        const int math = math_for(d);
+        const bool f16 = d->dtype == FC_DTYPE_F16;
+        const int cgp = want_channel_pad(p, f16);
+        const int heur = cgp ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
+        for (int to_nhwc : {heur, (int)NHWC_NONE}) {
+            const ConvParams q = gemm_view(p, to_nhwc, cgp);
+            for (int tile : {TILE_HALO16, TILE_HALO, TILE_BIG, TILE_WIDE, TILE_MED, TILE_SMALL, TILE_SIMT}) {
+                if (!implicit_tile_ok(q, math, tile, smem_optin)) continue;
+                const bool halo = tile == TILE_HALO || tile == TILE_HALO16;
+                if (halo && to_nhwc == NHWC_PAD) continue;  // the halo kernel wants C/g % 32 (16) anyway
+                add(implicit_choice(d, p, tile, 1, to_nhwc, cgp));
+                const int s = halo ? 1 : pick_splits(q, tile, num_sms);
+                if (s > 1) add(implicit_choice(d, p, tile, s, to_nhwc, cgp));
+            }
+            if (heur == NHWC_NONE) break;
+        }
+    }
+    return v;
+}
+
+// A short name of a choice ("implicit HALO16 via NHWC transpose", "direct tile mma", ...) for logs.
+inline const char* tile_name(int tile) {
+    switch (tile) {
+    case TILE_BIG: return "BIG 128x128";
+    case TILE_MED: return "MED 64x64";
+    case TILE_SMALL: return "SMALL 32x32";
+    case TILE_SIMT: return "SIMT 64x64";
+    case TILE_WIDE: return "WIDE 128x64";
+    case TILE_HALO: return "HALO 8x16px";
+    case TILE_HALO16: return "HALO16 16x16px";
+    default: return "?";
+    }
+}
+inline void describe_choice(const KernelChoice& k, char* buf, size_t n) {
+    if (k.kind == KK_DIRECT) {
+        snprintf(buf, n, "direct %s", k.direct_tile == 2 ? "tile (tensor-core step)"
+                                      : k.direct_tile == 1 ? "tile (FFMA step)"
+                                                           : "strip/generic");
+    } else if (k.kind == KK_UNFOLD_GEMM) {
+        snprintf(buf, n, "unfold + GEMM %s", tile_name(k.tile));
+    } else {
+        snprintf(buf, n, "implicit %s%s, split-K %d", tile_name(k.tile),
+                 k.to_nhwc == NHWC_TRANSPOSE ? " via NHWC transpose" : k.to_nhwc == NHWC_PAD ? " via channel pad" : "",
+                 k.splits);
+    }
 }
 
 }  // namespace cuda

@@ -312,13 +312,13 @@ void launch_gemm(dim3 grid, dim3 block, size_t smem, Kernel kernel, Args... args
     else
         fc_simt::launch(grid, block, smem, kernel, args...);
 }
-template <int MathK, int Tile, bool Impl, int Splits = 1>
-void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
+template <int MathK, int Tile, bool Impl>
+void run_tc_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
+              int splits) {
     typedef typename TileFor<Tile, MathK == MATH_F16 ? 2 : 4>::type Cfg;
-    // Split-K as the backend runs it (launch.cuh): partials + reduction. Splits is
+    // Split-K as the backend runs it (launch.cuh): partials + reduction. splits is
     // clamped like pick_splits does (no empty split) but without its size gates,
     // so every shape exercises the split path.
-    int splits = Splits;
     const int kt = (int)cdiv(p.Kgemm, Cfg::BK);
     if (splits > kt) splits = kt;
     if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
@@ -333,6 +333,10 @@ void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias,
                         static_cast<const Out*>(bias), static_cast<Out*>(y));
     }
 }
+template <int MathK, int Tile, bool Impl, int Splits = 1>
+void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
+    run_tc_n<MathK, Tile, Impl>(p, a, w, bias, y, vec_a, vec_b, Splits);
+}
 // tc_halo_kernel as launch.cuh runs it (16-byte paths only: callers pass shapes where halo_supported).
 template <int MathK, int TH>
 void run_halo(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/, int vec_b) {
@@ -346,10 +350,10 @@ void run_halo(const ConvParams& p, const void* a, const void* w, const void* bia
                 static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
                 static_cast<Elem*>(y), tq, tp, vec_b);
 }
-template <bool Impl, int Splits = 1>
-void run_simt(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
+template <bool Impl>
+void run_simt_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
+                int splits) {
     typedef TileFor<TILE_SIMT, 4>::type Cfg;
-    int splits = Splits;
     const int kt = (int)cdiv(p.Kgemm, Cfg::BK);
     if (splits > kt) splits = kt;
     if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
@@ -360,6 +364,10 @@ void run_simt(const ConvParams& p, const void* a, const void* w, const void* bia
     if (splits > 1)
         fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<float>, p, splits, (const float*)partial.data(),
                         static_cast<const float*>(bias), static_cast<float*>(y));
+}
+template <bool Impl, int Splits = 1>
+void run_simt(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
+    run_simt_n<Impl>(p, a, w, bias, y, vec_a, vec_b, Splits);
 }
 template <class Elem>
 void run_unfold(const ConvParams& p, int mode, const Elem* x, Elem* out) {
@@ -643,6 +651,252 @@ int bank_check(const std::string& group) {
         }
     }
     return fails;
+}
+
+// ---- autotuning candidates (heuristic.h candidate_kernels): every kernel FASTCONV_AUTOTUNE=1 may pick ----
+// launch.cuh's dispatch_tc: the tile (HALO/HALO16 need the 16-byte paths, else MED as the backend falls
+// back), the unfold GEMM (MED), split-K at the choice's factor.
+template <int MathK>
+void run_gemm_tile(int tile, bool impl, int splits, const ConvParams& q, const void* a, const void* w,
+                   const void* b, void* y, int vec_a, int vec_b) {
+    if (!impl) return run_tc_n<MathK, TILE_MED, false>(q, a, w, b, y, vec_a, vec_b, splits);
+    if constexpr (MathK == MATH_F16 || MathK == MATH_TF32)
+        if (tile == TILE_HALO)
+            return vec_a && vec_b ? run_halo<MathK, 8>(q, a, w, b, y, vec_a, vec_b)
+                                  : run_tc_n<MathK, TILE_MED, true>(q, a, w, b, y, vec_a, vec_b, splits);
+    if constexpr (MathK == MATH_F16)
+        if (tile == TILE_HALO16)
+            return vec_a && vec_b ? run_halo<MathK, 16>(q, a, w, b, y, vec_a, vec_b)
+                                  : run_tc_n<MathK, TILE_MED, true>(q, a, w, b, y, vec_a, vec_b, splits);
+    if constexpr (has_big_tile(MathK))
+        if (tile == TILE_BIG) return run_tc_n<MathK, TILE_BIG, true>(q, a, w, b, y, vec_a, vec_b, splits);
+    if constexpr (MathK == MATH_F16)
+        if (tile == TILE_WIDE) return run_tc_n<MathK, TILE_WIDE, true>(q, a, w, b, y, vec_a, vec_b, splits);
+    if (tile == TILE_SMALL) return run_tc_n<MathK, TILE_SMALL, true>(q, a, w, b, y, vec_a, vec_b, splits);
+    run_tc_n<MathK, TILE_MED, true>(q, a, w, b, y, vec_a, vec_b, splits);
+}
+
+// Runs a KernelChoice end to end the way cuda_backend.cu's run_plan does: the direct kernel selection
+// of kernels_misc.cu, the UNFOLD_GEMM workspace, the NCHW -> NHWC transpose / channel padding into
+// the workspace, the math and tile dispatch, split-K (buffers 16-byte aligned, as cudaMalloc's).
+template <class Elem>
+void run_choice(const KernelChoice& kc, const Problem& pr, Elem* y) {
+    const ConvParams& p = pr.p;
+    const bool f16 = sizeof(Elem) == 2;
+    const int vec = f16 ? 8 : 4;
+    const Elem* x = static_cast<const Elem*>(f16 ? (const void*)pr.xh.data() : (const void*)pr.x.data());
+    const Elem* w = static_cast<const Elem*>(f16 ? (const void*)pr.wh.data() : (const void*)pr.w.data());
+    const Elem* b = !p.has_bias ? nullptr : static_cast<const Elem*>(f16 ? (const void*)pr.bh.data() : (const void*)pr.b.data());
+    if (kc.kind == KK_DIRECT) {
+        if (kc.direct_tile && direct_tile_supported(p, kc.direct_kb))
+            return run_direct_tile<Elem>(p, kc.round_mode, x, w, b, y, 132, false, kc.direct_tile == 2);
+        const int sm16 = direct_strip_store_mode(p, 16, y, (int)sizeof(Elem)), sm4 = direct_strip_store_mode(p, 4, y, (int)sizeof(Elem));
+        if (kc.direct_kb == 16)
+            return direct_strip_fits(p, 16) ? run_direct_strip<Elem, 16>(p, kc.round_mode, x, w, b, y, sm16)
+                                            : run_direct<Elem, 16>(p, kc.round_mode, x, w, b, y);
+        return direct_strip_fits(p, 4) ? run_direct_strip<Elem, 4>(p, kc.round_mode, x, w, b, y, sm4)
+                                       : run_direct<Elem, 4>(p, kc.round_mode, x, w, b, y);
+    }
+    std::vector<Elem> xt, wt;
+    const void* a = x;
+    const void* wk = w;
+    ConvParams q = p;
+    int vec_a = p.chlast && p.Cg % vec == 0, vec_b = p.Kgemm % vec == 0;
+    if (kc.kind == KK_UNFOLD_GEMM) {
+        xt.resize((size_t)p.G * p.M * p.Kgemm + 8);
+        run_unfold<Elem>(p, UNFOLD_WORKSPACE, x, xt.data());
+        a = xt.data();
+        vec_a = p.Kgemm % vec == 0;
+    } else if (kc.to_nhwc == NHWC_TRANSPOSE) {
+        xt.resize((size_t)p.N * p.C * p.D * p.H * p.W);
+        run_transpose<Elem>(x, xt.data(), p.N, p.C, p.D * p.H * p.W);
+        a = xt.data();
+        vec_a = 1;
+        if (p.TRS > 1) {
+            wt.resize((size_t)p.K * p.Kgemm);
+            run_transpose<Elem>(w, wt.data(), p.K, p.Cg, p.TRS);
+            wk = wt.data();
+        }
+        q = nhwc_input_view(p);
+    } else if (kc.to_nhwc == NHWC_PAD) {
+        const int cgp = kc.cgp;
+        q = nhwc_input_view(p, cgp);
+        Elem junk;
+        memset(&junk, 0x7f, sizeof junk);  // every element, padding included, must be written
+        xt.assign((size_t)q.N * q.C * q.D * q.H * q.W + 8, junk);
+        wt.assign((size_t)q.K * q.Kgemm, junk);
+        const long long tx = (long long)p.N * p.D * p.H * p.W * (p.G * cgp / vec), tw = (long long)p.K * p.TRS * cgp;
+        fc_simt::launch(dim3(3), dim3(256), 0, pad_nhwc_kernel<Elem>, p, cgp, x, xt.data(), tx);
+        fc_simt::launch(dim3(2), dim3(256), 0, pad_weights_kernel<Elem>, p, cgp, w, wt.data(), tw);
+        a = xt.data();
+        wk = wt.data();
+        vec_a = vec_b = 1;
+    }
+    const bool impl = kc.kind == KK_IMPLICIT;
+    switch (kc.math) {
+    case MATH_TF32: return run_gemm_tile<MATH_TF32>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b);
+    case MATH_F16_F32IO: return run_gemm_tile<MATH_F16_F32IO>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b);
+    case MATH_3XTF32: return run_gemm_tile<MATH_3XTF32>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b);
+    case MATH_F16: return run_gemm_tile<MATH_F16>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b);
+    default: return impl ? run_simt_n<true>(q, a, wk, b, y, vec_a, vec_b, kc.splits)
+                         : run_simt_n<false>(q, a, wk, b, y, vec_a, vec_b, kc.splits);
+    }
+}
+
+// The rules every candidate list must keep (what the backend's launches rely on). Returns failures.
+int check_candidates(const fc_conv_desc& d, const ConvParams& p, int sms, size_t optin,
+                     const std::vector<KernelChoice>& cands, const std::string& what) {
+    int fails = 0;
+    auto bad = [&](size_t i, const char* why) {
+        char name[96] = "";
+        if (i < cands.size()) describe_choice(cands[i], name, sizeof name);
+        fprintf(stderr, "FAIL candidates %s (algo %d, %d SMs): #%zu %s: %s\n", what.c_str(), d.algorithm, sms, i, name, why);
+        ++fails;
+    };
+    if (cands.empty() || !same_choice(cands[0], choose_kernel(&d, p, sms, optin))) bad(0, "the heuristic's choice is not first");
+    const size_t es = d.dtype == FC_DTYPE_F16 ? 2 : 4;
+    bool any_implicit = false;
+    for (size_t i = 0; i < cands.size(); ++i) {
+        const KernelChoice& k = cands[i];
+        for (size_t j = 0; j < i; ++j)
+            if (same_choice(cands[j], k)) bad(i, "duplicate");
+        if (d.algorithm != FC_ALGO_AUTO && k.algorithm != d.algorithm) bad(i, "another algorithm than requested");
+        const int kind = k.algorithm == FC_ALGO_DIRECT ? KK_DIRECT : k.algorithm == FC_ALGO_UNFOLD_GEMM ? KK_UNFOLD_GEMM : KK_IMPLICIT;
+        if (k.kind != kind || k.math != math_for(&d)) bad(i, "kind / math do not match the algorithm / precision");
+        if (k.kind == KK_DIRECT) {
+            if (k.direct_tile && !direct_tile_supported(p, k.direct_kb)) bad(i, "direct_tile_kernel where unsupported");
+            if (k.direct_tile == 2 && !direct_tile_mma_ok((int)es, k.round_mode)) bad(i, "tensor-core step the precision forbids");
+            continue;
+        }
+        if (tile_smem_bytes(k.math, k.tile) > optin) bad(i, "shared memory above the device limit");
+        if (k.kind == KK_UNFOLD_GEMM) {
+            if (k.workspace != (size_t)p.G * p.M * p.Kgemm * es || k.splits != 1 || k.to_nhwc) bad(i, "unfold workspace / split / transform");
+            continue;
+        }
+        any_implicit = true;
+        if (k.to_nhwc == NHWC_TRANSPOSE && (p.chlast || !want_nhwc_transform(p, es == 2))) bad(i, "NHWC transpose where the backend has none");
+        if (k.to_nhwc == NHWC_PAD && k.cgp != want_channel_pad(p, es == 2)) bad(i, "channel pad differs from want_channel_pad");
+        const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
+        if (!implicit_tile_ok(q, k.math, k.tile, optin)) bad(i, "tile not available for this math / problem");
+        const bool halo = k.tile == TILE_HALO || k.tile == TILE_HALO16;
+        const int64_t kt = cdiv(p.Kgemm, 32);
+        if (k.splits < 1 || (k.splits > 1 && (halo || k.splits > kt || (k.splits - 1) * cdiv(kt, k.splits) >= kt ||
+                                              (int64_t)p.G * k.splits > 65535)))
+            bad(i, "split-K factor the kernels cannot take (empty split, halo, grid)");
+        const size_t part = k.splits > 1 ? (size_t)p.G * k.splits * p.M * p.Kg * 4 : 0;
+        const size_t xb = k.to_nhwc ? (size_t)q.N * q.C * q.D * q.H * q.W * es : 0;
+        if (k.workspace < k.ws_partial + part || k.ws_partial < k.ws_w || (k.to_nhwc && k.ws_w < xb))
+            bad(i, "workspace layout too small");
+    }
+    if ((d.algorithm == FC_ALGO_AUTO || d.algorithm == FC_ALGO_IMPLICIT_GEMM) && !any_implicit) bad(0, "no implicit-GEMM candidate");
+    return fails;
+}
+
+// Group "candidates": every candidate of AUTO (which spans all algorithms) on the shape set, both
+// layouts, f16 and f32 x {TF32, FP16, 3XTF32, FP32}, run end to end (run_choice) against the
+// reference with its precision's tolerance -- whatever the tuner picks on a GPU has run here; and the
+// list rules (check_candidates) also for DIRECT / UNFOLD_GEMM / IMPLICIT_GEMM, and for the ResNet-50
+// layers at batch 1 and 32 on an H100-like (132 SMs, 227 KB) and an A100-like (108 SMs, 163 KB)
+// device, where the ResNet 3x3 f16 NHWC layers must offer the halo tiles, BIG, MED and SMALL.
+int run_candidates(int max_shapes) {
+    const std::vector<Shape> shapes = make_shapes(max_shapes);
+    std::mt19937 rng(4242);
+    Stats st;
+    long lists = 0, total = 0;
+    size_t most = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    struct Prec { int dtype, prec; };
+    const Prec precs[] = {{FC_DTYPE_F16, FC_PRECISION_FP16}, {FC_DTYPE_F32, FC_PRECISION_TF32},
+                          {FC_DTYPE_F32, FC_PRECISION_FP16}, {FC_DTYPE_F32, FC_PRECISION_3XTF32},
+                          {FC_DTYPE_F32, FC_PRECISION_FP32}};
+    for (const Shape& sh : shapes) {
+        const std::string sname = shape_str(sh);
+        for (int layout = 0; layout < 2; ++layout)
+            for (const Prec& pc : precs) {
+                Problem pr;
+                pr.desc = make_desc(sh, layout, pc.dtype, pc.prec);
+                make_conv_params(&pr.desc, &pr.p);
+                fill(pr, rng);
+                const bool f16 = pc.dtype == FC_DTYPE_F16;
+                for (int algo : {FC_ALGO_DIRECT, FC_ALGO_UNFOLD_GEMM, FC_ALGO_IMPLICIT_GEMM}) {
+                    fc_conv_desc d = pr.desc;
+                    d.algorithm = algo;
+                    st.fails += check_candidates(d, pr.p, 132, 227 * 1024, candidate_kernels(&d, pr.p, 132, 227 * 1024), sname);
+                }
+                pr.desc.algorithm = FC_ALGO_AUTO;
+                const std::vector<KernelChoice> cands = candidate_kernels(&pr.desc, pr.p, 132, 227 * 1024);
+                st.fails += check_candidates(pr.desc, pr.p, 132, 227 * 1024, cands, sname);
+                ++lists;
+                total += (long)cands.size();
+                most = std::max(most, cands.size());
+                for (const KernelChoice& kc : cands) {
+                    // the reference rounding of the kernel that runs: the direct kernels round inputs as
+                    // round_mode says (3xTF32 / FP32 there: exact fp32 FFMA); the GEMMs per math
+                    int round = kc.round_mode;
+                    bool split3 = false;
+                    if (kc.kind != KK_DIRECT) {
+                        round = kc.math == MATH_TF32 ? 1 : kc.math == MATH_F16_F32IO ? 2 : 0;
+                        split3 = kc.math == MATH_3XTF32;
+                    }
+                    std::vector<double> yref, tol;
+                    reference(pr, round, split3, f16, yref, tol);
+                    char name[96], what[128];
+                    describe_choice(kc, name, sizeof name);
+                    snprintf(what, sizeof what, "candidate %s %s", f16 ? "f16" : pc.prec == FC_PRECISION_TF32 ? "tf32" : pc.prec == FC_PRECISION_FP16 ? "fp16(f32)" : pc.prec == FC_PRECISION_3XTF32 ? "3xtf32" : "fp32", name);
+                    if (f16) {
+                        std::vector<half_t> y(yref.size(), 0x7fff);
+                        run_choice<half_t>(kc, pr, y.data());
+                        compare(what, pr, y, yref, tol, st, sname);
+                    } else {
+                        std::vector<float> y(yref.size(), NAN);
+                        run_choice<float>(kc, pr, y.data());
+                        compare(what, pr, y, yref, tol, st, sname);
+                    }
+                }
+            }
+    }
+    // ResNet-50 layers: list rules only (too large to emulate whole), two devices, every algorithm.
+    struct Layer { int C, K, HW, k, s; };
+    const Layer layers[] = {{3, 64, 224, 7, 2}, {64, 64, 56, 3, 1}, {128, 128, 28, 3, 1}, {256, 256, 14, 3, 1},
+                            {512, 512, 7, 3, 1}, {256, 64, 56, 1, 1}, {64, 256, 56, 1, 1}, {128, 128, 56, 3, 2}};
+    struct Dev { int sms; size_t optin; };
+    for (const Dev& dev : {Dev{132, 227 * 1024}, Dev{108, 163 * 1024}})
+        for (const Layer& L : layers)
+            for (int N : {1, 32})
+                for (int layout = 0; layout < 2; ++layout)
+                    for (const Prec& pc : precs)
+                        for (int algo : {FC_ALGO_AUTO, FC_ALGO_DIRECT, FC_ALGO_UNFOLD_GEMM, FC_ALGO_IMPLICIT_GEMM}) {
+                            const int pad = L.k / 2;
+                            const Shape sh = {2, N, L.C, L.K, 1, {L.HW, L.HW, 0}, {L.k, L.k, 0}, {L.s, L.s, 0},
+                                              {pad, pad, 0}, {pad, pad, 0}, {1, 1, 0}, 1, 0};
+                            fc_conv_desc d = make_desc(sh, layout, pc.dtype, pc.prec);
+                            d.algorithm = algo;
+                            ConvParams p;
+                            make_conv_params(&d, &p);
+                            const std::vector<KernelChoice> c = candidate_kernels(&d, p, dev.sms, dev.optin);
+                            char what[96];
+                            snprintf(what, sizeof what, "rn50 %d->%d@%d k%d s%d b%d", L.C, L.K, L.HW, L.k, L.s, N);
+                            st.fails += check_candidates(d, p, dev.sms, dev.optin, c, what);
+                            ++st.runs;
+                            if (algo == FC_ALGO_AUTO && N == 32 && layout == 1 && pc.dtype == FC_DTYPE_F16 &&
+                                L.k == 3 && L.s == 1) {
+                                int want = 0;  // HALO16, HALO, BIG, MED, SMALL offered
+                                for (const KernelChoice& k : c)
+                                    if (k.kind == KK_IMPLICIT)
+                                        want |= k.tile == TILE_HALO16 ? 1 : k.tile == TILE_HALO ? 2 : k.tile == TILE_BIG ? 4
+                                                : k.tile == TILE_MED ? 8 : k.tile == TILE_SMALL ? 16 : 0;
+                                if (want != 31) {
+                                    fprintf(stderr, "FAIL candidates %s f16 NHWC: tiles offered mask %d, want 31\n", what, want);
+                                    ++st.fails;
+                                }
+                            }
+                        }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    st.fails += bank_check("candidates");
+    printf("[candidates] %ld AUTO candidate lists on %zu shapes x 2 layouts x 5 precisions: %.1f candidates per "
+           "problem (at most %zu); %ld runs and list checks, %ld failures, worst err/tol %.3g, %.1f s\n",
+           lists, shapes.size(), lists ? (double)total / lists : 0.0, most, st.runs, st.fails, st.worst, secs);
+    return st.fails ? 1 : 0;
 }
 
 // Shared-memory traffic per tensor-core instruction of the kernels the heuristic picks for the
@@ -1042,6 +1296,7 @@ int main(int argc, char** argv) {
     const std::string group = argc > 1 ? argv[1] : "all";
     const int max_shapes = argc > 2 ? atoi(argv[2]) : 0;
     if (group == "profile") return run_profile() ? 1 : 0;
+    if (group == "candidates") return run_candidates(max_shapes);
     if (group == "all") {
         int rc = 0;
         for (const char* g : {"unfold", "direct", "simt", "tc_tf32", "tc_f16f32", "tc_3xtf32", "tc_f16"})
