@@ -7,7 +7,11 @@
 // (cudaSetDevice) first: plans, streams and events remember theirs.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 #include <new>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +265,9 @@ cudaError_t prepare_kernel(Plan* pl) {
     }
 }
 
+KernelChoice autotune(const Plan* pl, const KernelChoice& heur, size_t optin);  // below
+bool env_on(const char* name);
+
 fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan, size_t* workspace_bytes,
                            int32_t* algorithm) {
     fc_status st = set_dev(local);
@@ -286,9 +293,9 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
         const char* ik = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
         pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin, !(ik && !strcmp(ik, "gather")));
     }
+    const char* dk = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
     {  // FASTCONV_CUDA_DIRECT_KERNEL=strip: the previous direct kernel instead of direct_tile_kernel;
        // =ffma: direct_tile_kernel's FFMA step instead of its tensor-core step (benchmarks)
-        const char* dk = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
         if (dk && !strcmp(dk, "strip")) pl->k.direct_tile = 0;
         if (dk && !strcmp(dk, "ffma") && pl->k.direct_tile == 2) pl->k.direct_tile = 1;
     }
@@ -299,6 +306,9 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
         return fc_set_error(FC_ERROR_UNSUPPORTED,
                             "CUDA backend: groups (%d) or batch (%d) exceed the grid limits (65535)", G, N);
     }
+    // FASTCONV_AUTOTUNE=1: time the candidates instead (not while a kernel is forced for a comparison)
+    if (env_on("FASTCONV_AUTOTUNE") && !dk && !getenv("FASTCONV_CUDA_IMPLICIT_KERNEL"))
+        pl->k = autotune(pl, pl->k, (size_t)optin);
     const size_t need = pl->k.kind != KK_DIRECT ? tile_smem_bytes(pl->k.math, pl->k.tile) : 0;
     if (need > (size_t)optin) {
         delete pl;
@@ -323,14 +333,11 @@ fc_status cuda_plan_destroy(void* plan) {
 
 bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
 
-fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void* w, const void* bias, void* y,
-                            void* workspace) {
-    const Plan* pl = static_cast<const Plan*>(plan);
-    fc_status st = set_dev(pl->dev);
-    if (st) return st;
+// Enqueues the plan's kernels on s (the plan's device is current).
+fc_status run_plan(const Plan* pl, cudaStream_t s, const void* x, const void* w, const void* bias, void* y,
+                   void* workspace) {
     const ConvParams& p = pl->p;
     const KernelChoice& k = pl->k;
-    cudaStream_t s = stream ? static_cast<Stream*>(stream)->s : 0;
     const int f16 = pl->desc.dtype == FC_DTYPE_F16;
     const int vec = f16 ? 8 : 4;
     const void* b = p.has_bias ? bias : nullptr;
@@ -400,6 +407,152 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
     }
     if (e != cudaSuccess) return cuda_err(e, "convolution GEMM kernel launch");
     return FC_SUCCESS;
+}
+
+fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void* w, const void* bias, void* y,
+                            void* workspace) {
+    const Plan* pl = static_cast<const Plan*>(plan);
+    fc_status st = set_dev(pl->dev);
+    if (st) return st;
+    return run_plan(pl, stream ? static_cast<Stream*>(stream)->s : 0, x, w, bias, y, workspace);
+}
+
+// ---- Autotuning (FASTCONV_AUTOTUNE=1, like cudnn.benchmark / the CPU backend's cpu_autotune.c) ----
+// At plan creation, every candidate kernel of the requested algorithm (candidate_kernels, heuristic.h:
+// AUTO spans DIRECT, UNFOLD_GEMM and IMPLICIT_GEMM, each of those its tiles / split-K / transforms) runs
+// on scratch tensors of the plan's shapes on a private stream: one warm-up, then the median of 5 runs
+// timed with CUDA events. The fastest wins if it beats the heuristic's choice by more than 2 % (noise
+// must not flip a plan between equal kernels). Results are cached per (device, problem) for the
+// process, so only the first plan of a shape pays (a few forward passes of every candidate). The
+// heuristic's choice stands when tuning is off, a forcing variable (FASTCONV_CUDA_*_KERNEL) is set, the
+// scratch tensors would exceed 1 GiB, or anything fails; candidates that fail are skipped.
+// FASTCONV_AUTOTUNE_VERBOSE=1 prints every candidate's time to stderr.
+bool env_on(const char* name) {
+    const char* e = getenv(name);
+    return e && *e && strcmp(e, "0") != 0;
+}
+
+std::mutex g_tune_mu;
+std::vector<std::pair<std::string, KernelChoice>> g_tune_cache;  // few entries per process: linear search
+
+std::string tune_key(const fc_conv_desc* d, int dev) {
+    char b[640];
+    int n = snprintf(b, sizeof b, "%d|%d %d %d %d %d %d %d|%lld %lld %lld %lld", dev, (int)d->spatial_dims,
+                     (int)d->dtype, (int)d->precision, (int)d->layout, (int)d->algorithm, (int)d->has_bias,
+                     (int)d->activation, (long long)d->batch, (long long)d->in_channels, (long long)d->out_channels,
+                     (long long)d->groups);
+    for (int i = 0; i < d->spatial_dims && i < FC_MAX_SPATIAL_DIMS && n > 0 && n < (int)sizeof b; ++i)
+        n += snprintf(b + n, sizeof b - n, "|%lld %lld %lld %lld %lld %lld", (long long)d->in_size[i],
+                      (long long)d->kernel_size[i], (long long)d->stride[i], (long long)d->pad_begin[i],
+                      (long long)d->pad_end[i], (long long)d->dilation[i]);
+    return std::string(b);
+}
+
+struct TuneScratch {  // device buffers, stream and events of one tuning run; freed by the destructor
+    void* buf[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+    cudaStream_t s = nullptr;
+    cudaEvent_t ev[2] = {nullptr, nullptr};
+    ~TuneScratch() {
+        if (s) cudaStreamSynchronize(s);
+        for (void* b : buf)
+            if (b) cudaFree(b);
+        for (cudaEvent_t e : ev)
+            if (e) cudaEventDestroy(e);
+        if (s) cudaStreamDestroy(s);
+        (void)cudaGetLastError();
+    }
+};
+
+// Median time (us) of candidate k on the scratch tensors, or a negative value if it cannot run.
+double time_candidate(const Plan* base, const KernelChoice& k, TuneScratch& t) {
+    Plan c = *base;
+    c.k = k;
+    if (prepare_kernel(&c) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return -1;
+    }
+    double ts[5];
+    for (int r = -1; r < 5; ++r) {
+        if (r >= 0 && cudaEventRecord(t.ev[0], t.s) != cudaSuccess) return -1;
+        if (run_plan(&c, t.s, t.buf[0], t.buf[1], t.buf[2], t.buf[3], t.buf[4]) != FC_SUCCESS) return -1;
+        if (r < 0) {
+            if (cudaStreamSynchronize(t.s) != cudaSuccess) return -1;
+            continue;
+        }
+        float ms = 0;
+        if (cudaEventRecord(t.ev[1], t.s) != cudaSuccess || cudaEventSynchronize(t.ev[1]) != cudaSuccess ||
+            cudaEventElapsedTime(&ms, t.ev[0], t.ev[1]) != cudaSuccess)
+            return -1;
+        ts[r] = ms * 1000.0;
+    }
+    std::sort(ts, ts + 5);
+    return ts[2];
+}
+
+KernelChoice autotune(const Plan* pl, const KernelChoice& heur, size_t optin) {
+    const std::string key = tune_key(&pl->desc, pl->dev);
+    {
+        std::lock_guard<std::mutex> g(g_tune_mu);
+        for (const auto& e : g_tune_cache)
+            if (e.first == key) return e.second;
+    }
+    const std::vector<KernelChoice> cands = candidate_kernels(&pl->desc, pl->p, pl->num_sms, optin);
+    if (cands.size() < 2) return heur;
+    int64_t xe = 0, we = 0, be = 0, ye = 0;
+    if (fc_conv_tensor_sizes(&pl->desc, &xe, &we, &be, &ye) != FC_SUCCESS) return heur;
+    const size_t es = pl->desc.dtype == FC_DTYPE_F16 ? 2 : 4;
+    size_t ws = 0;
+    for (const KernelChoice& k : cands) ws = k.workspace > ws ? k.workspace : ws;
+    const size_t bytes[5] = {(size_t)xe * es, (size_t)we * es, (size_t)(be > 0 ? be : 1) * es, (size_t)ye * es, ws};
+    if ((double)bytes[0] + bytes[1] + bytes[2] + bytes[3] + bytes[4] > (double)(1u << 30)) return heur;
+    const bool verbose = env_on("FASTCONV_AUTOTUNE_VERBOSE");
+    KernelChoice best = heur;
+    {
+        TuneScratch t;
+        if (cudaStreamCreateWithFlags(&t.s, cudaStreamNonBlocking) != cudaSuccess ||
+            cudaEventCreate(&t.ev[0]) != cudaSuccess || cudaEventCreate(&t.ev[1]) != cudaSuccess) {
+            (void)cudaGetLastError();
+            return heur;
+        }
+        for (int i = 0; i < 5; ++i) {
+            // x, w, bias: 0x2e bytes (f16 ~0.1, f32 ~4e-11; the kernels' speed does not depend on the values)
+            if (cudaMalloc(&t.buf[i], bytes[i] ? bytes[i] : 256) != cudaSuccess ||
+                (i < 3 && cudaMemsetAsync(t.buf[i], 0x2e, bytes[i], t.s) != cudaSuccess)) {
+                (void)cudaGetLastError();
+                return heur;
+            }
+        }
+        double best_us = -1, heur_us = -1;
+        for (size_t i = 0; i < cands.size(); ++i) {
+            const double us = time_candidate(pl, cands[i], t);
+            if (us < 0) {
+                // a launch-configuration failure skips the candidate; a sticky error ends tuning
+                (void)cudaGetLastError();
+                if (cudaStreamSynchronize(t.s) != cudaSuccess) return heur;
+            }
+            if (verbose) {
+                char name[96];
+                describe_choice(cands[i], name, sizeof name);
+                fprintf(stderr, "fastconv autotune [%s]: %-44s %10.1f us%s\n", key.c_str(), name, us,
+                        i == 0 ? " (heuristic)" : "");
+            }
+            if (us < 0) continue;
+            if (i == 0) heur_us = us;
+            if (best_us < 0 || us < best_us) {
+                best_us = us;
+                best = cands[i];
+            }
+        }
+        if (heur_us >= 0 && best_us > 0.98 * heur_us) best = heur;
+        if (verbose) {
+            char name[96];
+            describe_choice(best, name, sizeof name);
+            fprintf(stderr, "fastconv autotune [%s]: picked %s\n", key.c_str(), name);
+        }
+    }
+    std::lock_guard<std::mutex> g(g_tune_mu);
+    g_tune_cache.emplace_back(key, best);
+    return best;
 }
 
 fc_status cuda_unfold(const fc_conv_desc* desc, int32_t local, void* stream, const void* x, void* cols) {

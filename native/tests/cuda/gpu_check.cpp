@@ -783,6 +783,11 @@ int main(int argc, char** argv) {
     }
     if (!corr && !bench && !compare && note < 0 && !one) corr = bench = true;
     printf("fastconv %d, CUDA: %s\n", fc_version(), fc_cuda_status());
+    {
+        const char* at = getenv("FASTCONV_AUTOTUNE");
+        printf("kernel choice: %s\n", at && *at && strcmp(at, "0") ? "autotuned at plan creation (FASTCONV_AUTOTUNE)"
+                                                                  : "heuristic (heuristic.h)");
+    }
     int32_t n = 0;
     fc_device_count(&n);
     if (n <= g_dev) {
