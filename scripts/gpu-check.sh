@@ -11,11 +11,16 @@
 # benchmark + cuDNN peer (bench-gpu.sh) -> check-kernels (ptxas + PTX + SASS)
 # -> ncu on the note shape's direct kernels and two ResNet-50 batch-32 GEMMs.
 # --quick (< 3 min): build -> ceilings -> correctness --quick -> the two comparisons only.
+# --tune (< 4 min): build -> correctness --quick with FASTCONV_AUTOTUNE=1 (the tuner's picks vs the
+# CPU backend) -> the benchmark with the heuristic's kernels and again autotuned
+# (FASTCONV_AUTOTUNE_VERBOSE=1: every candidate's time in bench_tuned.log) -> lines "tune-compare"
+# (per shape: heuristic us, tuned us, speedup, the tuned pick) in tune_compare.txt.
 # Every step is time-boxed and its failure reported; later steps still run.
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
 set -uo pipefail
-QUICK=0
+QUICK=0; TUNE=0
 [ "${1:-}" = "--quick" ] && QUICK=1
+[ "${1:-}" = "--tune" ] && TUNE=1
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${FASTCONV_BUILD:-$ROOT/native/build-gpu}"
 LOGS="$BUILD/gpu-check-logs"
@@ -36,7 +41,37 @@ GEN=""; command -v ninja >/dev/null && GEN="-G Ninja"
 step configure 120 cmake -S "$ROOT/native" -B "$BUILD" $GEN -DFASTCONV_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_BUILD_TYPE=Release
 step build 300 cmake --build "$BUILD" -j"$(nproc)" --target fastconv gpu_check device_ceiling
 step ceiling 60 "$BUILD/tests/cuda/device_ceiling"
-if [ "$QUICK" = 1 ]; then
+tune_compare() {  # heuristic vs autotuned benchmark rows, and what the tuner picked
+  python3 - "$LOGS/fastconv_bench.csv" "$LOGS/fastconv_bench_tuned.csv" "$LOGS/bench_tuned.log" <<'PY' | tee "$LOGS/tune_compare.txt"
+import csv, re, sys
+key = lambda r: (r['shape'], r['layout'], r['dtype'], r['precision'])
+h = {key(r): r for r in csv.DictReader(open(sys.argv[1]))}
+t = {key(r): r for r in csv.DictReader(open(sys.argv[2]))}
+picks = {}
+for line in open(sys.argv[3], errors='replace'):
+    m = re.match(r'fastconv autotune \[(.*)\]: picked (.*)', line.strip())
+    if m: picks.setdefault(m.group(1), []).append(m.group(2))
+n = 0; gains = []
+for k, r in h.items():
+    if k not in t: continue
+    a, b = float(r['median_us']), float(t[k]['median_us'])
+    gains.append(a / b)
+    print('tune-compare %-26s %s %s %-6s heuristic %9.1f us  tuned %9.1f us  speedup %5.2fx  (%s -> %s)' % (
+        k[0], k[1], k[2], k[3], a, b, a / b, r['algorithm'], t[k]['algorithm']))
+if gains:
+    gains.sort()
+    print('tune-compare: %d shapes, speedup median %.2fx, min %.2fx, max %.2fx; %d problems tuned' % (
+        len(gains), gains[len(gains) // 2], gains[0], gains[-1], len(picks)))
+PY
+}
+if [ "$TUNE" = 1 ]; then
+  step correctness_tuned 150 env FASTCONV_AUTOTUNE=1 "$BUILD/tests/cuda/gpu_check" --correctness --quick
+  step bench 120 "$BUILD/tests/cuda/gpu_check" --bench --csv "$LOGS/fastconv_bench.csv"
+  step bench_tuned 200 env FASTCONV_AUTOTUNE=1 FASTCONV_AUTOTUNE_VERBOSE=1 "$BUILD/tests/cuda/gpu_check" --bench \
+    --csv "$LOGS/fastconv_bench_tuned.csv"
+  tune_compare
+  STEPS="configure build ceiling correctness_tuned bench bench_tuned"
+elif [ "$QUICK" = 1 ]; then
   step correctness 100 "$BUILD/tests/cuda/gpu_check" --correctness --quick
   step note_compare 90 "$BUILD/tests/cuda/gpu_check" --compare --compare-csv "$LOGS/note_compare.csv"
   STEPS="configure build ceiling correctness note_compare"
@@ -62,11 +97,13 @@ echo "=== summary"
 for s in $STEPS; do echo "  $s: ${RESULT[$s]:-not run}"; done | tee "$LOGS/summary.txt"
 grep -h "^ceiling" "$LOGS/ceiling.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
-[ "$QUICK" = 1 ] || echo "  ncu (informational, not a failure): ${RESULT[ncu]:-not run}" | tee -a "$LOGS/summary.txt"
+[ "$QUICK$TUNE" = 00 ] && echo "  ncu (informational, not a failure): ${RESULT[ncu]:-not run}" | tee -a "$LOGS/summary.txt"
+grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"
-  for f in summary.txt correctness.log note_compare.log fastconv_bench.csv cudnn_bench.csv ncu.log check_kernels.log; do
+  for f in summary.txt correctness.log note_compare.log fastconv_bench.csv cudnn_bench.csv ncu.log check_kernels.log \
+           correctness_tuned.log bench_tuned.log tune_compare.txt; do
     [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
   done
   tar czf "$OUT/gpu-check-logs.tgz" -C "$LOGS" . 2>/dev/null
