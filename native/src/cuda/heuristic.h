@@ -27,23 +27,33 @@
 //  math: f16 tensors -> MATH_F16 for every precision (fp16 products are exact in
 //  fp32); f32 tensors: TF32 -> MATH_TF32, FP16 -> MATH_F16_F32IO, 3XTF32 ->
 //  MATH_3XTF32, FP32 -> MATH_SIMT.
-//  tile (tensor cores, implicit): blocks(T) = ceil(M/BM)*ceil(Kg/BN)*G.
-//    BIG   if Kg > 64, blocks(BIG) >= #SMs, the device's per-block shared memory
+//  tile (tensor cores, implicit): blocks(T) = ceil(M/BM)*ceil(Kg/BN)*G; the rules
+//  below were set from the H200 timings of every candidate (gpu-check --tune,
+//  numbers beside each rule in pick_tile / pick_halo / pick_splits):
+//    WIDE  (f16 tensors) if Kg > 32, Kgemm <= 64 (short reduction, e.g. 1x1
+//          from 64 channels) and blocks(WIDE) >= #SMs;
+//    BIG   else if Kg > 64, blocks(BIG) >= #SMs, the device's per-block shared memory
 //          limit fits it, and math is TF32 or F16 (has_big_tile: 3xTF32 and
 //          FP16-on-f32 at 128x128 need > 128 registers/thread -> spills or
-//          1 block/SM; MED keeps >= 2);
+//          1 block/SM; MED keeps >= 2); also BIG split along K where blocks(MED)
+//          < 2 x #SMs and the split fills the SMs (512@7 at batch 32);
 //    WIDE  (f16 tensors) else if 32 < Kg <= 64 and blocks(WIDE) >= #SMs;
+//    MED   else if blocks(MED) >= #SMs;
+//    SMALL else if blocks(SMALL) >= #SMs (more blocks instead of split-K);
 //    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
 //    SMALL otherwise (tiny problems: more, smaller blocks).
 //    HALO16 / HALO (f16 tensors; f32 with TF32: HALO) instead, where pick_halo(): 3x3 stride-1
-//          groups-1 layers with C % 32 (f16) / 16 (f32) == 0 (NHWC, or NCHW through the transform),
-//          >= #SMs blocks, <= 25 % of the 8x16-pixel tiles' rows wasted;
-//    split-K (pick_splits) when a non-BIG tile count is below 2 x #SMs: workspace
+//          groups-1 layers with C % 32 (f16) / 16 (f32) == 0 (NHWC, or NCHW through the transform;
+//          f16 only with an NHWC output), >= #SMs blocks and >= 6 warps per SM, <= 25 % of the
+//          tiles' rows wasted;
+//    split-K (pick_splits) when a non-BIG tile count is below #SMs (aiming at 2 x #SMs): workspace
 //    G*splits*M*Kg*4 bytes of fp32 partials + splitk_reduce_kernel.
 //    NCHW inputs with C/g % (16 B / elem) == 0 (want_nhwc_transform): x and w
 //    transposed to NHWC in the workspace first, then the 16-byte NHWC path.
-//    C/g not a multiple of it but padding at most triples it (want_channel_pad,
-//    e.g. the RGB stem): x and w copied to NHWC with zero-padded channels.
+//    f32 C/g not a multiple of it but padding at most triples it, in GEMMs of
+//    >= 1 GFLOP (want_channel_pad, e.g. the RGB stem at batch 32): x and w copied
+//    to NHWC with zero-padded channels.
+//  FASTCONV_AUTOTUNE=1 replaces the table by timing (candidate_kernels below).
 #ifndef FASTCONV_CUDA_HEURISTIC_H
 #define FASTCONV_CUDA_HEURISTIC_H
 
@@ -133,18 +143,31 @@ inline void halo_grid(const ConvParams& q, int th, unsigned* gx, unsigned* gy, i
 // Which halo tile (TILE_HALO16 / TILE_HALO, or -1: none) serves q: f16 tensors,
 // and f32 tensors with TF32 precision, where halo_supported; the first of
 // 16 x 16 (f16 only: half the weight bytes per FLOP) and 8 x 16 pixel tiles
-// that fills the GPU without split-K (>= one block per SM) and wastes at most
-// 25 % of its rows (P x Q vs the tiles' area: 56x56 23 % / 12.5 %, 28x28 and
-// 14x14 23 %, 7x7 62 % -> 7x7 keeps tc_conv_kernel + split-K).
+// that fills the GPU without split-K (>= one block per SM and >= 6 warps per SM
+// on average) and wastes at most 25 % of its rows (P x Q vs the tiles' area:
+// 56x56 23 % / 12.5 %, 28x28 and 14x14 23 %, 7x7 62 % -> 7x7 keeps
+// tc_conv_kernel + split-K). Not for f16 with an NCHW output (its 16-pixel
+// row segments store 32 bytes per channel row).
+// Measured on the H200 (gpu-check --tune, ResNet-50 3x3 at batch 32): halo 8x16
+// at 256@14 has 256 blocks of 2 warps (3.9 warps per SM) and lost to MED (f16
+// NHWC 51.3 vs 45.2 us, TF32 102.0 vs 92.4); at 128@28 (7.8 warps per SM) it
+// won (TF32 80.1 vs BIG 85.4; f16 16x16 39.2 vs WIDE 39.7). f16 NCHW: behind the
+// same NHWC transform, WIDE beat the halo kernel (128@28: 50.3 vs 68.6 us;
+// 64@56: 59.3 vs 62.8), while TF32 NCHW kept its lead (128@28: 92.1 vs 96.4).
+static_assert(HaloConfigT<2, 16>::kThreads == 128 && HaloConfigT<2, 8>::kThreads == 64 &&
+                  HaloConfigT<4, 8>::kThreads == 64,
+              "pick_halo counts th / 4 warps per block");
 inline int pick_halo(const ConvParams& q, int math, int num_sms, size_t smem_optin) {
     if (math != MATH_F16 && math != MATH_TF32) return -1;
     if (!halo_supported(q, math == MATH_F16 ? 2 : 4)) return -1;
+    if (math == MATH_F16 && q.ys_k != 1) return -1;  // NCHW output
     for (int tile : {TILE_HALO16, TILE_HALO}) {
         if (tile_smem_bytes(math, tile) > smem_optin) continue;
         const int th = halo_th(tile);
         const int64_t tiles = (int64_t)halo_tiles_p(q, th) * halo_tiles_q(q);
         const int64_t blocks = (int64_t)q.N * tiles * cdiv(q.Kg, HaloConfig::BN);
-        if (blocks >= num_sms && blocks <= 0x7fffffff && 4 * (int64_t)q.P * q.Q >= 3 * tiles * th * HaloConfig::TW)
+        if (blocks >= num_sms && blocks * (th / 4) >= 6 * (int64_t)num_sms && blocks <= 0x7fffffff &&
+            4 * (int64_t)q.P * q.Q >= 3 * tiles * th * HaloConfig::TW)
             return tile;
     }
     return -1;
@@ -163,18 +186,31 @@ inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_opt
     if (math == MATH_SIMT) return TILE_SIMT;
     const int64_t blocks_big = cdiv(p.M, 128) * cdiv(p.Kg, 128) * p.G;
     const int64_t blocks_med = cdiv(p.M, 64) * cdiv(p.Kg, 64) * p.G;
+    const int64_t blocks_wide = cdiv(p.M, 128) * cdiv(p.Kg, 64) * p.G;
+    const int64_t blocks_small = cdiv(p.M, 32) * cdiv(p.Kg, 32) * p.G;
     const bool big_fits = has_big_tile(math) && p.Kg > 64 && tile_smem_bytes(math, TILE_BIG) <= smem_optin;
+    const bool wide_fits = math == MATH_F16 && p.Kg > 32 && tile_smem_bytes(math, TILE_WIDE) <= smem_optin;
+    // Short reductions (Kgemm <= 64: two k-tiles, e.g. 1x1 layers from 64 channels): a 128x128 block
+    // spends most of its time filling the pipeline and in the epilogue. H200, ResNet-50 64 -> 256 1x1
+    // at 56x56 batch 32, f16 NHWC: WIDE 49.2 us, BIG 65.4.
+    if (wide_fits && p.Kgemm <= 64 && blocks_wide >= num_sms) return TILE_WIDE;
     if (big_fits && blocks_big >= num_sms) return TILE_BIG;
     // Too few BIG tiles (512@7 at batch 32: 52 for 132 SMs): BIG split along K (pick_splits) rather
     // than MED, whose 32x32 warp tiles need 3.01 shared-memory wavefronts per mma.sync (the
     // emulation's profile group): 1.51x the 2-cycle sm_80 tensor time, a 66 % cap. f16 BIG (64x64
-    // warps): 1.51 per mma; TF32 BIG (64x32 warps, fp32 tiles): 2.01.
+    // warps): 1.51 per mma; TF32 BIG (64x32 warps, fp32 tiles): 2.01. H200, 512@7 batch 32 NHWC:
+    // f16 BIG split 3 56.6 us vs MED 68.0, TF32 112.4 vs 118.1. Only while MED has fewer than two
+    // blocks per SM: at 256@14 (MED 392 blocks) MED won (f16 45.2 us vs BIG split 2 53.7).
     // (pick_splits decides the split within its limits; BIG only where the split fills every SM)
-    if (big_fits && num_sms > 0 && blocks_big * pick_splits(p, TILE_BIG, num_sms) >= num_sms) return TILE_BIG;
-    const int64_t blocks_wide = cdiv(p.M, 128) * cdiv(p.Kg, 64) * p.G;
-    if (math == MATH_F16 && p.Kg > 32 && p.Kg <= 64 && blocks_wide >= num_sms &&
-        tile_smem_bytes(math, TILE_WIDE) <= smem_optin)
-        return TILE_WIDE;
+    if (big_fits && num_sms > 0 && blocks_med < 2 * (int64_t)num_sms &&
+        blocks_big * pick_splits(p, TILE_BIG, num_sms) >= num_sms)
+        return TILE_BIG;
+    if (wide_fits && p.Kg <= 64 && blocks_wide >= num_sms) return TILE_WIDE;
+    if (blocks_med >= num_sms) return TILE_MED;
+    // Fewer MED blocks than SMs: smaller tiles that fill the SMs beat split-K's partials and extra
+    // reduction pass. H200, batch 1, f16 NHWC: 64@56 3x3 SMALL 12.4 us vs MED split 4 13.0;
+    // 256 -> 64 1x1 at 56x56 SMALL 9.9 vs MED split 2 13.6.
+    if (blocks_small >= num_sms) return TILE_SMALL;
     if (blocks_med >= num_sms / 2 || p.Kg > 32) return TILE_MED;
     return TILE_SMALL;
 }
@@ -264,7 +300,10 @@ inline int pick_splits(const ConvParams& p, int tile, int num_sms) {
     // SM leaves most warp slots empty -> split too, as long as the fp32
     // partials stay small (<= 16 MB: L2-resident-ish).
     const int64_t target = (tile == TILE_BIG ? 1 : 2) * (int64_t)num_sms;
-    if (num_sms <= 0 || blocks >= target) return 1;
+    // Never where the blocks already cover the SMs: the partials and the reduction pass cost more
+    // than the extra resident warps gain (H200, ResNet-50 stem at batch 1, 196 MED blocks: split 2
+    // 36.1 us, none 21.7).
+    if (num_sms <= 0 || blocks >= target || blocks >= num_sms) return 1;
     const int64_t kt = cdiv(p.Kgemm, 32);
     int64_t s = cdiv(target, blocks);
     if (s > kt / 4) s = kt / 4;
@@ -296,9 +335,9 @@ inline bool want_nhwc_transform(const ConvParams& p, bool f16) {
 // by element in both layouts. Pad every group's channels to cgp = the next
 // multiple of the vector (3 -> 4 f32, 3 -> 8 f16) in an NHWC copy of x (one
 // 16-byte vector per thread, pad_nhwc_kernel) and of w, then run the 16-byte
-// NHWC path: up to 3x the (cheap) MMA work for full-speed loads. Returns cgp,
-// or 0 when padding would more than triple C/g.
-inline int want_channel_pad(const ConvParams& p, bool f16) {
+// NHWC path: up to 3x the MMA work for full-speed loads. channel_pad_cgp: cgp
+// where that is possible, or 0 when padding would more than triple C/g.
+inline int channel_pad_cgp(const ConvParams& p, bool f16) {
     const int vec = f16 ? 8 : 4;
     if (p.Cg % vec == 0) return 0;
     const int cgp = (p.Cg + vec - 1) / vec * vec;
@@ -310,6 +349,14 @@ inline int want_channel_pad(const ConvParams& p, bool f16) {
                         ((int64_t)p.Q * p.sw + (int64_t)(p.S - 1) * p.dw);
     if (vol >= ((int64_t)1 << 31) || (int64_t)p.K * cgp * p.TRS >= ((int64_t)1 << 31)) return 0;
     return cgp;
+}
+// Whether the heuristic pads (returns cgp, else 0): f32 tensors only, and only for a GEMM of at least
+// 1 GFLOP. Measured on the H200 (ResNet-50 stem, 3 -> 64, 7x7 stride 2; gpu-check --tune): TF32 at
+// batch 32 215.7 us padded vs 236.6 unpadded; at batch 1 the two extra kernels cost more than they
+// save (23.6 vs 17.8 us); f16 loses at both (batch 32: 180.5 vs 154.1 us; batch 1: 36.1 vs 20.9).
+inline int want_channel_pad(const ConvParams& p, bool f16) {
+    if (f16 || 2.0 * p.M * p.K * p.Kgemm < 1e9) return 0;
+    return channel_pad_cgp(p, f16);
 }
 // What the GEMM kernel sees for a choice (x/w possibly transformed).
 inline ConvParams gemm_view(const ConvParams& p, int to_nhwc, int cgp) {
@@ -423,7 +470,8 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 //                (where direct_tile_supported), and the strip / generic kernel;
 //  UNFOLD_GEMM   the one MED (SIMT) GEMM on the unfolded workspace;
 //  IMPLICIT_GEMM every tile the math has (HALO16, HALO, BIG, WIDE, MED, SMALL; SIMT for FP32) x
-//                {no split, pick_splits' split} x {the heuristic's input transform, none};
+//                {no split, pick_splits' split} x {the heuristic's input transform, channel padding
+//                where possible, none};
 //  AUTO          all three, DIRECT only where its fast kernels apply (direct_strip_fits) and
 //                UNFOLD_GEMM only with a workspace <= 256 MiB.
 inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const ConvParams& p, int num_sms,
@@ -455,9 +503,13 @@ inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const 
     if (algo == FC_ALGO_IMPLICIT_GEMM || auto_) {
         const int math = math_for(d);
         const bool f16 = d->dtype == FC_DTYPE_F16;
-        const int cgp = want_channel_pad(p, f16);
-        const int heur = cgp ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
-        for (int to_nhwc : {heur, (int)NHWC_NONE}) {
+        const int cgp = channel_pad_cgp(p, f16);  // padding is offered even where the heuristic skips it
+        const int heur = want_channel_pad(p, f16) ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
+        int opts[3] = {heur, NHWC_NONE, NHWC_NONE}, nopt = 1;
+        if (cgp && heur != NHWC_PAD) opts[nopt++] = NHWC_PAD;
+        if (heur != NHWC_NONE) opts[nopt++] = NHWC_NONE;
+        for (int oi = 0; oi < nopt; ++oi) {
+            const int to_nhwc = opts[oi];
             const ConvParams q = gemm_view(p, to_nhwc, cgp);
             for (int tile : {TILE_HALO16, TILE_HALO, TILE_BIG, TILE_WIDE, TILE_MED, TILE_SMALL, TILE_SIMT}) {
                 if (!implicit_tile_ok(q, math, tile, smem_optin)) continue;
@@ -467,7 +519,6 @@ inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const 
                 const int s = halo ? 1 : pick_splits(q, tile, num_sms);
                 if (s > 1) add(implicit_choice(d, p, tile, s, to_nhwc, cgp));
             }
-            if (heur == NHWC_NONE) break;
         }
     }
     return v;

@@ -775,7 +775,7 @@ int check_candidates(const fc_conv_desc& d, const ConvParams& p, int sms, size_t
         }
         any_implicit = true;
         if (k.to_nhwc == NHWC_TRANSPOSE && (p.chlast || !want_nhwc_transform(p, es == 2))) bad(i, "NHWC transpose where the backend has none");
-        if (k.to_nhwc == NHWC_PAD && k.cgp != want_channel_pad(p, es == 2)) bad(i, "channel pad differs from want_channel_pad");
+        if (k.to_nhwc == NHWC_PAD && (!k.cgp || k.cgp != channel_pad_cgp(p, es == 2))) bad(i, "channel pad differs from channel_pad_cgp");
         const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
         if (!implicit_tile_ok(q, k.math, k.tile, optin)) bad(i, "tile not available for this math / problem");
         const bool halo = k.tile == TILE_HALO || k.tile == TILE_HALO16;
@@ -891,6 +891,46 @@ int run_candidates(int max_shapes) {
                                 }
                             }
                         }
+    // The heuristic's table against the H200 measurements it was set from (gpu-check --tune: the
+    // tuned pick, or one within 5 % of it), 132 SMs / 227 KB: tile, split-K, input transform.
+    {
+        struct Pick { int N, C, K, HW, k, s, dtype, prec, layout, tile, splits, to_nhwc; };
+        const int F16 = FC_DTYPE_F16, F32 = FC_DTYPE_F32, P16 = FC_PRECISION_FP16, TF = FC_PRECISION_TF32;
+        const int NONE = NHWC_NONE, TR = NHWC_TRANSPOSE, PAD = NHWC_PAD;
+        const Pick picks[] = {
+            {32, 64, 64, 56, 3, 1, F16, P16, 1, TILE_HALO16, 1, NONE}, {32, 128, 128, 28, 3, 1, F16, P16, 1, TILE_HALO16, 1, NONE},
+            {32, 256, 256, 14, 3, 1, F16, P16, 1, TILE_MED, 1, NONE},  {32, 512, 512, 7, 3, 1, F16, P16, 1, TILE_BIG, 3, NONE},
+            {32, 3, 64, 224, 7, 2, F16, P16, 1, TILE_WIDE, 1, NONE},   {32, 64, 256, 56, 1, 1, F16, P16, 1, TILE_WIDE, 1, NONE},
+            {32, 256, 64, 56, 1, 1, F16, P16, 1, TILE_WIDE, 1, NONE},
+            {32, 64, 64, 56, 3, 1, F32, TF, 1, TILE_HALO, 1, NONE},    {32, 128, 128, 28, 3, 1, F32, TF, 1, TILE_HALO, 1, NONE},
+            {32, 256, 256, 14, 3, 1, F32, TF, 1, TILE_MED, 1, NONE},   {32, 512, 512, 7, 3, 1, F32, TF, 1, TILE_BIG, 3, NONE},
+            {32, 3, 64, 224, 7, 2, F32, TF, 1, TILE_MED, 1, PAD},      {32, 64, 256, 56, 1, 1, F32, TF, 1, TILE_BIG, 1, NONE},
+            {32, 64, 64, 56, 3, 1, F16, P16, 0, TILE_WIDE, 1, TR},     {32, 256, 256, 14, 3, 1, F16, P16, 0, TILE_MED, 1, TR},
+            {32, 128, 128, 28, 3, 1, F32, TF, 0, TILE_HALO, 1, TR},
+            {1, 64, 64, 56, 3, 1, F16, P16, 1, TILE_SMALL, 1, NONE},   {1, 256, 64, 56, 1, 1, F16, P16, 1, TILE_SMALL, 1, NONE},
+            {1, 3, 64, 224, 7, 2, F16, P16, 1, TILE_MED, 1, NONE},     {1, 3, 64, 224, 7, 2, F32, TF, 1, TILE_MED, 1, NONE},
+            {1, 128, 128, 28, 3, 1, F16, P16, 1, TILE_MED, 9, NONE},   {1, 512, 512, 7, 3, 1, F16, P16, 1, TILE_MED, 16, NONE},
+        };
+        for (const Pick& c : picks) {
+            const int pad = c.k / 2;
+            const Shape sh = {2, c.N, c.C, c.K, 1, {c.HW, c.HW, 0}, {c.k, c.k, 0}, {c.s, c.s, 0}, {pad, pad, 0},
+                              {pad, pad, 0}, {1, 1, 0}, 1, 0};
+            fc_conv_desc d = make_desc(sh, c.layout, c.dtype, c.prec);
+            d.algorithm = FC_ALGO_AUTO;
+            ConvParams p;
+            make_conv_params(&d, &p);
+            const KernelChoice kc = choose_kernel(&d, p, 132, 227 * 1024);
+            ++st.runs;
+            if (kc.kind != KK_IMPLICIT || kc.tile != c.tile || kc.splits != c.splits || kc.to_nhwc != c.to_nhwc) {
+                char got[96];
+                describe_choice(kc, got, sizeof got);
+                fprintf(stderr, "FAIL heuristic table: N%d %d->%d@%d k%d s%d %s %s: %s; want tile %s split-K %d transform %d\n",
+                        c.N, c.C, c.K, c.HW, c.k, c.s, c.dtype == F16 ? "f16" : "tf32", c.layout ? "NHWC" : "NCHW", got,
+                        tile_name(c.tile), c.splits, c.to_nhwc);
+                ++st.fails;
+            }
+        }
+    }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     st.fails += bank_check("candidates");
     printf("[candidates] %ld AUTO candidate lists on %zu shapes x 2 layouts x 5 precisions: %.1f candidates per "
@@ -906,11 +946,12 @@ int run_candidates(int max_shapes) {
 // cycles of an sm_80 SM (A100 dense peak: 1024 / 512 FMA per clock and SM) and ~1.7 on sm_90 at the
 // mma.sync rate the H200 measured (635 / 318 TFLOP/s), while shared memory serves one wavefront per
 // clock and SM. smem cycles / tensor cycles > 1 means the kernel cannot keep the tensor cores busy
-// whatever the memory system does. Fails if a halo-kernel pick (every 3x3 layer from 14x14 up) needs
+// whatever the memory system does. Fails if a halo-kernel pick (the 56x56 and 28x28 layers) needs
 // more than 0.75 of the sm_80 tensor time in shared memory: the 70 % target needs the tensor pipe at
 // least 70 % busy, so shared memory must fit beside it with room (its 64 x 32 warp tiles needed
-// 0.87-0.96). Other picks (7x7: tc_conv_kernel's BIG split along K) are reported, with the cap a
-// ratio over 1 implies. Returns failures.
+// 0.87-0.96). Other picks (14x14: MED, measured faster on the H200 than the halo kernel's 3.9 warps
+// per SM; 7x7: tc_conv_kernel's BIG split along K) are reported, with the cap a ratio over 1 implies.
+// Returns failures.
 int run_profile() {
     int fails = 0;
     struct Layer { int C, HW; };
@@ -1252,23 +1293,26 @@ int run_group(const std::string& group, int max_shapes) {
            heuristic_counts[KK_IMPLICIT][TILE_SMALL], heuristic_counts[KK_IMPLICIT][TILE_SIMT],
            heuristic_counts[KK_IMPLICIT][TILE_HALO], heuristic_counts[KK_IMPLICIT][TILE_HALO16]);
     if (group == "tc_f16") {
-        // tc_halo_kernel picks: the ResNet-50 3x3 layers at batch 32 (f16, NHWC and NCHW) except 7x7
-        // (62 % of its 8x16 tiles wasted); never at batch 1 (fewer blocks than SMs), for f32 tensors, for
-        // 1x1 / stride 2, or when the caller disallows it (FASTCONV_CUDA_IMPLICIT_KERNEL=gather).
+        // tc_halo_kernel picks: the ResNet-50 3x3 layers at batch 32 with an NHWC output (f16) or
+        // either output (TF32), except 14x14 (< 6 warps per SM) and 7x7 (62 % of its 8x16 tiles
+        // wasted); never at batch 1 (fewer blocks than SMs), for f32 tensors with FP16, for 1x1 /
+        // stride 2, or when the caller disallows it (FASTCONV_CUDA_IMPLICIT_KERNEL=gather).
         struct Case { int N, C, HW, k, st, dtype, prec; bool allow; int want; };  // want: tile, or -1
         const int F16 = FC_DTYPE_F16, F32 = FC_DTYPE_F32, P16 = FC_PRECISION_FP16, TF = FC_PRECISION_TF32;
         const int H8 = TILE_HALO, H16 = TILE_HALO16;
         const Case cases[] = {{32, 64, 56, 3, 1, F16, P16, true, H16},  {32, 128, 28, 3, 1, F16, P16, true, H16},
-                              {32, 256, 14, 3, 1, F16, P16, true, H8},  {32, 512, 7, 3, 1, F16, P16, true, -1},
+                              {32, 256, 14, 3, 1, F16, P16, true, -1},  {32, 512, 7, 3, 1, F16, P16, true, -1},
                               {1, 64, 56, 3, 1, F16, P16, true, -1},    {32, 64, 56, 3, 1, F32, P16, true, -1},
                               {32, 64, 56, 1, 1, F16, P16, true, -1},   {32, 128, 56, 3, 2, F16, P16, true, -1},
                               {32, 64, 56, 3, 1, F16, P16, false, -1},  {32, 48, 56, 3, 1, F16, P16, true, -1},
                               {32, 64, 56, 3, 1, F32, TF, true, H8},    {32, 48, 56, 3, 1, F32, TF, true, H8},
                               {32, 40, 56, 3, 1, F32, TF, true, -1},    {32, 64, 56, 3, 1, F32, FC_PRECISION_FP32, true, -1},
-                              // 64@56 at batch 9: 144 16x16 tiles (>= 132 SMs); batch 8: 128 -> 8x16 (224);
-                              // batch 4: 112 8x16 tiles -> neither
-                              {9, 64, 56, 3, 1, F16, P16, true, H16},   {8, 64, 56, 3, 1, F16, P16, true, H8},
-                              {4, 64, 56, 3, 1, F16, P16, true, -1}};
+                              // 64@56 at batch 13: 208 16x16-pixel blocks of 4 warps (>= 6 per SM); batch 12:
+                              // 192 (5.8 per SM) and 336 8x16 blocks of 2 warps (5.1) -> neither; 40x40 at
+                              // batch 32: 16x16 tiles waste 31 % -> 8x16 (17 %, 480 blocks = 7.3 warps per SM);
+                              // TF32 256@14: 256 blocks of 2 warps (3.9 per SM) -> none
+                              {13, 64, 56, 3, 1, F16, P16, true, H16},  {12, 64, 56, 3, 1, F16, P16, true, -1},
+                              {32, 64, 40, 3, 1, F16, P16, true, H8},   {32, 256, 14, 3, 1, F32, TF, true, -1}};
         for (const Case& c : cases)
             for (int layout = 0; layout < 2; ++layout) {
                 const Shape sh = {2, c.N, c.C, c.C < 64 ? 64 : c.C, 1, {c.HW, c.HW, 0}, {c.k, c.k, 0}, {c.st, c.st, 0},
@@ -1280,7 +1324,8 @@ int run_group(const std::string& group, int max_shapes) {
                 const KernelChoice kc = choose_kernel(&d, p, 132, 227 * 1024, c.allow);
                 ++st.runs;
                 const bool halo = kc.tile == TILE_HALO || kc.tile == TILE_HALO16;
-                if ((halo ? kc.tile : -1) != c.want || (halo && kc.splits != 1)) {
+                const int want = layout == 0 && c.dtype == F16 ? -1 : c.want;  // f16 NCHW output: no halo
+                if ((halo ? kc.tile : -1) != want || (halo && kc.splits != 1)) {
                     ++st.fails;
                     fprintf(stderr, "FAIL heuristic: N%d C%d %dx%d k%d s%d dtype %d layout %d allow %d: tile %d\n", c.N,
                             c.C, c.HW, c.HW, c.k, c.st, c.dtype, layout, (int)c.allow, kc.tile);
