@@ -420,8 +420,8 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
 // ---- Autotuning (FASTCONV_AUTOTUNE=1, like cudnn.benchmark / the CPU backend's cpu_autotune.c) ----
 // At plan creation, every candidate kernel of the requested algorithm (candidate_kernels, heuristic.h:
 // AUTO spans DIRECT, UNFOLD_GEMM and IMPLICIT_GEMM, each of those its tiles / split-K / transforms) runs
-// on scratch tensors of the plan's shapes on a private stream: one warm-up, then the median of 5 runs
-// timed with CUDA events. The fastest wins if it beats the heuristic's choice by more than 2 % (noise
+// on scratch tensors of the plan's shapes on a private stream, timed with CUDA events over batches of
+// launches (time_candidate). The fastest wins if it beats the heuristic's choice by more than 2 % (noise
 // must not flip a plan between equal kernels). Results are cached per (device, problem) for the
 // process, so only the first plan of a shape pays (a few forward passes of every candidate). The
 // heuristic's choice stands when tuning is off, a forcing variable (FASTCONV_CUDA_*_KERNEL) is set, the
@@ -463,7 +463,11 @@ struct TuneScratch {  // device buffers, stream and events of one tuning run; fr
     }
 };
 
-// Median time (us) of candidate k on the scratch tensors, or a negative value if it cannot run.
+// Time (us) of candidate k on the scratch tensors, or a negative value if it cannot run: one run
+// (warm-up and first estimate), then 3 batches of back-to-back launches of >= ~200 us each; the
+// best batch's mean. Batches, not single launches: a 15 us kernel timed alone swings by 30-50 %
+// on the H200 (clock ramp, launch gaps), which a first tuner (median of 5 single runs) showed by
+// picking kernels 25 % slower than the heuristic's.
 double time_candidate(const Plan* base, const KernelChoice& k, TuneScratch& t) {
     Plan c = *base;
     c.k = k;
@@ -471,22 +475,27 @@ double time_candidate(const Plan* base, const KernelChoice& k, TuneScratch& t) {
         (void)cudaGetLastError();
         return -1;
     }
-    double ts[5];
-    for (int r = -1; r < 5; ++r) {
-        if (r >= 0 && cudaEventRecord(t.ev[0], t.s) != cudaSuccess) return -1;
-        if (run_plan(&c, t.s, t.buf[0], t.buf[1], t.buf[2], t.buf[3], t.buf[4]) != FC_SUCCESS) return -1;
-        if (r < 0) {
-            if (cudaStreamSynchronize(t.s) != cudaSuccess) return -1;
-            continue;
-        }
+    auto timed = [&](int n, double* us) {
+        if (cudaEventRecord(t.ev[0], t.s) != cudaSuccess) return false;
+        for (int i = 0; i < n; ++i)
+            if (run_plan(&c, t.s, t.buf[0], t.buf[1], t.buf[2], t.buf[3], t.buf[4]) != FC_SUCCESS) return false;
         float ms = 0;
         if (cudaEventRecord(t.ev[1], t.s) != cudaSuccess || cudaEventSynchronize(t.ev[1]) != cudaSuccess ||
             cudaEventElapsedTime(&ms, t.ev[0], t.ev[1]) != cudaSuccess)
-            return -1;
-        ts[r] = ms * 1000.0;
+            return false;
+        *us = ms * 1000.0 / n;
+        return true;
+    };
+    double first = 0;
+    if (!timed(1, &first)) return -1;
+    const int reps = first >= 200.0 ? 1 : first * 64 < 200.0 ? 64 : (int)(200.0 / first) + 1;
+    double best = first;
+    for (int b = 0; b < 3; ++b) {
+        double us = 0;
+        if (!timed(reps, &us)) return -1;
+        best = us < best ? us : best;
     }
-    std::sort(ts, ts + 5);
-    return ts[2];
+    return best;
 }
 
 KernelChoice autotune(const Plan* pl, const KernelChoice& heur, size_t optin) {
@@ -523,6 +532,7 @@ KernelChoice autotune(const Plan* pl, const KernelChoice& heur, size_t optin) {
             }
         }
         double best_us = -1, heur_us = -1;
+        (void)time_candidate(pl, cands[0], t);  // warm-up: clocks up before the first timing counts
         for (size_t i = 0; i < cands.size(); ++i) {
             const double us = time_candidate(pl, cands[i], t);
             if (us < 0) {
