@@ -327,9 +327,16 @@ inline size_t ws_round(size_t b) { return (b + 255) & ~(size_t)255; }
 // f32 1x1 layers: there the transform of a large x costs more than it saves
 // (NCHW 1x1 f32 is only ~1.4x slower than NHWC), while f16 is ~2.3x slower.
 enum { NHWC_NONE = 0, NHWC_TRANSPOSE = 1, NHWC_PAD = 2 };
-inline bool want_nhwc_transform(const ConvParams& p, bool f16) {
+// Nor for f32 GEMMs under 1 GFLOP (H200, ResNet-50 3x3 at batch 1, NCHW TF32: 512@7 23.9 us
+// untransformed vs 40.7, 256@14 22.6 vs 28.8, 128@28 22.9 vs 27.9; the fp32 gathers are
+// asynchronous 4-byte cp.async, and the two transform kernels cost more than they save); f16's
+// element gathers are synchronous 2-byte copies and keep it (64@56 batch 1: 20.4 vs 53.9 us).
+inline bool nhwc_transform_ok(const ConvParams& p, bool f16) {
     const int vec = f16 ? 8 : 4;
-    return !p.chlast && p.Cg % vec == 0 && (f16 || p.TRS > 1) && p.N <= 65535 && p.K <= 65535;
+    return !p.chlast && p.Cg % vec == 0 && p.N <= 65535 && p.K <= 65535;
+}
+inline bool want_nhwc_transform(const ConvParams& p, bool f16) {
+    return nhwc_transform_ok(p, f16) && (f16 || (p.TRS > 1 && 2.0 * p.M * p.K * p.Kgemm >= 1e9));
 }
 // Few / odd channels (e.g. the RGB stem, C = 3, 7x7): the A gather is element
 // by element in both layouts. Pad every group's channels to cgp = the next
@@ -470,8 +477,8 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 //                (where direct_tile_supported), and the strip / generic kernel;
 //  UNFOLD_GEMM   the one MED (SIMT) GEMM on the unfolded workspace;
 //  IMPLICIT_GEMM every tile the math has (HALO16, HALO, BIG, WIDE, MED, SMALL; SIMT for FP32) x
-//                {no split, pick_splits' split} x {the heuristic's input transform, channel padding
-//                where possible, none};
+//                {no split, pick_splits' split} x {the heuristic's input transform, NHWC transpose /
+//                channel padding where possible, none};
 //  AUTO          all three, DIRECT only where its fast kernels apply (direct_strip_fits) and
 //                UNFOLD_GEMM only with a workspace <= 256 MiB.
 inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const ConvParams& p, int num_sms,
@@ -505,8 +512,9 @@ inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const 
         const bool f16 = d->dtype == FC_DTYPE_F16;
         const int cgp = channel_pad_cgp(p, f16);  // padding is offered even where the heuristic skips it
         const int heur = want_channel_pad(p, f16) ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
-        int opts[3] = {heur, NHWC_NONE, NHWC_NONE}, nopt = 1;
+        int opts[4] = {heur, NHWC_NONE, NHWC_NONE, NHWC_NONE}, nopt = 1;
         if (cgp && heur != NHWC_PAD) opts[nopt++] = NHWC_PAD;
+        if (nhwc_transform_ok(p, f16) && heur != NHWC_TRANSPOSE) opts[nopt++] = NHWC_TRANSPOSE;
         if (heur != NHWC_NONE) opts[nopt++] = NHWC_NONE;
         for (int oi = 0; oi < nopt; ++oi) {
             const int to_nhwc = opts[oi];

@@ -774,7 +774,7 @@ int check_candidates(const fc_conv_desc& d, const ConvParams& p, int sms, size_t
             continue;
         }
         any_implicit = true;
-        if (k.to_nhwc == NHWC_TRANSPOSE && (p.chlast || !want_nhwc_transform(p, es == 2))) bad(i, "NHWC transpose where the backend has none");
+        if (k.to_nhwc == NHWC_TRANSPOSE && (p.chlast || !nhwc_transform_ok(p, es == 2))) bad(i, "NHWC transpose where the backend has none");
         if (k.to_nhwc == NHWC_PAD && (!k.cgp || k.cgp != channel_pad_cgp(p, es == 2))) bad(i, "channel pad differs from channel_pad_cgp");
         const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
         if (!implicit_tile_ok(q, k.math, k.tile, optin)) bad(i, "tile not available for this math / problem");
@@ -910,6 +910,8 @@ int run_candidates(int max_shapes) {
             {1, 64, 64, 56, 3, 1, F16, P16, 1, TILE_SMALL, 1, NONE},   {1, 256, 64, 56, 1, 1, F16, P16, 1, TILE_SMALL, 1, NONE},
             {1, 3, 64, 224, 7, 2, F16, P16, 1, TILE_MED, 1, NONE},     {1, 3, 64, 224, 7, 2, F32, TF, 1, TILE_MED, 1, NONE},
             {1, 128, 128, 28, 3, 1, F16, P16, 1, TILE_MED, 9, NONE},   {1, 512, 512, 7, 3, 1, F16, P16, 1, TILE_MED, 16, NONE},
+            {1, 512, 512, 7, 3, 1, F32, TF, 0, TILE_MED, 16, NONE},    {1, 64, 64, 56, 3, 1, F16, P16, 0, TILE_SMALL, 1, TR},
+            {32, 512, 512, 7, 3, 1, F32, TF, 0, TILE_BIG, 3, TR},
         };
         for (const Pick& c : picks) {
             const int pad = c.k / 2;
