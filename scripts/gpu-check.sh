@@ -83,10 +83,11 @@ else
   STEPS="configure build ceiling correctness note_compare bench check_kernels"
   # Nsight Compute, if ncu exists: where the time goes. The note shape's direct_tile_kernel with its FFMA
   # step (f32 FP32), and the kernels the heuristic picks for three ResNet-50 3x3 batch-32 layers (NHWC
-  # f16): tc_halo_kernel at 64@56 and 256@14, tc_conv_kernel's BIG tile split along K at 512@7.
+  # f16): tc_halo_kernel at 64@56, tc_conv_kernel's MED tile at 256@14 and its BIG tile split along K
+  # at 512@7.
   if command -v ncu >/dev/null 2>&1; then
     step ncu 200 env BUILD_DIR="$BUILD" bash -c 'for job in "direct_tile 1,3,16,1024,1024,3,1,1,0,0,0" \
-        "tc_halo 32,64,64,56,56,3,1,1,1,1,2" "tc_halo 32,256,256,14,14,3,1,1,1,1,2" "tc_conv 32,512,512,7,7,3,1,1,1,1,2"; do \
+        "tc_halo 32,64,64,56,56,3,1,1,1,1,2" "tc_conv 32,256,256,14,14,3,1,1,1,1,2" "tc_conv 32,512,512,7,7,3,1,1,1,1,2"; do \
         set -- $job; echo "--- ncu $1 --one $2"; \
         ncu --section SpeedOfLight --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis \
         --section ComputeWorkloadAnalysis --section SchedulerStats --section WarpStateStats \
