@@ -59,7 +59,7 @@ if [ "$mvn_rc" -ne 0 ]; then failed_steps=$((failed_steps + 1)); summary+=("mvn 
 # What ran under the host SIMT emulation (each CUDA kernel variant x shapes x layouts).
 emu_log="$FASTCONV_ROOT/target/native-build/Testing/Temporary/LastTest.log"
 if [ -f "$emu_log" ]; then
-    emu=$(grep -E '^\[[a-z0-9_]+\] [0-9]+ variants x [0-9]+ shapes' "$emu_log" | sort)
+    emu=$(grep -E '^\[[a-z0-9_]+\] [0-9]+ (variants x [0-9]+ shapes|AUTO candidate lists)' "$emu_log" | sort)
     if [ -n "$emu" ]; then
         runs=$(awk '{for (i = 1; i < NF; i++) if ($(i+1) == "kernel" && $(i+2) == "runs,") s += $i} END {print s + 0}' <<<"$emu")
         summary+=("CUDA kernels under SIMT emulation: $runs kernel runs")

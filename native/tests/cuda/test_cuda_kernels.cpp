@@ -802,7 +802,7 @@ int run_candidates(int max_shapes) {
     const std::vector<Shape> shapes = make_shapes(max_shapes);
     std::mt19937 rng(4242);
     Stats st;
-    long lists = 0, total = 0;
+    long lists = 0, total = 0, cand_runs = 0;
     size_t most = 0;
     const auto t0 = std::chrono::steady_clock::now();
     struct Prec { int dtype, prec; };
@@ -822,14 +822,17 @@ int run_candidates(int max_shapes) {
                     fc_conv_desc d = pr.desc;
                     d.algorithm = algo;
                     st.fails += check_candidates(d, pr.p, 132, 227 * 1024, candidate_kernels(&d, pr.p, 132, 227 * 1024), sname);
+                    ++st.runs;
                 }
                 pr.desc.algorithm = FC_ALGO_AUTO;
                 const std::vector<KernelChoice> cands = candidate_kernels(&pr.desc, pr.p, 132, 227 * 1024);
                 st.fails += check_candidates(pr.desc, pr.p, 132, 227 * 1024, cands, sname);
+                ++st.runs;
                 ++lists;
                 total += (long)cands.size();
                 most = std::max(most, cands.size());
                 for (const KernelChoice& kc : cands) {
+                    ++cand_runs;
                     // the reference rounding of the kernel that runs: the direct kernels round inputs as
                     // round_mode says (3xTF32 / FP32 there: exact fp32 FFMA); the GEMMs per math
                     int round = kc.round_mode;
@@ -935,9 +938,11 @@ int run_candidates(int max_shapes) {
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     st.fails += bank_check("candidates");
-    printf("[candidates] %ld AUTO candidate lists on %zu shapes x 2 layouts x 5 precisions: %.1f candidates per "
-           "problem (at most %zu); %ld runs and list checks, %ld failures, worst err/tol %.3g, %.1f s\n",
-           lists, shapes.size(), lists ? (double)total / lists : 0.0, most, st.runs, st.fails, st.worst, secs);
+    printf("[candidates] %ld AUTO candidate lists on %zu shapes x 2 layouts x 5 precisions, %.1f candidates per "
+           "problem (at most %zu): %ld kernel runs, %ld list and table checks, %ld failures, worst err/tol %.3g, "
+           "%.1f s\n",
+           lists, shapes.size(), lists ? (double)total / lists : 0.0, most, cand_runs, st.runs - cand_runs, st.fails,
+           st.worst, secs);
     return st.fails ? 1 : 0;
 }
 
