@@ -435,19 +435,6 @@ bool env_on(const char* name) {
 std::mutex g_tune_mu;
 std::vector<std::pair<std::string, KernelChoice>> g_tune_cache;  // few entries per process: linear search
 
-std::string tune_key(const fc_conv_desc* d, int dev) {
-    char b[640];
-    int n = snprintf(b, sizeof b, "%d|%d %d %d %d %d %d %d|%lld %lld %lld %lld", dev, (int)d->spatial_dims,
-                     (int)d->dtype, (int)d->precision, (int)d->layout, (int)d->algorithm, (int)d->has_bias,
-                     (int)d->activation, (long long)d->batch, (long long)d->in_channels, (long long)d->out_channels,
-                     (long long)d->groups);
-    for (int i = 0; i < d->spatial_dims && i < FC_MAX_SPATIAL_DIMS && n > 0 && n < (int)sizeof b; ++i)
-        n += snprintf(b + n, sizeof b - n, "|%lld %lld %lld %lld %lld %lld", (long long)d->in_size[i],
-                      (long long)d->kernel_size[i], (long long)d->stride[i], (long long)d->pad_begin[i],
-                      (long long)d->pad_end[i], (long long)d->dilation[i]);
-    return std::string(b);
-}
-
 struct TuneScratch {  // device buffers, stream and events of one tuning run; freed by the destructor
     void* buf[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
     cudaStream_t s = nullptr;
@@ -500,12 +487,16 @@ double time_candidate(const Plan* base, const KernelChoice& k, TuneScratch& t) {
 
 KernelChoice autotune(const Plan* pl, const KernelChoice& heur, size_t optin) {
     const std::string key = tune_key(&pl->desc, pl->dev);
+    const std::vector<KernelChoice> cands = candidate_kernels(&pl->desc, pl->p, pl->num_sms, optin);
     {
+        // A cached pick is used as this problem's own candidate (workspace laid out for it), and only if
+        // it is one: a key that matched another problem could never hand over a kernel that cannot run.
         std::lock_guard<std::mutex> g(g_tune_mu);
         for (const auto& e : g_tune_cache)
-            if (e.first == key) return e.second;
+            if (e.first == key)
+                for (const KernelChoice& c : cands)
+                    if (same_choice(c, e.second)) return c;
     }
-    const std::vector<KernelChoice> cands = candidate_kernels(&pl->desc, pl->p, pl->num_sms, optin);
     if (cands.size() < 2) return heur;
     int64_t xe = 0, we = 0, be = 0, ye = 0;
     if (fc_conv_tensor_sizes(&pl->desc, &xe, &we, &be, &ye) != FC_SUCCESS) return heur;

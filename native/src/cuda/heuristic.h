@@ -63,6 +63,7 @@
 #include <stdio.h>
 
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 #include "cuda/conv_params.h"
@@ -530,6 +531,21 @@ inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const 
         }
     }
     return v;
+}
+
+// The autotuner's cache key (cuda_backend.cu): the device and every descriptor field that defines the
+// problem (the spatial entries up to spatial_dims; `reserved` is not part of a problem).
+inline std::string tune_key(const fc_conv_desc* d, int dev) {
+    char b[640];
+    int n = snprintf(b, sizeof b, "%d|%d %d %d %d %d %d %d|%lld %lld %lld %lld", dev, (int)d->spatial_dims,
+                     (int)d->dtype, (int)d->precision, (int)d->layout, (int)d->algorithm, (int)d->has_bias,
+                     (int)d->activation, (long long)d->batch, (long long)d->in_channels, (long long)d->out_channels,
+                     (long long)d->groups);
+    for (int i = 0; i < d->spatial_dims && i < FC_MAX_SPATIAL_DIMS && n > 0 && n < (int)sizeof b; ++i)
+        n += snprintf(b + n, sizeof b - n, "|%lld %lld %lld %lld %lld %lld", (long long)d->in_size[i],
+                      (long long)d->kernel_size[i], (long long)d->stride[i], (long long)d->pad_begin[i],
+                      (long long)d->pad_end[i], (long long)d->dilation[i]);
+    return std::string(b);
 }
 
 // A short name of a choice ("implicit HALO16 via NHWC transpose", "direct tile mma", ...) for logs.

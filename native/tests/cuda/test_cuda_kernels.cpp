@@ -894,6 +894,49 @@ int run_candidates(int max_shapes) {
                                 }
                             }
                         }
+    // The autotuner's cache key: one key per problem. Every descriptor field, each spatial entry and
+    // the device change it; `reserved` does not.
+    {
+        const Shape sh = {3, 2, 8, 16, 2, {5, 6, 7}, {3, 2, 1}, {1, 2, 1}, {1, 0, 0}, {0, 1, 0}, {1, 1, 2}, 1, 0};
+        const fc_conv_desc base = make_desc(sh, 1, FC_DTYPE_F32, FC_PRECISION_TF32);
+        std::vector<fc_conv_desc> ds = {base};
+        auto vary = [&](auto f) {
+            fc_conv_desc d = base;
+            f(d);
+            ds.push_back(d);
+        };
+        vary([](fc_conv_desc& d) { d.dtype = FC_DTYPE_F16; });
+        vary([](fc_conv_desc& d) { d.precision = FC_PRECISION_FP16; });
+        vary([](fc_conv_desc& d) { d.layout = FC_LAYOUT_NCHW; });
+        vary([](fc_conv_desc& d) { d.algorithm = FC_ALGO_IMPLICIT_GEMM; });
+        vary([](fc_conv_desc& d) { d.has_bias = 0; });
+        vary([](fc_conv_desc& d) { d.activation = FC_ACTIVATION_RELU; });
+        vary([](fc_conv_desc& d) { d.batch += 1; });
+        vary([](fc_conv_desc& d) { d.in_channels += 2; });
+        vary([](fc_conv_desc& d) { d.out_channels += 2; });
+        vary([](fc_conv_desc& d) { d.groups = 1; });
+        vary([](fc_conv_desc& d) { d.spatial_dims = 2; });
+        for (int i = 0; i < 3; ++i) {
+            vary([i](fc_conv_desc& d) { d.in_size[i] += 1; });
+            vary([i](fc_conv_desc& d) { d.kernel_size[i] += 1; });
+            vary([i](fc_conv_desc& d) { d.stride[i] += 1; });
+            vary([i](fc_conv_desc& d) { d.pad_begin[i] += 1; });
+            vary([i](fc_conv_desc& d) { d.pad_end[i] += 1; });
+            vary([i](fc_conv_desc& d) { d.dilation[i] += 1; });
+        }
+        std::vector<std::string> keys;
+        for (const fc_conv_desc& d : ds) keys.push_back(tune_key(&d, 0));
+        keys.push_back(tune_key(&base, 1));
+        fc_conv_desc r = base;
+        r.reserved = 7;
+        std::vector<std::string> sorted = keys;
+        std::sort(sorted.begin(), sorted.end());
+        ++st.runs;
+        if (std::unique(sorted.begin(), sorted.end()) != sorted.end() || tune_key(&r, 0) != keys[0]) {
+            fprintf(stderr, "FAIL tune_key: two problems share a cache key, or `reserved` changes it\n");
+            ++st.fails;
+        }
+    }
     // The heuristic's table against the H200 measurements it was set from (gpu-check --tune: the
     // tuned pick, or one within 5 % of it), 132 SMs / 227 KB: tile, split-K, input transform.
     {
