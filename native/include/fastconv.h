@@ -153,6 +153,19 @@ FC_API const char *fc_cuda_status(void);
 FC_API fc_status fc_live_objects(int64_t *count);
 /* CPU worker threads used by the CPU backend (0 = one per core). */
 FC_API fc_status fc_cpu_set_num_threads(int32_t threads);
+/* Autotuning at plan creation, process-wide, read by every later fc_conv_plan_create:
+ * FC_AUTOTUNE_ON times the candidates on scratch tensors and keeps the fastest (CPU: AUTO's
+ * algorithms; CUDA: every kernel, tile, split-K and input transform of the requested algorithm,
+ * cached per device and problem), FC_AUTOTUNE_OFF keeps the heuristic, FC_AUTOTUNE_DEFAULT (the
+ * initial setting) lets the environment variable FASTCONV_AUTOTUNE decide (set and not "0": on). */
+typedef enum fc_autotune {
+    FC_AUTOTUNE_DEFAULT = -1,
+    FC_AUTOTUNE_OFF = 0,
+    FC_AUTOTUNE_ON = 1
+} fc_autotune;
+FC_API fc_status fc_set_autotune(int32_t mode);
+/* Whether plan creation autotunes now (1) or not (0), the environment resolved. */
+FC_API fc_status fc_autotune_enabled(int32_t *enabled);
 
 /* ---- devices ---------------------------------------------------------- */
 FC_API fc_status fc_device_count(int32_t *count);

@@ -28,6 +28,34 @@ int main()
     CHECK(info.num_threads == 3, "threads %d", info.num_threads);
     CHECK_OK(fc_cpu_set_num_threads(0));
 
+    /* autotuning switch: explicit on/off win over the environment; DEFAULT defers to it; a bad mode
+       is refused with a message naming the argument and the allowed values, and changes nothing */
+    {
+        int32_t on = -1;
+        unsetenv("FASTCONV_AUTOTUNE");
+        CHECK_OK(fc_autotune_enabled(&on));
+        CHECK(on == 0, "autotune without the variable: %d", on);
+        setenv("FASTCONV_AUTOTUNE", "1", 1);
+        CHECK_OK(fc_autotune_enabled(&on));
+        CHECK(on == 1, "autotune with FASTCONV_AUTOTUNE=1: %d", on);
+        CHECK_OK(fc_set_autotune(FC_AUTOTUNE_OFF));
+        CHECK_OK(fc_autotune_enabled(&on));
+        CHECK(on == 0, "FC_AUTOTUNE_OFF over the variable: %d", on);
+        unsetenv("FASTCONV_AUTOTUNE");
+        CHECK_OK(fc_set_autotune(FC_AUTOTUNE_ON));
+        CHECK_OK(fc_autotune_enabled(&on));
+        CHECK(on == 1, "FC_AUTOTUNE_ON: %d", on);
+        CHECK(fc_set_autotune(2) == FC_ERROR_INVALID_ARGUMENT, "mode 2 accepted");
+        CHECK(strstr(fc_last_error(), "mode") && strstr(fc_last_error(), "FC_AUTOTUNE_ON"), "message: %s",
+              fc_last_error());
+        CHECK_OK(fc_autotune_enabled(&on));
+        CHECK(on == 1, "a refused mode changed the setting: %d", on);
+        CHECK(fc_autotune_enabled(nullptr) == FC_ERROR_INVALID_ARGUMENT, "NULL accepted");
+        CHECK_OK(fc_set_autotune(FC_AUTOTUNE_DEFAULT));
+        CHECK_OK(fc_autotune_enabled(&on));
+        CHECK(on == 0, "FC_AUTOTUNE_DEFAULT without the variable: %d", on);
+    }
+
     int64_t live = -1;
     CHECK_OK(fc_live_objects(&live));
     CHECK(live == 0, "live at start %lld", (long long)live);

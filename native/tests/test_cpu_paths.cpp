@@ -11,7 +11,7 @@
  *   - NCHW fp32 weights read in place by the micro-kernel (partial last panel, groups, slices)
  *   - DIRECT rows mode (few input channels: input band copied per task, micro-kernel in place)
  *   - depthwise (groups == C, NCHW and NHWC, stride 2, channel multiplier 2)
- *   - FASTCONV_AUTOTUNE=1: AUTO resolved by timing, result still right
+ *   - FASTCONV_AUTOTUNE=1 / fc_set_autotune: AUTO resolved by timing, result still right
  * ctest runs it at the detected SIMD level and with FASTCONV_SIMD=scalar|avx2.
  */
 #include "test_common.h"
@@ -113,10 +113,16 @@ int main()
                 bad += check_all_algos(P, layout, dtype, FC_PRECISION_FP32, r);
                 if (dtype == FC_DTYPE_F32) bad += check_all_algos(P, layout, dtype, FC_PRECISION_TF32, r);
             }
-    /* autotune: AUTO timed at plan creation; result and reported algorithm must be right */
-    setenv("FASTCONV_AUTOTUNE", "1", 1);
+    /* autotune: AUTO timed at plan creation; result and reported algorithm must be right; switched on
+       by the environment (layout 0) and by fc_set_autotune (layout 1) */
     for (size_t i = 0; i < probs.size(); i += 3)
         for (int layout = 0; layout < 2; layout++) {
+            if (layout == 0) {
+                setenv("FASTCONV_AUTOTUNE", "1", 1);
+            } else {
+                unsetenv("FASTCONV_AUTOTUNE");
+                CHECK_OK(fc_set_autotune(FC_AUTOTUNE_ON));
+            }
             const Prob &P = probs[i];
             Data D;
             make_data(P, layout, FC_DTYPE_F32, r, D);
@@ -128,6 +134,7 @@ int main()
                 CHECK(used >= FC_ALGO_DIRECT && used <= FC_ALGO_IMPLICIT_GEMM, "autotune resolved to %d", used);
                 bad += compare(P, layout, FC_DTYPE_F32, FC_PRECISION_FP32, FC_ALGO_AUTO, y, ref, sabs) ? 1 : 0;
             }
+            CHECK_OK(fc_set_autotune(FC_AUTOTUNE_DEFAULT));
         }
     unsetenv("FASTCONV_AUTOTUNE");
     int64_t live = -1;

@@ -47,6 +47,34 @@ FC_API const char *fc_cuda_status(void)
                                 #p, __func__);                                        \
     } while (0)
 
+/* ---- autotuning switch ------------------------------------------------ */
+static _Atomic int32_t g_autotune = FC_AUTOTUNE_DEFAULT;
+
+FC_API fc_status fc_set_autotune(int32_t mode)
+{
+    if (mode != FC_AUTOTUNE_DEFAULT && mode != FC_AUTOTUNE_OFF && mode != FC_AUTOTUNE_ON)
+        return fc_set_error(FC_ERROR_INVALID_ARGUMENT,
+                            "mode must be FC_AUTOTUNE_DEFAULT (-1), FC_AUTOTUNE_OFF (0) or FC_AUTOTUNE_ON (1) (got %d)",
+                            mode);
+    atomic_store(&g_autotune, mode);
+    return FC_SUCCESS;
+}
+
+int fc_autotune_on(void)
+{
+    const int32_t m = atomic_load(&g_autotune);
+    if (m != FC_AUTOTUNE_DEFAULT) return m == FC_AUTOTUNE_ON;
+    const char *e = getenv("FASTCONV_AUTOTUNE");
+    return e && *e && strcmp(e, "0") != 0;
+}
+
+FC_API fc_status fc_autotune_enabled(int32_t *enabled)
+{
+    CHECK_PTR(enabled);
+    *enabled = fc_autotune_on();
+    return FC_SUCCESS;
+}
+
 /* ---- live objects ----------------------------------------------------- */
 static _Atomic int64_t g_live;
 static void live_inc(void) { atomic_fetch_add(&g_live, 1); }

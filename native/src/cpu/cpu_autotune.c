@@ -2,8 +2,8 @@
  * cpu_autotune.c — optional per-shape autotuning of the CPU backend's AUTO
  * algorithm, like cudnn.benchmark / cudnnFind.
  *
- * Enabled by the environment variable FASTCONV_AUTOTUNE=1 (read at every plan
- * creation). For a plan with algorithm AUTO, plan creation then times every
+ * Enabled by fc_set_autotune(FC_AUTOTUNE_ON), or by default by the environment
+ * variable FASTCONV_AUTOTUNE=1 (read at every plan creation). For a plan with algorithm AUTO, plan creation then times every
  * candidate (DIRECT, IMPLICIT_GEMM, and UNFOLD_GEMM when its workspace is at
  * most 256 MiB) on scratch tensors of the plan's shapes (the kernels' speed
  * does not depend on the values), once after a warm-up run, and resolves AUTO
@@ -24,11 +24,7 @@
 
 const fc_backend *fc_cpu_backend(void);
 
-int fc_cpu_autotune_enabled(void)
-{
-    const char *e = getenv("FASTCONV_AUTOTUNE");
-    return e && *e && strcmp(e, "0") != 0;
-}
+int fc_cpu_autotune_enabled(void) { return fc_autotune_on(); }
 
 static double now_s(void)
 {

@@ -266,7 +266,6 @@ cudaError_t prepare_kernel(Plan* pl) {
 }
 
 KernelChoice autotune(const Plan* pl, const KernelChoice& heur, size_t optin);  // below
-bool env_on(const char* name);
 
 fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan, size_t* workspace_bytes,
                            int32_t* algorithm) {
@@ -307,7 +306,7 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
                             "CUDA backend: groups (%d) or batch (%d) exceed the grid limits (65535)", G, N);
     }
     // FASTCONV_AUTOTUNE=1: time the candidates instead (not while a kernel is forced for a comparison)
-    if (env_on("FASTCONV_AUTOTUNE") && !dk && !getenv("FASTCONV_CUDA_IMPLICIT_KERNEL"))
+    if (fc_autotune_on() && !dk && !getenv("FASTCONV_CUDA_IMPLICIT_KERNEL"))
         pl->k = autotune(pl, pl->k, (size_t)optin);
     const size_t need = pl->k.kind != KK_DIRECT ? tile_smem_bytes(pl->k.math, pl->k.tile) : 0;
     if (need > (size_t)optin) {
@@ -417,7 +416,7 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
     return run_plan(pl, stream ? static_cast<Stream*>(stream)->s : 0, x, w, bias, y, workspace);
 }
 
-// ---- Autotuning (FASTCONV_AUTOTUNE=1, like cudnn.benchmark / the CPU backend's cpu_autotune.c) ----
+// ---- Autotuning (fc_set_autotune / FASTCONV_AUTOTUNE=1, like cudnn.benchmark / the CPU backend's cpu_autotune.c) ----
 // At plan creation, every candidate kernel of the requested algorithm (candidate_kernels, heuristic.h:
 // AUTO spans DIRECT, UNFOLD_GEMM and IMPLICIT_GEMM, each of those its tiles / split-K / transforms) runs
 // on scratch tensors of the plan's shapes on a private stream, timed with CUDA events over batches of

@@ -614,6 +614,153 @@ public class FastConvFFI extends FastConvFFI$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int FC_AUTOTUNE_DEFAULT = (int)-1L;
+    /**
+     * {@snippet lang=c :
+     * enum fc_autotune.FC_AUTOTUNE_DEFAULT = -1
+     * }
+     */
+    public static int FC_AUTOTUNE_DEFAULT() {
+        return FC_AUTOTUNE_DEFAULT;
+    }
+    private static final int FC_AUTOTUNE_OFF = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum fc_autotune.FC_AUTOTUNE_OFF = 0
+     * }
+     */
+    public static int FC_AUTOTUNE_OFF() {
+        return FC_AUTOTUNE_OFF;
+    }
+    private static final int FC_AUTOTUNE_ON = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum fc_autotune.FC_AUTOTUNE_ON = 1
+     * }
+     */
+    public static int FC_AUTOTUNE_ON() {
+        return FC_AUTOTUNE_ON;
+    }
+
+    private static class fc_set_autotune {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            FastConvFFI.C_INT,
+            FastConvFFI.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("fc_set_autotune").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: fc_set_autotune"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * fc_status fc_set_autotune(int32_t mode)
+     * }
+     */
+    public static FunctionDescriptor fc_set_autotune$descriptor() {
+        return fc_set_autotune.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * fc_status fc_set_autotune(int32_t mode)
+     * }
+     */
+    public static MethodHandle fc_set_autotune$handle() {
+        return fc_set_autotune.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * fc_status fc_set_autotune(int32_t mode)
+     * }
+     */
+    public static MemorySegment fc_set_autotune$address() {
+        return fc_set_autotune.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * fc_status fc_set_autotune(int32_t mode)
+     * }
+     */
+    public static int fc_set_autotune(int mode) {
+        var mh$ = fc_set_autotune.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("fc_set_autotune", mode);
+            }
+            return (int)mh$.invokeExact(mode);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class fc_autotune_enabled {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            FastConvFFI.C_INT,
+            FastConvFFI.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("fc_autotune_enabled").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: fc_autotune_enabled"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * fc_status fc_autotune_enabled(int32_t *enabled)
+     * }
+     */
+    public static FunctionDescriptor fc_autotune_enabled$descriptor() {
+        return fc_autotune_enabled.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * fc_status fc_autotune_enabled(int32_t *enabled)
+     * }
+     */
+    public static MethodHandle fc_autotune_enabled$handle() {
+        return fc_autotune_enabled.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * fc_status fc_autotune_enabled(int32_t *enabled)
+     * }
+     */
+    public static MemorySegment fc_autotune_enabled$address() {
+        return fc_autotune_enabled.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * fc_status fc_autotune_enabled(int32_t *enabled)
+     * }
+     */
+    public static int fc_autotune_enabled(MemorySegment enabled) {
+        var mh$ = fc_autotune_enabled.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("fc_autotune_enabled", enabled);
+            }
+            return (int)mh$.invokeExact(enabled);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 
     private static class fc_device_count {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
