@@ -785,9 +785,10 @@ int main(int argc, char** argv) {
     if (!corr && !bench && !compare && note < 0 && !one) corr = bench = true;
     printf("fastconv %d, CUDA: %s\n", fc_version(), fc_cuda_status());
     {
-        const char* at = getenv("FASTCONV_AUTOTUNE");
-        printf("kernel choice: %s\n", at && *at && strcmp(at, "0") ? "autotuned at plan creation (FASTCONV_AUTOTUNE)"
-                                                                  : "heuristic (heuristic.h)");
+        int32_t at = 0;
+        fc_autotune_enabled(&at);
+        printf("kernel choice: %s\n", at ? "autotuned at plan creation (FASTCONV_AUTOTUNE / fc_set_autotune)"
+                                          : "heuristic (heuristic.h)");
     }
     int32_t n = 0;
     fc_device_count(&n);
