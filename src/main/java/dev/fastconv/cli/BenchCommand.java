@@ -28,7 +28,7 @@ final class BenchCommand {
 
     static final List<String> VALUE_OPTIONS = List.of("shape", "stride", "padding", "dilation", "groups", "algorithm",
             "precision", "device", "repeat", "warmup", "layout", "dtype", "seed", "threads");
-    static final List<String> FLAGS = List.of("json", "check", "verbose");
+    static final List<String> FLAGS = List.of("json", "check", "verbose", "autotune");
 
     static final String HELP = """
             usage: fastconv bench [options]
@@ -51,6 +51,8 @@ final class BenchCommand {
               --warmup N              untimed runs first (default 2)
               --seed N                random seed (default 0)
               --threads N             CPU worker threads (0 = one per core)
+              --autotune              time the candidate kernels at plan creation and keep the fastest
+                                      (FastConv.setAutotune; most useful with --algorithm auto)
               --json                  print exactly one JSON object on stdout (progress stays on stderr)
               --check                 exit 1 if a row is not allclose or fails
             """;
@@ -183,6 +185,8 @@ final class BenchCommand {
         long macPerOut = (c / groups) * prod(kernel);
         double flop = 2.0 * yCount * macPerOut;
         List<Row> rows = new ArrayList<>();
+        boolean autotune = a.flag("autotune");
+        if (autotune) FastConv.setAutotune(true);  // process-wide: reset when the rows are done
         try (Arena arena = Arena.ofConfined()) {
             Tensor xt, wt, bt;
             try {
@@ -257,6 +261,8 @@ final class BenchCommand {
                     rows.add(row);
                 }
             }
+        } finally {
+            if (autotune) FastConv.resetAutotune();
         }
 
         String padText = padMode != null ? padMode : join(padding);
@@ -275,6 +281,7 @@ final class BenchCommand {
             sb.append(", \"layout\": ").append(Json.str(layout.name().toLowerCase(Locale.ROOT)));
             sb.append("}, \"repeat\": ").append(repeat).append(", \"warmup\": ").append(warmup);
             sb.append(", \"flop\": ").append(Json.num(flop));
+            sb.append(", \"autotune\": ").append(autotune);
             sb.append(", \"results\": [");
             for (int i = 0; i < rows.size(); i++) {
                 Row r = rows.get(i);

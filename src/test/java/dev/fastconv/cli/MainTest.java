@@ -385,6 +385,27 @@ class MainTest {
 
     @SuppressWarnings("unchecked")
     @Test
+    void benchAutotuneResolvesAutoAndResetsTheSwitch() {
+        FastConv.setAutotune(false);
+        Result r = run("bench", "--shape", "1,8,10,10,8,3,3", "--padding", "1", "--repeat", "1", "--warmup", "0",
+                "--algorithm", "auto", "--precision", "fp32,tf32", "--autotune", "--json", "--device", "cpu");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> root = (Map<String, Object>) MiniJson.parse(r.out());
+        assertEquals(Boolean.TRUE, root.get("autotune"), r.out());
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) root.get("results");
+        assertEquals(2, rows.size());
+        for (Map<String, Object> row : rows) {
+            assertEquals(Boolean.TRUE, row.get("allclose"), row.toString());
+            assertTrue(List.of("direct", "unfold-gemm", "implicit-gemm").contains(row.get("resolved_algorithm")),
+                    row.toString());
+        }
+        // the switch is process-wide: the command hands it back to the environment when it is done
+        String env = System.getenv("FASTCONV_AUTOTUNE");
+        assertEquals(env != null && !env.isEmpty() && !env.equals("0"), FastConv.isAutotuneEnabled());
+    }
+
+    @SuppressWarnings("unchecked")
+    @Test
     void benchNarrowedAndTable() {
         Result r = run("bench", "--shape", "2,4,9,4,3", "--groups", "2", "--stride", "2", "--repeat", "3", "--warmup",
                 "1", "--json", "--algorithm", "direct,implicit-gemm", "--precision", "fp32", "--layout", "nhwc",
