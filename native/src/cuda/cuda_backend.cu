@@ -422,8 +422,8 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
 // on scratch tensors of the plan's shapes on a private stream, timed with CUDA events over batches of
 // launches (time_candidate). The fastest wins if it beats the heuristic's choice by more than 2 % (noise
 // must not flip a plan between equal kernels). Results are cached per (device, problem) for the
-// process, so only the first plan of a shape pays (a few forward passes of every candidate). The
-// heuristic's choice stands when tuning is off, a forcing variable (FASTCONV_CUDA_*_KERNEL) is set, the
+// process, so only the first plan of a shape pays (a few forward passes of every candidate); one tuning
+// runs at a time. The heuristic's choice stands when tuning is off, a forcing variable (FASTCONV_CUDA_*_KERNEL) is set, the
 // scratch tensors would exceed 1 GiB, or anything fails; candidates that fail are skipped.
 // FASTCONV_AUTOTUNE_VERBOSE=1 prints every candidate's time to stderr.
 bool env_on(const char* name) {
@@ -431,7 +431,8 @@ bool env_on(const char* name) {
     return e && *e && strcmp(e, "0") != 0;
 }
 
-std::mutex g_tune_mu;
+std::mutex g_tune_mu;      // the cache
+std::mutex g_tune_run_mu;  // one tuning run at a time (taken before g_tune_mu, never after)
 std::vector<std::pair<std::string, KernelChoice>> g_tune_cache;  // few entries per process: linear search
 
 struct TuneScratch {  // device buffers, stream and events of one tuning run; freed by the destructor
@@ -487,16 +488,26 @@ double time_candidate(const Plan* base, const KernelChoice& k, TuneScratch& t) {
 KernelChoice autotune(const Plan* pl, const KernelChoice& heur, size_t optin) {
     const std::string key = tune_key(&pl->desc, pl->dev);
     const std::vector<KernelChoice> cands = candidate_kernels(&pl->desc, pl->p, pl->num_sms, optin);
-    {
-        // A cached pick is used as this problem's own candidate (workspace laid out for it), and only if
-        // it is one: a key that matched another problem could never hand over a kernel that cannot run.
+    // A cached pick is used as this problem's own candidate (workspace laid out for it), and only if
+    // it is one: a key that matched another problem could never hand over a kernel that cannot run.
+    auto cached = [&](KernelChoice* out) {
         std::lock_guard<std::mutex> g(g_tune_mu);
         for (const auto& e : g_tune_cache)
             if (e.first == key)
                 for (const KernelChoice& c : cands)
-                    if (same_choice(c, e.second)) return c;
-    }
+                    if (same_choice(c, e.second)) {
+                        *out = c;
+                        return true;
+                    }
+        return false;
+    };
+    KernelChoice hit;
+    if (cached(&hit)) return hit;
     if (cands.size() < 2) return heur;
+    // One tuning at a time in the process: plans created concurrently would otherwise time their
+    // candidates against each other's launches. Whoever waited finds the problem tuned, or tunes it.
+    std::lock_guard<std::mutex> one_at_a_time(g_tune_run_mu);
+    if (cached(&hit)) return hit;
     int64_t xe = 0, we = 0, be = 0, ye = 0;
     if (fc_conv_tensor_sizes(&pl->desc, &xe, &we, &be, &ye) != FC_SUCCESS) return heur;
     const size_t es = pl->desc.dtype == FC_DTYPE_F16 ? 2 : 4;
