@@ -60,12 +60,17 @@ FC_API fc_status fc_set_autotune(int32_t mode)
     return FC_SUCCESS;
 }
 
+int fc_env_on(const char *name)
+{
+    const char *e = getenv(name);
+    return e && *e && strcmp(e, "0") != 0;
+}
+
 int fc_autotune_on(void)
 {
     const int32_t m = atomic_load(&g_autotune);
     if (m != FC_AUTOTUNE_DEFAULT) return m == FC_AUTOTUNE_ON;
-    const char *e = getenv("FASTCONV_AUTOTUNE");
-    return e && *e && strcmp(e, "0") != 0;
+    return fc_env_on("FASTCONV_AUTOTUNE");
 }
 
 FC_API fc_status fc_autotune_enabled(int32_t *enabled)

@@ -69,6 +69,8 @@ fc_status fc_set_error(fc_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* An on/off environment variable: set, not empty and not "0". */
+int fc_env_on(const char *name);
 /* Whether plan creation autotunes (fc_set_autotune, else the environment variable FASTCONV_AUTOTUNE). */
 int fc_autotune_on(void);
 

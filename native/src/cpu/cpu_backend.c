@@ -262,8 +262,7 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
         }
     }
     if ((algo != FC_ALGO_DIRECT || p->rows) && !p->nhwc && cpu_gemm_a_in_place(g)) {
-        const char *e = getenv("FASTCONV_CPU_PACK_A");
-        p->ainp = !(e && *e && strcmp(e, "0") != 0);
+        p->ainp = !fc_env_on("FASTCONV_CPU_PACK_A");
     }
     p->algo = algo;
     *algorithm = algo;

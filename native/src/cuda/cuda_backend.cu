@@ -426,10 +426,6 @@ fc_status cuda_conv_forward(void* plan, void* stream, const void* x, const void*
 // runs at a time. The heuristic's choice stands when tuning is off, a forcing variable (FASTCONV_CUDA_*_KERNEL) is set, the
 // scratch tensors would exceed 1 GiB, or anything fails; candidates that fail are skipped.
 // FASTCONV_AUTOTUNE_VERBOSE=1 prints every candidate's time to stderr.
-bool env_on(const char* name) {
-    const char* e = getenv(name);
-    return e && *e && strcmp(e, "0") != 0;
-}
 
 std::mutex g_tune_mu;      // the cache
 std::mutex g_tune_run_mu;  // one tuning run at a time (taken before g_tune_mu, never after)
@@ -515,7 +511,7 @@ KernelChoice autotune(const Plan* pl, const KernelChoice& heur, size_t optin) {
     for (const KernelChoice& k : cands) ws = k.workspace > ws ? k.workspace : ws;
     const size_t bytes[5] = {(size_t)xe * es, (size_t)we * es, (size_t)(be > 0 ? be : 1) * es, (size_t)ye * es, ws};
     if ((double)bytes[0] + bytes[1] + bytes[2] + bytes[3] + bytes[4] > (double)(1u << 30)) return heur;
-    const bool verbose = env_on("FASTCONV_AUTOTUNE_VERBOSE");
+    const bool verbose = fc_env_on("FASTCONV_AUTOTUNE_VERBOSE");
     KernelChoice best = heur;
     {
         TuneScratch t;

@@ -478,8 +478,8 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 //                (where direct_tile_supported), and the strip / generic kernel;
 //  UNFOLD_GEMM   the one MED (SIMT) GEMM on the unfolded workspace;
 //  IMPLICIT_GEMM every tile the math has (HALO16, HALO, BIG, WIDE, MED, SMALL; SIMT for FP32) x
-//                {no split, pick_splits' split} x {the heuristic's input transform, NHWC transpose /
-//                channel padding where possible, none};
+//                {no split, pick_splits' split} x {NHWC transpose / channel padding where possible,
+//                none};
 //  AUTO          all three, DIRECT only where its fast kernels apply (direct_strip_fits) and
 //                UNFOLD_GEMM only with a workspace <= 256 MiB.
 inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const ConvParams& p, int num_sms,
@@ -511,12 +511,13 @@ inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const 
     if (algo == FC_ALGO_IMPLICIT_GEMM || auto_) {
         const int math = math_for(d);
         const bool f16 = d->dtype == FC_DTYPE_F16;
-        const int cgp = channel_pad_cgp(p, f16);  // padding is offered even where the heuristic skips it
-        const int heur = want_channel_pad(p, f16) ? NHWC_PAD : want_nhwc_transform(p, f16) ? NHWC_TRANSPOSE : NHWC_NONE;
-        int opts[4] = {heur, NHWC_NONE, NHWC_NONE, NHWC_NONE}, nopt = 1;
-        if (cgp && heur != NHWC_PAD) opts[nopt++] = NHWC_PAD;
-        if (nhwc_transform_ok(p, f16) && heur != NHWC_TRANSPOSE) opts[nopt++] = NHWC_TRANSPOSE;
-        if (heur != NHWC_NONE) opts[nopt++] = NHWC_NONE;
+        // every input transform the backend can run, whether or not the heuristic would (its own
+        // choice is already first in the list)
+        const int cgp = channel_pad_cgp(p, f16);
+        int opts[3], nopt = 0;
+        if (cgp) opts[nopt++] = NHWC_PAD;
+        if (nhwc_transform_ok(p, f16)) opts[nopt++] = NHWC_TRANSPOSE;
+        opts[nopt++] = NHWC_NONE;
         for (int oi = 0; oi < nopt; ++oi) {
             const int to_nhwc = opts[oi];
             const ConvParams q = gemm_view(p, to_nhwc, cgp);

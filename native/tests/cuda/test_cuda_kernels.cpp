@@ -487,6 +487,35 @@ void run_transpose(const Elem* in, Elem* out, int b, int rows, int cols) {
     const dim3 grid((unsigned)cdiv(cols, 32), (unsigned)cdiv(rows, 32), (unsigned)b);
     fc_simt::launch(grid, dim3(32, 8), 0, transpose_kernel<Elem>, in, out, rows, cols);
 }
+// The backend's input transforms (cuda_backend.cu run_plan) into xt / wt; each returns the problem as
+// the GEMM sees it. NCHW -> NHWC transpose of x, and of w where TRS > 1 (*wk: the weights to read).
+template <class Elem>
+ConvParams transpose_inputs(const ConvParams& p, const Elem* x, const Elem* w, std::vector<Elem>& xt,
+                            std::vector<Elem>& wt, const Elem** wk) {
+    xt.resize((size_t)p.N * p.C * p.D * p.H * p.W);
+    run_transpose<Elem>(x, xt.data(), p.N, p.C, p.D * p.H * p.W);
+    *wk = w;
+    if (p.TRS > 1) {
+        wt.resize((size_t)p.K * p.Kgemm);
+        run_transpose<Elem>(w, wt.data(), p.K, p.Cg, p.TRS);
+        *wk = wt.data();
+    }
+    return nhwc_input_view(p);
+}
+// x and w to NHWC with cgp channels per group; the copies start as garbage, so every element,
+// padding included, must be written by the kernels.
+template <class Elem>
+ConvParams pad_inputs(const ConvParams& p, int cgp, const Elem* x, const Elem* w, std::vector<Elem>& xt,
+                      std::vector<Elem>& wt) {
+    const int vec = 16 / (int)sizeof(Elem);
+    const ConvParams q = nhwc_input_view(p, cgp);
+    xt.assign((size_t)q.N * q.C * q.D * q.H * q.W + 8, Elem(0x7fff));
+    wt.assign((size_t)q.K * q.Kgemm, Elem(0x7fff));
+    const long long tx = (long long)p.N * p.D * p.H * p.W * (p.G * cgp / vec), tw = (long long)p.K * p.TRS * cgp;
+    fc_simt::launch(dim3(3), dim3(256), 0, pad_nhwc_kernel<Elem>, p, cgp, x, xt.data(), tx);
+    fc_simt::launch(dim3(2), dim3(256), 0, pad_weights_kernel<Elem>, p, cgp, w, wt.data(), tw);
+    return q;
+}
 
 template <int MathK>
 std::vector<Variant> tc_variants() {
@@ -537,11 +566,9 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
         if (v.to_nhwc == NHWC_PAD) {  // every shape with C/g % vec != 0, both layouts
             if (p.Cg % vec == 0) continue;
             const int cgp = (p.Cg + vec - 1) / vec * vec;
-            const ConvParams q = nhwc_input_view(p, cgp);
-            std::vector<Elem> xt((size_t)q.N * q.C * q.D * q.H * q.W + 8, Elem(0x7fff)), wt((size_t)q.K * q.Kgemm, Elem(0x7fff));
-            const long long tx = (long long)p.N * p.D * p.H * p.W * (p.G * cgp / vec), tw = (long long)p.K * p.TRS * cgp;
-            fc_simt::launch(dim3(3), dim3(256), 0, pad_nhwc_kernel<Elem>, p, cgp, static_cast<const Elem*>(x), xt.data(), tx);
-            fc_simt::launch(dim3(2), dim3(256), 0, pad_weights_kernel<Elem>, p, cgp, static_cast<const Elem*>(w), wt.data(), tw);
+            std::vector<Elem> xt, wt;
+            const ConvParams q =
+                pad_inputs<Elem>(p, cgp, static_cast<const Elem*>(x), static_cast<const Elem*>(w), xt, wt);
             std::vector<Elem> y(yref.size());
             for (auto& e : y) e = Elem(0x7fff);
             v.fn(q, xt.data(), wt.data(), b, y.data(), 1, 1);
@@ -553,13 +580,13 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
         if (v.to_nhwc) {  // only where the backend could transform: NCHW, C/g % vec == 0
             if (p.chlast || p.Cg % vec) continue;
             if (v.halo && !halo_supported(nhwc_input_view(p), (int)sizeof(Elem))) continue;
-            std::vector<Elem> xt((size_t)p.N * p.C * p.D * p.H * p.W), wt((size_t)p.K * p.Kgemm);
-            run_transpose<Elem>(static_cast<const Elem*>(x), xt.data(), p.N, p.C, p.D * p.H * p.W);
-            run_transpose<Elem>(static_cast<const Elem*>(w), wt.data(), p.K, p.Cg, p.TRS);
-            const ConvParams q = nhwc_input_view(p);
+            std::vector<Elem> xt, wt;
+            const Elem* wk = nullptr;
+            const ConvParams q =
+                transpose_inputs<Elem>(p, static_cast<const Elem*>(x), static_cast<const Elem*>(w), xt, wt, &wk);
             std::vector<Elem> y(yref.size());
             for (auto& e : y) e = Elem(0x7fff);
-            v.fn(q, xt.data(), wt.data(), b, y.data(), 1, p.Kgemm % vec == 0);
+            v.fn(q, xt.data(), wk, b, y.data(), 1, p.Kgemm % vec == 0);
             char what[128];
             snprintf(what, sizeof what, "%s %s", group, v.name);
             compare(what, pr, y, yref, tol, st, sname);
@@ -708,26 +735,13 @@ void run_choice(const KernelChoice& kc, const Problem& pr, Elem* y) {
         a = xt.data();
         vec_a = p.Kgemm % vec == 0;
     } else if (kc.to_nhwc == NHWC_TRANSPOSE) {
-        xt.resize((size_t)p.N * p.C * p.D * p.H * p.W);
-        run_transpose<Elem>(x, xt.data(), p.N, p.C, p.D * p.H * p.W);
+        const Elem* wt_or_w = w;
+        q = transpose_inputs<Elem>(p, x, w, xt, wt, &wt_or_w);
         a = xt.data();
+        wk = wt_or_w;
         vec_a = 1;
-        if (p.TRS > 1) {
-            wt.resize((size_t)p.K * p.Kgemm);
-            run_transpose<Elem>(w, wt.data(), p.K, p.Cg, p.TRS);
-            wk = wt.data();
-        }
-        q = nhwc_input_view(p);
     } else if (kc.to_nhwc == NHWC_PAD) {
-        const int cgp = kc.cgp;
-        q = nhwc_input_view(p, cgp);
-        Elem junk;
-        memset(&junk, 0x7f, sizeof junk);  // every element, padding included, must be written
-        xt.assign((size_t)q.N * q.C * q.D * q.H * q.W + 8, junk);
-        wt.assign((size_t)q.K * q.Kgemm, junk);
-        const long long tx = (long long)p.N * p.D * p.H * p.W * (p.G * cgp / vec), tw = (long long)p.K * p.TRS * cgp;
-        fc_simt::launch(dim3(3), dim3(256), 0, pad_nhwc_kernel<Elem>, p, cgp, x, xt.data(), tx);
-        fc_simt::launch(dim3(2), dim3(256), 0, pad_weights_kernel<Elem>, p, cgp, w, wt.data(), tw);
+        q = pad_inputs<Elem>(p, kc.cgp, x, w, xt, wt);
         a = xt.data();
         wk = wt.data();
         vec_a = vec_b = 1;
