@@ -24,8 +24,6 @@
 
 const fc_backend *fc_cpu_backend(void);
 
-int fc_cpu_autotune_enabled(void) { return fc_autotune_on(); }
-
 static double now_s(void)
 {
     struct timespec t;

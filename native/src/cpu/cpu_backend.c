@@ -35,7 +35,7 @@
  *                 (out channels per group < MR/2, e.g. depthwise) or the problem
  *                 is tiny (N*K*L*C/g*prod(k) < 2^15 MACs), or in rows mode for very
  *                 short reductions (kernels.inc rows_auto); else IMPLICIT_GEMM.
- *                 FASTCONV_AUTOTUNE=1: timed instead (cpu_autotune.c).
+ *                 autotuning on (fc_set_autotune / FASTCONV_AUTOTUNE=1): timed instead (cpu_autotune.c).
  *  Problems under 2^18 MACs run on the calling thread (see cpu_conv_forward).
  * Per-thread scratch (B panel, accumulator tile) lives in thread-local buffers
  * allocated once per thread (grown on demand), not in the workspace.
@@ -230,7 +230,7 @@ static fc_status cpu_plan_create(const fc_conv_desc *desc, int32_t local, void *
         double macs = (double)g->N * (double)g->K * (double)g->L * (double)g->Kdim;
         algo = (g->Kg * 2 < p->kern->mr || macs < 32768.0) ? FC_ALGO_DIRECT : FC_ALGO_IMPLICIT_GEMM;
         if (algo == FC_ALGO_IMPLICIT_GEMM && p->kern->rows_auto(g)) algo = FC_ALGO_DIRECT; /* rows mode */
-        if (fc_cpu_autotune_enabled()) algo = fc_cpu_autotune(desc, algo); /* cpu_autotune.c */
+        if (fc_autotune_on()) algo = fc_cpu_autotune(desc, algo); /* cpu_autotune.c */
     }
     /* sizes were validated (< 2^62 bytes incl. a 16-row padded weight bound) */
     if (algo == FC_ALGO_DIRECT && p->kern->rows_ok(g)) {

@@ -138,8 +138,8 @@ const cpu_kernels *fc_cpu_kernels_avx512(void);
  * freed at thread exit). NULL on allocation failure. */
 float *fc_cpu_scratch(size_t floats);
 
-/* Autotuning of AUTO (cpu_autotune.c): FASTCONV_AUTOTUNE=1 times the candidates at plan creation. */
-int fc_cpu_autotune_enabled(void);
+/* Autotuning of AUTO (cpu_autotune.c): where fc_autotune_on() (fc_set_autotune / FASTCONV_AUTOTUNE=1),
+ * plan creation times the candidates. */
 int32_t fc_cpu_autotune(const fc_conv_desc *desc, int32_t fallback);
 
 /* Thread pool. */
