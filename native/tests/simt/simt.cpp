@@ -116,6 +116,7 @@ enum Op : int {
     OpBallot, OpAny, OpAll,
     OpLdm1, OpLdm2, OpLdm4, OpLdm1T, OpLdm2T, OpLdm4T,
     OpMmaTf32, OpMmaF16,
+    OpWgmmaFence, OpWgmmaCommit, OpWgmmaWait, OpWgmmaF16,
 };
 
 const char* op_name(int op) {
@@ -136,6 +137,10 @@ const char* op_name(int op) {
         case OpLdm4T: return "ldmatrix_x4_trans";
         case OpMmaTf32: return "mma_m16n8k8_tf32";
         case OpMmaF16: return "mma_m16n8k16_f16";
+        case OpWgmmaFence: return "wgmma_fence";
+        case OpWgmmaCommit: return "wgmma_commit";
+        case OpWgmmaWait: return "wgmma_wait";
+        case OpWgmmaF16: return "wgmma_m64k16_f16";
         default: return "?";
     }
 }
@@ -160,7 +165,19 @@ struct SmemRec {  // one lane's recorded shared-memory access, waiting to be sco
     uint8_t kind;
 };
 
+// One issued wgmma.mma_async of a warp (its 16 rows of the warpgroup's m64 tile), performed at the
+// wgmma_wait that retires its group: shared memory is read then, as late as the hardware may read it.
+struct WgmmaOp {
+    uint64_t group;    // commit group (the warp's open group when issued)
+    uint64_t desc_a, desc_b;
+    int n;             // N of m64nNk16
+    float* d[32];      // each lane's accumulator fragment d[N / 8][4]
+};
+
 struct Warp {
+    std::vector<WgmmaOp> wgmma;  // issued, not yet performed (issue order)
+    uint64_t wgmma_open = 0;     // id of the open (uncommitted) wgmma group
+    bool wgmma_fenced = false;   // a wgmma_fence since the last wgmma_wait
     unsigned exist = 0;    // lanes that exist in this warp
     unsigned exited = 0;   // lanes that have exited
     unsigned arrived = 0;  // lanes waiting in the pending collective
@@ -467,6 +484,10 @@ void fiber_body(Fiber* f) {  // may throw FiberAbort
                          where(f->ctx).c_str(), f->cp.size());
         cp_complete(f, UINT64_MAX);
     }
+    if (!f->ctx.block->warps[f->ctx.warp].wgmma.empty())
+        fiber_fail(f, "thread exits with " + std::to_string(f->ctx.block->warps[f->ctx.warp].wgmma.size()) +
+                          " wgmma of its warp never waited for (wgmma_wait<0> missing: the accumulators would be "
+                          "undefined)");
     if (*reinterpret_cast<uint64_t*>(f->stack->lo) != kCanary)
         fiber_fail(f, "fiber stack overflow (canary overwritten); raise FC_SIMT_STACK_KB");
     fiber_exit_checks(f);
@@ -627,6 +648,57 @@ inline uint32_t tf32_operand(uint32_t u) {
     return u & 0xffffe000u;
 }
 
+// Shared-memory byte offset of element (row, k) of a K-major f16 operand described by a wgmma matrix
+// descriptor (PTX ISA, "Matrix Descriptor Format"): start address bits 0-13, leading byte offset 16-29,
+// stride byte offset 32-45, base offset 49-51, swizzle mode 62-63 (all addresses >> 4). Only the layout
+// the kernels use is accepted: the 64-byte swizzle (mode 2), base offset 0, the matrix starting at row
+// 0 of a 512-byte swizzle atom (8 rows x 64 B), k16 = 32 bytes inside the 64-byte row. Rows 8i..8i+7
+// lie SBO bytes after rows 8(i-1)..; inside an atom row r is at 64 r and the 16-byte chunk c of a row
+// is stored at chunk c ^ ((address >> 7) & 3) -- the XOR applied to the absolute address, which is why
+// the atoms must be 512-byte aligned (the kernels check it). LBO is unused by swizzled K-major layouts.
+uint32_t wgmma_operand_offset(uint64_t desc, int row, int k, Fiber* caller) {
+    const uint32_t start = static_cast<uint32_t>(desc & 0x3fffu) << 4;
+    const uint32_t sbo = static_cast<uint32_t>((desc >> 32) & 0x3fffu) << 4;
+    const unsigned base_offset = static_cast<unsigned>((desc >> 49) & 7u), mode = static_cast<unsigned>(desc >> 62);
+    if (mode != 2)
+        fiber_fail(caller, "wgmma descriptor: swizzle mode " + std::to_string(mode) +
+                               " (the emulation implements the 64-byte swizzle, mode 2, the kernels' layout)");
+    if (base_offset) fiber_fail(caller, "wgmma descriptor: base offset " + std::to_string(base_offset) + " != 0");
+    if ((start & 0x1c0u) || (start & 31u))
+        fiber_fail(caller, "wgmma descriptor: start address " + std::to_string(start) +
+                               " is not row 0 of a 512-byte swizzle atom + 0 or 32 bytes (k16 inside the 64-byte row)");
+    const uint32_t lin = start + static_cast<uint32_t>(row / 8) * sbo + static_cast<uint32_t>(row % 8) * 64u +
+                         static_cast<uint32_t>(k) * 2u;
+    return lin ^ (((lin >> 7) & 3u) << 4);
+}
+
+void wgmma_perform(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* caller) {
+    const int n = op.n, wr = static_cast<int>(warp % 4);  // this warp's 16 rows of the m64 tile
+    auto load = [&](uint64_t desc, int row, int k) {
+        const uint32_t off = wgmma_operand_offset(desc, row, k, caller);
+        if (off + 2 > b.smem_size)
+            fiber_fail(caller, "wgmma operand element at byte " + std::to_string(off) + " runs past the " +
+                                   std::to_string(b.smem_size) + " bytes of dynamic shared memory");
+        uint16_t h;
+        std::memcpy(&h, b.smem + off, 2);
+        return fc::cuda::f16_bits_to_f32(h);
+    };
+    float A[16][16];
+    for (int i = 0; i < 16; ++i)
+        for (int k = 0; k < 16; ++k) A[i][k] = load(op.desc_a, 16 * wr + i, k);
+    std::vector<float> B(static_cast<size_t>(n) * 16);
+    for (int j = 0; j < n; ++j)
+        for (int k = 0; k < 16; ++k) B[static_cast<size_t>(j) * 16 + static_cast<size_t>(k)] = load(op.desc_b, j, k);
+    for (int t = 0; t < 32; ++t)
+        for (int j8 = 0; j8 < n / 8; ++j8)
+            for (int e = 0; e < 4; ++e) {
+                const int i = t / 4 + 8 * (e >> 1), j = j8 * 8 + 2 * (t % 4) + (e & 1);
+                float acc = op.d[t][j8 * 4 + e];
+                for (int k = 0; k < 16; ++k) acc = acc + A[i][k] * B[static_cast<size_t>(j) * 16 + static_cast<size_t>(k)];
+                op.d[t][j8 * 4 + e] = acc;
+            }
+}
+
 void compute_collective(Warp& w, Fiber* caller) {
     const unsigned mask = w.mask;
     switch (w.op) {
@@ -779,6 +851,47 @@ void compute_collective(Warp& w, Fiber* caller) {
                 out[2] = f2u(D[g + 8][2 * q]);
                 out[3] = f2u(D[g + 8][2 * q + 1]);
             }
+            break;
+        }
+        case OpWgmmaFence: w.wgmma_fenced = true; break;
+        case OpWgmmaCommit: ++w.wgmma_open; break;
+        case OpWgmmaWait: {
+            const int n = w.slot[__builtin_ctz(mask)].b;
+            for (unsigned m = mask; m; m &= m - 1)
+                if (w.slot[__builtin_ctz(m)].b != n) fiber_fail(caller, "wgmma_wait: lanes wait for different counts");
+            // committed groups have ids < wgmma_open; all but the n most recent complete
+            const uint64_t limit = w.wgmma_open >= static_cast<uint64_t>(n) ? w.wgmma_open - static_cast<uint64_t>(n) : 0;
+            size_t keep = 0;
+            for (size_t i = 0; i < w.wgmma.size(); ++i) {
+                if (w.wgmma[i].group < limit)
+                    wgmma_perform(*caller->ctx.block, caller->ctx.warp, w.wgmma[i], caller);
+                else
+                    w.wgmma[keep++] = w.wgmma[i];
+            }
+            w.wgmma.resize(keep);
+            w.wgmma_fenced = false;
+            break;
+        }
+        case OpWgmmaF16: {
+            if (mask != 0xffffffffu) fiber_fail(caller, "wgmma_m64k16_f16 needs a full warp of 32 lanes");
+            if (caller->ctx.block->nthreads % 128)
+                fiber_fail(caller, "wgmma_m64k16_f16: the block (" + std::to_string(caller->ctx.block->nthreads) +
+                                       " threads) is not made of whole warpgroups (128 threads)");
+            if (!w.wgmma_fenced)
+                fiber_fail(caller, "wgmma_m64k16_f16 without a wgmma_fence since the last wgmma_wait (the emulation "
+                                   "requires one before each run of wgmma that follows register accesses)");
+            WgmmaOp op;
+            op.group = w.wgmma_open;
+            std::memcpy(&op.desc_a, w.slot[0].in, 8);
+            std::memcpy(&op.desc_b, w.slot[0].in + 2, 8);
+            op.n = static_cast<int>(w.slot[0].in[4]);
+            for (int t = 0; t < 32; ++t) {
+                if (std::memcmp(w.slot[t].in, w.slot[0].in, 20))
+                    fiber_fail(caller, "wgmma_m64k16_f16: descriptors / N differ between lanes (must be warp-uniform)");
+                op.d[t] = static_cast<float*>(const_cast<void*>(w.slot[t].ptr));
+            }
+            w.wgmma.push_back(op);
+            ++g_rt.smem.wgmma_m64k16;
             break;
         }
         default: fiber_fail(caller, "internal error: unknown collective");
@@ -949,6 +1062,33 @@ void mma_f16_m16n8k16(float* d, const uint32_t* a, const uint32_t* b, const floa
     std::memcpy(d, s.out, 16);
 }
 
+uint32_t smem_address(const void* p) {
+    Fiber* f = cur_fiber("smem address (cvta.to.shared)");
+    const Block& b = *f->ctx.block;
+    const uintptr_t a = reinterpret_cast<uintptr_t>(p), base = reinterpret_cast<uintptr_t>(b.smem);
+    if (!b.smem || a < base || a > base + b.smem_size)
+        fiber_fail(f, "smem address of a pointer outside the block's dynamic shared memory");
+    return static_cast<uint32_t>(a - base);
+}
+
+void wgmma_fence() { rendezvous(cur_fiber("wgmma_fence"), OpWgmmaFence, 0xffffffffu); }
+void wgmma_commit() { rendezvous(cur_fiber("wgmma_commit"), OpWgmmaCommit, 0xffffffffu); }
+void wgmma_wait(int n) {
+    Fiber* f = cur_fiber("wgmma_wait");
+    f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane].b = n;
+    rendezvous(f, OpWgmmaWait, 0xffffffffu);
+}
+void wgmma_f16(int n, float* d, uint64_t desc_a, uint64_t desc_b) {
+    Fiber* f = cur_fiber("wgmma_m64k16_f16");
+    if (n % 8 || n < 8 || n > 256) fiber_fail(f, "wgmma_m64k16_f16: N = " + std::to_string(n) + " (8..256, multiple of 8)");
+    Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
+    std::memcpy(s.in, &desc_a, 8);
+    std::memcpy(s.in + 2, &desc_b, 8);
+    s.in[4] = static_cast<uint32_t>(n);
+    s.ptr = d;
+    rendezvous(f, OpWgmmaF16, 0xffffffffu);
+}
+
 void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char* file, int line) {
     Fiber* f = cur_fiber("cp_async");
     if (src_bytes < 0 || src_bytes > cp_size)
@@ -1101,6 +1241,9 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
                     w.mask = 0;
                     w.op = OpNone;
                     for (auto& r : w.rec) r.clear();
+                    w.wgmma.clear();
+                    w.wgmma_open = 0;
+                    w.wgmma_fenced = false;
                 }
                 if (smem) std::memset(b.smem, 0xff, smem);
                 for (unsigned i = 0; i < n; ++i) {

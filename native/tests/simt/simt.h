@@ -73,6 +73,19 @@
 //    D[i][j] = (((C[i][j] + A[i][0]*B[0][j]) + A[i][1]*B[1][j]) + ...) in fp32
 //    with round-to-nearest-even, k ascending (hardware order is unspecified,
 //    so results may differ from the GPU in the last bits).
+//  * wgmma (sm_90a wgmma.mma_async m64nNk16 f16 -> f32, both operands from
+//    shared memory through matrix descriptors): each warp of the warpgroup
+//    issues its part as a warp collective (its 16 accumulator rows need only
+//    its 16 A rows and all of B; blocks must be whole warpgroups). Like
+//    cp.async the op is DEFERRED: wgmma_commit() closes the warp's group and
+//    wgmma_wait<N>() performs all but the N newest groups -- shared memory is
+//    read at that moment, so a kernel that overwrites an operand tile before
+//    waiting for the wgmma that reads it computes garbage here too. A wgmma
+//    needs a wgmma_fence() since the warp's last wait (stricter than PTX),
+//    and a thread that exits with its warp's wgmma never waited for is an
+//    error. Descriptors: only the kernels' K-major 64-byte-swizzle layout is
+//    accepted (wgmma_operand_offset in simt.cpp spells it out); addresses are
+//    byte offsets in the block's dynamic shared memory (smem_addr_).
 //  * Conversions are bit-exact software implementations of cvt.rna.tf32.f32,
 //    cvt.rn.f16.f32 and f16->f32 (no FTZ).  NaN -> canonical NaN with the
 //    sign kept (tf32: sign|0x7FFFE000, f16: sign|0x7FFF).
@@ -169,6 +182,12 @@ void ldmatrix(int num, bool trans, uint32_t* r, const void* row_addr, const char
               int line = __builtin_LINE());
 void mma_tf32_m16n8k8(float* d, const uint32_t* a, const uint32_t* b, const float* c);
 void mma_f16_m16n8k16(float* d, const uint32_t* a, const uint32_t* b, const float* c);
+// wgmma (sm_90a warpgroup MMA): see "wgmma" below.
+uint32_t smem_address(const void* p);  // byte offset in the block's dynamic shared memory
+void wgmma_fence();
+void wgmma_commit();
+void wgmma_wait(int n);
+void wgmma_f16(int n, float* d, uint64_t desc_a, uint64_t desc_b);
 // file / line: the call site (the bank model groups a warp's accesses by call site).
 void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char* file = __builtin_FILE(),
               int line = __builtin_LINE());
@@ -209,7 +228,7 @@ struct SmemCount {
 struct SmemTotals {
     SmemCount kind[kSmemKinds];
     // Warp mma.sync instructions executed (to relate shared-memory wavefronts to tensor-core work).
-    uint64_t mma_m16n8k16 = 0, mma_m16n8k8 = 0;
+    uint64_t mma_m16n8k16 = 0, mma_m16n8k8 = 0, wgmma_m64k16 = 0;  // wgmma: per warp (16 of its 64 rows)
 };
 const char* smem_kind_name(int kind);
 // Cumulative over this OS thread's launches.
@@ -302,6 +321,7 @@ LaunchStats launch_blocks_named(const char* name, dim3 grid, dim3 block, size_t 
 #define FC_DYNAMIC_SHARED(type, name) type* name = reinterpret_cast<type*>(::fc_simt::dynamic_smem())
 
 inline void __syncthreads() { ::fc_simt::syncthreads(); }
+[[noreturn]] inline void __trap() { ::fc_simt::fail("__trap()"); }
 inline void __syncwarp(unsigned mask = 0xffffffffu) { ::fc_simt::syncwarp(mask); }
 inline unsigned __activemask() { return ::fc_simt::activemask(); }
 inline void __threadfence() {}
@@ -524,6 +544,22 @@ inline void mma_m16n8k8_tf32(float (&d)[4], const uint32_t (&a)[4], const uint32
 }
 inline void mma_m16n8k16_f16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2], const float (&c)[4]) {
     ::fc_simt::mma_f16_m16n8k16(d, a, b, c);
+}
+
+// wgmma: shared-memory addresses are byte offsets in the block's dynamic shared memory (what the
+// descriptors encode); the ops are warp collectives of each warp of the warpgroup (a warp's 16
+// accumulator rows depend on its 16 A rows and all of B only).
+inline uint32_t smem_addr_(const void* p) { return ::fc_simt::smem_address(p); }
+inline void fence_proxy_async_smem() {}  // one memory, no proxies
+inline void wgmma_fence() { ::fc_simt::wgmma_fence(); }
+inline void wgmma_commit() { ::fc_simt::wgmma_commit(); }
+template <int N>
+inline void wgmma_wait() {
+    ::fc_simt::wgmma_wait(N);
+}
+template <int N>
+inline void wgmma_m64k16_f16(float (&d)[N / 8][4], uint64_t desc_a, uint64_t desc_b) {
+    ::fc_simt::wgmma_f16(N, &d[0][0], desc_a, desc_b);
 }
 
 }  // namespace cuda

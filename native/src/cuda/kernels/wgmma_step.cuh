@@ -1,0 +1,47 @@
+// wgmma_step.cuh — the warpgroup MMA step of the sm_90a kernel (implicit_gemm_wgmma.cuh): for one
+// BK = 32 slice in shared memory, each warpgroup (4 warps) issues BK / 16 asynchronous
+// wgmma.mma_async.m64nBNk16 (f16 x f16 -> fp32) that read both operands straight from shared memory
+// through matrix descriptors — no ldmatrix, no operand registers: the registers hold only the
+// accumulators, and the tensor cores run while the warps go on issuing loads.
+//
+// Operand layout: the tiles are exactly the mma.sync kernels' SmemRows tiles (64-byte rows of 32 f16,
+// 16-byte chunk c of row r stored at chunk c ^ ((r >> 1) & 3)) — which is the PTX ISA's K-major
+// "64-byte swizzle" canonical layout: 8-row x 64-byte atoms of 512 bytes, consecutive atoms 512 bytes
+// apart (stride byte offset), the swizzle applied to the absolute shared address bits [4,6) ^ [7,9).
+// So the loaders, the stage ring and the layout checks are shared with the mma.sync kernels; the tiles
+// must start on 512-byte boundaries (the kernel checks its base). The second k16 of a row starts 32
+// bytes in: the descriptor's start address moves, the swizzle (a function of the address) follows.
+#ifndef FASTCONV_CUDA_KERNELS_WGMMA_STEP_CUH
+#define FASTCONV_CUDA_KERNELS_WGMMA_STEP_CUH
+
+#include "cuda/kernels/common.cuh"
+
+namespace fc {
+namespace cuda {
+
+// Matrix descriptor (PTX ISA "Matrix Descriptor Format") of a K-major f16 operand in the 64-byte
+// swizzle layout whose row 0, element k0 is at p: start address >> 4 (bits 0-13), leading byte
+// offset 16 B (bits 16-29; unused by swizzled K-major layouts), stride byte offset 512 B between
+// 8-row atoms (bits 32-45), base offset 0 (bits 49-51), swizzle mode 2 = 64 bytes (bits 62-63).
+__device__ __forceinline__ uint64_t wgmma_desc_sw64(const half_t* p) {
+    const uint32_t a = smem_addr_(p);
+    return (uint64_t)((a >> 4) & 0x3fffu) | ((uint64_t)(16 >> 4) << 16) | ((uint64_t)(512 >> 4) << 32) |
+           ((uint64_t)2 << 62);
+}
+
+// This warpgroup's accumulators (its warp's 16 rows x BN as m16n8 fragments) += At[64][BK] x Bt[BN][BK]^T.
+// At: the warpgroup's first A row; Bt: the B tile; both SmemRows<2, 32> tiles. Issues and commits one
+// wgmma group; the caller waits (wgmma_wait) before the slice's stage is overwritten or acc is read.
+template <class Cfg>
+__device__ __forceinline__ void warpgroup_mma_slice(const half_t* At, const half_t* Bt, float (&acc)[Cfg::NI][4]) {
+    static_assert(Cfg::BK == 32 && Cfg::kElemBytes == 2, "64-byte f16 rows (the 64-byte swizzle atom)");
+    wgmma_fence();  // the accumulators were last touched by other instructions (zeroing) or a wait
+#pragma unroll
+    for (int kk = 0; kk < Cfg::BK; kk += 16)
+        wgmma_m64k16_f16<Cfg::BN>(acc, wgmma_desc_sw64(At + kk), wgmma_desc_sw64(Bt + kk));
+    wgmma_commit();
+}
+
+}  // namespace cuda
+}  // namespace fc
+#endif
