@@ -110,12 +110,16 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_WIDE: return h ? TileFor<TILE_WIDE, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
     case TILE_HALO: return h ? HaloConfigT<2>::kSmemBytes : math == MATH_TF32 ? HaloConfigT<4>::kSmemBytes : (size_t)-1;
     case TILE_HALO16: return h ? HaloConfigT<2, 16>::kSmemBytes : (size_t)-1;  // f16 only
+    case TILE_WGMMA: return h ? TileFor<TILE_WGMMA, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
+    case TILE_WGMMA_N64: return h ? TileFor<TILE_WGMMA_N64, 2>::type::kSmemBytes : (size_t)-1;
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
 inline int tile_bm(int tile) {
     return tile == TILE_HALO16                                       ? 256
-           : tile == TILE_BIG || tile == TILE_WIDE || tile == TILE_HALO ? 128
+           : tile == TILE_BIG || tile == TILE_WIDE || tile == TILE_HALO || tile == TILE_WGMMA ||
+                   tile == TILE_WGMMA_N64
+               ? 128
            : tile == TILE_SMALL                                          ? 32
                                                                          : 64;
 }
@@ -285,7 +289,7 @@ inline void direct_tile_grid(const ConvParams& p, const DirectTileArgs& a, int n
     *gy = (unsigned)y;
 }
 
-inline int tile_bn(int tile) { return tile == TILE_BIG ? 128 : tile == TILE_SMALL ? 32 : 64; }
+inline int tile_bn(int tile) { return tile == TILE_BIG || tile == TILE_WGMMA ? 128 : tile == TILE_SMALL ? 32 : 64; }
 
 // Split-K for implicit GEMMs with few output tiles (small M = N*P*Q, e.g.
 // ResNet's 7x7 / 14x14 layers: 512@7x7 has 8 MED tiles for 132 SMs at batch 1,
@@ -300,7 +304,7 @@ inline int pick_splits(const ConvParams& p, int tile, int num_sms) {
     // (MED/WIDE/SMALL/SIMT) keep 3-4 resident blocks per SM, so fewer than 2 per
     // SM leaves most warp slots empty -> split too, as long as the fp32
     // partials stay small (<= 16 MB: L2-resident-ish).
-    const int64_t target = (tile == TILE_BIG ? 1 : 2) * (int64_t)num_sms;
+    const int64_t target = (tile == TILE_BIG || tile == TILE_WGMMA ? 1 : 2) * (int64_t)num_sms;
     // Never where the blocks already cover the SMs: the partials and the reduction pass cost more
     // than the extra resident warps gain (H200, ResNet-50 stem at batch 1, 196 MED blocks: split 2
     // 36.1 us, none 21.7).
@@ -472,6 +476,20 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
     return cdiv(q.M, tile_bm(tile)) <= 0x7fffffff;
 }
 
+// FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma (cuda_backend.cu): the heuristic's implicit choice k of an f16
+// problem moved to the sm_90a wgmma kernel (BN 64 for K/g <= 64, else 128), keeping its input
+// transform, split-K re-picked for the tile; k itself where that does not apply (not an implicit f16
+// choice, or the device cannot run it: has_wgmma = compute capability 9.0 with the sm_90a image).
+// Not part of the candidates or the heuristic until it has been verified and timed on a GPU.
+inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, const KernelChoice& k, int num_sms,
+                                size_t smem_optin, bool has_wgmma) {
+    if (!has_wgmma || k.kind != KK_IMPLICIT || k.math != MATH_F16) return k;
+    const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
+    const int tile = q.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA;
+    if (tile_smem_bytes(MATH_F16, tile) > smem_optin || cdiv(q.M, tile_bm(tile)) > 0x7fffffff) return k;
+    return implicit_choice(d, p, tile, pick_splits(q, tile, num_sms), k.to_nhwc, k.cgp);
+}
+
 // Every kernel the backend can run a problem with under the requested algorithm, the heuristic's
 // choice first (duplicates removed): what autotuning (FASTCONV_AUTOTUNE=1, cuda_backend.cu) times.
 //  DIRECT        direct_tile_kernel's tensor-core step (where the precision allows it) and FFMA step
@@ -559,6 +577,8 @@ inline const char* tile_name(int tile) {
     case TILE_WIDE: return "WIDE 128x64";
     case TILE_HALO: return "HALO 8x16px";
     case TILE_HALO16: return "HALO16 16x16px";
+    case TILE_WGMMA: return "WGMMA 128x128";
+    case TILE_WGMMA_N64: return "WGMMA 128x64";
     default: return "?";
     }
 }

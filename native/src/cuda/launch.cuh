@@ -35,6 +35,10 @@ cudaError_t tc_f16_f32io(int tile, bool implicit, const ConvParams& p, const Gem
 cudaError_t tc_3xtf32(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
 cudaError_t tc_f16(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
 cudaError_t simt_gemm(bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
+// sm_90a warpgroup-MMA implicit GEMM, f16 tensors (tc_wgmma.cu): tile TILE_WGMMA / TILE_WGMMA_N64.
+cudaError_t tc_wgmma_f16(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
+// Whether the loaded module has a kernel image of it for the current device (sm_90 only).
+bool wgmma_available();
 // args == NULL: prepare only (cudaFuncSetAttribute), no launch.
 // tile: direct_tile_kernel (only where direct_tile_supported) with 2 = the tensor-core step
 // (direct_tile_mma_ok), 1 = the FFMA step; 0 = strip / generic;
@@ -100,6 +104,8 @@ cudaError_t dispatch_tc(int tile, bool implicit, const ConvParams& p, const Gemm
         if (tile == TILE_HALO) return run_halo<MathK, 8>(p, args, s);
     if constexpr (MathK == MATH_F16)
         if (tile == TILE_HALO16) return run_halo<MathK, 16>(p, args, s);
+    if constexpr (MathK == MATH_F16)
+        if (tile == TILE_WGMMA || tile == TILE_WGMMA_N64) return tc_wgmma_f16(tile, p, args, s);
     if constexpr (has_big_tile(MathK))
         if (tile == TILE_BIG) return run_tc<MathK, TILE_BIG, true>(p, args, s);
     if constexpr (MathK == MATH_F16)

@@ -39,6 +39,7 @@
 #include "cuda/kernels/implicit_gemm_halo.cuh"
 #include "cuda/kernels/implicit_gemm_simt.cuh"
 #include "cuda/kernels/implicit_gemm_tc.cuh"
+#include "cuda/kernels/implicit_gemm_wgmma.cuh"
 #include "cuda/kernels/unfold.cuh"
 
 using namespace fc::cuda;
@@ -337,6 +338,27 @@ template <int MathK, int Tile, bool Impl, int Splits = 1>
 void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
     run_tc_n<MathK, Tile, Impl>(p, a, w, bias, y, vec_a, vec_b, Splits);
 }
+// wgmma_conv_kernel (sm_90a) as tc_wgmma.cu runs it, split-K included (clamped like run_tc_n).
+template <int Tile>
+void run_wgmma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
+                 int splits) {
+    typedef typename TileFor<Tile, 2>::type Cfg;
+    const int kt = (int)cdiv(p.Kgemm, Cfg::BK);
+    if (splits > kt) splits = kt;
+    if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
+    std::vector<float> partial(splits > 1 ? (size_t)p.G * splits * p.M * p.Kg : 0, NAN);
+    launch_gemm(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, wgmma_conv_kernel<Cfg>, p, static_cast<const half_t*>(a),
+                static_cast<const half_t*>(w), static_cast<const half_t*>(bias), static_cast<half_t*>(y), vec_a, vec_b,
+                splits, partial.data(), vec_b);
+    if (splits > 1)
+        fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<half_t>, p, splits, (const float*)partial.data(),
+                        static_cast<const half_t*>(bias), static_cast<half_t*>(y));
+}
+template <int Tile, int Splits = 1>
+void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
+    run_wgmma_n<Tile>(p, a, w, bias, y, vec_a, vec_b, Splits);
+}
 // tc_halo_kernel as launch.cuh runs it (16-byte paths only: callers pass shapes where halo_supported).
 template <int MathK, int TH>
 void run_halo(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/, int vec_b) {
@@ -532,6 +554,11 @@ std::vector<Variant> tc_variants() {
     if constexpr (MathK == MATH_F16) {
         v.push_back({"implicit WIDE 128x64x32", &run_tc<MathK, TILE_WIDE, true>, 1});
         v.push_back({"NCHW->NHWC + implicit WIDE split-K 2", &run_tc<MathK, TILE_WIDE, true, 2>, 1, 1});
+        // sm_90a warpgroup MMA (wgmma emulated: deferred to wgmma_wait, descriptors decoded per the PTX ISA)
+        v.push_back({"implicit WGMMA 128x128x32", &run_wgmma<TILE_WGMMA>, 1});
+        v.push_back({"implicit WGMMA 128x64x32", &run_wgmma<TILE_WGMMA_N64>, 1});
+        v.push_back({"implicit WGMMA 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_N64, 3>, 1});
+        v.push_back({"NCHW->NHWC + implicit WGMMA 128x128x32", &run_wgmma<TILE_WGMMA>, 1, 1});
     }
     v.push_back({"implicit MED 64x64x32", &run_tc<MathK, TILE_MED, true>, 1});
     v.push_back({"implicit SMALL 32x32x32", &run_tc<MathK, TILE_SMALL, true>, 1});
@@ -699,6 +726,10 @@ void run_gemm_tile(int tile, bool impl, int splits, const ConvParams& q, const v
         if (tile == TILE_BIG) return run_tc_n<MathK, TILE_BIG, true>(q, a, w, b, y, vec_a, vec_b, splits);
     if constexpr (MathK == MATH_F16)
         if (tile == TILE_WIDE) return run_tc_n<MathK, TILE_WIDE, true>(q, a, w, b, y, vec_a, vec_b, splits);
+    if constexpr (MathK == MATH_F16) {
+        if (tile == TILE_WGMMA) return run_wgmma_n<TILE_WGMMA>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_N64) return run_wgmma_n<TILE_WGMMA_N64>(q, a, w, b, y, vec_a, vec_b, splits);
+    }
     if (tile == TILE_SMALL) return run_tc_n<MathK, TILE_SMALL, true>(q, a, w, b, y, vec_a, vec_b, splits);
     run_tc_n<MathK, TILE_MED, true>(q, a, w, b, y, vec_a, vec_b, splits);
 }
@@ -869,6 +900,31 @@ int run_candidates(int max_shapes) {
                         run_choice<float>(kc, pr, y.data());
                         compare(what, pr, y, yref, tol, st, sname);
                     }
+                }
+                // FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma: the heuristic's implicit choice moved to the sm_90a
+                // wgmma kernel (force_wgmma), end to end with its transform and split-K; nothing else moves.
+                fc_conv_desc di = pr.desc;
+                di.algorithm = FC_ALGO_IMPLICIT_GEMM;
+                const KernelChoice heur = choose_kernel(&di, pr.p, 132, 227 * 1024);
+                const KernelChoice forced = force_wgmma(&di, pr.p, heur, 132, 227 * 1024, true);
+                ++st.runs;
+                if (!same_choice(force_wgmma(&di, pr.p, heur, 132, 227 * 1024, false), heur) ||
+                    (f16 != (forced.tile == TILE_WGMMA || forced.tile == TILE_WGMMA_N64)) ||
+                    (f16 && (forced.to_nhwc != heur.to_nhwc || forced.cgp != heur.cgp))) {
+                    fprintf(stderr, "FAIL candidates %s: force_wgmma moved %s to tile %d (to_nhwc %d)\n", sname.c_str(),
+                            f16 ? "f16" : "f32", forced.tile, forced.to_nhwc);
+                    ++st.fails;
+                }
+                if (f16) {
+                    ++cand_runs;
+                    std::vector<double> yref, tol;
+                    reference(pr, 0, false, true, yref, tol);
+                    char name[96], what[128];
+                    describe_choice(forced, name, sizeof name);
+                    snprintf(what, sizeof what, "forced wgmma f16 %s", name);
+                    std::vector<half_t> y(yref.size(), 0x7fff);
+                    run_choice<half_t>(forced, pr, y.data());
+                    compare(what, pr, y, yref, tol, st, sname);
                 }
             }
     }

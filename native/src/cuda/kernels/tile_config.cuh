@@ -40,7 +40,10 @@
 namespace fc {
 namespace cuda {
 
-enum TileKind { TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3, TILE_WIDE = 4, TILE_HALO = 5, TILE_HALO16 = 6 };
+enum TileKind {
+    TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3, TILE_WIDE = 4, TILE_HALO = 5, TILE_HALO16 = 6,
+    TILE_WGMMA = 7, TILE_WGMMA_N64 = 8  // sm_90a wgmma_conv_kernel (f16 tensors), forced only (not GPU-verified yet)
+};
 enum MathKind {
     MATH_TF32 = 0,      // f32 tensors, tf32 m16n8k8
     MATH_F16_F32IO = 1, // f32 tensors, FP16 precision: fp16 m16n8k16 (converted smem -> registers)
@@ -197,6 +200,13 @@ template <> struct TileFor<TILE_SMALL, 2> { typedef TileConfig<32, 32, 32, 2, 2,
 // <= 128 regs.
 template <> struct TileFor<TILE_WIDE, 2> { typedef TileConfig<128, 64, 32, 2, 2, 4, 4, 2> type; };
 template <> struct TileFor<TILE_SIMT, 4> { typedef TileConfig<64, 64, 32, 2, 2, 3, 2, 4> type; };
+// WGMMA (wgmma_conv_kernel, implicit_gemm_wgmma.cuh; f16 tensors, sm_90a): 128 x BN, two warpgroups of
+// m64 x BN (8 warps "8 x 1": warp w owns rows 16w..16w+15 of the accumulators, wgmma's fragment
+// layout), BK 32 in a 5-stage ring (two slices loading, one computing, one a wgmma may still read, one
+// being refilled): 80 KB (BN 128) / 60 KB (BN 64); min 2 blocks/SM (<= 128 registers: 64 / 32
+// accumulators, no operand fragments).
+template <> struct TileFor<TILE_WGMMA, 2> { typedef TileConfig<128, 128, 32, 8, 1, 5, 2, 2> type; };
+template <> struct TileFor<TILE_WGMMA_N64, 2> { typedef TileConfig<128, 64, 32, 8, 1, 5, 2, 2> type; };
 
 }  // namespace cuda
 }  // namespace fc

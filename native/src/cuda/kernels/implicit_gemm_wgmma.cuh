@@ -1,0 +1,111 @@
+// implicit_gemm_wgmma.cuh — the implicit-GEMM convolution of f16 tensors on sm_90 (Hopper) with
+// warpgroup MMA (wgmma.mma_async), the tile loop of implicit_gemm_tc.cuh with its MMA step swapped.
+//
+// Same GEMM view (M = output pixels, N = output channels of the group, K = C/g * T*R*S), the same
+// im2col loaders (ConvAIterator / MatrixIterator, cp.async 16-byte gathers, zero-fill at edges and
+// padding), the same SmemRows tiles, split-K and staged epilogue. What changes (wgmma_step.cuh):
+// a block is BM = 128 output pixels x BN (128, or 64 for K/g <= 64 layers) channels, two warpgroups
+// of 4 warps each own 64 rows and issue m64nBNk16 wgmma reading A and B from shared memory — no
+// ldmatrix, no fragment registers, the tensor-core work is asynchronous to the warps.
+//
+// Pipeline: a STAGES = 5 ring. Iteration kt: wait for slice kt's cp.async (STAGES-3 groups may stay in
+// flight), fence.proxy.async (the generic-proxy cp.async writes become visible to wgmma's async
+// proxy), __syncthreads, prefetch slice kt + STAGES - 2 into the slot of slice kt - 2, issue the wgmma
+// of slice kt, then wgmma_wait<1>: slice kt - 1's group is done, kt's keeps running while the next
+// iteration waits for its loads. A slot is refilled only after every warpgroup has retired the group
+// that read it (its wait<1> one iteration earlier, then the barrier). The emulation performs wgmma at
+// that wait, so a refill that came too early reads the new data there and the tests fail.
+//
+// Status: compiled for sm_90a only (tc_wgmma.cu, its own CMake target); run under emulation in ctest;
+// NOT yet run on a GPU, so never picked by the heuristic or the autotuner — only when
+// FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma forces it on an sm_90 device (scripts/gpu-check.sh does, to verify
+// and time it the next time a GPU is available).
+#ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_CUH
+#define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_CUH
+
+#include "cuda/kernels/conv_iterator.cuh"
+#include "cuda/kernels/epilogue.cuh"
+#include "cuda/kernels/mma_step.cuh"
+#include "cuda/kernels/wgmma_step.cuh"
+
+namespace fc {
+namespace cuda {
+
+template <class Cfg>
+__device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const half_t* x, const half_t* w,
+                                                const half_t* bias, half_t* y, int vec_a, int vec_b, int splits,
+                                                float* partial, int vec_y) {
+    typedef half_t Elem;
+    constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
+    static_assert(BM == 128 && Cfg::kWarpsM == 8 && Cfg::kWarpsN == 1 && Cfg::MI == 1,
+                  "two warpgroups of m64 x BN; warp w owns rows 16w..16w+15 (wgmma's accumulator layout)");
+    static_assert(STAGES >= 4, "two slices in flight + the one computing + the one wgmma may still read");
+    static_assert((Cfg::kStageElems * 2) % 512 == 0 && (BM * LD * 2) % 512 == 0, "tiles on 512-byte atoms");
+    FC_DYNAMIC_SHARED(Elem, smem);
+    if (smem_addr_(smem) & 511u) __trap();  // the swizzle is a function of the absolute address
+
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, wg = warp >> 2;
+    const int m_block = blockIdx.x * BM, n_block = blockIdx.y * BN;
+    const int g = blockIdx.z / splits, split = blockIdx.z - g * splits;
+    const int ktiles_all = (p.Kgemm + BK - 1) / BK;
+    const int per = (ktiles_all + splits - 1) / splits;
+    const int k_begin = split * per * BK;
+    const int ktiles = max(0, min(ktiles_all - split * per, per));
+
+    ConvAIterator<Elem, BM, Cfg::kThreads, BK> a_it(p, x, m_block, g, tid, vec_a != 0, k_begin);
+    const MatrixIterator<Elem, BN, Cfg::kThreads, BK> b_it(w + g * p.Kg * p.Kgemm, p.Kg, n_block, p.Kgemm, tid,
+                                                           vec_b != 0);
+    float acc[1][Cfg::NI][4];
+    zero_acc(acc);
+
+#pragma unroll
+    for (int s = 0; s < STAGES - 2; ++s) {
+        if (s < ktiles) {
+            Elem* st = smem + s * Cfg::kStageElems;
+            a_it.load(p, st, k_begin + s * BK);
+            b_it.load(p, st + BM * LD, k_begin + s * BK);
+        }
+        cp_async_commit();
+    }
+    for (int kt = 0; kt < ktiles; ++kt) {
+        cp_async_wait<STAGES - 3>();
+        fence_proxy_async_smem();
+        __syncthreads();
+        const int pf = kt + STAGES - 2;
+        if (pf < ktiles) {
+            Elem* st = smem + (pf % STAGES) * Cfg::kStageElems;
+            a_it.load(p, st, k_begin + pf * BK);
+            b_it.load(p, st + BM * LD, k_begin + pf * BK);
+        }
+        cp_async_commit();
+        const Elem* st = smem + (kt % STAGES) * Cfg::kStageElems;
+        warpgroup_mma_slice<Cfg>(st + wg * 64 * LD, st + BM * LD, acc[0]);
+        wgmma_wait<1>();
+    }
+    wgmma_wait<0>();
+    cp_async_wait_all();
+
+    if (splits > 1) {
+        epilogue_store_partial(p, acc, partial + (size_t)blockIdx.z * p.M * p.Kg, m_block + warp * Cfg::WM, n_block,
+                               lane);
+        return;
+    }
+    epilogue_staged<Cfg, Elem>(p, acc, smem, y, bias, LinearRows{m_block}, n_block, warp, 0, g, tid, vec_y);
+}
+
+// Compiled with instructions only for sm_90a (FC_WGMMA_PTX); any other device compile is a trap stub
+// (the backend launches it only on compute capability 9.0, from the sm_90a cubin).
+template <class Cfg>
+__global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
+    wgmma_conv_kernel(ConvParams p, const half_t* x, const half_t* w, const half_t* bias, half_t* y, int vec_a,
+                      int vec_b, int splits, float* partial, int vec_y) {
+#if defined(__CUDA_ARCH__) && !FC_WGMMA_PTX
+    __trap();
+#else
+    wgmma_conv_body<Cfg>(p, x, w, bias, y, vec_a, vec_b, splits, partial, vec_y);
+#endif
+}
+
+}  // namespace cuda
+}  // namespace fc
+#endif

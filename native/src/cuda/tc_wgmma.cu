@@ -1,0 +1,41 @@
+// tc_wgmma.cu — instantiations + launcher of wgmma_conv_kernel (implicit_gemm_wgmma.cuh), the sm_90a
+// warpgroup-MMA implicit GEMM for f16 tensors. Its own translation unit and CMake target because only
+// an arch-specific sm_90a compile has wgmma (native/src/cuda/CMakeLists.txt builds it for sm_90a
+// alone); compiled for any other arch it holds trap stubs, which the backend never launches.
+#include "cuda/kernels/implicit_gemm_wgmma.cuh"
+#include "cuda/launch.cuh"
+
+namespace fc {
+namespace cuda {
+
+template <int Tile>
+static cudaError_t run_wgmma(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    typedef typename TileFor<Tile, 2>::type Cfg;
+    void (*kern)(ConvParams, const half_t*, const half_t*, const half_t*, half_t*, int, int, int, float*, int) =
+        wgmma_conv_kernel<Cfg>;
+    if (!args)
+        return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    (int)Cfg::kSmemBytes);
+    const int splits = args->splits > 1 ? args->splits : 1;
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
+    kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(
+        p, static_cast<const half_t*>(args->a), static_cast<const half_t*>(args->w),
+        static_cast<const half_t*>(args->bias), static_cast<half_t*>(args->y), args->vec_a, args->vec_b, splits,
+        args->partial, args->vec_y);
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess || splits == 1) return e;
+    return splitk_reduce(1, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
+}
+
+cudaError_t tc_wgmma_f16(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    return tile == TILE_WGMMA_N64 ? run_wgmma<TILE_WGMMA_N64>(p, args, s) : run_wgmma<TILE_WGMMA>(p, args, s);
+}
+
+bool wgmma_available() {
+    cudaFuncAttributes a;
+    return cudaFuncGetAttributes(&a, reinterpret_cast<const void*>(wgmma_conv_kernel<TileFor<TILE_WGMMA, 2>::type>)) ==
+           cudaSuccess;
+}
+
+}  // namespace cuda
+}  // namespace fc
