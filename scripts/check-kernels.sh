@@ -13,8 +13,11 @@
 #     its body is compiled as a trap stub for those archs;
 #   * PTX (nvcc -ptx, compute_90): every tensor-core GEMM kernel contains mma.sync,
 #     ldmatrix and cp.async; the SIMT GEMM and direct_tile_kernel cp.async, and
-#     direct_tile_kernel's tensor-core step mma.sync;
-#   * SASS (only where cuobjdump exists): every tensor-core kernel has HMMA.
+#     direct_tile_kernel's tensor-core step mma.sync; the sm_90a wgmma kernel
+#     (tc_wgmma.cu, compiled for sm_90a only; PTX compute_90a) wgmma.mma_async,
+#     wgmma.fence / commit_group / wait_group, fence.proxy.async and cp.async;
+#   * SASS (only where cuobjdump exists): every tensor-core kernel has HMMA (the
+#     wgmma kernel: HGMMA).
 # Reports come from BUILD_DIR/ptxas/*.txt (saved by the CMake build); without
 # them the script compiles native/src/cuda/*.cu itself. Prints a table
 # kernel x arch: regs, smem, spills, stack, blocks/SM (target). Exit 1 on any
@@ -27,7 +30,9 @@ ARCHS="${CHECK_ARCHS:-80 86 89 90}"
 if [ ! -x "$NVCC" ]; then echo "check-kernels: nvcc not found: skipping"; exit 0; fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-SRCS=("$ROOT"/native/src/cuda/*.cu)
+SRCS=()  # every .cu but tc_wgmma.cu, which exists for sm_90a only
+for f in "$ROOT"/native/src/cuda/*.cu; do [ "$(basename "$f")" = tc_wgmma.cu ] || SRCS+=("$f"); done
+WGMMA_SRC="$ROOT/native/src/cuda/tc_wgmma.cu"
 INC=(-I"$ROOT/native/include" -I"$ROOT/native/src")
 
 REPORTS="$WORK/reports"
@@ -43,6 +48,9 @@ if [ -n "$BUILD" ] && ls "$BUILD"/ptxas/*.txt >/dev/null 2>&1; then
       done
     fi
   done
+  if ! grep -qh "for 'sm_90a'" "$REPORTS"/*.txt; then
+    "$NVCC" -std=c++17 "${INC[@]}" -arch=sm_90a -Xptxas -v -c "$WGMMA_SRC" -o /dev/null 2> "$REPORTS/tc_wgmma.cu.sm_90a.txt" || { echo "compile failed: tc_wgmma.cu sm_90a"; cat "$REPORTS/tc_wgmma.cu.sm_90a.txt"; exit 1; }
+  fi
 else
   echo "check-kernels: compiling ${#SRCS[@]} files for sm_{${ARCHS// /,}}"
   for a in $ARCHS; do
@@ -51,6 +59,7 @@ else
     done
     wait
   done
+  "$NVCC" -std=c++17 "${INC[@]}" -arch=sm_90a -Xptxas -v -c "$WGMMA_SRC" -o /dev/null 2> "$REPORTS/tc_wgmma.cu.sm_90a.txt" || { echo "compile failed: tc_wgmma.cu sm_90a"; cat "$REPORTS/tc_wgmma.cu.sm_90a.txt"; exit 1; }
 fi
 
 PTXDIR="$WORK/ptx"
@@ -59,6 +68,7 @@ for f in "${SRCS[@]}"; do
   case "$(basename "$f")" in cuda_backend.cu) continue;; esac
   "$NVCC" -std=c++17 "${INC[@]}" -arch=compute_90 -ptx "$f" -o "$PTXDIR/$(basename "$f" .cu).ptx" || { echo "ptx failed: $f"; exit 1; }
 done
+"$NVCC" -std=c++17 "${INC[@]}" -arch=compute_90a -ptx "$WGMMA_SRC" -o "$PTXDIR/tc_wgmma.ptx" || { echo "ptx failed: $WGMMA_SRC"; exit 1; }
 
 SASS=""
 if command -v cuobjdump >/dev/null 2>&1; then
@@ -69,6 +79,7 @@ if command -v cuobjdump >/dev/null 2>&1; then
     for f in "${SRCS[@]}"; do
       "$NVCC" -std=c++17 "${INC[@]}" -arch=sm_90 -cubin "$f" -o "$WORK/$(basename "$f").cubin" 2>/dev/null && cuobjdump -sass "$WORK/$(basename "$f").cubin" >> "$WORK/sass.txt"
     done
+    "$NVCC" -std=c++17 "${INC[@]}" -arch=sm_90a -cubin "$WGMMA_SRC" -o "$WORK/tc_wgmma.cubin" 2>/dev/null && cuobjdump -sass "$WORK/tc_wgmma.cubin" >> "$WORK/sass.txt"
     SASS="$WORK/sass.txt"
   fi
 fi
@@ -84,9 +95,9 @@ kern = {}  # (name, arch) -> dict
 for f in sorted(glob.glob(os.path.join(rep_dir, '*.txt'))):
     cur = None
     for line in open(f, errors='replace'):
-        m = re.search(r"Compiling entry function '(\S+)' for 'sm_(\d+)'", line)
+        m = re.search(r"Compiling entry function '(\S+)' for 'sm_(\d+a?)'", line)
         if m:
-            cur = (m.group(1), int(m.group(2))); kern[cur] = {'regs': 0, 'smem': 0, 'stack': 0, 'ss': 0, 'sl': 0}; continue
+            cur = (m.group(1), m.group(2)); kern[cur] = {'regs': 0, 'smem': 0, 'stack': 0, 'ss': 0, 'sl': 0}; continue
         if cur is None: continue
         m = re.search(r'(\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads', line)
         if m: kern[cur].update(stack=int(m.group(1)), ss=int(m.group(2)), sl=int(m.group(3)))
@@ -106,6 +117,10 @@ dm = demangle(names)
 def config(name):
     """threads, dynamic smem, min blocks, short label"""
     m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
+    if 'wgmma_conv_kernel' in name and m:
+        # TileFor<TILE_WGMMA*, 2>: two warpgroups, 64-byte f16 rows (SmemRows, swizzled), min 2 blocks
+        bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())
+        return 32 * wm * wn, st * (bm + bn) * bk * eb, mb, 'wgmma f16 %dx%dx%d s%d implicit' % (bm, bn, bk, st), True
     if 'tc_conv_kernel' in name and m:
         bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())
         math = {0: 'tf32', 1: 'fp16(f32io)', 2: '3xtf32', 3: 'f16'}[int(re.search(r'EELi(\d)ELb', name).group(1))]
@@ -161,7 +176,8 @@ viol = []
 rows = []
 for (name, arch), r in sorted(kern.items(), key=lambda kv: (config(kv[0][0])[3], kv[0][1])):
     threads, dsmem, minb, label, tc = config(name)
-    regs_lim, thr_lim, smem_lim, blk_lim = LIM.get(arch, LIM[90])
+    an = int(arch.rstrip('a'))
+    regs_lim, thr_lim, smem_lim, blk_lim = LIM.get(an, LIM[90])
     smem = dsmem + r['smem']
     regs_warp = ((r['regs'] * 32 + 255) // 256) * 256
     warps = threads // 32
@@ -169,17 +185,17 @@ for (name, arch), r in sorted(kern.items(), key=lambda kv: (config(kv[0][0])[3],
     by_smem = smem_lim // (smem + 1024) if smem else blk_lim
     by_thr = thr_lim // threads
     blocks = min(by_regs, by_smem, by_thr, blk_lim)
-    fits = smem <= OPTIN.get(arch, OPTIN[90])
+    fits = smem <= OPTIN.get(an, OPTIN[90])
     target = min(minb, by_smem, blk_lim) if fits else 0
     status = 'ok'
     if r['ss'] or r['sl'] or r['stack']:
-        status = 'SPILL/STACK'; viol.append('%s sm_%d: %d B stack, %d/%d B spill st/ld' % (label, arch, r['stack'], r['ss'], r['sl']))
+        status = 'SPILL/STACK'; viol.append('%s sm_%s: %d B stack, %d/%d B spill st/ld' % (label, arch, r['stack'], r['ss'], r['sl']))
     if fits and blocks < max(target, 1):
-        status = 'OCCUPANCY'; viol.append('%s sm_%d: %d blocks/SM < target %d (regs %d, smem %d)' % (label, arch, blocks, target, r['regs'], smem))
+        status = 'OCCUPANCY'; viol.append('%s sm_%s: %d blocks/SM < target %d (regs %d, smem %d)' % (label, arch, blocks, target, r['regs'], smem))
     rows.append((label, arch, r['regs'], smem, r['ss'] + r['sl'], r['stack'], ('%d (%d)' % (blocks, target)) if fits else 'n/a (smem)', status))
 print('%-44s %-6s %5s %8s %7s %6s %-12s %s' % ('kernel', 'arch', 'regs', 'smem', 'spills', 'stack', 'blocks(tgt)', 'status'))
 for row in rows:
-    print('%-44s sm_%-3d %5d %8d %7d %6d %-12s %s' % row)
+    print('%-44s sm_%-3s %5d %8d %7d %6d %-12s %s' % row)
 print('%d kernel x arch entries' % len(rows))
 # PTX content checks
 ptx_bad = 0; ptx_n = 0
@@ -191,13 +207,16 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         if not m: continue
         name = m.group(1); ptx_n += 1
         need = []
-        if 'tc_conv_kernel' in name or 'tc_halo_kernel' in name: need = ['mma.sync.aligned', 'ldmatrix.sync.aligned', 'cp.async']
+        if 'wgmma_conv_kernel' in name:
+            need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
+                    'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'cp.async']
+        elif 'tc_conv_kernel' in name or 'tc_halo_kernel' in name: need = ['mma.sync.aligned', 'ldmatrix.sync.aligned', 'cp.async']
         elif 'simt_conv_kernel' in name: need = ['cp.async']
         elif 'direct_tile_kernel' in name: need = ['mma.sync.aligned', 'cp.async'] if config(name)[4] else ['cp.async']
         for s in need:
             if s not in part:
                 ptx_bad += 1; viol.append('PTX of %s lacks %s' % (config(name)[3], s))
-print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
+print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernel: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async; direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
 if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
     txt = open(sass, errors='replace').read()
     funcs = re.split(r'\n\s*Function : ', txt)
@@ -208,6 +227,9 @@ if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
             n += 1
             # tiles that cannot launch on an arch (fp32 BIG on sm_86/89: smem) are a trap stub there
             if 'HMMA' not in fpart and 'TRAP' not in fpart: viol.append('SASS of %s has no HMMA' % fname)
+        elif 'wgmma_conv_kernel' in fname:
+            n += 1
+            if 'HGMMA' not in fpart: viol.append('SASS of %s has no HGMMA' % fname)
     print('SASS: %d tensor-core functions checked for HMMA' % n)
 else:
     print('SASS: cuobjdump not available: skipped')

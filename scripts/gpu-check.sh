@@ -15,12 +15,17 @@
 # CPU backend) -> the benchmark with the heuristic's kernels and again autotuned
 # (FASTCONV_AUTOTUNE_VERBOSE=1: every candidate's time in bench_tuned.log) -> lines "tune-compare"
 # (per shape: heuristic us, tuned us, speedup, the tuned pick) in tune_compare.txt.
+# --wgmma (< 4 min): build -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma (every f16
+# implicit GEMM on the sm_90a wgmma kernel, vs the CPU backend) -> the benchmark with the heuristic's
+# kernels and again with wgmma forced -> lines "wgmma-compare" in wgmma_compare.txt. The full run
+# also checks the forced wgmma kernel's correctness (step correctness_wgmma).
 # Every step is time-boxed and its failure reported; later steps still run.
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
 set -uo pipefail
-QUICK=0; TUNE=0
+QUICK=0; TUNE=0; WGMMA=0
 [ "${1:-}" = "--quick" ] && QUICK=1
 [ "${1:-}" = "--tune" ] && TUNE=1
+[ "${1:-}" = "--wgmma" ] && WGMMA=1
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${FASTCONV_BUILD:-$ROOT/native/build-gpu}"
 LOGS="$BUILD/gpu-check-logs"
@@ -41,14 +46,15 @@ GEN=""; command -v ninja >/dev/null && GEN="-G Ninja"
 step configure 120 cmake -S "$ROOT/native" -B "$BUILD" $GEN -DFASTCONV_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_BUILD_TYPE=Release
 step build 300 cmake --build "$BUILD" -j"$(nproc)" --target fastconv gpu_check device_ceiling
 step ceiling 60 "$BUILD/tests/cuda/device_ceiling"
-tune_compare() {  # heuristic vs autotuned benchmark rows, and what the tuner picked
-  python3 - "$LOGS/fastconv_bench.csv" "$LOGS/fastconv_bench_tuned.csv" "$LOGS/bench_tuned.log" <<'PY' | tee "$LOGS/tune_compare.txt"
-import csv, re, sys
+bench_compare() {  # bench_compare LABEL CSV LOG: heuristic rows vs CSV's (LABEL = tune: what the tuner picked, from LOG)
+  python3 - "$LOGS/fastconv_bench.csv" "$2" "$3" "$1" <<'PY' | tee "$LOGS/$1_compare.txt"
+import csv, os, re, sys
+label = sys.argv[4]
 key = lambda r: (r['shape'], r['layout'], r['dtype'], r['precision'])
 h = {key(r): r for r in csv.DictReader(open(sys.argv[1]))}
 t = {key(r): r for r in csv.DictReader(open(sys.argv[2]))}
 picks = {}
-for line in open(sys.argv[3], errors='replace'):
+for line in (open(sys.argv[3], errors='replace') if os.path.exists(sys.argv[3]) else []):
     m = re.match(r'fastconv autotune \[(.*)\]: picked (.*)', line.strip())
     if m: picks.setdefault(m.group(1), []).append(m.group(2))
 n = 0; gains = []
@@ -56,12 +62,12 @@ for k, r in h.items():
     if k not in t: continue
     a, b = float(r['median_us']), float(t[k]['median_us'])
     gains.append(a / b)
-    print('tune-compare %-26s %s %s %-6s heuristic %9.1f us  tuned %9.1f us  speedup %5.2fx  (%s -> %s)' % (
-        k[0], k[1], k[2], k[3], a, b, a / b, r['algorithm'], t[k]['algorithm']))
+    print('%s-compare %-26s %s %s %-6s heuristic %9.1f us  %s %9.1f us  speedup %5.2fx  (%s -> %s)' % (
+        label, k[0], k[1], k[2], k[3], a, label, b, a / b, r['algorithm'], t[k]['algorithm']))
 if gains:
     gains.sort()
-    print('tune-compare: %d shapes, speedup median %.2fx, min %.2fx, max %.2fx; %d problems tuned' % (
-        len(gains), gains[len(gains) // 2], gains[0], gains[-1], len(picks)))
+    print('%s-compare: %d shapes, speedup median %.2fx, min %.2fx, max %.2fx; %d problems tuned' % (
+        label, len(gains), gains[len(gains) // 2], gains[0], gains[-1], len(picks)))
 PY
 }
 if [ "$TUNE" = 1 ]; then
@@ -69,18 +75,26 @@ if [ "$TUNE" = 1 ]; then
   step bench 120 "$BUILD/tests/cuda/gpu_check" --bench --csv "$LOGS/fastconv_bench.csv"
   step bench_tuned 200 env FASTCONV_AUTOTUNE=1 FASTCONV_AUTOTUNE_VERBOSE=1 "$BUILD/tests/cuda/gpu_check" --bench \
     --csv "$LOGS/fastconv_bench_tuned.csv"
-  tune_compare
+  bench_compare tune "$LOGS/fastconv_bench_tuned.csv" "$LOGS/bench_tuned.log"
   STEPS="configure build ceiling correctness_tuned bench bench_tuned"
+elif [ "$WGMMA" = 1 ]; then
+  step correctness_wgmma 150 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$BUILD/tests/cuda/gpu_check" --correctness --quick
+  step bench 120 "$BUILD/tests/cuda/gpu_check" --bench --csv "$LOGS/fastconv_bench.csv"
+  step bench_wgmma 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$BUILD/tests/cuda/gpu_check" --bench \
+    --csv "$LOGS/fastconv_bench_wgmma.csv"
+  bench_compare wgmma "$LOGS/fastconv_bench_wgmma.csv" /dev/null
+  STEPS="configure build ceiling correctness_wgmma bench bench_wgmma"
 elif [ "$QUICK" = 1 ]; then
   step correctness 100 "$BUILD/tests/cuda/gpu_check" --correctness --quick
   step note_compare 90 "$BUILD/tests/cuda/gpu_check" --compare --compare-csv "$LOGS/note_compare.csv"
   STEPS="configure build ceiling correctness note_compare"
 else
   step correctness 150 "$BUILD/tests/cuda/gpu_check" --correctness
+  step correctness_wgmma 100 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$BUILD/tests/cuda/gpu_check" --correctness --quick
   step note_compare 90 "$BUILD/tests/cuda/gpu_check" --compare --compare-csv "$LOGS/note_compare.csv"
   step bench 150 env FASTCONV_BUILD="$BUILD" OUT="$LOGS" bash "$ROOT/scripts/bench-gpu.sh"
   step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
-  STEPS="configure build ceiling correctness note_compare bench check_kernels"
+  STEPS="configure build ceiling correctness correctness_wgmma note_compare bench check_kernels"
   # Nsight Compute, if ncu exists: where the time goes. The note shape's direct_tile_kernel with its FFMA
   # step (f32 FP32), and the kernels the heuristic picks for three ResNet-50 3x3 batch-32 layers (NHWC
   # f16): tc_halo_kernel at 64@56, tc_conv_kernel's MED tile at 256@14 and its BIG tile split along K
@@ -98,13 +112,14 @@ echo "=== summary"
 for s in $STEPS; do echo "  $s: ${RESULT[$s]:-not run}"; done | tee "$LOGS/summary.txt"
 grep -h "^ceiling" "$LOGS/ceiling.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
-[ "$QUICK$TUNE" = 00 ] && echo "  ncu (informational, not a failure): ${RESULT[ncu]:-not run}" | tee -a "$LOGS/summary.txt"
+[ "$QUICK$TUNE$WGMMA" = 000 ] && echo "  ncu (informational, not a failure): ${RESULT[ncu]:-not run}" | tee -a "$LOGS/summary.txt"
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma-compare" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"
   for f in summary.txt correctness.log note_compare.log fastconv_bench.csv cudnn_bench.csv ncu.log check_kernels.log \
-           correctness_tuned.log bench_tuned.log tune_compare.txt; do
+           correctness_tuned.log bench_tuned.log tune_compare.txt wgmma_compare.txt; do
     [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
   done
   tar czf "$OUT/gpu-check-logs.tgz" -C "$LOGS" . 2>/dev/null
