@@ -203,10 +203,11 @@ template <> struct TileFor<TILE_SIMT, 4> { typedef TileConfig<64, 64, 32, 2, 2, 
 // WGMMA (wgmma_conv_kernel, implicit_gemm_wgmma.cuh; f16 tensors, sm_90a): 128 x BN, two warpgroups of
 // m64 x BN (8 warps "8 x 1": warp w owns rows 16w..16w+15 of the accumulators, wgmma's fragment
 // layout), BK 32 in a 5-stage ring (two slices loading, one computing, one a wgmma may still read, one
-// being refilled): 80 KB (BN 128) / 60 KB (BN 64); min 2 blocks/SM (<= 128 registers: 64 / 32
-// accumulators, no operand fragments).
+// being refilled): 80 KB (BN 128) / 60 KB (BN 64); min 2 blocks/SM for BN 128 (<= 128 registers: 64
+// accumulators, no operand fragments; ptxas 124), 3 for BN 64 (<= 80 registers: 32 accumulators;
+// ptxas 76, 0 spills; 3 x 60 KB fit sm_90's 227 KB).
 template <> struct TileFor<TILE_WGMMA, 2> { typedef TileConfig<128, 128, 32, 8, 1, 5, 2, 2> type; };
-template <> struct TileFor<TILE_WGMMA_N64, 2> { typedef TileConfig<128, 64, 32, 8, 1, 5, 2, 2> type; };
+template <> struct TileFor<TILE_WGMMA_N64, 2> { typedef TileConfig<128, 64, 32, 8, 1, 5, 3, 2> type; };
 
 }  // namespace cuda
 }  // namespace fc
