@@ -13,9 +13,10 @@
 #     its body is compiled as a trap stub for those archs;
 #   * PTX (nvcc -ptx, compute_90): every tensor-core GEMM kernel contains mma.sync,
 #     ldmatrix and cp.async; the SIMT GEMM and direct_tile_kernel cp.async, and
-#     direct_tile_kernel's tensor-core step mma.sync; the sm_90a wgmma kernel
-#     (tc_wgmma.cu, compiled for sm_90a only; PTX compute_90a) wgmma.mma_async,
-#     wgmma.fence / commit_group / wait_group, fence.proxy.async and cp.async;
+#     direct_tile_kernel's tensor-core step mma.sync; the sm_90a wgmma kernels
+#     (tc_wgmma.cu, compiled for sm_90a only; PTX compute_90a: wgmma_conv_kernel and
+#     tc_halo_kernel's wgmma variant) wgmma.mma_async, wgmma.fence / commit_group /
+#     wait_group, fence.proxy.async and cp.async (the halo variant also ldmatrix);
 #   * SASS (only where cuobjdump exists): every tensor-core kernel has HMMA (the
 #     wgmma kernel: HGMMA).
 # Reports come from BUILD_DIR/ptxas/*.txt (saved by the CMake build); without
@@ -132,10 +133,12 @@ def config(name):
         # HaloConfigT<es, th> (tile_config.cuh): 2 halo buffers [18 * (th + 2)][64 B] + 4-stage B ring
         # [64][64 B] (SmemRows: 64-byte rows, swizzled); th / 4 warps of 64 x 64; min blocks 4 (th 8) /
         # 2 (th 16): <= 255 registers
+        # (the sm_90a variant, template argument kWgmma = true: the wgmma step, same geometry)
         m = re.search(r'HaloConfigTILi(\d)ELi(\d+)E', name)
         es, th = int(m.group(1)), int(m.group(2))
         return 32 * (th // 4), (2 * 18 * (th + 2) + 4 * 64) * 64, 4 if th == 8 else 2, \
-            'tc %s halo %dx16px x64 x%d s4 implicit' % ('f16' if es == 2 else 'tf32', th, 64 // es), True
+            'tc %s halo %dx16px x64 x%d s4 implicit%s' % ('f16' if es == 2 else 'tf32', th, 64 // es,
+                                                           ' wgmma' if 'ELb1E' in name else ''), True
     if 'simt_conv_kernel' in name:
         return 128, 3 * 128 * 36 * 4, 2, 'simt fp32 64x64x32 s3 %s' % ('implicit' if 'ILb1E' in name else 'unfold'), False
     if 'direct_strip_kernel' in name:
@@ -193,9 +196,9 @@ for (name, arch), r in sorted(kern.items(), key=lambda kv: (config(kv[0][0])[3],
     if fits and blocks < max(target, 1):
         status = 'OCCUPANCY'; viol.append('%s sm_%s: %d blocks/SM < target %d (regs %d, smem %d)' % (label, arch, blocks, target, r['regs'], smem))
     rows.append((label, arch, r['regs'], smem, r['ss'] + r['sl'], r['stack'], ('%d (%d)' % (blocks, target)) if fits else 'n/a (smem)', status))
-print('%-44s %-6s %5s %8s %7s %6s %-12s %s' % ('kernel', 'arch', 'regs', 'smem', 'spills', 'stack', 'blocks(tgt)', 'status'))
+print('%-50s %-6s %5s %8s %7s %6s %-12s %s' % ('kernel', 'arch', 'regs', 'smem', 'spills', 'stack', 'blocks(tgt)', 'status'))
 for row in rows:
-    print('%-44s sm_%-3s %5d %8d %7d %6d %-12s %s' % row)
+    print('%-50s sm_%-3s %5d %8d %7d %6d %-12s %s' % row)
 print('%d kernel x arch entries' % len(rows))
 # PTX content checks
 ptx_bad = 0; ptx_n = 0
@@ -207,7 +210,10 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         if not m: continue
         name = m.group(1); ptx_n += 1
         need = []
-        if 'wgmma_conv_kernel' in name:
+        if 'tc_halo_kernel' in name and 'ELb1E' in name:
+            need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
+                    'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'ldmatrix.sync.aligned', 'cp.async']
+        elif 'wgmma_conv_kernel' in name:
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'cp.async']
         elif 'tc_conv_kernel' in name or 'tc_halo_kernel' in name: need = ['mma.sync.aligned', 'ldmatrix.sync.aligned', 'cp.async']
@@ -216,20 +222,20 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         for s in need:
             if s not in part:
                 ptx_bad += 1; viol.append('PTX of %s lacks %s' % (config(name)[3], s))
-print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernel: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async; direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
+print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernels: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async (+ ldmatrix: halo); direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
 if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
     txt = open(sass, errors='replace').read()
     funcs = re.split(r'\n\s*Function : ', txt)
     n = 0
     for fpart in funcs[1:]:
         fname = fpart.split('\n', 1)[0].strip()
-        if 'tc_conv_kernel' in fname or 'tc_halo_kernel' in fname or ('direct_tile_kernel' in fname and config(fname)[4]):
+        if 'wgmma_conv_kernel' in fname or ('tc_halo_kernel' in fname and 'ELb1E' in fname):
+            n += 1
+            if 'HGMMA' not in fpart: viol.append('SASS of %s has no HGMMA' % fname)
+        elif 'tc_conv_kernel' in fname or 'tc_halo_kernel' in fname or ('direct_tile_kernel' in fname and config(fname)[4]):
             n += 1
             # tiles that cannot launch on an arch (fp32 BIG on sm_86/89: smem) are a trap stub there
             if 'HMMA' not in fpart and 'TRAP' not in fpart: viol.append('SASS of %s has no HMMA' % fname)
-        elif 'wgmma_conv_kernel' in fname:
-            n += 1
-            if 'HGMMA' not in fpart: viol.append('SASS of %s has no HGMMA' % fname)
     print('SASS: %d tensor-core functions checked for HMMA' % n)
 else:
     print('SASS: cuobjdump not available: skipped')

@@ -109,14 +109,15 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_MED: return h ? TileFor<TILE_MED, 2>::type::kSmemBytes : TileFor<TILE_MED, 4>::type::kSmemBytes;
     case TILE_WIDE: return h ? TileFor<TILE_WIDE, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
     case TILE_HALO: return h ? HaloConfigT<2>::kSmemBytes : math == MATH_TF32 ? HaloConfigT<4>::kSmemBytes : (size_t)-1;
-    case TILE_HALO16: return h ? HaloConfigT<2, 16>::kSmemBytes : (size_t)-1;  // f16 only
+    case TILE_HALO16:
+    case TILE_HALO16_WGMMA: return h ? HaloConfigT<2, 16>::kSmemBytes : (size_t)-1;  // f16 only
     case TILE_WGMMA: return h ? TileFor<TILE_WGMMA, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
     case TILE_WGMMA_N64: return h ? TileFor<TILE_WGMMA_N64, 2>::type::kSmemBytes : (size_t)-1;
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
 inline int tile_bm(int tile) {
-    return tile == TILE_HALO16                                       ? 256
+    return tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA          ? 256
            : tile == TILE_BIG || tile == TILE_WIDE || tile == TILE_HALO || tile == TILE_WGMMA ||
                    tile == TILE_WGMMA_N64
                ? 128
@@ -477,13 +478,19 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 }
 
 // FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma (cuda_backend.cu): the heuristic's implicit choice k of an f16
-// problem moved to the sm_90a wgmma kernel (BN 64 for K/g <= 64, else 128), keeping its input
-// transform, split-K re-picked for the tile; k itself where that does not apply (not an implicit f16
-// choice, or the device cannot run it: has_wgmma = compute capability 9.0 with the sm_90a image).
+// problem moved to the sm_90a wgmma kernels: HALO16 -> tc_halo_kernel with the wgmma step; any other
+// tile -> wgmma_conv_kernel (BN 64 for K/g <= 64, else 128), keeping the input transform, split-K
+// re-picked for the tile; k itself where that does not apply (not an implicit f16 choice, or the
+// device cannot run it: has_wgmma = compute capability 9.0 with the sm_90a image).
 // Not part of the candidates or the heuristic until it has been verified and timed on a GPU.
 inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, const KernelChoice& k, int num_sms,
                                 size_t smem_optin, bool has_wgmma) {
     if (!has_wgmma || k.kind != KK_IMPLICIT || k.math != MATH_F16) return k;
+    if (k.tile == TILE_HALO16) {
+        KernelChoice h = k;
+        h.tile = TILE_HALO16_WGMMA;
+        return h;
+    }
     const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
     const int tile = q.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA;
     if (tile_smem_bytes(MATH_F16, tile) > smem_optin || cdiv(q.M, tile_bm(tile)) > 0x7fffffff) return k;
@@ -579,6 +586,7 @@ inline const char* tile_name(int tile) {
     case TILE_HALO16: return "HALO16 16x16px";
     case TILE_WGMMA: return "WGMMA 128x128";
     case TILE_WGMMA_N64: return "WGMMA 128x64";
+    case TILE_HALO16_WGMMA: return "HALO16 16x16px wgmma";
     default: return "?";
     }
 }

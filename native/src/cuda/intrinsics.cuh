@@ -209,6 +209,30 @@ __device__ __forceinline__ void wgmma_m64k16_f16<128>(float (&d)[16][4], uint64_
 #endif
 }
 
+// The same with A from registers ("RS"): a[4] = this warp's 16 rows x k16 in the mma.m16n8k16 A
+// fragment layout (ldmatrix.x4 from any shared layout). The registers are read asynchronously: they
+// must not be written before the wgmma_wait that retires this wgmma.
+template <int N>
+__device__ __forceinline__ void wgmma_m64k16_f16_rs(float (&d)[N / 8][4], const uint32_t (&a)[4], uint64_t desc_b);
+template <>
+__device__ __forceinline__ void wgmma_m64k16_f16_rs<64>(float (&d)[8][4], const uint32_t (&a)[4], uint64_t desc_b) {
+#if FC_WGMMA_PTX
+    asm volatile(
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {"
+        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
+        "}, {%32, %33, %34, %35}, %36, 1, 1, 1, 0;\n"
+        : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
+          "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
+          "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
+          "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b));
+#else
+    (void)d, (void)a, (void)desc_b;
+    __trap();
+#endif
+}
+
 }  // namespace cuda
 }  // namespace fc
 #endif  // __CUDACC__

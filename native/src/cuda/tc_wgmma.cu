@@ -1,7 +1,8 @@
-// tc_wgmma.cu — instantiations + launcher of wgmma_conv_kernel (implicit_gemm_wgmma.cuh), the sm_90a
-// warpgroup-MMA implicit GEMM for f16 tensors. Its own translation unit and CMake target because only
+// tc_wgmma.cu — instantiations + launchers of the sm_90a warpgroup-MMA kernels for f16 tensors:
+// wgmma_conv_kernel (implicit_gemm_wgmma.cuh) and tc_halo_kernel's wgmma variant (implicit_gemm_halo.cuh). Its own translation unit and CMake target because only
 // an arch-specific sm_90a compile has wgmma (native/src/cuda/CMakeLists.txt builds it for sm_90a
 // alone); compiled for any other arch it holds trap stubs, which the backend never launches.
+#include "cuda/kernels/implicit_gemm_halo.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma.cuh"
 #include "cuda/launch.cuh"
 
@@ -27,7 +28,30 @@ static cudaError_t run_wgmma(const ConvParams& p, const GemmArgs* args, cudaStre
     return splitk_reduce(1, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
 }
 
+// tc_halo_kernel with the wgmma step (TILE_HALO16_WGMMA; the problem is halo_supported). Needs the
+// 16-byte paths like run_halo; else wgmma_conv_kernel, prepared along with it.
+static cudaError_t run_halo_wgmma(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    typedef HaloConfigT<2, 16> Cfg;
+    void (*kern)(ConvParams, const half_t*, const half_t*, const half_t*, half_t*, int, int, int) =
+        tc_halo_kernel<Cfg, MATH_F16, true>;
+    const int gather = p.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA;
+    if (!args) {
+        const cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(kern),
+                                                   cudaFuncAttributeMaxDynamicSharedMemorySize, (int)Cfg::kSmemBytes);
+        return e != cudaSuccess ? e : tc_wgmma_f16(gather, p, nullptr, s);
+    }
+    if (!args->vec_a || !args->vec_b) return tc_wgmma_f16(gather, p, args, s);
+    unsigned gx, gy;
+    int tq, tp;
+    halo_grid(p, Cfg::TH, &gx, &gy, &tq, &tp);
+    kern<<<dim3(gx, gy, 1u), Cfg::kThreads, Cfg::kSmemBytes, s>>>(
+        p, static_cast<const half_t*>(args->a), static_cast<const half_t*>(args->w),
+        static_cast<const half_t*>(args->bias), static_cast<half_t*>(args->y), tq, tp, args->vec_y);
+    return cudaGetLastError();
+}
+
 cudaError_t tc_wgmma_f16(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    if (tile == TILE_HALO16_WGMMA) return run_halo_wgmma(p, args, s);
     return tile == TILE_WGMMA_N64 ? run_wgmma<TILE_WGMMA_N64>(p, args, s) : run_wgmma<TILE_WGMMA>(p, args, s);
 }
 

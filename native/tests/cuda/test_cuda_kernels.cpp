@@ -359,6 +359,17 @@ template <int Tile, int Splits = 1>
 void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
     run_wgmma_n<Tile>(p, a, w, bias, y, vec_a, vec_b, Splits);
 }
+// tc_halo_kernel with the sm_90a wgmma step (TH 16), as tc_wgmma.cu runs it (16-byte paths).
+void run_halo_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
+                    int vec_b) {
+    typedef HaloConfigT<2, 16> Cfg;
+    unsigned gx, gy;
+    int tq, tp;
+    halo_grid(p, Cfg::TH, &gx, &gy, &tq, &tp);
+    launch_gemm(dim3(gx, gy), dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_halo_kernel<Cfg, MATH_F16, true>, p,
+                static_cast<const half_t*>(a), static_cast<const half_t*>(w), static_cast<const half_t*>(bias),
+                static_cast<half_t*>(y), tq, tp, vec_b);
+}
 // tc_halo_kernel as launch.cuh runs it (16-byte paths only: callers pass shapes where halo_supported).
 template <int MathK, int TH>
 void run_halo(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/, int vec_b) {
@@ -559,6 +570,8 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA 128x64x32", &run_wgmma<TILE_WGMMA_N64>, 1});
         v.push_back({"implicit WGMMA 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_N64, 3>, 1});
         v.push_back({"NCHW->NHWC + implicit WGMMA 128x128x32", &run_wgmma<TILE_WGMMA>, 1, 1});
+        v.push_back({"implicit HALO16 wgmma", &run_halo_wgmma, 1, 0, 1});
+        v.push_back({"NCHW->NHWC + implicit HALO16 wgmma", &run_halo_wgmma, 1, 1, 1});
     }
     v.push_back({"implicit MED 64x64x32", &run_tc<MathK, TILE_MED, true>, 1});
     v.push_back({"implicit SMALL 32x32x32", &run_tc<MathK, TILE_SMALL, true>, 1});
@@ -729,6 +742,10 @@ void run_gemm_tile(int tile, bool impl, int splits, const ConvParams& q, const v
     if constexpr (MathK == MATH_F16) {
         if (tile == TILE_WGMMA) return run_wgmma_n<TILE_WGMMA>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_WGMMA_N64) return run_wgmma_n<TILE_WGMMA_N64>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_HALO16_WGMMA)  // tc_wgmma.cu: without the 16-byte paths, wgmma_conv_kernel
+            return vec_a && vec_b ? run_halo_wgmma(q, a, w, b, y, vec_a, vec_b)
+                   : q.Kg <= 64   ? run_wgmma_n<TILE_WGMMA_N64>(q, a, w, b, y, vec_a, vec_b, splits)
+                                  : run_wgmma_n<TILE_WGMMA>(q, a, w, b, y, vec_a, vec_b, splits);
     }
     if (tile == TILE_SMALL) return run_tc_n<MathK, TILE_SMALL, true>(q, a, w, b, y, vec_a, vec_b, splits);
     run_tc_n<MathK, TILE_MED, true>(q, a, w, b, y, vec_a, vec_b, splits);
@@ -909,7 +926,9 @@ int run_candidates(int max_shapes) {
                 const KernelChoice forced = force_wgmma(&di, pr.p, heur, 132, 227 * 1024, true);
                 ++st.runs;
                 if (!same_choice(force_wgmma(&di, pr.p, heur, 132, 227 * 1024, false), heur) ||
-                    (f16 != (forced.tile == TILE_WGMMA || forced.tile == TILE_WGMMA_N64)) ||
+                    (f16 != (forced.tile == TILE_WGMMA || forced.tile == TILE_WGMMA_N64 ||
+                             forced.tile == TILE_HALO16_WGMMA)) ||
+                    ((heur.tile == TILE_HALO16) != (forced.tile == TILE_HALO16_WGMMA)) ||
                     (f16 && (forced.to_nhwc != heur.to_nhwc || forced.cgp != heur.cgp))) {
                     fprintf(stderr, "FAIL candidates %s: force_wgmma moved %s to tile %d (to_nhwc %d)\n", sname.c_str(),
                             f16 ? "f16" : "f32", forced.tile, forced.to_nhwc);

@@ -116,7 +116,7 @@ enum Op : int {
     OpBallot, OpAny, OpAll,
     OpLdm1, OpLdm2, OpLdm4, OpLdm1T, OpLdm2T, OpLdm4T,
     OpMmaTf32, OpMmaF16,
-    OpWgmmaFence, OpWgmmaCommit, OpWgmmaWait, OpWgmmaF16,
+    OpWgmmaFence, OpWgmmaCommit, OpWgmmaWait, OpWgmmaF16, OpWgmmaF16Rs,
 };
 
 const char* op_name(int op) {
@@ -141,6 +141,7 @@ const char* op_name(int op) {
         case OpWgmmaCommit: return "wgmma_commit";
         case OpWgmmaWait: return "wgmma_wait";
         case OpWgmmaF16: return "wgmma_m64k16_f16";
+        case OpWgmmaF16Rs: return "wgmma_m64k16_f16_rs";
         default: return "?";
     }
 }
@@ -149,6 +150,7 @@ struct Slot {
     uint32_t in[10];
     uint32_t out[4];
     const void* ptr;
+    const void* ptr2;  // wgmma with A from registers: the lane's A fragment
     const char* file;  // ldmatrix: call site
     int line;
     int b;
@@ -172,6 +174,7 @@ struct WgmmaOp {
     uint64_t desc_a, desc_b;
     int n;             // N of m64nNk16
     float* d[32];      // each lane's accumulator fragment d[N / 8][4]
+    const uint32_t* a[32];  // A from registers: each lane's fragment a[4] (read at the wait); else null
 };
 
 struct Warp {
@@ -684,8 +687,17 @@ void wgmma_perform(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* call
         return fc::cuda::f16_bits_to_f32(h);
     };
     float A[16][16];
-    for (int i = 0; i < 16; ++i)
-        for (int k = 0; k < 16; ++k) A[i][k] = load(op.desc_a, 16 * wr + i, k);
+    if (op.a[0]) {  // registers: the mma.m16n8k16 A fragment of the warp's 16 rows, as the lanes hold it now
+        for (int t = 0; t < 32; ++t)
+            for (int r = 0; r < 4; ++r)
+                for (int h = 0; h < 2; ++h) {
+                    const int i = t / 4 + 8 * (r & 1), k = 2 * (t % 4) + 8 * (r >> 1) + h;
+                    A[i][k] = fc::cuda::f16_bits_to_f32(static_cast<uint16_t>(op.a[t][r] >> (16 * h)));
+                }
+    } else {
+        for (int i = 0; i < 16; ++i)
+            for (int k = 0; k < 16; ++k) A[i][k] = load(op.desc_a, 16 * wr + i, k);
+    }
     std::vector<float> B(static_cast<size_t>(n) * 16);
     for (int j = 0; j < n; ++j)
         for (int k = 0; k < 16; ++k) B[static_cast<size_t>(j) * 16 + static_cast<size_t>(k)] = load(op.desc_b, j, k);
@@ -872,7 +884,8 @@ void compute_collective(Warp& w, Fiber* caller) {
             w.wgmma_fenced = false;
             break;
         }
-        case OpWgmmaF16: {
+        case OpWgmmaF16:
+        case OpWgmmaF16Rs: {
             if (mask != 0xffffffffu) fiber_fail(caller, "wgmma_m64k16_f16 needs a full warp of 32 lanes");
             if (caller->ctx.block->nthreads % 128)
                 fiber_fail(caller, "wgmma_m64k16_f16: the block (" + std::to_string(caller->ctx.block->nthreads) +
@@ -889,6 +902,7 @@ void compute_collective(Warp& w, Fiber* caller) {
                 if (std::memcmp(w.slot[t].in, w.slot[0].in, 20))
                     fiber_fail(caller, "wgmma_m64k16_f16: descriptors / N differ between lanes (must be warp-uniform)");
                 op.d[t] = static_cast<float*>(const_cast<void*>(w.slot[t].ptr));
+                op.a[t] = w.op == OpWgmmaF16Rs ? static_cast<const uint32_t*>(w.slot[t].ptr2) : nullptr;
             }
             w.wgmma.push_back(op);
             ++g_rt.smem.wgmma_m64k16;
@@ -1087,6 +1101,19 @@ void wgmma_f16(int n, float* d, uint64_t desc_a, uint64_t desc_b) {
     s.in[4] = static_cast<uint32_t>(n);
     s.ptr = d;
     rendezvous(f, OpWgmmaF16, 0xffffffffu);
+}
+
+void wgmma_f16_rs(int n, float* d, const uint32_t* a, uint64_t desc_b) {
+    Fiber* f = cur_fiber("wgmma_m64k16_f16_rs");
+    if (n % 8 || n < 8 || n > 256) fiber_fail(f, "wgmma_m64k16_f16_rs: N = " + std::to_string(n) + " (8..256, multiple of 8)");
+    Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
+    const uint64_t none = 0;
+    std::memcpy(s.in, &none, 8);
+    std::memcpy(s.in + 2, &desc_b, 8);
+    s.in[4] = static_cast<uint32_t>(n);
+    s.ptr = d;
+    s.ptr2 = a;
+    rendezvous(f, OpWgmmaF16Rs, 0xffffffffu);
 }
 
 void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char* file, int line) {

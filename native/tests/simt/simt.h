@@ -82,6 +82,8 @@
 //    read at that moment, so a kernel that overwrites an operand tile before
 //    waiting for the wgmma that reads it computes garbage here too. A wgmma
 //    needs a wgmma_fence() since the warp's last wait (stricter than PTX),
+//    the "RS" form (A from registers: the mma.m16n8k16 A fragment) reads the
+//    lanes' A registers at the wait too, so rewriting them early shows,
 //    and a thread that exits with its warp's wgmma never waited for is an
 //    error. Descriptors: only the kernels' K-major 64-byte-swizzle layout is
 //    accepted (wgmma_operand_offset in simt.cpp spells it out); addresses are
@@ -188,6 +190,7 @@ void wgmma_fence();
 void wgmma_commit();
 void wgmma_wait(int n);
 void wgmma_f16(int n, float* d, uint64_t desc_a, uint64_t desc_b);
+void wgmma_f16_rs(int n, float* d, const uint32_t* a, uint64_t desc_b);
 // file / line: the call site (the bank model groups a warp's accesses by call site).
 void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char* file = __builtin_FILE(),
               int line = __builtin_LINE());
@@ -560,6 +563,10 @@ inline void wgmma_wait() {
 template <int N>
 inline void wgmma_m64k16_f16(float (&d)[N / 8][4], uint64_t desc_a, uint64_t desc_b) {
     ::fc_simt::wgmma_f16(N, &d[0][0], desc_a, desc_b);
+}
+template <int N>
+inline void wgmma_m64k16_f16_rs(float (&d)[N / 8][4], const uint32_t (&a)[4], uint64_t desc_b) {
+    ::fc_simt::wgmma_f16_rs(N, &d[0][0], a, desc_b);
 }
 
 }  // namespace cuda

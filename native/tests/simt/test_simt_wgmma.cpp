@@ -9,6 +9,9 @@
 //    built from the ISA's bit table; both k16 halves of a 64-byte row (start address + 32 bytes);
 //    the kernels' own SmemRows tiles (smem_at) and descriptor helper (wgmma_desc_sw64) must agree;
 //    an unswizzled tile must give a different (wrong) product;
+//  * the "RS" form (A from registers): A fragments placed position -> holder from the mma.m16n8k16 A
+//    figure (row i, column k of a warp's 16 x 16 slice: lane 4 (i % 8) + (k % 8) / 2, register
+//    2 (k / 8) + i / 8, half k % 2), B from shared memory;
 //  * semantics: the op is performed at wgmma_wait (a store between issue and wait is seen), and the
 //    misuses the emulation reports (no fence, no wait before exit, other swizzle modes, partial
 //    warpgroups).
@@ -51,12 +54,16 @@ struct Out {
 
 // Block: warpgroups of 4 warps (threads = 128 * wgs). smem image: A rows [64 * wgs][32] at 0, B [kN][32]
 // after it. Mode: 0 normal; 1 overwrite A with zeros between issue and wait; 2 no fence; 3 no wait.
+struct Frags {
+    uint32_t a[8][32][kK / 16][4];  // [warp][lane][k16 step][register]
+};
 struct Args {
     const unsigned char* image;
     uint32_t image_bytes, b_off;
     unsigned desc_mode;
     int mode;
     Out* out;
+    const Frags* frags = nullptr;  // set: A from registers (RS); mode 1 then rewrites them with zeros instead
 };
 
 void wgmma_kernel(Args a) {
@@ -67,15 +74,25 @@ void wgmma_kernel(Args a) {
     float d[kN / 8][4];
     for (auto& r : d)
         for (float& v : r) v = 1.0f;  // C = 1: the product accumulates onto it
+    uint32_t ra[kK / 16][4];
+    if (a.frags)
+        for (int s = 0; s < kK / 16; ++s)
+            for (int r = 0; r < 4; ++r) ra[s][r] = a.frags->a[warp][lane][s][r];
     if (a.mode != 2) fc::cuda::wgmma_fence();
     for (int kk = 0; kk < kK; kk += 16) {
         const uint32_t a0 = static_cast<uint32_t>(wg) * 64u * 64u + static_cast<uint32_t>(kk) * 2u;
         const uint32_t b0 = a.b_off + static_cast<uint32_t>(kk) * 2u;
-        fc::cuda::wgmma_m64k16_f16<kN>(d, isa_desc(a0, 16, 512, a.desc_mode), isa_desc(b0, 16, 512, a.desc_mode));
+        if (a.frags)
+            fc::cuda::wgmma_m64k16_f16_rs<kN>(d, ra[kk / 16], isa_desc(b0, 16, 512, a.desc_mode));
+        else
+            fc::cuda::wgmma_m64k16_f16<kN>(d, isa_desc(a0, 16, 512, a.desc_mode), isa_desc(b0, 16, 512, a.desc_mode));
     }
     fc::cuda::wgmma_commit();
     if (a.mode == 3) return;
-    if (a.mode == 1) {
+    if (a.mode == 1 && a.frags) {
+        for (auto& s : ra)
+            for (uint32_t& r : s) r = 0;  // A registers rewritten before the wait: the wait reads them
+    } else if (a.mode == 1) {
         __syncthreads();
         if (tid == 0) std::memset(sm, 0, a.b_off);  // A := 0 before the wait: the wait reads it
         __syncthreads();
@@ -135,6 +152,35 @@ std::string run_expect_error(int threads, int mode, unsigned desc_mode) {
     }
     fc_simt::set_throw_on_error(false);
     return msg;
+}
+
+// A fragments of every warp, placed position -> holder (the mma.m16n8k16 A figure).
+void make_frags(int wgs, Frags* f) {
+    for (int warp = 0; warp < 4 * wgs; ++warp)
+        for (int s = 0; s < kK / 16; ++s)
+            for (int i = 0; i < 16; ++i)
+                for (int k = 0; k < 16; ++k) {
+                    const int lane = 4 * (i % 8) + (k % 8) / 2, reg = 2 * (k / 8) + i / 8, half = k % 2;
+                    const uint32_t h = fc::cuda::f32_to_f16_bits(a_val(16 * warp + i, 16 * s + k));
+                    uint32_t& r = f->a[warp][lane][s][reg];
+                    r = (r & (half ? 0x0000ffffu : 0xffff0000u)) | (h << (16 * half));
+                }
+}
+
+void test_product_rs() {
+    static Out out;
+    static Frags frags;
+    for (int wgs = 1; wgs <= 2; ++wgs) {
+        make_frags(wgs, &frags);
+        uint32_t b_off = 0;
+        const std::vector<unsigned char> img = make_image(wgs, sw64_offset, &b_off);
+        Args args{img.data(), static_cast<uint32_t>(img.size()), b_off, 2u, 0, &out, &frags};
+        fc_simt::launch(dim3(1), dim3(128u * static_cast<unsigned>(wgs)), img.size(), wgmma_kernel, args);
+        CHECK_MSG(check_product(out, wgs) == 0, "RS: %d warpgroup(s), A from registers", wgs);
+        args.mode = 1;
+        fc_simt::launch(dim3(1), dim3(128u * static_cast<unsigned>(wgs)), img.size(), wgmma_kernel, args);
+        CHECK_MSG(check_product(out, wgs, true) == 0, "RS deferred: registers rewritten before the wait are read");
+    }
 }
 
 void test_product() {
@@ -197,6 +243,7 @@ void test_misuse() {
 
 int main() {
     test_product();
+    test_product_rs();
     test_kernel_layout_agrees();
     test_misuse();
     return simt_test_result("test_simt_wgmma");

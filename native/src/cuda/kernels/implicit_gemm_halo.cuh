@@ -55,6 +55,7 @@
 #include "cuda/kernels/conv_iterator.cuh"
 #include "cuda/kernels/epilogue.cuh"
 #include "cuda/kernels/mma_step.cuh"
+#include "cuda/kernels/wgmma_step.cuh"
 
 namespace fc {
 namespace cuda {
@@ -79,7 +80,11 @@ __device__ __forceinline__ void halo_load(const ConvParams& p, const Elem* x, in
 }
 
 // MathK: MATH_F16 (half_t tensors, Cfg = HaloConfigT<2>) or MATH_TF32 (float tensors, HaloConfigT<4>).
-template <class Cfg, int MathK>
+// kWgmma (sm_90a, tc_wgmma.cu; f16, TH = 16: one warpgroup): the MMA step is warpgroup_mma_slice_rs
+// (wgmma_step.cuh) -- A fragments by ldmatrix as below, B straight from the stage, wgmma.mma_async
+// m64n64k16 waited for within the step; the cp.async writes are fenced for wgmma's async proxy before
+// the barrier. Not yet run on a GPU: only FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma picks it.
+template <class Cfg, int MathK, bool kWgmma = false>
 __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     tc_halo_kernel(ConvParams p, const typename MathTraits<MathK>::Elem* __restrict__ x,
                    const typename MathTraits<MathK>::Elem* __restrict__ w,
@@ -88,7 +93,18 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     typedef typename MathTraits<MathK>::Elem Elem;
     static_assert(sizeof(Elem) == Cfg::kElemBytes && (MathK == MATH_F16 || MathK == MATH_TF32), "f16 or tf32");
     constexpr int BN = Cfg::BN, BK = Cfg::BK, STAGES = Cfg::kStages, TAPS = Cfg::R * Cfg::S;
+#if defined(__CUDA_ARCH__) && !FC_WGMMA_PTX
+    if constexpr (kWgmma) {
+        __trap();
+        return;
+    }
+#endif
+    static_assert(!kWgmma || (MathK == MATH_F16 && Cfg::TH == 16 && (2 * Cfg::kHaloElems * 2) % 512 == 0 &&
+                              (Cfg::kBStageElems * 2) % 512 == 0),
+                  "wgmma step: f16, one warpgroup, B stages on 512-byte swizzle atoms");
     FC_DYNAMIC_SHARED(Elem, smem);
+    if constexpr (kWgmma)
+        if (smem_addr_(smem) & 511u) __trap();  // the swizzle is a function of the absolute address
     Elem* halo = smem;                          // [2][HALO_PIX][LD]
     Elem* bring = smem + 2 * Cfg::kHaloElems;   // [STAGES][BN][LD]
 
@@ -123,14 +139,21 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     int j = 0, r = 0, sc = 0;  // step kt's chunk and tap (r, sc)
     for (int kt = 0; kt < steps; ++kt) {
         cp_async_wait<STAGES - 2>();
+        if constexpr (kWgmma) fence_proxy_async_smem();
         __syncthreads();
         const int pf = kt + STAGES - 1;
         if (pf < steps) load_step(pf);
         cp_async_commit();
         // A: m16 tile mi = output row warp_m * 4 + mi = halo row (that + r), pixels sc .. sc + 15.
-        warp_mma_slice<MathK, Cfg, Cfg::HW>(halo + (j & 1) * Cfg::kHaloElems, (warp_m * Cfg::MI + r) * Cfg::HW + sc,
-                                            bring + (kt % STAGES) * Cfg::kBStageElems + warp_n * Cfg::WN * Cfg::LD, 0,
-                                            acc, lane);
+        if constexpr (kWgmma)
+            warpgroup_mma_slice_rs<Cfg, Cfg::HW>(halo + (j & 1) * Cfg::kHaloElems,
+                                                 (warp_m * Cfg::MI + r) * Cfg::HW + sc,
+                                                 bring + (kt % STAGES) * Cfg::kBStageElems, acc, lane);
+        else
+            warp_mma_slice<MathK, Cfg, Cfg::HW>(halo + (j & 1) * Cfg::kHaloElems,
+                                                (warp_m * Cfg::MI + r) * Cfg::HW + sc,
+                                                bring + (kt % STAGES) * Cfg::kBStageElems + warp_n * Cfg::WN * Cfg::LD,
+                                                0, acc, lane);
         if (++sc == Cfg::S) {
             sc = 0;
             if (++r == Cfg::R) {

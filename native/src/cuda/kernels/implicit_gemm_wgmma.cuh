@@ -19,7 +19,8 @@
 // Status: compiled for sm_90a only (tc_wgmma.cu, its own CMake target); run under emulation in ctest;
 // NOT yet run on a GPU, so never picked by the heuristic or the autotuner — only when
 // FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma forces it on an sm_90 device (scripts/gpu-check.sh does, to verify
-// and time it the next time a GPU is available).
+// and time it the next time a GPU is available). For 3x3 layers the heuristic's halo kernel has a
+// wgmma variant too (implicit_gemm_halo.cuh, kWgmma; forced the same way where HALO16 is picked).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_CUH
 

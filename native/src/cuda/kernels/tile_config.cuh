@@ -42,7 +42,8 @@ namespace cuda {
 
 enum TileKind {
     TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3, TILE_WIDE = 4, TILE_HALO = 5, TILE_HALO16 = 6,
-    TILE_WGMMA = 7, TILE_WGMMA_N64 = 8  // sm_90a wgmma_conv_kernel (f16 tensors), forced only (not GPU-verified yet)
+    TILE_WGMMA = 7, TILE_WGMMA_N64 = 8,  // sm_90a wgmma_conv_kernel (f16 tensors), forced only (not GPU-verified yet)
+    TILE_HALO16_WGMMA = 9                // sm_90a tc_halo_kernel (TH 16) with the wgmma step, forced only
 };
 enum MathKind {
     MATH_TF32 = 0,      // f32 tensors, tf32 m16n8k8

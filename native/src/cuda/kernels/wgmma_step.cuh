@@ -42,6 +42,38 @@ __device__ __forceinline__ void warpgroup_mma_slice(const half_t* At, const half
     wgmma_commit();
 }
 
+// The halo kernel's step with A from registers ("RS"): tc_halo_kernel's A rows are halo pixels whose
+// m16 tiles start anywhere (a0 at run time, AMI rows apart), which no descriptor can describe, so each
+// warp ldmatrix-loads its A fragments as mma_step.cuh does (the m16n8k16 A fragment is wgmma's A
+// register fragment) and the warpgroup (the block's 4 warps) issues, per k16 and m16 tile mi, one
+// m64n64k16 whose 64 rows are the 4 warps' tile mi: warp w's acc[mi] is exactly its rows of it. B (64
+// channels) comes from the stage through a descriptor. All A fragments of the slice are loaded before
+// the fence; the group is waited for before returning (wgmma_wait<0>): the A registers and the B stage
+// are free again when the caller moves on (no register double-buffering needed).
+template <class Cfg, int AMI>
+__device__ __forceinline__ void warpgroup_mma_slice_rs(const half_t* At, int a0, const half_t* Bt,
+                                                       float (&acc)[Cfg::MI][Cfg::NI][4], int lane) {
+    constexpr int MI = Cfg::MI, BK = Cfg::BK;
+    static_assert(Cfg::kThreads == 128 && Cfg::kWarpsN == 1 && Cfg::WN == 64 && Cfg::NI == 8 && BK == 32 &&
+                      Cfg::kElemBytes == 2,
+                  "one warpgroup, 64 channels (m64n64k16), 64-byte f16 rows");
+    uint32_t a[BK / 16][MI][4];
+#pragma unroll
+    for (int ks = 0; ks < BK / 16; ++ks)
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi)
+            ldmatrix_x4(a[ks][mi], At + smem_at<2, BK>(a0 + mi * AMI + (lane & 15), ks * 16 + (lane >> 4) * 8));
+    wgmma_fence();
+#pragma unroll
+    for (int ks = 0; ks < BK / 16; ++ks) {
+        const uint64_t db = wgmma_desc_sw64(Bt + ks * 16);
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi) wgmma_m64k16_f16_rs<64>(acc[mi], a[ks][mi], db);
+    }
+    wgmma_commit();
+    wgmma_wait<0>();
+}
+
 }  // namespace cuda
 }  // namespace fc
 #endif
