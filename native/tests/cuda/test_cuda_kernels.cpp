@@ -313,26 +313,37 @@ void launch_gemm(dim3 grid, dim3 block, size_t smem, Kernel kernel, Args... args
     else
         fc_simt::launch(grid, block, smem, kernel, args...);
 }
+// Split-K as the backend runs it (launch.cuh): the GEMM grid with G * splits blocks along z, fp32
+// partials (NaN until written), then the reduction. splits is clamped like pick_splits does (no empty
+// split) but without its size gates, so every shape exercises the split path.
+template <class Cfg>
+struct SplitRun {
+    int splits;
+    dim3 grid;
+    std::vector<float> partial;
+    SplitRun(const ConvParams& p, int s) {
+        const int kt = (int)cdiv(p.Kgemm, Cfg::BK);
+        splits = s > kt ? kt : s;
+        if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
+        grid = dim3((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
+        partial.assign(splits > 1 ? (size_t)p.G * splits * p.M * p.Kg : 0, NAN);
+    }
+    template <class Out>
+    void reduce(const ConvParams& p, const void* bias, void* y) const {
+        if (splits > 1)
+            fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<Out>, p, splits, partial.data(),
+                            static_cast<const Out*>(bias), static_cast<Out*>(y));
+    }
+};
 template <int MathK, int Tile, bool Impl>
 void run_tc_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
               int splits) {
     typedef typename TileFor<Tile, MathK == MATH_F16 ? 2 : 4>::type Cfg;
-    // Split-K as the backend runs it (launch.cuh): partials + reduction. splits is
-    // clamped like pick_splits does (no empty split) but without its size gates,
-    // so every shape exercises the split path.
-    const int kt = (int)cdiv(p.Kgemm, Cfg::BK);
-    if (splits > kt) splits = kt;
-    if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
-    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
-    std::vector<float> partial(splits > 1 ? (size_t)p.G * splits * p.M * p.Kg : 0, NAN);
+    SplitRun<Cfg> sr(p, splits);
     // vec_y follows vec_b so that both staged-epilogue store paths run on every shape.
-    launch_gemm(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_conv_kernel<Cfg, MathK, Impl>, p, a, w, bias, y, vec_a,
-                vec_b, splits, partial.data(), vec_b);
-    if (splits > 1) {
-        typedef typename MathTraits<MathK>::Out Out;
-        fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<Out>, p, splits, (const float*)partial.data(),
-                        static_cast<const Out*>(bias), static_cast<Out*>(y));
-    }
+    launch_gemm(sr.grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_conv_kernel<Cfg, MathK, Impl>, p, a, w, bias, y,
+                vec_a, vec_b, sr.splits, sr.partial.data(), vec_b);
+    sr.template reduce<typename MathTraits<MathK>::Out>(p, bias, y);
 }
 template <int MathK, int Tile, bool Impl, int Splits = 1>
 void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
@@ -343,17 +354,11 @@ template <int Tile>
 void run_wgmma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
                  int splits) {
     typedef typename TileFor<Tile, 2>::type Cfg;
-    const int kt = (int)cdiv(p.Kgemm, Cfg::BK);
-    if (splits > kt) splits = kt;
-    if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
-    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
-    std::vector<float> partial(splits > 1 ? (size_t)p.G * splits * p.M * p.Kg : 0, NAN);
-    launch_gemm(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, wgmma_conv_kernel<Cfg>, p, static_cast<const half_t*>(a),
+    SplitRun<Cfg> sr(p, splits);
+    launch_gemm(sr.grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, wgmma_conv_kernel<Cfg>, p, static_cast<const half_t*>(a),
                 static_cast<const half_t*>(w), static_cast<const half_t*>(bias), static_cast<half_t*>(y), vec_a, vec_b,
-                splits, partial.data(), vec_b);
-    if (splits > 1)
-        fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<half_t>, p, splits, (const float*)partial.data(),
-                        static_cast<const half_t*>(bias), static_cast<half_t*>(y));
+                sr.splits, sr.partial.data(), vec_b);
+    sr.template reduce<half_t>(p, bias, y);
 }
 template <int Tile, int Splits = 1>
 void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
@@ -387,16 +392,10 @@ template <bool Impl>
 void run_simt_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
                 int splits) {
     typedef TileFor<TILE_SIMT, 4>::type Cfg;
-    const int kt = (int)cdiv(p.Kgemm, Cfg::BK);
-    if (splits > kt) splits = kt;
-    if (splits > 1) splits = (int)cdiv(kt, cdiv(kt, splits));
-    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
-    std::vector<float> partial(splits > 1 ? (size_t)p.G * splits * p.M * p.Kg : 0, NAN);
-    fc_simt::launch(grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, simt_conv_kernel<Impl>, p, a, w, bias, y, vec_a, vec_b,
-                    splits, partial.data());
-    if (splits > 1)
-        fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<float>, p, splits, (const float*)partial.data(),
-                        static_cast<const float*>(bias), static_cast<float*>(y));
+    SplitRun<Cfg> sr(p, splits);
+    fc_simt::launch(sr.grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, simt_conv_kernel<Impl>, p, a, w, bias, y, vec_a,
+                    vec_b, sr.splits, sr.partial.data());
+    sr.template reduce<float>(p, bias, y);
 }
 template <bool Impl, int Splits = 1>
 void run_simt(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {

@@ -193,6 +193,28 @@ struct MatrixIterator {
     }
 };
 
+// The k-slices one block of a GEMM kernel multiplies: all of them, or under split-K (splits > 1)
+// split's share [split * per, (split + 1) * per) of the ceil(Kgemm / BK) slices (possibly empty).
+struct KRange {
+    int k_begin;  // first GEMM k
+    int ktiles;   // slices from there
+    __device__ __forceinline__ KRange(const ConvParams& p, int bk, int splits, int split) {
+        const int all = (p.Kgemm + bk - 1) / bk, per = (all + splits - 1) / splits;
+        k_begin = split * per * bk;
+        ktiles = max(0, min(all - split * per, per));
+    }
+};
+
+// The cp.async stage ring of the GEMM kernels: a stage st holds the A tile [BM][LD] followed by the
+// B tile [BN][LD] of the slice starting at GEMM k `k` (issued strictly in k order: ConvAIterator steps).
+// tc_conv_kernel and simt_conv_kernel spell these two loads out: through this helper nvcc allocates
+// their registers differently (f16 BIG 247 -> 253 on sm_90), and their timings were measured as is.
+template <class Cfg, class AIter, class BIter, class Elem>
+__device__ __forceinline__ void load_stage(const ConvParams& p, AIter& a_it, const BIter& b_it, Elem* st, int k) {
+    a_it.load(p, st, k);
+    b_it.load(p, st + Cfg::BM * Cfg::LD, k);
+}
+
 }  // namespace cuda
 }  // namespace fc
 #endif

@@ -34,10 +34,8 @@ __global__ void __launch_bounds__(128, 2)
     const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
     const int m_block = blockIdx.x * BM, n_block = blockIdx.y * Cfg::BN;
     const int g = blockIdx.z / splits, split = blockIdx.z - g * splits;
-    const int ktiles_all = (p.Kgemm + BK - 1) / BK;
-    const int per = (ktiles_all + splits - 1) / splits;
-    const int k_begin = split * per * BK;
-    const int ktiles = max(0, min(ktiles_all - split * per, per));
+    const KRange kr(p, BK, splits, split);
+    const int k_begin = kr.k_begin, ktiles = kr.ktiles;
 
     typedef typename std::conditional<kImplicit, ConvAIterator<float, BM, 128, BK>,
                                       MatrixIterator<float, BM, 128, BK>>::type AIter;

@@ -45,10 +45,8 @@ __device__ __forceinline__ void tc_conv_body(const ConvParams& p, const void* a_
 
     typedef typename std::conditional<kImplicit, ConvAIterator<Elem, BM, Cfg::kThreads, BK>,
                                       MatrixIterator<Elem, BM, Cfg::kThreads, BK>>::type AIter;
-    const int ktiles_all = (p.Kgemm + BK - 1) / BK;
-    const int per = (ktiles_all + splits - 1) / splits;
-    const int k_begin = split * per * BK;
-    const int ktiles = max(0, min(ktiles_all - split * per, per));
+    const KRange kr(p, BK, splits, split);
+    const int k_begin = kr.k_begin, ktiles = kr.ktiles;
 
     const Elem* a_ptr = static_cast<const Elem*>(a_src);
     AIter a_it = [&]() {

@@ -48,10 +48,8 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const half_
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, wg = warp >> 2;
     const int m_block = blockIdx.x * BM, n_block = blockIdx.y * BN;
     const int g = blockIdx.z / splits, split = blockIdx.z - g * splits;
-    const int ktiles_all = (p.Kgemm + BK - 1) / BK;
-    const int per = (ktiles_all + splits - 1) / splits;
-    const int k_begin = split * per * BK;
-    const int ktiles = max(0, min(ktiles_all - split * per, per));
+    const KRange kr(p, BK, splits, split);
+    const int k_begin = kr.k_begin, ktiles = kr.ktiles;
 
     ConvAIterator<Elem, BM, Cfg::kThreads, BK> a_it(p, x, m_block, g, tid, vec_a != 0, k_begin);
     const MatrixIterator<Elem, BN, Cfg::kThreads, BK> b_it(w + g * p.Kg * p.Kgemm, p.Kg, n_block, p.Kgemm, tid,
@@ -61,11 +59,7 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const half_
 
 #pragma unroll
     for (int s = 0; s < STAGES - 2; ++s) {
-        if (s < ktiles) {
-            Elem* st = smem + s * Cfg::kStageElems;
-            a_it.load(p, st, k_begin + s * BK);
-            b_it.load(p, st + BM * LD, k_begin + s * BK);
-        }
+        if (s < ktiles) load_stage<Cfg>(p, a_it, b_it, smem + s * Cfg::kStageElems, k_begin + s * BK);
         cp_async_commit();
     }
     for (int kt = 0; kt < ktiles; ++kt) {
@@ -73,11 +67,7 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const half_
         fence_proxy_async_smem();
         __syncthreads();
         const int pf = kt + STAGES - 2;
-        if (pf < ktiles) {
-            Elem* st = smem + (pf % STAGES) * Cfg::kStageElems;
-            a_it.load(p, st, k_begin + pf * BK);
-            b_it.load(p, st + BM * LD, k_begin + pf * BK);
-        }
+        if (pf < ktiles) load_stage<Cfg>(p, a_it, b_it, smem + (pf % STAGES) * Cfg::kStageElems, k_begin + pf * BK);
         cp_async_commit();
         const Elem* st = smem + (kt % STAGES) * Cfg::kStageElems;
         warpgroup_mma_slice<Cfg>(st + wg * 64 * LD, st + BM * LD, acc[0]);
