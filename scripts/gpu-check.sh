@@ -16,8 +16,9 @@
 # (FASTCONV_AUTOTUNE_VERBOSE=1: every candidate's time in bench_tuned.log) -> lines "tune-compare"
 # (per shape: heuristic us, tuned us, speedup, the tuned pick) in tune_compare.txt.
 # --wgmma (< 4 min): build -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma (every f16
-# implicit GEMM on the sm_90a wgmma kernel, vs the CPU backend) -> the benchmark with the heuristic's
-# kernels and again with wgmma forced -> lines "wgmma-compare" in wgmma_compare.txt. The full run
+# implicit GEMM on the sm_90a wgmma kernels, vs the CPU backend) -> the benchmark with the heuristic's
+# kernels and again with wgmma forced -> lines "wgmma-compare" in wgmma_compare.txt -> check-kernels
+# (with cuobjdump there: HGMMA in the wgmma kernels' SASS). The full run
 # also checks the forced wgmma kernel's correctness (step correctness_wgmma).
 # Every step is time-boxed and its failure reported; later steps still run.
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
@@ -83,7 +84,8 @@ elif [ "$WGMMA" = 1 ]; then
   step bench_wgmma 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$BUILD/tests/cuda/gpu_check" --bench \
     --csv "$LOGS/fastconv_bench_wgmma.csv"
   bench_compare wgmma "$LOGS/fastconv_bench_wgmma.csv" /dev/null
-  STEPS="configure build ceiling correctness_wgmma bench bench_wgmma"
+  step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
+  STEPS="configure build ceiling correctness_wgmma bench bench_wgmma check_kernels"
 elif [ "$QUICK" = 1 ]; then
   step correctness 100 "$BUILD/tests/cuda/gpu_check" --correctness --quick
   step note_compare 90 "$BUILD/tests/cuda/gpu_check" --compare --compare-csv "$LOGS/note_compare.csv"
