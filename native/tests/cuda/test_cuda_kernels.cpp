@@ -982,6 +982,32 @@ int run_candidates(int max_shapes) {
                                 }
                             }
                         }
+    // gpu_check's halo correctness shapes (gpu_check.cpp correctness_shapes) must reach the halo kernels on
+    // the devices the harness runs on: f16 NHWC -> HALO16, f32 TF32 (both layouts) -> HALO.
+    {
+        const int halo_shapes[][5] = {{8, 64, 96, 56, 56}, {64, 32, 64, 30, 27}, {16, 32, 64, 56, 56}};
+        for (const Dev& dev : {Dev{132, 227 * 1024}, Dev{108, 163 * 1024}})
+            for (const auto& hs : halo_shapes)
+                for (int layout = 0; layout < 2; ++layout)
+                    for (int f16 = 0; f16 < 2; ++f16) {
+                        if (f16 && !layout) continue;  // f16 NCHW output: no halo (pick_halo)
+                        const Shape sh = {2, hs[0], hs[1], hs[2], 1, {hs[3], hs[4], 0}, {3, 3, 0}, {1, 1, 0},
+                                          {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0};
+                        const fc_conv_desc d = make_desc(sh, layout, f16 ? FC_DTYPE_F16 : FC_DTYPE_F32,
+                                                         f16 ? FC_PRECISION_FP16 : FC_PRECISION_TF32);
+                        ConvParams p;
+                        make_conv_params(&d, &p);
+                        const KernelChoice k = choose_kernel(&d, p, dev.sms, dev.optin);
+                        const int want = f16 ? TILE_HALO16 : TILE_HALO;
+                        ++st.runs;
+                        if (k.kind != KK_IMPLICIT || k.tile != want) {
+                            fprintf(stderr, "FAIL candidates: gpu_check halo shape N%d C%d K%d %dx%d %s %s on %d SMs picks "
+                                            "tile %d, want %d\n", hs[0], hs[1], hs[2], hs[3], hs[4], layout ? "NHWC" : "NCHW",
+                                    f16 ? "f16" : "tf32", dev.sms, k.tile, want);
+                            ++st.fails;
+                        }
+                    }
+    }
     // The autotuner's cache key: one key per problem. Every descriptor field, each spatial entry and
     // the device change it; `reserved` does not.
     {
