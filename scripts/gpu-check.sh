@@ -18,7 +18,7 @@
 # --wgmma (< 4 min): build -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma (every f16
 # implicit GEMM on the sm_90a wgmma kernels, vs the CPU backend) -> the benchmark with the heuristic's
 # kernels and again with wgmma forced -> lines "wgmma-compare" in wgmma_compare.txt -> check-kernels
-# (with cuobjdump there: HGMMA in the wgmma kernels' SASS). The full run
+# (with cuobjdump there: HGMMA in the wgmma kernels' SASS) -> ncu on three of them. The full run
 # also checks the forced wgmma kernel's correctness (step correctness_wgmma).
 # Every step is time-boxed and its failure reported; later steps still run.
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
@@ -86,6 +86,17 @@ elif [ "$WGMMA" = 1 ]; then
   bench_compare wgmma "$LOGS/fastconv_bench_wgmma.csv" /dev/null
   step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
   STEPS="configure build ceiling correctness_wgmma bench bench_wgmma check_kernels"
+  # Nsight Compute on the forced wgmma kernels, if ncu exists (informational): the halo variant at
+  # 64@56 and wgmma_conv_kernel at 256@14 and 512@7 (ResNet-50 3x3, batch 32, f16 NHWC).
+  if command -v ncu >/dev/null 2>&1; then
+    step ncu 200 env BUILD_DIR="$BUILD" FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma bash -c 'for job in \
+        "tc_halo 32,64,64,56,56,3,1,1,1,1,2" "wgmma_conv 32,256,256,14,14,3,1,1,1,1,2" \
+        "wgmma_conv 32,512,512,7,7,3,1,1,1,1,2"; do \
+        set -- $job; echo "--- ncu $1 --one $2"; \
+        ncu --section SpeedOfLight --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis \
+        --section ComputeWorkloadAnalysis --section SchedulerStats --section WarpStateStats \
+        -k regex:$1 -c 1 "$BUILD_DIR/tests/cuda/gpu_check" --one "$2"; done' ncu
+  fi
 elif [ "$QUICK" = 1 ]; then
   step correctness 100 "$BUILD/tests/cuda/gpu_check" --correctness --quick
   step note_compare 90 "$BUILD/tests/cuda/gpu_check" --compare --compare-csv "$LOGS/note_compare.csv"
@@ -114,7 +125,7 @@ echo "=== summary"
 for s in $STEPS; do echo "  $s: ${RESULT[$s]:-not run}"; done | tee "$LOGS/summary.txt"
 grep -h "^ceiling" "$LOGS/ceiling.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
-[ "$QUICK$TUNE$WGMMA" = 000 ] && echo "  ncu (informational, not a failure): ${RESULT[ncu]:-not run}" | tee -a "$LOGS/summary.txt"
+[ "$QUICK$TUNE" = 00 ] && echo "  ncu (informational, not a failure): ${RESULT[ncu]:-not run}" | tee -a "$LOGS/summary.txt"
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-compare" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
