@@ -81,9 +81,12 @@ if [ "$TUNE" = 1 ]; then
 elif [ "$WGMMA" = 1 ]; then
   step correctness_wgmma 150 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$BUILD/tests/cuda/gpu_check" --correctness --quick
   step bench 120 "$BUILD/tests/cuda/gpu_check" --bench --csv "$LOGS/fastconv_bench.csv"
-  step bench_wgmma 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$BUILD/tests/cuda/gpu_check" --bench \
-    --csv "$LOGS/fastconv_bench_wgmma.csv"
+  step bench_wgmma 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma FASTCONV_CUDA_VERBOSE=1 "$BUILD/tests/cuda/gpu_check" \
+    --bench --csv "$LOGS/fastconv_bench_wgmma.csv"
   bench_compare wgmma "$LOGS/fastconv_bench_wgmma.csv" /dev/null
+  # which plans the forcing reached (FASTCONV_CUDA_VERBOSE: one line per plan with its kernel)
+  grep -h "^fastconv cuda plan" "$LOGS/bench_wgmma.log" | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
+    sed 's/^/wgmma-compare plans: /' | tee -a "$LOGS/wgmma_compare.txt"
   step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
   STEPS="configure build ceiling correctness_wgmma bench bench_wgmma check_kernels"
   # Nsight Compute on the forced wgmma kernels, if ncu exists (informational): the halo variant at
@@ -127,7 +130,7 @@ grep -h "^ceiling" "$LOGS/ceiling.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 [ "$QUICK$TUNE" = 00 ] && echo "  ncu (informational, not a failure): ${RESULT[ncu]:-not run}" | tee -a "$LOGS/summary.txt"
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
-grep -h "^wgmma-compare" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma-compare:\|^wgmma-compare plans" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"

@@ -328,6 +328,11 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
         delete pl;
         return cuda_err(e, "cudaFuncSetAttribute");
     }
+    if (fc_env_on("FASTCONV_CUDA_VERBOSE")) {  // which kernel this plan runs (benchmarks: did a forcing apply?)
+        char name[96];
+        describe_choice(pl->k, name, sizeof name);
+        fprintf(stderr, "fastconv cuda plan [%s]: %s\n", tune_key(&pl->desc, pl->dev).c_str(), name);
+    }
     *plan = pl;
     *workspace_bytes = pl->k.workspace;
     *algorithm = pl->k.algorithm;
