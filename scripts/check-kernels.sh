@@ -117,11 +117,14 @@ names = sorted({k[0] for k in kern})
 dm = demangle(names)
 def config(name):
     """threads, dynamic smem, min blocks, short label"""
+    mw = re.search(r'WgmmaTileConfigILi(\d+)ELi(\d)ELi(\d)ELi(\d)E', name)
+    if 'wgmma_conv_kernel' in name and mw:
+        # WgmmaTileConfig<BN, elem bytes, stages, min blocks> (tile_config.cuh): 128 x BN x 32, two
+        # warpgroups, unpadded swizzled rows (f16 64 B, fp32 128 B)
+        bn, eb, st, mb = map(int, mw.groups())
+        return 256, st * (128 + bn) * 32 * eb, mb, 'wgmma %s 128x%dx32 s%d implicit' % (
+            'f16' if eb == 2 else 'tf32', bn, st), True
     m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
-    if 'wgmma_conv_kernel' in name and m:
-        # TileFor<TILE_WGMMA*, 2>: two warpgroups, 64-byte f16 rows (SmemRows, swizzled), min 2 blocks
-        bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())
-        return 32 * wm * wn, st * (bm + bn) * bk * eb, mb, 'wgmma f16 %dx%dx%d s%d implicit' % (bm, bn, bk, st), True
     if 'tc_conv_kernel' in name and m:
         bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())
         math = {0: 'tf32', 1: 'fp16(f32io)', 2: '3xtf32', 3: 'f16'}[int(re.search(r'EELi(\d)ELb', name).group(1))]
@@ -216,13 +219,14 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         elif 'wgmma_conv_kernel' in name:
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'cp.async']
+            if 'tf32' in config(name)[3]: need += ['.tf32.tf32', 'cvt.rna.tf32.f32']  # tf32 wgmma on rounded tiles
         elif 'tc_conv_kernel' in name or 'tc_halo_kernel' in name: need = ['mma.sync.aligned', 'ldmatrix.sync.aligned', 'cp.async']
         elif 'simt_conv_kernel' in name: need = ['cp.async']
         elif 'direct_tile_kernel' in name: need = ['mma.sync.aligned', 'cp.async'] if config(name)[4] else ['cp.async']
         for s in need:
             if s not in part:
                 ptx_bad += 1; viol.append('PTX of %s lacks %s' % (config(name)[3], s))
-print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernels: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async (+ ldmatrix: halo); direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
+print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernels: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async (+ ldmatrix: halo; + cvt.rna.tf32: tf32); direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
 if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
     txt = open(sass, errors='replace').read()
     funcs = re.split(r'\n\s*Function : ', txt)

@@ -15,8 +15,8 @@
 # CPU backend) -> the benchmark with the heuristic's kernels and again autotuned
 # (FASTCONV_AUTOTUNE_VERBOSE=1: every candidate's time in bench_tuned.log) -> lines "tune-compare"
 # (per shape: heuristic us, tuned us, speedup, the tuned pick) in tune_compare.txt.
-# --wgmma (< 4 min): build -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma (every f16
-# implicit GEMM on the sm_90a wgmma kernels, vs the CPU backend) -> the benchmark with the heuristic's
+# --wgmma (< 4 min): build -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma (every f16 and
+# TF32 implicit GEMM on the sm_90a wgmma kernels, vs the CPU backend) -> the benchmark with the heuristic's
 # kernels and again with wgmma forced -> lines "wgmma-compare" in wgmma_compare.txt -> check-kernels
 # (with cuobjdump there: HGMMA in the wgmma kernels' SASS) -> ncu on three of them. The full run
 # also checks the forced wgmma kernel's correctness (step correctness_wgmma).

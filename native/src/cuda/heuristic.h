@@ -111,8 +111,12 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_HALO: return h ? HaloConfigT<2>::kSmemBytes : math == MATH_TF32 ? HaloConfigT<4>::kSmemBytes : (size_t)-1;
     case TILE_HALO16:
     case TILE_HALO16_WGMMA: return h ? HaloConfigT<2, 16>::kSmemBytes : (size_t)-1;  // f16 only
-    case TILE_WGMMA: return h ? TileFor<TILE_WGMMA, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
-    case TILE_WGMMA_N64: return h ? TileFor<TILE_WGMMA_N64, 2>::type::kSmemBytes : (size_t)-1;
+    case TILE_WGMMA:  // f16 and TF32 only
+        return h ? TileFor<TILE_WGMMA, 2>::type::kSmemBytes
+                 : math == MATH_TF32 ? TileFor<TILE_WGMMA, 4>::type::kSmemBytes : (size_t)-1;
+    case TILE_WGMMA_N64:
+        return h ? TileFor<TILE_WGMMA_N64, 2>::type::kSmemBytes
+                 : math == MATH_TF32 ? TileFor<TILE_WGMMA_N64, 4>::type::kSmemBytes : (size_t)-1;
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
@@ -478,14 +482,15 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 }
 
 // FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma (cuda_backend.cu): the heuristic's implicit choice k of an f16
-// problem moved to the sm_90a wgmma kernels: HALO16 -> tc_halo_kernel with the wgmma step; any other
-// tile -> wgmma_conv_kernel (BN 64 for K/g <= 64, else 128), keeping the input transform, split-K
-// re-picked for the tile; k itself where that does not apply (not an implicit f16 choice, or the
-// device cannot run it: has_wgmma = compute capability 9.0 with the sm_90a image).
+// problem, or of an f32 one with TF32 precision, moved to the sm_90a wgmma kernels: HALO16 (f16) ->
+// tc_halo_kernel with the wgmma step; any other tile -> wgmma_conv_kernel (BN 64 for K/g <= 64, else
+// 128), keeping the input transform, split-K re-picked for the tile; k itself where that does not
+// apply (not such an implicit choice, or the device cannot run it: has_wgmma = compute capability 9.0
+// with the sm_90a image).
 // Not part of the candidates or the heuristic until it has been verified and timed on a GPU.
 inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, const KernelChoice& k, int num_sms,
                                 size_t smem_optin, bool has_wgmma) {
-    if (!has_wgmma || k.kind != KK_IMPLICIT || k.math != MATH_F16) return k;
+    if (!has_wgmma || k.kind != KK_IMPLICIT || (k.math != MATH_F16 && k.math != MATH_TF32)) return k;
     if (k.tile == TILE_HALO16) {
         KernelChoice h = k;
         h.tile = TILE_HALO16_WGMMA;
@@ -493,7 +498,7 @@ inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, cons
     }
     const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
     const int tile = q.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA;
-    if (tile_smem_bytes(MATH_F16, tile) > smem_optin || cdiv(q.M, tile_bm(tile)) > 0x7fffffff) return k;
+    if (tile_smem_bytes(k.math, tile) > smem_optin || cdiv(q.M, tile_bm(tile)) > 0x7fffffff) return k;
     return implicit_choice(d, p, tile, pick_splits(q, tile, num_sms), k.to_nhwc, k.cgp);
 }
 

@@ -38,6 +38,8 @@ cudaError_t simt_gemm(bool implicit, const ConvParams& p, const GemmArgs* args, 
 // sm_90a warpgroup-MMA kernels, f16 tensors (tc_wgmma.cu): tile TILE_WGMMA / TILE_WGMMA_N64 /
 // TILE_HALO16_WGMMA.
 cudaError_t tc_wgmma_f16(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
+// ... and for f32 tensors with TF32 precision: TILE_WGMMA / TILE_WGMMA_N64.
+cudaError_t tc_wgmma_tf32(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
 // Whether the loaded module has a kernel image of it for the current device (sm_90 only).
 bool wgmma_available();
 // args == NULL: prepare only (cudaFuncSetAttribute), no launch.
@@ -108,6 +110,8 @@ cudaError_t dispatch_tc(int tile, bool implicit, const ConvParams& p, const Gemm
     if constexpr (MathK == MATH_F16)
         if (tile == TILE_WGMMA || tile == TILE_WGMMA_N64 || tile == TILE_HALO16_WGMMA)
             return tc_wgmma_f16(tile, p, args, s);
+    if constexpr (MathK == MATH_TF32)
+        if (tile == TILE_WGMMA || tile == TILE_WGMMA_N64) return tc_wgmma_tf32(tile, p, args, s);
     if constexpr (has_big_tile(MathK))
         if (tile == TILE_BIG) return run_tc<MathK, TILE_BIG, true>(p, args, s);
     if constexpr (MathK == MATH_F16)

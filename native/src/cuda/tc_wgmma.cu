@@ -1,5 +1,6 @@
-// tc_wgmma.cu — instantiations + launchers of the sm_90a warpgroup-MMA kernels for f16 tensors:
-// wgmma_conv_kernel (implicit_gemm_wgmma.cuh) and tc_halo_kernel's wgmma variant (implicit_gemm_halo.cuh). Its own translation unit and CMake target because only
+// tc_wgmma.cu — instantiations + launchers of the sm_90a warpgroup-MMA kernels: wgmma_conv_kernel
+// (implicit_gemm_wgmma.cuh; f16 tensors, and f32 tensors with TF32 precision) and tc_halo_kernel's wgmma
+// variant (implicit_gemm_halo.cuh; f16). Its own translation unit and CMake target because only
 // an arch-specific sm_90a compile has wgmma (native/src/cuda/CMakeLists.txt builds it for sm_90a
 // alone); compiled for any other arch it holds trap stubs, which the backend never launches.
 #include "cuda/kernels/implicit_gemm_halo.cuh"
@@ -9,23 +10,23 @@
 namespace fc {
 namespace cuda {
 
-template <int Tile>
+template <int Tile, class Elem>
 static cudaError_t run_wgmma(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
-    typedef typename TileFor<Tile, 2>::type Cfg;
-    void (*kern)(ConvParams, const half_t*, const half_t*, const half_t*, half_t*, int, int, int, float*, int) =
-        wgmma_conv_kernel<Cfg>;
+    typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
+    void (*kern)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int, int, int, float*, int) =
+        wgmma_conv_kernel<Cfg, Elem>;
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)Cfg::kSmemBytes);
     const int splits = args->splits > 1 ? args->splits : 1;
     const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
-    kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(
-        p, static_cast<const half_t*>(args->a), static_cast<const half_t*>(args->w),
-        static_cast<const half_t*>(args->bias), static_cast<half_t*>(args->y), args->vec_a, args->vec_b, splits,
-        args->partial, args->vec_y);
+    kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(p, static_cast<const Elem*>(args->a),
+                                                       static_cast<const Elem*>(args->w),
+                                                       static_cast<const Elem*>(args->bias), static_cast<Elem*>(args->y),
+                                                       args->vec_a, args->vec_b, splits, args->partial, args->vec_y);
     cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess || splits == 1) return e;
-    return splitk_reduce(1, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
+    return splitk_reduce(sizeof(Elem) == 2, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
 }
 
 // tc_halo_kernel with the wgmma step (TILE_HALO16_WGMMA; the problem is halo_supported). Needs the
@@ -52,13 +53,19 @@ static cudaError_t run_halo_wgmma(const ConvParams& p, const GemmArgs* args, cud
 
 cudaError_t tc_wgmma_f16(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     if (tile == TILE_HALO16_WGMMA) return run_halo_wgmma(p, args, s);
-    return tile == TILE_WGMMA_N64 ? run_wgmma<TILE_WGMMA_N64>(p, args, s) : run_wgmma<TILE_WGMMA>(p, args, s);
+    return tile == TILE_WGMMA_N64 ? run_wgmma<TILE_WGMMA_N64, half_t>(p, args, s)
+                                  : run_wgmma<TILE_WGMMA, half_t>(p, args, s);
+}
+
+cudaError_t tc_wgmma_tf32(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    return tile == TILE_WGMMA_N64 ? run_wgmma<TILE_WGMMA_N64, float>(p, args, s)
+                                  : run_wgmma<TILE_WGMMA, float>(p, args, s);
 }
 
 bool wgmma_available() {
     cudaFuncAttributes a;
-    return cudaFuncGetAttributes(&a, reinterpret_cast<const void*>(wgmma_conv_kernel<TileFor<TILE_WGMMA, 2>::type>)) ==
-           cudaSuccess;
+    return cudaFuncGetAttributes(
+               &a, reinterpret_cast<const void*>(wgmma_conv_kernel<TileFor<TILE_WGMMA, 2>::type, half_t>)) == cudaSuccess;
 }
 
 }  // namespace cuda

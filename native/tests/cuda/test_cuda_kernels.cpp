@@ -350,19 +350,19 @@ void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias,
     run_tc_n<MathK, Tile, Impl>(p, a, w, bias, y, vec_a, vec_b, Splits);
 }
 // wgmma_conv_kernel (sm_90a) as tc_wgmma.cu runs it, split-K included (clamped like run_tc_n).
-template <int Tile>
+template <int Tile, class Elem = half_t>
 void run_wgmma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
                  int splits) {
-    typedef typename TileFor<Tile, 2>::type Cfg;
+    typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
     SplitRun<Cfg> sr(p, splits);
-    launch_gemm(sr.grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, wgmma_conv_kernel<Cfg>, p, static_cast<const half_t*>(a),
-                static_cast<const half_t*>(w), static_cast<const half_t*>(bias), static_cast<half_t*>(y), vec_a, vec_b,
-                sr.splits, sr.partial.data(), vec_b);
-    sr.template reduce<half_t>(p, bias, y);
+    launch_gemm(sr.grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, wgmma_conv_kernel<Cfg, Elem>, p,
+                static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
+                static_cast<Elem*>(y), vec_a, vec_b, sr.splits, sr.partial.data(), vec_b);
+    sr.template reduce<Elem>(p, bias, y);
 }
-template <int Tile, int Splits = 1>
+template <int Tile, int Splits = 1, class Elem = half_t>
 void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
-    run_wgmma_n<Tile>(p, a, w, bias, y, vec_a, vec_b, Splits);
+    run_wgmma_n<Tile, Elem>(p, a, w, bias, y, vec_a, vec_b, Splits);
 }
 // tc_halo_kernel with the sm_90a wgmma step (TH 16), as tc_wgmma.cu runs it (16-byte paths).
 void run_halo_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
@@ -557,6 +557,12 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit HALO 8x16px x64", &run_halo<MathK, 8>, 1, 0, 1});
         v.push_back({"NCHW->NHWC + implicit HALO", &run_halo<MathK, 8>, 1, 1, 1});
     }
+    if constexpr (MathK == MATH_TF32) {
+        // sm_90a warpgroup MMA on tf32 (128-byte swizzled fp32 tiles rounded in shared memory)
+        v.push_back({"implicit WGMMA 128x128x32", &run_wgmma<TILE_WGMMA, 1, float>, 1});
+        v.push_back({"implicit WGMMA 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_N64, 3, float>, 1});
+        v.push_back({"NCHW->NHWC + implicit WGMMA 128x64x32", &run_wgmma<TILE_WGMMA_N64, 1, float>, 1, 1});
+    }
     if constexpr (MathK == MATH_F16) {
         v.push_back({"implicit HALO16 16x16px x64", &run_halo<MathK, 16>, 1, 0, 1});
         v.push_back({"NCHW->NHWC + implicit HALO16", &run_halo<MathK, 16>, 1, 1, 1});
@@ -738,6 +744,10 @@ void run_gemm_tile(int tile, bool impl, int splits, const ConvParams& q, const v
         if (tile == TILE_BIG) return run_tc_n<MathK, TILE_BIG, true>(q, a, w, b, y, vec_a, vec_b, splits);
     if constexpr (MathK == MATH_F16)
         if (tile == TILE_WIDE) return run_tc_n<MathK, TILE_WIDE, true>(q, a, w, b, y, vec_a, vec_b, splits);
+    if constexpr (MathK == MATH_TF32) {
+        if (tile == TILE_WGMMA) return run_wgmma_n<TILE_WGMMA, float>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_N64) return run_wgmma_n<TILE_WGMMA_N64, float>(q, a, w, b, y, vec_a, vec_b, splits);
+    }
     if constexpr (MathK == MATH_F16) {
         if (tile == TILE_WGMMA) return run_wgmma_n<TILE_WGMMA>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_WGMMA_N64) return run_wgmma_n<TILE_WGMMA_N64>(q, a, w, b, y, vec_a, vec_b, splits);
@@ -918,31 +928,40 @@ int run_candidates(int max_shapes) {
                     }
                 }
                 // FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma: the heuristic's implicit choice moved to the sm_90a
-                // wgmma kernel (force_wgmma), end to end with its transform and split-K; nothing else moves.
+                // wgmma kernels (force_wgmma; f16 and TF32), end to end with its transform and split-K;
+                // nothing else moves.
                 fc_conv_desc di = pr.desc;
                 di.algorithm = FC_ALGO_IMPLICIT_GEMM;
                 const KernelChoice heur = choose_kernel(&di, pr.p, 132, 227 * 1024);
                 const KernelChoice forced = force_wgmma(&di, pr.p, heur, 132, 227 * 1024, true);
+                const bool tf32 = !f16 && pc.prec == FC_PRECISION_TF32, moves = f16 || tf32;
                 ++st.runs;
                 if (!same_choice(force_wgmma(&di, pr.p, heur, 132, 227 * 1024, false), heur) ||
-                    (f16 != (forced.tile == TILE_WGMMA || forced.tile == TILE_WGMMA_N64 ||
-                             forced.tile == TILE_HALO16_WGMMA)) ||
+                    (moves != (forced.tile == TILE_WGMMA || forced.tile == TILE_WGMMA_N64 ||
+                               forced.tile == TILE_HALO16_WGMMA)) ||
                     ((heur.tile == TILE_HALO16) != (forced.tile == TILE_HALO16_WGMMA)) ||
-                    (f16 && (forced.to_nhwc != heur.to_nhwc || forced.cgp != heur.cgp))) {
+                    (!moves && !same_choice(forced, heur)) ||
+                    (moves && (forced.to_nhwc != heur.to_nhwc || forced.cgp != heur.cgp))) {
                     fprintf(stderr, "FAIL candidates %s: force_wgmma moved %s to tile %d (to_nhwc %d)\n", sname.c_str(),
                             f16 ? "f16" : "f32", forced.tile, forced.to_nhwc);
                     ++st.fails;
                 }
-                if (f16) {
+                if (moves) {
                     ++cand_runs;
                     std::vector<double> yref, tol;
-                    reference(pr, 0, false, true, yref, tol);
+                    reference(pr, tf32 ? 1 : 0, false, f16, yref, tol);
                     char name[96], what[128];
                     describe_choice(forced, name, sizeof name);
-                    snprintf(what, sizeof what, "forced wgmma f16 %s", name);
-                    std::vector<half_t> y(yref.size(), 0x7fff);
-                    run_choice<half_t>(forced, pr, y.data());
-                    compare(what, pr, y, yref, tol, st, sname);
+                    snprintf(what, sizeof what, "forced wgmma %s %s", f16 ? "f16" : "tf32", name);
+                    if (f16) {
+                        std::vector<half_t> y(yref.size(), 0x7fff);
+                        run_choice<half_t>(forced, pr, y.data());
+                        compare(what, pr, y, yref, tol, st, sname);
+                    } else {
+                        std::vector<float> y(yref.size(), NAN);
+                        run_choice<float>(forced, pr, y.data());
+                        compare(what, pr, y, yref, tol, st, sname);
+                    }
                 }
             }
     }

@@ -116,7 +116,7 @@ enum Op : int {
     OpBallot, OpAny, OpAll,
     OpLdm1, OpLdm2, OpLdm4, OpLdm1T, OpLdm2T, OpLdm4T,
     OpMmaTf32, OpMmaF16,
-    OpWgmmaFence, OpWgmmaCommit, OpWgmmaWait, OpWgmmaF16, OpWgmmaF16Rs,
+    OpWgmmaFence, OpWgmmaCommit, OpWgmmaWait, OpWgmmaF16, OpWgmmaF16Rs, OpWgmmaTf32,
 };
 
 const char* op_name(int op) {
@@ -142,6 +142,7 @@ const char* op_name(int op) {
         case OpWgmmaWait: return "wgmma_wait";
         case OpWgmmaF16: return "wgmma_m64k16_f16";
         case OpWgmmaF16Rs: return "wgmma_m64k16_f16_rs";
+        case OpWgmmaTf32: return "wgmma_m64k8_tf32";
         default: return "?";
     }
 }
@@ -175,6 +176,7 @@ struct WgmmaOp {
     int n;             // N of m64nNk16
     float* d[32];      // each lane's accumulator fragment d[N / 8][4]
     const uint32_t* a[32];  // A from registers: each lane's fragment a[4] (read at the wait); else null
+    bool tf32;              // m64nNk8 tf32 (fp32 operands, 128-byte swizzle) instead of m64nNk16 f16
 };
 
 struct Warp {
@@ -651,37 +653,52 @@ inline uint32_t tf32_operand(uint32_t u) {
     return u & 0xffffe000u;
 }
 
-// Shared-memory byte offset of element (row, k) of a K-major f16 operand described by a wgmma matrix
-// descriptor (PTX ISA, "Matrix Descriptor Format"): start address bits 0-13, leading byte offset 16-29,
-// stride byte offset 32-45, base offset 49-51, swizzle mode 62-63 (all addresses >> 4). Only the layout
-// the kernels use is accepted: the 64-byte swizzle (mode 2), base offset 0, the matrix starting at row
-// 0 of a 512-byte swizzle atom (8 rows x 64 B), k16 = 32 bytes inside the 64-byte row. Rows 8i..8i+7
-// lie SBO bytes after rows 8(i-1)..; inside an atom row r is at 64 r and the 16-byte chunk c of a row
-// is stored at chunk c ^ ((address >> 7) & 3) -- the XOR applied to the absolute address, which is why
-// the atoms must be 512-byte aligned (the kernels check it). LBO is unused by swizzled K-major layouts.
-uint32_t wgmma_operand_offset(uint64_t desc, int row, int k, Fiber* caller) {
+// Shared-memory byte offset of byte kb (of the instruction's 32-byte k slice) in row `row` of a K-major
+// operand described by a wgmma matrix descriptor (PTX ISA, "Matrix Descriptor Format"): start address
+// bits 0-13, leading byte offset 16-29, stride byte offset 32-45, base offset 49-51, swizzle mode 62-63
+// (addresses >> 4). Only the layouts the kernels use are accepted: swizzle mode 2 (64 bytes: f16 rows of
+// 32) or 1 (128 bytes: fp32 rows of 32), base offset 0, the matrix starting at row 0 of a swizzle atom
+// (8 rows of W = 64 / 128 bytes) + a multiple of 32 bytes, the 32-byte k slice (k16 f16 / k8 tf32) inside
+// the row. Rows 8i..8i+7 lie SBO bytes after rows 8(i-1)..; inside an atom row r is at W r, and the
+// 16-byte chunk c of a row is stored at c ^ ((address >> 7) & (W / 16 - 1)) -- the XOR applied to the
+// absolute address, which is why atoms must be aligned (the kernels check their base). LBO is unused
+// by swizzled K-major layouts.
+uint32_t wgmma_operand_offset(uint64_t desc, int row, int kb, Fiber* caller) {
     const uint32_t start = static_cast<uint32_t>(desc & 0x3fffu) << 4;
     const uint32_t sbo = static_cast<uint32_t>((desc >> 32) & 0x3fffu) << 4;
     const unsigned base_offset = static_cast<unsigned>((desc >> 49) & 7u), mode = static_cast<unsigned>(desc >> 62);
-    if (mode != 2)
+    if (mode != 1 && mode != 2)
         fiber_fail(caller, "wgmma descriptor: swizzle mode " + std::to_string(mode) +
-                               " (the emulation implements the 64-byte swizzle, mode 2, the kernels' layout)");
+                               " (the emulation implements the 64- and 128-byte swizzles, modes 2 and 1, the kernels' "
+                               "layouts)");
+    const uint32_t W = mode == 2 ? 64u : 128u;
     if (base_offset) fiber_fail(caller, "wgmma descriptor: base offset " + std::to_string(base_offset) + " != 0");
-    if ((start & 0x1c0u) || (start & 31u))
-        fiber_fail(caller, "wgmma descriptor: start address " + std::to_string(start) +
-                               " is not row 0 of a 512-byte swizzle atom + 0 or 32 bytes (k16 inside the 64-byte row)");
-    const uint32_t lin = start + static_cast<uint32_t>(row / 8) * sbo + static_cast<uint32_t>(row % 8) * 64u +
-                         static_cast<uint32_t>(k) * 2u;
-    return lin ^ (((lin >> 7) & 3u) << 4);
+    if ((start & (7u * W)) || (start & 31u))
+        fiber_fail(caller, "wgmma descriptor: start address " + std::to_string(start) + " is not row 0 of a " +
+                               std::to_string(8 * W) + "-byte swizzle atom + a multiple of 32 bytes");
+    const uint32_t lin = start + static_cast<uint32_t>(row / 8) * sbo + static_cast<uint32_t>(row % 8) * W +
+                         static_cast<uint32_t>(kb);
+    return lin ^ (((lin >> 7) & (W / 16u - 1u)) << 4);
 }
 
 void wgmma_perform(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* caller) {
     const int n = op.n, wr = static_cast<int>(warp % 4);  // this warp's 16 rows of the m64 tile
+    const int K = op.tf32 ? 8 : 16;
     auto load = [&](uint64_t desc, int row, int k) {
-        const uint32_t off = wgmma_operand_offset(desc, row, k, caller);
-        if (off + 2 > b.smem_size)
+        const int es = op.tf32 ? 4 : 2;
+        const uint32_t off = wgmma_operand_offset(desc, row, k * es, caller);
+        if ((static_cast<unsigned>(desc >> 62) == 1) != op.tf32)
+            fiber_fail(caller, std::string("wgmma descriptor: ") + (op.tf32 ? "tf32" : "f16") +
+                                   " operands in the kernels' layout use the " + (op.tf32 ? "128" : "64") +
+                                   "-byte swizzle");
+        if (off + static_cast<uint32_t>(es) > b.smem_size)
             fiber_fail(caller, "wgmma operand element at byte " + std::to_string(off) + " runs past the " +
                                    std::to_string(b.smem_size) + " bytes of dynamic shared memory");
+        if (op.tf32) {
+            uint32_t u;
+            std::memcpy(&u, b.smem + off, 4);
+            return u2f(tf32_operand(u));  // the tensor cores read the tf32 bits
+        }
         uint16_t h;
         std::memcpy(&h, b.smem + off, 2);
         return fc::cuda::f16_bits_to_f32(h);
@@ -696,17 +713,17 @@ void wgmma_perform(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* call
                 }
     } else {
         for (int i = 0; i < 16; ++i)
-            for (int k = 0; k < 16; ++k) A[i][k] = load(op.desc_a, 16 * wr + i, k);
+            for (int k = 0; k < K; ++k) A[i][k] = load(op.desc_a, 16 * wr + i, k);
     }
     std::vector<float> B(static_cast<size_t>(n) * 16);
     for (int j = 0; j < n; ++j)
-        for (int k = 0; k < 16; ++k) B[static_cast<size_t>(j) * 16 + static_cast<size_t>(k)] = load(op.desc_b, j, k);
+        for (int k = 0; k < K; ++k) B[static_cast<size_t>(j) * 16 + static_cast<size_t>(k)] = load(op.desc_b, j, k);
     for (int t = 0; t < 32; ++t)
         for (int j8 = 0; j8 < n / 8; ++j8)
             for (int e = 0; e < 4; ++e) {
                 const int i = t / 4 + 8 * (e >> 1), j = j8 * 8 + 2 * (t % 4) + (e & 1);
                 float acc = op.d[t][j8 * 4 + e];
-                for (int k = 0; k < 16; ++k) acc = acc + A[i][k] * B[static_cast<size_t>(j) * 16 + static_cast<size_t>(k)];
+                for (int k = 0; k < K; ++k) acc = acc + A[i][k] * B[static_cast<size_t>(j) * 16 + static_cast<size_t>(k)];
                 op.d[t][j8 * 4 + e] = acc;
             }
 }
@@ -885,7 +902,8 @@ void compute_collective(Warp& w, Fiber* caller) {
             break;
         }
         case OpWgmmaF16:
-        case OpWgmmaF16Rs: {
+        case OpWgmmaF16Rs:
+        case OpWgmmaTf32: {
             if (mask != 0xffffffffu) fiber_fail(caller, "wgmma_m64k16_f16 needs a full warp of 32 lanes");
             if (caller->ctx.block->nthreads % 128)
                 fiber_fail(caller, "wgmma_m64k16_f16: the block (" + std::to_string(caller->ctx.block->nthreads) +
@@ -904,6 +922,7 @@ void compute_collective(Warp& w, Fiber* caller) {
                 op.d[t] = static_cast<float*>(const_cast<void*>(w.slot[t].ptr));
                 op.a[t] = w.op == OpWgmmaF16Rs ? static_cast<const uint32_t*>(w.slot[t].ptr2) : nullptr;
             }
+            op.tf32 = w.op == OpWgmmaTf32;
             w.wgmma.push_back(op);
             ++g_rt.smem.wgmma_m64k16;
             break;
@@ -1101,6 +1120,17 @@ void wgmma_f16(int n, float* d, uint64_t desc_a, uint64_t desc_b) {
     s.in[4] = static_cast<uint32_t>(n);
     s.ptr = d;
     rendezvous(f, OpWgmmaF16, 0xffffffffu);
+}
+
+void wgmma_tf32(int n, float* d, uint64_t desc_a, uint64_t desc_b) {
+    Fiber* f = cur_fiber("wgmma_m64k8_tf32");
+    if (n % 8 || n < 8 || n > 256) fiber_fail(f, "wgmma_m64k8_tf32: N = " + std::to_string(n) + " (8..256, multiple of 8)");
+    Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
+    std::memcpy(s.in, &desc_a, 8);
+    std::memcpy(s.in + 2, &desc_b, 8);
+    s.in[4] = static_cast<uint32_t>(n);
+    s.ptr = d;
+    rendezvous(f, OpWgmmaTf32, 0xffffffffu);
 }
 
 void wgmma_f16_rs(int n, float* d, const uint32_t* a, uint64_t desc_b) {

@@ -85,8 +85,10 @@
 //    the "RS" form (A from registers: the mma.m16n8k16 A fragment) reads the
 //    lanes' A registers at the wait too, so rewriting them early shows,
 //    and a thread that exits with its warp's wgmma never waited for is an
-//    error. Descriptors: only the kernels' K-major 64-byte-swizzle layout is
-//    accepted (wgmma_operand_offset in simt.cpp spells it out); addresses are
+//    error. Also m64nNk8 tf32 (fp32 bit patterns, low 13 bits ignored as by
+//    the tensor cores). Descriptors: only the kernels' K-major layouts are
+//    accepted -- the 64-byte swizzle for f16, the 128-byte swizzle for tf32
+//    (wgmma_operand_offset in simt.cpp spells them out); addresses are
 //    byte offsets in the block's dynamic shared memory (smem_addr_).
 //  * Conversions are bit-exact software implementations of cvt.rna.tf32.f32,
 //    cvt.rn.f16.f32 and f16->f32 (no FTZ).  NaN -> canonical NaN with the
@@ -191,6 +193,7 @@ void wgmma_commit();
 void wgmma_wait(int n);
 void wgmma_f16(int n, float* d, uint64_t desc_a, uint64_t desc_b);
 void wgmma_f16_rs(int n, float* d, const uint32_t* a, uint64_t desc_b);
+void wgmma_tf32(int n, float* d, uint64_t desc_a, uint64_t desc_b);
 // file / line: the call site (the bank model groups a warp's accesses by call site).
 void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char* file = __builtin_FILE(),
               int line = __builtin_LINE());
@@ -567,6 +570,10 @@ inline void wgmma_m64k16_f16(float (&d)[N / 8][4], uint64_t desc_a, uint64_t des
 template <int N>
 inline void wgmma_m64k16_f16_rs(float (&d)[N / 8][4], const uint32_t (&a)[4], uint64_t desc_b) {
     ::fc_simt::wgmma_f16_rs(N, &d[0][0], a, desc_b);
+}
+template <int N>
+inline void wgmma_m64k8_tf32(float (&d)[N / 8][4], uint64_t desc_a, uint64_t desc_b) {
+    ::fc_simt::wgmma_tf32(N, &d[0][0], desc_a, desc_b);
 }
 
 }  // namespace cuda

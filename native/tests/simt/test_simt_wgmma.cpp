@@ -12,6 +12,9 @@
 //  * the "RS" form (A from registers): A fragments placed position -> holder from the mma.m16n8k16 A
 //    figure (row i, column k of a warp's 16 x 16 slice: lane 4 (i % 8) + (k % 8) / 2, register
 //    2 (k / 8) + i / 8, half k % 2), B from shared memory;
+//  * tf32 (m64nNk8, fp32 operands): A and B written with the ISA's "128B swizzling mode" functor
+//    (Swizzle<3,4,3>: byte bits [4,7) ^= bits [7,10) of 128-byte K-major rows), four k8 steps 32 bytes
+//    apart; the kernels' kSw128 tiles (smem_at<4, 32, true>) must agree;
 //  * semantics: the op is performed at wgmma_wait (a store between issue and wait is seen), and the
 //    misuses the emulation reports (no fence, no wait before exit, other swizzle modes, partial
 //    warpgroups).
@@ -183,6 +186,73 @@ void test_product_rs() {
     }
 }
 
+// ---- tf32: 64 x 32 fp32 A rows and kN x 32 B rows of 128 bytes, 128-byte swizzle ----
+uint32_t sw128_offset(int row, int k) {
+    const uint32_t off = static_cast<uint32_t>(row) * 128u + static_cast<uint32_t>(k) * 4u;
+    return off ^ (((off >> (4 + 3)) & 7u) << 4);
+}
+struct Tf32Args {
+    const unsigned char* image;
+    uint32_t image_bytes, b_off;
+    Out* out;
+};
+void wgmma_tf32_kernel(Tf32Args a) {
+    FC_DYNAMIC_SHARED(unsigned char, sm);
+    const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, lane = tid % 32, wg = warp / 4;
+    if (tid == 0) std::memcpy(sm, a.image, a.image_bytes);
+    __syncthreads();
+    float d[kN / 8][4];
+    for (auto& r : d)
+        for (float& v : r) v = 1.0f;
+    fc::cuda::wgmma_fence();
+    for (int kk = 0; kk < 32; kk += 8) {
+        const uint32_t a0 = static_cast<uint32_t>(wg) * 64u * 128u + static_cast<uint32_t>(kk) * 4u;
+        const uint32_t b0 = a.b_off + static_cast<uint32_t>(kk) * 4u;
+        fc::cuda::wgmma_m64k8_tf32<kN>(d, isa_desc(a0, 16, 1024, 1), isa_desc(b0, 16, 1024, 1));
+    }
+    fc::cuda::wgmma_commit();
+    fc::cuda::wgmma_wait<0>();
+    for (int j = 0; j < kN / 8; ++j)
+        for (int e = 0; e < 4; ++e) a.out->d[warp][lane][j][e] = d[j][e];
+}
+template <class At>
+std::vector<unsigned char> make_tf32_image(int wgs, At at, uint32_t* b_off) {
+    *b_off = static_cast<uint32_t>(64 * wgs) * 128u;
+    std::vector<unsigned char> img(*b_off + kN * 128u, 0xff);
+    for (int i = 0; i < 64 * wgs; ++i)
+        for (int k = 0; k < 32; ++k) {
+            const float v = a_val(i, k);
+            std::memcpy(&img[at(i, k)], &v, 4);
+        }
+    for (int j = 0; j < kN; ++j)
+        for (int k = 0; k < 32; ++k) {
+            const float v = b_val(j, k);
+            std::memcpy(&img[*b_off + at(j, k)], &v, 4);
+        }
+    return img;
+}
+
+void test_tf32() {
+    static Out out;
+    for (int wgs = 1; wgs <= 2; ++wgs) {
+        uint32_t b_off = 0;
+        const std::vector<unsigned char> img = make_tf32_image(wgs, sw128_offset, &b_off);
+        fc_simt::launch(dim3(1), dim3(128u * static_cast<unsigned>(wgs)), img.size(), wgmma_tf32_kernel,
+                        Tf32Args{img.data(), static_cast<uint32_t>(img.size()), b_off, &out});
+        CHECK_MSG(check_product(out, wgs) == 0, "tf32: %d warpgroup(s), 128-byte swizzled operands", wgs);
+    }
+    uint32_t b_off = 0;
+    const std::vector<unsigned char> img = make_tf32_image(1, [](int r, int k) { return static_cast<uint32_t>(r) * 128u + static_cast<uint32_t>(k) * 4u; }, &b_off);
+    fc_simt::launch(dim3(1), dim3(128), img.size(), wgmma_tf32_kernel,
+                    Tf32Args{img.data(), static_cast<uint32_t>(img.size()), b_off, &out});
+    CHECK_MSG(check_product(out, 1, false, true) > 0, "tf32: an unswizzled tile must not pass as the 128-byte swizzle");
+    int bad = 0;
+    for (int row = 0; row < 128; ++row)
+        for (int k = 0; k < 32; ++k)
+            if (static_cast<uint32_t>(fc::cuda::smem_at<4, 32, true>(row, k)) * 4u != sw128_offset(row, k)) ++bad;
+    CHECK_MSG(bad == 0, "smem_at<4, 32, true> differs from the 128-byte swizzle at %d positions", bad);
+}
+
 void test_product() {
     static Out out;
     for (int wgs = 1; wgs <= 2; ++wgs) {
@@ -233,8 +303,10 @@ void test_misuse() {
     CHECK_MSG(m.find("without a wgmma_fence") != std::string::npos, "no fence: '%s'", m.c_str());
     m = run_expect_error(128, 3, 2u);
     CHECK_MSG(m.find("never waited for") != std::string::npos, "no wait: '%s'", m.c_str());
+    m = run_expect_error(128, 0, 3u);
+    CHECK_MSG(m.find("swizzle mode 3") != std::string::npos, "32-byte swizzle descriptor: '%s'", m.c_str());
     m = run_expect_error(128, 0, 1u);
-    CHECK_MSG(m.find("swizzle mode 1") != std::string::npos, "128-byte swizzle descriptor: '%s'", m.c_str());
+    CHECK_MSG(m.find("use the 64-byte swizzle") != std::string::npos, "f16 with the 128-byte swizzle: '%s'", m.c_str());
     m = run_expect_error(96, 0, 2u);
     CHECK_MSG(m.find("whole warpgroups") != std::string::npos, "96 threads: '%s'", m.c_str());
 }
@@ -244,6 +316,7 @@ void test_misuse() {
 int main() {
     test_product();
     test_product_rs();
+    test_tf32();
     test_kernel_layout_agrees();
     test_misuse();
     return simt_test_result("test_simt_wgmma");

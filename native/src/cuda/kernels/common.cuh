@@ -140,11 +140,13 @@ __device__ __forceinline__ int swizzled_at(int row, int k) {
 }
 
 // Element offset of (row, k) in a shared tile of BK-element rows of ES-byte elements (SmemRows,
-// tile_config.cuh: 128-byte rows padded, 64-byte rows swizzled).
-template <int ES, int BK>
+// tile_config.cuh: 128-byte rows padded, 64-byte rows swizzled; kSw128: 128-byte rows swizzled).
+template <int ES, int BK, bool kSw128 = false>
 __device__ __forceinline__ int smem_at(int row, int k) {
-    typedef SmemRows<ES, BK> L;
-    if constexpr (L::kSwizzle)
+    typedef SmemRows<ES, BK, kSw128> L;
+    if constexpr (kSw128)
+        return row * BK + (k ^ ((row & 7) * L::kVec));
+    else if constexpr (L::kSwizzle)
         return swizzled_at<ES, BK>(row, k);
     else
         return row * L::LD + k;

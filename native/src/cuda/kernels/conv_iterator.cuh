@@ -37,13 +37,14 @@ __device__ __forceinline__ void copy_elem(half_t* dst, const half_t* src, const 
     sts(dst, valid ? *src : static_cast<half_t>(0));
 }
 
-template <class Elem, int ROWS, int THREADS, int BK>
+// kSw128: the tile is SmemRows<.., kSw128> (the wgmma kernels' fp32 tiles).
+template <class Elem, int ROWS, int THREADS, int BK, bool kSw128 = false>
 struct ChunkMap {
     static constexpr int kVec = 16 / (int)sizeof(Elem);
     static constexpr int kChunksPerRow = BK / kVec;
     static constexpr int kRowsPerPass = THREADS / kChunksPerRow;
     static constexpr int kIters = ROWS / kRowsPerPass;
-    static constexpr int LD = SmemRows<(int)sizeof(Elem), BK>::LD;
+    static constexpr int LD = SmemRows<(int)sizeof(Elem), BK, kSw128>::LD;
     static_assert(THREADS % kChunksPerRow == 0, "threads must cover whole rows");
     static_assert(ROWS % kRowsPerPass == 0 && kIters >= 1, "tile rows must be a multiple of rows per pass");
     static_assert(kRowsPerPass % 8 == 0, "a thread's rows are whole swizzle periods apart (one swizzled column)");
@@ -52,7 +53,7 @@ struct ChunkMap {
     // kRowsPerPass, k + e) is (row0 + i * kRowsPerPass) * LD + kcs + e.
     __device__ __forceinline__ static int row0(int tid) { return tid / kChunksPerRow; }
     __device__ __forceinline__ static int kcs(int tid) {
-        return smem_at<(int)sizeof(Elem), BK>(row0(tid), (tid % kChunksPerRow) * kVec) - row0(tid) * LD;
+        return smem_at<(int)sizeof(Elem), BK, kSw128>(row0(tid), (tid % kChunksPerRow) * kVec) - row0(tid) * LD;
     }
 };
 
@@ -62,9 +63,9 @@ __device__ __forceinline__ bool in_k(const ConvParams& p, const KPos& kp) {
     return p.chlast ? kp.t < p.T : kp.c < p.Cg;
 }
 
-template <class Elem, int ROWS, int THREADS, int BK>
+template <class Elem, int ROWS, int THREADS, int BK, bool kSw128 = false>
 struct ConvAIterator {
-    typedef ChunkMap<Elem, ROWS, THREADS, BK> Map;
+    typedef ChunkMap<Elem, ROWS, THREADS, BK, kSw128> Map;
     static constexpr int kVec = Map::kVec, kIters = Map::kIters, kRowsPerPass = Map::kRowsPerPass;
 
     const Elem* x;
@@ -145,9 +146,9 @@ struct ConvAIterator {
     }
 };
 
-template <class Elem, int ROWS, int THREADS, int BK>
+template <class Elem, int ROWS, int THREADS, int BK, bool kSw128 = false>
 struct MatrixIterator {
-    typedef ChunkMap<Elem, ROWS, THREADS, BK> Map;
+    typedef ChunkMap<Elem, ROWS, THREADS, BK, kSw128> Map;
     static constexpr int kVec = Map::kVec, kIters = Map::kIters, kRowsPerPass = Map::kRowsPerPass;
 
     const Elem* a;

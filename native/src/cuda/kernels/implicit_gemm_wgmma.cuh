@@ -1,5 +1,7 @@
-// implicit_gemm_wgmma.cuh — the implicit-GEMM convolution of f16 tensors on sm_90 (Hopper) with
-// warpgroup MMA (wgmma.mma_async), the tile loop of implicit_gemm_tc.cuh with its MMA step swapped.
+// implicit_gemm_wgmma.cuh — the implicit-GEMM convolution on sm_90 (Hopper) with warpgroup MMA
+// (wgmma.mma_async), the tile loop of implicit_gemm_tc.cuh with its MMA step swapped: f16 tensors, and
+// f32 tensors with TF32 precision (tiles in the 128-byte swizzle, each slice rounded with cvt.rna in
+// shared memory by the threads that loaded it, then read by tf32 wgmma).
 //
 // Same GEMM view (M = output pixels, N = output channels of the group, K = C/g * T*R*S), the same
 // im2col loaders (ConvAIterator / MatrixIterator, cp.async 16-byte gathers, zero-fill at edges and
@@ -32,18 +34,23 @@
 namespace fc {
 namespace cuda {
 
-template <class Cfg>
-__device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const half_t* x, const half_t* w,
-                                                const half_t* bias, half_t* y, int vec_a, int vec_b, int splits,
-                                                float* partial, int vec_y) {
-    typedef half_t Elem;
+// Elem: half_t (f16 tensors, fp16 products) or float (f32 tensors, TF32 precision: the slice is rounded
+// with cvt.rna in shared memory before the wgmma read it -- the same products as the mma.sync kernels).
+template <class Cfg, class Elem>
+__device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const Elem* x, const Elem* w, const Elem* bias,
+                                                Elem* y, int vec_a, int vec_b, int splits, float* partial,
+                                                int vec_y) {
     constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
+    constexpr bool kSw = Cfg::kSw128;
+    static_assert(sizeof(Elem) == Cfg::kElemBytes, "tile config of the element");
     static_assert(BM == 128 && Cfg::kWarpsM == 8 && Cfg::kWarpsN == 1 && Cfg::MI == 1,
                   "two warpgroups of m64 x BN; warp w owns rows 16w..16w+15 (wgmma's accumulator layout)");
     static_assert(STAGES >= 4, "two slices in flight + the one computing + the one wgmma may still read");
-    static_assert((Cfg::kStageElems * 2) % 512 == 0 && (BM * LD * 2) % 512 == 0, "tiles on 512-byte atoms");
+    static_assert((Cfg::kStageElems * Cfg::kElemBytes) % Cfg::kAtomBytes == 0 &&
+                      (64 * LD * Cfg::kElemBytes) % Cfg::kAtomBytes == 0,
+                  "stages and the warpgroups' A rows on swizzle atoms");
     FC_DYNAMIC_SHARED(Elem, smem);
-    if (smem_addr_(smem) & 511u) __trap();  // the swizzle is a function of the absolute address
+    if (smem_addr_(smem) & (Cfg::kAtomBytes - 1)) __trap();  // the swizzle is a function of the absolute address
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, wg = warp >> 2;
     const int m_block = blockIdx.x * BM, n_block = blockIdx.y * BN;
@@ -51,9 +58,10 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const half_
     const KRange kr(p, BK, splits, split);
     const int k_begin = kr.k_begin, ktiles = kr.ktiles;
 
-    ConvAIterator<Elem, BM, Cfg::kThreads, BK> a_it(p, x, m_block, g, tid, vec_a != 0, k_begin);
-    const MatrixIterator<Elem, BN, Cfg::kThreads, BK> b_it(w + g * p.Kg * p.Kgemm, p.Kg, n_block, p.Kgemm, tid,
-                                                           vec_b != 0);
+    typedef ConvAIterator<Elem, BM, Cfg::kThreads, BK, kSw> AIter;
+    typedef MatrixIterator<Elem, BN, Cfg::kThreads, BK, kSw> BIter;
+    AIter a_it(p, x, m_block, g, tid, vec_a != 0, k_begin);
+    const BIter b_it(w + g * p.Kg * p.Kgemm, p.Kg, n_block, p.Kgemm, tid, vec_b != 0);
     float acc[1][Cfg::NI][4];
     zero_acc(acc);
 
@@ -64,13 +72,18 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const half_
     }
     for (int kt = 0; kt < ktiles; ++kt) {
         cp_async_wait<STAGES - 3>();
+        if constexpr (sizeof(Elem) == 4) {  // TF32: round this thread's chunks of slice kt (cvt.rna)
+            Elem* st = smem + (kt % STAGES) * Cfg::kStageElems;
+            round_tf32_chunks<typename AIter::Map>(st, tid);
+            round_tf32_chunks<typename BIter::Map>(st + BM * LD, tid);
+        }
         fence_proxy_async_smem();
         __syncthreads();
         const int pf = kt + STAGES - 2;
         if (pf < ktiles) load_stage<Cfg>(p, a_it, b_it, smem + (pf % STAGES) * Cfg::kStageElems, k_begin + pf * BK);
         cp_async_commit();
         const Elem* st = smem + (kt % STAGES) * Cfg::kStageElems;
-        warpgroup_mma_slice<Cfg>(st + wg * 64 * LD, st + BM * LD, acc[0]);
+        warpgroup_mma_slice<Cfg, Elem>(st + wg * 64 * LD, st + BM * LD, acc[0]);
         wgmma_wait<1>();
     }
     wgmma_wait<0>();
@@ -86,14 +99,14 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const half_
 
 // Compiled with instructions only for sm_90a (FC_WGMMA_PTX); any other device compile is a trap stub
 // (the backend launches it only on compute capability 9.0, from the sm_90a cubin).
-template <class Cfg>
+template <class Cfg, class Elem>
 __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
-    wgmma_conv_kernel(ConvParams p, const half_t* x, const half_t* w, const half_t* bias, half_t* y, int vec_a,
-                      int vec_b, int splits, float* partial, int vec_y) {
+    wgmma_conv_kernel(ConvParams p, const Elem* x, const Elem* w, const Elem* bias, Elem* y, int vec_a, int vec_b,
+                      int splits, float* partial, int vec_y) {
 #if defined(__CUDA_ARCH__) && !FC_WGMMA_PTX
     __trap();
 #else
-    wgmma_conv_body<Cfg>(p, x, w, bias, y, vec_a, vec_b, splits, partial, vec_y);
+    wgmma_conv_body<Cfg, Elem>(p, x, w, bias, y, vec_a, vec_b, splits, partial, vec_y);
 #endif
 }
 

@@ -42,7 +42,7 @@ namespace cuda {
 
 enum TileKind {
     TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3, TILE_WIDE = 4, TILE_HALO = 5, TILE_HALO16 = 6,
-    TILE_WGMMA = 7, TILE_WGMMA_N64 = 8,  // sm_90a wgmma_conv_kernel (f16 tensors), forced only (not GPU-verified yet)
+    TILE_WGMMA = 7, TILE_WGMMA_N64 = 8,  // sm_90a wgmma_conv_kernel (f16; TF32), forced only (not GPU-verified yet)
     TILE_HALO16_WGMMA = 9                // sm_90a tc_halo_kernel (TH 16) with the wgmma step, forced only
 };
 enum MathKind {
@@ -133,12 +133,16 @@ constexpr bool direct_tile_mma_ok(int elem_bytes, int round_mode) {
 //    a given chunk in 8 distinct groups (ldmatrix, from any first row), and a
 //    loader phase (rows 2j, 2j+1 x 4 chunks) too. Padding cannot do both: at
 //    the old 80-byte pitch every loader store was 2-way conflicted.
-template <int ES, int BK>
+// kSw128 (the sm_90a wgmma kernels' fp32 tiles): 128-byte rows unpadded, chunk c of row r stored at
+// c ^ (r & 7) -- wgmma's K-major "128B swizzle" layout (8-row x 128-byte atoms); any 8 consecutive
+// rows hold a chunk in 8 distinct bank groups and a loader phase (one row's 8 chunks) too.
+template <int ES, int BK, bool kSw128 = false>
 struct SmemRows {
     static constexpr int kVec = 16 / ES;                  // elements per 16-byte chunk
     static constexpr bool kSwizzle = BK * ES == 64;       // 4 chunks per row
-    static constexpr int LD = kSwizzle ? BK : BK + kVec;  // row pitch (elements)
+    static constexpr int LD = kSwizzle || kSw128 ? BK : BK + kVec;  // row pitch (elements)
     static_assert(BK * ES == 64 || BK * ES == 128, "tile rows of 4 or 8 16-byte chunks");
+    static_assert(!kSw128 || BK * ES == 128, "the 128-byte swizzle is for 128-byte rows");
 };
 
 template <int BM_, int BN_, int BK_, int WARPS_M_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_, int ELEM_BYTES_>
@@ -201,14 +205,32 @@ template <> struct TileFor<TILE_SMALL, 2> { typedef TileConfig<32, 32, 32, 2, 2,
 // <= 128 regs.
 template <> struct TileFor<TILE_WIDE, 2> { typedef TileConfig<128, 64, 32, 2, 2, 4, 4, 2> type; };
 template <> struct TileFor<TILE_SIMT, 4> { typedef TileConfig<64, 64, 32, 2, 2, 3, 2, 4> type; };
-// WGMMA (wgmma_conv_kernel, implicit_gemm_wgmma.cuh; f16 tensors, sm_90a): 128 x BN, two warpgroups of
-// m64 x BN (8 warps "8 x 1": warp w owns rows 16w..16w+15 of the accumulators, wgmma's fragment
-// layout), BK 32 in a 5-stage ring (two slices loading, one computing, one a wgmma may still read, one
-// being refilled): 80 KB (BN 128) / 60 KB (BN 64); min 2 blocks/SM for BN 128 (<= 128 registers: 64
-// accumulators, no operand fragments; ptxas 124), 3 for BN 64 (<= 80 registers: 32 accumulators;
-// ptxas 76, 0 spills; 3 x 60 KB fit sm_90's 227 KB).
-template <> struct TileFor<TILE_WGMMA, 2> { typedef TileConfig<128, 128, 32, 8, 1, 5, 2, 2> type; };
-template <> struct TileFor<TILE_WGMMA_N64, 2> { typedef TileConfig<128, 64, 32, 8, 1, 5, 3, 2> type; };
+// WGMMA (wgmma_conv_kernel, implicit_gemm_wgmma.cuh; sm_90a; f16 tensors, and f32 tensors with TF32
+// precision): 128 x BN, two warpgroups of m64 x BN (8 warps "8 x 1": warp w owns rows 16w..16w+15 of the
+// accumulators, wgmma's fragment layout), BK 32 in a STAGES ring, prefetch distance STAGES - 2 (two
+// slices loading, one computing, one a wgmma may still read); tiles unpadded: f16 rows of 64 bytes
+// (SmemRows' swizzle = wgmma's 64-byte swizzle), fp32 rows of 128 bytes with kSw128 (wgmma's 128-byte
+// swizzle). f16: 5 stages, 80 KB (BN 128, min 2 blocks/SM, <= 128 registers: 64 accumulators, no
+// operand fragments; ptxas 124) / 60 KB (BN 64, min 3 blocks, <= 80 registers; ptxas 76, 0 spills);
+// tf32: 4 stages, 128 KB (BN 128, 1 block/SM) / 96 KB (BN 64, 2 blocks/SM).
+template <int BN_, int ES, int STAGES_, int MIN_BLOCKS_>
+struct WgmmaTileConfig {
+    static constexpr int BM = 128, BN = BN_, BK = 32;
+    static constexpr int kWarpsM = 8, kWarpsN = 1, kThreads = 256;
+    static constexpr int kStages = STAGES_, kMinBlocks = MIN_BLOCKS_;
+    static constexpr int WM = 16, WN = BN, MI = 1, NI = BN / 8;
+    static constexpr int kElemBytes = ES;
+    static constexpr bool kSw128 = ES == 4;                      // fp32: 128-byte rows, 128-byte swizzle
+    static constexpr int LD = SmemRows<ES, BK, kSw128>::LD;      // = BK: unpadded
+    static constexpr int kAtomBytes = 8 * BK * ES;               // swizzle atom: 8 rows
+    static constexpr int kStageElems = (BM + BN) * LD;
+    static constexpr size_t kSmemBytes = (size_t)kStages * kStageElems * ES;
+    static_assert(LD == BK, "wgmma reads unpadded (swizzled) rows");
+};
+template <> struct TileFor<TILE_WGMMA, 2> { typedef WgmmaTileConfig<128, 2, 5, 2> type; };
+template <> struct TileFor<TILE_WGMMA_N64, 2> { typedef WgmmaTileConfig<64, 2, 5, 3> type; };
+template <> struct TileFor<TILE_WGMMA, 4> { typedef WgmmaTileConfig<128, 4, 4, 1> type; };
+template <> struct TileFor<TILE_WGMMA_N64, 4> { typedef WgmmaTileConfig<64, 4, 4, 2> type; };
 
 }  // namespace cuda
 }  // namespace fc

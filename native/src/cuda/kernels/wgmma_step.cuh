@@ -1,16 +1,19 @@
-// wgmma_step.cuh — the warpgroup MMA step of the sm_90a kernel (implicit_gemm_wgmma.cuh): for one
-// BK = 32 slice in shared memory, each warpgroup (4 warps) issues BK / 16 asynchronous
-// wgmma.mma_async.m64nBNk16 (f16 x f16 -> fp32) that read both operands straight from shared memory
-// through matrix descriptors — no ldmatrix, no operand registers: the registers hold only the
-// accumulators, and the tensor cores run while the warps go on issuing loads.
+// wgmma_step.cuh — the warpgroup MMA steps of the sm_90a kernels (implicit_gemm_wgmma.cuh,
+// implicit_gemm_halo.cuh's wgmma variant): for one BK = 32 slice in shared memory, each warpgroup (4 warps)
+// issues asynchronous wgmma.mma_async -- m64nBNk16 f16 x f16 -> fp32 (BK / 16 of them), or m64nBNk8
+// tf32 (BK / 8) -- that read both operands straight from shared memory through matrix descriptors: no
+// ldmatrix, no operand registers; the registers hold only the accumulators, and the tensor cores run
+// while the warps go on issuing loads.
 //
-// Operand layout: the tiles are exactly the mma.sync kernels' SmemRows tiles (64-byte rows of 32 f16,
-// 16-byte chunk c of row r stored at chunk c ^ ((r >> 1) & 3)) — which is the PTX ISA's K-major
+// Operand layouts: the f16 tiles are exactly the mma.sync kernels' SmemRows tiles (64-byte rows of 32
+// f16, 16-byte chunk c of row r stored at chunk c ^ ((r >> 1) & 3)) -- which is the PTX ISA's K-major
 // "64-byte swizzle" canonical layout: 8-row x 64-byte atoms of 512 bytes, consecutive atoms 512 bytes
 // apart (stride byte offset), the swizzle applied to the absolute shared address bits [4,6) ^ [7,9).
-// So the loaders, the stage ring and the layout checks are shared with the mma.sync kernels; the tiles
-// must start on 512-byte boundaries (the kernel checks its base). The second k16 of a row starts 32
-// bytes in: the descriptor's start address moves, the swizzle (a function of the address) follows.
+// So the loaders, the stage ring and the layout checks are shared with the mma.sync kernels. The fp32
+// tiles use SmemRows' kSw128 form instead of the mma.sync kernels' padded rows: 128-byte rows, chunk c
+// of row r at c ^ (r & 7) = the "128-byte swizzle" (atoms of 1024 bytes, bits [4,7) ^ [7,10)). Tiles
+// must start on atom boundaries (the kernels check their base). A k step inside a row (32 bytes: k16
+// f16 / k8 tf32) moves the descriptor's start address; the swizzle (a function of the address) follows.
 #ifndef FASTCONV_CUDA_KERNELS_WGMMA_STEP_CUH
 #define FASTCONV_CUDA_KERNELS_WGMMA_STEP_CUH
 
@@ -29,17 +32,51 @@ __device__ __forceinline__ uint64_t wgmma_desc_sw64(const half_t* p) {
            ((uint64_t)2 << 62);
 }
 
+// The same for a K-major fp32 operand in the 128-byte swizzle layout (SmemRows<4, 32, true>: 128-byte rows,
+// 8-row atoms of 1024 bytes, chunk c of row r at c ^ (r & 7)): stride byte offset 1024, mode 1 = 128 bytes.
+// A tf32 k8 step is 32 bytes of the row: the start address moves by 32 bytes per step.
+__device__ __forceinline__ uint64_t wgmma_desc_sw128(const float* p) {
+    const uint32_t a = smem_addr_(p);
+    return (uint64_t)((a >> 4) & 0x3fffu) | ((uint64_t)(16 >> 4) << 16) | ((uint64_t)(1024 >> 4) << 32) |
+           ((uint64_t)1 << 62);
+}
+
 // This warpgroup's accumulators (its warp's 16 rows x BN as m16n8 fragments) += At[64][BK] x Bt[BN][BK]^T.
-// At: the warpgroup's first A row; Bt: the B tile; both SmemRows<2, 32> tiles. Issues and commits one
-// wgmma group; the caller waits (wgmma_wait) before the slice's stage is overwritten or acc is read.
-template <class Cfg>
-__device__ __forceinline__ void warpgroup_mma_slice(const half_t* At, const half_t* Bt, float (&acc)[Cfg::NI][4]) {
-    static_assert(Cfg::BK == 32 && Cfg::kElemBytes == 2, "64-byte f16 rows (the 64-byte swizzle atom)");
+// At: the warpgroup's first A row; Bt: the B tile; both Cfg's unpadded swizzled tiles (f16: 64-byte rows,
+// k16 steps; fp32: 128-byte rows, tf32 k8 steps on values the caller rounded with cvt.rna). Issues and
+// commits one wgmma group; the caller waits (wgmma_wait) before the stage is overwritten or acc is read.
+template <class Cfg, class Elem>
+__device__ __forceinline__ void warpgroup_mma_slice(const Elem* At, const Elem* Bt, float (&acc)[Cfg::NI][4]) {
+    static_assert(Cfg::BK == 32 && Cfg::kElemBytes == (int)sizeof(Elem), "rows of 32 elements");
     wgmma_fence();  // the accumulators were last touched by other instructions (zeroing) or a wait
+    if constexpr (sizeof(Elem) == 2) {
 #pragma unroll
-    for (int kk = 0; kk < Cfg::BK; kk += 16)
-        wgmma_m64k16_f16<Cfg::BN>(acc, wgmma_desc_sw64(At + kk), wgmma_desc_sw64(Bt + kk));
+        for (int kk = 0; kk < Cfg::BK; kk += 16)
+            wgmma_m64k16_f16<Cfg::BN>(acc, wgmma_desc_sw64(At + kk), wgmma_desc_sw64(Bt + kk));
+    } else {
+#pragma unroll
+        for (int kk = 0; kk < Cfg::BK; kk += 8)
+            wgmma_m64k8_tf32<Cfg::BN>(acc, wgmma_desc_sw128(At + kk), wgmma_desc_sw128(Bt + kk));
+    }
     wgmma_commit();
+}
+
+// TF32 rounding of a slice in place: the tensor cores would ignore the low 13 bits of each fp32 value
+// (truncation), while TF32 precision means cvt.rna (what the mma.sync kernels apply per fragment). Each
+// thread rounds the 16-byte chunks its own loader (ChunkMap Map) wrote, once its copies have landed.
+template <class Map>
+__device__ __forceinline__ void round_tf32_chunks(float* tile, int tid) {
+    const int r0 = Map::row0(tid), kcs = Map::kcs(tid);
+#pragma unroll
+    for (int i = 0; i < Map::kIters; ++i) {
+        float4* c = reinterpret_cast<float4*>(tile + (r0 + i * Map::kRowsPerPass) * Map::LD + kcs);
+        float4 v = lds(c);
+        v.x = __uint_as_float(f32_to_tf32(v.x));
+        v.y = __uint_as_float(f32_to_tf32(v.y));
+        v.z = __uint_as_float(f32_to_tf32(v.z));
+        v.w = __uint_as_float(f32_to_tf32(v.w));
+        sts(c, v);
+    }
 }
 
 // The halo kernel's step with A from registers ("RS"): tc_halo_kernel's A rows are halo pixels whose
