@@ -162,123 +162,94 @@ __device__ __forceinline__ void wgmma_wait() {
     asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
 #endif
 }
+// The accumulator operands of an m64nN wgmma: the register list "%0, ..., %(N/2 - 1)" and the matching
+// "+f" constraints on d[N/8][4] (N = 64: 32 registers, N = 128: 64).
+#define FC_WGMMA_D64_REGS \
+    "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15," \
+    " %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}"
+#define FC_WGMMA_D64_OUT(d) \
+    "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), \
+    "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]), \
+    "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), \
+    "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]), \
+    "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), \
+    "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]), \
+    "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), \
+    "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3])
+#define FC_WGMMA_D128_REGS \
+    "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15," \
+    " %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31," \
+    " %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47," \
+    " %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}"
+#define FC_WGMMA_D128_OUT(d) \
+    "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), \
+    "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]), \
+    "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), \
+    "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]), \
+    "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), \
+    "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]), \
+    "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), \
+    "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3]), \
+    "+f"(d[8][0]), "+f"(d[8][1]), "+f"(d[8][2]), "+f"(d[8][3]), \
+    "+f"(d[9][0]), "+f"(d[9][1]), "+f"(d[9][2]), "+f"(d[9][3]), \
+    "+f"(d[10][0]), "+f"(d[10][1]), "+f"(d[10][2]), "+f"(d[10][3]), \
+    "+f"(d[11][0]), "+f"(d[11][1]), "+f"(d[11][2]), "+f"(d[11][3]), \
+    "+f"(d[12][0]), "+f"(d[12][1]), "+f"(d[12][2]), "+f"(d[12][3]), \
+    "+f"(d[13][0]), "+f"(d[13][1]), "+f"(d[13][2]), "+f"(d[13][3]), \
+    "+f"(d[14][0]), "+f"(d[14][1]), "+f"(d[14][2]), "+f"(d[14][3]), \
+    "+f"(d[15][0]), "+f"(d[15][1]), "+f"(d[15][2]), "+f"(d[15][3])
 // D[64][N] (fp32, this warp: rows 16 * (warp % 4) .. + 15 as m16n8 C fragments d[N/8][4]) +=
 // A[64][16] * B[N][16]^T, f16 operands in shared memory described by desc_a / desc_b (K-major).
 template <int N>
 __device__ __forceinline__ void wgmma_m64k16_f16(float (&d)[N / 8][4], uint64_t desc_a, uint64_t desc_b);
-template <>
-__device__ __forceinline__ void wgmma_m64k16_f16<64>(float (&d)[8][4], uint64_t desc_a, uint64_t desc_b) {
-#if FC_WGMMA_PTX
-    asm volatile(
-        "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {"
-        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
-        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
-        "}, %32, %33, 1, 1, 1, 0, 0;\n"
-        : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
-          "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
-          "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
-          "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3])
-        : "l"(desc_a), "l"(desc_b));
-#else
-    (void)d, (void)desc_a, (void)desc_b;
-    __trap();
-#endif
-}
-template <>
-__device__ __forceinline__ void wgmma_m64k16_f16<128>(float (&d)[16][4], uint64_t desc_a, uint64_t desc_b) {
-#if FC_WGMMA_PTX
-    asm volatile(
-        "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {"
-        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
-        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
-        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
-        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"
-        "}, %64, %65, 1, 1, 1, 0, 0;\n"
-        : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
-          "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
-          "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
-          "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3]),
-          "+f"(d[8][0]), "+f"(d[8][1]), "+f"(d[8][2]), "+f"(d[8][3]), "+f"(d[9][0]), "+f"(d[9][1]), "+f"(d[9][2]), "+f"(d[9][3]),
-          "+f"(d[10][0]), "+f"(d[10][1]), "+f"(d[10][2]), "+f"(d[10][3]), "+f"(d[11][0]), "+f"(d[11][1]), "+f"(d[11][2]), "+f"(d[11][3]),
-          "+f"(d[12][0]), "+f"(d[12][1]), "+f"(d[12][2]), "+f"(d[12][3]), "+f"(d[13][0]), "+f"(d[13][1]), "+f"(d[13][2]), "+f"(d[13][3]),
-          "+f"(d[14][0]), "+f"(d[14][1]), "+f"(d[14][2]), "+f"(d[14][3]), "+f"(d[15][0]), "+f"(d[15][1]), "+f"(d[15][2]), "+f"(d[15][3])
-        : "l"(desc_a), "l"(desc_b));
-#else
-    (void)d, (void)desc_a, (void)desc_b;
-    __trap();
-#endif
-}
-
-// The same with A from registers ("RS"): a[4] = this warp's 16 rows x k16 in the mma.m16n8k16 A
-// fragment layout (ldmatrix.x4 from any shared layout). The registers are read asynchronously: they
-// must not be written before the wgmma_wait that retires this wgmma.
-template <int N>
-__device__ __forceinline__ void wgmma_m64k16_f16_rs(float (&d)[N / 8][4], const uint32_t (&a)[4], uint64_t desc_b);
-template <>
-__device__ __forceinline__ void wgmma_m64k16_f16_rs<64>(float (&d)[8][4], const uint32_t (&a)[4], uint64_t desc_b) {
-#if FC_WGMMA_PTX
-    asm volatile(
-        "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {"
-        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
-        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
-        "}, {%32, %33, %34, %35}, %36, 1, 1, 1, 0;\n"
-        : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
-          "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
-          "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
-          "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b));
-#else
-    (void)d, (void)a, (void)desc_b;
-    __trap();
-#endif
-}
-
 // tf32 x tf32 -> fp32, k8, both operands K-major from shared memory (fp32 bit patterns: the tensor
 // cores use the tf32 bits, the low 13 are ignored -- the kernels round the tiles with cvt.rna first).
 template <int N>
 __device__ __forceinline__ void wgmma_m64k8_tf32(float (&d)[N / 8][4], uint64_t desc_a, uint64_t desc_b);
-template <>
-__device__ __forceinline__ void wgmma_m64k8_tf32<64>(float (&d)[8][4], uint64_t desc_a, uint64_t desc_b) {
+// The f16 one with A from registers ("RS"): a[4] = this warp's 16 rows x k16 in the mma.m16n8k16 A
+// fragment layout (ldmatrix.x4 from any shared layout). The registers are read asynchronously: they
+// must not be written before the wgmma_wait that retires this wgmma.
+template <int N>
+__device__ __forceinline__ void wgmma_m64k16_f16_rs(float (&d)[N / 8][4], const uint32_t (&a)[4], uint64_t desc_b);
+
+// The specializations: SHAPE = the instruction's shape and types, TAIL = its operands after D
+// (descriptors / A registers, scale-d = 1: accumulate, scales 1, no transposes).
 #if FC_WGMMA_PTX
-    asm volatile(
-        "wgmma.mma_async.sync.aligned.m64n64k8.f32.tf32.tf32 {"
-        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
-        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
-        "}, %32, %33, 1, 1, 1;\n"
-        : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
-          "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
-          "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
-          "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3])
-        : "l"(desc_a), "l"(desc_b));
+#define FC_WGMMA_SS(FN, N, SHAPE, TAIL)                                                                     \
+    template <>                                                                                             \
+    __device__ __forceinline__ void FN<N>(float (&d)[N / 8][4], uint64_t desc_a, uint64_t desc_b) {         \
+        asm volatile("wgmma.mma_async.sync.aligned." SHAPE " " FC_WGMMA_D##N##_REGS TAIL                    \
+                     : FC_WGMMA_D##N##_OUT(d)                                                               \
+                     : "l"(desc_a), "l"(desc_b));                                                           \
+    }
+#define FC_WGMMA_RS(FN, N, SHAPE, TAIL)                                                                     \
+    template <>                                                                                             \
+    __device__ __forceinline__ void FN<N>(float (&d)[N / 8][4], const uint32_t (&a)[4], uint64_t desc_b) { \
+        asm volatile("wgmma.mma_async.sync.aligned." SHAPE " " FC_WGMMA_D##N##_REGS TAIL                    \
+                     : FC_WGMMA_D##N##_OUT(d)                                                               \
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b));                            \
+    }
 #else
-    (void)d, (void)desc_a, (void)desc_b;
-    __trap();
+#define FC_WGMMA_SS(FN, N, SHAPE, TAIL)                                                                     \
+    template <>                                                                                             \
+    __device__ __forceinline__ void FN<N>(float (&d)[N / 8][4], uint64_t desc_a, uint64_t desc_b) {         \
+        (void)d, (void)desc_a, (void)desc_b;                                                                \
+        __trap();                                                                                           \
+    }
+#define FC_WGMMA_RS(FN, N, SHAPE, TAIL)                                                                     \
+    template <>                                                                                             \
+    __device__ __forceinline__ void FN<N>(float (&d)[N / 8][4], const uint32_t (&a)[4], uint64_t desc_b) { \
+        (void)d, (void)a, (void)desc_b;                                                                     \
+        __trap();                                                                                           \
+    }
 #endif
-}
-template <>
-__device__ __forceinline__ void wgmma_m64k8_tf32<128>(float (&d)[16][4], uint64_t desc_a, uint64_t desc_b) {
-#if FC_WGMMA_PTX
-    asm volatile(
-        "wgmma.mma_async.sync.aligned.m64n128k8.f32.tf32.tf32 {"
-        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
-        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
-        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
-        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"
-        "}, %64, %65, 1, 1, 1;\n"
-        : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
-          "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
-          "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
-          "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3]),
-          "+f"(d[8][0]), "+f"(d[8][1]), "+f"(d[8][2]), "+f"(d[8][3]), "+f"(d[9][0]), "+f"(d[9][1]), "+f"(d[9][2]), "+f"(d[9][3]),
-          "+f"(d[10][0]), "+f"(d[10][1]), "+f"(d[10][2]), "+f"(d[10][3]), "+f"(d[11][0]), "+f"(d[11][1]), "+f"(d[11][2]), "+f"(d[11][3]),
-          "+f"(d[12][0]), "+f"(d[12][1]), "+f"(d[12][2]), "+f"(d[12][3]), "+f"(d[13][0]), "+f"(d[13][1]), "+f"(d[13][2]), "+f"(d[13][3]),
-          "+f"(d[14][0]), "+f"(d[14][1]), "+f"(d[14][2]), "+f"(d[14][3]), "+f"(d[15][0]), "+f"(d[15][1]), "+f"(d[15][2]), "+f"(d[15][3])
-        : "l"(desc_a), "l"(desc_b));
-#else
-    (void)d, (void)desc_a, (void)desc_b;
-    __trap();
-#endif
-}
+FC_WGMMA_SS(wgmma_m64k16_f16, 64, "m64n64k16.f32.f16.f16", ", %32, %33, 1, 1, 1, 0, 0;\n")
+FC_WGMMA_SS(wgmma_m64k16_f16, 128, "m64n128k16.f32.f16.f16", ", %64, %65, 1, 1, 1, 0, 0;\n")
+FC_WGMMA_SS(wgmma_m64k8_tf32, 64, "m64n64k8.f32.tf32.tf32", ", %32, %33, 1, 1, 1;\n")
+FC_WGMMA_SS(wgmma_m64k8_tf32, 128, "m64n128k8.f32.tf32.tf32", ", %64, %65, 1, 1, 1;\n")
+FC_WGMMA_RS(wgmma_m64k16_f16_rs, 64, "m64n64k16.f32.f16.f16", ", {%32, %33, %34, %35}, %36, 1, 1, 1, 0;\n")
+#undef FC_WGMMA_SS
+#undef FC_WGMMA_RS
 
 }  // namespace cuda
 }  // namespace fc

@@ -896,6 +896,19 @@ int run_candidates(int max_shapes) {
                     ++st.runs;
                 }
                 pr.desc.algorithm = FC_ALGO_AUTO;
+                // runs a choice end to end (run_choice) and compares it with yref / tol
+                auto run_compare = [&](const KernelChoice& kc, const char* what, const std::vector<double>& yref,
+                                       const std::vector<double>& tol) {
+                    if (f16) {
+                        std::vector<half_t> y(yref.size(), 0x7fff);
+                        run_choice<half_t>(kc, pr, y.data());
+                        compare(what, pr, y, yref, tol, st, sname);
+                    } else {
+                        std::vector<float> y(yref.size(), NAN);
+                        run_choice<float>(kc, pr, y.data());
+                        compare(what, pr, y, yref, tol, st, sname);
+                    }
+                };
                 const std::vector<KernelChoice> cands = candidate_kernels(&pr.desc, pr.p, 132, 227 * 1024);
                 st.fails += check_candidates(pr.desc, pr.p, 132, 227 * 1024, cands, sname);
                 ++st.runs;
@@ -917,15 +930,7 @@ int run_candidates(int max_shapes) {
                     char name[96], what[128];
                     describe_choice(kc, name, sizeof name);
                     snprintf(what, sizeof what, "candidate %s %s", f16 ? "f16" : pc.prec == FC_PRECISION_TF32 ? "tf32" : pc.prec == FC_PRECISION_FP16 ? "fp16(f32)" : pc.prec == FC_PRECISION_3XTF32 ? "3xtf32" : "fp32", name);
-                    if (f16) {
-                        std::vector<half_t> y(yref.size(), 0x7fff);
-                        run_choice<half_t>(kc, pr, y.data());
-                        compare(what, pr, y, yref, tol, st, sname);
-                    } else {
-                        std::vector<float> y(yref.size(), NAN);
-                        run_choice<float>(kc, pr, y.data());
-                        compare(what, pr, y, yref, tol, st, sname);
-                    }
+                    run_compare(kc, what, yref, tol);
                 }
                 // FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma: the heuristic's implicit choice moved to the sm_90a
                 // wgmma kernels (force_wgmma; f16 and TF32), end to end with its transform and split-K;
@@ -953,15 +958,7 @@ int run_candidates(int max_shapes) {
                     char name[96], what[128];
                     describe_choice(forced, name, sizeof name);
                     snprintf(what, sizeof what, "forced wgmma %s %s", f16 ? "f16" : "tf32", name);
-                    if (f16) {
-                        std::vector<half_t> y(yref.size(), 0x7fff);
-                        run_choice<half_t>(forced, pr, y.data());
-                        compare(what, pr, y, yref, tol, st, sname);
-                    } else {
-                        std::vector<float> y(yref.size(), NAN);
-                        run_choice<float>(forced, pr, y.data());
-                        compare(what, pr, y, yref, tol, st, sname);
-                    }
+                    run_compare(forced, what, yref, tol);
                 }
             }
     }

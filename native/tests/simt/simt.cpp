@@ -904,12 +904,12 @@ void compute_collective(Warp& w, Fiber* caller) {
         case OpWgmmaF16:
         case OpWgmmaF16Rs:
         case OpWgmmaTf32: {
-            if (mask != 0xffffffffu) fiber_fail(caller, "wgmma_m64k16_f16 needs a full warp of 32 lanes");
+            if (mask != 0xffffffffu) fiber_fail(caller, std::string(op_name(w.op)) + " needs a full warp of 32 lanes");
             if (caller->ctx.block->nthreads % 128)
-                fiber_fail(caller, "wgmma_m64k16_f16: the block (" + std::to_string(caller->ctx.block->nthreads) +
+                fiber_fail(caller, std::string(op_name(w.op)) + ": the block (" + std::to_string(caller->ctx.block->nthreads) +
                                        " threads) is not made of whole warpgroups (128 threads)");
             if (!w.wgmma_fenced)
-                fiber_fail(caller, "wgmma_m64k16_f16 without a wgmma_fence since the last wgmma_wait (the emulation "
+                fiber_fail(caller, std::string(op_name(w.op)) + " without a wgmma_fence since the last wgmma_wait (the emulation "
                                    "requires one before each run of wgmma that follows register accesses)");
             WgmmaOp op;
             op.group = w.wgmma_open;
@@ -918,7 +918,7 @@ void compute_collective(Warp& w, Fiber* caller) {
             op.n = static_cast<int>(w.slot[0].in[4]);
             for (int t = 0; t < 32; ++t) {
                 if (std::memcmp(w.slot[t].in, w.slot[0].in, 20))
-                    fiber_fail(caller, "wgmma_m64k16_f16: descriptors / N differ between lanes (must be warp-uniform)");
+                    fiber_fail(caller, std::string(op_name(w.op)) + ": descriptors / N differ between lanes (must be warp-uniform)");
                 op.d[t] = static_cast<float*>(const_cast<void*>(w.slot[t].ptr));
                 op.a[t] = w.op == OpWgmmaF16Rs ? static_cast<const uint32_t*>(w.slot[t].ptr2) : nullptr;
             }
@@ -1111,40 +1111,23 @@ void wgmma_wait(int n) {
     f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane].b = n;
     rendezvous(f, OpWgmmaWait, 0xffffffffu);
 }
-void wgmma_f16(int n, float* d, uint64_t desc_a, uint64_t desc_b) {
-    Fiber* f = cur_fiber("wgmma_m64k16_f16");
-    if (n % 8 || n < 8 || n > 256) fiber_fail(f, "wgmma_m64k16_f16: N = " + std::to_string(n) + " (8..256, multiple of 8)");
+// A warp's part of one wgmma: deposits the descriptors, N and the lane's accumulator (and, "RS", A
+// fragment) pointers; the rendezvous records the op (compute_collective) for its wait.
+void wgmma_issue(int op, float* d, const uint32_t* a, uint64_t desc_a, uint64_t desc_b, int n) {
+    Fiber* f = cur_fiber(op_name(op));
+    if (n % 8 || n < 8 || n > 256)
+        fiber_fail(f, std::string(op_name(op)) + ": N = " + std::to_string(n) + " (8..256, multiple of 8)");
     Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
     std::memcpy(s.in, &desc_a, 8);
-    std::memcpy(s.in + 2, &desc_b, 8);
-    s.in[4] = static_cast<uint32_t>(n);
-    s.ptr = d;
-    rendezvous(f, OpWgmmaF16, 0xffffffffu);
-}
-
-void wgmma_tf32(int n, float* d, uint64_t desc_a, uint64_t desc_b) {
-    Fiber* f = cur_fiber("wgmma_m64k8_tf32");
-    if (n % 8 || n < 8 || n > 256) fiber_fail(f, "wgmma_m64k8_tf32: N = " + std::to_string(n) + " (8..256, multiple of 8)");
-    Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
-    std::memcpy(s.in, &desc_a, 8);
-    std::memcpy(s.in + 2, &desc_b, 8);
-    s.in[4] = static_cast<uint32_t>(n);
-    s.ptr = d;
-    rendezvous(f, OpWgmmaTf32, 0xffffffffu);
-}
-
-void wgmma_f16_rs(int n, float* d, const uint32_t* a, uint64_t desc_b) {
-    Fiber* f = cur_fiber("wgmma_m64k16_f16_rs");
-    if (n % 8 || n < 8 || n > 256) fiber_fail(f, "wgmma_m64k16_f16_rs: N = " + std::to_string(n) + " (8..256, multiple of 8)");
-    Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
-    const uint64_t none = 0;
-    std::memcpy(s.in, &none, 8);
     std::memcpy(s.in + 2, &desc_b, 8);
     s.in[4] = static_cast<uint32_t>(n);
     s.ptr = d;
     s.ptr2 = a;
-    rendezvous(f, OpWgmmaF16Rs, 0xffffffffu);
+    rendezvous(f, op, 0xffffffffu);
 }
+void wgmma_f16(int n, float* d, uint64_t desc_a, uint64_t desc_b) { wgmma_issue(OpWgmmaF16, d, nullptr, desc_a, desc_b, n); }
+void wgmma_tf32(int n, float* d, uint64_t desc_a, uint64_t desc_b) { wgmma_issue(OpWgmmaTf32, d, nullptr, desc_a, desc_b, n); }
+void wgmma_f16_rs(int n, float* d, const uint32_t* a, uint64_t desc_b) { wgmma_issue(OpWgmmaF16Rs, d, a, 0, desc_b, n); }
 
 void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char* file, int line) {
     Fiber* f = cur_fiber("cp_async");

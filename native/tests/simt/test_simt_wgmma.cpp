@@ -67,6 +67,7 @@ struct Args {
     int mode;
     Out* out;
     const Frags* frags = nullptr;  // set: A from registers (RS); mode 1 then rewrites them with zeros instead
+    bool tf32 = false;             // m64nNk8 tf32 on 128-byte rows (128-byte swizzle) instead of f16
 };
 
 void wgmma_kernel(Args a) {
@@ -82,7 +83,12 @@ void wgmma_kernel(Args a) {
         for (int s = 0; s < kK / 16; ++s)
             for (int r = 0; r < 4; ++r) ra[s][r] = a.frags->a[warp][lane][s][r];
     if (a.mode != 2) fc::cuda::wgmma_fence();
-    for (int kk = 0; kk < kK; kk += 16) {
+    for (int kk = 0; kk < kK && a.tf32; kk += 8) {  // rows of 128 bytes, k8 = 32 bytes per step
+        const uint32_t a0 = static_cast<uint32_t>(wg) * 64u * 128u + static_cast<uint32_t>(kk) * 4u;
+        const uint32_t b0 = a.b_off + static_cast<uint32_t>(kk) * 4u;
+        fc::cuda::wgmma_m64k8_tf32<kN>(d, isa_desc(a0, 16, 1024, 1), isa_desc(b0, 16, 1024, 1));
+    }
+    for (int kk = 0; kk < kK && !a.tf32; kk += 16) {
         const uint32_t a0 = static_cast<uint32_t>(wg) * 64u * 64u + static_cast<uint32_t>(kk) * 2u;
         const uint32_t b0 = a.b_off + static_cast<uint32_t>(kk) * 2u;
         if (a.frags)
@@ -191,30 +197,6 @@ uint32_t sw128_offset(int row, int k) {
     const uint32_t off = static_cast<uint32_t>(row) * 128u + static_cast<uint32_t>(k) * 4u;
     return off ^ (((off >> (4 + 3)) & 7u) << 4);
 }
-struct Tf32Args {
-    const unsigned char* image;
-    uint32_t image_bytes, b_off;
-    Out* out;
-};
-void wgmma_tf32_kernel(Tf32Args a) {
-    FC_DYNAMIC_SHARED(unsigned char, sm);
-    const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, lane = tid % 32, wg = warp / 4;
-    if (tid == 0) std::memcpy(sm, a.image, a.image_bytes);
-    __syncthreads();
-    float d[kN / 8][4];
-    for (auto& r : d)
-        for (float& v : r) v = 1.0f;
-    fc::cuda::wgmma_fence();
-    for (int kk = 0; kk < 32; kk += 8) {
-        const uint32_t a0 = static_cast<uint32_t>(wg) * 64u * 128u + static_cast<uint32_t>(kk) * 4u;
-        const uint32_t b0 = a.b_off + static_cast<uint32_t>(kk) * 4u;
-        fc::cuda::wgmma_m64k8_tf32<kN>(d, isa_desc(a0, 16, 1024, 1), isa_desc(b0, 16, 1024, 1));
-    }
-    fc::cuda::wgmma_commit();
-    fc::cuda::wgmma_wait<0>();
-    for (int j = 0; j < kN / 8; ++j)
-        for (int e = 0; e < 4; ++e) a.out->d[warp][lane][j][e] = d[j][e];
-}
 template <class At>
 std::vector<unsigned char> make_tf32_image(int wgs, At at, uint32_t* b_off) {
     *b_off = static_cast<uint32_t>(64 * wgs) * 128u;
@@ -237,14 +219,17 @@ void test_tf32() {
     for (int wgs = 1; wgs <= 2; ++wgs) {
         uint32_t b_off = 0;
         const std::vector<unsigned char> img = make_tf32_image(wgs, sw128_offset, &b_off);
-        fc_simt::launch(dim3(1), dim3(128u * static_cast<unsigned>(wgs)), img.size(), wgmma_tf32_kernel,
-                        Tf32Args{img.data(), static_cast<uint32_t>(img.size()), b_off, &out});
+        Args args{img.data(), static_cast<uint32_t>(img.size()), b_off, 1u, 0, &out};
+        args.tf32 = true;
+        fc_simt::launch(dim3(1), dim3(128u * static_cast<unsigned>(wgs)), img.size(), wgmma_kernel, args);
         CHECK_MSG(check_product(out, wgs) == 0, "tf32: %d warpgroup(s), 128-byte swizzled operands", wgs);
     }
     uint32_t b_off = 0;
-    const std::vector<unsigned char> img = make_tf32_image(1, [](int r, int k) { return static_cast<uint32_t>(r) * 128u + static_cast<uint32_t>(k) * 4u; }, &b_off);
-    fc_simt::launch(dim3(1), dim3(128), img.size(), wgmma_tf32_kernel,
-                    Tf32Args{img.data(), static_cast<uint32_t>(img.size()), b_off, &out});
+    const std::vector<unsigned char> img = make_tf32_image(
+        1, [](int r, int k) { return static_cast<uint32_t>(r) * 128u + static_cast<uint32_t>(k) * 4u; }, &b_off);
+    Args args{img.data(), static_cast<uint32_t>(img.size()), b_off, 1u, 0, &out};
+    args.tf32 = true;
+    fc_simt::launch(dim3(1), dim3(128), img.size(), wgmma_kernel, args);
     CHECK_MSG(check_product(out, 1, false, true) > 0, "tf32: an unswizzled tile must not pass as the 128-byte swizzle");
     int bad = 0;
     for (int row = 0; row < 128; ++row)
