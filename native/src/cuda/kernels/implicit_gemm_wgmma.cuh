@@ -71,9 +71,9 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const Elem*
         cp_async_commit();
     }
     for (int kt = 0; kt < ktiles; ++kt) {
+        Elem* const st = smem + (kt % STAGES) * Cfg::kStageElems;  // slice kt's stage
         cp_async_wait<STAGES - 3>();
         if constexpr (sizeof(Elem) == 4) {  // TF32: round this thread's chunks of slice kt (cvt.rna)
-            Elem* st = smem + (kt % STAGES) * Cfg::kStageElems;
             round_tf32_chunks<typename AIter::Map>(st, tid);
             round_tf32_chunks<typename BIter::Map>(st + BM * LD, tid);
         }
@@ -82,7 +82,6 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const Elem*
         const int pf = kt + STAGES - 2;
         if (pf < ktiles) load_stage<Cfg>(p, a_it, b_it, smem + (pf % STAGES) * Cfg::kStageElems, k_begin + pf * BK);
         cp_async_commit();
-        const Elem* st = smem + (kt % STAGES) * Cfg::kStageElems;
         warpgroup_mma_slice<Cfg, Elem>(st + wg * 64 * LD, st + BM * LD, acc[0]);
         wgmma_wait<1>();
     }
