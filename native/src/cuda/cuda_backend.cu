@@ -289,8 +289,8 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
     }
     pl->num_sms = sms;
     {  // FASTCONV_CUDA_IMPLICIT_KERNEL=gather: never tc_halo_kernel (benchmarks compare both);
-       // =wgmma: f16 implicit GEMMs on the sm_90a wgmma kernel where the device runs it (verification
-       // and timing on a GPU: not chosen otherwise yet, see force_wgmma)
+       // =wgmma: f16 and TF32 implicit GEMMs on the sm_90a wgmma kernels where the device runs them
+       // (verification and timing on a GPU: not chosen otherwise yet, see force_wgmma)
         const char* ik = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
         pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin, !(ik && !strcmp(ik, "gather")));
         if (ik && !strcmp(ik, "wgmma")) {
