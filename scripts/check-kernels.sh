@@ -17,8 +17,10 @@
 #     (tc_wgmma.cu, compiled for sm_90a only; PTX compute_90a: wgmma_conv_kernel and
 #     tc_halo_kernel's wgmma variant) wgmma.mma_async, wgmma.fence / commit_group /
 #     wait_group, fence.proxy.async and cp.async (the halo variant also ldmatrix);
+#   * wgmma kernels: no ptxas note that it serialized their wgmma or injected
+#     waits (C7514 / C7517 ...: a register touched while a wgmma may be in flight);
 #   * SASS (only where cuobjdump exists): every tensor-core kernel has HMMA (the
-#     wgmma kernel: HGMMA).
+#     wgmma kernels: HGMMA).
 # Reports come from BUILD_DIR/ptxas/*.txt (saved by the CMake build); without
 # them the script compiles native/src/cuda/*.cu itself. Prints a table
 # kernel x arch: regs, smem, spills, stack, blocks/SM (target). Exit 1 on any
@@ -93,9 +95,13 @@ LIM = {80: (65536, 2048, 167936, 32), 86: (65536, 1536, 102400, 16), 89: (65536,
        90: (65536, 2048, 233472, 32)}
 OPTIN = {80: 166912, 86: 101376, 89: 101376, 90: 232448}
 kern = {}  # (name, arch) -> dict
+serialized = {}  # function -> ptxas's wgmma pipeline notes (C75xx: serialized wgmma / injected waits)
 for f in sorted(glob.glob(os.path.join(rep_dir, '*.txt'))):
     cur = None
     for line in open(f, errors='replace'):
+        m = re.search(r"\((C75\d\d)\) (.*?) in (?:the )?function '(\S+)'", line)
+        if m:
+            serialized.setdefault(m.group(3), []).append('%s %s' % (m.group(1), m.group(2)[:90])); continue
         m = re.search(r"Compiling entry function '(\S+)' for 'sm_(\d+a?)'", line)
         if m:
             cur = (m.group(1), m.group(2)); kern[cur] = {'regs': 0, 'smem': 0, 'stack': 0, 'ss': 0, 'sl': 0}; continue
@@ -203,6 +209,12 @@ print('%-50s %-6s %5s %8s %7s %6s %-12s %s' % ('kernel', 'arch', 'regs', 'smem',
 for row in rows:
     print('%-50s sm_%-3s %5d %8d %7d %6d %-12s %s' % row)
 print('%d kernel x arch entries' % len(rows))
+# wgmma pipelines: ptxas says when it had to serialize wgmma or inject waits (an accumulator or A register
+# touched while a wgmma may be in flight): that would make the asynchronous MMA step synchronous.
+nwg = len({n for (n, a) in kern if a == '90a' and ('wgmma_conv_kernel' in n or ('tc_halo_kernel' in n and 'ELb1E' in n))})
+for fn, notes in sorted(serialized.items()):
+    viol.append('ptxas serializes the wgmma pipeline of %s: %s' % (config(fn)[3], '; '.join(notes)))
+print('wgmma pipelines: %d sm_90a kernels, %d with wgmma serialized or waits injected by ptxas (C75xx notes)' % (nwg, len(serialized)))
 # PTX content checks
 ptx_bad = 0; ptx_n = 0
 for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
