@@ -15,11 +15,13 @@
 # CPU backend) -> the benchmark with the heuristic's kernels and again autotuned
 # (FASTCONV_AUTOTUNE_VERBOSE=1: every candidate's time in bench_tuned.log) -> lines "tune-compare"
 # (per shape: heuristic us, tuned us, speedup, the tuned pick) in tune_compare.txt.
-# --wgmma (< 4 min): build -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma (every f16 and
+# --wgmma (< 4 min): build -> wgmma_probe (each wgmma form the kernels issue, alone, against the emulation's
+# own ISA-derived cases; on a failure, the descriptor encodings that would pass; the wgmma throughput
+# ceiling) -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma (every f16 and
 # TF32 implicit GEMM on the sm_90a wgmma kernels, vs the CPU backend) -> the benchmark with the heuristic's
 # kernels and again with wgmma forced -> lines "wgmma-compare" in wgmma_compare.txt -> check-kernels
 # (with cuobjdump there: HGMMA in the wgmma kernels' SASS) -> ncu on three of them. The full run
-# also checks the forced wgmma kernel's correctness (step correctness_wgmma).
+# also runs wgmma_probe and checks the forced wgmma kernel's correctness (step correctness_wgmma).
 # Every step is time-boxed and its failure reported; later steps still run.
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
 set -uo pipefail
@@ -45,7 +47,7 @@ step() {  # step NAME TIMEOUT_S command...
 nvidia-smi -L 2>&1 | tee "$LOGS/nvidia-smi.log" || true
 GEN=""; command -v ninja >/dev/null && GEN="-G Ninja"
 step configure 120 cmake -S "$ROOT/native" -B "$BUILD" $GEN -DFASTCONV_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_BUILD_TYPE=Release
-step build 300 cmake --build "$BUILD" -j"$(nproc)" --target fastconv gpu_check device_ceiling
+step build 300 cmake --build "$BUILD" -j"$(nproc)" --target fastconv gpu_check device_ceiling wgmma_probe
 step ceiling 60 "$BUILD/tests/cuda/device_ceiling"
 bench_compare() {  # bench_compare LABEL CSV LOG: heuristic rows vs CSV's (LABEL = tune: what the tuner picked, from LOG)
   python3 - "$LOGS/fastconv_bench.csv" "$2" "$3" "$1" <<'PY' | tee "$LOGS/$1_compare.txt"
@@ -79,6 +81,7 @@ if [ "$TUNE" = 1 ]; then
   bench_compare tune "$LOGS/fastconv_bench_tuned.csv" "$LOGS/bench_tuned.log"
   STEPS="configure build ceiling correctness_tuned bench bench_tuned"
 elif [ "$WGMMA" = 1 ]; then
+  step wgmma_probe 60 "$BUILD/tests/cuda/wgmma_probe" "$LOGS"
   step correctness_wgmma 150 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$BUILD/tests/cuda/gpu_check" --correctness --quick
   step bench 120 "$BUILD/tests/cuda/gpu_check" --bench --csv "$LOGS/fastconv_bench.csv"
   step bench_wgmma 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma FASTCONV_CUDA_VERBOSE=1 "$BUILD/tests/cuda/gpu_check" \
@@ -88,7 +91,7 @@ elif [ "$WGMMA" = 1 ]; then
   grep -h "^fastconv cuda plan" "$LOGS/bench_wgmma.log" | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
     sed 's/^/wgmma-compare plans: /' | tee -a "$LOGS/wgmma_compare.txt"
   step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
-  STEPS="configure build ceiling correctness_wgmma bench bench_wgmma check_kernels"
+  STEPS="configure build ceiling wgmma_probe correctness_wgmma bench bench_wgmma check_kernels"
   # Nsight Compute on the forced wgmma kernels, if ncu exists (informational): the halo variant at
   # 64@56 and wgmma_conv_kernel at 256@14 and 512@7 (ResNet-50 3x3, batch 32, f16 NHWC).
   if command -v ncu >/dev/null 2>&1; then
@@ -106,11 +109,12 @@ elif [ "$QUICK" = 1 ]; then
   STEPS="configure build ceiling correctness note_compare"
 else
   step correctness 150 "$BUILD/tests/cuda/gpu_check" --correctness
+  step wgmma_probe 60 "$BUILD/tests/cuda/wgmma_probe" "$LOGS"
   step correctness_wgmma 100 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$BUILD/tests/cuda/gpu_check" --correctness --quick
   step note_compare 90 "$BUILD/tests/cuda/gpu_check" --compare --compare-csv "$LOGS/note_compare.csv"
   step bench 150 env FASTCONV_BUILD="$BUILD" OUT="$LOGS" bash "$ROOT/scripts/bench-gpu.sh"
   step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
-  STEPS="configure build ceiling correctness correctness_wgmma note_compare bench check_kernels"
+  STEPS="configure build ceiling correctness wgmma_probe correctness_wgmma note_compare bench check_kernels"
   # Nsight Compute, if ncu exists: where the time goes. The note shape's direct_tile_kernel with its FFMA
   # step (f32 FP32), and the kernels the heuristic picks for three ResNet-50 3x3 batch-32 layers (NHWC
   # f16): tc_halo_kernel at 64@56, tc_conv_kernel's MED tile at 256@14 and its BIG tile split along K
@@ -127,6 +131,7 @@ fi
 echo "=== summary"
 for s in $STEPS; do echo "  $s: ${RESULT[$s]:-not run}"; done | tee "$LOGS/summary.txt"
 grep -h "^ceiling" "$LOGS/ceiling.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma-probe\|^wgmma_probe\|^ceiling wgmma" "$LOGS/wgmma_probe.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 [ "$QUICK$TUNE" = 00 ] && echo "  ncu (informational, not a failure): ${RESULT[ncu]:-not run}" | tee -a "$LOGS/summary.txt"
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"

@@ -1,0 +1,270 @@
+// wgmma_probe.cu — the sm_90a wgmma instructions on the GPU, one at a time, before any kernel uses them.
+//
+// The wgmma kernels (tc_wgmma.cu) were written and proven against the host emulation only; the emulation
+// implements the PTX ISA as read here. If that reading is wrong somewhere, the convolution tests on a GPU
+// only say "wrong result". This probe runs the emulation's own single-instruction cases
+// (tests/simt/wgmma_cases.h, the same kernel and the same expectations test_simt_wgmma checks the
+// emulation with) on the device and says which reading holds:
+//   f16 m64n64k16 / m64n128k16, both operands from 64-byte-swizzled shared memory, 1 and 2 warpgroups;
+//   f16 m64n64k16 with A from registers (the halo kernel's RS form);
+//   tf32 m64n64k8 / m64n128k8 from 128-byte-swizzled shared memory;
+//   unswizzled tiles under the same descriptors must give wrong products (the swizzle is real).
+// For a failing case it sweeps the descriptor fields (swizzle mode, stride and leading byte offsets)
+// and prints every encoding that does give the ISA product, and dumps the accumulators
+// (warp lane register value) to <dump_dir>/wgmma_probe_<case>.txt for offline reading.
+// It also reports the dynamic shared memory's address (the swizzle is a function of the absolute
+// address: the kernels trap unless their tiles start on a 1024-byte boundary) and measures the wgmma
+// throughput ceiling (f16 m64n128k16 and tf32 m64n128k8, 2 warpgroups x 2 blocks per SM, operands
+// from shared memory, no loads in the loop), the number the ">= 70 % of dense peak" target needs.
+// Usage: wgmma_probe [dump_dir]. Exit 0: all cases pass (or no sm_90 device: skipped); 1: a case
+// failed; 2: a CUDA error.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "simt/wgmma_cases.h"
+
+#define CK(x)                                                                                  \
+    do {                                                                                       \
+        cudaError_t e_ = (x);                                                                  \
+        if (e_ != cudaSuccess) {                                                               \
+            fprintf(stderr, "wgmma_probe: %s failed: %s\n", #x, cudaGetErrorString(e_));      \
+            exit(2);                                                                           \
+        }                                                                                      \
+    } while (0)
+
+using namespace wgmma_cases;
+
+namespace {
+
+constexpr size_t kImageBytes = 40 * 1024;  // every case's image, zero-padded: room for swept strides
+const char* g_dump_dir = ".";
+unsigned char* g_image = nullptr;  // device
+Frags* g_frags = nullptr;          // device
+void* g_out = nullptr;             // device, sizeof(Out<128>)
+int g_failed = 0;
+
+// Runs one case on the device; returns the mismatch count against the ISA product.
+template <int N>
+int run(int wgs, std::vector<unsigned char> img, Args<N> a, Out<N>* host, bool quiet) {
+    img.resize(kImageBytes, 0);
+    CK(cudaMemcpy(g_image, img.data(), img.size(), cudaMemcpyHostToDevice));
+    a.image = g_image;
+    a.image_bytes = static_cast<uint32_t>(img.size());
+    a.out = static_cast<Out<N>*>(g_out);
+    if (a.frags) a.frags = g_frags;
+    CK(cudaMemset(g_out, 0, sizeof(Out<N>)));
+    wgmma_case_kernel<N><<<1, 128 * wgs, kImageBytes>>>(a);
+    CK(cudaGetLastError());
+    CK(cudaDeviceSynchronize());
+    CK(cudaMemcpy(host, g_out, sizeof(Out<N>), cudaMemcpyDeviceToHost));
+    return check_product(*host, wgs, false, quiet);
+}
+
+template <int N>
+void dump(const char* name, const Out<N>& o, int wgs) {
+    const std::string path = std::string(g_dump_dir) + "/wgmma_probe_" + name + ".txt";
+    FILE* f = fopen(path.c_str(), "w");
+    if (!f) return;
+    fprintf(f, "# warp lane reg value (reg = 4 j + e of d[j][e]); expected: see tests/simt/wgmma_cases.h\n");
+    for (int w = 0; w < 4 * wgs; ++w)
+        for (int l = 0; l < 32; ++l)
+            for (int j = 0; j < N / 8; ++j)
+                for (int e = 0; e < 4; ++e) fprintf(f, "%d %d %d %g\n", w, l, 4 * j + e, o.d[w][l][j][e]);
+    fclose(f);
+    printf("wgmma-probe %s: accumulators written to %s\n", name, path.c_str());
+}
+
+// One named case that must give the ISA product; on failure, the descriptor sweep and the dump.
+template <int N>
+void expect_pass(const char* name, int wgs, const std::vector<unsigned char>& img, Args<N> a) {
+    static Out<N> host;
+    const int bad = run<N>(wgs, img, a, &host, false);
+    printf("wgmma-probe %-28s %s", name, bad ? "FAILED" : "ok");
+    if (bad) printf(" (%d of %d accumulators wrong)", bad, 64 * wgs * N);
+    printf("  [smem base 0x%x]\n", host.smem_base);
+    if (!bad) return;
+    ++g_failed;
+    dump<N>(name, host, wgs);
+    int found = 0;
+    static Out<N> trial;
+    for (unsigned mode = 0; mode < 4; ++mode)
+        for (uint32_t sbo : {128u, 256u, 512u, 1024u, 2048u})
+            for (uint32_t lbo : {16u, 64u, 128u, 256u, 512u, 1024u, 2048u}) {
+                Args<N> t = a;
+                t.desc_mode = mode;
+                t.sbo = sbo;
+                t.lbo = lbo;
+                if (run<N>(wgs, img, t, &trial, true) == 0) {
+                    printf("wgmma-probe %s: passes with swizzle mode %u, stride byte offset %u, leading byte offset %u\n",
+                           name, mode, sbo, lbo);
+                    ++found;
+                }
+            }
+    if (!found) printf("wgmma-probe %s: no descriptor encoding of the sweep gives the ISA product\n", name);
+}
+
+// A case that must NOT give the ISA product (the layout differs from what the descriptor says).
+template <int N>
+void expect_wrong(const char* name, int wgs, const std::vector<unsigned char>& img, Args<N> a) {
+    static Out<N> host;
+    const int bad = run<N>(wgs, img, a, &host, true);
+    printf("wgmma-probe %-28s %s\n", name, bad ? "ok (wrong product, as it must be)" : "FAILED (the product is right)");
+    if (!bad) ++g_failed;
+}
+
+template <int N>
+void f16_cases() {
+    for (int wgs = 1; wgs <= 2; ++wgs) {
+        uint32_t b_off = 0;
+        const std::vector<unsigned char> img = make_f16_image<N>(wgs, sw64_offset, &b_off);
+        const std::string name = "f16_ss_n" + std::to_string(N) + "_wg" + std::to_string(wgs);
+        expect_pass<N>(name.c_str(), wgs, img, Args<N>{nullptr, 0, b_off, 2u, 0, nullptr});
+    }
+    uint32_t b_off = 0;
+    const std::vector<unsigned char> plain = make_f16_image<N>(1, plain_offset, &b_off);
+    const std::string name = "f16_unswizzled_n" + std::to_string(N);
+    expect_wrong<N>(name.c_str(), 1, plain, Args<N>{nullptr, 0, b_off, 2u, 0, nullptr});
+}
+
+void rs_cases() {
+    static Frags frags;
+    for (int wgs = 1; wgs <= 2; ++wgs) {
+        frags = Frags{};
+        make_frags(wgs, &frags);
+        CK(cudaMemcpy(g_frags, &frags, sizeof frags, cudaMemcpyHostToDevice));
+        uint32_t b_off = 0;
+        const std::vector<unsigned char> img = make_f16_image<64>(wgs, sw64_offset, &b_off);
+        const std::string name = "f16_rs_n64_wg" + std::to_string(wgs);
+        expect_pass<64>(name.c_str(), wgs, img, Args<64>{nullptr, 0, b_off, 2u, 0, nullptr, &frags});
+    }
+}
+
+template <int N>
+void tf32_cases() {
+    for (int wgs = 1; wgs <= 2; ++wgs) {
+        uint32_t b_off = 0;
+        const std::vector<unsigned char> img = make_tf32_image<N>(wgs, sw128_offset, &b_off);
+        Args<N> a{nullptr, 0, b_off, 1u, 0, nullptr};
+        a.tf32 = true;
+        const std::string name = "tf32_ss_n" + std::to_string(N) + "_wg" + std::to_string(wgs);
+        expect_pass<N>(name.c_str(), wgs, img, a);
+    }
+    uint32_t b_off = 0;
+    const std::vector<unsigned char> plain = make_tf32_image<N>(1, plain128_offset, &b_off);
+    Args<N> a{nullptr, 0, b_off, 1u, 0, nullptr};
+    a.tf32 = true;
+    const std::string name = "tf32_unswizzled_n" + std::to_string(N);
+    expect_wrong<N>(name.c_str(), 1, plain, a);
+}
+
+// ---- throughput ceiling: wgmma m64n128 from shared memory, nothing else in the loop ----
+constexpr int kPeakIters = 4096;
+constexpr int kPeakSteps = 4;  // wgmma per group: one 32-element k slice's worth (f16 2 x k16 -> 4 = 2 slices)
+
+template <bool TF32>
+__global__ void __launch_bounds__(256, 2) wgmma_peak_kernel(float* sink, int flag) {
+    FC_DYNAMIC_SHARED(unsigned char, sm);
+    const int tid = static_cast<int>(threadIdx.x), wg = tid / 128;
+    for (int i = tid; i < 32 * 1024; i += blockDim.x) sm[i] = 0;
+    fc::cuda::fence_proxy_async_smem();
+    __syncthreads();
+    float acc[16][4];
+    for (auto& r : acc)
+        for (float& v : r) v = 0.0f;
+    const uint32_t base = fc::cuda::smem_addr_(sm);
+    const uint32_t a0 = base + static_cast<uint32_t>(wg) * 8192u, b0 = base + 16384u;
+    const uint32_t sbo = TF32 ? 1024u : 512u;
+    const unsigned mode = TF32 ? 1u : 2u;
+    for (int it = 0; it < kPeakIters; ++it) {
+        fc::cuda::wgmma_fence();  // per group, as the kernels' warpgroup_mma_slice does
+#pragma unroll
+        for (int s = 0; s < kPeakSteps; ++s) {
+            const uint32_t ko = static_cast<uint32_t>(s % 2) * 32u;  // the two 32-byte k steps of a row
+            if constexpr (TF32)
+                fc::cuda::wgmma_m64k8_tf32<128>(acc, isa_desc(a0 + ko, 16, sbo, mode), isa_desc(b0 + ko, 16, sbo, mode));
+            else
+                fc::cuda::wgmma_m64k16_f16<128>(acc, isa_desc(a0 + ko, 16, sbo, mode), isa_desc(b0 + ko, 16, sbo, mode));
+        }
+        fc::cuda::wgmma_commit();
+        fc::cuda::wgmma_wait<1>();
+    }
+    fc::cuda::wgmma_wait<0>();
+    if (flag)
+        for (int j = 0; j < 16; ++j)
+            for (int e = 0; e < 4; ++e) sink[(blockIdx.x * blockDim.x + tid) * 64 + j * 4 + e] = acc[j][e];
+}
+
+template <bool TF32>
+void peak(const cudaDeviceProp& prop) {
+    const int blocks = 2 * prop.multiProcessorCount;
+    float* sink = nullptr;
+    CK(cudaMalloc(&sink, sizeof(float) * 64 * 256 * blocks));
+    CK(cudaFuncSetAttribute(wgmma_peak_kernel<TF32>, cudaFuncAttributeMaxDynamicSharedMemorySize, 32 * 1024));
+    cudaEvent_t e0, e1;
+    CK(cudaEventCreate(&e0));
+    CK(cudaEventCreate(&e1));
+    wgmma_peak_kernel<TF32><<<blocks, 256, 32 * 1024>>>(sink, 0);  // warm-up (clocks up)
+    CK(cudaGetLastError());
+    CK(cudaDeviceSynchronize());
+    std::vector<float> ms;
+    for (int r = 0; r < 7; ++r) {
+        CK(cudaEventRecord(e0));
+        wgmma_peak_kernel<TF32><<<blocks, 256, 32 * 1024>>>(sink, 0);
+        CK(cudaEventRecord(e1));
+        CK(cudaEventSynchronize(e1));
+        float t = 0;
+        CK(cudaEventElapsedTime(&t, e0, e1));
+        ms.push_back(t);
+    }
+    std::sort(ms.begin(), ms.end());
+    const double flop_per_inst = 2.0 * 64 * 128 * (TF32 ? 8 : 16);
+    const double flops = flop_per_inst * kPeakSteps * kPeakIters * 2.0 /*warpgroups*/ * blocks;
+    const double tflops = flops / (ms[3] * 1e-3) / 1e12;
+    const double datasheet = TF32 ? 494.7 : 989.4;  // H100 / H200 SXM dense (gpu_check's peaks table)
+    printf("ceiling wgmma_%s %.1f TFLOP/s (%.1f %% of the %.1f dense datasheet peak; median of 7, %d blocks)\n",
+           TF32 ? "tf32" : "f16", tflops, 100.0 * tflops / datasheet, datasheet, blocks);
+    CK(cudaFree(sink));
+    CK(cudaEventDestroy(e0));
+    CK(cudaEventDestroy(e1));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1) g_dump_dir = argv[1];
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess || n == 0) {
+        printf("wgmma_probe: skipped: no CUDA device\n");
+        return 0;
+    }
+    cudaDeviceProp prop;
+    CK(cudaGetDeviceProperties(&prop, 0));
+    if (prop.major != 9 || prop.minor != 0) {
+        printf("wgmma_probe: skipped: %s is sm_%d%d; wgmma (sm_90a) runs on compute capability 9.0 only\n", prop.name,
+               prop.major, prop.minor);
+        return 0;
+    }
+    printf("wgmma_probe on %s (%d SMs)\n", prop.name, prop.multiProcessorCount);
+    CK(cudaMalloc(&g_image, kImageBytes));
+    CK(cudaMalloc(&g_frags, sizeof(Frags)));
+    CK(cudaMalloc(&g_out, sizeof(Out<128>)));
+    CK(cudaFuncSetAttribute(wgmma_case_kernel<64>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kImageBytes));
+    CK(cudaFuncSetAttribute(wgmma_case_kernel<128>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kImageBytes));
+    f16_cases<64>();
+    f16_cases<128>();
+    rs_cases();
+    tf32_cases<64>();
+    tf32_cases<128>();
+    peak<false>(prop);
+    peak<true>(prop);
+    CK(cudaFree(g_image));
+    CK(cudaFree(g_frags));
+    CK(cudaFree(g_out));
+    printf("wgmma_probe: %s\n", g_failed ? "FAILED" : "all cases pass");
+    return g_failed ? 1 : 0;
+}
