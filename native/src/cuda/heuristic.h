@@ -190,7 +190,7 @@ inline int pick_halo(const ConvParams& q, int math, int num_sms, size_t smem_opt
 // they use MED.
 constexpr bool has_big_tile(int math) { return math == MATH_TF32 || math == MATH_F16; }
 
-inline int pick_splits(const ConvParams& p, int tile, int num_sms);  // below
+inline int pick_splits(const ConvParams& p, int tile, int num_sms, int waves = 1);  // below
 
 inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_optin) {
     if (math == MATH_SIMT) return TILE_SIMT;
@@ -299,21 +299,24 @@ inline int tile_bn(int tile) { return tile == TILE_BIG || tile == TILE_WGMMA ? 1
 // Split-K for implicit GEMMs with few output tiles (small M = N*P*Q, e.g.
 // ResNet's 7x7 / 14x14 layers: 512@7x7 has 8 MED tiles for 132 SMs at batch 1,
 // 200 at batch 32): aim at ~2 blocks per SM, keep >= 4 k-tiles (of 32) per
-// split, at most 16 splits, partials <= 16 MB; the fp32 partials
+// split, at most 16 splits, partials <= 16 MB (x waves below); the fp32 partials
 // [G][splits][M][Kg] go to the workspace and splitk_reduce_kernel sums them in
-// order (deterministic).
-inline int pick_splits(const ConvParams& p, int tile, int num_sms) {
+// order (deterministic). waves > 1 (autotuning candidates only, candidate_kernels): aim at waves times
+// that many blocks, also where the blocks already cover the SMs once -- for the tuner to measure
+// whether more resident blocks beat the extra partials (512@7 at batch 32: BIG split 3 leaves 1.2
+// blocks per SM; split 6 gives 2.4).
+inline int pick_splits(const ConvParams& p, int tile, int num_sms, int waves) {
     const int64_t blocks = cdiv(p.M, tile_bm(tile)) * cdiv(p.Kg, tile_bn(tile)) * p.G;
     // BIG (64x64 warp tiles, ~2 blocks per SM): one block per SM is the goal
     // (f16 picks it with fewer tiles than SMs, pick_tile); the lighter tiles
     // (MED/WIDE/SMALL/SIMT) keep 3-4 resident blocks per SM, so fewer than 2 per
     // SM leaves most warp slots empty -> split too, as long as the fp32
     // partials stay small (<= 16 MB: L2-resident-ish).
-    const int64_t target = (tile == TILE_BIG || tile == TILE_WGMMA ? 1 : 2) * (int64_t)num_sms;
+    const int64_t target = (tile == TILE_BIG || tile == TILE_WGMMA ? 1 : 2) * (int64_t)num_sms * (waves > 1 ? waves : 1);
     // Never where the blocks already cover the SMs: the partials and the reduction pass cost more
     // than the extra resident warps gain (H200, ResNet-50 stem at batch 1, 196 MED blocks: split 2
     // 36.1 us, none 21.7).
-    if (num_sms <= 0 || blocks >= target || blocks >= num_sms) return 1;
+    if (num_sms <= 0 || blocks >= target || (waves <= 1 && blocks >= num_sms)) return 1;
     const int64_t kt = cdiv(p.Kgemm, 32);
     int64_t s = cdiv(target, blocks);
     if (s > kt / 4) s = kt / 4;
@@ -322,7 +325,7 @@ inline int pick_splits(const ConvParams& p, int tile, int num_sms) {
     const int64_t per = cdiv(kt, s);
     s = cdiv(kt, per);  // no empty split
     if (s < 2 || (int64_t)p.G * s > 65535) return 1;
-    if ((int64_t)p.G * s * p.M * p.Kg * 4 > ((int64_t)16 << 20)) return 1;
+    if ((int64_t)p.G * s * p.M * p.Kg * 4 > ((int64_t)16 << 20) * (waves > 1 ? waves : 1)) return 1;
     return (int)s;
 }
 
@@ -508,7 +511,7 @@ inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, cons
 //                (where direct_tile_supported), and the strip / generic kernel;
 //  UNFOLD_GEMM   the one MED (SIMT) GEMM on the unfolded workspace;
 //  IMPLICIT_GEMM every tile the math has (HALO16, HALO, BIG, WIDE, MED, SMALL; SIMT for FP32) x
-//                {no split, pick_splits' split} x {NHWC transpose / channel padding where possible,
+//                {no split, pick_splits' split, its split for two waves} x {NHWC transpose / channel padding where possible,
 //                none};
 //  AUTO          all three, DIRECT only where its fast kernels apply (direct_strip_fits) and
 //                UNFOLD_GEMM only with a workspace <= 256 MiB.
@@ -556,8 +559,10 @@ inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const 
                 const bool halo = tile == TILE_HALO || tile == TILE_HALO16;
                 if (halo && to_nhwc == NHWC_PAD) continue;  // the halo kernel wants C/g % 32 (16) anyway
                 add(implicit_choice(d, p, tile, 1, to_nhwc, cgp));
-                const int s = halo ? 1 : pick_splits(q, tile, num_sms);
+                if (halo) continue;  // no split-K in the halo kernels
+                const int s = pick_splits(q, tile, num_sms), s2 = pick_splits(q, tile, num_sms, 2);
                 if (s > 1) add(implicit_choice(d, p, tile, s, to_nhwc, cgp));
+                if (s2 > s) add(implicit_choice(d, p, tile, s2, to_nhwc, cgp));
             }
         }
     }

@@ -997,6 +997,23 @@ int run_candidates(int max_shapes) {
                                     ++st.fails;
                                 }
                             }
+                            // 512@7 at batch 32 (the weakest layer measured): besides the heuristic's BIG split
+                            // for one wave, the tuner gets the two-wave splits to time (BIG 6, MED 3 on 132 SMs;
+                            // the partials stay under 32 MB).
+                            if (algo == FC_ALGO_IMPLICIT_GEMM && N == 32 && L.HW == 7 && dev.sms == 132 &&
+                                pc.dtype == FC_DTYPE_F16 && layout == 1) {
+                                int big = 0, med = 0;
+                                for (const KernelChoice& k : c) {
+                                    if (k.tile == TILE_BIG) big = std::max(big, k.splits);
+                                    if (k.tile == TILE_MED) med = std::max(med, k.splits);
+                                }
+                                ++st.runs;
+                                if (big != 6 || med != 3) {
+                                    fprintf(stderr, "FAIL candidates %s f16 NHWC: largest splits offered BIG %d MED %d, "
+                                                    "want 6 and 3 (two waves)\n", what, big, med);
+                                    ++st.fails;
+                                }
+                            }
                         }
     // gpu_check's halo correctness shapes (gpu_check.cpp correctness_shapes) must reach the halo kernels on
     // the devices the harness runs on: f16 NHWC -> HALO16, f32 TF32 (both layouts) -> HALO.
