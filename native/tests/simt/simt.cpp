@@ -221,6 +221,10 @@ struct Fiber {
     void* asan_fake = nullptr;
     std::vector<CpCopy> cp;  // pending copies, in issue order
     uint64_t cp_open = 0;    // id of the open (uncommitted) group
+    // this thread's last generic-proxy shared write (for messages): an sts's file and line, or line -1
+    // for cp.async data a wait landed
+    const char* last_write_file = nullptr;
+    int last_write_line = 0;
 };
 
 struct Block {
@@ -260,6 +264,15 @@ struct Runtime {
     std::mt19937_64 rng{1};
     bool schedule_from_env_done = false;
     SmemTotals smem;
+    // Async-proxy visibility (wgmma operands, see simt.h): per shared byte, 1 + the thread that last wrote
+    // it through the generic proxy and that thread's fence epoch then; per thread, its current epoch. A
+    // byte is unfenced while its writer's epoch is unchanged; fence_proxy_async and each block start give
+    // the thread a new epoch from one counter that never repeats, so stale entries (earlier blocks and
+    // launches) never match and the arrays need no clearing.
+    std::vector<uint16_t> wr_thread;
+    std::vector<uint64_t> wr_epoch;
+    std::vector<uint64_t> t_epoch;
+    uint64_t epoch_counter = 0;
     struct SiteCount {
         SmemCount count;
         std::string example;
@@ -420,14 +433,34 @@ Fiber* cur_fiber(const char* what) {
 }
 
 // Perform copies of groups with id < limit (in issue order).
+// Generic-proxy write of [p, p + bytes) by f (sts, or cp.async data landing): unfenced until f's next
+// fence_proxy_async (see Runtime::wr_thread).
+void note_generic_write(Fiber* f, const void* p, uint32_t bytes) {
+    const Block& b = *f->ctx.block;
+    const uintptr_t a = reinterpret_cast<uintptr_t>(p), base = reinterpret_cast<uintptr_t>(b.smem);
+    if (!b.smem || a < base || a + bytes > base + b.smem_size) return;
+    const size_t off = a - base;
+    const uint16_t who = static_cast<uint16_t>(f->ctx.linear + 1);
+    const uint64_t ep = g_rt.t_epoch[f->ctx.linear];
+    for (uint32_t i = 0; i < bytes; ++i) {
+        g_rt.wr_thread[off + i] = who;
+        g_rt.wr_epoch[off + i] = ep;
+    }
+}
+
 void cp_complete(Fiber* f, uint64_t limit) {
     size_t k = 0;
     for (; k < f->cp.size() && f->cp[k].group < limit; ++k) {
         const CpCopy& c = f->cp[k];
         if (c.src_bytes) std::memcpy(c.dst, c.src, c.src_bytes);
         if (c.src_bytes < c.size) std::memset(static_cast<char*>(c.dst) + c.src_bytes, 0, c.size - c.src_bytes);
+        note_generic_write(f, c.dst, c.size);
     }
     f->cp.erase(f->cp.begin(), f->cp.begin() + static_cast<std::ptrdiff_t>(k));
+    if (k) {
+        f->last_write_file = "cp.async data landed by a cp_async_wait";
+        f->last_write_line = -1;
+    }
 }
 
 std::string lanes_str(unsigned m) {
@@ -1104,6 +1137,11 @@ uint32_t smem_address(const void* p) {
     return static_cast<uint32_t>(a - base);
 }
 
+void fence_proxy_async() {
+    Fiber* f = cur_fiber("fence_proxy_async_smem");
+    g_rt.t_epoch[f->ctx.linear] = ++g_rt.epoch_counter;
+}
+
 void wgmma_fence() { rendezvous(cur_fiber("wgmma_fence"), OpWgmmaFence, 0xffffffffu); }
 void wgmma_commit() { rendezvous(cur_fiber("wgmma_commit"), OpWgmmaCommit, 0xffffffffu); }
 void wgmma_wait(int n) {
@@ -1113,10 +1151,37 @@ void wgmma_wait(int n) {
 }
 // A warp's part of one wgmma: deposits the descriptors, N and the lane's accumulator (and, "RS", A
 // fragment) pointers; the rendezvous records the op (compute_collective) for its wait.
+// The 16 bytes of a wgmma operand chunk at shared offset off must have no generic-proxy write that its
+// writer has not yet followed by fence_proxy_async.
+void check_async_visible(Fiber* f, uint32_t off, int op) {
+    const Block& b = *f->ctx.block;
+    for (uint32_t i = off; i < off + 16 && i < b.smem_size; ++i) {
+        const uint16_t w = g_rt.wr_thread[i];
+        if (!w || g_rt.wr_epoch[i] != g_rt.t_epoch[w - 1]) continue;
+        const Fiber& o = (*b.fibers)[w - 1u];
+        const std::string what = !o.last_write_file ? std::string("?")
+                                 : o.last_write_line < 0 ? std::string(o.last_write_file)
+                                 : "last: sts at " + std::string(o.last_write_file) + ":" + std::to_string(o.last_write_line);
+        fiber_fail(f, std::string(op_name(op)) + " reads shared byte " + std::to_string(i) + ", which thread " +
+                          std::to_string(w - 1u) + " wrote through the generic proxy (" + what +
+                          ") without a fence_proxy_async_smem since: wgmma reads through the async proxy");
+    }
+}
+
 void wgmma_issue(int op, float* d, const uint32_t* a, uint64_t desc_a, uint64_t desc_b, int n) {
     Fiber* f = cur_fiber(op_name(op));
     if (n % 8 || n < 8 || n > 256)
         fiber_fail(f, std::string(op_name(op)) + ": N = " + std::to_string(n) + " (8..256, multiple of 8)");
+    if (f->ctx.lane == 0) {  // the operand bytes this warp's part reads must be visible to the async proxy
+        const int K = op == OpWgmmaTf32 ? 8 : 16, es = op == OpWgmmaTf32 ? 4 : 2;
+        for (int half = 0; half < 2; ++half) {  // the slice's two 16-byte chunks of a row
+            if (op != OpWgmmaF16Rs)
+                for (int i = 0; i < 16; ++i)
+                    check_async_visible(f, wgmma_operand_offset(desc_a, 16 * static_cast<int>(f->ctx.warp % 4) + i,
+                                                                half * K / 2 * es, f), op);
+            for (int j = 0; j < n; ++j) check_async_visible(f, wgmma_operand_offset(desc_b, j, half * K / 2 * es, f), op);
+        }
+    }
     Slot& s = f->ctx.block->warps[f->ctx.warp].slot[f->ctx.lane];
     std::memcpy(s.in, &desc_a, 8);
     std::memcpy(s.in + 2, &desc_b, 8);
@@ -1155,6 +1220,11 @@ void smem_access(const void* p, unsigned bytes, SmemKind kind, const char* file,
     std::vector<SmemRec>& rec = b.warps[f->ctx.warp].rec[f->ctx.lane];
     rec.push_back(SmemRec{file, line, f->cp_open, static_cast<uint32_t>(rec.size()), off, static_cast<uint8_t>(bytes),
                           static_cast<uint8_t>(kind)});
+    if (kind == SmemStore) {
+        note_generic_write(f, p, bytes);
+        f->last_write_file = file ? file : "?";
+        f->last_write_line = line;
+    }
 }
 
 const char* smem_kind_name(int kind) {
@@ -1245,6 +1315,11 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
     b.nthreads = n;
     rt.fibers.resize(n);
     b.fibers = &rt.fibers;
+    if (rt.t_epoch.size() < n) rt.t_epoch.resize(n, 0);
+    if (rt.wr_thread.size() < smem) {
+        rt.wr_thread.resize(smem, 0);
+        rt.wr_epoch.resize(smem, 0);
+    }
     b.warps.resize(nwarps);
     std::unique_ptr<unsigned char, void (*)(void*)> smem_buf(nullptr, &std::free);
     if (smem) {
@@ -1302,6 +1377,8 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
                     f.asan_fake = nullptr;
                     f.cp.clear();
                     f.cp_open = 0;
+                    f.last_write_file = nullptr;
+                    rt.t_epoch[i] = ++rt.epoch_counter;  // this block's writes start unfenced afresh
                     init_fiber_context(&f);
                 }
                 unsigned live = n;

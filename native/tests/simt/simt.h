@@ -90,6 +90,12 @@
 //    accepted -- the 64-byte swizzle for f16, the 128-byte swizzle for tf32
 //    (wgmma_operand_offset in simt.cpp spells them out); addresses are
 //    byte offsets in the block's dynamic shared memory (smem_addr_).
+//    wgmma reads shared memory through the async proxy: generic-proxy writes
+//    (cp.async data that a cp_async_wait landed, sts) must be followed by the
+//    writer's fence_proxy_async_smem() (fence.proxy.async.shared::cta) before
+//    a wgmma may read them: every operand byte a warp's wgmma reads is checked
+//    when it is issued, and one whose last generic writer has not fenced since
+//    is an error.
 //  * Conversions are bit-exact software implementations of cvt.rna.tf32.f32,
 //    cvt.rn.f16.f32 and f16->f32 (no FTZ).  NaN -> canonical NaN with the
 //    sign kept (tf32: sign|0x7FFFE000, f16: sign|0x7FFF).
@@ -188,6 +194,7 @@ void mma_tf32_m16n8k8(float* d, const uint32_t* a, const uint32_t* b, const floa
 void mma_f16_m16n8k16(float* d, const uint32_t* a, const uint32_t* b, const float* c);
 // wgmma (sm_90a warpgroup MMA): see "wgmma" below.
 uint32_t smem_address(const void* p);  // byte offset in the block's dynamic shared memory
+void fence_proxy_async();
 void wgmma_fence();
 void wgmma_commit();
 void wgmma_wait(int n);
@@ -556,7 +563,7 @@ inline void mma_m16n8k16_f16(float (&d)[4], const uint32_t (&a)[4], const uint32
 // descriptors encode); the ops are warp collectives of each warp of the warpgroup (a warp's 16
 // accumulator rows depend on its 16 A rows and all of B only).
 inline uint32_t smem_addr_(const void* p) { return ::fc_simt::smem_address(p); }
-inline void fence_proxy_async_smem() {}  // one memory, no proxies
+inline void fence_proxy_async_smem() { ::fc_simt::fence_proxy_async(); }
 inline void wgmma_fence() { ::fc_simt::wgmma_fence(); }
 inline void wgmma_commit() { ::fc_simt::wgmma_commit(); }
 template <int N>

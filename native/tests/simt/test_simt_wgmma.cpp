@@ -7,8 +7,8 @@
 //  * the kernels' own SmemRows tiles (smem_at) and descriptor helpers (wgmma_desc_sw64) must agree with
 //    the ISA layout;
 //  * semantics: the op is performed at wgmma_wait (a store between issue and wait is seen), and the
-//    misuses the emulation reports (no fence, no wait before exit, other swizzle modes, partial
-//    warpgroups).
+//    misuses the emulation reports (no wgmma fence, no wait before exit, operands stored without a proxy
+//    fence after them, other swizzle modes, partial warpgroups).
 #include "simt/simt.h"
 
 #include <cstdio>
@@ -153,6 +153,8 @@ void test_misuse() {
     CHECK_MSG(m.find("swizzle mode 3") != std::string::npos, "32-byte swizzle descriptor: '%s'", m.c_str());
     m = run_expect_error(128, 0, 1u);
     CHECK_MSG(m.find("use the 64-byte swizzle") != std::string::npos, "f16 with the 128-byte swizzle: '%s'", m.c_str());
+    m = run_expect_error(128, 4, 2u);
+    CHECK_MSG(m.find("without a fence_proxy_async_smem") != std::string::npos, "no proxy fence: '%s'", m.c_str());
     m = run_expect_error(96, 0, 2u);
     CHECK_MSG(m.find("whole warpgroups") != std::string::npos, "96 threads: '%s'", m.c_str());
 }

@@ -75,7 +75,8 @@ struct Frags {
 
 // The block: warpgroups of 4 warps (threads = 128 * wgs). Shared memory = the image: A rows [64 * wgs]
 // at 0, B [N] rows at b_off. Mode: 0 normal; emulation only (undefined on hardware): 1 overwrite A (or the
-// RS registers) with zeros between issue and wait, 2 no fence, 3 no wait.
+// RS registers) with zeros between issue and wait, 2 no wgmma fence, 3 no wait, 4 no proxy fence after
+// the shared-memory stores.
 template <int N>
 struct Args {
     const unsigned char* image;  // device memory on a GPU, host memory under the emulation
@@ -92,9 +93,9 @@ template <int N>
 __global__ void wgmma_case_kernel(Args<N> a) {
     FC_DYNAMIC_SHARED(unsigned char, sm);
     const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, lane = tid % 32, wg = warp / 4;
-    for (uint32_t i = static_cast<uint32_t>(tid); i < a.image_bytes; i += blockDim.x) sm[i] = a.image[i];
+    for (uint32_t i = static_cast<uint32_t>(tid); i < a.image_bytes; i += blockDim.x) fc::cuda::sts(&sm[i], a.image[i]);
     if (tid == 0) a.out->smem_base = fc::cuda::smem_addr_(sm);
-    fc::cuda::fence_proxy_async_smem();  // generic-proxy stores, then async-proxy (wgmma) reads
+    if (a.mode != 4) fc::cuda::fence_proxy_async_smem();  // generic-proxy stores, then async-proxy (wgmma) reads
     __syncthreads();
     float d[N / 8][4];
     for (auto& r : d)
