@@ -126,9 +126,9 @@ def config(name):
     mw = re.search(r'WgmmaTileConfigILi(\d+)ELi(\d)ELi(\d)ELi(\d)E', name)
     if 'wgmma_conv_kernel' in name and mw:
         # WgmmaTileConfig<BN, elem bytes, stages, min blocks> (tile_config.cuh): 128 x BN x 32, two
-        # warpgroups, unpadded swizzled rows (f16 64 B, fp32 128 B)
+        # warpgroups, unpadded swizzled rows (f16 64 B, fp32 128 B), + one 8-row atom of slack (align_smem)
         bn, eb, st, mb = map(int, mw.groups())
-        return 256, st * (128 + bn) * 32 * eb, mb, 'wgmma %s 128x%dx32 s%d implicit' % (
+        return 256, st * (128 + bn) * 32 * eb + 8 * 32 * eb, mb, 'wgmma %s 128x%dx32 s%d implicit' % (
             'f16' if eb == 2 else 'tf32', bn, st), True
     m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
     if 'tc_conv_kernel' in name and m:
@@ -145,7 +145,8 @@ def config(name):
         # (the sm_90a variant, template argument kWgmma = true: the wgmma step, same geometry)
         m = re.search(r'HaloConfigTILi(\d)ELi(\d+)E', name)
         es, th = int(m.group(1)), int(m.group(2))
-        return 32 * (th // 4), (2 * 18 * (th + 2) + 4 * 64) * 64, 4 if th == 8 else 2, \
+        # (+ 512 bytes of slack in the wgmma variant: its buffers start on a swizzle atom, align_smem)
+        return 32 * (th // 4), (2 * 18 * (th + 2) + 4 * 64) * 64 + (512 if 'ELb1E' in name else 0), 4 if th == 8 else 2, \
             'tc %s halo %dx16px x64 x%d s4 implicit%s' % ('f16' if es == 2 else 'tf32', th, 64 // es,
                                                            ' wgmma' if 'ELb1E' in name else ''), True
     if 'simt_conv_kernel' in name:

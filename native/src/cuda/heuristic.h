@@ -110,7 +110,7 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_WIDE: return h ? TileFor<TILE_WIDE, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
     case TILE_HALO: return h ? HaloConfigT<2>::kSmemBytes : math == MATH_TF32 ? HaloConfigT<4>::kSmemBytes : (size_t)-1;
     case TILE_HALO16:
-    case TILE_HALO16_WGMMA: return h ? HaloConfigT<2, 16>::kSmemBytes : (size_t)-1;  // f16 only
+    case TILE_HALO16_WGMMA: return h ? HaloConfigT<2, 16>::kSmemBytesWgmma : (size_t)-1;  // f16 only
     case TILE_WGMMA:  // f16 and TF32 only
         return h ? TileFor<TILE_WGMMA, 2>::type::kSmemBytes
                  : math == MATH_TF32 ? TileFor<TILE_WGMMA, 4>::type::kSmemBytes : (size_t)-1;

@@ -38,14 +38,14 @@ static cudaError_t run_halo_wgmma(const ConvParams& p, const GemmArgs* args, cud
     const int gather = p.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA;
     if (!args) {
         const cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(kern),
-                                                   cudaFuncAttributeMaxDynamicSharedMemorySize, (int)Cfg::kSmemBytes);
+                                                   cudaFuncAttributeMaxDynamicSharedMemorySize, (int)Cfg::kSmemBytesWgmma);
         return e != cudaSuccess ? e : tc_wgmma_f16(gather, p, nullptr, s);
     }
     if (!args->vec_a || !args->vec_b) return tc_wgmma_f16(gather, p, args, s);
     unsigned gx, gy;
     int tq, tp;
     halo_grid(p, Cfg::TH, &gx, &gy, &tq, &tp);
-    kern<<<dim3(gx, gy, 1u), Cfg::kThreads, Cfg::kSmemBytes, s>>>(
+    kern<<<dim3(gx, gy, 1u), Cfg::kThreads, Cfg::kSmemBytesWgmma, s>>>(
         p, static_cast<const half_t*>(args->a), static_cast<const half_t*>(args->w),
         static_cast<const half_t*>(args->bias), static_cast<half_t*>(args->y), tq, tp, args->vec_y);
     return cudaGetLastError();

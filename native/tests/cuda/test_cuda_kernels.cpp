@@ -349,12 +349,23 @@ template <int MathK, int Tile, bool Impl, int Splits = 1>
 void run_tc(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
     run_tc_n<MathK, Tile, Impl>(p, a, w, bias, y, vec_a, vec_b, Splits);
 }
+// The wgmma kernels' layouts depend on absolute shared addresses, and on a GPU the driver decides where
+// dynamic shared memory begins: each run places it at another 16-byte step of the shared window (80
+// bases, every residue mod 1024 -- the largest swizzle atom), so align_smem's padding is exercised.
+struct SmemBaseRun {
+    SmemBaseRun() {
+        static unsigned runs = 0;
+        fc_simt::set_smem_base(16u * (runs++ % 80u));
+    }
+    ~SmemBaseRun() { fc_simt::set_smem_base(0); }
+};
 // wgmma_conv_kernel (sm_90a) as tc_wgmma.cu runs it, split-K included (clamped like run_tc_n).
 template <int Tile, class Elem = half_t>
 void run_wgmma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
                  int splits) {
     typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
     SplitRun<Cfg> sr(p, splits);
+    const SmemBaseRun base;
     launch_gemm(sr.grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, wgmma_conv_kernel<Cfg, Elem>, p,
                 static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
                 static_cast<Elem*>(y), vec_a, vec_b, sr.splits, sr.partial.data(), vec_b);
@@ -371,7 +382,8 @@ void run_halo_wgmma(const ConvParams& p, const void* a, const void* w, const voi
     unsigned gx, gy;
     int tq, tp;
     halo_grid(p, Cfg::TH, &gx, &gy, &tq, &tp);
-    launch_gemm(dim3(gx, gy), dim3(Cfg::kThreads), Cfg::kSmemBytes, tc_halo_kernel<Cfg, MATH_F16, true>, p,
+    const SmemBaseRun base;
+    launch_gemm(dim3(gx, gy), dim3(Cfg::kThreads), Cfg::kSmemBytesWgmma, tc_halo_kernel<Cfg, MATH_F16, true>, p,
                 static_cast<const half_t*>(a), static_cast<const half_t*>(w), static_cast<const half_t*>(bias),
                 static_cast<half_t*>(y), tq, tp, vec_b);
 }

@@ -12,8 +12,9 @@
 // For a failing case it sweeps the descriptor fields (swizzle mode, stride and leading byte offsets)
 // and prints every encoding that does give the ISA product, and dumps the accumulators
 // (warp lane register value) to <dump_dir>/wgmma_probe_<case>.txt for offline reading.
-// It also reports the dynamic shared memory's address (the swizzle is a function of the absolute
-// address: the kernels trap unless their tiles start on a 1024-byte boundary) and measures the wgmma
+// It also reports the dynamic shared memory's address (informational: the swizzle is a function of the
+// absolute address, so the kernels and these cases start their tiles at the first atom boundary
+// after it, align_smem) and measures the wgmma
 // throughput ceiling (f16 m64n128k16 and tf32 m64n128k8, 2 warpgroups x 2 blocks per SM, operands
 // from shared memory, no loads in the loop), the number the ">= 70 % of dense peak" target needs.
 // Usage: wgmma_probe [dump_dir]. Exit 0: all cases pass (or no sm_90 device: skipped); 1: a case
@@ -58,7 +59,7 @@ int run(int wgs, std::vector<unsigned char> img, Args<N> a, Out<N>* host, bool q
     a.out = static_cast<Out<N>*>(g_out);
     if (a.frags) a.frags = g_frags;
     CK(cudaMemset(g_out, 0, sizeof(Out<N>)));
-    wgmma_case_kernel<N><<<1, 128 * wgs, kImageBytes>>>(a);
+    wgmma_case_kernel<N><<<1, 128 * wgs, kImageBytes + kAlignSlack>>>(a);
     CK(cudaGetLastError());
     CK(cudaDeviceSynchronize());
     CK(cudaMemcpy(host, g_out, sizeof(Out<N>), cudaMemcpyDeviceToHost));
@@ -253,8 +254,10 @@ int main(int argc, char** argv) {
     CK(cudaMalloc(&g_image, kImageBytes));
     CK(cudaMalloc(&g_frags, sizeof(Frags)));
     CK(cudaMalloc(&g_out, sizeof(Out<128>)));
-    CK(cudaFuncSetAttribute(wgmma_case_kernel<64>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kImageBytes));
-    CK(cudaFuncSetAttribute(wgmma_case_kernel<128>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kImageBytes));
+    CK(cudaFuncSetAttribute(wgmma_case_kernel<64>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                            (int)(kImageBytes + kAlignSlack)));
+    CK(cudaFuncSetAttribute(wgmma_case_kernel<128>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                            (int)(kImageBytes + kAlignSlack)));
     f16_cases<64>();
     f16_cases<128>();
     rs_cases();

@@ -282,6 +282,7 @@ struct Runtime {
 
 thread_local Runtime g_rt;
 bool g_throw = false;
+uint32_t g_smem_base = 0;  // set_smem_base
 bool g_warn = std::getenv("FC_SIMT_WARN") != nullptr;
 
 size_t page_size() {
@@ -686,7 +687,7 @@ inline uint32_t tf32_operand(uint32_t u) {
     return u & 0xffffe000u;
 }
 
-// Shared-memory byte offset of byte kb (of the instruction's 32-byte k slice) in row `row` of a K-major
+// Offset in the dynamic shared memory of byte kb (of the instruction's 32-byte k slice) in row `row` of a K-major
 // operand described by a wgmma matrix descriptor (PTX ISA, "Matrix Descriptor Format"): start address
 // bits 0-13, leading byte offset 16-29, stride byte offset 32-45, base offset 49-51, swizzle mode 62-63
 // (addresses >> 4). Only the layouts the kernels use are accepted: swizzle mode 2 (64 bytes: f16 rows of
@@ -694,8 +695,8 @@ inline uint32_t tf32_operand(uint32_t u) {
 // (8 rows of W = 64 / 128 bytes) + a multiple of 32 bytes, the 32-byte k slice (k16 f16 / k8 tf32) inside
 // the row. Rows 8i..8i+7 lie SBO bytes after rows 8(i-1)..; inside an atom row r is at W r, and the
 // 16-byte chunk c of a row is stored at c ^ ((address >> 7) & (W / 16 - 1)) -- the XOR applied to the
-// absolute address, which is why atoms must be aligned (the kernels check their base). LBO is unused
-// by swizzled K-major layouts.
+// absolute address (set_smem_base), which is why atoms must be aligned (the kernels align their buffers:
+// align_smem). LBO is unused by swizzled K-major layouts.
 uint32_t wgmma_operand_offset(uint64_t desc, int row, int kb, Fiber* caller) {
     const uint32_t start = static_cast<uint32_t>(desc & 0x3fffu) << 4;
     const uint32_t sbo = static_cast<uint32_t>((desc >> 32) & 0x3fffu) << 4;
@@ -711,7 +712,11 @@ uint32_t wgmma_operand_offset(uint64_t desc, int row, int kb, Fiber* caller) {
                                std::to_string(8 * W) + "-byte swizzle atom + a multiple of 32 bytes");
     const uint32_t lin = start + static_cast<uint32_t>(row / 8) * sbo + static_cast<uint32_t>(row % 8) * W +
                          static_cast<uint32_t>(kb);
-    return lin ^ (((lin >> 7) & (W / 16u - 1u)) << 4);
+    const uint32_t addr = lin ^ (((lin >> 7) & (W / 16u - 1u)) << 4);  // the swizzle of the absolute address
+    if (addr < g_smem_base)
+        fiber_fail(caller, "wgmma operand at shared address " + std::to_string(addr) +
+                               ", below the dynamic shared memory (base " + std::to_string(g_smem_base) + ")");
+    return addr - g_smem_base;
 }
 
 void wgmma_perform(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* caller) {
@@ -1031,6 +1036,14 @@ std::string deadlock_report(Block& b) {
 // public runtime functions
 // ---------------------------------------------------------------------------
 void set_throw_on_error(bool enable) { g_throw = enable; }
+void set_smem_base(uint32_t base) {
+    if (base % 16) {
+        std::fprintf(stderr, "fc_simt: set_smem_base(%u): not a multiple of 16\n", base);
+        std::abort();
+    }
+    g_smem_base = base;
+}
+uint32_t smem_base() { return g_smem_base; }
 bool throw_on_error() { return g_throw; }
 void set_schedule(Schedule s, uint64_t seed) {
     g_rt.schedule_from_env_done = true;
@@ -1134,7 +1147,7 @@ uint32_t smem_address(const void* p) {
     const uintptr_t a = reinterpret_cast<uintptr_t>(p), base = reinterpret_cast<uintptr_t>(b.smem);
     if (!b.smem || a < base || a > base + b.smem_size)
         fiber_fail(f, "smem address of a pointer outside the block's dynamic shared memory");
-    return static_cast<uint32_t>(a - base);
+    return g_smem_base + static_cast<uint32_t>(a - base);
 }
 
 void fence_proxy_async() {

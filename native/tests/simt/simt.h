@@ -193,7 +193,7 @@ void ldmatrix(int num, bool trans, uint32_t* r, const void* row_addr, const char
 void mma_tf32_m16n8k8(float* d, const uint32_t* a, const uint32_t* b, const float* c);
 void mma_f16_m16n8k16(float* d, const uint32_t* a, const uint32_t* b, const float* c);
 // wgmma (sm_90a warpgroup MMA): see "wgmma" below.
-uint32_t smem_address(const void* p);  // byte offset in the block's dynamic shared memory
+uint32_t smem_address(const void* p);  // shared-window address: smem base (below) + offset in the dynamic smem
 void fence_proxy_async();
 void wgmma_fence();
 void wgmma_commit();
@@ -271,6 +271,12 @@ struct LaunchStats {
 LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, dim3 block, size_t smem,
                         const BlockPredicate* pred, void (*thunk)(void*), void* thunk_arg);
 
+// The shared-window address at which the blocks' dynamic shared memory begins (default 0; a multiple of
+// 16). What smem_addr_ returns and wgmma descriptors hold is base + offset, and the wgmma swizzle is
+// applied to that absolute address as on the GPU -- where the driver decides the base, so kernels whose
+// layouts depend on it must align themselves (align_smem); tests run them with other bases.
+void set_smem_base(uint32_t base);
+uint32_t smem_base();
 // Error handling: default prints and abort()s; true -> launch throws SimtError.
 void set_throw_on_error(bool enable);
 bool throw_on_error();
@@ -559,8 +565,8 @@ inline void mma_m16n8k16_f16(float (&d)[4], const uint32_t (&a)[4], const uint32
     ::fc_simt::mma_f16_m16n8k16(d, a, b, c);
 }
 
-// wgmma: shared-memory addresses are byte offsets in the block's dynamic shared memory (what the
-// descriptors encode); the ops are warp collectives of each warp of the warpgroup (a warp's 16
+// wgmma: shared-memory addresses are the dynamic shared memory's window base (set_smem_base, default 0) +
+// byte offsets in it (what the descriptors encode); the ops are warp collectives of each warp of the warpgroup (a warp's 16
 // accumulator rows depend on its 16 A rows and all of B only).
 inline uint32_t smem_addr_(const void* p) { return ::fc_simt::smem_address(p); }
 inline void fence_proxy_async_smem() { ::fc_simt::fence_proxy_async(); }

@@ -27,7 +27,8 @@ template <int N>
 void launch_case(int wgs, const std::vector<unsigned char>& img, Args<N> args) {
     args.image = img.data();
     args.image_bytes = static_cast<uint32_t>(img.size());
-    fc_simt::launch(dim3(1), dim3(128u * static_cast<unsigned>(wgs)), img.size(), wgmma_case_kernel<N>, args);
+    fc_simt::launch(dim3(1), dim3(128u * static_cast<unsigned>(wgs)), img.size() + kAlignSlack, wgmma_case_kernel<N>,
+                    args);
 }
 
 std::string run_expect_error(int threads, int mode, unsigned desc_mode) {
@@ -38,7 +39,8 @@ std::string run_expect_error(int threads, int mode, unsigned desc_mode) {
     fc_simt::set_throw_on_error(true);
     std::string msg;
     try {
-        fc_simt::launch(dim3(1), dim3(static_cast<unsigned>(threads)), img.size(), wgmma_case_kernel<64>, args);
+        fc_simt::launch(dim3(1), dim3(static_cast<unsigned>(threads)), img.size() + kAlignSlack, wgmma_case_kernel<64>,
+                        args);
     } catch (const fc_simt::SimtError& e) {
         msg = e.what();
     }
@@ -144,6 +146,43 @@ void test_kernel_layout_agrees() {
     CHECK(o.got[2] == isa_desc(4096, 16, 512, 2));
 }
 
+// Absolute shared addresses (set_smem_base): the descriptors hold the shared window's address and the
+// swizzle applies to it. The cases align their image (align_smem) and pass wherever dynamic shared memory
+// begins; without that, a base off the 1024-byte tf32 atom makes the operand start mid-atom: reported.
+void test_smem_base() {
+    static Out<64> out;
+    for (uint32_t base : {16u, 512u, 1040u, 4096u}) {
+        fc_simt::set_smem_base(base);
+        uint32_t b_off = 0;
+        const std::vector<unsigned char> img = make_f16_image<64>(2, sw64_offset, &b_off);
+        launch_case<64>(2, img, Args<64>{nullptr, 0, b_off, 2u, 0, &out});
+        CHECK_MSG(check_product(out, 2) == 0 && out.smem_base == base, "f16 with the dynamic smem at %u", base);
+        const std::vector<unsigned char> t = make_tf32_image<64>(1, sw128_offset, &b_off);
+        Args<64> args{nullptr, 0, b_off, 1u, 0, &out};
+        args.tf32 = true;
+        launch_case<64>(1, t, args);
+        CHECK_MSG(check_product(out, 1) == 0, "tf32 with the dynamic smem at %u", base);
+    }
+    fc_simt::set_smem_base(512);
+    uint32_t b_off = 0;
+    const std::vector<unsigned char> t = make_tf32_image<64>(1, sw128_offset, &b_off);
+    Args<64> args{nullptr, 0, b_off, 1u, 0, &out};
+    args.tf32 = true;
+    args.no_align = true;
+    args.image = t.data();
+    args.image_bytes = static_cast<uint32_t>(t.size());
+    fc_simt::set_throw_on_error(true);
+    std::string msg;
+    try {
+        fc_simt::launch(dim3(1), dim3(128), t.size() + kAlignSlack, wgmma_case_kernel<64>, args);
+    } catch (const fc_simt::SimtError& e) {
+        msg = e.what();
+    }
+    fc_simt::set_throw_on_error(false);
+    fc_simt::set_smem_base(0);
+    CHECK_MSG(msg.find("swizzle atom") != std::string::npos, "unaligned tf32 operands at base 512: '%s'", msg.c_str());
+}
+
 void test_misuse() {
     std::string m = run_expect_error(128, 2, 2u);
     CHECK_MSG(m.find("without a wgmma_fence") != std::string::npos, "no fence: '%s'", m.c_str());
@@ -169,6 +208,7 @@ int main() {
     test_tf32<128>();
     test_wrong_descriptor();
     test_kernel_layout_agrees();
+    test_smem_base();
     test_misuse();
     return simt_test_result("test_simt_wgmma");
 }

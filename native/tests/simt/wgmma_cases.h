@@ -22,7 +22,7 @@
 #include <cstring>
 #include <vector>
 
-#include "cuda/intrinsics.cuh"
+#include "cuda/kernels/common.cuh"
 
 namespace wgmma_cases {
 
@@ -73,8 +73,9 @@ struct Frags {
     uint32_t a[8][32][kK / 16][4];  // [warp][lane][k16 step][register]
 };
 
-// The block: warpgroups of 4 warps (threads = 128 * wgs). Shared memory = the image: A rows [64 * wgs]
-// at 0, B [N] rows at b_off. Mode: 0 normal; emulation only (undefined on hardware): 1 overwrite A (or the
+// The block: warpgroups of 4 warps (threads = 128 * wgs). Shared memory = the image, from the first
+// 1024-byte boundary of the shared window (align_smem; launch with kAlignSlack more bytes than the image):
+// A rows [64 * wgs] at 0, B [N] rows at b_off. Mode: 0 normal; emulation only (undefined on hardware): 1 overwrite A (or the
 // RS registers) with zeros between issue and wait, 2 no wgmma fence, 3 no wait, 4 no proxy fence after
 // the shared-memory stores.
 template <int N>
@@ -87,14 +88,17 @@ struct Args {
     const Frags* frags = nullptr;  // set: A from registers (RS)
     bool tf32 = false;             // m64nNk8 tf32 on 128-byte rows instead of f16 on 64-byte rows
     uint32_t lbo = 16, sbo = 0;    // descriptor byte offsets; sbo 0: the 8-row atom (512 f16, 1024 tf32)
+    bool no_align = false;         // image at the dynamic shared memory's start, wherever that is
 };
+constexpr uint32_t kAlignSlack = 1024;
 
 template <int N>
 __global__ void wgmma_case_kernel(Args<N> a) {
-    FC_DYNAMIC_SHARED(unsigned char, sm);
+    FC_DYNAMIC_SHARED(unsigned char, raw);
+    unsigned char* const sm = a.no_align ? raw : fc::cuda::align_smem<1024>(raw);
     const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, lane = tid % 32, wg = warp / 4;
     for (uint32_t i = static_cast<uint32_t>(tid); i < a.image_bytes; i += blockDim.x) fc::cuda::sts(&sm[i], a.image[i]);
-    if (tid == 0) a.out->smem_base = fc::cuda::smem_addr_(sm);
+    if (tid == 0) a.out->smem_base = fc::cuda::smem_addr_(raw);
     if (a.mode != 4) fc::cuda::fence_proxy_async_smem();  // generic-proxy stores, then async-proxy (wgmma) reads
     __syncthreads();
     float d[N / 8][4];

@@ -126,6 +126,16 @@ struct RowPos {
 
 __device__ __forceinline__ bool in_range(int v, int n) { return static_cast<unsigned>(v) < static_cast<unsigned>(n); }
 
+// p moved up to the next ALIGN-byte boundary of the shared window. For layouts that are a function of the
+// absolute shared address (wgmma's swizzled operands): the kernel launches with ALIGN bytes of slack and
+// starts its buffers here, instead of relying on where the dynamic shared memory happens to begin.
+template <unsigned ALIGN, class T>
+__device__ __forceinline__ T* align_smem(T* p) {
+    static_assert(ALIGN >= 16 && (ALIGN & (ALIGN - 1)) == 0, "a power of two >= 16");
+    const uint32_t pad = (0u - smem_addr_(p)) & (ALIGN - 1u);
+    return reinterpret_cast<T*>(reinterpret_cast<unsigned char*>(p) + pad);
+}
+
 // Element offset of (row, k) in unpadded shared rows of ROW ES-byte elements = L 16-byte chunks (L = 2
 // or 4), chunk c of row r stored at c ^ ((r / (8 / L)) % L): any 8 consecutive rows hold a given chunk in
 // 8 distinct 16-byte bank groups (ldmatrix phases, one 16-byte store per row and lane), and so do 8 / L

@@ -102,9 +102,9 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     static_assert(!kWgmma || (MathK == MATH_F16 && Cfg::TH == 16 && (2 * Cfg::kHaloElems * 2) % 512 == 0 &&
                               (Cfg::kBStageElems * 2) % 512 == 0),
                   "wgmma step: f16, one warpgroup, B stages on 512-byte swizzle atoms");
-    FC_DYNAMIC_SHARED(Elem, smem);
-    if constexpr (kWgmma)
-        if (smem_addr_(smem) & 511u) __trap();  // the swizzle is a function of the absolute address
+    FC_DYNAMIC_SHARED(Elem, smem_raw);
+    // wgmma: B stages on swizzle atoms of the absolute address (launched with kSmemBytesWgmma)
+    Elem* const smem = kWgmma ? align_smem<Cfg::kWgmmaAlign>(smem_raw) : smem_raw;
     Elem* halo = smem;                          // [2][HALO_PIX][LD]
     Elem* bring = smem + 2 * Cfg::kHaloElems;   // [STAGES][BN][LD]
 

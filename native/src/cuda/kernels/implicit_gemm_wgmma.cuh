@@ -49,8 +49,8 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const Elem*
     static_assert((Cfg::kStageElems * Cfg::kElemBytes) % Cfg::kAtomBytes == 0 &&
                       (64 * LD * Cfg::kElemBytes) % Cfg::kAtomBytes == 0,
                   "stages and the warpgroups' A rows on swizzle atoms");
-    FC_DYNAMIC_SHARED(Elem, smem);
-    if (smem_addr_(smem) & (Cfg::kAtomBytes - 1)) __trap();  // the swizzle is a function of the absolute address
+    FC_DYNAMIC_SHARED(Elem, smem_raw);
+    Elem* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);  // the swizzle is a function of the absolute address
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, wg = warp >> 2;
     const int m_block = blockIdx.x * BM, n_block = blockIdx.y * BN;

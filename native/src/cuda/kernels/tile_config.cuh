@@ -186,6 +186,10 @@ struct HaloConfigT {
     static constexpr int kElemBytes = ElemBytes, LD = SmemRows<ElemBytes, BK>::LD;
     static constexpr int kHaloElems = HALO_PIX * LD, kBStageElems = BN * LD;
     static constexpr size_t kSmemBytes = (size_t)(2 * kHaloElems + kStages * kBStageElems) * ElemBytes;
+    // the wgmma variant (f16): its B stages are 64-byte-swizzle operands, so it starts the buffers at the
+    // first 512-byte atom boundary of the shared window (align_smem) and launches with that much slack
+    static constexpr int kWgmmaAlign = 512;
+    static constexpr size_t kSmemBytesWgmma = kSmemBytes + kWgmmaAlign;
     static_assert(MI == TH / kWarpsM && WM % TW == 0 && TW == 16, "an m16 tile is one output row of a warp");
 };
 typedef HaloConfigT<2> HaloConfig;  // the shared geometry (TW, R, S, BN)
@@ -224,7 +228,9 @@ struct WgmmaTileConfig {
     static constexpr int LD = SmemRows<ES, BK, kSw128>::LD;      // = BK: unpadded
     static constexpr int kAtomBytes = 8 * BK * ES;               // swizzle atom: 8 rows
     static constexpr int kStageElems = (BM + BN) * LD;
-    static constexpr size_t kSmemBytes = (size_t)kStages * kStageElems * ES;
+    // the stage ring + one atom of slack: the kernel starts the ring at the first atom boundary of the
+    // shared window (align_smem), wherever the dynamic shared memory begins
+    static constexpr size_t kSmemBytes = (size_t)kStages * kStageElems * ES + kAtomBytes;
     static_assert(LD == BK, "wgmma reads unpadded (swizzled) rows");
 };
 template <> struct TileFor<TILE_WGMMA, 2> { typedef WgmmaTileConfig<128, 2, 5, 2> type; };

@@ -12,7 +12,8 @@
 // So the loaders, the stage ring and the layout checks are shared with the mma.sync kernels. The fp32
 // tiles use SmemRows' kSw128 form instead of the mma.sync kernels' padded rows: 128-byte rows, chunk c
 // of row r at c ^ (r & 7) = the "128-byte swizzle" (atoms of 1024 bytes, bits [4,7) ^ [7,10)). Tiles
-// must start on atom boundaries (the kernels check their base). A k step inside a row (32 bytes: k16
+// must start on atom boundaries of the absolute shared address (the kernels align their buffers with
+// align_smem, launched with an atom of slack). A k step inside a row (32 bytes: k16
 // f16 / k8 tf32) moves the descriptor's start address; the swizzle (a function of the address) follows.
 #ifndef FASTCONV_CUDA_KERNELS_WGMMA_STEP_CUH
 #define FASTCONV_CUDA_KERNELS_WGMMA_STEP_CUH
