@@ -82,8 +82,10 @@ struct DirectTileGeom {
     static constexpr int VE = 16 / ES;                    // elements per 16-byte chunk
     static constexpr int EW = NHWC ? CG : 1;              // staged-row elements per pixel
     static constexpr int ROWS = kDirectTileTH + R - 1;    // halo rows
-    static constexpr int PITCH = direct_tile_pitch(ES, CG, S, NHWC);
+    static constexpr int PITCH = direct_tile_pitch(ES, CG, S, NHWC, MMA);
+    static constexpr int USED = direct_tile_used_pitch(ES, CG, S, NHWC);  // elements of a row staged
     static constexpr int CPR = PITCH / VE;                // 16-byte chunks per row
+    static constexpr int CPR_USED = USED / VE;            // of them copied (the rest: bank padding)
     static constexpr int PLANES = NHWC ? 1 : CG;
     static constexpr int PLANE = ROWS * PITCH;            // elements per plane
     static constexpr int BUF = PLANES * PLANE;            // elements per buffer
@@ -110,10 +112,10 @@ struct DirectTileGeom {
 // t's (n, tp, tq) in *at for the epilogue (which then needs no integer divisions). Offsets are 32-bit
 // (tensors < 2^31 elements, make_conv_params). A halo inside the image in both dimensions (most
 // tiles) copies whole 16-byte chunks with no range checks.
-template <class Elem, int CG, int R, int S, bool NHWC>
+template <class Elem, int CG, int R, int S, bool NHWC, bool MMA>
 __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const DirectTileArgs& a, const Elem* x, int g,
                                                   int t, Elem* buf, int4* at, int tid) {
-    typedef DirectTileGeom<(int)sizeof(Elem), CG, R, S, NHWC> Gm;
+    typedef DirectTileGeom<(int)sizeof(Elem), CG, R, S, NHWC, MMA> Gm;
     const int per_img = a.tiles_p * a.tiles_q;
     const int n = t / per_img;
     const int rem = t - n * per_img;
@@ -125,13 +127,15 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
     const int xn = n * p.xs_n + g * CG * p.xs_c;
     if (tid == 0) *at = make_int4(n, tp, tq, 0);
     if (a.vec_in) {
-        const bool inside = ih0 >= 0 && ih0 + Gm::ROWS <= p.H && cb >= 0 && cb + Gm::PITCH <= wr;
+        const bool inside = ih0 >= 0 && ih0 + Gm::ROWS <= p.H && cb >= 0 && cb + Gm::USED <= wr;
 #pragma unroll 2
         for (int e = tid; e < Gm::CHUNKS; e += kDirectTileThreads) {
             const int pl = e / (Gm::ROWS * Gm::CPR);
             const int e2 = e - pl * (Gm::ROWS * Gm::CPR);
             const int row = e2 / Gm::CPR;
             const int j = e2 - row * Gm::CPR;
+            if constexpr (Gm::CPR_USED < Gm::CPR)
+                if (j >= Gm::CPR_USED) continue;  // bank padding: never read
             const int ih = ih0 + row, col = cb + j * Gm::VE;
             int bytes = 16, off = xn + pl * p.xs_c + ih * p.xs_h + col;
             if (!inside) {
@@ -149,6 +153,8 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
             const int e2 = e - pl * Gm::PLANE;
             const int row = e2 / Gm::PITCH;
             const int k = e2 - row * Gm::PITCH;
+            if constexpr (Gm::USED < Gm::PITCH)
+                if (k >= Gm::USED) continue;  // bank padding: never read
             const int ih = ih0 + row, col = cb + k;
             const bool ok = in_range(ih, p.H) && in_range(col, wr);
             const Elem* src = x + (ok ? xn + pl * p.xs_c + ih * p.xs_h + col : 0);
@@ -261,7 +267,7 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     const bool full = kb0 + KB <= p.Kg;
 
     int t = blockIdx.x;
-    if (t < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, t, bufs, tile_at, tid);
+    if (t < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC, MMA>(p, a, x, g, t, bufs, tile_at, tid);
     cp_async_commit();
 
     // Filter slice (overlaps the first tile's copies): (c, r, s) order, NHWC permuted.
@@ -300,7 +306,7 @@ __global__ void __launch_bounds__(kDirectTileThreads, kDirectTileMinBlocks)
     int b = 0;
     for (; t < a.ntiles; t += gridDim.x) {
         const int tn = t + gridDim.x;
-        if (tn < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC>(p, a, x, g, tn, bufs + (b ^ 1) * Gm::BSTRIDE,
+        if (tn < a.ntiles) direct_tile_stage<Elem, CG, R, S, NHWC, MMA>(p, a, x, g, tn, bufs + (b ^ 1) * Gm::BSTRIDE,
                                                                   tile_at + (b ^ 1), tid);
         cp_async_commit();
         cp_async_wait<1>();  // tile t's copies have landed (this thread's); the barrier publishes everyone's

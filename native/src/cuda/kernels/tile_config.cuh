@@ -67,12 +67,21 @@ constexpr int kDirectTileVH = 4;
 constexpr int kDirectTileTH = (kDirectTileThreads / 32) * kDirectTileVH;  // 16
 constexpr int kDirectTileKB = 16;
 constexpr int kDirectTileMinBlocks = 4;  // __launch_bounds__ min blocks/SM (<= 128 registers)
-// Elements per staged input row (the halo tile): (TW + S - 1) pixels x (NHWC:
-// Cg interleaved channels), preceded by up to VE - 1 alignment elements
-// (VE = 16 B / element), rounded up to whole 16-byte chunks.
-constexpr int direct_tile_pitch(int elem_bytes, int cg, int s, bool nhwc) {
+// Elements of a staged input row (the halo tile) that hold data: (TW + S - 1) pixels x (NHWC: Cg
+// interleaved channels), preceded by up to VE - 1 alignment elements (VE = 16 B / element), rounded up
+// to whole 16-byte chunks.
+constexpr int direct_tile_used_pitch(int elem_bytes, int cg, int s, bool nhwc) {
     return (((kDirectTileTW + s - 1) * (nhwc ? cg : 1) + 16 / elem_bytes - 1) + 16 / elem_bytes - 1) /
            (16 / elem_bytes) * (16 / elem_bytes);
+}
+// Row pitch of the staged halo tile: the used elements, plus one 16-byte chunk for the tensor-core
+// step on f32 tensors (never copied or read: direct_tile_stage leaves it alone). That step's A gathers
+// read four taps (c, r, s) per instruction, rows a pitch apart, each 8 lanes wide: with 40 or 108 floats
+// per row (8 / 12 banks mod 32) the taps' windows share banks. The emulation's bank model over the
+// direct group's tf32 gathers: 1.70 wavefronts per instruction with the used pitch, 1.16 with the extra
+// chunk (f32 tensors at FP16 precision: 1.99 -> 1.44); no padding helps the f16 rows in that model.
+constexpr int direct_tile_pitch(int elem_bytes, int cg, int s, bool nhwc, bool mma = false) {
+    return direct_tile_used_pitch(elem_bytes, cg, s, nhwc) + (mma && elem_bytes == 4 ? 4 : 0);
 }
 // Per-launch arguments of direct_tile_kernel (host: direct_tile_args, heuristic.h).
 struct DirectTileArgs {
@@ -85,7 +94,7 @@ struct DirectTileArgs {
 // followed by a zero strip that the padding k of the m16n8 fragments read (a
 // pad tap's base + the largest fragment offset: VH-1 rows + 24 pixels).
 constexpr int direct_tile_zero_elems(int elem_bytes, int cg, int s, bool nhwc, bool mma) {
-    return mma ? ((kDirectTileVH - 1) * direct_tile_pitch(elem_bytes, cg, s, nhwc) + 24 * (nhwc ? cg : 1) + 1 +
+    return mma ? ((kDirectTileVH - 1) * direct_tile_pitch(elem_bytes, cg, s, nhwc, mma) + 24 * (nhwc ? cg : 1) + 1 +
                   16 / elem_bytes - 1) /
                      (16 / elem_bytes) * (16 / elem_bytes)
                : 0;
@@ -106,7 +115,7 @@ constexpr int direct_tile_bfrag_bytes(int cg, int r, int s, bool mma) { return m
 constexpr size_t direct_tile_smem_bytes(int elem_bytes, int cg, int r, int s, bool nhwc, bool mma = false) {
     return (size_t)(cg * r * s + 1) * kDirectTileKB * 4 + (size_t)direct_tile_bfrag_bytes(cg, r, s, mma) +
            (size_t)2 *
-               ((size_t)(nhwc ? 1 : cg) * (kDirectTileTH + r - 1) * direct_tile_pitch(elem_bytes, cg, s, nhwc) +
+               ((size_t)(nhwc ? 1 : cg) * (kDirectTileTH + r - 1) * direct_tile_pitch(elem_bytes, cg, s, nhwc, mma) +
                 direct_tile_zero_elems(elem_bytes, cg, s, nhwc, mma)) *
                elem_bytes +
            (size_t)kDirectTileThreads * direct_tile_stage_lane_bytes(elem_bytes, nhwc, mma);
