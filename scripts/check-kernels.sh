@@ -169,7 +169,8 @@ def config(name):
         pitch = (((32 + s - 1) * (cg if nhwc else 1) + ve - 1) + ve - 1) // ve * ve
         if mma and es == 4: pitch += 4  # direct_tile_pitch: one chunk of bank padding (f32 tensor-core step)
         zs = ((3 * pitch + 24 * (cg if nhwc else 1) + 1 + ve - 1) // ve * ve) if mma else 0
-        dsmem = (cg * r * s + 1) * 16 * 4 + 2 * ((1 if nhwc else cg) * (16 + r - 1) * pitch + zs) * es
+        ppad = 64 // es if mma and not nhwc and cg > 1 else 0  # direct_tile_plane_pad
+        dsmem = (cg * r * s + 1) * 16 * 4 + 2 * ((1 if nhwc else cg) * ((16 + r - 1) * pitch + ppad) + zs) * es
         if nhwc and not mma: dsmem += 128 * 16 * es  # FFMA step: per-warp NHWC output stage (unpadded, swizzled)
         if mma: dsmem += (cg * r * s + 7) // 8 * 512  # B fragment table
         step = {0: ' mma tf32', 3: ' mma f16', 4: ''}[math]

@@ -87,10 +87,11 @@ struct DirectTileGeom {
     static constexpr int CPR = PITCH / VE;                // 16-byte chunks per row
     static constexpr int CPR_USED = USED / VE;            // of them copied (the rest: bank padding)
     static constexpr int PLANES = NHWC ? 1 : CG;
-    static constexpr int PLANE = ROWS * PITCH;            // elements per plane
+    static constexpr int PLANE_DATA = ROWS * PITCH;       // elements of a plane's rows
+    static constexpr int PLANE = PLANE_DATA + direct_tile_plane_pad(ES, CG, NHWC, MMA);  // plane stride
     static constexpr int BUF = PLANES * PLANE;            // elements per buffer
-    static constexpr int CHUNKS = PLANES * ROWS * CPR;
-    static_assert(PLANE == ROWS * CPR * VE, "chunk e of a halo tile is element e * VE of its buffer");
+    static constexpr int CHUNKS = PLANES * PLANE / VE;    // staged chunks, the padding's included (zeros)
+    static_assert(PLANE_DATA == ROWS * CPR * VE && PLANE % VE == 0, "chunk e of a buffer is its element e * VE");
     static constexpr int WS = CG * R * S * kDirectTileKB;  // filter slice floats
     static_assert(PITCH % VE == 0 && PITCH >= (kDirectTileTW + S - 1) * EW + VE - 1, "pitch");
     static constexpr int ZS = direct_tile_zero_elems(ES, CG, S, NHWC, MMA);  // zero strip after each buffer
@@ -128,14 +129,14 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
     if (tid == 0) *at = make_int4(n, tp, tq, 0);
     if (a.vec_in) {
         const bool inside = ih0 >= 0 && ih0 + Gm::ROWS <= p.H && cb >= 0 && cb + Gm::USED <= wr;
+        // every chunk of the buffer, the padding between planes included (as zeros): a warp's 16-byte
+        // copies are consecutive chunks, so no quarter-warp's stores share banks
 #pragma unroll 2
         for (int e = tid; e < Gm::CHUNKS; e += kDirectTileThreads) {
-            const int pl = e / (Gm::ROWS * Gm::CPR);
-            const int e2 = e - pl * (Gm::ROWS * Gm::CPR);
+            const int pl = e / (Gm::PLANE / Gm::VE);
+            const int e2 = e - pl * (Gm::PLANE / Gm::VE);
             const int row = e2 / Gm::CPR;
             const int j = e2 - row * Gm::CPR;
-            if constexpr (Gm::CPR_USED < Gm::CPR)
-                if (j >= Gm::CPR_USED) continue;  // bank padding: never read
             const int ih = ih0 + row, col = cb + j * Gm::VE;
             int bytes = 16, off = xn + pl * p.xs_c + ih * p.xs_h + col;
             if (!inside) {
@@ -143,7 +144,9 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
                 bytes = ok ? min(Gm::VE, wr - col) * (int)sizeof(Elem) : 0;
                 off = ok ? off : 0;
             }
-            // chunk e lands at pl * PLANE + row * PITCH + j * VE == e * VE (PLANE = ROWS * CPR * VE)
+            if constexpr (Gm::CPR_USED < Gm::CPR || Gm::PLANE > Gm::PLANE_DATA)
+                if (j >= Gm::CPR_USED || row >= Gm::ROWS) bytes = off = 0;  // bank padding, never read: zeros
+            // chunk (pl, row, j) lands at pl * PLANE + row * PITCH + j * VE = e * VE
             cp_async_cg_16(buf + e * Gm::VE, x + off, bytes);
         }
     } else {
@@ -153,10 +156,9 @@ __device__ __forceinline__ void direct_tile_stage(const ConvParams& p, const Dir
             const int e2 = e - pl * Gm::PLANE;
             const int row = e2 / Gm::PITCH;
             const int k = e2 - row * Gm::PITCH;
-            if constexpr (Gm::USED < Gm::PITCH)
-                if (k >= Gm::USED) continue;  // bank padding: never read
             const int ih = ih0 + row, col = cb + k;
-            const bool ok = in_range(ih, p.H) && in_range(col, wr);
+            // (k >= USED, row >= ROWS: bank padding, never read: zeros)
+            const bool ok = in_range(ih, p.H) && in_range(col, wr) && k < Gm::USED && row < Gm::ROWS;
             const Elem* src = x + (ok ? xn + pl * p.xs_c + ih * p.xs_h + col : 0);
             if constexpr (sizeof(Elem) == 4) {
                 cp_async_ca_4(buf + e, src, ok ? 4 : 0);

@@ -75,13 +75,20 @@ constexpr int direct_tile_used_pitch(int elem_bytes, int cg, int s, bool nhwc) {
            (16 / elem_bytes) * (16 / elem_bytes);
 }
 // Row pitch of the staged halo tile: the used elements, plus one 16-byte chunk for the tensor-core
-// step on f32 tensors (never copied or read: direct_tile_stage leaves it alone). That step's A gathers
+// step on f32 tensors (staged as zeros, no global read; never read). That step's A gathers
 // read four taps (c, r, s) per instruction, rows a pitch apart, each 8 lanes wide: with 40 or 108 floats
 // per row (8 / 12 banks mod 32) the taps' windows share banks. The emulation's bank model over the
 // direct group's tf32 gathers: 1.70 wavefronts per instruction with the used pitch, 1.16 with the extra
-// chunk (f32 tensors at FP16 precision: 1.99 -> 1.44); no padding helps the f16 rows in that model.
+// chunk (f32 tensors at FP16 precision: 1.99 -> 1.44); no row padding helps the f16 rows in that model.
 constexpr int direct_tile_pitch(int elem_bytes, int cg, int s, bool nhwc, bool mma = false) {
     return direct_tile_used_pitch(elem_bytes, cg, s, nhwc) + (mma && elem_bytes == 4 ? 4 : 0);
+}
+// Elements between an NCHW halo tile's channel planes beyond its rows: 64 bytes for the tensor-core
+// step with 2-3 channels, whose taps of different channels met on the same banks (bank model over the
+// direct group: f16 gathers 1.45 -> 1.29 wavefronts per instruction, tf32 1.16 -> 1.06 on top of the
+// row padding). Staged as zeros with the rows (a warp's copies stay consecutive chunks), never read.
+constexpr int direct_tile_plane_pad(int elem_bytes, int cg, bool nhwc, bool mma) {
+    return mma && !nhwc && cg > 1 ? 64 / elem_bytes : 0;
 }
 // Per-launch arguments of direct_tile_kernel (host: direct_tile_args, heuristic.h).
 struct DirectTileArgs {
@@ -115,7 +122,8 @@ constexpr int direct_tile_bfrag_bytes(int cg, int r, int s, bool mma) { return m
 constexpr size_t direct_tile_smem_bytes(int elem_bytes, int cg, int r, int s, bool nhwc, bool mma = false) {
     return (size_t)(cg * r * s + 1) * kDirectTileKB * 4 + (size_t)direct_tile_bfrag_bytes(cg, r, s, mma) +
            (size_t)2 *
-               ((size_t)(nhwc ? 1 : cg) * (kDirectTileTH + r - 1) * direct_tile_pitch(elem_bytes, cg, s, nhwc, mma) +
+               ((size_t)(nhwc ? 1 : cg) * ((kDirectTileTH + r - 1) * direct_tile_pitch(elem_bytes, cg, s, nhwc, mma) +
+                                             direct_tile_plane_pad(elem_bytes, cg, nhwc, mma)) +
                 direct_tile_zero_elems(elem_bytes, cg, s, nhwc, mma)) *
                elem_bytes +
            (size_t)kDirectTileThreads * direct_tile_stage_lane_bytes(elem_bytes, nhwc, mma);
