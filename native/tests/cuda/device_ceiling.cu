@@ -20,15 +20,9 @@
 #include <vector>
 
 #include "cuda/intrinsics.cuh"
+#include "cuda_ck.h"
 
-#define CK(x)                                                                                         \
-    do {                                                                                              \
-        cudaError_t e_ = (x);                                                                         \
-        if (e_ != cudaSuccess) {                                                                      \
-            fprintf(stderr, "device_ceiling: %s failed: %s\n", #x, cudaGetErrorString(e_));          \
-            exit(1);                                                                                  \
-        }                                                                                             \
-    } while (0)
+static const char* const kProgram = "device_ceiling";
 
 using namespace fc::cuda;
 

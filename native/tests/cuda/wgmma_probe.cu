@@ -27,16 +27,10 @@
 #include <string>
 #include <vector>
 
+#include "cuda_ck.h"
 #include "simt/wgmma_cases.h"
 
-#define CK(x)                                                                                  \
-    do {                                                                                       \
-        cudaError_t e_ = (x);                                                                  \
-        if (e_ != cudaSuccess) {                                                               \
-            fprintf(stderr, "wgmma_probe: %s failed: %s\n", #x, cudaGetErrorString(e_));      \
-            exit(2);                                                                           \
-        }                                                                                      \
-    } while (0)
+static const char* const kProgram = "wgmma_probe";
 
 using namespace wgmma_cases;
 
