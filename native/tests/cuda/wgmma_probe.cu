@@ -90,6 +90,13 @@ void expect_pass(const char* name, int wgs, const std::vector<unsigned char>& im
     for (unsigned mode = 0; mode < 4; ++mode)
         for (uint32_t sbo : {128u, 256u, 512u, 1024u, 2048u})
             for (uint32_t lbo : {16u, 64u, 128u, 256u, 512u, 1024u, 2048u}) {
+                // every operand byte the encoding can reach (8-row groups sbo apart, rows of 64 / 128
+                // bytes in a group, or lbo between the k halves without swizzle) must lie in the image:
+                // a read past the block's shared memory would end the probe
+                const uint32_t span = 7u * (a.tf32 ? 128u : 64u) + 32u + lbo;
+                if (a.b_off + static_cast<uint32_t>((N - 1) / 8) * sbo + span > kImageBytes ||
+                    static_cast<uint32_t>((64 * wgs - 1) / 8) * sbo + span > kImageBytes)
+                    continue;
                 Args<N> t = a;
                 t.desc_mode = mode;
                 t.sbo = sbo;
@@ -163,7 +170,8 @@ constexpr int kPeakSteps = 4;  // wgmma per group: one 32-element k slice's wort
 
 template <bool TF32>
 __global__ void __launch_bounds__(256, 2) wgmma_peak_kernel(float* sink, int flag) {
-    FC_DYNAMIC_SHARED(unsigned char, sm);
+    FC_DYNAMIC_SHARED(unsigned char, raw);
+    unsigned char* const sm = fc::cuda::align_smem<1024>(raw);  // operands on swizzle atoms, as the kernels
     const int tid = static_cast<int>(threadIdx.x), wg = tid / 128;
     for (int i = tid; i < 32 * 1024; i += blockDim.x) sm[i] = 0;
     fc::cuda::fence_proxy_async_smem();
@@ -199,17 +207,18 @@ void peak(const cudaDeviceProp& prop) {
     const int blocks = 2 * prop.multiProcessorCount;
     float* sink = nullptr;
     CK(cudaMalloc(&sink, sizeof(float) * 64 * 256 * blocks));
-    CK(cudaFuncSetAttribute(wgmma_peak_kernel<TF32>, cudaFuncAttributeMaxDynamicSharedMemorySize, 32 * 1024));
+    const int smem = 32 * 1024 + static_cast<int>(kAlignSlack);
+    CK(cudaFuncSetAttribute(wgmma_peak_kernel<TF32>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     cudaEvent_t e0, e1;
     CK(cudaEventCreate(&e0));
     CK(cudaEventCreate(&e1));
-    wgmma_peak_kernel<TF32><<<blocks, 256, 32 * 1024>>>(sink, 0);  // warm-up (clocks up)
+    wgmma_peak_kernel<TF32><<<blocks, 256, smem>>>(sink, 0);  // warm-up (clocks up)
     CK(cudaGetLastError());
     CK(cudaDeviceSynchronize());
     std::vector<float> ms;
     for (int r = 0; r < 7; ++r) {
         CK(cudaEventRecord(e0));
-        wgmma_peak_kernel<TF32><<<blocks, 256, 32 * 1024>>>(sink, 0);
+        wgmma_peak_kernel<TF32><<<blocks, 256, smem>>>(sink, 0);
         CK(cudaEventRecord(e1));
         CK(cudaEventSynchronize(e1));
         float t = 0;
