@@ -179,8 +179,20 @@ struct WgmmaOp {
     bool tf32;              // m64nNk8 tf32 (fp32 operands, 128-byte swizzle) instead of m64nNk16 f16
 };
 
+// One warpgroup-wide instruction (wgmma.fence / commit_group / wait_group / mma_async: .sync.aligned, so
+// every warp of the warpgroup must execute the same sequence of them): its op and operands.
+struct WgInstr {
+    int op;
+    int n;  // wait: N; mma: N of the shape
+    uint64_t desc_a, desc_b;
+    bool operator==(const WgInstr& o) const {
+        return op == o.op && n == o.n && desc_a == o.desc_a && desc_b == o.desc_b;
+    }
+};
+
 struct Warp {
     std::vector<WgmmaOp> wgmma;  // issued, not yet performed (issue order)
+    size_t wg_seq = 0;           // warpgroup instructions this warp has executed (Block::wg_log)
     uint64_t wgmma_open = 0;     // id of the open (uncommitted) wgmma group
     bool wgmma_fenced = false;   // a wgmma_fence since the last wgmma_wait
     unsigned exist = 0;    // lanes that exist in this warp
@@ -238,6 +250,7 @@ struct Block {
     std::string error;  // set when a fiber failed in throw mode
     unsigned char* smem = nullptr;
     size_t smem_size = 0;
+    std::vector<std::vector<WgInstr>> wg_log;  // per warpgroup: its instructions in order, as first executed
 };
 
 namespace {
@@ -766,6 +779,31 @@ void wgmma_perform(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* call
             }
 }
 
+std::string wg_instr_str(const WgInstr& i) {
+    char b[160];
+    std::snprintf(b, sizeof b, "%s n=%d desc_a=0x%llx desc_b=0x%llx", op_name(i.op), i.n,
+                  static_cast<unsigned long long>(i.desc_a), static_cast<unsigned long long>(i.desc_b));
+    return b;
+}
+
+// The warp executes its next warpgroup instruction: the first of the warpgroup's warps to get there
+// records it, the others must execute the same (".aligned": a warpgroup whose warps diverge here is
+// undefined on the GPU, though each warp's part would compute alone in the emulation).
+void wg_aligned(Fiber* caller, Warp& w, const WgInstr& in) {
+    Block& b = *caller->ctx.block;
+    const size_t wg = caller->ctx.warp / 4;
+    if (b.wg_log.size() <= wg) b.wg_log.resize(wg + 1);
+    std::vector<WgInstr>& log = b.wg_log[wg];
+    if (w.wg_seq == log.size())
+        log.push_back(in);
+    else if (!(log[w.wg_seq] == in))
+        fiber_fail(caller, "warpgroup " + std::to_string(wg) + ": warp " + std::to_string(caller->ctx.warp) +
+                               " executes " + wg_instr_str(in) + " where another warp of its warpgroup executed " +
+                               wg_instr_str(log[w.wg_seq]) +
+                               " (wgmma instructions are .aligned: every warp of the warpgroup executes the same ones)");
+    ++w.wg_seq;
+}
+
 void compute_collective(Warp& w, Fiber* caller) {
     const unsigned mask = w.mask;
     switch (w.op) {
@@ -920,10 +958,17 @@ void compute_collective(Warp& w, Fiber* caller) {
             }
             break;
         }
-        case OpWgmmaFence: w.wgmma_fenced = true; break;
-        case OpWgmmaCommit: ++w.wgmma_open; break;
+        case OpWgmmaFence:
+            wg_aligned(caller, w, WgInstr{OpWgmmaFence, 0, 0, 0});
+            w.wgmma_fenced = true;
+            break;
+        case OpWgmmaCommit:
+            wg_aligned(caller, w, WgInstr{OpWgmmaCommit, 0, 0, 0});
+            ++w.wgmma_open;
+            break;
         case OpWgmmaWait: {
             const int n = w.slot[__builtin_ctz(mask)].b;
+            wg_aligned(caller, w, WgInstr{OpWgmmaWait, n, 0, 0});
             for (unsigned m = mask; m; m &= m - 1)
                 if (w.slot[__builtin_ctz(m)].b != n) fiber_fail(caller, "wgmma_wait: lanes wait for different counts");
             // committed groups have ids < wgmma_open; all but the n most recent complete
@@ -961,6 +1006,7 @@ void compute_collective(Warp& w, Fiber* caller) {
                 op.a[t] = w.op == OpWgmmaF16Rs ? static_cast<const uint32_t*>(w.slot[t].ptr2) : nullptr;
             }
             op.tf32 = w.op == OpWgmmaTf32;
+            wg_aligned(caller, w, WgInstr{w.op, op.n, op.desc_a, op.desc_b});
             w.wgmma.push_back(op);
             ++g_rt.smem.wgmma_m64k16;
             break;
@@ -1372,8 +1418,10 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
                     w.wgmma.clear();
                     w.wgmma_open = 0;
                     w.wgmma_fenced = false;
+                    w.wg_seq = 0;
                 }
                 if (smem) std::memset(b.smem, 0xff, smem);
+                b.wg_log.clear();
                 for (unsigned i = 0; i < n; ++i) {
                     Fiber& f = rt.fibers[i];
                     f.ctx.thread_idx = dim3(i % block.x, (i / block.x) % block.y, i / (block.x * block.y));
@@ -1412,6 +1460,18 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
                     }
                     if (!progressed && live > 0) {
                         std::string m = "fc_simt: kernel " + kname + " block " + dim_str(bidx) + ": " + deadlock_report(b);
+                        if (g_throw) throw SimtError(m);
+                        die(m);
+                    }
+                }
+                for (unsigned wi = 0; wi < nwarps; ++wi) {  // every warp of a warpgroup: the whole sequence
+                    const size_t wg = wi / 4;
+                    const size_t want = wg < b.wg_log.size() ? b.wg_log[wg].size() : 0;
+                    if (b.warps[wi].wg_seq != want) {
+                        std::string m = "fc_simt: kernel " + kname + " block " + dim_str(bidx) + ": warp " +
+                                        std::to_string(wi) + " executed " + std::to_string(b.warps[wi].wg_seq) +
+                                        " wgmma instructions, another warp of its warpgroup " + std::to_string(want) +
+                                        " (.aligned: every warp of the warpgroup executes the same ones)";
                         if (g_throw) throw SimtError(m);
                         die(m);
                     }

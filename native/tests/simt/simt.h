@@ -95,7 +95,10 @@
 //    writer's fence_proxy_async_smem() (fence.proxy.async.shared::cta) before
 //    a wgmma may read them: every operand byte a warp's wgmma reads is checked
 //    when it is issued, and one whose last generic writer has not fenced since
-//    is an error.
+//    is an error. The wgmma instructions are .aligned: the 4 warps of a
+//    warpgroup must execute the same sequence of fences, mma (same shape and
+//    descriptors), commits and waits; a warp that differs, or ends the block
+//    with fewer of them, is an error (each warp's part alone would compute).
 //  * Conversions are bit-exact software implementations of cvt.rna.tf32.f32,
 //    cvt.rn.f16.f32 and f16->f32 (no FTZ).  NaN -> canonical NaN with the
 //    sign kept (tf32: sign|0x7FFFE000, f16: sign|0x7FFF).

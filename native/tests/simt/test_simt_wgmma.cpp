@@ -8,7 +8,8 @@
 //    the ISA layout;
 //  * semantics: the op is performed at wgmma_wait (a store between issue and wait is seen), and the
 //    misuses the emulation reports (no wgmma fence, no wait before exit, operands stored without a proxy
-//    fence after them, other swizzle modes, partial warpgroups).
+//    fence after them, warps of a warpgroup issuing different wgmma, other swizzle modes, partial
+//    warpgroups).
 #include "simt/simt.h"
 
 #include <cstdio>
@@ -194,6 +195,8 @@ void test_misuse() {
     CHECK_MSG(m.find("use the 64-byte swizzle") != std::string::npos, "f16 with the 128-byte swizzle: '%s'", m.c_str());
     m = run_expect_error(128, 4, 2u);
     CHECK_MSG(m.find("without a fence_proxy_async_smem") != std::string::npos, "no proxy fence: '%s'", m.c_str());
+    m = run_expect_error(128, 5, 2u);
+    CHECK_MSG(m.find("another warp of its warpgroup") != std::string::npos, "divergent warpgroup: '%s'", m.c_str());
     m = run_expect_error(96, 0, 2u);
     CHECK_MSG(m.find("whole warpgroups") != std::string::npos, "96 threads: '%s'", m.c_str());
 }

@@ -77,7 +77,7 @@ struct Frags {
 // 1024-byte boundary of the shared window (align_smem; launch with kAlignSlack more bytes than the image):
 // A rows [64 * wgs] at 0, B [N] rows at b_off. Mode: 0 normal; emulation only (undefined on hardware): 1 overwrite A (or the
 // RS registers) with zeros between issue and wait, 2 no wgmma fence, 3 no wait, 4 no proxy fence after
-// the shared-memory stores.
+// the shared-memory stores, 5 warp 1 of each warpgroup reads B one k16 step further than the others.
 template <int N>
 struct Args {
     const unsigned char* image;  // device memory on a GPU, host memory under the emulation
@@ -117,7 +117,7 @@ __global__ void wgmma_case_kernel(Args<N> a) {
     }
     for (int kk = 0; kk < kK && !a.tf32; kk += 16) {
         const uint32_t a0 = base + static_cast<uint32_t>(wg) * 64u * 64u + static_cast<uint32_t>(kk) * 2u;
-        const uint32_t b0 = base + a.b_off + static_cast<uint32_t>(kk) * 2u;
+        const uint32_t b0 = base + a.b_off + static_cast<uint32_t>(kk) * 2u + (a.mode == 5 && warp % 4 == 1 ? 32u : 0u);
         if constexpr (N == 64) {  // the RS form exists for n64 (what the halo kernel issues)
             if (a.frags) {
                 fc::cuda::wgmma_m64k16_f16_rs<N>(d, ra[kk / 16], isa_desc(b0, a.lbo, sbo, a.desc_mode));
