@@ -51,7 +51,8 @@ void init_once() {
     cudaDeviceProp prop;
     char first[256] = "";
     if (cudaGetDeviceProperties(&prop, 0) == cudaSuccess)
-        snprintf(first, sizeof first, "; device 0: %.200s (sm_%d%d)", prop.name, prop.major, prop.minor);
+        snprintf(first, sizeof first, "; device 0: %.160s (sm_%d%d%s)", prop.name, prop.major, prop.minor,
+                 cuda_cc_supported(prop.major) ? "" : ", below the kernels' compute capability 8.0: no plans on it");
     snprintf(g_status, sizeof g_status, "CUDA available: %d device(s), driver %d, runtime %d%s", n, drv, rt, first);
     g_count = n;
 }
@@ -78,6 +79,22 @@ fc_status set_dev(int32_t local) {
     if (local < 0 || local >= cuda_device_count())
         return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "CUDA local device %d out of range", local);
     CU(cudaSetDevice(local), "cudaSetDevice");
+    return FC_SUCCESS;
+}
+
+// set_dev for what launches kernels (plans, fc_unfold): also refuses a device the kernels cannot run on
+// (cuda_cc_supported), saying what to do instead.
+fc_status set_kernel_dev(int32_t local) {
+    fc_status st = set_dev(local);
+    if (st) return st;
+    int major = 0, minor = 0;
+    CU(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, local), "cudaDeviceGetAttribute");
+    CU(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, local), "cudaDeviceGetAttribute");
+    if (!cuda_cc_supported(major))
+        return fc_set_error(FC_ERROR_UNSUPPORTED,
+                            "CUDA device %d has compute capability %d.%d; fastconv's CUDA kernels need %d.0 or newer "
+                            "(Ampere, Ada, Hopper and later): run this convolution on the CPU device instead",
+                            local, major, minor, kMinComputeMajor);
     return FC_SUCCESS;
 }
 
@@ -269,7 +286,7 @@ KernelChoice autotune(const Plan* pl, const KernelChoice& heur, size_t optin);  
 
 fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan, size_t* workspace_bytes,
                            int32_t* algorithm) {
-    fc_status st = set_dev(local);
+    fc_status st = set_kernel_dev(local);
     if (st) return st;
     Plan* pl = new (std::nothrow) Plan();
     if (!pl) return fc_set_error(FC_ERROR_OUT_OF_MEMORY, "fc_conv_plan_create: out of host memory");
@@ -577,7 +594,7 @@ KernelChoice autotune(const Plan* pl, const KernelChoice& heur, size_t optin) {
 }
 
 fc_status cuda_unfold(const fc_conv_desc* desc, int32_t local, void* stream, const void* x, void* cols) {
-    fc_status st = set_dev(local);
+    fc_status st = set_kernel_dev(local);
     if (st) return st;
     ConvParams p;
     const char* why = make_conv_params(desc, &p, 1);

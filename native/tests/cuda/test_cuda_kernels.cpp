@@ -1053,6 +1053,14 @@ int run_candidates(int max_shapes) {
                         }
                     }
     }
+    // Devices the backend plans on (cuda_backend.cu set_kernel_dev): compute capability 8.0 and newer
+    // (cp.async / ldmatrix / mma.sync); Volta and Turing are refused by name instead of failing a launch.
+    ++st.runs;
+    if (cuda_cc_supported(6) || cuda_cc_supported(7) || !cuda_cc_supported(8) || !cuda_cc_supported(9) ||
+        !cuda_cc_supported(10) || !cuda_cc_supported(12)) {
+        fprintf(stderr, "FAIL cuda_cc_supported: want compute capability >= 8.0 exactly\n");
+        ++st.fails;
+    }
     // The autotuner's cache key: one key per problem. Every descriptor field, each spatial entry and
     // the device change it; `reserved` does not.
     {
