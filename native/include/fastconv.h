@@ -48,6 +48,9 @@ extern "C" {
 
 #define FC_MAX_SPATIAL_DIMS 3
 #define FC_NAME_LENGTH 128
+/* The CUDA kernels need compute capability FC_CUDA_MIN_COMPUTE_MAJOR.0 or newer (cp.async, ldmatrix,
+ * mma.sync); plans and fc_unfold on an older CUDA device fail with FC_ERROR_UNSUPPORTED. */
+#define FC_CUDA_MIN_COMPUTE_MAJOR 8
 
 typedef enum fc_status {
     FC_SUCCESS = 0,

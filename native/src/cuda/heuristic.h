@@ -77,7 +77,7 @@ namespace cuda {
 // tf32), which need compute capability 8.0; the build carries SASS for 8.x / 9.0 (8.x SASS runs on
 // every 8.y, y >= x) and compute_90 PTX for newer devices. Plans and fc_unfold on an older device are
 // refused with this reason (cuda_backend.cu) instead of failing at the first launch ("no kernel image").
-constexpr int kMinComputeMajor = 8;
+constexpr int kMinComputeMajor = FC_CUDA_MIN_COMPUTE_MAJOR;
 constexpr bool cuda_cc_supported(int major) { return major >= kMinComputeMajor; }
 
 enum KernelKind { KK_DIRECT = 0, KK_IMPLICIT = 1, KK_UNFOLD_GEMM = 2 };

@@ -80,14 +80,26 @@ public final class Device {
         return all().get(0);
     }
 
-    /** The first CUDA device if any, else the CPU. */
+    /**
+     * The first CUDA device the kernels run on ({@link #runsConvolutionKernels()}) if any, else the CPU:
+     * "auto" never picks a GPU that plan creation would refuse.
+     */
     public static Device defaultDevice() {
         for (Device d : all()) {
-            if (d.kind == DeviceKind.CUDA) {
+            if (d.kind == DeviceKind.CUDA && d.runsConvolutionKernels()) {
                 return d;
             }
         }
         return cpu();
+    }
+
+    /**
+     * Whether convolution plans can run here: always for the CPU; for a CUDA device, compute capability
+     * {@code FC_CUDA_MIN_COMPUTE_MAJOR}.0 (8.0) or newer — on an older GPU plan creation fails with a
+     * {@link FastConvException} that names its capability (memory and streams still work there).
+     */
+    public boolean runsConvolutionKernels() {
+        return kind == DeviceKind.CPU || ccMajor >= FastConvFFI.FC_CUDA_MIN_COMPUTE_MAJOR();
     }
 
     public static boolean hasCuda() {

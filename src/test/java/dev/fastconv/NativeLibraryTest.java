@@ -66,7 +66,13 @@ class NativeLibraryTest {
         assertTrue(List.of("avx512", "avx2", "scalar").contains(cpu.simdLevel()), cpu.simdLevel());
         assertTrue(cpu.cpuThreads() >= 1);
         assertTrue(cpu.toString().startsWith("cpu:0 ("), cpu.toString());
-        assertEquals(Device.hasCuda() ? Device.cuda() : cpu, Device.defaultDevice());
+        assertTrue(cpu.runsConvolutionKernels());
+        // "auto": the first CUDA device the kernels run on (compute capability >= 8.0), else the CPU
+        Device firstRunnable = all.stream().filter(d -> !d.isCpu() && d.runsConvolutionKernels()).findFirst().orElse(cpu);
+        assertEquals(firstRunnable, Device.defaultDevice());
+        for (Device d : all) {
+            assertEquals(d.isCpu() || d.computeCapabilityMajor() >= 8, d.runsConvolutionKernels(), d.toString());
+        }
         assertEquals(Device.defaultDevice(), Device.parse("auto"));
         int before = cpu.cpuThreads();
         FastConv.setCpuThreads(1);

@@ -44,7 +44,7 @@ final class BenchCommand {
               --stride, --padding (int list|same|valid), --dilation, --groups   as for conv2d
               --algorithm A[,A...]    direct, unfold-gemm, implicit-gemm, auto (default: the first three)
               --precision P[,P...]    fp32, tf32, fp16, 3xtf32 (default: fp32,tf32,fp16)
-              --device auto|cpu|cuda|cuda:N   default auto (first CUDA device, else the CPU)
+              --device auto|cpu|cuda|cuda:N   default auto (first CUDA device of compute capability >= 8.0, else the CPU)
               --layout nchw|nhwc      compute layout (default nchw)
               --dtype f32|f16         tensor dtype (default f32)
               --repeat N              timed runs per row, the median is reported (default 10)

@@ -55,7 +55,7 @@ final class ConvCommand {
                 + "  --groups G                  default 1; C and K must be divisible by G\n"
                 + "  --precision fp32|tf32|fp16|3xtf32   how products are formed (fp32 accumulate); default fp32\n"
                 + "  --algorithm auto|direct|unfold-gemm|implicit-gemm                 default auto\n"
-                + "  --device auto|cpu|cuda|cuda:N   default auto (first CUDA device, else the CPU)\n"
+                + "  --device auto|cpu|cuda|cuda:N   default auto (first CUDA device of compute capability >= 8.0, else the CPU)\n"
                 + "  --layout nchw|nhwc          compute layout (channels first/last); the files stay logical\n"
                 + "                              N, C, spatial... order. default nchw\n"
                 + "  --threads N                 CPU worker threads (0 = one per core)\n"

@@ -68,6 +68,15 @@ public class FastConvFFI extends FastConvFFI$shared {
     public static int FC_NAME_LENGTH() {
         return FC_NAME_LENGTH;
     }
+    private static final int FC_CUDA_MIN_COMPUTE_MAJOR = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define FC_CUDA_MIN_COMPUTE_MAJOR 8
+     * }
+     */
+    public static int FC_CUDA_MIN_COMPUTE_MAJOR() {
+        return FC_CUDA_MIN_COMPUTE_MAJOR;
+    }
     private static final int FC_SUCCESS = (int)0L;
     /**
      * {@snippet lang=c :
