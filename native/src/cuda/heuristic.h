@@ -319,11 +319,12 @@ inline int pick_splits(const ConvParams& p, int tile, int num_sms, int waves) {
     // (MED/WIDE/SMALL/SIMT) keep 3-4 resident blocks per SM, so fewer than 2 per
     // SM leaves most warp slots empty -> split too, as long as the fp32
     // partials stay small (<= 16 MB: L2-resident-ish).
-    const int64_t target = (tile == TILE_BIG || tile == TILE_WGMMA ? 1 : 2) * (int64_t)num_sms * (waves > 1 ? waves : 1);
+    const int64_t w = waves > 1 ? waves : 1;
+    const int64_t target = (tile == TILE_BIG || tile == TILE_WGMMA ? 1 : 2) * (int64_t)num_sms * w;
     // Never where the blocks already cover the SMs: the partials and the reduction pass cost more
     // than the extra resident warps gain (H200, ResNet-50 stem at batch 1, 196 MED blocks: split 2
     // 36.1 us, none 21.7).
-    if (num_sms <= 0 || blocks >= target || (waves <= 1 && blocks >= num_sms)) return 1;
+    if (num_sms <= 0 || blocks >= target || (w == 1 && blocks >= num_sms)) return 1;
     const int64_t kt = cdiv(p.Kgemm, 32);
     int64_t s = cdiv(target, blocks);
     if (s > kt / 4) s = kt / 4;
@@ -332,7 +333,7 @@ inline int pick_splits(const ConvParams& p, int tile, int num_sms, int waves) {
     const int64_t per = cdiv(kt, s);
     s = cdiv(kt, per);  // no empty split
     if (s < 2 || (int64_t)p.G * s > 65535) return 1;
-    if ((int64_t)p.G * s * p.M * p.Kg * 4 > ((int64_t)16 << 20) * (waves > 1 ? waves : 1)) return 1;
+    if ((int64_t)p.G * s * p.M * p.Kg * 4 > ((int64_t)16 << 20) * w) return 1;
     return (int)s;
 }
 

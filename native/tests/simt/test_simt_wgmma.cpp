@@ -32,16 +32,15 @@ void launch_case(int wgs, const std::vector<unsigned char>& img, Args<N> args) {
                     args);
 }
 
-std::string run_expect_error(int threads, int mode, unsigned desc_mode) {
-    uint32_t b_off = 0;
-    const std::vector<unsigned char> img = make_f16_image<64>(1, sw64_offset, &b_off);
-    static Out<64> out;
-    Args<64> args{img.data(), static_cast<uint32_t>(img.size()), b_off, desc_mode, mode, &out};
+// The case in throw mode with `threads` threads: the emulation's error message ("" if it ran).
+template <int N>
+std::string case_error(unsigned threads, const std::vector<unsigned char>& img, Args<N> args) {
+    args.image = img.data();
+    args.image_bytes = static_cast<uint32_t>(img.size());
     fc_simt::set_throw_on_error(true);
     std::string msg;
     try {
-        fc_simt::launch(dim3(1), dim3(static_cast<unsigned>(threads)), img.size() + kAlignSlack, wgmma_case_kernel<64>,
-                        args);
+        fc_simt::launch(dim3(1), dim3(threads), img.size() + kAlignSlack, wgmma_case_kernel<N>, args);
     } catch (const fc_simt::SimtError& e) {
         msg = e.what();
     }
@@ -170,35 +169,31 @@ void test_smem_base() {
     Args<64> args{nullptr, 0, b_off, 1u, 0, &out};
     args.tf32 = true;
     args.no_align = true;
-    args.image = t.data();
-    args.image_bytes = static_cast<uint32_t>(t.size());
-    fc_simt::set_throw_on_error(true);
-    std::string msg;
-    try {
-        fc_simt::launch(dim3(1), dim3(128), t.size() + kAlignSlack, wgmma_case_kernel<64>, args);
-    } catch (const fc_simt::SimtError& e) {
-        msg = e.what();
-    }
-    fc_simt::set_throw_on_error(false);
+    const std::string msg = case_error<64>(128, t, args);
     fc_simt::set_smem_base(0);
     CHECK_MSG(msg.find("swizzle atom") != std::string::npos, "unaligned tf32 operands at base 512: '%s'", msg.c_str());
 }
 
+// Each misuse the emulation reports, on the f16 case: (threads, case mode, descriptor swizzle mode, what the
+// message must say).
 void test_misuse() {
-    std::string m = run_expect_error(128, 2, 2u);
-    CHECK_MSG(m.find("without a wgmma_fence") != std::string::npos, "no fence: '%s'", m.c_str());
-    m = run_expect_error(128, 3, 2u);
-    CHECK_MSG(m.find("never waited for") != std::string::npos, "no wait: '%s'", m.c_str());
-    m = run_expect_error(128, 0, 3u);
-    CHECK_MSG(m.find("swizzle mode 3") != std::string::npos, "32-byte swizzle descriptor: '%s'", m.c_str());
-    m = run_expect_error(128, 0, 1u);
-    CHECK_MSG(m.find("use the 64-byte swizzle") != std::string::npos, "f16 with the 128-byte swizzle: '%s'", m.c_str());
-    m = run_expect_error(128, 4, 2u);
-    CHECK_MSG(m.find("without a fence_proxy_async_smem") != std::string::npos, "no proxy fence: '%s'", m.c_str());
-    m = run_expect_error(128, 5, 2u);
-    CHECK_MSG(m.find("another warp of its warpgroup") != std::string::npos, "divergent warpgroup: '%s'", m.c_str());
-    m = run_expect_error(96, 0, 2u);
-    CHECK_MSG(m.find("whole warpgroups") != std::string::npos, "96 threads: '%s'", m.c_str());
+    struct Misuse { unsigned threads; int mode; unsigned desc_mode; const char* says; const char* what; };
+    const Misuse cases[] = {
+        {128, 2, 2u, "without a wgmma_fence", "no fence"},
+        {128, 3, 2u, "never waited for", "no wait"},
+        {128, 0, 3u, "swizzle mode 3", "32-byte swizzle descriptor"},
+        {128, 0, 1u, "use the 64-byte swizzle", "f16 with the 128-byte swizzle"},
+        {128, 4, 2u, "without a fence_proxy_async_smem", "no proxy fence"},
+        {128, 5, 2u, "another warp of its warpgroup", "divergent warpgroup"},
+        {96, 0, 2u, "whole warpgroups", "96 threads"},
+    };
+    static Out<64> out;
+    uint32_t b_off = 0;
+    const std::vector<unsigned char> img = make_f16_image<64>(1, sw64_offset, &b_off);
+    for (const Misuse& c : cases) {
+        const std::string m = case_error<64>(c.threads, img, Args<64>{nullptr, 0, b_off, c.desc_mode, c.mode, &out});
+        CHECK_MSG(m.find(c.says) != std::string::npos, "%s: '%s'", c.what, m.c_str());
+    }
 }
 
 }  // namespace
