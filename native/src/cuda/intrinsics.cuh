@@ -144,6 +144,40 @@ __device__ __forceinline__ void fence_proxy_async_smem() {
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
 #endif
 }
+// mbarrier: a 64-bit barrier object in shared memory with a phase (the warp-specialized kernels'
+// producer / consumer hand-offs). init: `count` arrivals complete a phase (one thread inits, then a
+// block barrier publishes it); arrive: this thread's arrival (release: its prior writes -- the
+// producer's landed and fenced stage -- are visible to whoever observes the phase complete); wait:
+// returns once the phase of parity `parity` has completed (acquire), spinning on try_wait.
+__device__ __forceinline__ void mbar_init(uint64_t* bar, unsigned count) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(smem_addr_(bar)), "r"(count) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(uint64_t* bar) {
+    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(smem_addr_(bar)) : "memory");
+}
+__device__ __forceinline__ void mbar_wait(uint64_t* bar, unsigned parity) {
+    uint32_t done = 0;
+    do {
+#if __CUDA_ARCH__ >= 900
+        asm volatile(
+            "{\n .reg .pred p;\n mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n selp.u32 %0, 1, 0, p;\n}\n"
+            : "=r"(done)
+            : "r"(smem_addr_(bar)), "r"(parity)
+            : "memory");
+#else
+        asm volatile(
+            "{\n .reg .pred p;\n mbarrier.test_wait.parity.shared::cta.b64 p, [%1], %2;\n selp.u32 %0, 1, 0, p;\n}\n"
+            : "=r"(done)
+            : "r"(smem_addr_(bar)), "r"(parity)
+            : "memory");
+#endif
+    } while (!done);
+}
+// bar.sync id, count: a barrier of `count` threads (whole warps) on barrier `id` (1..15; 0 is
+// __syncthreads'), e.g. the consumer warpgroups alone while the producer warps have left.
+__device__ __forceinline__ void bar_sync_named(unsigned id, unsigned count) {
+    asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(count) : "memory");
+}
 // Orders this warpgroup's register accesses before the wgmma that follow (needed before the first one).
 __device__ __forceinline__ void wgmma_fence() {
 #if FC_WGMMA_PTX

@@ -107,7 +107,7 @@ namespace {
 
 constexpr uint64_t kCanary = 0xC0FFEE5EEDF00D17ull;
 
-enum class FState : int { Runnable, AtBarrier, AtWarp, Exited };
+enum class FState : int { Runnable, AtBarrier, AtWarp, AtNamed, AtMbar, Exited };
 
 enum Op : int {
     OpNone = 0,
@@ -237,7 +237,18 @@ struct Fiber {
     // for cp.async data a wait landed
     const char* last_write_file = nullptr;
     int last_write_line = 0;
+    const void* mbar = nullptr;  // AtMbar: the mbarrier waited on, and the parity of the awaited phase
+    unsigned mbar_parity = 0;
+    unsigned named_id = 0;       // AtNamed: the barrier id
 };
+
+namespace {
+struct MBar {  // an mbarrier's state (simt.h "mbarrier")
+    unsigned count = 0;    // arrivals per phase
+    unsigned pending = 0;  // arrivals the current phase still needs
+    uint64_t phase = 0;    // phases completed
+};
+}  // namespace
 
 struct Block {
     const char* kernel = "";
@@ -251,6 +262,9 @@ struct Block {
     unsigned char* smem = nullptr;
     size_t smem_size = 0;
     std::vector<std::vector<WgInstr>> wg_log;  // per warpgroup: its instructions in order, as first executed
+    std::map<const void*, MBar> mbars;         // initialized mbarriers of this block
+    unsigned named_arrived[16] = {};           // named barriers: threads waiting, and the round's count
+    unsigned named_count[16] = {};
 };
 
 namespace {
@@ -1072,6 +1086,22 @@ std::string deadlock_report(Block& b) {
         if (at_bar) o << " (lanes " << lanes_str(at_bar) << " are at __syncthreads())";
         o << ";";
     }
+    for (unsigned id = 1; id < 16; ++id)
+        if (b.named_arrived[id])
+            o << " " << b.named_arrived[id] << " of " << b.named_count[id] << " thread(s) wait at named barrier " << id
+              << ";";
+    std::map<std::pair<const void*, unsigned>, std::pair<unsigned, unsigned>> mwait;  // -> (count, first thread)
+    for (const Fiber& f : fib)
+        if (f.state == FState::AtMbar) {
+            auto& e = mwait[{f.mbar, f.mbar_parity}];
+            if (e.first++ == 0) e.second = f.ctx.linear;
+        }
+    for (const auto& e : mwait) {
+        const MBar& m = b.mbars.at(e.first.first);
+        o << " " << e.second.first << " thread(s) (first: linear id " << e.second.second << ") wait for phase parity "
+          << e.first.second << " of mbarrier " << e.first.first << " (phases completed " << m.phase
+          << ", arrivals pending " << m.pending << " of " << m.count << ");";
+    }
     if (b.exited) o << " " << b.exited << " thread(s) have exited (first: linear id " << b.first_exited << ")";
     return o.str();
 }
@@ -1125,6 +1155,80 @@ void syncthreads() {
         return;
     }
     block_wait(f, FState::AtBarrier);
+}
+
+void named_barrier_sync(unsigned id, unsigned count) {
+    Fiber* f = cur_fiber("named_barrier_sync");
+    Block* b = f->ctx.block;
+    if (id < 1 || id > 15)
+        fiber_fail(f, "named barrier id " + std::to_string(id) + ": 1..15 (0 is __syncthreads())");
+    if (count == 0 || count % 32 || count > b->nthreads)
+        fiber_fail(f, "named barrier " + std::to_string(id) + ": thread count " + std::to_string(count) +
+                          " (a multiple of 32, at most the block's " + std::to_string(b->nthreads) + ")");
+    if (b->named_arrived[id] && b->named_count[id] != count)
+        fiber_fail(f, "named barrier " + std::to_string(id) + ": this thread gives count " + std::to_string(count) +
+                          ", the " + std::to_string(b->named_arrived[id]) + " waiting there gave " +
+                          std::to_string(b->named_count[id]));
+    b->named_count[id] = count;
+    if (++b->named_arrived[id] == count) {
+        b->named_arrived[id] = 0;
+        std::vector<bool> warps(b->warps.size(), false);
+        warps[f->ctx.warp] = true;
+        for (Fiber& o : *b->fibers)
+            if (o.state == FState::AtNamed && o.named_id == id) {
+                o.state = FState::Runnable;
+                warps[o.ctx.warp] = true;
+            }
+        for (unsigned wi = 0; wi < warps.size(); ++wi)  // the arriving warps stand together here
+            if (warps[wi]) smem_score_warp(*b, wi);
+        return;
+    }
+    f->named_id = id;
+    block_wait(f, FState::AtNamed);
+}
+
+namespace {
+MBar& mbar_of(Fiber* f, const void* bar, const char* what) {
+    auto it = f->ctx.block->mbars.find(bar);
+    if (it == f->ctx.block->mbars.end()) {
+        std::ostringstream o;
+        o << what << " on mbarrier " << bar
+          << ", which no mbarrier_init set up in this block (one thread inits, then a barrier before any use)";
+        fiber_fail(f, o.str());
+    }
+    return it->second;
+}
+}  // namespace
+
+void mbarrier_init(uint64_t* bar, unsigned count) {
+    Fiber* f = cur_fiber("mbarrier_init");
+    if (reinterpret_cast<uintptr_t>(bar) % 8) fiber_fail(f, "mbarrier_init: the object is not 8-byte aligned");
+    if (count < 1 || count > (1u << 20) - 1)
+        fiber_fail(f, "mbarrier_init: count " + std::to_string(count) + " outside [1, 2^20 - 1]");
+    MBar& m = f->ctx.block->mbars[bar];
+    m.count = m.pending = count;
+    m.phase = 0;
+    *bar = 0;  // the hardware keeps its state in the object; no kernel may read or write it otherwise
+}
+
+void mbarrier_arrive(uint64_t* bar) {
+    Fiber* f = cur_fiber("mbarrier_arrive");
+    MBar& m = mbar_of(f, bar, "mbarrier_arrive");
+    if (--m.pending) return;
+    const unsigned done = static_cast<unsigned>(m.phase & 1u);  // the parity of the phase completing now
+    ++m.phase;
+    m.pending = m.count;
+    for (Fiber& o : *f->ctx.block->fibers)
+        if (o.state == FState::AtMbar && o.mbar == bar && o.mbar_parity == done) o.state = FState::Runnable;
+}
+
+void mbarrier_wait_parity(uint64_t* bar, unsigned parity) {
+    Fiber* f = cur_fiber("mbarrier_wait_parity");
+    const MBar& m = mbar_of(f, bar, "mbarrier_wait_parity");
+    if ((m.phase & 1u) != (parity & 1u)) return;  // the phase of that parity has completed
+    f->mbar = bar;
+    f->mbar_parity = parity & 1u;
+    block_wait(f, FState::AtMbar);
 }
 
 void syncwarp(unsigned mask) {
@@ -1422,6 +1526,8 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
                 }
                 if (smem) std::memset(b.smem, 0xff, smem);
                 b.wg_log.clear();
+                b.mbars.clear();
+                for (unsigned id = 0; id < 16; ++id) b.named_arrived[id] = b.named_count[id] = 0;
                 for (unsigned i = 0; i < n; ++i) {
                     Fiber& f = rt.fibers[i];
                     f.ctx.thread_idx = dim3(i % block.x, (i / block.x) % block.y, i / (block.x * block.y));

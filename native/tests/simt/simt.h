@@ -99,6 +99,20 @@
 //    warpgroup must execute the same sequence of fences, mma (same shape and
 //    descriptors), commits and waits; a warp that differs, or ends the block
 //    with fewer of them, is an error (each warp's part alone would compute).
+//  * mbarrier (mbarrier.init / arrive / try_wait.parity on a 64-bit object in
+//    shared memory, static or dynamic): the emulation keeps the object's state
+//    (expected count, pending arrivals, phase) beside it, keyed by address and
+//    reset at every block start. init(count) starts phase 0 with count pending
+//    arrivals; each arrive takes one, the last completes the phase (the next
+//    starts with count pending again); wait_parity(P) returns once the phase of
+//    parity P has completed -- i.e. at once if the current phase's parity is
+//    not P, else it blocks the fiber until that phase completes (what the
+//    kernels' try_wait loop does). Arrive or wait on an object no init set up
+//    in this block is an error; so is a count outside [1, 2^20 - 1]. Blocked
+//    waiters show in the deadlock report.
+//  * named_barrier_sync(id, count) = bar.sync id, count: ids 1..15 (0 is
+//    __syncthreads'), count a multiple of 32; completes when count threads have
+//    arrived at that id. Every arrival of one round must give the same count.
 //  * Conversions are bit-exact software implementations of cvt.rna.tf32.f32,
 //    cvt.rn.f16.f32 and f16->f32 (no FTZ).  NaN -> canonical NaN with the
 //    sign kept (tf32: sign|0x7FFFE000, f16: sign|0x7FFF).
@@ -204,6 +218,12 @@ void wgmma_wait(int n);
 void wgmma_f16(int n, float* d, uint64_t desc_a, uint64_t desc_b);
 void wgmma_f16_rs(int n, float* d, const uint32_t* a, uint64_t desc_b);
 void wgmma_tf32(int n, float* d, uint64_t desc_a, uint64_t desc_b);
+// mbarrier (the 64-bit shared-memory barrier object) and named barriers (bar.sync id, count): see
+// "mbarrier" above.
+void mbarrier_init(uint64_t* bar, unsigned count);
+void mbarrier_arrive(uint64_t* bar);
+void mbarrier_wait_parity(uint64_t* bar, unsigned parity);
+void named_barrier_sync(unsigned id, unsigned count);
 // file / line: the call site (the bank model groups a warp's accesses by call site).
 void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char* file = __builtin_FILE(),
               int line = __builtin_LINE());
@@ -574,6 +594,10 @@ inline void mma_m16n8k16_f16(float (&d)[4], const uint32_t (&a)[4], const uint32
 inline uint32_t smem_addr_(const void* p) { return ::fc_simt::smem_address(p); }
 inline void fence_proxy_async_smem() { ::fc_simt::fence_proxy_async(); }
 inline void wgmma_fence() { ::fc_simt::wgmma_fence(); }
+inline void mbar_init(uint64_t* bar, unsigned count) { ::fc_simt::mbarrier_init(bar, count); }
+inline void mbar_arrive(uint64_t* bar) { ::fc_simt::mbarrier_arrive(bar); }
+inline void mbar_wait(uint64_t* bar, unsigned parity) { ::fc_simt::mbarrier_wait_parity(bar, parity); }
+inline void bar_sync_named(unsigned id, unsigned count) { ::fc_simt::named_barrier_sync(id, count); }
 inline void wgmma_commit() { ::fc_simt::wgmma_commit(); }
 template <int N>
 inline void wgmma_wait() {

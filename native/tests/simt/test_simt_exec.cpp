@@ -401,6 +401,85 @@ static void test_cp_async() {
     for (int t = 0; t < 32; ++t) CHECK(out[t] == g[t]);
 }
 
+
+// ---------------------------------------------------------------------------
+// mbarrier + named barriers: a producer warp hands ROUNDS values through a 2-slot ring to two consumer
+// warps (full[s]: 32 producer arrivals; empty[s]: 64 consumer arrivals), parities as the warp-specialized
+// kernel uses them; then the consumers alone meet at named barrier 1 (64 threads) after the producer warp
+// has exited. kMode 1: the producer skips waiting for "empty" (overruns the ring: wrong values or a
+// deadlock must show); 2: consumers wait for the wrong parity (deadlock); 3: arrive on a barrier
+// nobody initialized; 4: init count 0; 5: named barrier id 0; 6: two counts for one named barrier round.
+constexpr int kRounds = 7;
+template <int kMode>
+__global__ void mbar_ring_kernel(int* out) {
+    __shared__ int ring[2][64];
+    __shared__ uint64_t full[2], empty[2], stray;
+    __shared__ int sum[64];
+    const int t = static_cast<int>(threadIdx.x);
+    if (t == 0) {
+        for (int s = 0; s < 2; ++s) {
+            fc::cuda::mbar_init(&full[s], 32);
+            fc::cuda::mbar_init(&empty[s], kMode == 4 ? 0 : 64);
+        }
+    }
+    __syncthreads();
+    if (kMode == 3) fc::cuda::mbar_arrive(&stray);
+    if (t < 32) {  // producer warp
+        for (int r = 0; r < kRounds; ++r) {
+            const int s = r % 2;
+            if (r >= 2 && kMode != 1) fc::cuda::mbar_wait(&empty[s], static_cast<unsigned>(r / 2 - 1) & 1u);
+            ring[s][2 * t] = 1000 * r + 2 * t;
+            ring[s][2 * t + 1] = 1000 * r + 2 * t + 1;
+            fc::cuda::mbar_arrive(&full[s]);
+        }
+        return;
+    }
+    const int c = t - 32;  // consumers 0..63
+    int acc = 0;
+    for (int r = 0; r < kRounds; ++r) {
+        const int s = r % 2;
+        fc::cuda::mbar_wait(&full[s], (static_cast<unsigned>(r / 2) & 1u) ^ (kMode == 2 ? 1u : 0u));
+        acc += ring[s][c];
+        fc::cuda::mbar_arrive(&empty[s]);
+    }
+    sum[c] = acc;
+    fc::cuda::bar_sync_named(kMode == 5 ? 0u : 1u, kMode == 6 && c >= 32 ? 32u : 64u);
+    out[c] = sum[63 - c];  // another warp's value: needs the named barrier
+}
+
+static void test_mbarrier() {
+    std::vector<int> out(64, -1);
+    for (Schedule sch : {Schedule::Forward, Schedule::Reverse, Schedule::Random}) {
+        fc_simt::set_schedule(sch, 7);
+        std::fill(out.begin(), out.end(), -1);
+        fc_simt::launch(dim3(2), dim3(96), 0, mbar_ring_kernel<0>, out.data());
+        for (int c = 0; c < 64; ++c) {
+            int want = 0;
+            for (int r = 0; r < kRounds; ++r) want += 1000 * r + (63 - c);
+            CHECK_MSG(out[c] == want, "schedule %d consumer %d: %d, want %d", static_cast<int>(sch), c, out[c], want);
+        }
+    }
+    fc_simt::set_schedule(Schedule::Forward);
+    fc_simt::set_throw_on_error(true);
+    std::string e = expect_error([&] { fc_simt::launch(dim3(1), dim3(96), 0, mbar_ring_kernel<1>, out.data()); });
+    int want = 0;
+    for (int r = 0; r < kRounds; ++r) want += 1000 * r + 63;
+    // (the producer overruns the ring: overwritten values, or phases the consumers then miss -> deadlock)
+    CHECK_MSG(!e.empty() || out[0] != want, "no empty wait went unnoticed: out[0] %d", out[0]);
+    e = expect_error([&] { FC_SIMT_LAUNCH(mbar_ring_kernel<2>, dim3(1), dim3(96), 0, out.data()); });
+    CHECK_MSG(contains(e, "deadlock") && contains(e, "wait for phase parity") && contains(e, "mbarrier"), "got '%s'",
+              e.c_str());
+    e = expect_error([&] { FC_SIMT_LAUNCH(mbar_ring_kernel<3>, dim3(1), dim3(96), 0, out.data()); });
+    CHECK_MSG(contains(e, "mbarrier_arrive") && contains(e, "no mbarrier_init"), "got '%s'", e.c_str());
+    e = expect_error([&] { FC_SIMT_LAUNCH(mbar_ring_kernel<4>, dim3(1), dim3(96), 0, out.data()); });
+    CHECK_MSG(contains(e, "count 0"), "got '%s'", e.c_str());
+    e = expect_error([&] { FC_SIMT_LAUNCH(mbar_ring_kernel<5>, dim3(1), dim3(96), 0, out.data()); });
+    CHECK_MSG(contains(e, "named barrier id 0"), "got '%s'", e.c_str());
+    e = expect_error([&] { FC_SIMT_LAUNCH(mbar_ring_kernel<6>, dim3(1), dim3(96), 0, out.data()); });
+    CHECK_MSG(contains(e, "named barrier 1") && contains(e, "count"), "got '%s'", e.c_str());
+    fc_simt::set_throw_on_error(false);
+}
+
 int main() {
     test_indices();
     test_barrier();
@@ -409,5 +488,6 @@ int main() {
     test_reduction();
     test_errors();
     test_cp_async();
+    test_mbarrier();
     return simt_test_result("test_simt_exec");
 }
