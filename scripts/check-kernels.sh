@@ -14,9 +14,10 @@
 #   * PTX (nvcc -ptx, compute_90): every tensor-core GEMM kernel contains mma.sync,
 #     ldmatrix and cp.async; the SIMT GEMM and direct_tile_kernel cp.async, and
 #     direct_tile_kernel's tensor-core step mma.sync; the sm_90a wgmma kernels
-#     (tc_wgmma.cu, compiled for sm_90a only; PTX compute_90a: wgmma_conv_kernel and
-#     tc_halo_kernel's wgmma variant) wgmma.mma_async, wgmma.fence / commit_group /
-#     wait_group, fence.proxy.async and cp.async (the halo variant also ldmatrix);
+#     (tc_wgmma.cu, compiled for sm_90a only; PTX compute_90a: wgmma_conv_kernel,
+#     wgmma_ws_conv_kernel and tc_halo_kernel's wgmma variant) wgmma.mma_async, wgmma.fence /
+#     commit_group / wait_group, fence.proxy.async and cp.async (the halo variant also
+#     ldmatrix; the warp-specialized one mbarrier init / arrive / try_wait and bar.sync);
 #   * wgmma kernels: no ptxas note that it serialized their wgmma or injected
 #     waits (C7514 / C7517 ...: a register touched while a wgmma may be in flight);
 #   * SASS (only where cuobjdump exists): every tensor-core kernel has HMMA (the
@@ -124,12 +125,14 @@ dm = demangle(names)
 def config(name):
     """threads, dynamic smem, min blocks, short label"""
     mw = re.search(r'WgmmaTileConfigILi(\d+)ELi(\d)ELi(\d)ELi(\d)E', name)
-    if 'wgmma_conv_kernel' in name and mw:
+    if ('wgmma_conv_kernel' in name or 'wgmma_ws_conv_kernel' in name) and mw:
         # WgmmaTileConfig<BN, elem bytes, stages, min blocks> (tile_config.cuh): 128 x BN x 32, two
-        # warpgroups, unpadded swizzled rows (f16 64 B, fp32 128 B), + one 8-row atom of slack (align_smem)
+        # warpgroups, unpadded swizzled rows (f16 64 B, fp32 128 B), + one 8-row atom of slack (align_smem);
+        # the warp-specialized kernel: + a 128-thread producer warpgroup
         bn, eb, st, mb = map(int, mw.groups())
-        return 256, st * (128 + bn) * 32 * eb + 8 * 32 * eb, mb, 'wgmma %s 128x%dx32 s%d implicit' % (
-            'f16' if eb == 2 else 'tf32', bn, st), True
+        ws = 'wgmma_ws_conv_kernel' in name
+        return 256 + (128 if ws else 0), st * (128 + bn) * 32 * eb + 8 * 32 * eb, mb, 'wgmma%s %s 128x%dx32 s%d implicit' % (
+            '_ws' if ws else '', 'f16' if eb == 2 else 'tf32', bn, st), True
     m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
     if 'tc_conv_kernel' in name and m:
         bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())
@@ -214,7 +217,8 @@ for row in rows:
 print('%d kernel x arch entries' % len(rows))
 # wgmma pipelines: ptxas says when it had to serialize wgmma or inject waits (an accumulator or A register
 # touched while a wgmma may be in flight): that would make the asynchronous MMA step synchronous.
-nwg = len({n for (n, a) in kern if a == '90a' and ('wgmma_conv_kernel' in n or ('tc_halo_kernel' in n and 'ELb1E' in n))})
+nwg = len({n for (n, a) in kern if a == '90a' and ('wgmma_conv_kernel' in n or 'wgmma_ws_conv_kernel' in n or
+                                                   ('tc_halo_kernel' in n and 'ELb1E' in n))})
 for fn, notes in sorted(serialized.items()):
     viol.append('ptxas serializes the wgmma pipeline of %s: %s' % (config(fn)[3], '; '.join(notes)))
 print('wgmma pipelines: %d sm_90a kernels, %d with wgmma serialized or waits injected by ptxas (C75xx notes)' % (nwg, len(serialized)))
@@ -231,24 +235,26 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         if 'tc_halo_kernel' in name and 'ELb1E' in name:
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'ldmatrix.sync.aligned', 'cp.async']
-        elif 'wgmma_conv_kernel' in name:
+        elif 'wgmma_conv_kernel' in name or 'wgmma_ws_conv_kernel' in name:
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'cp.async']
             if 'tf32' in config(name)[3]: need += ['.tf32.tf32', 'cvt.rna.tf32.f32']  # tf32 wgmma on rounded tiles
+            if 'wgmma_ws_conv_kernel' in name:  # the producer / consumer hand-offs and the consumers' epilogue barrier
+                need += ['mbarrier.init.shared', 'mbarrier.arrive.shared', 'mbarrier.try_wait.parity.shared', 'bar.sync']
         elif 'tc_conv_kernel' in name or 'tc_halo_kernel' in name: need = ['mma.sync.aligned', 'ldmatrix.sync.aligned', 'cp.async']
         elif 'simt_conv_kernel' in name: need = ['cp.async']
         elif 'direct_tile_kernel' in name: need = ['mma.sync.aligned', 'cp.async'] if config(name)[4] else ['cp.async']
         for s in need:
             if s not in part:
                 ptx_bad += 1; viol.append('PTX of %s lacks %s' % (config(name)[3], s))
-print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernels: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async (+ ldmatrix: halo; + cvt.rna.tf32: tf32); direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
+print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernels: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async (+ ldmatrix: halo; + cvt.rna.tf32: tf32; + mbarrier init/arrive/try_wait + bar.sync: warp-specialized); direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
 if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
     txt = open(sass, errors='replace').read()
     funcs = re.split(r'\n\s*Function : ', txt)
     n = 0
     for fpart in funcs[1:]:
         fname = fpart.split('\n', 1)[0].strip()
-        if 'wgmma_conv_kernel' in fname or ('tc_halo_kernel' in fname and 'ELb1E' in fname):
+        if 'wgmma_conv_kernel' in fname or 'wgmma_ws_conv_kernel' in fname or ('tc_halo_kernel' in fname and 'ELb1E' in fname):
             n += 1
             if 'HGMMA' not in fpart: viol.append('SASS of %s has no HGMMA' % fname)
         elif 'tc_conv_kernel' in fname or 'tc_halo_kernel' in fname or ('direct_tile_kernel' in fname and config(fname)[4]):

@@ -15,11 +15,13 @@
 # CPU backend) -> the benchmark with the heuristic's kernels and again autotuned
 # (FASTCONV_AUTOTUNE_VERBOSE=1: every candidate's time in bench_tuned.log) -> lines "tune-compare"
 # (per shape: heuristic us, tuned us, speedup, the tuned pick) in tune_compare.txt.
-# --wgmma (< 4 min): build -> wgmma_probe (each wgmma form the kernels issue, alone, against the emulation's
+# --wgmma (< 6 min): build -> wgmma_probe (each wgmma form the kernels issue, alone, against the emulation's
 # own ISA-derived cases; on a failure, the descriptor encodings that would pass; the wgmma throughput
 # ceiling) -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma (every f16 and
 # TF32 implicit GEMM on the sm_90a wgmma kernels, vs the CPU backend) -> the benchmark with the heuristic's
-# kernels and again with wgmma forced -> lines "wgmma-compare" in wgmma_compare.txt -> check-kernels
+# kernels and again with wgmma forced -> lines "wgmma-compare" in wgmma_compare.txt -> the same two
+# steps for the warp-specialized kernel (FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_ws: correctness_wgmma_ws,
+# lines "wgmma_ws-compare" in wgmma_ws_compare.txt; ~6 min in all) -> check-kernels
 # (with cuobjdump there: HGMMA in the wgmma kernels' SASS) -> ncu on three of them. The full run
 # also runs wgmma_probe and checks the forced wgmma kernel's correctness (step correctness_wgmma).
 # Every step is time-boxed and its failure reported; later steps still run.
@@ -90,8 +92,13 @@ elif [ "$WGMMA" = 1 ]; then
   # which plans the forcing reached (FASTCONV_CUDA_VERBOSE: one line per plan with its kernel)
   grep -h "^fastconv cuda plan" "$LOGS/bench_wgmma.log" | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
     sed 's/^/wgmma-compare plans: /' | tee -a "$LOGS/wgmma_compare.txt"
+  # the warp-specialized kernel (wgmma_ws_conv_kernel: producer warpgroup + mbarriers), the same way
+  step correctness_wgmma_ws 150 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_ws "$BUILD/tests/cuda/gpu_check" --correctness --quick
+  step bench_wgmma_ws 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_ws FASTCONV_CUDA_VERBOSE=1 "$BUILD/tests/cuda/gpu_check" \
+    --bench --csv "$LOGS/fastconv_bench_wgmma_ws.csv"
+  bench_compare wgmma_ws "$LOGS/fastconv_bench_wgmma_ws.csv" /dev/null
   step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
-  STEPS="configure build ceiling wgmma_probe correctness_wgmma bench bench_wgmma check_kernels"
+  STEPS="configure build ceiling wgmma_probe correctness_wgmma bench bench_wgmma correctness_wgmma_ws bench_wgmma_ws check_kernels"
   # Nsight Compute on the forced wgmma kernels, if ncu exists (informational): the halo variant at
   # 64@56 and wgmma_conv_kernel at 256@14 and 512@7 (ResNet-50 3x3, batch 32, f16 NHWC).
   if command -v ncu >/dev/null 2>&1; then
@@ -136,6 +143,7 @@ grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | te
 [ "$QUICK$TUNE" = 00 ] && echo "  ncu (informational, not a failure): ${RESULT[ncu]:-not run}" | tee -a "$LOGS/summary.txt"
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-compare:\|^wgmma-compare plans" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_ws-compare:" "$LOGS/wgmma_ws_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"

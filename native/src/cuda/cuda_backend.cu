@@ -306,16 +306,18 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
     }
     pl->num_sms = sms;
     {  // FASTCONV_CUDA_IMPLICIT_KERNEL=gather: never tc_halo_kernel (benchmarks compare both);
-       // =wgmma: f16 and TF32 implicit GEMMs on the sm_90a wgmma kernels where the device runs them
-       // (verification and timing on a GPU: not chosen otherwise yet, see force_wgmma)
+       // =wgmma: f16 and TF32 implicit GEMMs on the sm_90a wgmma kernels where the device runs them,
+       // =wgmma_ws: on the warp-specialized one (verification and timing on a GPU: not chosen otherwise
+       // yet, see force_wgmma)
         const char* ik = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
         pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin, !(ik && !strcmp(ik, "gather")));
-        if (ik && !strcmp(ik, "wgmma")) {
+        const bool ws = ik && !strcmp(ik, "wgmma_ws");
+        if (ik && (ws || !strcmp(ik, "wgmma"))) {
             int major = 0, minor = 0;
             const bool sm90 = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, local) == cudaSuccess &&
                               cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, local) == cudaSuccess &&
                               major == 9 && minor == 0;
-            pl->k = force_wgmma(desc, pl->p, pl->k, sms, (size_t)optin, sm90 && wgmma_available());
+            pl->k = force_wgmma(desc, pl->p, pl->k, sms, (size_t)optin, sm90 && wgmma_available(), ws);
         }
     }
     const char* dk = getenv("FASTCONV_CUDA_DIRECT_KERNEL");

@@ -124,13 +124,19 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_WGMMA_N64:
         return h ? TileFor<TILE_WGMMA_N64, 2>::type::kSmemBytes
                  : math == MATH_TF32 ? TileFor<TILE_WGMMA_N64, 4>::type::kSmemBytes : (size_t)-1;
+    case TILE_WGMMA_WS:
+        return h ? TileFor<TILE_WGMMA_WS, 2>::type::kSmemBytes
+                 : math == MATH_TF32 ? TileFor<TILE_WGMMA_WS, 4>::type::kSmemBytes : (size_t)-1;
+    case TILE_WGMMA_WS_N64:
+        return h ? TileFor<TILE_WGMMA_WS_N64, 2>::type::kSmemBytes
+                 : math == MATH_TF32 ? TileFor<TILE_WGMMA_WS_N64, 4>::type::kSmemBytes : (size_t)-1;
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
 inline int tile_bm(int tile) {
     return tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA          ? 256
            : tile == TILE_BIG || tile == TILE_WIDE || tile == TILE_HALO || tile == TILE_WGMMA ||
-                   tile == TILE_WGMMA_N64
+                   tile == TILE_WGMMA_N64 || tile == TILE_WGMMA_WS || tile == TILE_WGMMA_WS_N64
                ? 128
            : tile == TILE_SMALL                                          ? 32
                                                                          : 64;
@@ -301,7 +307,9 @@ inline void direct_tile_grid(const ConvParams& p, const DirectTileArgs& a, int n
     *gy = (unsigned)y;
 }
 
-inline int tile_bn(int tile) { return tile == TILE_BIG || tile == TILE_WGMMA ? 128 : tile == TILE_SMALL ? 32 : 64; }
+inline int tile_bn(int tile) {
+    return tile == TILE_BIG || tile == TILE_WGMMA || tile == TILE_WGMMA_WS ? 128 : tile == TILE_SMALL ? 32 : 64;
+}
 
 // Split-K for implicit GEMMs with few output tiles (small M = N*P*Q, e.g.
 // ResNet's 7x7 / 14x14 layers: 512@7x7 has 8 MED tiles for 132 SMs at batch 1,
@@ -320,7 +328,7 @@ inline int pick_splits(const ConvParams& p, int tile, int num_sms, int waves) {
     // SM leaves most warp slots empty -> split too, as long as the fp32
     // partials stay small (<= 16 MB: L2-resident-ish).
     const int64_t w = waves > 1 ? waves : 1;
-    const int64_t target = (tile == TILE_BIG || tile == TILE_WGMMA ? 1 : 2) * (int64_t)num_sms * w;
+    const int64_t target = (tile == TILE_BIG || tile == TILE_WGMMA || tile == TILE_WGMMA_WS ? 1 : 2) * (int64_t)num_sms * w;
     // Never where the blocks already cover the SMs: the partials and the reduction pass cost more
     // than the extra resident warps gain (H200, ResNet-50 stem at batch 1, 196 MED blocks: split 2
     // 36.1 us, none 21.7).
@@ -497,18 +505,19 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 // tc_halo_kernel with the wgmma step; any other tile -> wgmma_conv_kernel (BN 64 for K/g <= 64, else
 // 128), keeping the input transform, split-K re-picked for the tile; k itself where that does not
 // apply (not such an implicit choice, or the device cannot run it: has_wgmma = compute capability 9.0
-// with the sm_90a image).
+// with the sm_90a image). ws (=wgmma_ws): every such choice, HALO16 included, to the warp-specialized
+// wgmma_ws_conv_kernel instead.
 // Not part of the candidates or the heuristic until it has been verified and timed on a GPU.
 inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, const KernelChoice& k, int num_sms,
-                                size_t smem_optin, bool has_wgmma) {
+                                size_t smem_optin, bool has_wgmma, bool ws = false) {
     if (!has_wgmma || k.kind != KK_IMPLICIT || (k.math != MATH_F16 && k.math != MATH_TF32)) return k;
-    if (k.tile == TILE_HALO16) {
+    if (k.tile == TILE_HALO16 && !ws) {
         KernelChoice h = k;
         h.tile = TILE_HALO16_WGMMA;
         return h;
     }
     const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
-    const int tile = q.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA;
+    const int tile = ws ? (q.Kg <= 64 ? TILE_WGMMA_WS_N64 : TILE_WGMMA_WS) : (q.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA);
     if (tile_smem_bytes(k.math, tile) > smem_optin || cdiv(q.M, tile_bm(tile)) > 0x7fffffff) return k;
     return implicit_choice(d, p, tile, pick_splits(q, tile, num_sms), k.to_nhwc, k.cgp);
 }
@@ -605,6 +614,8 @@ inline const char* tile_name(int tile) {
     case TILE_WGMMA: return "WGMMA 128x128";
     case TILE_WGMMA_N64: return "WGMMA 128x64";
     case TILE_HALO16_WGMMA: return "HALO16 16x16px wgmma";
+    case TILE_WGMMA_WS: return "WGMMA_WS 128x128";
+    case TILE_WGMMA_WS_N64: return "WGMMA_WS 128x64";
     default: return "?";
     }
 }

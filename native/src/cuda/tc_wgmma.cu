@@ -1,26 +1,35 @@
 // tc_wgmma.cu — instantiations + launchers of the sm_90a warpgroup-MMA kernels: wgmma_conv_kernel
-// (implicit_gemm_wgmma.cuh; f16 tensors, and f32 tensors with TF32 precision) and tc_halo_kernel's wgmma
+// (implicit_gemm_wgmma.cuh; f16 tensors, and f32 tensors with TF32 precision), its warp-specialized
+// form wgmma_ws_conv_kernel (implicit_gemm_wgmma_ws.cuh; the same) and tc_halo_kernel's wgmma
 // variant (implicit_gemm_halo.cuh; f16). Its own translation unit and CMake target because only
 // an arch-specific sm_90a compile has wgmma (native/src/cuda/CMakeLists.txt builds it for sm_90a
 // alone); compiled for any other arch it holds trap stubs, which the backend never launches.
 #include "cuda/kernels/implicit_gemm_halo.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma.cuh"
+#include "cuda/kernels/implicit_gemm_wgmma_ws.cuh"
 #include "cuda/launch.cuh"
 
 namespace fc {
 namespace cuda {
 
+// Tile: TILE_WGMMA / TILE_WGMMA_N64 -> wgmma_conv_kernel (Cfg::kThreads threads); TILE_WGMMA_WS /
+// TILE_WGMMA_WS_N64 -> wgmma_ws_conv_kernel (+ its producer warpgroup).
 template <int Tile, class Elem>
 static cudaError_t run_wgmma(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
-    void (*kern)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int, int, int, float*, int) =
-        wgmma_conv_kernel<Cfg, Elem>;
+    constexpr bool ws = Tile == TILE_WGMMA_WS || Tile == TILE_WGMMA_WS_N64;
+    void (*kern)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int, int, int, float*, int);
+    if constexpr (ws)
+        kern = wgmma_ws_conv_kernel<Cfg, Elem>;
+    else
+        kern = wgmma_conv_kernel<Cfg, Elem>;
+    const int threads = Cfg::kThreads + (ws ? kWsProducerThreads : 0);
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)Cfg::kSmemBytes);
     const int splits = args->splits > 1 ? args->splits : 1;
     const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
-    kern<<<grid, Cfg::kThreads, Cfg::kSmemBytes, s>>>(p, static_cast<const Elem*>(args->a),
+    kern<<<grid, threads, Cfg::kSmemBytes, s>>>(p, static_cast<const Elem*>(args->a),
                                                        static_cast<const Elem*>(args->w),
                                                        static_cast<const Elem*>(args->bias), static_cast<Elem*>(args->y),
                                                        args->vec_a, args->vec_b, splits, args->partial, args->vec_y);
@@ -53,11 +62,15 @@ static cudaError_t run_halo_wgmma(const ConvParams& p, const GemmArgs* args, cud
 
 cudaError_t tc_wgmma_f16(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     if (tile == TILE_HALO16_WGMMA) return run_halo_wgmma(p, args, s);
+    if (tile == TILE_WGMMA_WS) return run_wgmma<TILE_WGMMA_WS, half_t>(p, args, s);
+    if (tile == TILE_WGMMA_WS_N64) return run_wgmma<TILE_WGMMA_WS_N64, half_t>(p, args, s);
     return tile == TILE_WGMMA_N64 ? run_wgmma<TILE_WGMMA_N64, half_t>(p, args, s)
                                   : run_wgmma<TILE_WGMMA, half_t>(p, args, s);
 }
 
 cudaError_t tc_wgmma_tf32(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    if (tile == TILE_WGMMA_WS) return run_wgmma<TILE_WGMMA_WS, float>(p, args, s);
+    if (tile == TILE_WGMMA_WS_N64) return run_wgmma<TILE_WGMMA_WS_N64, float>(p, args, s);
     return tile == TILE_WGMMA_N64 ? run_wgmma<TILE_WGMMA_N64, float>(p, args, s)
                                   : run_wgmma<TILE_WGMMA, float>(p, args, s);
 }

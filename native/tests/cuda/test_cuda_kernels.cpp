@@ -40,6 +40,7 @@
 #include "cuda/kernels/implicit_gemm_simt.cuh"
 #include "cuda/kernels/implicit_gemm_tc.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma.cuh"
+#include "cuda/kernels/implicit_gemm_wgmma_ws.cuh"
 #include "cuda/kernels/unfold.cuh"
 
 using namespace fc::cuda;
@@ -371,9 +372,24 @@ void run_wgmma_n(const ConvParams& p, const void* a, const void* w, const void* 
                 static_cast<Elem*>(y), vec_a, vec_b, sr.splits, sr.partial.data(), vec_b);
     sr.template reduce<Elem>(p, bias, y);
 }
+// wgmma_ws_conv_kernel (sm_90a, warp-specialized: + the producer warpgroup) as tc_wgmma.cu runs it.
+template <int Tile, class Elem = half_t>
+void run_wgmma_ws_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a,
+                    int vec_b, int splits) {
+    typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
+    SplitRun<Cfg> sr(p, splits);
+    const SmemBaseRun base;
+    launch_gemm(sr.grid, dim3(Cfg::kThreads + kWsProducerThreads), Cfg::kSmemBytes, wgmma_ws_conv_kernel<Cfg, Elem>, p,
+                static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
+                static_cast<Elem*>(y), vec_a, vec_b, sr.splits, sr.partial.data(), vec_b);
+    sr.template reduce<Elem>(p, bias, y);
+}
 template <int Tile, int Splits = 1, class Elem = half_t>
 void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
-    run_wgmma_n<Tile, Elem>(p, a, w, bias, y, vec_a, vec_b, Splits);
+    if constexpr (Tile == TILE_WGMMA_WS || Tile == TILE_WGMMA_WS_N64)
+        run_wgmma_ws_n<Tile, Elem>(p, a, w, bias, y, vec_a, vec_b, Splits);
+    else
+        run_wgmma_n<Tile, Elem>(p, a, w, bias, y, vec_a, vec_b, Splits);
 }
 // tc_halo_kernel with the sm_90a wgmma step (TH 16), as tc_wgmma.cu runs it (16-byte paths).
 void run_halo_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
@@ -574,6 +590,9 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA 128x128x32", &run_wgmma<TILE_WGMMA, 1, float>, 1});
         v.push_back({"implicit WGMMA 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_N64, 3, float>, 1});
         v.push_back({"NCHW->NHWC + implicit WGMMA 128x64x32", &run_wgmma<TILE_WGMMA_N64, 1, float>, 1, 1});
+        // warp-specialized (a producer warpgroup, mbarrier hand-offs; the emulation runs both sides)
+        v.push_back({"implicit WGMMA_WS 128x128x32", &run_wgmma<TILE_WGMMA_WS, 1, float>, 1});
+        v.push_back({"implicit WGMMA_WS 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_WS_N64, 3, float>, 1});
     }
     if constexpr (MathK == MATH_F16) {
         v.push_back({"implicit HALO16 16x16px x64", &run_halo<MathK, 16>, 1, 0, 1});
@@ -587,6 +606,9 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA 128x64x32", &run_wgmma<TILE_WGMMA_N64>, 1});
         v.push_back({"implicit WGMMA 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_N64, 3>, 1});
         v.push_back({"NCHW->NHWC + implicit WGMMA 128x128x32", &run_wgmma<TILE_WGMMA>, 1, 1});
+        v.push_back({"implicit WGMMA_WS 128x128x32", &run_wgmma<TILE_WGMMA_WS>, 1});
+        v.push_back({"implicit WGMMA_WS 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_WS_N64, 3>, 1});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_WS 128x64x32", &run_wgmma<TILE_WGMMA_WS_N64>, 1, 1});
         v.push_back({"implicit HALO16 wgmma", &run_halo_wgmma, 1, 0, 1});
         v.push_back({"NCHW->NHWC + implicit HALO16 wgmma", &run_halo_wgmma, 1, 1, 1});
     }
@@ -759,10 +781,15 @@ void run_gemm_tile(int tile, bool impl, int splits, const ConvParams& q, const v
     if constexpr (MathK == MATH_TF32) {
         if (tile == TILE_WGMMA) return run_wgmma_n<TILE_WGMMA, float>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_WGMMA_N64) return run_wgmma_n<TILE_WGMMA_N64, float>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_WS) return run_wgmma_ws_n<TILE_WGMMA_WS, float>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_WS_N64)
+            return run_wgmma_ws_n<TILE_WGMMA_WS_N64, float>(q, a, w, b, y, vec_a, vec_b, splits);
     }
     if constexpr (MathK == MATH_F16) {
         if (tile == TILE_WGMMA) return run_wgmma_n<TILE_WGMMA>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_WGMMA_N64) return run_wgmma_n<TILE_WGMMA_N64>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_WS) return run_wgmma_ws_n<TILE_WGMMA_WS>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_WS_N64) return run_wgmma_ws_n<TILE_WGMMA_WS_N64>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_HALO16_WGMMA)  // tc_wgmma.cu: without the 16-byte paths, wgmma_conv_kernel
             return vec_a && vec_b ? run_halo_wgmma(q, a, w, b, y, vec_a, vec_b)
                    : q.Kg <= 64   ? run_wgmma_n<TILE_WGMMA_N64>(q, a, w, b, y, vec_a, vec_b, splits)
@@ -963,14 +990,26 @@ int run_candidates(int max_shapes) {
                             f16 ? "f16" : "f32", forced.tile, forced.to_nhwc);
                     ++st.fails;
                 }
+                // =wgmma_ws: every such choice (HALO16 included) to the warp-specialized kernel.
+                const KernelChoice forced_ws = force_wgmma(&di, pr.p, heur, 132, 227 * 1024, true, true);
+                ++st.runs;
+                if ((moves != (forced_ws.tile == TILE_WGMMA_WS || forced_ws.tile == TILE_WGMMA_WS_N64)) ||
+                    (!moves && !same_choice(forced_ws, heur)) ||
+                    (moves && (forced_ws.to_nhwc != heur.to_nhwc || forced_ws.cgp != heur.cgp))) {
+                    fprintf(stderr, "FAIL candidates %s: force_wgmma(ws) moved %s to tile %d (to_nhwc %d)\n",
+                            sname.c_str(), f16 ? "f16" : "f32", forced_ws.tile, forced_ws.to_nhwc);
+                    ++st.fails;
+                }
                 if (moves) {
-                    ++cand_runs;
                     std::vector<double> yref, tol;
                     reference(pr, tf32 ? 1 : 0, false, f16, yref, tol);
-                    char name[96], what[128];
-                    describe_choice(forced, name, sizeof name);
-                    snprintf(what, sizeof what, "forced wgmma %s %s", f16 ? "f16" : "tf32", name);
-                    run_compare(forced, what, yref, tol);
+                    for (const KernelChoice& kc : {forced, forced_ws}) {
+                        ++cand_runs;
+                        char name[96], what[128];
+                        describe_choice(kc, name, sizeof name);
+                        snprintf(what, sizeof what, "forced wgmma %s %s", f16 ? "f16" : "tf32", name);
+                        run_compare(kc, what, yref, tol);
+                    }
                 }
             }
     }

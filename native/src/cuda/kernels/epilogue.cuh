@@ -79,7 +79,12 @@ __device__ __forceinline__ int stage_at(int row, int col) {
         return row * (L + PAD) + col;
 }
 
-template <class Cfg, class Out, class RowMap>
+// The block-wide barrier of epilogue_staged (the warp-specialized kernel passes its consumers' named barrier).
+struct BlockSync {
+    __device__ __forceinline__ static void sync() { __syncthreads(); }
+};
+
+template <class Cfg, class Out, class RowMap, class Sync = BlockSync>
 __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float (&acc)[Cfg::MI][Cfg::NI][4], Out* sm,
                                                 Out* y, const Out* bias, const RowMap& rows, int n_block, int warp_m,
                                                 int warp_n, int g, int tid, int vec_y) {
@@ -90,7 +95,7 @@ __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float
     const bool nhwc = p.ys_k == 1;
     const int lane = tid & 31, gr = lane >> 2, tc = (lane & 3) * 2;
     const int wm0 = warp_m * Cfg::WM, wn0 = warp_n * Cfg::WN;
-    __syncthreads();  // every warp is done with the last stage
+    Sync::sync();  // every warp is done with the last stage
 #pragma unroll
     for (int ni = 0; ni < NI; ++ni) {
         const int nl = wn0 + ni * 8 + tc, col = n_block + nl;  // this lane's channels nl, nl + 1
@@ -122,7 +127,7 @@ __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float
             }
         }
     }
-    __syncthreads();
+    Sync::sync();
     if (nhwc) {
         constexpr int CPR = BN / VEC, RPP = T / CPR;  // chunks per row, rows per pass
         static_assert(T % CPR == 0 && BM % RPP == 0, "NHWC write-out mapping");

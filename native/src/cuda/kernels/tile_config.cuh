@@ -43,8 +43,14 @@ namespace cuda {
 enum TileKind {
     TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3, TILE_WIDE = 4, TILE_HALO = 5, TILE_HALO16 = 6,
     TILE_WGMMA = 7, TILE_WGMMA_N64 = 8,  // sm_90a wgmma_conv_kernel (f16; TF32), forced only (not GPU-verified yet)
-    TILE_HALO16_WGMMA = 9                // sm_90a tc_halo_kernel (TH 16) with the wgmma step, forced only
+    TILE_HALO16_WGMMA = 9,               // sm_90a tc_halo_kernel (TH 16) with the wgmma step, forced only
+    TILE_WGMMA_WS = 10, TILE_WGMMA_WS_N64 = 11  // sm_90a wgmma_ws_conv_kernel (warp-specialized), forced only
 };
+// The sm_90a kernels' tiles (tc_wgmma.cu): launched only on compute capability 9.0 with the sm_90a image.
+constexpr bool is_wgmma_tile(int tile) {
+    return tile == TILE_WGMMA || tile == TILE_WGMMA_N64 || tile == TILE_HALO16_WGMMA || tile == TILE_WGMMA_WS ||
+           tile == TILE_WGMMA_WS_N64;
+}
 enum MathKind {
     MATH_TF32 = 0,      // f32 tensors, tf32 m16n8k8
     MATH_F16_F32IO = 1, // f32 tensors, FP16 precision: fp16 m16n8k16 (converted smem -> registers)
@@ -254,6 +260,14 @@ template <> struct TileFor<TILE_WGMMA, 2> { typedef WgmmaTileConfig<128, 2, 5, 2
 template <> struct TileFor<TILE_WGMMA_N64, 2> { typedef WgmmaTileConfig<64, 2, 5, 3> type; };
 template <> struct TileFor<TILE_WGMMA, 4> { typedef WgmmaTileConfig<128, 4, 4, 1> type; };
 template <> struct TileFor<TILE_WGMMA_N64, 4> { typedef WgmmaTileConfig<64, 4, 4, 2> type; };
+// WGMMA_WS (wgmma_ws_conv_kernel, implicit_gemm_wgmma_ws.cuh): the same tiles, kThreads = the 256
+// consumer threads (+ a 128-thread producer warpgroup at launch), deeper rings since the producer runs
+// LAG = STAGES - 2 slices ahead: f16 8 stages = 128 KB (BN 128, 1 block/SM) / 96 KB (BN 64, 2 blocks/SM:
+// <= 80 registers), tf32 6 stages = 192 KB / 144 KB (1 block/SM).
+template <> struct TileFor<TILE_WGMMA_WS, 2> { typedef WgmmaTileConfig<128, 2, 8, 1> type; };
+template <> struct TileFor<TILE_WGMMA_WS_N64, 2> { typedef WgmmaTileConfig<64, 2, 8, 2> type; };
+template <> struct TileFor<TILE_WGMMA_WS, 4> { typedef WgmmaTileConfig<128, 4, 6, 1> type; };
+template <> struct TileFor<TILE_WGMMA_WS_N64, 4> { typedef WgmmaTileConfig<64, 4, 6, 1> type; };
 
 }  // namespace cuda
 }  // namespace fc
