@@ -360,36 +360,28 @@ struct SmemBaseRun {
     }
     ~SmemBaseRun() { fc_simt::set_smem_base(0); }
 };
-// wgmma_conv_kernel (sm_90a) as tc_wgmma.cu runs it, split-K included (clamped like run_tc_n).
+// wgmma_conv_kernel (sm_90a) as tc_wgmma.cu runs it, split-K included (clamped like run_tc_n); the
+// TILE_WGMMA_WS tiles: wgmma_ws_conv_kernel (warp-specialized: + the producer warpgroup).
 template <int Tile, class Elem = half_t>
 void run_wgmma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
                  int splits) {
     typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
+    constexpr bool ws = Tile == TILE_WGMMA_WS || Tile == TILE_WGMMA_WS_N64;
+    void (*kern)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int, int, int, float*, int);
+    if constexpr (ws)
+        kern = wgmma_ws_conv_kernel<Cfg, Elem>;
+    else
+        kern = wgmma_conv_kernel<Cfg, Elem>;
     SplitRun<Cfg> sr(p, splits);
     const SmemBaseRun base;
-    launch_gemm(sr.grid, dim3(Cfg::kThreads), Cfg::kSmemBytes, wgmma_conv_kernel<Cfg, Elem>, p,
-                static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
-                static_cast<Elem*>(y), vec_a, vec_b, sr.splits, sr.partial.data(), vec_b);
-    sr.template reduce<Elem>(p, bias, y);
-}
-// wgmma_ws_conv_kernel (sm_90a, warp-specialized: + the producer warpgroup) as tc_wgmma.cu runs it.
-template <int Tile, class Elem = half_t>
-void run_wgmma_ws_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a,
-                    int vec_b, int splits) {
-    typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
-    SplitRun<Cfg> sr(p, splits);
-    const SmemBaseRun base;
-    launch_gemm(sr.grid, dim3(Cfg::kThreads + kWsProducerThreads), Cfg::kSmemBytes, wgmma_ws_conv_kernel<Cfg, Elem>, p,
+    launch_gemm(sr.grid, dim3(Cfg::kThreads + (ws ? kWsProducerThreads : 0)), Cfg::kSmemBytes, kern, p,
                 static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
                 static_cast<Elem*>(y), vec_a, vec_b, sr.splits, sr.partial.data(), vec_b);
     sr.template reduce<Elem>(p, bias, y);
 }
 template <int Tile, int Splits = 1, class Elem = half_t>
 void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
-    if constexpr (Tile == TILE_WGMMA_WS || Tile == TILE_WGMMA_WS_N64)
-        run_wgmma_ws_n<Tile, Elem>(p, a, w, bias, y, vec_a, vec_b, Splits);
-    else
-        run_wgmma_n<Tile, Elem>(p, a, w, bias, y, vec_a, vec_b, Splits);
+    run_wgmma_n<Tile, Elem>(p, a, w, bias, y, vec_a, vec_b, Splits);
 }
 // tc_halo_kernel with the sm_90a wgmma step (TH 16), as tc_wgmma.cu runs it (16-byte paths).
 void run_halo_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
@@ -781,15 +773,15 @@ void run_gemm_tile(int tile, bool impl, int splits, const ConvParams& q, const v
     if constexpr (MathK == MATH_TF32) {
         if (tile == TILE_WGMMA) return run_wgmma_n<TILE_WGMMA, float>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_WGMMA_N64) return run_wgmma_n<TILE_WGMMA_N64, float>(q, a, w, b, y, vec_a, vec_b, splits);
-        if (tile == TILE_WGMMA_WS) return run_wgmma_ws_n<TILE_WGMMA_WS, float>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_WS) return run_wgmma_n<TILE_WGMMA_WS, float>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_WGMMA_WS_N64)
-            return run_wgmma_ws_n<TILE_WGMMA_WS_N64, float>(q, a, w, b, y, vec_a, vec_b, splits);
+            return run_wgmma_n<TILE_WGMMA_WS_N64, float>(q, a, w, b, y, vec_a, vec_b, splits);
     }
     if constexpr (MathK == MATH_F16) {
         if (tile == TILE_WGMMA) return run_wgmma_n<TILE_WGMMA>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_WGMMA_N64) return run_wgmma_n<TILE_WGMMA_N64>(q, a, w, b, y, vec_a, vec_b, splits);
-        if (tile == TILE_WGMMA_WS) return run_wgmma_ws_n<TILE_WGMMA_WS>(q, a, w, b, y, vec_a, vec_b, splits);
-        if (tile == TILE_WGMMA_WS_N64) return run_wgmma_ws_n<TILE_WGMMA_WS_N64>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_WS) return run_wgmma_n<TILE_WGMMA_WS>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_WS_N64) return run_wgmma_n<TILE_WGMMA_WS_N64>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_HALO16_WGMMA)  // tc_wgmma.cu: without the 16-byte paths, wgmma_conv_kernel
             return vec_a && vec_b ? run_halo_wgmma(q, a, w, b, y, vec_a, vec_b)
                    : q.Kg <= 64   ? run_wgmma_n<TILE_WGMMA_N64>(q, a, w, b, y, vec_a, vec_b, splits)
