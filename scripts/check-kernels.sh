@@ -124,15 +124,16 @@ names = sorted({k[0] for k in kern})
 dm = demangle(names)
 def config(name):
     """threads, dynamic smem, min blocks, short label"""
-    mw = re.search(r'WgmmaTileConfigILi(\d+)ELi(\d)ELi(\d)ELi(\d)E', name)
+    mw = re.search(r'WgmmaTileConfigILi(\d+)ELi(\d)ELi(\d)ELi(\d)E(?:Li(\d+)E)?', name)
     if ('wgmma_conv_kernel' in name or 'wgmma_ws_conv_kernel' in name) and mw:
         # WgmmaTileConfig<BN, elem bytes, stages, min blocks> (tile_config.cuh): 128 x BN x 32, two
         # warpgroups, unpadded swizzled rows (f16 64 B, fp32 128 B), + one 8-row atom of slack (align_smem);
         # the warp-specialized kernel: + a 128-thread producer warpgroup
-        bn, eb, st, mb = map(int, mw.groups())
+        bn, eb, st, mb = map(int, mw.groups()[:4])
+        bm = int(mw.group(5) or 128)  # WgmmaTileConfig's BM (256: the warp-specialized kernel's two m64 blocks)
         ws = 'wgmma_ws_conv_kernel' in name
-        return 256 + (128 if ws else 0), st * (128 + bn) * 32 * eb + 8 * 32 * eb, mb, 'wgmma%s %s 128x%dx32 s%d implicit' % (
-            '_ws' if ws else '', 'f16' if eb == 2 else 'tf32', bn, st), True
+        return 256 + (128 if ws else 0), st * (bm + bn) * 32 * eb + 8 * 32 * eb, mb, 'wgmma%s %s %dx%dx32 s%d implicit' % (
+            '_ws' if ws else '', 'f16' if eb == 2 else 'tf32', bm, bn, st), True
     m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
     if 'tc_conv_kernel' in name and m:
         bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())

@@ -130,11 +130,12 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_WGMMA_WS_N64:
         return h ? TileFor<TILE_WGMMA_WS_N64, 2>::type::kSmemBytes
                  : math == MATH_TF32 ? TileFor<TILE_WGMMA_WS_N64, 4>::type::kSmemBytes : (size_t)-1;
+    case TILE_WGMMA_WS_M256: return h ? TileFor<TILE_WGMMA_WS_M256, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
 inline int tile_bm(int tile) {
-    return tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA          ? 256
+    return tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA || tile == TILE_WGMMA_WS_M256 ? 256
            : tile == TILE_BIG || tile == TILE_WIDE || tile == TILE_HALO || tile == TILE_WGMMA ||
                    tile == TILE_WGMMA_N64 || tile == TILE_WGMMA_WS || tile == TILE_WGMMA_WS_N64
                ? 128
@@ -308,7 +309,9 @@ inline void direct_tile_grid(const ConvParams& p, const DirectTileArgs& a, int n
 }
 
 inline int tile_bn(int tile) {
-    return tile == TILE_BIG || tile == TILE_WGMMA || tile == TILE_WGMMA_WS ? 128 : tile == TILE_SMALL ? 32 : 64;
+    return tile == TILE_BIG || tile == TILE_WGMMA || tile == TILE_WGMMA_WS || tile == TILE_WGMMA_WS_M256 ? 128
+           : tile == TILE_SMALL                                                                          ? 32
+                                                                                                         : 64;
 }
 
 // Split-K for implicit GEMMs with few output tiles (small M = N*P*Q, e.g.
@@ -328,7 +331,8 @@ inline int pick_splits(const ConvParams& p, int tile, int num_sms, int waves) {
     // SM leaves most warp slots empty -> split too, as long as the fp32
     // partials stay small (<= 16 MB: L2-resident-ish).
     const int64_t w = waves > 1 ? waves : 1;
-    const int64_t target = (tile == TILE_BIG || tile == TILE_WGMMA || tile == TILE_WGMMA_WS ? 1 : 2) * (int64_t)num_sms * w;
+    const bool one_per_sm = tile == TILE_BIG || tile == TILE_WGMMA || tile == TILE_WGMMA_WS || tile == TILE_WGMMA_WS_M256;
+    const int64_t target = (one_per_sm ? 1 : 2) * (int64_t)num_sms * w;
     // Never where the blocks already cover the SMs: the partials and the reduction pass cost more
     // than the extra resident warps gain (H200, ResNet-50 stem at batch 1, 196 MED blocks: split 2
     // 36.1 us, none 21.7).
@@ -506,7 +510,8 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 // 128), keeping the input transform, split-K re-picked for the tile; k itself where that does not
 // apply (not such an implicit choice, or the device cannot run it: has_wgmma = compute capability 9.0
 // with the sm_90a image). ws (=wgmma_ws): every such choice, HALO16 included, to the warp-specialized
-// wgmma_ws_conv_kernel instead.
+// wgmma_ws_conv_kernel instead: f16 with K/g > 64 and enough rows for a 256-row tile on every SM -> 256 x
+// 128, else 128 x 128 / 128 x 64 as above.
 // Not part of the candidates or the heuristic until it has been verified and timed on a GPU.
 inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, const KernelChoice& k, int num_sms,
                                 size_t smem_optin, bool has_wgmma, bool ws = false) {
@@ -517,7 +522,9 @@ inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, cons
         return h;
     }
     const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
-    const int tile = ws ? (q.Kg <= 64 ? TILE_WGMMA_WS_N64 : TILE_WGMMA_WS) : (q.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA);
+    int tile = ws ? (q.Kg <= 64 ? TILE_WGMMA_WS_N64 : TILE_WGMMA_WS) : (q.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA);
+    if (tile == TILE_WGMMA_WS && k.math == MATH_F16 && cdiv(q.M, 256) * cdiv(q.Kg, 128) * q.G >= num_sms)
+        tile = TILE_WGMMA_WS_M256;
     if (tile_smem_bytes(k.math, tile) > smem_optin || cdiv(q.M, tile_bm(tile)) > 0x7fffffff) return k;
     return implicit_choice(d, p, tile, pick_splits(q, tile, num_sms), k.to_nhwc, k.cgp);
 }
@@ -616,6 +623,7 @@ inline const char* tile_name(int tile) {
     case TILE_HALO16_WGMMA: return "HALO16 16x16px wgmma";
     case TILE_WGMMA_WS: return "WGMMA_WS 128x128";
     case TILE_WGMMA_WS_N64: return "WGMMA_WS 128x64";
+    case TILE_WGMMA_WS_M256: return "WGMMA_WS 256x128";
     default: return "?";
     }
 }

@@ -13,11 +13,11 @@ namespace fc {
 namespace cuda {
 
 // Tile: TILE_WGMMA / TILE_WGMMA_N64 -> wgmma_conv_kernel (Cfg::kThreads threads); TILE_WGMMA_WS /
-// TILE_WGMMA_WS_N64 -> wgmma_ws_conv_kernel (+ its producer warpgroup).
+// TILE_WGMMA_WS_N64 / TILE_WGMMA_WS_M256 (f16) -> wgmma_ws_conv_kernel (+ its producer warpgroup).
 template <int Tile, class Elem>
 static cudaError_t run_wgmma(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
-    constexpr bool ws = Tile == TILE_WGMMA_WS || Tile == TILE_WGMMA_WS_N64;
+    constexpr bool ws = Tile == TILE_WGMMA_WS || Tile == TILE_WGMMA_WS_N64 || Tile == TILE_WGMMA_WS_M256;
     void (*kern)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int, int, int, float*, int);
     if constexpr (ws)
         kern = wgmma_ws_conv_kernel<Cfg, Elem>;
@@ -64,6 +64,7 @@ cudaError_t tc_wgmma_f16(int tile, const ConvParams& p, const GemmArgs* args, cu
     if (tile == TILE_HALO16_WGMMA) return run_halo_wgmma(p, args, s);
     if (tile == TILE_WGMMA_WS) return run_wgmma<TILE_WGMMA_WS, half_t>(p, args, s);
     if (tile == TILE_WGMMA_WS_N64) return run_wgmma<TILE_WGMMA_WS_N64, half_t>(p, args, s);
+    if (tile == TILE_WGMMA_WS_M256) return run_wgmma<TILE_WGMMA_WS_M256, half_t>(p, args, s);
     return tile == TILE_WGMMA_N64 ? run_wgmma<TILE_WGMMA_N64, half_t>(p, args, s)
                                   : run_wgmma<TILE_WGMMA, half_t>(p, args, s);
 }

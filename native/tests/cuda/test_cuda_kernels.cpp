@@ -366,7 +366,7 @@ template <int Tile, class Elem = half_t>
 void run_wgmma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
                  int splits) {
     typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
-    constexpr bool ws = Tile == TILE_WGMMA_WS || Tile == TILE_WGMMA_WS_N64;
+    constexpr bool ws = Tile == TILE_WGMMA_WS || Tile == TILE_WGMMA_WS_N64 || Tile == TILE_WGMMA_WS_M256;
     void (*kern)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int, int, int, float*, int);
     if constexpr (ws)
         kern = wgmma_ws_conv_kernel<Cfg, Elem>;
@@ -601,6 +601,8 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA_WS 128x128x32", &run_wgmma<TILE_WGMMA_WS>, 1});
         v.push_back({"implicit WGMMA_WS 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_WS_N64, 3>, 1});
         v.push_back({"NCHW->NHWC + implicit WGMMA_WS 128x64x32", &run_wgmma<TILE_WGMMA_WS_N64>, 1, 1});
+        v.push_back({"implicit WGMMA_WS 256x128x32", &run_wgmma<TILE_WGMMA_WS_M256>, 1});
+        v.push_back({"implicit WGMMA_WS 256x128x32 split-K 2", &run_wgmma<TILE_WGMMA_WS_M256, 2>, 1});
         v.push_back({"implicit HALO16 wgmma", &run_halo_wgmma, 1, 0, 1});
         v.push_back({"NCHW->NHWC + implicit HALO16 wgmma", &run_halo_wgmma, 1, 1, 1});
     }
@@ -782,6 +784,7 @@ void run_gemm_tile(int tile, bool impl, int splits, const ConvParams& q, const v
         if (tile == TILE_WGMMA_N64) return run_wgmma_n<TILE_WGMMA_N64>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_WGMMA_WS) return run_wgmma_n<TILE_WGMMA_WS>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_WGMMA_WS_N64) return run_wgmma_n<TILE_WGMMA_WS_N64>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_WS_M256) return run_wgmma_n<TILE_WGMMA_WS_M256>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_HALO16_WGMMA)  // tc_wgmma.cu: without the 16-byte paths, wgmma_conv_kernel
             return vec_a && vec_b ? run_halo_wgmma(q, a, w, b, y, vec_a, vec_b)
                    : q.Kg <= 64   ? run_wgmma_n<TILE_WGMMA_N64>(q, a, w, b, y, vec_a, vec_b, splits)
@@ -985,11 +988,24 @@ int run_candidates(int max_shapes) {
                 // =wgmma_ws: every such choice (HALO16 included) to the warp-specialized kernel.
                 const KernelChoice forced_ws = force_wgmma(&di, pr.p, heur, 132, 227 * 1024, true, true);
                 ++st.runs;
-                if ((moves != (forced_ws.tile == TILE_WGMMA_WS || forced_ws.tile == TILE_WGMMA_WS_N64)) ||
+                if ((moves != (forced_ws.tile == TILE_WGMMA_WS || forced_ws.tile == TILE_WGMMA_WS_N64 ||
+                               forced_ws.tile == TILE_WGMMA_WS_M256)) ||
+                    (forced_ws.tile == TILE_WGMMA_WS_M256 && !f16) ||
                     (!moves && !same_choice(forced_ws, heur)) ||
                     (moves && (forced_ws.to_nhwc != heur.to_nhwc || forced_ws.cgp != heur.cgp))) {
                     fprintf(stderr, "FAIL candidates %s: force_wgmma(ws) moved %s to tile %d (to_nhwc %d)\n",
                             sname.c_str(), f16 ? "f16" : "f32", forced_ws.tile, forced_ws.to_nhwc);
+                    ++st.fails;
+                }
+                // ... with rows for a 256-row tile on every SM (1 SM here): f16 with K/g > 64 gets 256 x 128
+                // (run directly in the f16 group), TF32 never
+                const KernelChoice ws1 = force_wgmma(&di, pr.p, heur, 1, 227 * 1024, true, true);
+                ++st.runs;
+                if (moves && ((ws1.tile == TILE_WGMMA_WS_M256) != (f16 && gemm_view(pr.p, heur.to_nhwc, heur.cgp).Kg > 64) ||
+                              (ws1.tile != TILE_WGMMA_WS && ws1.tile != TILE_WGMMA_WS_N64 &&
+                               ws1.tile != TILE_WGMMA_WS_M256))) {
+                    fprintf(stderr, "FAIL candidates %s: force_wgmma(ws, 1 SM) gave %s tile %d\n", sname.c_str(),
+                            f16 ? "f16" : "f32", ws1.tile);
                     ++st.fails;
                 }
                 if (moves) {

@@ -80,11 +80,13 @@ __device__ __forceinline__ int stage_at(int row, int col) {
 }
 
 // The block-wide barrier of epilogue_staged (the warp-specialized kernel passes its consumers' named barrier).
+// MS (epilogue_staged, epilogue_store_partial): rows between a warp's m16 tiles -- 16 (consecutive) but in the
+// warp-specialized wgmma kernel's 256-row tile, where a warpgroup's two m64 row blocks are 64 rows apart.
 struct BlockSync {
     __device__ __forceinline__ static void sync() { __syncthreads(); }
 };
 
-template <class Cfg, class Out, class RowMap, class Sync = BlockSync>
+template <class Cfg, class Out, class RowMap, class Sync = BlockSync, int MS = 16>
 __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float (&acc)[Cfg::MI][Cfg::NI][4], Out* sm,
                                                 Out* y, const Out* bias, const RowMap& rows, int n_block, int warp_m,
                                                 int warp_n, int g, int tid, int vec_y) {
@@ -105,7 +107,7 @@ __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float
         for (int mi = 0; mi < MI; ++mi) {
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
-                const int ml = wm0 + mi * 16 + gr + h * 8;
+                const int ml = wm0 + mi * MS + gr + h * 8;
                 float v0 = acc[mi][ni][h * 2] + b0, v1 = acc[mi][ni][h * 2 + 1] + b1;
                 if (p.relu) {
                     v0 = v0 < 0.f ? 0.f : v0;
@@ -179,7 +181,7 @@ __device__ __forceinline__ void epilogue_staged(const ConvParams& p, const float
 
 // Split-K: the raw fp32 accumulators of a warp tile into a [M][Kg] partial
 // matrix (row m, column n; float2 per fragment column pair when Kg is even).
-template <int MI, int NI>
+template <int MI, int NI, int MS = 16>
 __device__ __forceinline__ void epilogue_store_partial(const ConvParams& p, const float (&acc)[MI][NI][4],
                                                        float* part, int m0, int n0, int lane) {
     const int gr = lane >> 2, tc = (lane & 3) * 2;
@@ -188,7 +190,7 @@ __device__ __forceinline__ void epilogue_store_partial(const ConvParams& p, cons
     for (int mi = 0; mi < MI; ++mi) {
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-            const int m = m0 + mi * 16 + gr + h * 8;
+            const int m = m0 + mi * MS + gr + h * 8;
             if (m >= p.M) continue;
             float* row = part + (size_t)m * p.Kg;
 #pragma unroll

@@ -82,7 +82,7 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const Elem*
         const int pf = kt + STAGES - 2;
         if (pf < ktiles) load_stage<Cfg>(p, a_it, b_it, smem + (pf % STAGES) * Cfg::kStageElems, k_begin + pf * BK);
         cp_async_commit();
-        warpgroup_mma_slice<Cfg, Elem>(st + wg * 64 * LD, st + BM * LD, acc[0]);
+        warpgroup_mma_slice<Cfg, Elem>(st + wg * 64 * LD, st + BM * LD, acc);
         wgmma_wait<1>();
     }
     wgmma_wait<0>();

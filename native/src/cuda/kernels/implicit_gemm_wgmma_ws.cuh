@@ -14,8 +14,10 @@
 // full" and issue wgmma; the gather runs ahead on its own warps, up to LAG = STAGES - 2 slices.
 //
 // Block: 384 threads = warpgroup 0 (producer, 128 threads) + warpgroups 1, 2 (consumers: rows 0..63 and
-// 64..127 of the BM = 128 tile x BN channels, warp w of a consumer owning 16 accumulator rows as in
-// wgmma_conv_kernel). STAGES-deep ring of (BM + BN) x BK slices, two mbarriers per stage:
+// 64..127 of a BM = 128 tile x BN channels, warp w of a consumer owning 16 accumulator rows as in
+// wgmma_conv_kernel; or, BM = 256, rows 0..127 / 128..255 as two m64 row blocks per warpgroup, issued in
+// one wgmma group per slice -- the same 8 consumer warps and ring per block, twice the FLOP per byte of
+// B). STAGES-deep ring of (BM + BN) x BK slices, two mbarriers per stage:
 //  * full[s]  (128 arrivals: every producer thread): slice kt is in stage kt % STAGES. A producer thread
 //    publishes slice j once its own copies of it have landed (cp_async_wait<LAG>: groups are per
 //    thread), (TF32) it rounded its own chunks, and it fenced them for the async proxy (the writer's
@@ -31,8 +33,10 @@
 // waited for, so no copy is in flight into the ring it reuses; the producer warps have left.
 //
 // Stages (tile_config.cuh, TILE_WGMMA_WS*): f16 8 x 16 KB (BN 128, 1 block per SM: 12 warps, 8 of them
-// feeding the tensor cores, <= 168 registers) / 8 x 12 KB (BN 64, 2 blocks per SM, <= 80 registers),
-// tf32 6 x 32 KB / 6 x 24 KB (1 block per SM).
+// feeding the tensor cores, <= 168 registers) / 8 x 12 KB (BN 64, 2 blocks per SM, <= 80 registers) /
+// 6 x 24 KB (256 x 128), tf32 6 x 32 KB / 6 x 24 KB (1 block per SM). The 256 x 128 tile is there for L2
+// bandwidth: a slice of a 128 x 128 f16 tile feeds 64 FLOP per byte, so ~70 % of the dense peak would
+// need ~10.8 TB/s from L2 into the SMs; 256 x 128 feeds 85 (~8.1 TB/s).
 //
 // Status: as wgmma_conv_kernel -- compiled for sm_90a only (tc_wgmma.cu), run under emulation in ctest
 // (mbarrier phases and named barriers are emulated), NOT yet run on a GPU: used only when
@@ -72,8 +76,9 @@ __device__ __forceinline__ void wgmma_ws_conv_body(const ConvParams& p, const El
     constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
     constexpr int LAG = STAGES - 2;  // slices a producer thread keeps in flight (see the header: no deadlock)
     constexpr bool kSw = Cfg::kSw128;
-    static_assert(Cfg::kThreads == 256 && BM == 128 && Cfg::kWarpsM == 8 && Cfg::MI == 1,
-                  "two consumer warpgroups of m64 x BN (Cfg::kThreads = the consumers)");
+    constexpr int MI = Cfg::MI;  // m64 row blocks per consumer warpgroup (BM = 128 MI)
+    static_assert(Cfg::kThreads == 256 && BM == 128 * MI && Cfg::kWarpsM == 8,
+                  "two consumer warpgroups of MI x m64 x BN (Cfg::kThreads = the consumers)");
     static_assert(STAGES >= 4, "LAG = STAGES - 2 >= 2 slices in flight");
     FC_DYNAMIC_SHARED(Elem, smem_raw);
     Elem* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);
@@ -118,26 +123,28 @@ __device__ __forceinline__ void wgmma_ws_conv_body(const ConvParams& p, const El
     }
 
     // ---- consumers: wgmma on each full stage ----
-    const int ctid = tid - kWsProducerThreads, cwarp = warp - 4, cwg = wg - 1, lane = tid & 31;
-    float acc[1][Cfg::NI][4];
+    const int ctid = tid - kWsProducerThreads, cwg = wg - 1, lane = tid & 31;
+    // this warp's first accumulator row / 16: rows 64 MI cwg + 64 mi + 16 (warp % 4) (wgmma's layout)
+    const int warp_m = cwg * 4 * MI + (warp & 3);
+    float acc[MI][Cfg::NI][4];
     zero_acc(acc);
     for (int kt = 0; kt < ktiles; ++kt) {
         const int s = kt % STAGES;
         mbar_wait(&full[s], (unsigned)(kt / STAGES) & 1u);
         const Elem* st = smem + s * Cfg::kStageElems;
-        warpgroup_mma_slice<Cfg, Elem>(st + cwg * 64 * LD, st + BM * LD, acc[0]);
+        warpgroup_mma_slice<Cfg, Elem>(st + cwg * 64 * MI * LD, st + BM * LD, acc);
         wgmma_wait<1>();  // slice kt - 1's group has retired: its stage may be refilled
         if (kt > 0 && lane == 0) mbar_arrive(&empty[(kt - 1) % STAGES]);
     }
     wgmma_wait<0>();
 
     if (splits > 1) {
-        epilogue_store_partial(p, acc, partial + (size_t)blockIdx.z * p.M * p.Kg, m_block + cwarp * Cfg::WM, n_block,
-                               lane);
+        epilogue_store_partial<MI, Cfg::NI, 64>(p, acc, partial + (size_t)blockIdx.z * p.M * p.Kg,
+                                                m_block + warp_m * Cfg::WM, n_block, lane);
         return;
     }
-    epilogue_staged<Cfg, Elem, LinearRows, ConsumerSync>(p, acc, smem, y, bias, LinearRows{m_block}, n_block, cwarp, 0,
-                                                         g, ctid, vec_y);
+    epilogue_staged<Cfg, Elem, LinearRows, ConsumerSync, 64>(p, acc, smem, y, bias, LinearRows{m_block}, n_block, warp_m,
+                                                             0, g, ctid, vec_y);
 }
 
 // sm_90a only, like wgmma_conv_kernel (a trap stub elsewhere; launched with Cfg::kThreads + 128 threads).

@@ -44,12 +44,13 @@ enum TileKind {
     TILE_BIG = 0, TILE_MED = 1, TILE_SMALL = 2, TILE_SIMT = 3, TILE_WIDE = 4, TILE_HALO = 5, TILE_HALO16 = 6,
     TILE_WGMMA = 7, TILE_WGMMA_N64 = 8,  // sm_90a wgmma_conv_kernel (f16; TF32), forced only (not GPU-verified yet)
     TILE_HALO16_WGMMA = 9,               // sm_90a tc_halo_kernel (TH 16) with the wgmma step, forced only
-    TILE_WGMMA_WS = 10, TILE_WGMMA_WS_N64 = 11  // sm_90a wgmma_ws_conv_kernel (warp-specialized), forced only
+    TILE_WGMMA_WS = 10, TILE_WGMMA_WS_N64 = 11,  // sm_90a wgmma_ws_conv_kernel (warp-specialized), forced only
+    TILE_WGMMA_WS_M256 = 12                      // ... its 256 x 128 tile (f16)
 };
 // The sm_90a kernels' tiles (tc_wgmma.cu): launched only on compute capability 9.0 with the sm_90a image.
 constexpr bool is_wgmma_tile(int tile) {
     return tile == TILE_WGMMA || tile == TILE_WGMMA_N64 || tile == TILE_HALO16_WGMMA || tile == TILE_WGMMA_WS ||
-           tile == TILE_WGMMA_WS_N64;
+           tile == TILE_WGMMA_WS_N64 || tile == TILE_WGMMA_WS_M256;
 }
 enum MathKind {
     MATH_TF32 = 0,      // f32 tensors, tf32 m16n8k8
@@ -240,12 +241,15 @@ template <> struct TileFor<TILE_SIMT, 4> { typedef TileConfig<64, 64, 32, 2, 2, 
 // swizzle). f16: 5 stages, 80 KB (BN 128, min 2 blocks/SM, <= 128 registers: 64 accumulators, no
 // operand fragments; ptxas 124) / 60 KB (BN 64, min 3 blocks, <= 80 registers; ptxas 76, 0 spills);
 // tf32: 4 stages, 128 KB (BN 128, 1 block/SM) / 96 KB (BN 64, 2 blocks/SM).
-template <int BN_, int ES, int STAGES_, int MIN_BLOCKS_>
+// BM_ = 256 (the warp-specialized kernel only): each warpgroup owns two m64 row blocks (rows 128 wg + 64 mi
+// + 16 (warp % 4) of the tile: MI = 2, 64 rows apart).
+template <int BN_, int ES, int STAGES_, int MIN_BLOCKS_, int BM_ = 128>
 struct WgmmaTileConfig {
-    static constexpr int BM = 128, BN = BN_, BK = 32;
+    static constexpr int BM = BM_, BN = BN_, BK = 32;
     static constexpr int kWarpsM = 8, kWarpsN = 1, kThreads = 256;
     static constexpr int kStages = STAGES_, kMinBlocks = MIN_BLOCKS_;
-    static constexpr int WM = 16, WN = BN, MI = 1, NI = BN / 8;
+    static constexpr int WM = 16, WN = BN, MI = BM_ / 128, NI = BN / 8;
+    static_assert(BM_ == 128 || BM_ == 256, "one or two m64 row blocks per warpgroup");
     static constexpr int kElemBytes = ES;
     static constexpr bool kSw128 = ES == 4;                      // fp32: 128-byte rows, 128-byte swizzle
     static constexpr int LD = SmemRows<ES, BK, kSw128>::LD;      // = BK: unpadded
@@ -268,6 +272,10 @@ template <> struct TileFor<TILE_WGMMA_WS, 2> { typedef WgmmaTileConfig<128, 2, 8
 template <> struct TileFor<TILE_WGMMA_WS_N64, 2> { typedef WgmmaTileConfig<64, 2, 8, 2> type; };
 template <> struct TileFor<TILE_WGMMA_WS, 4> { typedef WgmmaTileConfig<128, 4, 6, 1> type; };
 template <> struct TileFor<TILE_WGMMA_WS_N64, 4> { typedef WgmmaTileConfig<64, 4, 6, 1> type; };
+// WGMMA_WS_M256 (f16): 256 x 128, each consumer warpgroup two m64 row blocks (128 accumulators per thread),
+// 6 stages x 24 KB = 144 KB, 1 block/SM: 85 FLOP per byte of slice instead of 128 x 128's 64 -- at ~70 % of
+// an H100/H200's dense f16 peak a 128 x 128 tile would need ~10.8 TB/s of L2 -> SM traffic, 256 x 128 ~8.1.
+template <> struct TileFor<TILE_WGMMA_WS_M256, 2> { typedef WgmmaTileConfig<128, 2, 6, 1, 256> type; };
 
 }  // namespace cuda
 }  // namespace fc

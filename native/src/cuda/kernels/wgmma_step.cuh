@@ -42,22 +42,27 @@ __device__ __forceinline__ uint64_t wgmma_desc_sw128(const float* p) {
            ((uint64_t)1 << 62);
 }
 
-// This warpgroup's accumulators (its warp's 16 rows x BN as m16n8 fragments) += At[64][BK] x Bt[BN][BK]^T.
-// At: the warpgroup's first A row; Bt: the B tile; both Cfg's unpadded swizzled tiles (f16: 64-byte rows,
-// k16 steps; fp32: 128-byte rows, tf32 k8 steps on values the caller rounded with cvt.rna). Issues and
-// commits one wgmma group; the caller waits (wgmma_wait) before the stage is overwritten or acc is read.
+// This warpgroup's accumulators (per m64 row block mi: its warp's 16 rows x BN as m16n8 fragments) +=
+// At[64 mi .. 64 mi + 63][BK] x Bt[BN][BK]^T. At: the warpgroup's first A row (Cfg::MI row blocks of 64,
+// consecutive); Bt: the B tile; both Cfg's unpadded swizzled tiles (f16: 64-byte rows, k16 steps; fp32:
+// 128-byte rows, tf32 k8 steps on values the caller rounded with cvt.rna). Issues and commits one wgmma
+// group; the caller waits (wgmma_wait) before the stage is overwritten or acc is read.
 template <class Cfg, class Elem>
-__device__ __forceinline__ void warpgroup_mma_slice(const Elem* At, const Elem* Bt, float (&acc)[Cfg::NI][4]) {
+__device__ __forceinline__ void warpgroup_mma_slice(const Elem* At, const Elem* Bt, float (&acc)[Cfg::MI][Cfg::NI][4]) {
     static_assert(Cfg::BK == 32 && Cfg::kElemBytes == (int)sizeof(Elem), "rows of 32 elements");
     wgmma_fence();  // the accumulators were last touched by other instructions (zeroing) or a wait
-    if constexpr (sizeof(Elem) == 2) {
 #pragma unroll
-        for (int kk = 0; kk < Cfg::BK; kk += 16)
-            wgmma_m64k16_f16<Cfg::BN>(acc, wgmma_desc_sw64(At + kk), wgmma_desc_sw64(Bt + kk));
-    } else {
+    for (int mi = 0; mi < Cfg::MI; ++mi) {
+        const Elem* Am = At + mi * 64 * Cfg::LD;  // whole swizzle atoms (64 rows) further
+        if constexpr (sizeof(Elem) == 2) {
 #pragma unroll
-        for (int kk = 0; kk < Cfg::BK; kk += 8)
-            wgmma_m64k8_tf32<Cfg::BN>(acc, wgmma_desc_sw128(At + kk), wgmma_desc_sw128(Bt + kk));
+            for (int kk = 0; kk < Cfg::BK; kk += 16)
+                wgmma_m64k16_f16<Cfg::BN>(acc[mi], wgmma_desc_sw64(Am + kk), wgmma_desc_sw64(Bt + kk));
+        } else {
+#pragma unroll
+            for (int kk = 0; kk < Cfg::BK; kk += 8)
+                wgmma_m64k8_tf32<Cfg::BN>(acc[mi], wgmma_desc_sw128(Am + kk), wgmma_desc_sw128(Bt + kk));
+        }
     }
     wgmma_commit();
 }
