@@ -9,6 +9,10 @@
 //   tf32  mma.sync.m16n8k8, same structure.
 //   ffma  fp32 FFMA: 16 independent chains per thread.
 //   copy  device-to-device float4 copy of 1 GiB (read + write bytes / time), and cudaMemcpy D2D.
+//   write float4 stores of 1 GiB (the note shape moves 84 % of its bytes as output writes).
+//   l2    16-byte ld.global.cg reads of a 16 MiB buffer (L2-resident on H100/H200's 50 MB L2) 16 times
+//         over: the L2 -> SM bandwidth that the GEMM tiles' stage loads (cp.async.cg, also L2 only) share,
+//         against which a tile's FLOP per staged byte is judged (implicit_gemm_wgmma_ws.cuh).
 // Each is the median of 7 timed launches (CUDA events) after a warm-up. Output: one line each,
 // "ceiling <name> <value> <unit>", then the same against the datasheet peak the bench uses.
 // Not a test: nothing is asserted; scripts/gpu-check.sh runs it and keeps the output.
@@ -69,6 +73,22 @@ __global__ void __launch_bounds__(256) ffma_loop(const float* in, float* out, in
     }
 }
 
+__global__ void write4(float4* __restrict__ dst, size_t n) {
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
+        dst[i] = make_float4(0.f, 0.f, 0.f, (float)i);
+}
+
+// passes x n float4 L2 reads (__ldcg: cache global, not L1); the sum is written only if flag (never).
+__global__ void l2_read4(const float4* __restrict__ src, size_t n, int passes, float* out, int flag) {
+    float s = 0.f;
+    for (int p = 0; p < passes; ++p)
+        for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+            const float4 v = __ldcg(src + i);
+            s += v.x + v.y + v.z + v.w;
+        }
+    if (flag) out[blockIdx.x * blockDim.x + threadIdx.x] = s;
+}
+
 __global__ void copy4(const float4* __restrict__ src, float4* __restrict__ dst, size_t n) {
     for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
         dst[i] = src[i];
@@ -108,7 +128,7 @@ int main() {
     CK(cudaMalloc(&in, 64 * sizeof(uint32_t)));
     CK(cudaMemset(in, 0, 64 * sizeof(uint32_t)));  // zeros: no denormal or Inf slow paths
     const int blocks = sms * 4, threads = 256;
-    CK(cudaMalloc(&out, (size_t)blocks * threads * sizeof(float)));
+    CK(cudaMalloc(&out, (size_t)sms * 16 * 512 * sizeof(float)));  // the largest grid below (l2_read4)
 
     // per warp per iteration: kChains mma of m*n*k MACs = 2*m*n*k flops
     const double warps = (double)blocks * threads / 32;
@@ -131,6 +151,13 @@ int main() {
     const double tm = median_ms([&] { CK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice)); });
     printf("ceiling copy     %8.3f TB/s (float4 copy kernel, read + write)\n", 2.0 * bytes / tc / 1e9);
     printf("ceiling memcpy   %8.3f TB/s (cudaMemcpy D2D, read + write)\n", 2.0 * bytes / tm / 1e9);
+    const double tw = median_ms([&] { write4<<<sms * 16, 512>>>(dst, n4); });
+    printf("ceiling write    %8.3f TB/s (float4 store kernel)\n", bytes / tw / 1e9);
+    const size_t l2_bytes = (size_t)16 << 20;
+    const int passes = 16;
+    const double tl2 = median_ms([&] { l2_read4<<<sms * 16, 512>>>(src, l2_bytes / 16, passes, out, 0); });
+    printf("ceiling l2_read  %8.3f TB/s (16-byte ld.global.cg over a 16 MiB buffer, %d passes)\n",
+           (double)passes * l2_bytes / tl2 / 1e9, passes);
     CK(cudaFree(src));
     CK(cudaFree(dst));
     CK(cudaFree(in));
