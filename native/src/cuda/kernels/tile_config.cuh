@@ -274,7 +274,8 @@ template <> struct TileFor<TILE_WGMMA_WS, 4> { typedef WgmmaTileConfig<128, 4, 6
 template <> struct TileFor<TILE_WGMMA_WS_N64, 4> { typedef WgmmaTileConfig<64, 4, 6, 1> type; };
 // WGMMA_WS_M256 (f16): 256 x 128, each consumer warpgroup two m64 row blocks (128 accumulators per thread),
 // 6 stages x 24 KB = 144 KB, 1 block/SM: 85 FLOP per byte of slice instead of 128 x 128's 64 -- at ~70 % of
-// an H100/H200's dense f16 peak a 128 x 128 tile would need ~10.8 TB/s of L2 -> SM traffic, 256 x 128 ~8.1.
+// an H100/H200's dense f16 peak a 128 x 128 tile would need ~10.8 TB/s of L2 -> SM traffic, 256 x 128 ~8.1
+// (device_ceiling's l2_read measures what the L2 gives).
 template <> struct TileFor<TILE_WGMMA_WS_M256, 2> { typedef WgmmaTileConfig<128, 2, 6, 1, 256> type; };
 
 }  // namespace cuda
