@@ -100,15 +100,16 @@ elif [ "$WGMMA" = 1 ]; then
   step check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
   STEPS="configure build ceiling wgmma_probe correctness_wgmma bench bench_wgmma correctness_wgmma_ws bench_wgmma_ws check_kernels"
   # Nsight Compute on the forced wgmma kernels, if ncu exists (informational): the halo variant at
-  # 64@56 and wgmma_conv_kernel at 256@14 and 512@7 (ResNet-50 3x3, batch 32, f16 NHWC).
+  # 64@56, wgmma_conv_kernel at 256@14 and 512@7, wgmma_ws_conv_kernel at 128@28 (ResNet-50 3x3, batch 32,
+  # f16 NHWC).
   if command -v ncu >/dev/null 2>&1; then
-    step ncu 200 env BUILD_DIR="$BUILD" FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma bash -c 'for job in \
-        "tc_halo 32,64,64,56,56,3,1,1,1,1,2" "wgmma_conv 32,256,256,14,14,3,1,1,1,1,2" \
-        "wgmma_conv 32,512,512,7,7,3,1,1,1,1,2"; do \
-        set -- $job; echo "--- ncu $1 --one $2"; \
-        ncu --section SpeedOfLight --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis \
-        --section ComputeWorkloadAnalysis --section SchedulerStats --section WarpStateStats \
-        -k regex:$1 -c 1 "$BUILD_DIR/tests/cuda/gpu_check" --one "$2"; done' ncu
+    step ncu 240 env BUILD_DIR="$BUILD" bash -c 'for job in \
+        "wgmma tc_halo 32,64,64,56,56,3,1,1,1,1,2" "wgmma wgmma_conv 32,256,256,14,14,3,1,1,1,1,2" \
+        "wgmma wgmma_conv 32,512,512,7,7,3,1,1,1,1,2" "wgmma_ws wgmma_ws_conv 32,128,128,28,28,3,1,1,1,1,2"; do \
+        set -- $job; echo "--- ncu $2 --one $3 (FASTCONV_CUDA_IMPLICIT_KERNEL=$1)"; \
+        FASTCONV_CUDA_IMPLICIT_KERNEL=$1 ncu --section SpeedOfLight --section Occupancy --section LaunchStats \
+        --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section SchedulerStats \
+        --section WarpStateStats -k regex:$2 -c 1 "$BUILD_DIR/tests/cuda/gpu_check" --one "$3"; done' ncu
   fi
 elif [ "$QUICK" = 1 ]; then
   step correctness 100 "$BUILD/tests/cuda/gpu_check" --correctness --quick
