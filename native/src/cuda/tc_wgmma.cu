@@ -16,23 +16,18 @@ namespace cuda {
 // TILE_WGMMA_WS_N64 / TILE_WGMMA_WS_M256 (f16) -> wgmma_ws_conv_kernel (+ its producer warpgroup).
 template <int Tile, class Elem>
 static cudaError_t run_wgmma(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
-    typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
-    constexpr bool ws = Tile == TILE_WGMMA_WS || Tile == TILE_WGMMA_WS_N64 || Tile == TILE_WGMMA_WS_M256;
-    void (*kern)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int, int, int, float*, int);
-    if constexpr (ws)
-        kern = wgmma_ws_conv_kernel<Cfg, Elem>;
-    else
-        kern = wgmma_conv_kernel<Cfg, Elem>;
-    const int threads = Cfg::kThreads + (ws ? kWsProducerThreads : 0);
+    typedef WgmmaKernel<Tile, Elem> K;
+    typedef typename K::Cfg Cfg;
+    const typename K::Fn kern = K::fn();
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)Cfg::kSmemBytes);
     const int splits = args->splits > 1 ? args->splits : 1;
     const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
-    kern<<<grid, threads, Cfg::kSmemBytes, s>>>(p, static_cast<const Elem*>(args->a),
-                                                       static_cast<const Elem*>(args->w),
-                                                       static_cast<const Elem*>(args->bias), static_cast<Elem*>(args->y),
-                                                       args->vec_a, args->vec_b, splits, args->partial, args->vec_y);
+    kern<<<grid, K::kThreads, Cfg::kSmemBytes, s>>>(p, static_cast<const Elem*>(args->a),
+                                                     static_cast<const Elem*>(args->w),
+                                                     static_cast<const Elem*>(args->bias), static_cast<Elem*>(args->y),
+                                                     args->vec_a, args->vec_b, splits, args->partial, args->vec_y);
     cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess || splits == 1) return e;
     return splitk_reduce(sizeof(Elem) == 2, p, splits, args->partial, args->bias, args->y, args->num_sms, s);

@@ -365,16 +365,11 @@ struct SmemBaseRun {
 template <int Tile, class Elem = half_t>
 void run_wgmma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
                  int splits) {
-    typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
-    constexpr bool ws = Tile == TILE_WGMMA_WS || Tile == TILE_WGMMA_WS_N64 || Tile == TILE_WGMMA_WS_M256;
-    void (*kern)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int, int, int, float*, int);
-    if constexpr (ws)
-        kern = wgmma_ws_conv_kernel<Cfg, Elem>;
-    else
-        kern = wgmma_conv_kernel<Cfg, Elem>;
+    typedef WgmmaKernel<Tile, Elem> K;
+    typedef typename K::Cfg Cfg;
     SplitRun<Cfg> sr(p, splits);
     const SmemBaseRun base;
-    launch_gemm(sr.grid, dim3(Cfg::kThreads + (ws ? kWsProducerThreads : 0)), Cfg::kSmemBytes, kern, p,
+    launch_gemm(sr.grid, dim3(K::kThreads), Cfg::kSmemBytes, K::fn(), p,
                 static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
                 static_cast<Elem*>(y), vec_a, vec_b, sr.splits, sr.partial.data(), vec_b);
     sr.template reduce<Elem>(p, bias, y);
@@ -988,8 +983,7 @@ int run_candidates(int max_shapes) {
                 // =wgmma_ws: every such choice (HALO16 included) to the warp-specialized kernel.
                 const KernelChoice forced_ws = force_wgmma(&di, pr.p, heur, 132, 227 * 1024, true, true);
                 ++st.runs;
-                if ((moves != (forced_ws.tile == TILE_WGMMA_WS || forced_ws.tile == TILE_WGMMA_WS_N64 ||
-                               forced_ws.tile == TILE_WGMMA_WS_M256)) ||
+                if (moves != is_wgmma_ws_tile(forced_ws.tile) ||
                     (forced_ws.tile == TILE_WGMMA_WS_M256 && !f16) ||
                     (!moves && !same_choice(forced_ws, heur)) ||
                     (moves && (forced_ws.to_nhwc != heur.to_nhwc || forced_ws.cgp != heur.cgp))) {
@@ -1002,8 +996,7 @@ int run_candidates(int max_shapes) {
                 const KernelChoice ws1 = force_wgmma(&di, pr.p, heur, 1, 227 * 1024, true, true);
                 ++st.runs;
                 if (moves && ((ws1.tile == TILE_WGMMA_WS_M256) != (f16 && gemm_view(pr.p, heur.to_nhwc, heur.cgp).Kg > 64) ||
-                              (ws1.tile != TILE_WGMMA_WS && ws1.tile != TILE_WGMMA_WS_N64 &&
-                               ws1.tile != TILE_WGMMA_WS_M256))) {
+                              !is_wgmma_ws_tile(ws1.tile))) {
                     fprintf(stderr, "FAIL candidates %s: force_wgmma(ws, 1 SM) gave %s tile %d\n", sname.c_str(),
                             f16 ? "f16" : "f32", ws1.tile);
                     ++st.fails;

@@ -159,6 +159,22 @@ __global__ void __launch_bounds__(Cfg::kThreads + kWsProducerThreads, Cfg::kMinB
 #endif
 }
 
+// The implicit-GEMM kernel of an sm_90a gather tile and its block size, for the launchers (tc_wgmma.cu, the
+// emulation tests): the TILE_WGMMA_WS* tiles -> wgmma_ws_conv_kernel (+ the producer warpgroup), TILE_WGMMA /
+// TILE_WGMMA_N64 -> wgmma_conv_kernel.
+template <int Tile, class Elem>
+struct WgmmaKernel {
+    typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
+    static constexpr int kThreads = Cfg::kThreads + (is_wgmma_ws_tile(Tile) ? kWsProducerThreads : 0);
+    typedef void (*Fn)(ConvParams, const Elem*, const Elem*, const Elem*, Elem*, int, int, int, float*, int);
+    static Fn fn() {
+        if constexpr (is_wgmma_ws_tile(Tile))
+            return wgmma_ws_conv_kernel<Cfg, Elem>;
+        else
+            return wgmma_conv_kernel<Cfg, Elem>;
+    }
+};
+
 }  // namespace cuda
 }  // namespace fc
 #endif

@@ -52,6 +52,10 @@ constexpr bool is_wgmma_tile(int tile) {
     return tile == TILE_WGMMA || tile == TILE_WGMMA_N64 || tile == TILE_HALO16_WGMMA || tile == TILE_WGMMA_WS ||
            tile == TILE_WGMMA_WS_N64 || tile == TILE_WGMMA_WS_M256;
 }
+// ... of them, the warp-specialized kernel's (wgmma_ws_conv_kernel).
+constexpr bool is_wgmma_ws_tile(int tile) {
+    return tile == TILE_WGMMA_WS || tile == TILE_WGMMA_WS_N64 || tile == TILE_WGMMA_WS_M256;
+}
 enum MathKind {
     MATH_TF32 = 0,      // f32 tensors, tf32 m16n8k8
     MATH_F16_F32IO = 1, // f32 tensors, FP16 precision: fp16 m16n8k16 (converted smem -> registers)
