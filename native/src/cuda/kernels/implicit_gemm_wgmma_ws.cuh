@@ -49,12 +49,13 @@
 namespace fc {
 namespace cuda {
 
-constexpr int kWsProducerThreads = 128;  // warpgroup 0
+constexpr int kWsProducerThreads = 128;     // warpgroup 0
+constexpr int kWsConsumerThreads = 256;     // warpgroups 1, 2 (= the tile config's kThreads)
 constexpr unsigned kWsConsumerBarrier = 1;  // named barrier of the consumer warpgroups' epilogue
 
 // The consumers' block-wide barrier in epilogue_staged (the producer warps do not take part).
 struct ConsumerSync {
-    __device__ __forceinline__ static void sync() { bar_sync_named(kWsConsumerBarrier, 256); }
+    __device__ __forceinline__ static void sync() { bar_sync_named(kWsConsumerBarrier, kWsConsumerThreads); }
 };
 
 // Producer side: publishes slice j (stage j % STAGES) once this thread's copies of it have landed --
@@ -77,7 +78,7 @@ __device__ __forceinline__ void wgmma_ws_conv_body(const ConvParams& p, const El
     constexpr int LAG = STAGES - 2;  // slices a producer thread keeps in flight (see the header: no deadlock)
     constexpr bool kSw = Cfg::kSw128;
     constexpr int MI = Cfg::MI;  // m64 row blocks per consumer warpgroup (BM = 128 MI)
-    static_assert(Cfg::kThreads == 256 && BM == 128 * MI && Cfg::kWarpsM == 8,
+    static_assert(Cfg::kThreads == kWsConsumerThreads && BM == 128 * MI && Cfg::kWarpsM == 8,
                   "two consumer warpgroups of MI x m64 x BN (Cfg::kThreads = the consumers)");
     static_assert(STAGES >= 4, "LAG = STAGES - 2 >= 2 slices in flight");
     FC_DYNAMIC_SHARED(Elem, smem_raw);
@@ -93,7 +94,7 @@ __device__ __forceinline__ void wgmma_ws_conv_body(const ConvParams& p, const El
     if (tid == 0) {
         for (int s = 0; s < STAGES; ++s) {
             mbar_init(&full[s], kWsProducerThreads);
-            mbar_init(&empty[s], 8);
+            mbar_init(&empty[s], kWsConsumerThreads / 32);  // lane 0 of each consumer warp
         }
     }
     __syncthreads();  // the barriers are initialized (the only block-wide barrier)
