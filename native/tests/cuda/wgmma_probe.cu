@@ -8,7 +8,9 @@
 //   f16 m64n64k16 / m64n128k16, both operands from 64-byte-swizzled shared memory, 1 and 2 warpgroups;
 //   f16 m64n64k16 with A from registers (the halo kernel's RS form);
 //   tf32 m64n64k8 / m64n128k8 from 128-byte-swizzled shared memory;
-//   unswizzled tiles under the same descriptors must give wrong products (the swizzle is real).
+//   unswizzled tiles under the same descriptors must give wrong products (the swizzle is real);
+//   informational, not counted as a failure (no kernel uses it yet): f16 n64 / n128 in the no-swizzle
+//   core-matrix layout from starts shifted by 16-byte rows (what an SS-wgmma halo kernel would describe).
 // For a failing case it sweeps the descriptor fields (swizzle mode, stride and leading byte offsets)
 // and prints every encoding that does give the ISA product, and dumps the accumulators
 // (warp lane register value) to <dump_dir>/wgmma_probe_<case>.txt for offline reading.
@@ -87,13 +89,14 @@ void expect_pass(const char* name, int wgs, const std::vector<unsigned char>& im
     dump<N>(name, host, wgs);
     int found = 0;
     static Out<N> trial;
+    const uint32_t lbos[] = {16u, 64u, 128u, 256u, 512u, 1024u, 2048u, a.lbo};  // (+ the case's own: core planes)
     for (unsigned mode = 0; mode < 4; ++mode)
         for (uint32_t sbo : {128u, 256u, 512u, 1024u, 2048u})
-            for (uint32_t lbo : {16u, 64u, 128u, 256u, 512u, 1024u, 2048u}) {
+            for (uint32_t lbo : lbos) {
                 // every operand byte the encoding can reach (8-row groups sbo apart, rows of 64 / 128
                 // bytes in a group, or lbo between the k halves without swizzle) must lie in the image:
                 // a read past the block's shared memory would end the probe
-                const uint32_t span = 7u * (a.tf32 ? 128u : 64u) + 32u + lbo;
+                const uint32_t span = 7u * (a.tf32 ? 128u : 64u) + 32u + lbo + a.kstep + a.a_shift;
                 if (a.b_off + static_cast<uint32_t>((N - 1) / 8) * sbo + span > kImageBytes ||
                     static_cast<uint32_t>((64 * wgs - 1) / 8) * sbo + span > kImageBytes)
                     continue;
@@ -131,6 +134,21 @@ void f16_cases() {
     const std::vector<unsigned char> plain = make_f16_image<N>(1, plain_offset, &b_off);
     const std::string name = "f16_unswizzled_n" + std::to_string(N);
     expect_wrong<N>(name.c_str(), 1, plain, Args<N>{nullptr, 0, b_off, 2u, 0, nullptr});
+}
+
+// The no-swizzle K-major layout (core matrices, LBO / SBO) from starts shifted by whole 16-byte rows: not
+// used by a kernel yet -- the layout an SS-wgmma halo kernel would need (A rows = halo pixels shifted by the
+// filter tap, which no swizzled descriptor can start at), checked here so that design rests on the hardware.
+template <int N>
+void core_cases() {
+    for (int wgs = 1; wgs <= 2; ++wgs)
+        for (int shift : {0, 1, 3}) {
+            Args<N> a{nullptr, 0, 0, 0u, 0, nullptr};
+            const std::vector<unsigned char> img = make_f16_core_image<N>(wgs, shift, &a);
+            const std::string name =
+                "f16_core_n" + std::to_string(N) + "_wg" + std::to_string(wgs) + "_shift" + std::to_string(shift);
+            expect_pass<N>(name.c_str(), wgs, img, a);
+        }
 }
 
 void rs_cases() {
@@ -266,6 +284,14 @@ int main(int argc, char** argv) {
     rs_cases();
     tf32_cases<64>();
     tf32_cases<128>();
+    {  // informational (no kernel uses the layout yet): reported, not counted as the probe's failure
+        const int before = g_failed;
+        core_cases<64>();
+        core_cases<128>();
+        printf("wgmma-probe core-matrix layout (no swizzle, shifted starts; for a future SS halo kernel): %s\n",
+               g_failed == before ? "ok" : "FAILED");
+        g_failed = before;
+    }
     peak<false>(prop);
     peak<true>(prop);
     CK(cudaFree(g_image));

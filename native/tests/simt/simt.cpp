@@ -717,23 +717,35 @@ inline uint32_t tf32_operand(uint32_t u) {
 // Offset in the dynamic shared memory of byte kb (of the instruction's 32-byte k slice) in row `row` of a K-major
 // operand described by a wgmma matrix descriptor (PTX ISA, "Matrix Descriptor Format"): start address
 // bits 0-13, leading byte offset 16-29, stride byte offset 32-45, base offset 49-51, swizzle mode 62-63
-// (addresses >> 4). Only the layouts the kernels use are accepted: swizzle mode 2 (64 bytes: f16 rows of
-// 32) or 1 (128 bytes: fp32 rows of 32), base offset 0, the matrix starting at row 0 of a swizzle atom
-// (8 rows of W = 64 / 128 bytes) + a multiple of 32 bytes, the 32-byte k slice (k16 f16 / k8 tf32) inside
-// the row. Rows 8i..8i+7 lie SBO bytes after rows 8(i-1)..; inside an atom row r is at W r, and the
-// 16-byte chunk c of a row is stored at c ^ ((address >> 7) & (W / 16 - 1)) -- the XOR applied to the
-// absolute address (set_smem_base), which is why atoms must be aligned (the kernels align their buffers:
-// align_smem). LBO is unused by swizzled K-major layouts.
+// (addresses >> 4). Accepted: swizzle mode 2 (64 bytes: f16 rows of 32) or 1 (128 bytes: fp32 rows of
+// 32), base offset 0, the matrix starting at row 0 of a swizzle atom (8 rows of W = 64 / 128 bytes) + a
+// multiple of 32 bytes, the 32-byte k slice (k16 f16 / k8 tf32) inside the row. Rows 8i..8i+7 lie SBO
+// bytes after rows 8(i-1)..; inside an atom row r is at W r, and the 16-byte chunk c of a row is stored
+// at c ^ ((address >> 7) & (W / 16 - 1)) -- the XOR applied to the absolute address (set_smem_base),
+// which is why atoms must be aligned (the kernels align their buffers: align_smem). LBO is unused by
+// swizzled K-major layouts. And mode 0 (no swizzle, the ISA's canonical K-major layout
+// ((8,m),(T,2k)):((1T,SBO),(1,LBO)) in 16-byte units): "core matrices" of 8 rows x 16 bytes stored as
+// 128 contiguous bytes, row r of one at 16 r; the next 8 rows SBO bytes on, the next 16 bytes of k LBO
+// bytes on; the start needs only 16-byte alignment (a probe case: shifted starts, as halo rows would be).
 uint32_t wgmma_operand_offset(uint64_t desc, int row, int kb, Fiber* caller) {
     const uint32_t start = static_cast<uint32_t>(desc & 0x3fffu) << 4;
+    const uint32_t lbo = static_cast<uint32_t>((desc >> 16) & 0x3fffu) << 4;
     const uint32_t sbo = static_cast<uint32_t>((desc >> 32) & 0x3fffu) << 4;
     const unsigned base_offset = static_cast<unsigned>((desc >> 49) & 7u), mode = static_cast<unsigned>(desc >> 62);
-    if (mode != 1 && mode != 2)
+    if (mode != 0 && mode != 1 && mode != 2)
         fiber_fail(caller, "wgmma descriptor: swizzle mode " + std::to_string(mode) +
-                               " (the emulation implements the 64- and 128-byte swizzles, modes 2 and 1, the kernels' "
-                               "layouts)");
-    const uint32_t W = mode == 2 ? 64u : 128u;
+                               " (the emulation implements no swizzle and the 64- and 128-byte swizzles, modes 0, 2 "
+                               "and 1)");
     if (base_offset) fiber_fail(caller, "wgmma descriptor: base offset " + std::to_string(base_offset) + " != 0");
+    if (mode == 0) {
+        const uint32_t addr = start + static_cast<uint32_t>(row / 8) * sbo + static_cast<uint32_t>(row % 8) * 16u +
+                              static_cast<uint32_t>(kb / 16) * lbo + static_cast<uint32_t>(kb % 16);
+        if (addr < g_smem_base)
+            fiber_fail(caller, "wgmma operand at shared address " + std::to_string(addr) +
+                                   ", below the dynamic shared memory (base " + std::to_string(g_smem_base) + ")");
+        return addr - g_smem_base;
+    }
+    const uint32_t W = mode == 2 ? 64u : 128u;
     if ((start & (7u * W)) || (start & 31u))
         fiber_fail(caller, "wgmma descriptor: start address " + std::to_string(start) + " is not row 0 of a " +
                                std::to_string(8 * W) + "-byte swizzle atom + a multiple of 32 bytes");
@@ -752,7 +764,7 @@ void wgmma_perform(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* call
     auto load = [&](uint64_t desc, int row, int k) {
         const int es = op.tf32 ? 4 : 2;
         const uint32_t off = wgmma_operand_offset(desc, row, k * es, caller);
-        if ((static_cast<unsigned>(desc >> 62) == 1) != op.tf32)
+        if (static_cast<unsigned>(desc >> 62) != 0 && (static_cast<unsigned>(desc >> 62) == 1) != op.tf32)
             fiber_fail(caller, std::string("wgmma descriptor: ") + (op.tf32 ? "tf32" : "f16") +
                                    " operands in the kernels' layout use the " + (op.tf32 ? "128" : "64") +
                                    "-byte swizzle");

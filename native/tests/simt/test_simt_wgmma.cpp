@@ -4,6 +4,7 @@
 // cases on an sm_90 GPU): accumulator layout position -> holder, 64-byte (f16) and 128-byte (tf32)
 // swizzled K-major operands with descriptors from the ISA's bit table, the RS form's A fragments, N = 64
 // and 128, one and two warpgroups; unswizzled tiles must give a wrong product. Here also:
+//  * the no-swizzle core-matrix layout from starts shifted by 16-byte rows (test_core_layout);
 //  * the kernels' own SmemRows tiles (smem_at) and descriptor helpers (wgmma_desc_sw64) must agree with
 //    the ISA layout;
 //  * semantics: the op is performed at wgmma_wait (a store between issue and wait is seen), and the
@@ -122,6 +123,42 @@ void test_wrong_descriptor() {
     }
 }
 
+// The no-swizzle K-major layout (8-row x 16-byte core matrices, LBO between k chunks, SBO between row
+// groups) from starts shifted by whole 16-byte rows: what an SS halo kernel would describe (A rows = halo
+// pixels shifted by the tap). Must pass for every shift; a wrong LBO or SBO, or the layout described as the
+// 64-byte swizzle, must not.
+template <int N>
+void test_core_layout() {
+    static Out<N> out;
+    for (int wgs = 1; wgs <= 2; ++wgs)
+        for (int shift : {0, 1, 3, 8}) {
+            Args<N> a{nullptr, 0, 0, 0u, 0, &out};
+            std::vector<unsigned char> img = make_f16_core_image<N>(wgs, shift, &a);
+            launch_case<N>(wgs, img, a);
+            CHECK_MSG(check_product(out, wgs) == 0, "core matrices n%d, %d warpgroup(s), start shifted %d rows", N, wgs,
+                      shift);
+        }
+    Args<N> a{nullptr, 0, 0, 0u, 0, &out};
+    std::vector<unsigned char> img = make_f16_core_image<N>(1, 1, &a);
+    img.resize(img.size() + 8 * 1024, 0);  // room for what the wrong strides read
+    for (int wrong = 0; wrong < 2; ++wrong) {
+        Args<N> t = a;
+        (wrong ? t.sbo : t.lbo) += 16;
+        launch_case<N>(1, img, t);
+        CHECK_MSG(check_product(out, 1, false, true) > 0, "core matrices with a wrong %s must not pass",
+                  wrong ? "SBO" : "LBO");
+    }
+    Args<N> t{nullptr, 0, 0, 0u, 0, &out};
+    img = make_f16_core_image<N>(1, 0, &t);
+    img.resize(img.size() + 8 * 1024, 0);
+    t.desc_mode = 2u;  // the same bytes described as 64-byte swizzled rows
+    t.sbo = 512u;
+    t.kstep = 32u;
+    t.row_bytes = 64u;
+    launch_case<N>(1, img, t);
+    CHECK_MSG(check_product(out, 1, false, true) > 0, "core matrices must not pass as the 64-byte swizzle");
+}
+
 // The kernels' tiles (SmemRows / smem_at, 64-byte f16 rows) are the same bytes as the ISA layout, and
 // their descriptor helper encodes the ISA's fields.
 void test_kernel_layout_agrees() {
@@ -205,6 +242,8 @@ int main() {
     test_tf32<64>();
     test_tf32<128>();
     test_wrong_descriptor();
+    test_core_layout<64>();
+    test_core_layout<128>();
     test_kernel_layout_agrees();
     test_smem_base();
     test_misuse();

@@ -89,6 +89,9 @@ struct Args {
     bool tf32 = false;             // m64nNk8 tf32 on 128-byte rows instead of f16 on 64-byte rows
     uint32_t lbo = 16, sbo = 0;    // descriptor byte offsets; sbo 0: the 8-row atom (512 f16, 1024 tf32)
     bool no_align = false;         // image at the dynamic shared memory's start, wherever that is
+    // where the instruction's operands start (swizzled rows: the defaults): A's warpgroup w at
+    // a_shift + 64 w row_bytes, each k16 (f16) / k8 (tf32) step kstep bytes further (B too)
+    uint32_t row_bytes = 0, kstep = 32, a_shift = 0;  // row_bytes 0: 64 (f16) / 128 (tf32)
 };
 constexpr uint32_t kAlignSlack = 1024;
 
@@ -109,15 +112,17 @@ __global__ void wgmma_case_kernel(Args<N> a) {
         for (int s = 0; s < kK / 16; ++s)
             for (int r = 0; r < 4; ++r) ra[s][r] = a.frags->a[warp][lane][s][r];
     const uint32_t sbo = a.sbo ? a.sbo : (a.tf32 ? 1024u : 512u), base = fc::cuda::smem_addr_(sm);
+    const uint32_t row_bytes = a.row_bytes ? a.row_bytes : (a.tf32 ? 128u : 64u);
+    const uint32_t a_base = base + a.a_shift + static_cast<uint32_t>(wg) * 64u * row_bytes;
     if (a.mode != 2) fc::cuda::wgmma_fence();
-    for (int kk = 0; kk < kK && a.tf32; kk += 8) {  // rows of 128 bytes, k8 = 32 bytes per step
-        const uint32_t a0 = base + static_cast<uint32_t>(wg) * 64u * 128u + static_cast<uint32_t>(kk) * 4u;
-        const uint32_t b0 = base + a.b_off + static_cast<uint32_t>(kk) * 4u;
+    for (int kk = 0; kk < kK && a.tf32; kk += 8) {  // k8 steps
+        const uint32_t a0 = a_base + static_cast<uint32_t>(kk / 8) * a.kstep;
+        const uint32_t b0 = base + a.b_off + static_cast<uint32_t>(kk / 8) * a.kstep;
         fc::cuda::wgmma_m64k8_tf32<N>(d, isa_desc(a0, a.lbo, sbo, a.desc_mode), isa_desc(b0, a.lbo, sbo, a.desc_mode));
     }
     for (int kk = 0; kk < kK && !a.tf32; kk += 16) {
-        const uint32_t a0 = base + static_cast<uint32_t>(wg) * 64u * 64u + static_cast<uint32_t>(kk) * 2u;
-        const uint32_t b0 = base + a.b_off + static_cast<uint32_t>(kk) * 2u + (a.mode == 5 && warp % 4 == 1 ? 32u : 0u);
+        const uint32_t a0 = a_base + static_cast<uint32_t>(kk / 16) * a.kstep;
+        const uint32_t b0 = base + a.b_off + static_cast<uint32_t>(kk / 16 + (a.mode == 5 && warp % 4 == 1)) * a.kstep;
         if constexpr (N == 64) {  // the RS form exists for n64 (what the halo kernel issues)
             if (a.frags) {
                 fc::cuda::wgmma_m64k16_f16_rs<N>(d, ra[kk / 16], isa_desc(b0, a.lbo, sbo, a.desc_mode));
@@ -156,6 +161,38 @@ std::vector<unsigned char> make_f16_image(int wgs, At at, uint32_t* b_off) {
             const uint16_t h = f16_bits_exact(b_val(j, k));
             std::memcpy(&img[*b_off + at(j, k)], &h, 2);
         }
+    return img;
+}
+
+// The f16 image in the no-swizzle K-major layout of "core matrices" (8 rows x 16 bytes = 8 k, 128 contiguous
+// bytes): A and B each as kK / 8 planes of R rows x 16 bytes (plane = one 16-byte k chunk of every row: row r,
+// k at plane k / 8, byte 16 r + 2 (k % 8)), R = the larger of the two row counts + 8, with A's rows starting
+// `shift` rows into each plane -- a start 16 shift bytes past a core-matrix boundary, which is what halo
+// pixels shifted by a filter tap would look like. Descriptor: no swizzle, SBO 128 (the next 8 rows), LBO =
+// 16 R (the next k chunk), k16 step 2 LBO; A's warpgroup w at 64 w rows (row_bytes 16).
+template <int N>
+std::vector<unsigned char> make_f16_core_image(int wgs, int shift, Args<N>* a) {
+    const int R = (64 * wgs > N ? 64 * wgs : N) + 8;
+    const uint32_t plane = 16u * static_cast<uint32_t>(R), region = plane * (kK / 8);
+    std::vector<unsigned char> img(2 * region, 0xff);
+    auto at = [&](int row, int k) { return static_cast<uint32_t>(k / 8) * plane + 16u * static_cast<uint32_t>(row) + 2u * (k % 8); };
+    for (int i = 0; i < 64 * wgs; ++i)
+        for (int k = 0; k < kK; ++k) {
+            const uint16_t h = f16_bits_exact(a_val(i, k));
+            std::memcpy(&img[at(i + shift, k)], &h, 2);
+        }
+    for (int j = 0; j < N; ++j)
+        for (int k = 0; k < kK; ++k) {
+            const uint16_t h = f16_bits_exact(b_val(j, k));
+            std::memcpy(&img[region + at(j, k)], &h, 2);
+        }
+    a->b_off = region;
+    a->desc_mode = 0;
+    a->sbo = 128;
+    a->lbo = plane;
+    a->kstep = 2 * plane;
+    a->row_bytes = 16;
+    a->a_shift = 16u * static_cast<uint32_t>(shift);
     return img;
 }
 
