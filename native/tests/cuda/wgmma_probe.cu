@@ -89,9 +89,11 @@ void expect_pass(const char* name, int wgs, const std::vector<unsigned char>& im
     dump<N>(name, host, wgs);
     int found = 0;
     static Out<N> trial;
-    const uint32_t lbos[] = {16u, 64u, 128u, 256u, 512u, 1024u, 2048u, a.lbo};  // (+ the case's own: core planes)
+    // (+ the case's own LBO, also as SBO: the core-matrix planes, in case the two fields are the other way round)
+    const uint32_t lbos[] = {16u, 64u, 128u, 256u, 512u, 1024u, 2048u, a.lbo};
+    const uint32_t sbos[] = {128u, 256u, 512u, 1024u, 2048u, a.lbo};
     for (unsigned mode = 0; mode < 4; ++mode)
-        for (uint32_t sbo : {128u, 256u, 512u, 1024u, 2048u})
+        for (uint32_t sbo : sbos)
             for (uint32_t lbo : lbos) {
                 // every operand byte the encoding can reach (8-row groups sbo apart, rows of 64 / 128
                 // bytes in a group, or lbo between the k halves without swizzle) must lie in the image:
