@@ -108,6 +108,16 @@ inline int math_for(const fc_conv_desc* d) {
     }
 }
 
+// A wgmma gather tile's shared memory for f16 tensors, or (Tf32: the tile has a TF32 configuration) f32
+// tensors with TF32 precision; (size_t)-1 for any other math (no such kernel).
+template <int Tile, bool Tf32 = true>
+inline size_t wgmma_tile_smem(int math) {
+    if (math == MATH_F16) return TileFor<Tile, 2>::type::kSmemBytes;
+    if constexpr (Tf32)
+        if (math == MATH_TF32) return TileFor<Tile, 4>::type::kSmemBytes;
+    return (size_t)-1;
+}
+
 inline size_t tile_smem_bytes(int math, int tile) {
     if (math == MATH_SIMT) return TileFor<TILE_SIMT, 4>::type::kSmemBytes;
     const bool h = math == MATH_F16;
@@ -118,19 +128,11 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_HALO: return h ? HaloConfigT<2>::kSmemBytes : math == MATH_TF32 ? HaloConfigT<4>::kSmemBytes : (size_t)-1;
     case TILE_HALO16:
     case TILE_HALO16_WGMMA: return h ? HaloConfigT<2, 16>::kSmemBytesWgmma : (size_t)-1;  // f16 only
-    case TILE_WGMMA:  // f16 and TF32 only
-        return h ? TileFor<TILE_WGMMA, 2>::type::kSmemBytes
-                 : math == MATH_TF32 ? TileFor<TILE_WGMMA, 4>::type::kSmemBytes : (size_t)-1;
-    case TILE_WGMMA_N64:
-        return h ? TileFor<TILE_WGMMA_N64, 2>::type::kSmemBytes
-                 : math == MATH_TF32 ? TileFor<TILE_WGMMA_N64, 4>::type::kSmemBytes : (size_t)-1;
-    case TILE_WGMMA_WS:
-        return h ? TileFor<TILE_WGMMA_WS, 2>::type::kSmemBytes
-                 : math == MATH_TF32 ? TileFor<TILE_WGMMA_WS, 4>::type::kSmemBytes : (size_t)-1;
-    case TILE_WGMMA_WS_N64:
-        return h ? TileFor<TILE_WGMMA_WS_N64, 2>::type::kSmemBytes
-                 : math == MATH_TF32 ? TileFor<TILE_WGMMA_WS_N64, 4>::type::kSmemBytes : (size_t)-1;
-    case TILE_WGMMA_WS_M256: return h ? TileFor<TILE_WGMMA_WS_M256, 2>::type::kSmemBytes : (size_t)-1;  // f16 only
+    case TILE_WGMMA: return wgmma_tile_smem<TILE_WGMMA>(math);
+    case TILE_WGMMA_N64: return wgmma_tile_smem<TILE_WGMMA_N64>(math);
+    case TILE_WGMMA_WS: return wgmma_tile_smem<TILE_WGMMA_WS>(math);
+    case TILE_WGMMA_WS_N64: return wgmma_tile_smem<TILE_WGMMA_WS_N64>(math);
+    case TILE_WGMMA_WS_M256: return wgmma_tile_smem<TILE_WGMMA_WS_M256, false>(math);  // f16 only
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
