@@ -122,6 +122,9 @@ def demangle(names):
         return {n: n for n in names}
 names = sorted({k[0] for k in kern})
 dm = demangle(names)
+def is_wgmma(name):
+    """an sm_90a wgmma kernel: wgmma_conv_kernel, wgmma_ws_conv_kernel, tc_halo_kernel's wgmma variant"""
+    return 'wgmma_conv_kernel' in name or 'wgmma_ws_conv_kernel' in name or ('tc_halo_kernel' in name and 'ELb1E' in name)
 def config(name):
     """threads, dynamic smem, min blocks, short label"""
     mw = re.search(r'WgmmaTileConfigILi(\d+)ELi(\d)ELi(\d)ELi(\d)E(?:Li(\d+)E)?', name)
@@ -218,8 +221,7 @@ for row in rows:
 print('%d kernel x arch entries' % len(rows))
 # wgmma pipelines: ptxas says when it had to serialize wgmma or inject waits (an accumulator or A register
 # touched while a wgmma may be in flight): that would make the asynchronous MMA step synchronous.
-nwg = len({n for (n, a) in kern if a == '90a' and ('wgmma_conv_kernel' in n or 'wgmma_ws_conv_kernel' in n or
-                                                   ('tc_halo_kernel' in n and 'ELb1E' in n))})
+nwg = len({n for (n, a) in kern if a == '90a' and is_wgmma(n)})
 for fn, notes in sorted(serialized.items()):
     viol.append('ptxas serializes the wgmma pipeline of %s: %s' % (config(fn)[3], '; '.join(notes)))
 print('wgmma pipelines: %d sm_90a kernels, %d with wgmma serialized or waits injected by ptxas (C75xx notes)' % (nwg, len(serialized)))
@@ -255,7 +257,7 @@ if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
     n = 0
     for fpart in funcs[1:]:
         fname = fpart.split('\n', 1)[0].strip()
-        if 'wgmma_conv_kernel' in fname or 'wgmma_ws_conv_kernel' in fname or ('tc_halo_kernel' in fname and 'ELb1E' in fname):
+        if is_wgmma(fname):
             n += 1
             if 'HGMMA' not in fpart: viol.append('SASS of %s has no HGMMA' % fname)
         elif 'tc_conv_kernel' in fname or 'tc_halo_kernel' in fname or ('direct_tile_kernel' in fname and config(fname)[4]):
