@@ -171,8 +171,8 @@ grep -h "^wgmma_ws-compare:" "$LOGS/wgmma_ws_compare.txt" 2>/dev/null | tee -a "
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"
-  # (summary + the comparisons + ncu; every other log is in the archive)
-  for f in summary.txt note_compare.log wgmma_compare.txt wgmma_ws_compare.txt tune_compare.txt ncu.log cudnn_bench.csv; do
+  # (summary + the comparisons + ncu; every other log is in the archive; 8 files come back at most)
+  for f in summary.txt note_compare.log wgmma_compare.txt wgmma_ws_compare.txt tune_compare.txt ncu.log; do
     [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
   done
   tar czf "$OUT/gpu-check-logs.tgz" -C "$LOGS" . 2>/dev/null
