@@ -161,17 +161,23 @@ cudaError_t pad_weights(int f16, const ConvParams& p, int cgp, const void* w, vo
 
 cudaError_t splitk_reduce(int f16, const ConvParams& p, int splits, const float* partial, const void* bias, void* y,
                           int num_sms, cudaStream_t s) {
-    const long long total = (long long)p.G * p.M * p.Kg;
+    // columns per thread: 4 (16-byte partial loads) where rows are whole vectors and the workspace (the
+    // caller's memory) is 16-byte aligned
+    const int v = p.Kg % 4 == 0 && reinterpret_cast<uintptr_t>(partial) % 16 == 0 ? 4 : 1;
+    const long long total = (long long)p.G * p.M * (p.Kg / v);
     if (total == 0) return cudaSuccess;
-    long long blocks = (total + 255) / 256;
-    const long long cap = (long long)(num_sms > 0 ? num_sms : 1) * 16;
-    if (blocks > cap) blocks = cap;
-    if (f16)
-        splitk_reduce_kernel<half_t><<<(unsigned)blocks, 256, 0, s>>>(p, splits, partial, static_cast<const half_t*>(bias),
-                                                                      static_cast<half_t*>(y));
-    else
-        splitk_reduce_kernel<float><<<(unsigned)blocks, 256, 0, s>>>(p, splits, partial, static_cast<const float*>(bias),
-                                                                     static_cast<float*>(y));
+    const unsigned blocks = grid_for(total, num_sms, 16);
+    if (f16) {
+        const half_t* b = static_cast<const half_t*>(bias);
+        half_t* out = static_cast<half_t*>(y);
+        if (v == 4) splitk_reduce_kernel<half_t, 4><<<blocks, 256, 0, s>>>(p, splits, partial, b, out);
+        else splitk_reduce_kernel<half_t, 1><<<blocks, 256, 0, s>>>(p, splits, partial, b, out);
+    } else {
+        const float* b = static_cast<const float*>(bias);
+        float* out = static_cast<float*>(y);
+        if (v == 4) splitk_reduce_kernel<float, 4><<<blocks, 256, 0, s>>>(p, splits, partial, b, out);
+        else splitk_reduce_kernel<float, 1><<<blocks, 256, 0, s>>>(p, splits, partial, b, out);
+    }
     return cudaGetLastError();
 }
 

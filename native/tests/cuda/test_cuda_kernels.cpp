@@ -331,8 +331,13 @@ struct SplitRun {
     }
     template <class Out>
     void reduce(const ConvParams& p, const void* bias, void* y) const {
-        if (splits > 1)
-            fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<Out>, p, splits, partial.data(),
+        if (splits <= 1) return;
+        // the backend's choice (kernels_misc.cu): 4 columns per thread where Kg and the alignment allow
+        if (p.Kg % 4 == 0 && reinterpret_cast<uintptr_t>(partial.data()) % 16 == 0)
+            fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<Out, 4>, p, splits, partial.data(),
+                            static_cast<const Out*>(bias), static_cast<Out*>(y));
+        else
+            fc_simt::launch(dim3(3), dim3(256), 0, splitk_reduce_kernel<Out, 1>, p, splits, partial.data(),
                             static_cast<const Out*>(bias), static_cast<Out*>(y));
     }
 };
