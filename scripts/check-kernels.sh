@@ -190,7 +190,8 @@ def config(name):
     if 'transpose_kernel' in name:
         return 256, 0, 1, 'transpose %s' % ('f32' if 'IfE' in name else 'f16'), False
     if 'splitk_reduce_kernel' in name:
-        return 256, 0, 1, 'splitk reduce %s' % ('f32' if 'IfE' in name else 'f16'), False
+        m = re.search(r'splitk_reduce_kernelI(\w)Li(\d+)E', name)
+        return 256, 0, 1, 'splitk reduce %s x%s' % ('f32' if m.group(1) == 'f' else 'f16', m.group(2)), False
     if 'unfold_kernel' in name:
         return 256, 0, 1, 'unfold %s' % ('f32' if 'IfE' in name else 'f16'), False
     return 128, 0, 1, name[:40], False
