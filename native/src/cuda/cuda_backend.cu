@@ -113,6 +113,7 @@ struct Plan {
     int dev;
     int num_sms;
     int direct_tile_bps;  // direct_tile_kernel: resident blocks per SM (persistent grid size)
+    bool has_wgmma;       // compute capability 9.0 and the sm_90a image loaded: the wgmma kernels run
 };
 
 fc_status cuda_device_info(int32_t local, fc_device_info* info) {
@@ -311,14 +312,12 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
        // yet, see force_wgmma)
         const char* ik = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
         pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin, !(ik && !strcmp(ik, "gather")));
+        int major = 0, minor = 0;
+        pl->has_wgmma = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, local) == cudaSuccess &&
+                        cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, local) == cudaSuccess &&
+                        major == 9 && minor == 0 && wgmma_available();
         const bool ws = ik && !strcmp(ik, "wgmma_ws");
-        if (ik && (ws || !strcmp(ik, "wgmma"))) {
-            int major = 0, minor = 0;
-            const bool sm90 = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, local) == cudaSuccess &&
-                              cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, local) == cudaSuccess &&
-                              major == 9 && minor == 0;
-            pl->k = force_wgmma(desc, pl->p, pl->k, sms, (size_t)optin, sm90 && wgmma_available(), ws);
-        }
+        if (ik && (ws || !strcmp(ik, "wgmma"))) pl->k = force_wgmma(desc, pl->p, pl->k, sms, (size_t)optin, pl->has_wgmma, ws);
     }
     const char* dk = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
     {  // FASTCONV_CUDA_DIRECT_KERNEL=strip: the previous direct kernel instead of direct_tile_kernel;
@@ -516,7 +515,7 @@ double time_candidate(const Plan* base, const KernelChoice& k, TuneScratch& t) {
 
 KernelChoice autotune(const Plan* pl, const KernelChoice& heur, size_t optin) {
     const std::string key = tune_key(&pl->desc, pl->dev);
-    const std::vector<KernelChoice> cands = candidate_kernels(&pl->desc, pl->p, pl->num_sms, optin);
+    const std::vector<KernelChoice> cands = candidate_kernels(&pl->desc, pl->p, pl->num_sms, optin, pl->has_wgmma);
     // A cached pick is used as this problem's own candidate (workspace laid out for it), and only if
     // it is one: a key that matched another problem could never hand over a kernel that cannot run.
     auto cached = [&](KernelChoice* out) {

@@ -495,10 +495,12 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
     if (math == MATH_SIMT) return tile == TILE_SIMT;
     if (tile == TILE_SIMT) return false;
     if (tile == TILE_BIG && !has_big_tile(math)) return false;
-    if ((tile == TILE_WIDE || tile == TILE_HALO16) && math != MATH_F16) return false;
-    if (tile == TILE_HALO && math != MATH_F16 && math != MATH_TF32) return false;
+    if ((tile == TILE_WIDE || tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA || tile == TILE_WGMMA_WS_M256) &&
+        math != MATH_F16)
+        return false;
+    if ((tile == TILE_HALO || is_wgmma_tile(tile)) && math != MATH_F16 && math != MATH_TF32) return false;
     if (tile_smem_bytes(math, tile) > smem_optin) return false;
-    if (tile == TILE_HALO || tile == TILE_HALO16) {
+    if (tile == TILE_HALO || tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA) {
         if (!halo_supported(q, math == MATH_F16 ? 2 : 4)) return false;
         const int64_t gx = (int64_t)q.N * halo_tiles_p(q, halo_th(tile)) * halo_tiles_q(q);
         return gx <= 0x7fffffff && cdiv(q.Kg, HaloConfig::BN) <= 65535;
@@ -514,7 +516,8 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 // with the sm_90a image). ws (=wgmma_ws): every such choice, HALO16 included, to the warp-specialized
 // wgmma_ws_conv_kernel instead: f16 with K/g > 64 and enough rows for a 256-row tile on every SM -> 256 x
 // 128, else 128 x 128 / 128 x 64 as above.
-// Not part of the candidates or the heuristic until it has been verified and timed on a GPU.
+// The tuner offers the non-warp-specialized ones since their H200 verification (candidate_kernels); the
+// heuristic table does not pick them.
 inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, const KernelChoice& k, int num_sms,
                                 size_t smem_optin, bool has_wgmma, bool ws = false) {
     if (!has_wgmma || k.kind != KK_IMPLICIT || (k.math != MATH_F16 && k.math != MATH_TF32)) return k;
@@ -533,16 +536,25 @@ inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, cons
 
 // Every kernel the backend can run a problem with under the requested algorithm, the heuristic's
 // choice first (duplicates removed): what autotuning (FASTCONV_AUTOTUNE=1, cuda_backend.cu) times.
+// has_wgmma (the device runs the sm_90a image: compute capability 9.0): the f16 and TF32 implicit
+// GEMMs also get the wgmma kernels -- wgmma_conv_kernel's 128x128 and 128x64 tiles (with the same
+// split choices) and, for f16, tc_halo_kernel's wgmma step -- verified on an H200 (forced on every f16
+// and TF32 implicit GEMM of gpu_check's correctness set: 1440 of 1440 runs within bounds) and faster
+// than the heuristic's kernel on some layers only (ResNet-50 batch 32: f16 512@7 NHWC 49.6 vs 55.2 us,
+// f16 128@28 NCHW 46.3 vs 52.9, TF32 1x1 256->64 NHWC 52.0 vs 67.8; slower on most batch-1 layers), so
+// the tuner, not the table, decides. The warp-specialized kernel is not offered: forced, it was
+// never faster than the heuristic's kernel (0.51x .. 1.03x over gpu_check's benchmark set).
 //  DIRECT        direct_tile_kernel's tensor-core step (where the precision allows it) and FFMA step
 //                (where direct_tile_supported), and the strip / generic kernel;
 //  UNFOLD_GEMM   the one MED (SIMT) GEMM on the unfolded workspace;
-//  IMPLICIT_GEMM every tile the math has (HALO16, HALO, BIG, WIDE, MED, SMALL; SIMT for FP32) x
+//  IMPLICIT_GEMM every tile the math has (HALO16, HALO, BIG, WIDE, MED, SMALL; SIMT for FP32; the wgmma
+//                tiles below) x
 //                {no split, pick_splits' split, its split for two waves} x {NHWC transpose / channel padding where possible,
 //                none};
 //  AUTO          all three, DIRECT only where its fast kernels apply (direct_strip_fits) and
 //                UNFOLD_GEMM only with a workspace <= 256 MiB.
 inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const ConvParams& p, int num_sms,
-                                                   size_t smem_optin) {
+                                                   size_t smem_optin, bool has_wgmma = false) {
     std::vector<KernelChoice> v;
     auto add = [&v](const KernelChoice& k) {
         for (const KernelChoice& o : v)
@@ -580,9 +592,11 @@ inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const 
         for (int oi = 0; oi < nopt; ++oi) {
             const int to_nhwc = opts[oi];
             const ConvParams q = gemm_view(p, to_nhwc, cgp);
-            for (int tile : {TILE_HALO16, TILE_HALO, TILE_BIG, TILE_WIDE, TILE_MED, TILE_SMALL, TILE_SIMT}) {
+            for (int tile : {TILE_HALO16, TILE_HALO16_WGMMA, TILE_HALO, TILE_WGMMA, TILE_WGMMA_N64, TILE_BIG, TILE_WIDE,
+                             TILE_MED, TILE_SMALL, TILE_SIMT}) {
+                if (is_wgmma_tile(tile) && !has_wgmma) continue;
                 if (!implicit_tile_ok(q, math, tile, smem_optin)) continue;
-                const bool halo = tile == TILE_HALO || tile == TILE_HALO16;
+                const bool halo = tile == TILE_HALO || tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA;
                 if (halo && to_nhwc == NHWC_PAD) continue;  // the halo kernel wants C/g % 32 (16) anyway
                 add(implicit_choice(d, p, tile, 1, to_nhwc, cgp));
                 if (halo) continue;  // no split-K in the halo kernels

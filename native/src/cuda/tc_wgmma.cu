@@ -73,8 +73,11 @@ cudaError_t tc_wgmma_tf32(int tile, const ConvParams& p, const GemmArgs* args, c
 
 bool wgmma_available() {
     cudaFuncAttributes a;
-    return cudaFuncGetAttributes(
-               &a, reinterpret_cast<const void*>(wgmma_conv_kernel<TileFor<TILE_WGMMA, 2>::type, half_t>)) == cudaSuccess;
+    if (cudaFuncGetAttributes(&a, reinterpret_cast<const void*>(wgmma_conv_kernel<TileFor<TILE_WGMMA, 2>::type, half_t>)) ==
+        cudaSuccess)
+        return true;
+    (void)cudaGetLastError();  // "no kernel image" must not surface at a later launch check
+    return false;
 }
 
 }  // namespace cuda

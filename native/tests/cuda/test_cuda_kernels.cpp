@@ -850,7 +850,7 @@ void run_choice(const KernelChoice& kc, const Problem& pr, Elem* y) {
 
 // The rules every candidate list must keep (what the backend's launches rely on). Returns failures.
 int check_candidates(const fc_conv_desc& d, const ConvParams& p, int sms, size_t optin,
-                     const std::vector<KernelChoice>& cands, const std::string& what) {
+                     const std::vector<KernelChoice>& cands, const std::string& what, bool has_wgmma = false) {
     int fails = 0;
     auto bad = [&](size_t i, const char* why) {
         char name[96] = "";
@@ -883,7 +883,9 @@ int check_candidates(const fc_conv_desc& d, const ConvParams& p, int sms, size_t
         if (k.to_nhwc == NHWC_PAD && (!k.cgp || k.cgp != channel_pad_cgp(p, es == 2))) bad(i, "channel pad differs from channel_pad_cgp");
         const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
         if (!implicit_tile_ok(q, k.math, k.tile, optin)) bad(i, "tile not available for this math / problem");
-        const bool halo = k.tile == TILE_HALO || k.tile == TILE_HALO16;
+        if (is_wgmma_tile(k.tile) && !has_wgmma) bad(i, "a wgmma kernel for a device without the sm_90a image");
+        if (is_wgmma_ws_tile(k.tile)) bad(i, "the warp-specialized kernel (never faster when measured)");
+        const bool halo = k.tile == TILE_HALO || k.tile == TILE_HALO16 || k.tile == TILE_HALO16_WGMMA;
         const int64_t kt = cdiv(p.Kgemm, 32);
         if (k.splits < 1 || (k.splits > 1 && (halo || k.splits > kt || (k.splits - 1) * cdiv(kt, k.splits) >= kt ||
                                               (int64_t)p.G * k.splits > 65535)))
@@ -943,8 +945,9 @@ int run_candidates(int max_shapes) {
                         compare(what, pr, y, yref, tol, st, sname);
                     }
                 };
-                const std::vector<KernelChoice> cands = candidate_kernels(&pr.desc, pr.p, 132, 227 * 1024);
-                st.fails += check_candidates(pr.desc, pr.p, 132, 227 * 1024, cands, sname);
+                // an H100-like device with the sm_90a image: the wgmma kernels are candidates too
+                const std::vector<KernelChoice> cands = candidate_kernels(&pr.desc, pr.p, 132, 227 * 1024, true);
+                st.fails += check_candidates(pr.desc, pr.p, 132, 227 * 1024, cands, sname, true);
                 ++st.runs;
                 ++lists;
                 total += (long)cands.size();
@@ -1023,8 +1026,8 @@ int run_candidates(int max_shapes) {
     struct Layer { int C, K, HW, k, s; };
     const Layer layers[] = {{3, 64, 224, 7, 2}, {64, 64, 56, 3, 1}, {128, 128, 28, 3, 1}, {256, 256, 14, 3, 1},
                             {512, 512, 7, 3, 1}, {256, 64, 56, 1, 1}, {64, 256, 56, 1, 1}, {128, 128, 56, 3, 2}};
-    struct Dev { int sms; size_t optin; };
-    for (const Dev& dev : {Dev{132, 227 * 1024}, Dev{108, 163 * 1024}})
+    struct Dev { int sms; size_t optin; bool wgmma; };
+    for (const Dev& dev : {Dev{132, 227 * 1024, true}, Dev{108, 163 * 1024, false}})
         for (const Layer& L : layers)
             for (int N : {1, 32})
                 for (int layout = 0; layout < 2; ++layout)
@@ -1037,20 +1040,27 @@ int run_candidates(int max_shapes) {
                             d.algorithm = algo;
                             ConvParams p;
                             make_conv_params(&d, &p);
-                            const std::vector<KernelChoice> c = candidate_kernels(&d, p, dev.sms, dev.optin);
+                            const std::vector<KernelChoice> c = candidate_kernels(&d, p, dev.sms, dev.optin, dev.wgmma);
                             char what[96];
                             snprintf(what, sizeof what, "rn50 %d->%d@%d k%d s%d b%d", L.C, L.K, L.HW, L.k, L.s, N);
-                            st.fails += check_candidates(d, p, dev.sms, dev.optin, c, what);
+                            st.fails += check_candidates(d, p, dev.sms, dev.optin, c, what, dev.wgmma);
                             ++st.runs;
                             if (algo == FC_ALGO_AUTO && N == 32 && layout == 1 && pc.dtype == FC_DTYPE_F16 &&
                                 L.k == 3 && L.s == 1) {
-                                int want = 0;  // HALO16, HALO, BIG, MED, SMALL offered
+                                // HALO16, HALO, BIG, MED, SMALL offered; with the sm_90a image also the wgmma
+                                // kernels (the 128-wide gather tile and the halo kernel's wgmma step; 128x64 too
+                                // where K/g = 64), without it none
+                                int want = 0;
                                 for (const KernelChoice& k : c)
                                     if (k.kind == KK_IMPLICIT)
                                         want |= k.tile == TILE_HALO16 ? 1 : k.tile == TILE_HALO ? 2 : k.tile == TILE_BIG ? 4
-                                                : k.tile == TILE_MED ? 8 : k.tile == TILE_SMALL ? 16 : 0;
-                                if (want != 31) {
-                                    fprintf(stderr, "FAIL candidates %s f16 NHWC: tiles offered mask %d, want 31\n", what, want);
+                                                : k.tile == TILE_MED ? 8 : k.tile == TILE_SMALL ? 16
+                                                : k.tile == TILE_WGMMA ? 32 : k.tile == TILE_HALO16_WGMMA ? 64
+                                                : k.tile == TILE_WGMMA_N64 ? 128 : 0;
+                                const int expect = dev.wgmma ? 31 | 32 | 64 | 128 : 31;
+                                if (want != expect) {
+                                    fprintf(stderr, "FAIL candidates %s f16 NHWC: tiles offered mask %d, want %d\n", what, want,
+                                            expect);
                                     ++st.fails;
                                 }
                             }
@@ -1076,7 +1086,7 @@ int run_candidates(int max_shapes) {
     // the devices the harness runs on: f16 NHWC -> HALO16, f32 TF32 (both layouts) -> HALO.
     {
         const int halo_shapes[][5] = {{8, 64, 96, 56, 56}, {64, 32, 64, 30, 27}, {16, 32, 64, 56, 56}};
-        for (const Dev& dev : {Dev{132, 227 * 1024}, Dev{108, 163 * 1024}})
+        for (const Dev& dev : {Dev{132, 227 * 1024, true}, Dev{108, 163 * 1024, false}})
             for (const auto& hs : halo_shapes)
                 for (int layout = 0; layout < 2; ++layout)
                     for (int f16 = 0; f16 < 2; ++f16) {

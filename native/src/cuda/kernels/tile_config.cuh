@@ -221,7 +221,7 @@ struct HaloConfigT {
     static_assert(MI == TH / kWarpsM && WM % TW == 0 && TW == 16, "an m16 tile is one output row of a warp");
 };
 typedef HaloConfigT<2> HaloConfig;  // the shared geometry (TW, R, S, BN)
-constexpr int halo_th(int tile) { return tile == TILE_HALO16 ? 16 : 8; }
+constexpr int halo_th(int tile) { return tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA ? 16 : 8; }
 
 // Tile shape for (kind, operand element bytes). SIMT only exists for fp32.
 template <int Kind, int ElemBytes> struct TileFor;
