@@ -139,12 +139,14 @@ fi
 #    reasoning only), and the kernels the heuristic picks for three ResNet-50 3x3 batch-32 layers (NHWC
 #    f16): tc_halo_kernel at 64@56, tc_conv_kernel's MED tile at 256@14 and its BIG tile split along K at
 #    512@7. --wgmma: the forced wgmma kernels -- the halo variant at 64@56, wgmma_conv_kernel at 256@14
-#    and 512@7, wgmma_ws_conv_kernel at 128@28.
+#    and 512@7, wgmma_ws_conv_kernel at 128@28, and the split-K reduction after wgmma_conv_kernel's two
+#    splits at 256@14.
 JOBS=()
 [ "$FULL" = 1 ] && JOBS+=("- direct_tile 1,3,16,1024,1024,3,1,1,0,0,0" "- direct_tile 1,3,16,1024,1024,3,1,1,1,0,1"
   "- tc_halo 32,64,64,56,56,3,1,1,1,1,2" "- tc_conv 32,256,256,14,14,3,1,1,1,1,2" "- tc_conv 32,512,512,7,7,3,1,1,1,1,2")
 [ "$WGMMA" = 1 ] && JOBS+=("wgmma tc_halo 32,64,64,56,56,3,1,1,1,1,2" "wgmma wgmma_conv 32,256,256,14,14,3,1,1,1,1,2"
-  "wgmma wgmma_conv 32,512,512,7,7,3,1,1,1,1,2" "wgmma_ws wgmma_ws_conv 32,128,128,28,28,3,1,1,1,1,2")
+  "wgmma wgmma_conv 32,512,512,7,7,3,1,1,1,1,2" "wgmma_ws wgmma_ws_conv 32,128,128,28,28,3,1,1,1,1,2"
+  "wgmma splitk_reduce 32,256,256,14,14,3,1,1,1,1,2")
 ncu_jobs() {
   for job in "${JOBS[@]}"; do
     set -- $job
