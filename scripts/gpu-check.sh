@@ -83,8 +83,9 @@ if gains:
 PY
 }
 STEPS="configure build ceiling"
-run() {  # run NAME ...: step unless a mode before already ran NAME (shared steps run once)
+run() {  # run NAME ...: step unless a mode before already ran NAME (shared steps run once) or $SKIP names it
   [ -n "${RESULT[$1]:-}" ] && return 0
+  case " ${SKIP:-} " in *" $1 "*) echo "=== [$1] skipped (SKIP)"; return 0 ;; esac
   STEPS="$STEPS $1"; step "$@"
 }
 timed_out() { case "${RESULT[$1]:-}" in "rc=124 "*|"rc=137 "*) return 0 ;; *) return 1 ;; esac; }
@@ -157,9 +158,19 @@ ncu_jobs() {
       --section WarpStateStats -k "regex:$2" -c 1 "$GC" --one "$3"
   done
 }
-if [ "${#JOBS[@]}" -gt 0 ] && command -v ncu >/dev/null 2>&1; then
+if [ "${#JOBS[@]}" -gt 0 ] && command -v ncu >/dev/null 2>&1 && ! case " ${SKIP:-} " in *" ncu "*) true ;; *) false ;; esac; then
   export -f ncu_jobs; export GC
   step ncu 300 bash -c "JOBS=($(printf '"%s" ' "${JOBS[@]}")); ncu_jobs"
+fi
+# 9. --wgmma: compute-sanitizer (informational) on the forced wgmma kernels at one small problem (128 -> 128
+#    channels, 16 x 16, f16 NHWC: 36 k-slices, so the warp-specialized kernel's 8-stage mbarrier ring
+#    wraps four times): racecheck (shared-memory hazards: a stage overwritten while read), synccheck and
+#    memcheck on wgmma_ws_conv_kernel, racecheck on wgmma_conv_kernel. A hazard report or error exits 3.
+if [ "$WGMMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1 && ! case " ${SKIP:-} " in *" sanitizer "*) true ;; *) false ;; esac; then
+  step sanitizer 150 bash -c 'for job in "wgmma_ws racecheck" "wgmma_ws synccheck" "wgmma_ws memcheck" "wgmma racecheck"; do
+      set -- $job; echo "--- compute-sanitizer --tool $2, FASTCONV_CUDA_IMPLICIT_KERNEL=$1"
+      FASTCONV_CUDA_IMPLICIT_KERNEL=$1 timeout 35 compute-sanitizer --tool $2 --error-exitcode 3 --print-limit 20 \
+        "$0" --one 1,128,128,16,16,3,1,1,1,1,2; echo "--- rc=$? ($1 $2)"; done' "$GC"
 fi
 echo "=== summary"
 for s in $STEPS; do echo "  $s: ${RESULT[$s]:-not run}"; done | tee "$LOGS/summary.txt"
@@ -167,6 +178,8 @@ grep -h "^ceiling" "$LOGS/ceiling.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-probe\|^wgmma_probe\|^ceiling wgmma" "$LOGS/wgmma_probe.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 [ -n "${RESULT[ncu]:-}" ] && echo "  ncu (informational, not a failure): ${RESULT[ncu]}" | tee -a "$LOGS/summary.txt"
+[ -n "${RESULT[sanitizer]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer.log" | sed 's/^--- /  sanitizer (informational): /' |
+  tee -a "$LOGS/summary.txt"
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-compare:\|^wgmma-compare plans" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_ws-compare:" "$LOGS/wgmma_ws_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
