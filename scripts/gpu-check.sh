@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gpu-check.sh [--quick] — the whole device job in one command (< 6 min on an
+# gpu-check.sh [--quick|--tune|--wgmma|--full|--all ...] — the whole device job in one command (< 6 min on an
 # H200 with 16 cores): build (sm_90 only) -> measured ceilings (device_ceiling:
 # mma.sync f16/tf32, FFMA, copy bandwidth) -> correctness (gpu_check vs CPU
 # backend) -> note-shape comparison (direct_tile_kernel's tensor-core and FFMA
