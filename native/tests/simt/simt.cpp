@@ -1512,10 +1512,18 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
     for (unsigned i = 0; i < n; ++i) order[i] = i;
     if (rt.schedule == Schedule::Reverse) std::reverse(order.begin(), order.end());
 
+    // Block order: grid order, or under the reverse / random schedules reversed / shuffled too, so that
+    // code relying on one block finishing before another (a stream-K fixup assuming who arrives last)
+    // fails there: no order of blocks is guaranteed on a GPU.
+    std::vector<dim3> blocks;
+    blocks.reserve((size_t)grid.x * grid.y * grid.z);
     for (unsigned bz = 0; bz < grid.z; ++bz)
         for (unsigned by = 0; by < grid.y; ++by)
-            for (unsigned bx = 0; bx < grid.x; ++bx) {
-                const dim3 bidx(bx, by, bz);
+            for (unsigned bx = 0; bx < grid.x; ++bx) blocks.push_back(dim3(bx, by, bz));
+    if (rt.schedule == Schedule::Reverse) std::reverse(blocks.begin(), blocks.end());
+    if (rt.schedule == Schedule::Random) std::shuffle(blocks.begin(), blocks.end(), rt.rng);
+    for (const dim3& bidx : blocks) {
+            {  // (indented as the grid loops it replaced)
                 if (pred && !(*pred)(bidx)) continue;
                 ++stats.blocks_run;
                 // reset block state
@@ -1596,6 +1604,7 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
                 }
                 smem_score_block(b);
             }
+    }
     stats.context_switches = rt.switches - sw0;
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return stats;

@@ -30,7 +30,8 @@
 //    barrier) hangs -- CUDA does not guarantee that either.  The order in
 //    which runnable fibers are resumed can be reversed / shuffled
 //    (fc_simt::set_schedule or FC_SIMT_SCHEDULE=forward|reverse|random[:seed])
-//    to shake out missing barriers.
+//    to shake out missing barriers; those two schedules reverse / shuffle the
+//    order in which the blocks of a grid run as well.
 //  * Lane = linear thread index % 32, warp = linear index / 32, with
 //    linear = x + y*blockDim.x + z*blockDim.x*blockDim.y (as CUDA).
 //  * __syncthreads(): a block barrier.  Completes when every thread of the
@@ -372,6 +373,8 @@ inline void __threadfence_block() {}
 
 template <class T>
 inline T __ldg(const T* p) { return *p; }
+template <class T>
+inline T __ldcg(const T* p) { return *p; }
 
 // ---- bit casts / math ----
 inline unsigned __float_as_uint(float f) { unsigned u; std::memcpy(&u, &f, 4); return u; }
