@@ -122,21 +122,23 @@ def demangle(names):
         return {n: n for n in names}
 names = sorted({k[0] for k in kern})
 dm = demangle(names)
+WG_GATHER = ('wgmma_conv_kernel', 'wgmma_ws_conv_kernel', 'wgmma_sk_conv_kernel')
 def is_wgmma(name):
-    """an sm_90a wgmma kernel: wgmma_conv_kernel, wgmma_ws_conv_kernel, tc_halo_kernel's wgmma variant"""
-    return 'wgmma_conv_kernel' in name or 'wgmma_ws_conv_kernel' in name or ('tc_halo_kernel' in name and 'ELb1E' in name)
+    """an sm_90a wgmma kernel: wgmma_conv_kernel (+ its stream-K form), wgmma_ws_conv_kernel, tc_halo_kernel's
+    wgmma variant"""
+    return any(k in name for k in WG_GATHER) or ('tc_halo_kernel' in name and 'ELb1E' in name)
 def config(name):
     """threads, dynamic smem, min blocks, short label"""
     mw = re.search(r'WgmmaTileConfigILi(\d+)ELi(\d)ELi(\d)ELi(\d)E(?:Li(\d+)E)?', name)
-    if ('wgmma_conv_kernel' in name or 'wgmma_ws_conv_kernel' in name) and mw:
+    if any(k in name for k in WG_GATHER) and mw:
         # WgmmaTileConfig<BN, elem bytes, stages, min blocks> (tile_config.cuh): 128 x BN x 32, two
         # warpgroups, unpadded swizzled rows (f16 64 B, fp32 128 B), + one 8-row atom of slack (align_smem);
         # the warp-specialized kernel: + a 128-thread producer warpgroup
         bn, eb, st, mb = map(int, mw.groups()[:4])
         bm = int(mw.group(5) or 128)  # WgmmaTileConfig's BM (256: the warp-specialized kernel's two m64 blocks)
-        ws = 'wgmma_ws_conv_kernel' in name
+        ws, sk = 'wgmma_ws_conv_kernel' in name, 'wgmma_sk_conv_kernel' in name
         return 256 + (128 if ws else 0), st * (bm + bn) * 32 * eb + 8 * 32 * eb, mb, 'wgmma%s %s %dx%dx32 s%d implicit' % (
-            '_ws' if ws else '', 'f16' if eb == 2 else 'tf32', bm, bn, st), True
+            '_ws' if ws else '_sk' if sk else '', 'f16' if eb == 2 else 'tf32', bm, bn, st), True
     m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
     if 'tc_conv_kernel' in name and m:
         bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())
@@ -239,19 +241,21 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         if 'tc_halo_kernel' in name and 'ELb1E' in name:
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'ldmatrix.sync.aligned', 'cp.async']
-        elif 'wgmma_conv_kernel' in name or 'wgmma_ws_conv_kernel' in name:
+        elif any(k in name for k in WG_GATHER):
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'cp.async']
             if 'tf32' in config(name)[3]: need += ['.tf32.tf32', 'cvt.rna.tf32.f32']  # tf32 wgmma on rounded tiles
             if 'wgmma_ws_conv_kernel' in name:  # the producer / consumer hand-offs and the consumers' epilogue barrier
                 need += ['mbarrier.init.shared', 'mbarrier.arrive.shared', 'mbarrier.try_wait.parity.shared', 'bar.sync']
+            if 'wgmma_sk_conv_kernel' in name:  # stream-K fixup: fence, ticket, partials read past L1
+                need += ['membar.gl', 'atom.global.add', 'ld.global.cg']
         elif 'tc_conv_kernel' in name or 'tc_halo_kernel' in name: need = ['mma.sync.aligned', 'ldmatrix.sync.aligned', 'cp.async']
         elif 'simt_conv_kernel' in name: need = ['cp.async']
         elif 'direct_tile_kernel' in name: need = ['mma.sync.aligned', 'cp.async'] if config(name)[4] else ['cp.async']
         for s in need:
             if s not in part:
                 ptx_bad += 1; viol.append('PTX of %s lacks %s' % (config(name)[3], s))
-print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernels: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async (+ ldmatrix: halo; + cvt.rna.tf32: tf32; + mbarrier init/arrive/try_wait + bar.sync: warp-specialized); direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
+print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernels: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async (+ ldmatrix: halo; + cvt.rna.tf32: tf32; + mbarrier init/arrive/try_wait + bar.sync: warp-specialized; + membar.gl, atom.global.add, ld.global.cg: stream-K); direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
 if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
     txt = open(sass, errors='replace').read()
     funcs = re.split(r'\n\s*Function : ', txt)

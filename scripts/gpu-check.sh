@@ -21,7 +21,8 @@
 # TF32 implicit GEMM on the sm_90a wgmma kernels, vs the CPU backend) -> the benchmark with the heuristic's
 # kernels and again with wgmma forced -> lines "wgmma-compare" in wgmma_compare.txt -> the same two
 # steps for the warp-specialized kernel (FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_ws: correctness_wgmma_ws,
-# lines "wgmma_ws-compare" in wgmma_ws_compare.txt; ~6 min in all) -> check-kernels
+# lines "wgmma_ws-compare" in wgmma_ws_compare.txt; and for the stream-K form, =wgmma_sk:
+# correctness_wgmma_sk, "wgmma_sk-compare" in wgmma_sk_compare.txt) -> check-kernels
 # (with cuobjdump there: HGMMA in the wgmma kernels' SASS) -> ncu on three of them. The full run
 # also runs wgmma_probe and checks the forced wgmma kernel's correctness (step correctness_wgmma).
 # Every step is time-boxed and its failure reported; later steps still run.
@@ -100,6 +101,7 @@ if [ "$FULL$WGMMA" != 00 ]; then
   run correctness_wgmma 100 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$GC" --correctness --quick
 fi
 [ "$WGMMA" = 1 ] && run correctness_wgmma_ws 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_ws "$GC" --correctness --quick
+[ "$WGMMA" = 1 ] && run correctness_wgmma_sk 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_sk "$GC" --correctness --quick
 # 3. the note shape's direct kernels and the halo-vs-gather comparison
 [ "$FULL$QUICK" != 00 ] && run note_compare 90 "$GC" --compare --compare-csv "$LOGS/note_compare.csv"
 # 4. the benchmark with the heuristic's kernels (with the cuDNN peer in the full run)
@@ -124,6 +126,15 @@ if [ "$WGMMA" = 1 ]; then
       --bench --csv "$LOGS/fastconv_bench_wgmma_ws.csv"
     bench_compare wgmma_ws "$LOGS/fastconv_bench_wgmma_ws.csv" /dev/null
   fi
+  # wgmma_conv_kernel's stream-K form (stream_k.cuh: a persistent grid on every resident slot, cut tiles
+  # finished by their last block), the same way
+  if timed_out correctness_wgmma_sk; then
+    echo "=== [bench_wgmma_sk] skipped: correctness_wgmma_sk timed out"
+  else
+    run bench_wgmma_sk 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_sk FASTCONV_CUDA_VERBOSE=1 "$GC" \
+      --bench --csv "$LOGS/fastconv_bench_wgmma_sk.csv"
+    bench_compare wgmma_sk "$LOGS/fastconv_bench_wgmma_sk.csv" /dev/null
+  fi
 fi
 # 6. the autotuner: its picks' correctness, and the benchmark autotuned against step 4
 if [ "$TUNE" = 1 ]; then
@@ -140,14 +151,16 @@ fi
 #    reasoning only), and the kernels the heuristic picks for three ResNet-50 3x3 batch-32 layers (NHWC
 #    f16): tc_halo_kernel at 64@56, tc_conv_kernel's MED tile at 256@14 and its BIG tile split along K at
 #    512@7. --wgmma: the forced wgmma kernels -- the halo variant at 64@56, wgmma_conv_kernel at 256@14
-#    and 512@7, wgmma_ws_conv_kernel at 128@28, and the split-K reduction after wgmma_conv_kernel's two
-#    splits at 256@14.
+#    and 512@7, wgmma_ws_conv_kernel at 128@28, the split-K reduction after wgmma_conv_kernel's two
+#    splits at 256@14, and the stream-K form at 256@14 and 512@7 (the layers whose whole tiles filled the
+#    SMs unevenly).
 JOBS=()
 [ "$FULL" = 1 ] && JOBS+=("- direct_tile 1,3,16,1024,1024,3,1,1,0,0,0" "- direct_tile 1,3,16,1024,1024,3,1,1,1,0,1"
   "- tc_halo 32,64,64,56,56,3,1,1,1,1,2" "- tc_conv 32,256,256,14,14,3,1,1,1,1,2" "- tc_conv 32,512,512,7,7,3,1,1,1,1,2")
 [ "$WGMMA" = 1 ] && JOBS+=("wgmma tc_halo 32,64,64,56,56,3,1,1,1,1,2" "wgmma wgmma_conv 32,256,256,14,14,3,1,1,1,1,2"
   "wgmma wgmma_conv 32,512,512,7,7,3,1,1,1,1,2" "wgmma_ws wgmma_ws_conv 32,128,128,28,28,3,1,1,1,1,2"
-  "wgmma splitk_reduce 32,256,256,14,14,3,1,1,1,1,2")
+  "wgmma splitk_reduce 32,256,256,14,14,3,1,1,1,1,2" "wgmma_sk wgmma_sk_conv 32,256,256,14,14,3,1,1,1,1,2"
+  "wgmma_sk wgmma_sk_conv 32,512,512,7,7,3,1,1,1,1,2")
 ncu_jobs() {
   for job in "${JOBS[@]}"; do
     set -- $job
@@ -165,9 +178,10 @@ fi
 # 9. --wgmma: compute-sanitizer (informational) on the forced wgmma kernels at one small problem (128 -> 128
 #    channels, 16 x 16, f16 NHWC: 36 k-slices, so the warp-specialized kernel's 8-stage mbarrier ring
 #    wraps four times): racecheck (shared-memory hazards: a stage overwritten while read), synccheck and
-#    memcheck on wgmma_ws_conv_kernel, racecheck on wgmma_conv_kernel. A hazard report or error exits 3.
+#    memcheck on wgmma_ws_conv_kernel, racecheck on wgmma_conv_kernel, memcheck on its stream-K form (18
+#    blocks on 72 iterations: cut tiles, slots and tickets). A hazard report or error exits 3.
 if [ "$WGMMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1 && ! case " ${SKIP:-} " in *" sanitizer "*) true ;; *) false ;; esac; then
-  step sanitizer 150 bash -c 'for job in "wgmma_ws racecheck" "wgmma_ws synccheck" "wgmma_ws memcheck" "wgmma racecheck"; do
+  step sanitizer 180 bash -c 'for job in "wgmma_ws racecheck" "wgmma_ws synccheck" "wgmma_ws memcheck" "wgmma racecheck" "wgmma_sk memcheck"; do
       set -- $job; echo "--- compute-sanitizer --tool $2, FASTCONV_CUDA_IMPLICIT_KERNEL=$1"
       FASTCONV_CUDA_IMPLICIT_KERNEL=$1 timeout 35 compute-sanitizer --tool $2 --error-exitcode 3 --print-limit 20 \
         "$0" --one 1,128,128,16,16,3,1,1,1,1,2; echo "--- rc=$? ($1 $2)"; done' "$GC"
@@ -183,11 +197,12 @@ grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | te
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-compare:\|^wgmma-compare plans" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_ws-compare:" "$LOGS/wgmma_ws_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_sk-compare:" "$LOGS/wgmma_sk_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"
   # (summary + the comparisons + ncu; every other log is in the archive; 8 files come back at most)
-  for f in summary.txt note_compare.log wgmma_compare.txt wgmma_ws_compare.txt tune_compare.txt ncu.log; do
+  for f in summary.txt wgmma_compare.txt wgmma_ws_compare.txt wgmma_sk_compare.txt tune_compare.txt ncu.log; do
     [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
   done
   tar czf "$OUT/gpu-check-logs.tgz" -C "$LOGS" . 2>/dev/null

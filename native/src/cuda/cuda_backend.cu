@@ -308,16 +308,17 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
     pl->num_sms = sms;
     {  // FASTCONV_CUDA_IMPLICIT_KERNEL=gather: never tc_halo_kernel (benchmarks compare both);
        // =wgmma: f16 and TF32 implicit GEMMs on the sm_90a wgmma kernels where the device runs them,
-       // =wgmma_ws: on the warp-specialized one (verification and timing on a GPU: not chosen otherwise
-       // yet, see force_wgmma)
+       // =wgmma_ws: on the warp-specialized one, =wgmma_sk: on wgmma_conv_kernel's stream-K form
+       // (verification and timing on a GPU; see force_wgmma)
         const char* ik = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
         pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin, !(ik && !strcmp(ik, "gather")));
         int major = 0, minor = 0;
         pl->has_wgmma = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, local) == cudaSuccess &&
                         cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, local) == cudaSuccess &&
                         major == 9 && minor == 0 && wgmma_available();
-        const bool ws = ik && !strcmp(ik, "wgmma_ws");
-        if (ik && (ws || !strcmp(ik, "wgmma"))) pl->k = force_wgmma(desc, pl->p, pl->k, sms, (size_t)optin, pl->has_wgmma, ws);
+        const bool ws = ik && !strcmp(ik, "wgmma_ws"), sk = ik && !strcmp(ik, "wgmma_sk");
+        if (ik && (ws || sk || !strcmp(ik, "wgmma")))
+            pl->k = force_wgmma(desc, pl->p, pl->k, sms, (size_t)optin, pl->has_wgmma, ws, sk);
     }
     const char* dk = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
     {  // FASTCONV_CUDA_DIRECT_KERNEL=strip: the previous direct kernel instead of direct_tile_kernel;
@@ -386,6 +387,7 @@ fc_status run_plan(const Plan* pl, cudaStream_t s, const void* x, const void* w,
     args.y = y;
     args.vec_b = (p.Kgemm % vec == 0) && aligned16(w);
     args.splits = 1;
+    args.stream_k = 0;
     args.partial = nullptr;
     args.num_sms = pl->num_sms;
     args.vec_y = aligned16(y);
@@ -424,6 +426,10 @@ fc_status run_plan(const Plan* pl, cudaStream_t s, const void* x, const void* w,
         }
         if (k.splits > 1) {
             args.splits = k.splits;
+            args.partial = reinterpret_cast<float*>(wsb + k.ws_partial);
+        }
+        if (k.stream_k > 0) {  // the slots, then the tickets (stream_k_slot_bytes)
+            args.stream_k = k.stream_k;
             args.partial = reinterpret_cast<float*>(wsb + k.ws_partial);
         }
     }

@@ -92,6 +92,8 @@ struct KernelChoice {
                      // 1 FFMA step; 0: strip / generic direct kernel
     int round_mode;  // RoundMode for the direct kernel
     int splits;      // split-K factor of the tensor-core implicit GEMM (1: none)
+    int stream_k;    // > 0: wgmma_conv_kernel's stream-K form on this many persistent blocks (stream_k.cuh;
+                     // splits 1, its slots + tickets at ws_partial); 0: none
     int to_nhwc;     // implicit GEMM input transform: 0 none; NHWC_TRANSPOSE; NHWC_PAD (to cgp channels/group)
     int cgp;         // NHWC_PAD: padded C/g (multiple of the 16-byte vector)
     size_t ws_x, ws_w, ws_partial;  // workspace offsets (bytes) of x_nhwc, w_nhwc, split-K partials
@@ -353,6 +355,31 @@ inline int pick_splits(const ConvParams& p, int tile, int num_sms, int waves) {
 
 inline size_t ws_round(size_t b) { return (b + 255) & ~(size_t)255; }
 
+// Stream-K (stream_k.cuh) for wgmma_conv_kernel's tiles (TILE_WGMMA, TILE_WGMMA_N64): the output tiles
+// of q, the fp32 slot bytes of a grid of `ctas` blocks (2 partial tiles per block; the tickets follow at
+// this offset), and the grid: every resident slot of the device (num_sms x the tile's blocks per SM,
+// its __launch_bounds__ minimum, which check-kernels holds ptxas to) but at least 4 k-slices of 32 per
+// block -- 0 where the tile has no stream-K form or the GEMM is too short.
+constexpr bool stream_k_tile(int tile) { return tile == TILE_WGMMA || tile == TILE_WGMMA_N64; }
+inline int64_t stream_k_tiles(const ConvParams& q, int tile) {
+    return cdiv(q.M, tile_bm(tile)) * cdiv(q.Kg, tile_bn(tile)) * q.G;
+}
+inline size_t stream_k_slot_bytes(int ctas, int tile) {
+    return ws_round((size_t)2 * ctas * tile_bm(tile) * tile_bn(tile) * sizeof(float));
+}
+inline int stream_k_ctas(const ConvParams& q, int tile, int math, int num_sms) {
+    if (!stream_k_tile(tile) || (math != MATH_F16 && math != MATH_TF32) || num_sms <= 0) return 0;
+    const int per_sm = math == MATH_F16 ? (tile == TILE_WGMMA ? TileFor<TILE_WGMMA, 2>::type::kMinBlocks
+                                                              : TileFor<TILE_WGMMA_N64, 2>::type::kMinBlocks)
+                                        : (tile == TILE_WGMMA ? TileFor<TILE_WGMMA, 4>::type::kMinBlocks
+                                                              : TileFor<TILE_WGMMA_N64, 4>::type::kMinBlocks);
+    const int64_t work = stream_k_tiles(q, tile) * cdiv(q.Kgemm, 32);
+    if (work > 0x7fffffff) return 0;  // 32-bit iteration indices
+    int64_t p = (int64_t)num_sms * per_sm;
+    if (p > work / 4) p = work / 4;
+    return p >= 2 && p <= 65535 ? (int)p : 0;
+}
+
 // NCHW input to the implicit GEMM: A-operand gathers along C are strided by
 // D*H*W, so every element is a separate 4-byte cp.async (f32) or even a
 // synchronous 2-byte copy (f16). When C/g is a multiple of the 16-byte vector
@@ -421,6 +448,7 @@ inline KernelChoice base_choice(const fc_conv_desc* d, const ConvParams& p, int 
                                                        : ROUND_NONE;
     k.workspace = 0;
     k.splits = 1;
+    k.stream_k = 0;
     k.to_nhwc = NHWC_NONE;
     k.cgp = 0;
     k.ws_x = k.ws_w = k.ws_partial = 0;
@@ -436,10 +464,11 @@ inline KernelChoice unfold_choice(const fc_conv_desc* d, const ConvParams& p) {
 // An implicit-GEMM choice: tile, split-K factor and input transform given; the workspace laid out as
 // [x in NHWC][w in NHWC][fp32 split-K partials] (each part only where used).
 inline KernelChoice implicit_choice(const fc_conv_desc* d, const ConvParams& p, int tile, int splits, int to_nhwc,
-                                    int cgp) {
+                                    int cgp, int stream_k = 0) {
     KernelChoice k = base_choice(d, p, FC_ALGO_IMPLICIT_GEMM);
     k.tile = tile;
-    k.splits = splits;
+    k.splits = stream_k > 0 ? 1 : splits;
+    k.stream_k = stream_k;
     k.to_nhwc = to_nhwc;
     k.cgp = to_nhwc == NHWC_PAD ? cgp : 0;
     const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
@@ -452,6 +481,8 @@ inline KernelChoice implicit_choice(const fc_conv_desc* d, const ConvParams& p, 
     }
     k.ws_partial = off;
     if (k.splits > 1) off += (size_t)p.G * k.splits * (size_t)p.M * (size_t)p.Kg * sizeof(float);
+    if (k.stream_k > 0)
+        off += stream_k_slot_bytes(k.stream_k, tile) + (size_t)stream_k_tiles(q, tile) * sizeof(unsigned);
     k.workspace = off;
     return k;
 }
@@ -485,7 +516,7 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
 inline bool same_choice(const KernelChoice& a, const KernelChoice& b) {
     return a.algorithm == b.algorithm && a.kind == b.kind && a.math == b.math && a.tile == b.tile &&
            a.direct_kb == b.direct_kb && a.direct_tile == b.direct_tile && a.round_mode == b.round_mode &&
-           a.splits == b.splits && a.to_nhwc == b.to_nhwc && a.cgp == b.cgp;
+           a.splits == b.splits && a.stream_k == b.stream_k && a.to_nhwc == b.to_nhwc && a.cgp == b.cgp;
 }
 
 // Whether the GEMM kernel of an implicit choice can take q (the problem as the kernel sees it) on a
@@ -515,13 +546,15 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 // apply (not such an implicit choice, or the device cannot run it: has_wgmma = compute capability 9.0
 // with the sm_90a image). ws (=wgmma_ws): every such choice, HALO16 included, to the warp-specialized
 // wgmma_ws_conv_kernel instead: f16 with K/g > 64 and enough rows for a 256-row tile on every SM -> 256 x
-// 128, else 128 x 128 / 128 x 64 as above.
+// 128, else 128 x 128 / 128 x 64 as above. sk (=wgmma_sk): every such choice, HALO16 included, to
+// wgmma_conv_kernel's stream-K form on the device's resident slots (stream_k_ctas; split-K as for =wgmma
+// where the GEMM is too short for it).
 // The tuner offers the non-warp-specialized ones since their H200 verification (candidate_kernels); the
 // heuristic table does not pick them.
 inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, const KernelChoice& k, int num_sms,
-                                size_t smem_optin, bool has_wgmma, bool ws = false) {
+                                size_t smem_optin, bool has_wgmma, bool ws = false, bool sk = false) {
     if (!has_wgmma || k.kind != KK_IMPLICIT || (k.math != MATH_F16 && k.math != MATH_TF32)) return k;
-    if (k.tile == TILE_HALO16 && !ws) {
+    if (k.tile == TILE_HALO16 && !ws && !sk) {
         KernelChoice h = k;
         h.tile = TILE_HALO16_WGMMA;
         return h;
@@ -531,7 +564,8 @@ inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, cons
     if (tile == TILE_WGMMA_WS && k.math == MATH_F16 && cdiv(q.M, 256) * cdiv(q.Kg, 128) * q.G >= num_sms)
         tile = TILE_WGMMA_WS_M256;
     if (tile_smem_bytes(k.math, tile) > smem_optin || cdiv(q.M, tile_bm(tile)) > 0x7fffffff) return k;
-    return implicit_choice(d, p, tile, pick_splits(q, tile, num_sms), k.to_nhwc, k.cgp);
+    const int ctas = sk ? stream_k_ctas(q, tile, k.math, num_sms) : 0;
+    return implicit_choice(d, p, tile, pick_splits(q, tile, num_sms), k.to_nhwc, k.cgp, ctas);
 }
 
 // Every kernel the backend can run a problem with under the requested algorithm, the heuristic's
@@ -548,7 +582,7 @@ inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, cons
 //                (where direct_tile_supported), and the strip / generic kernel;
 //  UNFOLD_GEMM   the one MED (SIMT) GEMM on the unfolded workspace;
 //  IMPLICIT_GEMM every tile the math has (HALO16, HALO, BIG, WIDE, MED, SMALL; SIMT for FP32; the wgmma
-//                tiles below) x
+//                tiles below; wgmma_conv_kernel's stream-K form too where tiles fill the SMs unevenly) x
 //                {no split, pick_splits' split, its split for two waves} x {NHWC transpose / channel padding where possible,
 //                none};
 //  AUTO          all three, DIRECT only where its fast kernels apply (direct_strip_fits) and
@@ -603,6 +637,12 @@ inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const 
                 const int s = pick_splits(q, tile, num_sms), s2 = pick_splits(q, tile, num_sms, 2);
                 if (s > 1) add(implicit_choice(d, p, tile, s, to_nhwc, cgp));
                 if (s2 > s) add(implicit_choice(d, p, tile, s2, to_nhwc, cgp));
+                // stream-K where whole tiles leave the resident slots unevenly filled: fewer than 4
+                // waves of tiles, not a whole number of waves
+                const int ctas = stream_k_ctas(q, tile, math, num_sms);
+                const int64_t tiles = stream_k_tiles(q, tile);
+                if (ctas > 0 && tiles < 4 * (int64_t)ctas && tiles % ctas != 0)
+                    add(implicit_choice(d, p, tile, 1, to_nhwc, cgp, ctas));
             }
         }
     }
@@ -651,9 +691,11 @@ inline void describe_choice(const KernelChoice& k, char* buf, size_t n) {
     } else if (k.kind == KK_UNFOLD_GEMM) {
         snprintf(buf, n, "unfold + GEMM %s", tile_name(k.tile));
     } else {
-        snprintf(buf, n, "implicit %s%s, split-K %d", tile_name(k.tile),
-                 k.to_nhwc == NHWC_TRANSPOSE ? " via NHWC transpose" : k.to_nhwc == NHWC_PAD ? " via channel pad" : "",
-                 k.splits);
+        const char* via = k.to_nhwc == NHWC_TRANSPOSE ? " via NHWC transpose" : k.to_nhwc == NHWC_PAD ? " via channel pad" : "";
+        if (k.stream_k > 0)
+            snprintf(buf, n, "implicit %s%s, stream-K on %d blocks", tile_name(k.tile), via, k.stream_k);
+        else
+            snprintf(buf, n, "implicit %s%s, split-K %d", tile_name(k.tile), via, k.splits);
     }
 }
 

@@ -25,7 +25,9 @@ struct GemmArgs {
     void* y;
     int vec_a, vec_b;
     int splits;        // split-K factor (1: none)
-    float* partial;    // split-K partials [G][splits][M][Kg] (workspace) when splits > 1
+    int stream_k;      // > 0: wgmma_conv_kernel's stream-K grid (tiles TILE_WGMMA / TILE_WGMMA_N64), splits 1
+    float* partial;    // split-K partials [G][splits][M][Kg] (workspace) when splits > 1; stream-K: its slots,
+                       // then (at stream_k_slot_bytes) its tickets
     int num_sms;       // grid sizing of the split-K reduction
     int vec_y;         // y 16-byte aligned: staged epilogue may store 16-byte vectors
 };

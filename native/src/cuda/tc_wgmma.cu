@@ -19,9 +19,29 @@ static cudaError_t run_wgmma(const ConvParams& p, const GemmArgs* args, cudaStre
     typedef WgmmaKernel<Tile, Elem> K;
     typedef typename K::Cfg Cfg;
     const typename K::Fn kern = K::fn();
-    if (!args)
-        return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                    (int)Cfg::kSmemBytes);
+    if (!args) {
+        cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(kern),
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize, (int)Cfg::kSmemBytes);
+        if constexpr (stream_k_tile(Tile))
+            if (e == cudaSuccess)
+                e = cudaFuncSetAttribute(reinterpret_cast<const void*>(wgmma_sk_conv_kernel<Cfg, Elem>),
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, (int)Cfg::kSmemBytes);
+        return e;
+    }
+    if constexpr (stream_k_tile(Tile)) {
+        if (args->stream_k > 0) {  // persistent stream-K grid: tickets zeroed, then the kernel
+            unsigned* tickets = reinterpret_cast<unsigned*>(reinterpret_cast<unsigned char*>(args->partial) +
+                                                            stream_k_slot_bytes(args->stream_k, Tile));
+            const StreamK sk = make_stream_k(p, Cfg::BM, Cfg::BN, Cfg::BK, args->stream_k, tickets, args->partial);
+            cudaError_t e = cudaMemsetAsync(tickets, 0, (size_t)stream_k_tiles(p, Tile) * sizeof(unsigned), s);
+            if (e != cudaSuccess) return e;
+            wgmma_sk_conv_kernel<Cfg, Elem><<<(unsigned)sk.ctas, Cfg::kThreads, Cfg::kSmemBytes, s>>>(
+                p, static_cast<const Elem*>(args->a), static_cast<const Elem*>(args->w),
+                static_cast<const Elem*>(args->bias), static_cast<Elem*>(args->y), args->vec_a, args->vec_b, sk,
+                args->vec_y);
+            return cudaGetLastError();
+        }
+    }
     const int splits = args->splits > 1 ? args->splits : 1;
     const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)(p.G * splits));
     kern<<<grid, K::kThreads, Cfg::kSmemBytes, s>>>(p, static_cast<const Elem*>(args->a),

@@ -383,6 +383,33 @@ template <int Tile, int Splits = 1, class Elem = half_t>
 void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
     run_wgmma_n<Tile, Elem>(p, a, w, bias, y, vec_a, vec_b, Splits);
 }
+// wgmma_conv_kernel's stream-K form as tc_wgmma.cu runs it: tickets zeroed, slots NaN until written, a
+// persistent grid of ctas blocks (clamped to the iterations by make_stream_k). Under the reverse / random
+// schedules the blocks run in reverse / shuffled order, so any block may be the last of a tile.
+template <int Tile, class Elem = half_t>
+void run_wgmma_sk_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b,
+                    int ctas) {
+    typedef typename TileFor<Tile, (int)sizeof(Elem)>::type Cfg;
+    std::vector<unsigned> tickets((size_t)stream_k_tiles(p, Tile), 0u);
+    std::vector<float> slots(stream_k_slot_bytes(ctas, Tile) / sizeof(float), NAN);
+    const StreamK sk = make_stream_k(p, Cfg::BM, Cfg::BN, Cfg::BK, ctas, tickets.data(), slots.data());
+    const SmemBaseRun base;
+    launch_gemm(dim3((unsigned)sk.ctas), dim3(Cfg::kThreads), Cfg::kSmemBytes, wgmma_sk_conv_kernel<Cfg, Elem>, p,
+                static_cast<const Elem*>(a), static_cast<const Elem*>(w), static_cast<const Elem*>(bias),
+                static_cast<Elem*>(y), vec_a, vec_b, sk, vec_b);
+    for (size_t t = 0; t < tickets.size(); ++t)  // every cut tile counted all its blocks, whole tiles none
+        if (tickets[t] != 0) {
+            const int first = sk.cta_of((int)t * sk.ktiles), last = sk.cta_of(((int)t + 1) * sk.ktiles - 1);
+            if (first == last || tickets[t] != (unsigned)(last - first + 1)) {
+                fprintf(stderr, "FAIL stream-K tile %zu: %u tickets, blocks %d..%d\n", t, tickets[t], first, last);
+                std::abort();
+            }
+        }
+}
+template <int Tile, int Ctas, class Elem = half_t>
+void run_wgmma_sk(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
+    run_wgmma_sk_n<Tile, Elem>(p, a, w, bias, y, vec_a, vec_b, Ctas);
+}
 // tc_halo_kernel with the sm_90a wgmma step (TH 16), as tc_wgmma.cu runs it (16-byte paths).
 void run_halo_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
                     int vec_b) {
@@ -582,6 +609,9 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA 128x128x32", &run_wgmma<TILE_WGMMA, 1, float>, 1});
         v.push_back({"implicit WGMMA 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_N64, 3, float>, 1});
         v.push_back({"NCHW->NHWC + implicit WGMMA 128x64x32", &run_wgmma<TILE_WGMMA_N64, 1, float>, 1, 1});
+        // its stream-K form (cut tiles finished by their last block; 3 / 7 blocks cut most shapes' tiles)
+        v.push_back({"implicit WGMMA 128x128x32 stream-K 3", &run_wgmma_sk<TILE_WGMMA, 3, float>, 1});
+        v.push_back({"implicit WGMMA 128x64x32 stream-K 7", &run_wgmma_sk<TILE_WGMMA_N64, 7, float>, 1});
         // warp-specialized (a producer warpgroup, mbarrier hand-offs; the emulation runs both sides)
         v.push_back({"implicit WGMMA_WS 128x128x32", &run_wgmma<TILE_WGMMA_WS, 1, float>, 1});
         v.push_back({"implicit WGMMA_WS 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_WS_N64, 3, float>, 1});
@@ -598,6 +628,9 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA 128x64x32", &run_wgmma<TILE_WGMMA_N64>, 1});
         v.push_back({"implicit WGMMA 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_N64, 3>, 1});
         v.push_back({"NCHW->NHWC + implicit WGMMA 128x128x32", &run_wgmma<TILE_WGMMA>, 1, 1});
+        v.push_back({"implicit WGMMA 128x128x32 stream-K 3", &run_wgmma_sk<TILE_WGMMA, 3>, 1});
+        v.push_back({"implicit WGMMA 128x64x32 stream-K 7", &run_wgmma_sk<TILE_WGMMA_N64, 7>, 1});
+        v.push_back({"NCHW->NHWC + implicit WGMMA 128x64x32 stream-K 5", &run_wgmma_sk<TILE_WGMMA_N64, 5>, 1, 1});
         v.push_back({"implicit WGMMA_WS 128x128x32", &run_wgmma<TILE_WGMMA_WS>, 1});
         v.push_back({"implicit WGMMA_WS 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_WS_N64, 3>, 1});
         v.push_back({"NCHW->NHWC + implicit WGMMA_WS 128x64x32", &run_wgmma<TILE_WGMMA_WS_N64>, 1, 1});
@@ -758,8 +791,14 @@ int bank_check(const std::string& group) {
 // back), the unfold GEMM (MED), split-K at the choice's factor.
 template <int MathK>
 void run_gemm_tile(int tile, bool impl, int splits, const ConvParams& q, const void* a, const void* w,
-                   const void* b, void* y, int vec_a, int vec_b) {
+                   const void* b, void* y, int vec_a, int vec_b, int stream_k = 0) {
     if (!impl) return run_tc_n<MathK, TILE_MED, false>(q, a, w, b, y, vec_a, vec_b, splits);
+    if constexpr (MathK == MATH_F16 || MathK == MATH_TF32)
+        if (stream_k > 0) {
+            typedef typename MathTraits<MathK>::Elem E;
+            if (tile == TILE_WGMMA) return run_wgmma_sk_n<TILE_WGMMA, E>(q, a, w, b, y, vec_a, vec_b, stream_k);
+            if (tile == TILE_WGMMA_N64) return run_wgmma_sk_n<TILE_WGMMA_N64, E>(q, a, w, b, y, vec_a, vec_b, stream_k);
+        }
     if constexpr (MathK == MATH_F16 || MathK == MATH_TF32)
         if (tile == TILE_HALO)
             return vec_a && vec_b ? run_halo<MathK, 8>(q, a, w, b, y, vec_a, vec_b)
@@ -839,10 +878,10 @@ void run_choice(const KernelChoice& kc, const Problem& pr, Elem* y) {
     }
     const bool impl = kc.kind == KK_IMPLICIT;
     switch (kc.math) {
-    case MATH_TF32: return run_gemm_tile<MATH_TF32>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b);
+    case MATH_TF32: return run_gemm_tile<MATH_TF32>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b, kc.stream_k);
     case MATH_F16_F32IO: return run_gemm_tile<MATH_F16_F32IO>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b);
     case MATH_3XTF32: return run_gemm_tile<MATH_3XTF32>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b);
-    case MATH_F16: return run_gemm_tile<MATH_F16>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b);
+    case MATH_F16: return run_gemm_tile<MATH_F16>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b, kc.stream_k);
     default: return impl ? run_simt_n<true>(q, a, wk, b, y, vec_a, vec_b, kc.splits)
                          : run_simt_n<false>(q, a, wk, b, y, vec_a, vec_b, kc.splits);
     }
@@ -890,12 +929,71 @@ int check_candidates(const fc_conv_desc& d, const ConvParams& p, int sms, size_t
         if (k.splits < 1 || (k.splits > 1 && (halo || k.splits > kt || (k.splits - 1) * cdiv(kt, k.splits) >= kt ||
                                               (int64_t)p.G * k.splits > 65535)))
             bad(i, "split-K factor the kernels cannot take (empty split, halo, grid)");
-        const size_t part = k.splits > 1 ? (size_t)p.G * k.splits * p.M * p.Kg * 4 : 0;
+        if (k.stream_k > 0 && (!stream_k_tile(k.tile) || k.splits != 1 || k.stream_k > sms * 3))
+            bad(i, "stream-K off wgmma_conv_kernel's tiles, with split-K, or beyond the resident slots");
+        const size_t part = k.splits > 1 ? (size_t)p.G * k.splits * p.M * p.Kg * 4
+                            : k.stream_k > 0 ? stream_k_slot_bytes(k.stream_k, k.tile) +
+                                                   (size_t)stream_k_tiles(q, k.tile) * sizeof(unsigned)
+                                             : 0;
         const size_t xb = k.to_nhwc ? (size_t)q.N * q.C * q.D * q.H * q.W * es : 0;
         if (k.workspace < k.ws_partial + part || k.ws_partial < k.ws_w || (k.to_nhwc && k.ws_w < xb))
             bad(i, "workspace layout too small");
     }
     if ((d.algorithm == FC_ALGO_AUTO || d.algorithm == FC_ALGO_IMPLICIT_GEMM) && !any_implicit) bad(0, "no implicit-GEMM candidate");
+    return fails;
+}
+
+// stream_k.cuh's decomposition, on the host: for tile counts, k-slices and grids (every block >= 1
+// iteration), the block ranges partition the iterations; the blocks meeting a tile are exactly
+// cta_of(first iteration) .. cta_of(last); a block's cut segments are at most its first and its last,
+// and no two cut segments of any tiles share a slot (slot < 2 * ctas).
+int check_stream_k_decomposition() {
+    int fails = 0;
+    std::mt19937 rng(77);
+    for (int trial = 0; trial < 3000; ++trial) {
+        StreamK sk;
+        sk.ktiles = 1 + (int)(rng() % 40);
+        const int tiles = 1 + (int)(rng() % 300);
+        sk.tiles_m = tiles, sk.tiles_n = 1;
+        sk.work = tiles * sk.ktiles;
+        const int cap = std::min(sk.work, 600);
+        sk.ctas = trial % 5 == 0 ? cap : 1 + (int)(rng() % cap);
+        sk.tickets = nullptr, sk.slots = nullptr;
+        std::vector<int> owner(sk.work, -1), slot_user(2 * sk.ctas, -1);
+        std::vector<std::vector<int>> blocks_of(tiles);
+        bool bad = sk.begin(0) != 0 || sk.begin(sk.ctas) != sk.work;
+        for (int c = 0; c < sk.ctas && !bad; ++c) {
+            const int b0 = sk.begin(c), b1 = sk.begin(c + 1);
+            if (b1 <= b0) bad = true;
+            int cut = 0;
+            for (int it = b0; it < b1 && !bad;) {
+                const StreamKSegment seg = stream_k_segment(sk, it, b1);
+                if (seg.k1 <= seg.k0 || seg.tile * sk.ktiles + seg.k0 != it) bad = true;
+                for (int i = it; i < it + (seg.k1 - seg.k0); ++i) bad |= owner[i] != -1, owner[i] = c;
+                blocks_of[seg.tile].push_back(c);
+                if (!seg.whole(sk)) {
+                    ++cut;
+                    const bool edge = it == b0 || it + (seg.k1 - seg.k0) == b1;
+                    const int sl = sk.slot(c, seg.tile);
+                    if (!edge || sl < 0 || sl >= 2 * sk.ctas || slot_user[sl] != -1) bad = true;
+                    else slot_user[sl] = seg.tile;
+                }
+                it += seg.k1 - seg.k0;
+            }
+            if (cut > 2) bad = true;
+        }
+        for (int i = 0; i < sk.work && !bad; ++i) bad = owner[i] != sk.cta_of(i);
+        for (int t = 0; t < tiles && !bad; ++t) {
+            const int first = sk.cta_of(t * sk.ktiles), last = sk.cta_of((t + 1) * sk.ktiles - 1);
+            bad = (int)blocks_of[t].size() != last - first + 1 || blocks_of[t].front() != first ||
+                  blocks_of[t].back() != last;
+        }
+        if (bad) {
+            fprintf(stderr, "FAIL stream-K decomposition: %d tiles x %d k-slices on %d blocks\n", tiles, sk.ktiles,
+                    sk.ctas);
+            ++fails;
+        }
+    }
     return fails;
 }
 
@@ -909,6 +1007,8 @@ int run_candidates(int max_shapes) {
     const std::vector<Shape> shapes = make_shapes(max_shapes);
     std::mt19937 rng(4242);
     Stats st;
+    st.fails += check_stream_k_decomposition();
+    ++st.runs;
     long lists = 0, total = 0, cand_runs = 0;
     size_t most = 0;
     const auto t0 = std::chrono::steady_clock::now();
@@ -999,6 +1099,23 @@ int run_candidates(int max_shapes) {
                             sname.c_str(), f16 ? "f16" : "f32", forced_ws.tile, forced_ws.to_nhwc);
                     ++st.fails;
                 }
+                // =wgmma_sk: wgmma_conv_kernel's stream-K form on the resident slots (HALO16 included), split-K
+                // as =wgmma where the GEMM is too short for it
+                const KernelChoice forced_sk = force_wgmma(&di, pr.p, heur, 132, 227 * 1024, true, false, true);
+                ++st.runs;
+                if (moves) {
+                    const ConvParams qh = gemm_view(pr.p, heur.to_nhwc, heur.cgp);
+                    const int want = stream_k_ctas(qh, forced_sk.tile, heur.math, 132);
+                    if (!stream_k_tile(forced_sk.tile) || forced_sk.stream_k != want ||
+                        (want > 0 && forced_sk.splits != 1) || forced_sk.to_nhwc != heur.to_nhwc) {
+                        fprintf(stderr, "FAIL candidates %s: force_wgmma(sk) gave tile %d stream-K %d (want %d)\n",
+                                sname.c_str(), forced_sk.tile, forced_sk.stream_k, want);
+                        ++st.fails;
+                    }
+                } else if (!same_choice(forced_sk, heur)) {
+                    fprintf(stderr, "FAIL candidates %s: force_wgmma(sk) moved a choice it must not\n", sname.c_str());
+                    ++st.fails;
+                }
                 // ... with rows for a 256-row tile on every SM (1 SM here): f16 with K/g > 64 gets 256 x 128
                 // (run directly in the f16 group), TF32 never
                 const KernelChoice ws1 = force_wgmma(&di, pr.p, heur, 1, 227 * 1024, true, true);
@@ -1012,7 +1129,7 @@ int run_candidates(int max_shapes) {
                 if (moves) {
                     std::vector<double> yref, tol;
                     reference(pr, tf32 ? 1 : 0, false, f16, yref, tol);
-                    for (const KernelChoice& kc : {forced, forced_ws}) {
+                    for (const KernelChoice& kc : {forced, forced_ws, forced_sk}) {
                         ++cand_runs;
                         char name[96], what[128];
                         describe_choice(kc, name, sizeof name);

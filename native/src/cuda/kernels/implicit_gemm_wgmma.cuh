@@ -18,28 +18,41 @@
 // that read it (its wait<1> one iteration earlier, then the barrier). The emulation performs wgmma at
 // that wait, so a refill that came too early reads the new data there and the tests fail.
 //
-// Status: compiled for sm_90a only (tc_wgmma.cu, its own CMake target); run under emulation in ctest;
-// NOT yet run on a GPU, so never picked by the heuristic or the autotuner — only when
-// FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma forces it on an sm_90 device (scripts/gpu-check.sh does, to verify
-// and time it the next time a GPU is available). For 3x3 layers the heuristic's halo kernel has a
-// wgmma variant too (implicit_gemm_halo.cuh, kWgmma; forced the same way where HALO16 is picked).
+// Stream-K form (wgmma_sk_conv_kernel, stream_k.cuh): the same tile loop run by a persistent grid on
+// every resident slot, each block taking an equal share of all (tile, k-slice) iterations, so that a
+// layer whose tiles fill the SMs unevenly (ResNet-50 256@14 at batch 32: 196 blocks for 264 slots, the
+// SMs active 80 % of the time) keeps every SM busy to the end; tiles cut between blocks are summed by
+// their last block. The fixup sums a cut tile's slots into the accumulators in place (the first slot
+// overwrites them), which keeps the f16 128-wide tile within its 128-register cap (2 blocks per SM)
+// without spills; adding into a copy spilled 120 bytes.
+//
+// Status (H200, latest session): correct on hardware -- forced on every f16 and TF32 implicit GEMM of
+// gpu_check's quick set, 1440 / 1440 runs matched the CPU backend; HGMMA in the SASS -- and as fast
+// as the mma.sync kernels, no faster (median 1.00x, 0.59x .. 1.30x over 182 benchmark rows), so the
+// heuristic does not pick it; the autotuner times it (candidate_kernels). The stream-K form has not run
+// on a GPU yet (=wgmma_sk in scripts/gpu-check.sh --wgmma). For 3x3 layers the heuristic's halo kernel
+// has a wgmma variant too (implicit_gemm_halo.cuh, kWgmma).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_CUH
 
 #include "cuda/kernels/conv_iterator.cuh"
 #include "cuda/kernels/epilogue.cuh"
 #include "cuda/kernels/mma_step.cuh"
+#include "cuda/kernels/stream_k.cuh"
 #include "cuda/kernels/wgmma_step.cuh"
 
 namespace fc {
 namespace cuda {
 
-// Elem: half_t (f16 tensors, fp16 products) or float (f32 tensors, TF32 precision: the slice is rounded
-// with cvt.rna in shared memory before the wgmma read it -- the same products as the mma.sync kernels).
+// The tile loop of one block tile (m_block, n_block) of group g over the k-slices [k_begin, k_begin +
+// ktiles * BK): acc += A_tile x B_tile. Elem: half_t (f16 tensors, fp16 products) or float (f32
+// tensors, TF32 precision: the slice is rounded with cvt.rna in shared memory before the wgmma read it
+// -- the same products as the mma.sync kernels). Leaves no copy or wgmma in flight; the caller
+// synchronizes before the stages are written again.
 template <class Cfg, class Elem>
-__device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const Elem* x, const Elem* w, const Elem* bias,
-                                                Elem* y, int vec_a, int vec_b, int splits, float* partial,
-                                                int vec_y) {
+__device__ __forceinline__ void wgmma_mainloop(const ConvParams& p, const Elem* x, const Elem* w, int m_block,
+                                               int n_block, int g, int k_begin, int ktiles, int vec_a, int vec_b,
+                                               Elem* smem, float (&acc)[1][Cfg::NI][4]) {
     constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
     constexpr bool kSw = Cfg::kSw128;
     static_assert(sizeof(Elem) == Cfg::kElemBytes, "tile config of the element");
@@ -49,20 +62,12 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const Elem*
     static_assert((Cfg::kStageElems * Cfg::kElemBytes) % Cfg::kAtomBytes == 0 &&
                       (64 * LD * Cfg::kElemBytes) % Cfg::kAtomBytes == 0,
                   "stages and the warpgroups' A rows on swizzle atoms");
-    FC_DYNAMIC_SHARED(Elem, smem_raw);
-    Elem* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);  // the swizzle is a function of the absolute address
-
-    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, wg = warp >> 2;
-    const int m_block = blockIdx.x * BM, n_block = blockIdx.y * BN;
-    const int g = blockIdx.z / splits, split = blockIdx.z - g * splits;
-    const KRange kr(p, BK, splits, split);
-    const int k_begin = kr.k_begin, ktiles = kr.ktiles;
+    const int tid = threadIdx.x, wg = tid >> 7;
 
     typedef ConvAIterator<Elem, BM, Cfg::kThreads, BK, kSw> AIter;
     typedef MatrixIterator<Elem, BN, Cfg::kThreads, BK, kSw> BIter;
     AIter a_it(p, x, m_block, g, tid, vec_a != 0, k_begin);
     const BIter b_it(w + g * p.Kg * p.Kgemm, p.Kg, n_block, p.Kgemm, tid, vec_b != 0);
-    float acc[1][Cfg::NI][4];
     zero_acc(acc);
 
 #pragma unroll
@@ -87,13 +92,51 @@ __device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const Elem*
     }
     wgmma_wait<0>();
     cp_async_wait_all();
+}
 
+template <class Cfg, class Elem>
+__device__ __forceinline__ void wgmma_conv_body(const ConvParams& p, const Elem* x, const Elem* w, const Elem* bias,
+                                                Elem* y, int vec_a, int vec_b, int splits, float* partial,
+                                                int vec_y) {
+    FC_DYNAMIC_SHARED(Elem, smem_raw);
+    Elem* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);  // the swizzle is a function of the absolute address
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int m_block = blockIdx.x * Cfg::BM, n_block = blockIdx.y * Cfg::BN;
+    const int g = blockIdx.z / splits, split = blockIdx.z - g * splits;
+    const KRange kr(p, Cfg::BK, splits, split);
+    float acc[1][Cfg::NI][4];
+    wgmma_mainloop<Cfg, Elem>(p, x, w, m_block, n_block, g, kr.k_begin, kr.ktiles, vec_a, vec_b, smem, acc);
     if (splits > 1) {
         epilogue_store_partial(p, acc, partial + (size_t)blockIdx.z * p.M * p.Kg, m_block + warp * Cfg::WM, n_block,
                                lane);
         return;
     }
     epilogue_staged<Cfg, Elem>(p, acc, smem, y, bias, LinearRows{m_block}, n_block, warp, 0, g, tid, vec_y);
+}
+
+// The stream-K form (stream_k.cuh): a persistent grid of sk.ctas blocks, block c running the segments of
+// its iteration range; whole tiles end in the staged epilogue, cut ones in stream_k_fixup, whose last
+// block runs the epilogue on the tile's sum.
+template <class Cfg, class Elem>
+__device__ __forceinline__ void wgmma_sk_conv_body(const ConvParams& p, const Elem* x, const Elem* w, const Elem* bias,
+                                                   Elem* y, int vec_a, int vec_b, const StreamK& sk, int vec_y) {
+    FC_DYNAMIC_SHARED(Elem, smem_raw);
+    Elem* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);
+    const int tid = threadIdx.x, warp = tid >> 5, c = blockIdx.x;
+    const int tiles_mn = sk.tiles_m * sk.tiles_n;
+    const int end = sk.begin(c + 1);
+    float acc[1][Cfg::NI][4];
+    for (int it = sk.begin(c); it < end;) {
+        const StreamKSegment seg = stream_k_segment(sk, it, end);
+        const int g = seg.tile / tiles_mn, mn = seg.tile - g * tiles_mn;
+        const int n_block = (mn / sk.tiles_m) * Cfg::BN, m_block = (mn % sk.tiles_m) * Cfg::BM;
+        wgmma_mainloop<Cfg, Elem>(p, x, w, m_block, n_block, g, seg.k0 * Cfg::BK, seg.k1 - seg.k0, vec_a, vec_b, smem,
+                                  acc);
+        if (seg.whole(sk) || stream_k_fixup<Cfg::kThreads>(sk, c, seg.tile, acc, tid))
+            epilogue_staged<Cfg, Elem>(p, acc, smem, y, bias, LinearRows{m_block}, n_block, warp, 0, g, tid, vec_y);
+        it += seg.k1 - seg.k0;
+        __syncthreads();  // the epilogue's staging reads end before the next segment's copies land
+    }
 }
 
 // Compiled with instructions only for sm_90a (FC_WGMMA_PTX); any other device compile is a trap stub
@@ -106,6 +149,17 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     __trap();
 #else
     wgmma_conv_body<Cfg, Elem>(p, x, w, bias, y, vec_a, vec_b, splits, partial, vec_y);
+#endif
+}
+
+template <class Cfg, class Elem>
+__global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
+    wgmma_sk_conv_kernel(ConvParams p, const Elem* x, const Elem* w, const Elem* bias, Elem* y, int vec_a, int vec_b,
+                         StreamK sk, int vec_y) {
+#if defined(__CUDA_ARCH__) && !FC_WGMMA_PTX
+    __trap();
+#else
+    wgmma_sk_conv_body<Cfg, Elem>(p, x, w, bias, y, vec_a, vec_b, sk, vec_y);
 #endif
 }
 
