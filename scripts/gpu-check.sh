@@ -118,23 +118,18 @@ if [ "$WGMMA" = 1 ]; then
   # which plans the forcing reached (FASTCONV_CUDA_VERBOSE: one line per plan with its kernel)
   grep -h "^fastconv cuda plan" "$LOGS/bench_wgmma.log" | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
     sed 's/^/wgmma-compare plans: /' | tee -a "$LOGS/wgmma_compare.txt"
-  # the warp-specialized kernel (wgmma_ws_conv_kernel: producer warpgroup + mbarriers), the same way
-  if timed_out correctness_wgmma_ws; then
-    echo "=== [bench_wgmma_ws] skipped: correctness_wgmma_ws timed out (a hung kernel)"
-  else
-    run bench_wgmma_ws 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_ws FASTCONV_CUDA_VERBOSE=1 "$GC" \
-      --bench --csv "$LOGS/fastconv_bench_wgmma_ws.csv"
-    bench_compare wgmma_ws "$LOGS/fastconv_bench_wgmma_ws.csv" /dev/null
-  fi
-  # wgmma_conv_kernel's stream-K form (stream_k.cuh: a persistent grid on every resident slot, cut tiles
-  # finished by their last block), the same way
-  if timed_out correctness_wgmma_sk; then
-    echo "=== [bench_wgmma_sk] skipped: correctness_wgmma_sk timed out"
-  else
-    run bench_wgmma_sk 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_sk FASTCONV_CUDA_VERBOSE=1 "$GC" \
-      --bench --csv "$LOGS/fastconv_bench_wgmma_sk.csv"
-    bench_compare wgmma_sk "$LOGS/fastconv_bench_wgmma_sk.csv" /dev/null
-  fi
+  # the warp-specialized kernel (wgmma_ws_conv_kernel: producer warpgroup + mbarriers) and wgmma_conv_kernel's
+  # stream-K form (stream_k.cuh: a persistent grid on every resident slot, cut tiles finished by their last
+  # block), the same way -- unless its correctness step timed out (a hung kernel)
+  for k in wgmma_ws wgmma_sk; do
+    if timed_out correctness_$k; then
+      echo "=== [bench_$k] skipped: correctness_$k timed out (a hung kernel)"
+      continue
+    fi
+    run bench_$k 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=$k FASTCONV_CUDA_VERBOSE=1 "$GC" --bench \
+      --csv "$LOGS/fastconv_bench_$k.csv"
+    bench_compare $k "$LOGS/fastconv_bench_$k.csv" /dev/null
+  done
 fi
 # 6. the autotuner: its picks' correctness, and the benchmark autotuned against step 4
 if [ "$TUNE" = 1 ]; then
