@@ -104,15 +104,16 @@ cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* 
     const long long total = mode == UNFOLD_PUBLIC ? (long long)p.N * p.C * p.TRS * p.OPQ
                                                   : (long long)p.G * p.M * p.Kgemm;
     if (total == 0) return cudaSuccess;
+    if (total > 0x7fffffff) return cudaErrorInvalidValue;  // 32-bit indices (make_conv_params refuses these)
     long long blocks = (total + 255) / 256;
     const long long cap = (long long)(num_sms > 0 ? num_sms : 1) * 32;
     if (blocks > cap) blocks = cap;
     if (f16)
         unfold_kernel<half_t><<<(unsigned)blocks, 256, 0, s>>>(p, mode, static_cast<const half_t*>(x),
-                                                               static_cast<half_t*>(out), total);
+                                                               static_cast<half_t*>(out), (int)total);
     else
         unfold_kernel<float><<<(unsigned)blocks, 256, 0, s>>>(p, mode, static_cast<const float*>(x),
-                                                              static_cast<float*>(out), total);
+                                                              static_cast<float*>(out), (int)total);
     return cudaGetLastError();
 }
 
@@ -138,24 +139,26 @@ cudaError_t pad_nhwc(int f16, const ConvParams& p, int cgp, const void* x, void*
     const int vec = f16 ? 8 : 4;
     const long long total = (long long)p.N * p.D * p.H * p.W * (p.G * cgp / vec);
     if (total == 0) return cudaSuccess;
+    if (total > 0x7fffffff) return cudaErrorInvalidValue;  // 32-bit indices (make_conv_params refuses these)
     if (f16)
         pad_nhwc_kernel<half_t><<<grid_for(total, num_sms, 32), 256, 0, s>>>(p, cgp, static_cast<const half_t*>(x),
-                                                                             static_cast<half_t*>(out), total);
+                                                                             static_cast<half_t*>(out), (int)total);
     else
         pad_nhwc_kernel<float><<<grid_for(total, num_sms, 32), 256, 0, s>>>(p, cgp, static_cast<const float*>(x),
-                                                                            static_cast<float*>(out), total);
+                                                                            static_cast<float*>(out), (int)total);
     return cudaGetLastError();
 }
 
 cudaError_t pad_weights(int f16, const ConvParams& p, int cgp, const void* w, void* out, int num_sms, cudaStream_t s) {
     const long long total = (long long)p.K * p.TRS * cgp;
     if (total == 0) return cudaSuccess;
+    if (total > 0x7fffffff) return cudaErrorInvalidValue;  // 32-bit indices (make_conv_params refuses these)
     if (f16)
         pad_weights_kernel<half_t><<<grid_for(total, num_sms, 8), 256, 0, s>>>(p, cgp, static_cast<const half_t*>(w),
-                                                                               static_cast<half_t*>(out), total);
+                                                                               static_cast<half_t*>(out), (int)total);
     else
         pad_weights_kernel<float><<<grid_for(total, num_sms, 8), 256, 0, s>>>(p, cgp, static_cast<const float*>(w),
-                                                                              static_cast<float*>(out), total);
+                                                                              static_cast<float*>(out), (int)total);
     return cudaGetLastError();
 }
 

@@ -453,7 +453,7 @@ void run_unfold(const ConvParams& p, int mode, const Elem* x, Elem* out) {
     const long long total = mode == UNFOLD_PUBLIC ? (long long)p.N * p.C * p.TRS * p.OPQ : (long long)p.G * p.M * p.Kgemm;
     long long blocks = (total + 255) / 256;
     if (blocks > 8) blocks = 8;  // exercise the grid-stride loop
-    fc_simt::launch(dim3((unsigned)blocks), dim3(256), 0, unfold_kernel<Elem>, p, mode, x, out, total);
+    fc_simt::launch(dim3((unsigned)blocks), dim3(256), 0, unfold_kernel<Elem>, p, mode, x, out, (int)total);
 }
 template <class Elem, int KB>
 void run_direct(const ConvParams& p, int round_mode, const Elem* x, const Elem* w, const Elem* b, Elem* y) {
@@ -591,8 +591,8 @@ ConvParams pad_inputs(const ConvParams& p, int cgp, const Elem* x, const Elem* w
     xt.assign((size_t)q.N * q.C * q.D * q.H * q.W + 8, Elem(0x7fff));
     wt.assign((size_t)q.K * q.Kgemm, Elem(0x7fff));
     const long long tx = (long long)p.N * p.D * p.H * p.W * (p.G * cgp / vec), tw = (long long)p.K * p.TRS * cgp;
-    fc_simt::launch(dim3(3), dim3(256), 0, pad_nhwc_kernel<Elem>, p, cgp, x, xt.data(), tx);
-    fc_simt::launch(dim3(2), dim3(256), 0, pad_weights_kernel<Elem>, p, cgp, w, wt.data(), tw);
+    fc_simt::launch(dim3(3), dim3(256), 0, pad_nhwc_kernel<Elem>, p, cgp, x, xt.data(), (int)tx);
+    fc_simt::launch(dim3(2), dim3(256), 0, pad_weights_kernel<Elem>, p, cgp, w, wt.data(), (int)tw);
     return q;
 }
 

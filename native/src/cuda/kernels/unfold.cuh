@@ -6,6 +6,9 @@
 //                         with the layout's k order (conv_params.h), so the
 //                         GEMM reads it with MatrixIterator (16-byte chunks).
 // Padding / out-of-range taps are written as 0.
+// Index math is 32-bit (total < 2^31: make_conv_params refuses larger unfold matrices and padded
+// inputs; the launchers check again): 64-bit divisions per element cost more than the copies (the
+// split-K reduction's did, on the H200).
 #ifndef FASTCONV_CUDA_KERNELS_UNFOLD_CUH
 #define FASTCONV_CUDA_KERNELS_UNFOLD_CUH
 
@@ -15,14 +18,14 @@ namespace fc {
 namespace cuda {
 
 template <class Elem>
-__global__ void __launch_bounds__(256) unfold_kernel(ConvParams p, int mode, const Elem* x, Elem* out, long long total) {
-    const long long step = (long long)gridDim.x * blockDim.x;
-    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += step) {
+__global__ void __launch_bounds__(256) unfold_kernel(ConvParams p, int mode, const Elem* x, Elem* out, int total) {
+    const unsigned step = gridDim.x * blockDim.x;
+    for (unsigned idx = blockIdx.x * blockDim.x + threadIdx.x; idx < (unsigned)total; idx += step) {
         int n, pix, g, c, t, r, s;
         if (mode == UNFOLD_PUBLIC) {
-            const int l = (int)(idx % p.OPQ);
-            const long long rest = idx / p.OPQ;
-            const int rows = p.C * p.TRS;
+            const int l = (int)(idx % (unsigned)p.OPQ);
+            const unsigned rest = idx / (unsigned)p.OPQ;
+            const unsigned rows = (unsigned)(p.C * p.TRS);
             const int row = (int)(rest % rows);
             n = (int)(rest / rows);
             pix = l;
@@ -34,10 +37,10 @@ __global__ void __launch_bounds__(256) unfold_kernel(ConvParams p, int mode, con
             r = rs / p.S;
             s = rs - r * p.S;
         } else {
-            const int k = (int)(idx % p.Kgemm);
-            const long long rest = idx / p.Kgemm;
-            const int m = (int)(rest % p.M);
-            g = (int)(rest / p.M);
+            const int k = (int)(idx % (unsigned)p.Kgemm);
+            const unsigned rest = idx / (unsigned)p.Kgemm;
+            const int m = (int)(rest % (unsigned)p.M);
+            g = (int)(rest / (unsigned)p.M);
             n = m / p.OPQ;
             pix = m - n * p.OPQ;
             KPos kp;
@@ -103,15 +106,15 @@ __device__ __forceinline__ void store16(half_t* dst, const half_t (&v)[8]) {
 // total = N * DHW * (G * cgp / VEC) vectors, grid-stride.
 template <class Elem>
 __global__ void __launch_bounds__(256)
-    pad_nhwc_kernel(ConvParams p, int cgp, const Elem* __restrict__ x, Elem* __restrict__ out, long long total) {
+    pad_nhwc_kernel(ConvParams p, int cgp, const Elem* __restrict__ x, Elem* __restrict__ out, int total) {
     constexpr int VEC = 16 / (int)sizeof(Elem);
-    const int cpv = p.G * cgp / VEC;  // vectors per pixel
-    const int dhw = p.D * p.H * p.W;
-    const long long step = (long long)gridDim.x * blockDim.x;
-    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += step) {
-        const long long pixall = idx / cpv;
+    const unsigned cpv = (unsigned)(p.G * cgp / VEC);  // vectors per pixel
+    const unsigned dhw = (unsigned)(p.D * p.H * p.W);
+    const unsigned step = gridDim.x * blockDim.x;
+    for (unsigned idx = blockIdx.x * blockDim.x + threadIdx.x; idx < (unsigned)total; idx += step) {
+        const unsigned pixall = idx / cpv;
         const int oc0 = (int)(idx - pixall * cpv) * VEC;
-        const int n = (int)(pixall / dhw), pix = (int)(pixall - (long long)n * dhw);
+        const int n = (int)(pixall / dhw), pix = (int)(pixall - (unsigned)n * dhw);
         Elem v[VEC];
 #pragma unroll
         for (int e = 0; e < VEC; ++e) {
@@ -131,12 +134,12 @@ __global__ void __launch_bounds__(256)
 // or [K][TRS][Cg] (NHWC). One thread per output element, grid-stride.
 template <class Elem>
 __global__ void __launch_bounds__(256)
-    pad_weights_kernel(ConvParams p, int cgp, const Elem* __restrict__ w, Elem* __restrict__ out, long long total) {
-    const long long step = (long long)gridDim.x * blockDim.x;
-    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += step) {
-        const int c = (int)(idx % cgp);
-        const long long rest = idx / cgp;
-        const int trs = (int)(rest % p.TRS), kk = (int)(rest / p.TRS);
+    pad_weights_kernel(ConvParams p, int cgp, const Elem* __restrict__ w, Elem* __restrict__ out, int total) {
+    const unsigned step = gridDim.x * blockDim.x;
+    for (unsigned idx = blockIdx.x * blockDim.x + threadIdx.x; idx < (unsigned)total; idx += step) {
+        const int c = (int)(idx % (unsigned)cgp);
+        const unsigned rest = idx / (unsigned)cgp;
+        const int trs = (int)(rest % (unsigned)p.TRS), kk = (int)(rest / (unsigned)p.TRS);
         Elem val = Elem(0);
         if (c < p.Cg) val = p.chlast ? w[((size_t)kk * p.TRS + trs) * p.Cg + c] : w[((size_t)kk * p.Cg + c) * p.TRS + trs];
         out[idx] = val;
