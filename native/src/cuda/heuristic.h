@@ -339,7 +339,10 @@ inline int pick_splits(const ConvParams& p, int tile, int num_sms, int waves) {
     const int64_t target = (one_per_sm ? 1 : 2) * (int64_t)num_sms * w;
     // Never where the blocks already cover the SMs: the partials and the reduction pass cost more
     // than the extra resident warps gain (H200, ResNet-50 stem at batch 1, 196 MED blocks: split 2
-    // 36.1 us, none 21.7).
+    // 36.1 us, none 21.7). Caution: every split-K timing behind this table was taken with the first
+    // splitk_reduce_kernel, whose three 64-bit divisions per output cost ~16 us at 1.6 M outputs
+    // (256@14 batch 32); its replacement has not been timed yet, and the autotuner (which times the
+    // splits against the unsplit tiles) is where a re-measured split should show first.
     if (num_sms <= 0 || blocks >= target || (w == 1 && blocks >= num_sms)) return 1;
     const int64_t kt = cdiv(p.Kgemm, 32);
     int64_t s = cdiv(target, blocks);
