@@ -311,11 +311,12 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
        // =wgmma_ws: on the warp-specialized one, =wgmma_sk: on wgmma_conv_kernel's stream-K form
        // (verification and timing on a GPU; see force_wgmma)
         const char* ik = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
-        pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin, !(ik && !strcmp(ik, "gather")));
         int major = 0, minor = 0;
         pl->has_wgmma = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, local) == cudaSuccess &&
                         cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, local) == cudaSuccess &&
                         major == 9 && minor == 0 && wgmma_available();
+        const bool gather = ik && !strcmp(ik, "gather");  // tc_conv_kernel only: neither halo nor wgmma
+        pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin, !gather, pl->has_wgmma && !gather);
         const bool ws = ik && !strcmp(ik, "wgmma_ws"), sk = ik && !strcmp(ik, "wgmma_sk");
         if (ik && (ws || sk || !strcmp(ik, "wgmma")))
             pl->k = force_wgmma(desc, pl->p, pl->k, sms, (size_t)optin, pl->has_wgmma, ws, sk);

@@ -493,7 +493,7 @@ inline KernelChoice implicit_choice(const fc_conv_desc* d, const ConvParams& p, 
 // allow_halo = false: never tc_halo_kernel (the backend honours
 // FASTCONV_CUDA_IMPLICIT_KERNEL=gather for comparisons).
 inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, int num_sms, size_t smem_optin,
-                                  bool allow_halo = true) {
+                                  bool allow_halo = true, bool has_wgmma = false) {
     int algorithm = d->algorithm;
     if (algorithm == FC_ALGO_AUTO) algorithm = p.Kgemm <= 32 ? FC_ALGO_DIRECT : FC_ALGO_IMPLICIT_GEMM;
     if (algorithm == FC_ALGO_DIRECT) {
@@ -512,6 +512,13 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
     int tile = pick_tile(p, math, num_sms, smem_optin);
     const int halo = allow_halo && !cgp ? pick_halo(q, math, num_sms, smem_optin) : -1;
     if (halo >= 0) tile = halo;
+    // f16 tensors on a device that runs the sm_90a image (has_wgmma): where the table says BIG,
+    // wgmma_conv_kernel's tile of the same 128x128 geometry (same transform, same split rule). Measured
+    // on the H200 against BIG in one run, every such pick of the benchmark was faster on wgmma: ResNet-50
+    // batch 32 f16 512@7 NHWC 49.6 vs 55.2 us and NCHW 81.1 vs 86.7 (split 3 both), 128@28 NCHW 46.3 vs
+    // 52.9 (NHWC transpose). Not for MED / WIDE / SMALL picks (mixed or slower there) nor TF32 (slower).
+    if (has_wgmma && halo < 0 && math == MATH_F16 && tile == TILE_BIG && tile_smem_bytes(math, TILE_WGMMA) <= smem_optin)
+        tile = TILE_WGMMA;
     const int splits = halo >= 0 ? 1 : pick_splits(q, tile, num_sms);  // TILE_SIMT: 64x64 like MED
     return implicit_choice(d, p, tile, splits, to_nhwc, cgp);
 }
@@ -598,7 +605,7 @@ inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const 
             if (same_choice(o, k)) return;
         v.push_back(k);
     };
-    add(choose_kernel(d, p, num_sms, smem_optin));
+    add(choose_kernel(d, p, num_sms, smem_optin, true, has_wgmma));
     const int algo = d->algorithm;
     const bool auto_ = algo == FC_ALGO_AUTO;
     if (algo == FC_ALGO_DIRECT || (auto_ && direct_strip_fits(p, p.Kg >= 12 ? 16 : 4))) {

@@ -897,7 +897,8 @@ int check_candidates(const fc_conv_desc& d, const ConvParams& p, int sms, size_t
         fprintf(stderr, "FAIL candidates %s (algo %d, %d SMs): #%zu %s: %s\n", what.c_str(), d.algorithm, sms, i, name, why);
         ++fails;
     };
-    if (cands.empty() || !same_choice(cands[0], choose_kernel(&d, p, sms, optin))) bad(0, "the heuristic's choice is not first");
+    if (cands.empty() || !same_choice(cands[0], choose_kernel(&d, p, sms, optin, true, has_wgmma)))
+        bad(0, "the heuristic's choice is not first");
     const size_t es = d.dtype == FC_DTYPE_F16 ? 2 : 4;
     bool any_implicit = false;
     for (size_t i = 0; i < cands.size(); ++i) {
@@ -1297,6 +1298,7 @@ int run_candidates(int max_shapes) {
             {1, 128, 128, 28, 3, 1, F16, P16, 1, TILE_MED, 9, NONE},   {1, 512, 512, 7, 3, 1, F16, P16, 1, TILE_MED, 16, NONE},
             {1, 512, 512, 7, 3, 1, F32, TF, 0, TILE_MED, 16, NONE},    {1, 64, 64, 56, 3, 1, F16, P16, 0, TILE_SMALL, 1, TR},
             {32, 512, 512, 7, 3, 1, F32, TF, 0, TILE_BIG, 3, TR},
+            {32, 512, 512, 7, 3, 1, F16, P16, 0, TILE_BIG, 3, TR},     {32, 128, 128, 28, 3, 1, F16, P16, 0, TILE_BIG, 1, TR},
         };
         for (const Pick& c : picks) {
             const int pad = c.k / 2;
@@ -1307,7 +1309,18 @@ int run_candidates(int max_shapes) {
             ConvParams p;
             make_conv_params(&d, &p);
             const KernelChoice kc = choose_kernel(&d, p, 132, 227 * 1024);
-            ++st.runs;
+            // on a device with the sm_90a image the f16 BIG picks move to wgmma_conv_kernel's 128x128 tile
+            // (same split, same transform; measured faster on all three such H200 layers), nothing else
+            const KernelChoice kw = choose_kernel(&d, p, 132, 227 * 1024, true, true);
+            const int wtile = c.dtype == F16 && c.tile == TILE_BIG ? TILE_WGMMA : c.tile;
+            st.runs += 2;
+            if (kw.kind != KK_IMPLICIT || kw.tile != wtile || kw.splits != c.splits || kw.to_nhwc != c.to_nhwc) {
+                char got[96];
+                describe_choice(kw, got, sizeof got);
+                fprintf(stderr, "FAIL heuristic table (sm_90a image): N%d %d->%d@%d k%d s%d %s: %s; want tile %s\n", c.N,
+                        c.C, c.K, c.HW, c.k, c.s, c.layout ? "NHWC" : "NCHW", got, tile_name(wtile));
+                ++st.fails;
+            }
             if (kc.kind != KK_IMPLICIT || kc.tile != c.tile || kc.splits != c.splits || kc.to_nhwc != c.to_nhwc) {
                 char got[96];
                 describe_choice(kc, got, sizeof got);
