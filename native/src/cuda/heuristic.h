@@ -560,7 +560,7 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 // wgmma_conv_kernel's stream-K form on the device's resident slots (stream_k_ctas; split-K as for =wgmma
 // where the GEMM is too short for it).
 // The tuner offers the non-warp-specialized ones since their H200 verification (candidate_kernels); the
-// heuristic table does not pick them.
+// heuristic table picks wgmma_conv_kernel only for f16 BIG choices (choose_kernel, measured pairs there).
 inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, const KernelChoice& k, int num_sms,
                                 size_t smem_optin, bool has_wgmma, bool ws = false, bool sk = false) {
     if (!has_wgmma || k.kind != KK_IMPLICIT || (k.math != MATH_F16 && k.math != MATH_TF32)) return k;
@@ -586,7 +586,7 @@ inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, cons
 // and TF32 implicit GEMM of gpu_check's correctness set: 1440 of 1440 runs within bounds) and faster
 // than the heuristic's kernel on some layers only (ResNet-50 batch 32: f16 512@7 NHWC 49.6 vs 55.2 us,
 // f16 128@28 NCHW 46.3 vs 52.9, TF32 1x1 256->64 NHWC 52.0 vs 67.8; slower on most batch-1 layers), so
-// the tuner, not the table, decides. The warp-specialized kernel is not offered: forced, it was
+// the tuner decides (the table itself moves only its f16 BIG picks there, choose_kernel). The warp-specialized kernel is not offered: forced, it was
 // never faster than the heuristic's kernel (0.51x .. 1.03x over gpu_check's benchmark set).
 //  DIRECT        direct_tile_kernel's tensor-core step (where the precision allows it) and FFMA step
 //                (where direct_tile_supported), and the strip / generic kernel;

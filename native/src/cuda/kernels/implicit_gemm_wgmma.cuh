@@ -29,7 +29,8 @@
 // Status (H200, latest session): correct on hardware -- forced on every f16 and TF32 implicit GEMM of
 // gpu_check's quick set, 1440 / 1440 runs matched the CPU backend; HGMMA in the SASS -- and as fast
 // as the mma.sync kernels, no faster (median 1.00x, 0.59x .. 1.30x over 182 benchmark rows), so the
-// heuristic does not pick it; the autotuner times it (candidate_kernels). The stream-K form has not run
+// heuristic picks it only in place of its f16 BIG tile (faster on all three such layers measured); the
+// autotuner times it everywhere it applies (candidate_kernels). The stream-K form has not run
 // on a GPU yet (=wgmma_sk in scripts/gpu-check.sh --wgmma). For 3x3 layers the heuristic's halo kernel
 // has a wgmma variant too (implicit_gemm_halo.cuh, kWgmma).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_CUH
