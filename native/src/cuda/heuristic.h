@@ -42,6 +42,8 @@
 //    SMALL else if blocks(SMALL) >= #SMs (more blocks instead of split-K);
 //    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
 //    SMALL otherwise (tiny problems: more, smaller blocks).
+//    WGMMA (wgmma_conv_kernel, sm_90a) in place of BIG for f16 tensors on a compute capability 9.0
+//          device with the sm_90a image (has_wgmma), same transform and split rule;
 //    HALO16 / HALO (f16 tensors; f32 with TF32: HALO) instead, where pick_halo(): 3x3 stride-1
 //          groups-1 layers with C % 32 (f16) / 16 (f32) == 0 (NHWC, or NCHW through the transform;
 //          f16 only with an NHWC output), >= #SMs blocks and >= 6 warps per SM, <= 25 % of the
