@@ -10,6 +10,7 @@
 
 #ifndef __CUDACC__
 #include "simt/simt.h"
+#define FC_SM90A_ONLY(...) __VA_ARGS__  // the emulation runs the sm_90a kernels (nvcc branch below)
 #else
 #include <stdint.h>
 
@@ -136,6 +137,13 @@ __device__ __forceinline__ void mma_m16n8k16_f16(float (&d)[4], const uint32_t (
 #define FC_WGMMA_PTX 1
 #else
 #define FC_WGMMA_PTX 0
+#endif
+// The body of an sm_90a-only kernel: FC_SM90A_ONLY(body call) is the call in the sm_90a compile (and
+// under the emulation) and a trap in every other device compile, which the backend never launches.
+#if defined(__CUDA_ARCH__) && !FC_WGMMA_PTX
+#define FC_SM90A_ONLY(...) __trap()
+#else
+#define FC_SM90A_ONLY(...) __VA_ARGS__
 #endif
 // Generic-proxy writes to shared memory (cp.async, st.shared) -> visible to the async proxy that
 // wgmma reads through; each writer fences after its writes, then the block barrier.

@@ -140,28 +140,20 @@ __device__ __forceinline__ void wgmma_sk_conv_body(const ConvParams& p, const El
     }
 }
 
-// Compiled with instructions only for sm_90a (FC_WGMMA_PTX); any other device compile is a trap stub
+// Compiled with instructions only for sm_90a (FC_SM90A_ONLY); any other device compile is a trap stub
 // (the backend launches it only on compute capability 9.0, from the sm_90a cubin).
 template <class Cfg, class Elem>
 __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     wgmma_conv_kernel(ConvParams p, const Elem* x, const Elem* w, const Elem* bias, Elem* y, int vec_a, int vec_b,
                       int splits, float* partial, int vec_y) {
-#if defined(__CUDA_ARCH__) && !FC_WGMMA_PTX
-    __trap();
-#else
-    wgmma_conv_body<Cfg, Elem>(p, x, w, bias, y, vec_a, vec_b, splits, partial, vec_y);
-#endif
+    FC_SM90A_ONLY(wgmma_conv_body<Cfg, Elem>(p, x, w, bias, y, vec_a, vec_b, splits, partial, vec_y));
 }
 
 template <class Cfg, class Elem>
 __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks)
     wgmma_sk_conv_kernel(ConvParams p, const Elem* x, const Elem* w, const Elem* bias, Elem* y, int vec_a, int vec_b,
                          StreamK sk, int vec_y) {
-#if defined(__CUDA_ARCH__) && !FC_WGMMA_PTX
-    __trap();
-#else
-    wgmma_sk_conv_body<Cfg, Elem>(p, x, w, bias, y, vec_a, vec_b, sk, vec_y);
-#endif
+    FC_SM90A_ONLY(wgmma_sk_conv_body<Cfg, Elem>(p, x, w, bias, y, vec_a, vec_b, sk, vec_y));
 }
 
 }  // namespace cuda

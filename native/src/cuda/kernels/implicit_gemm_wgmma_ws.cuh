@@ -156,11 +156,7 @@ template <class Cfg, class Elem>
 __global__ void __launch_bounds__(Cfg::kThreads + kWsProducerThreads, Cfg::kMinBlocks)
     wgmma_ws_conv_kernel(ConvParams p, const Elem* x, const Elem* w, const Elem* bias, Elem* y, int vec_a, int vec_b,
                          int splits, float* partial, int vec_y) {
-#if defined(__CUDA_ARCH__) && !FC_WGMMA_PTX
-    __trap();
-#else
-    wgmma_ws_conv_body<Cfg, Elem>(p, x, w, bias, y, vec_a, vec_b, splits, partial, vec_y);
-#endif
+    FC_SM90A_ONLY(wgmma_ws_conv_body<Cfg, Elem>(p, x, w, bias, y, vec_a, vec_b, splits, partial, vec_y));
 }
 
 // The implicit-GEMM kernel of an sm_90a gather tile and its block size, for the launchers (tc_wgmma.cu, the
