@@ -42,14 +42,18 @@
 //    SMALL else if blocks(SMALL) >= #SMs (more blocks instead of split-K);
 //    MED   else if blocks(MED) >= #SMs / 2 or Kg > 32;
 //    SMALL otherwise (tiny problems: more, smaller blocks).
-//    WGMMA (wgmma_conv_kernel, sm_90a) in place of BIG for f16 tensors on a compute capability 9.0
-//          device with the sm_90a image (has_wgmma), same transform and split rule;
+//    WGMMA (wgmma_conv_kernel, sm_90a; 128x64 for Kg <= 64) in place of BIG or MED for f16 tensors
+//          and TF32 on a compute capability 9.0 device with the sm_90a image (has_wgmma), where
+//          Kgemm >= 256 and its tiles cover >= #SMs / 4; same transform and split rule, but TF32
+//          with fewer tiles than resident slots and Kgemm >= 1024: its stream-K form instead;
 //    HALO16 / HALO (f16 tensors; f32 with TF32: HALO) instead, where pick_halo(): 3x3 stride-1
 //          groups-1 layers with C % 32 (f16) / 16 (f32) == 0 (NHWC, or NCHW through the transform;
 //          f16 only with an NHWC output), >= #SMs blocks and >= 6 warps per SM, <= 25 % of the
 //          tiles' rows wasted;
-//    split-K (pick_splits) when a non-BIG tile count is below #SMs (aiming at 2 x #SMs): workspace
-//    G*splits*M*Kg*4 bytes of fp32 partials + splitk_reduce_kernel.
+//    SMALL is skipped for MED + split-K where f32 tensors have Kgemm >= 512;
+//    split-K (pick_splits) when a non-BIG tile count is below #SMs (aiming at 2 x #SMs; f32 tensors on
+//    MED / SIMT also between 1 and 2 blocks per SM, aiming at 4): workspace G*splits*M*Kg*4 bytes of
+//    fp32 partials + splitk_reduce_kernel.
 //    NCHW inputs with C/g % (16 B / elem) == 0 (want_nhwc_transform): x and w
 //    transposed to NHWC in the workspace first, then the 16-byte NHWC path.
 //    f32 C/g not a multiple of it but padding at most triples it, in GEMMs of
@@ -240,7 +244,13 @@ inline int pick_tile(const ConvParams& p, int math, int num_sms, size_t smem_opt
     // Fewer MED blocks than SMs: smaller tiles that fill the SMs beat split-K's partials and extra
     // reduction pass. H200, batch 1, f16 NHWC: 64@56 3x3 SMALL 12.4 us vs MED split 4 13.0;
     // 256 -> 64 1x1 at 56x56 SMALL 9.9 vs MED split 2 13.6.
-    if (blocks_small >= num_sms) return TILE_SMALL;
+    // Except for f32 tensors with long reductions (Kgemm >= 512), where MED split along K won once
+    // the split-K reduction was fixed (H200, ResNet-50 64@56 3x3 at batch 1, MED split 4 vs SMALL: TF32
+    // NCHW 16.4 vs 22.2 us, NHWC 12.4 vs 13.4; FP16-on-f32 16.2 vs 21.6, 12.3 vs 12.8; 3xTF32 20.6 vs
+    // 26.9, 16.7 vs 18.4). f16 keeps SMALL there (9.5 vs MED split 4 10.3) and so do short reductions
+    // (1x1 256 -> 64 at batch 1, Kgemm 256: TF32 SMALL 13.2 us, MED 15.3).
+    if (blocks_small >= num_sms && (math == MATH_F16 || p.Kgemm < 512 || pick_splits(p, TILE_MED, num_sms) < 2))
+        return TILE_SMALL;
     if (blocks_med >= num_sms / 2 || p.Kg > 32) return TILE_MED;
     return TILE_SMALL;
 }
@@ -341,10 +351,9 @@ inline int pick_splits(const ConvParams& p, int tile, int num_sms, int waves) {
     const int64_t target = (one_per_sm ? 1 : 2) * (int64_t)num_sms * w;
     // Never where the blocks already cover the SMs: the partials and the reduction pass cost more
     // than the extra resident warps gain (H200, ResNet-50 stem at batch 1, 196 MED blocks: split 2
-    // 36.1 us, none 21.7). Caution: every split-K timing behind this table was taken with the first
-    // splitk_reduce_kernel, whose three 64-bit divisions per output cost ~16 us at 1.6 M outputs
-    // (256@14 batch 32); its replacement has not been timed yet, and the autotuner (which times the
-    // splits against the unsplit tiles) is where a re-measured split should show first.
+    // 36.1 us, none 21.7 -- timed with the first splitk_reduce_kernel, whose three 64-bit divisions per
+    // output cost ~16 us at 1.6 M outputs; the rules set after its replacement are in pick_tile and
+    // choose_kernel: MED split over SMALL and the two-wave split for f32 tensors, wgmma split 2 at 256@14).
     if (num_sms <= 0 || blocks >= target || (w == 1 && blocks >= num_sms)) return 1;
     const int64_t kt = cdiv(p.Kgemm, 32);
     int64_t s = cdiv(target, blocks);
@@ -514,15 +523,41 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
     int tile = pick_tile(p, math, num_sms, smem_optin);
     const int halo = allow_halo && !cgp ? pick_halo(q, math, num_sms, smem_optin) : -1;
     if (halo >= 0) tile = halo;
-    // f16 tensors on a device that runs the sm_90a image (has_wgmma): where the table says BIG,
-    // wgmma_conv_kernel's tile of the same 128x128 geometry (same transform, same split rule). Measured
-    // on the H200 against BIG in one run, every such pick of the benchmark was faster on wgmma: ResNet-50
-    // batch 32 f16 512@7 NHWC 49.6 vs 55.2 us and NCHW 81.1 vs 86.7 (split 3 both), 128@28 NCHW 46.3 vs
-    // 52.9 (NHWC transpose). Not for MED / WIDE / SMALL picks (mixed or slower there) nor TF32 (slower).
-    if (has_wgmma && halo < 0 && math == MATH_F16 && tile == TILE_BIG && tile_smem_bytes(math, TILE_WGMMA) <= smem_optin)
-        tile = TILE_WGMMA;
-    const int splits = halo >= 0 ? 1 : pick_splits(q, tile, num_sms);  // TILE_SIMT: 64x64 like MED
-    return implicit_choice(d, p, tile, splits, to_nhwc, cgp);
+    // A device that runs the sm_90a image (has_wgmma), f16 tensors or TF32: where the table says BIG or
+    // MED, wgmma_conv_kernel (128 x 128, or 128 x 64 for K/g <= 64; same transform, pick_splits' split)
+    // when the reduction is long enough to keep its pipeline busy (Kgemm >= 256) and its tiles alone
+    // cover a quarter of the SMs (no batch-1 layer of ResNet-50: there the MED split-K picks stayed
+    // ahead or even). For TF32 with whole tiles short of one per SM and a long reduction (Kgemm >= 1024),
+    // its stream-K form on every resident slot instead of split-K (stream_k.cuh). H200, ResNet-50 at
+    // batch 32, after the split-K reduction's fix (gpu-check --all: the tuner's timings, and the same
+    // kernels forced in a separate benchmark pass): f16 256@14 NHWC 35.4 vs MED 41.4 us (forced 40.6
+    // vs 46.4), NCHW 51.7 vs 58.8; f16 512@7 (BIG split 3 before; an earlier run) 49.6 vs 55.2, NCHW
+    // 81.1 vs 86.7; TF32 256@14 stream-K 74.3 vs MED 93.3 (NCHW 86.1 vs 102.9), 512@7 76.8 vs BIG split 3 105.7 (NCHW 104.1 vs
+    // 130.1); TF32 1x1 256 -> 64 on 128 x 64 tiles 50.3 vs MED 65.9 (NCHW 96.4 vs 102.4). Left alone:
+    // halo picks (64@56, 128@28: even or slower forced), WIDE / SMALL picks, Kgemm < 256 (1x1 from 64
+    // channels: TF32 BIG 71.2 vs wgmma 101.2; the stem's 147), stream-K for f16 (256@14: 40.3 vs
+    // split 2 35.4) and for short TF32 reductions (batch-1 stem: 21.1 vs MED 13.8).
+    int stream_k = 0;
+    if (has_wgmma && halo < 0 && (math == MATH_F16 || math == MATH_TF32) && (tile == TILE_BIG || tile == TILE_MED) &&
+        q.Kgemm >= 256) {
+        const int wt = q.Kg > 64 ? TILE_WGMMA : TILE_WGMMA_N64;
+        const int64_t tiles = stream_k_tiles(q, wt);
+        if (4 * tiles >= num_sms && tile_smem_bytes(math, wt) <= smem_optin && cdiv(q.M, tile_bm(wt)) <= 0x7fffffff) {
+            tile = wt;
+            const int ctas = math == MATH_TF32 && q.Kgemm >= 1024 ? stream_k_ctas(q, wt, math, num_sms) : 0;
+            if (ctas > 0 && tiles < ctas) stream_k = ctas;
+        }
+    }
+    int splits = halo >= 0 || stream_k > 0 ? 1 : pick_splits(q, tile, num_sms);  // TILE_SIMT: 64x64 like MED
+    // f32 tensors on the light 64 x 64 tiles (MED, SIMT) with between one and two blocks per SM: split for
+    // about four (pick_splits' two-wave target). H200, ResNet-50 512@7 at batch 32 (200 blocks), split 3
+    // vs none: FP32 NHWC 237.8 vs 285.6 us, NCHW 262.5 vs 306.6; 3xTF32 182.2 vs 221.1, 210.7 vs 246.6;
+    // FP16-on-f32 100.2 vs 106.5, 125.0 vs 130.9.
+    if (splits == 1 && stream_k == 0 && halo < 0 && !f16 && (tile == TILE_MED || tile == TILE_SIMT)) {
+        const int64_t blocks = cdiv(q.M, 64) * cdiv(q.Kg, 64) * q.G;
+        if (num_sms > 0 && blocks >= num_sms && blocks < 2 * (int64_t)num_sms) splits = pick_splits(q, tile, num_sms, 2);
+    }
+    return implicit_choice(d, p, tile, splits, to_nhwc, cgp, stream_k);
 }
 
 inline bool same_choice(const KernelChoice& a, const KernelChoice& b) {
@@ -562,7 +597,8 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 // wgmma_conv_kernel's stream-K form on the device's resident slots (stream_k_ctas; split-K as for =wgmma
 // where the GEMM is too short for it).
 // The tuner offers the non-warp-specialized ones since their H200 verification (candidate_kernels); the
-// heuristic table picks wgmma_conv_kernel only for f16 BIG choices (choose_kernel, measured pairs there).
+// heuristic table picks wgmma_conv_kernel for f16 / TF32 BIG and MED choices of long enough reductions
+// (choose_kernel, measured pairs there).
 inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, const KernelChoice& k, int num_sms,
                                 size_t smem_optin, bool has_wgmma, bool ws = false, bool sk = false) {
     if (!has_wgmma || k.kind != KK_IMPLICIT || (k.math != MATH_F16 && k.math != MATH_TF32)) return k;
@@ -588,8 +624,10 @@ inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, cons
 // and TF32 implicit GEMM of gpu_check's correctness set: 1440 of 1440 runs within bounds) and faster
 // than the heuristic's kernel on some layers only (ResNet-50 batch 32: f16 512@7 NHWC 49.6 vs 55.2 us,
 // f16 128@28 NCHW 46.3 vs 52.9, TF32 1x1 256->64 NHWC 52.0 vs 67.8; slower on most batch-1 layers), so
-// the tuner decides (the table itself moves only its f16 BIG picks there, choose_kernel). The warp-specialized kernel is not offered: forced, it was
-// never faster than the heuristic's kernel (0.51x .. 1.03x over gpu_check's benchmark set).
+// the tuner decides (the table itself moves its f16 / TF32 BIG and MED picks of Kgemm >= 256 there, choose_kernel). The warp-specialized kernel is not offered: forced, it was
+// never clearly faster than the heuristic's kernel (0.51x .. 1.03x over gpu_check's benchmark set; after
+// the split-K fix 0.51x .. 1.16x, median 0.99x, its wins on batch-1 layers of ~20 us, where a kernel
+// the forcing did not touch moved by 7 % in the same comparison).
 //  DIRECT        direct_tile_kernel's tensor-core step (where the precision allows it) and FFMA step
 //                (where direct_tile_supported), and the strip / generic kernel;
 //  UNFOLD_GEMM   the one MED (SIMT) GEMM on the unfolded workspace;

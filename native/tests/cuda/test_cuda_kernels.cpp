@@ -1278,27 +1278,59 @@ int run_candidates(int max_shapes) {
         }
     }
     // The heuristic's table against the H200 measurements it was set from (gpu-check --tune: the
-    // tuned pick, or one within 5 % of it), 132 SMs / 227 KB: tile, split-K, input transform.
+    // tuned pick, or one within 5 % of it), 132 SMs / 227 KB: tile, split-K, input transform -- on a
+    // device without the sm_90a image (tile, splits), and with it (wtile, wsplits, wsk: the stream-K
+    // grid; wtile -1: the same choice as without).
     {
-        struct Pick { int N, C, K, HW, k, s, dtype, prec, layout, tile, splits, to_nhwc; };
+        struct Pick { int N, C, K, HW, k, s, dtype, prec, layout, tile, splits, to_nhwc, wtile, wsplits, wsk; };
         const int F16 = FC_DTYPE_F16, F32 = FC_DTYPE_F32, P16 = FC_PRECISION_FP16, TF = FC_PRECISION_TF32;
-        const int NONE = NHWC_NONE, TR = NHWC_TRANSPOSE, PAD = NHWC_PAD;
+        const int P32 = FC_PRECISION_FP32, X3 = FC_PRECISION_3XTF32;
+        const int NONE = NHWC_NONE, TR = NHWC_TRANSPOSE, PAD = NHWC_PAD, SAME = -1;
+        const int WG = TILE_WGMMA, WG64 = TILE_WGMMA_N64;
         const Pick picks[] = {
-            {32, 64, 64, 56, 3, 1, F16, P16, 1, TILE_HALO16, 1, NONE}, {32, 128, 128, 28, 3, 1, F16, P16, 1, TILE_HALO16, 1, NONE},
-            {32, 256, 256, 14, 3, 1, F16, P16, 1, TILE_MED, 1, NONE},  {32, 512, 512, 7, 3, 1, F16, P16, 1, TILE_BIG, 3, NONE},
-            {32, 3, 64, 224, 7, 2, F16, P16, 1, TILE_WIDE, 1, NONE},   {32, 64, 256, 56, 1, 1, F16, P16, 1, TILE_WIDE, 1, NONE},
-            {32, 256, 64, 56, 1, 1, F16, P16, 1, TILE_WIDE, 1, NONE},
-            {32, 64, 64, 56, 3, 1, F32, TF, 1, TILE_HALO, 1, NONE},    {32, 128, 128, 28, 3, 1, F32, TF, 1, TILE_HALO, 1, NONE},
-            {32, 256, 256, 14, 3, 1, F32, TF, 1, TILE_MED, 1, NONE},   {32, 512, 512, 7, 3, 1, F32, TF, 1, TILE_BIG, 3, NONE},
-            {32, 3, 64, 224, 7, 2, F32, TF, 1, TILE_MED, 1, PAD},      {32, 64, 256, 56, 1, 1, F32, TF, 1, TILE_BIG, 1, NONE},
-            {32, 64, 64, 56, 3, 1, F16, P16, 0, TILE_WIDE, 1, TR},     {32, 256, 256, 14, 3, 1, F16, P16, 0, TILE_MED, 1, TR},
-            {32, 128, 128, 28, 3, 1, F32, TF, 0, TILE_HALO, 1, TR},
-            {1, 64, 64, 56, 3, 1, F16, P16, 1, TILE_SMALL, 1, NONE},   {1, 256, 64, 56, 1, 1, F16, P16, 1, TILE_SMALL, 1, NONE},
-            {1, 3, 64, 224, 7, 2, F16, P16, 1, TILE_MED, 1, NONE},     {1, 3, 64, 224, 7, 2, F32, TF, 1, TILE_MED, 1, NONE},
-            {1, 128, 128, 28, 3, 1, F16, P16, 1, TILE_MED, 9, NONE},   {1, 512, 512, 7, 3, 1, F16, P16, 1, TILE_MED, 16, NONE},
-            {1, 512, 512, 7, 3, 1, F32, TF, 0, TILE_MED, 16, NONE},    {1, 64, 64, 56, 3, 1, F16, P16, 0, TILE_SMALL, 1, TR},
-            {32, 512, 512, 7, 3, 1, F32, TF, 0, TILE_BIG, 3, TR},
-            {32, 512, 512, 7, 3, 1, F16, P16, 0, TILE_BIG, 3, TR},     {32, 128, 128, 28, 3, 1, F16, P16, 0, TILE_BIG, 1, TR},
+            {32, 64, 64, 56, 3, 1, F16, P16, 1, TILE_HALO16, 1, NONE, SAME, 0, 0},
+            {32, 128, 128, 28, 3, 1, F16, P16, 1, TILE_HALO16, 1, NONE, SAME, 0, 0},
+            // 256@14: MED (392 blocks); wgmma 128x128 split 2 (98 tiles)
+            {32, 256, 256, 14, 3, 1, F16, P16, 1, TILE_MED, 1, NONE, WG, 2, 0},
+            {32, 512, 512, 7, 3, 1, F16, P16, 1, TILE_BIG, 3, NONE, WG, 3, 0},
+            {32, 3, 64, 224, 7, 2, F16, P16, 1, TILE_WIDE, 1, NONE, SAME, 0, 0},
+            {32, 64, 256, 56, 1, 1, F16, P16, 1, TILE_WIDE, 1, NONE, SAME, 0, 0},
+            {32, 256, 64, 56, 1, 1, F16, P16, 1, TILE_WIDE, 1, NONE, SAME, 0, 0},
+            {32, 64, 64, 56, 3, 1, F32, TF, 1, TILE_HALO, 1, NONE, SAME, 0, 0},
+            {32, 128, 128, 28, 3, 1, F32, TF, 1, TILE_HALO, 1, NONE, SAME, 0, 0},
+            // TF32 with fewer 128x128 tiles than SMs and long reductions: stream-K on the 132 slots
+            {32, 256, 256, 14, 3, 1, F32, TF, 1, TILE_MED, 1, NONE, WG, 1, 132},
+            {32, 512, 512, 7, 3, 1, F32, TF, 1, TILE_BIG, 3, NONE, WG, 1, 132},
+            {32, 512, 512, 7, 3, 1, F32, TF, 0, TILE_BIG, 3, TR, WG, 1, 132},
+            // the stem through channel padding: Kgemm 196 < 256, MED on both
+            {32, 3, 64, 224, 7, 2, F32, TF, 1, TILE_MED, 1, PAD, SAME, 0, 0},
+            // 1x1 from 64 channels (Kgemm 64): BIG on both; to 64 channels (Kgemm 256): wgmma 128x64
+            {32, 64, 256, 56, 1, 1, F32, TF, 1, TILE_BIG, 1, NONE, SAME, 0, 0},
+            {32, 256, 64, 56, 1, 1, F32, TF, 1, TILE_MED, 1, NONE, WG64, 1, 0},
+            {32, 64, 64, 56, 3, 1, F16, P16, 0, TILE_WIDE, 1, TR, SAME, 0, 0},
+            {32, 256, 256, 14, 3, 1, F16, P16, 0, TILE_MED, 1, TR, WG, 2, 0},
+            {32, 128, 128, 28, 3, 1, F32, TF, 0, TILE_HALO, 1, TR, SAME, 0, 0},
+            {1, 64, 64, 56, 3, 1, F16, P16, 1, TILE_SMALL, 1, NONE, SAME, 0, 0},
+            {1, 256, 64, 56, 1, 1, F16, P16, 1, TILE_SMALL, 1, NONE, SAME, 0, 0},
+            {1, 3, 64, 224, 7, 2, F16, P16, 1, TILE_MED, 1, NONE, SAME, 0, 0},
+            {1, 3, 64, 224, 7, 2, F32, TF, 1, TILE_MED, 1, NONE, SAME, 0, 0},
+            // batch 1: MED split-K stays (too few wgmma tiles: 7, 1)
+            {1, 128, 128, 28, 3, 1, F16, P16, 1, TILE_MED, 9, NONE, SAME, 0, 0},
+            {1, 512, 512, 7, 3, 1, F16, P16, 1, TILE_MED, 16, NONE, SAME, 0, 0},
+            {1, 512, 512, 7, 3, 1, F32, TF, 0, TILE_MED, 16, NONE, SAME, 0, 0},
+            {1, 64, 64, 56, 3, 1, F16, P16, 0, TILE_SMALL, 1, TR, SAME, 0, 0},
+            // f32 tensors, batch 1, Kgemm 576: MED split 4 instead of SMALL; Kgemm 256 keeps SMALL
+            {1, 64, 64, 56, 3, 1, F32, TF, 0, TILE_MED, 4, NONE, SAME, 0, 0},
+            {1, 64, 64, 56, 3, 1, F32, TF, 1, TILE_MED, 4, NONE, SAME, 0, 0},
+            {1, 64, 64, 56, 3, 1, F32, X3, 1, TILE_MED, 4, NONE, SAME, 0, 0},
+            {1, 256, 64, 56, 1, 1, F32, TF, 1, TILE_SMALL, 1, NONE, SAME, 0, 0},
+            // f32 tensors on MED / SIMT with 200 blocks (1.5 per SM): split 3
+            {32, 512, 512, 7, 3, 1, F32, P32, 1, TILE_SIMT, 3, NONE, SAME, 0, 0},
+            {32, 512, 512, 7, 3, 1, F32, X3, 1, TILE_MED, 3, NONE, SAME, 0, 0},
+            {32, 512, 512, 7, 3, 1, F32, P16, 0, TILE_MED, 3, TR, SAME, 0, 0},
+            {32, 256, 256, 14, 3, 1, F32, X3, 1, TILE_MED, 1, NONE, SAME, 0, 0},
+            {32, 512, 512, 7, 3, 1, F16, P16, 0, TILE_BIG, 3, TR, WG, 3, 0},
+            {32, 128, 128, 28, 3, 1, F16, P16, 0, TILE_BIG, 1, TR, WG, 1, 0},
         };
         for (const Pick& c : picks) {
             const int pad = c.k / 2;
@@ -1309,23 +1341,25 @@ int run_candidates(int max_shapes) {
             ConvParams p;
             make_conv_params(&d, &p);
             const KernelChoice kc = choose_kernel(&d, p, 132, 227 * 1024);
-            // on a device with the sm_90a image the f16 BIG picks move to wgmma_conv_kernel's 128x128 tile
-            // (same split, same transform; measured faster on all three such H200 layers), nothing else
             const KernelChoice kw = choose_kernel(&d, p, 132, 227 * 1024, true, true);
-            const int wtile = c.dtype == F16 && c.tile == TILE_BIG ? TILE_WGMMA : c.tile;
+            const int wtile = c.wtile == SAME ? c.tile : c.wtile, wsplits = c.wtile == SAME ? c.splits : c.wsplits;
             st.runs += 2;
-            if (kw.kind != KK_IMPLICIT || kw.tile != wtile || kw.splits != c.splits || kw.to_nhwc != c.to_nhwc) {
+            if (kw.kind != KK_IMPLICIT || kw.tile != wtile || kw.splits != wsplits || kw.stream_k != c.wsk ||
+                kw.to_nhwc != c.to_nhwc) {
                 char got[96];
                 describe_choice(kw, got, sizeof got);
-                fprintf(stderr, "FAIL heuristic table (sm_90a image): N%d %d->%d@%d k%d s%d %s: %s; want tile %s\n", c.N,
-                        c.C, c.K, c.HW, c.k, c.s, c.layout ? "NHWC" : "NCHW", got, tile_name(wtile));
+                fprintf(stderr,
+                        "FAIL heuristic table (sm_90a image): N%d %d->%d@%d k%d s%d %s: %s; want tile %s split-K %d "
+                        "stream-K %d\n",
+                        c.N, c.C, c.K, c.HW, c.k, c.s, c.layout ? "NHWC" : "NCHW", got, tile_name(wtile), wsplits, c.wsk);
                 ++st.fails;
             }
-            if (kc.kind != KK_IMPLICIT || kc.tile != c.tile || kc.splits != c.splits || kc.to_nhwc != c.to_nhwc) {
+            if (kc.kind != KK_IMPLICIT || kc.tile != c.tile || kc.splits != c.splits || kc.stream_k != 0 ||
+                kc.to_nhwc != c.to_nhwc) {
                 char got[96];
                 describe_choice(kc, got, sizeof got);
                 fprintf(stderr, "FAIL heuristic table: N%d %d->%d@%d k%d s%d %s %s: %s; want tile %s split-K %d transform %d\n",
-                        c.N, c.C, c.K, c.HW, c.k, c.s, c.dtype == F16 ? "f16" : "tf32", c.layout ? "NHWC" : "NCHW", got,
+                        c.N, c.C, c.K, c.HW, c.k, c.s, c.dtype == F16 ? "f16" : "f32", c.layout ? "NHWC" : "NCHW", got,
                         tile_name(c.tile), c.splits, c.to_nhwc);
                 ++st.fails;
             }
