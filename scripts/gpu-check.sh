@@ -144,14 +144,15 @@ fi
 #    the time goes in the note shape's direct_tile_kernel with its FFMA step (f32 FP32) and its
 #    tensor-core step (NHWC f32 TF32, the best measured variant: 61 % of DRAM, called latency-bound by
 #    reasoning only), and the kernels the heuristic picks for three ResNet-50 3x3 batch-32 layers (NHWC
-#    f16): tc_halo_kernel at 64@56, tc_conv_kernel's MED tile at 256@14 and its BIG tile split along K at
-#    512@7. --wgmma: the forced wgmma kernels -- the halo variant at 64@56, wgmma_conv_kernel at 256@14
+#    f16): tc_halo_kernel at 64@56, wgmma_conv_kernel split along K at 256@14 and 512@7 (on sm_90a the table's
+#    picks there), and the TF32 stream-K pick at 512@7 (wgmma_sk_conv_kernel, NHWC f32). --wgmma: the forced wgmma kernels -- the halo variant at 64@56, wgmma_conv_kernel at 256@14
 #    and 512@7, wgmma_ws_conv_kernel at 128@28, the split-K reduction after wgmma_conv_kernel's two
 #    splits at 256@14, and the stream-K form at 256@14 and 512@7 (the layers whose whole tiles filled the
 #    SMs unevenly).
 JOBS=()
 [ "$FULL" = 1 ] && JOBS+=("- direct_tile 1,3,16,1024,1024,3,1,1,0,0,0" "- direct_tile 1,3,16,1024,1024,3,1,1,1,0,1"
-  "- tc_halo 32,64,64,56,56,3,1,1,1,1,2" "- tc_conv 32,256,256,14,14,3,1,1,1,1,2" "- tc_conv 32,512,512,7,7,3,1,1,1,1,2")
+  "- tc_halo 32,64,64,56,56,3,1,1,1,1,2" "- wgmma_conv 32,256,256,14,14,3,1,1,1,1,2" "- wgmma_conv 32,512,512,7,7,3,1,1,1,1,2"
+  "- wgmma_sk_conv 32,512,512,7,7,3,1,1,1,0,1")
 [ "$WGMMA" = 1 ] && JOBS+=("wgmma tc_halo 32,64,64,56,56,3,1,1,1,1,2" "wgmma wgmma_conv 32,256,256,14,14,3,1,1,1,1,2"
   "wgmma wgmma_conv 32,512,512,7,7,3,1,1,1,1,2" "wgmma_ws wgmma_ws_conv 32,128,128,28,28,3,1,1,1,1,2"
   "wgmma splitk_reduce 32,256,256,14,14,3,1,1,1,1,2" "wgmma_sk wgmma_sk_conv 32,256,256,14,14,3,1,1,1,1,2"
