@@ -693,6 +693,15 @@ inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const 
                 const int64_t tiles = stream_k_tiles(q, tile);
                 if (ctas > 0 && tiles < 4 * (int64_t)ctas && tiles % ctas != 0)
                     add(implicit_choice(d, p, tile, 1, to_nhwc, cgp, ctas));
+                // and split-K's own decomposition as a stream-K grid: tiles x s blocks, each one split's
+                // share of a tile's k-slices, the partials summed by the tile's last block inside the
+                // kernel instead of by splitk_reduce_kernel's extra launch (H200, wgmma at 256@14 f16
+                // batch 32: 28.9 us of kernel in a 34.6 us call with the reduction); within the resident
+                // slots (ctas: their count, or fewer where the GEMM is short)
+                if (ctas > 0)
+                    for (int sp : {s, s2})
+                        if (sp > 1 && tiles * sp <= ctas && cdiv(q.Kgemm, 32) / sp >= 4)
+                            add(implicit_choice(d, p, tile, 1, to_nhwc, cgp, (int)(tiles * sp)));
             }
         }
     }
