@@ -54,8 +54,9 @@
 //    split-K (pick_splits) when a non-BIG tile count is below #SMs (aiming at 2 x #SMs; f32 tensors on
 //    MED / SIMT also between 1 and 2 blocks per SM, aiming at 4): workspace G*splits*M*Kg*4 bytes of
 //    fp32 partials + splitk_reduce_kernel.
-//    NCHW inputs with C/g % (16 B / elem) == 0 (want_nhwc_transform): x and w
-//    transposed to NHWC in the workspace first, then the 16-byte NHWC path.
+//    NCHW inputs with C/g % (16 B / elem) == 0 (want_nhwc_transform; f32: GEMMs of >= 1 GFLOP with
+//    a filter > 1x1 or >= 64 FLOP per byte of x): x and w transposed to NHWC in the workspace first,
+//    then the 16-byte NHWC path.
 //    f32 C/g not a multiple of it but padding at most triples it, in GEMMs of
 //    >= 1 GFLOP (want_channel_pad, e.g. the RGB stem at batch 32): x and w copied
 //    to NHWC with zero-padded channels.
@@ -400,8 +401,9 @@ inline int stream_k_ctas(const ConvParams& q, int tile, int math, int num_sms) {
 // (8 halves / 4 floats), transform x to NHWC in the workspace (transpose_kernel:
 // one read + one write of x at ~DRAM speed) and run the 16-byte NHWC path; the
 // weights [K][Cg][TRS] are transposed to [K][TRS][Cg] too (TRS > 1). Not for
-// f32 1x1 layers: there the transform of a large x costs more than it saves
-// (NCHW 1x1 f32 is only ~1.4x slower than NHWC), while f16 is ~2.3x slower.
+// f32 1x1 layers with few FLOP per byte of x: there the transform of a large x costs
+// more than it saves (NCHW 1x1 f32 is only ~1.4x slower than NHWC), while f16 is
+// ~2.3x slower (want_nhwc_transform below).
 enum { NHWC_NONE = 0, NHWC_TRANSPOSE = 1, NHWC_PAD = 2 };
 // Nor for f32 GEMMs under 1 GFLOP (H200, ResNet-50 3x3 at batch 1, NCHW TF32: 512@7 23.9 us
 // untransformed vs 40.7, 256@14 22.6 vs 28.8, 128@28 22.9 vs 27.9; the fp32 gathers are
@@ -411,8 +413,17 @@ inline bool nhwc_transform_ok(const ConvParams& p, bool f16) {
     const int vec = f16 ? 8 : 4;
     return !p.chlast && p.Cg % vec == 0 && p.N <= 65535 && p.K <= 65535;
 }
+// f32 1x1 layers of >= 1 GFLOP do transform when the GEMM does >= 64 FLOP per byte of x (1x1 stride 1:
+// K/g >= 128), where the transform's pass over x is small against it -- H200, ResNet-50 64 -> 256 at 56x56
+// batch 32 (128 FLOP/B), NCHW, transposed vs not, two runs: FP32 170 vs 209 us, FP16-on-f32 118 vs 159,
+// 3xTF32 145 vs 160, TF32 (BIG) 84 vs 87; 256 -> 64 (32 FLOP/B) keeps the rule above: FP32 166 vs 161,
+// TF32 (MED) 127 vs 102, FP16 127 vs 102, 3xTF32 149 vs 120.
 inline bool want_nhwc_transform(const ConvParams& p, bool f16) {
-    return nhwc_transform_ok(p, f16) && (f16 || (p.TRS > 1 && 2.0 * p.M * p.K * p.Kgemm >= 1e9));
+    if (!nhwc_transform_ok(p, f16)) return false;
+    if (f16) return true;
+    const double flops = 2.0 * p.M * p.K * p.Kgemm;
+    const double x_bytes = 4.0 * p.N * p.C * p.D * p.H * p.W;
+    return flops >= 1e9 && (p.TRS > 1 || flops >= 64.0 * x_bytes);
 }
 // Few / odd channels (e.g. the RGB stem, C = 3, 7x7): the A gather is element
 // by element in both layouts. Pad every group's channels to cgp = the next
@@ -693,15 +704,11 @@ inline std::vector<KernelChoice> candidate_kernels(const fc_conv_desc* d, const 
                 const int64_t tiles = stream_k_tiles(q, tile);
                 if (ctas > 0 && tiles < 4 * (int64_t)ctas && tiles % ctas != 0)
                     add(implicit_choice(d, p, tile, 1, to_nhwc, cgp, ctas));
-                // and split-K's own decomposition as a stream-K grid: tiles x s blocks, each one split's
-                // share of a tile's k-slices, the partials summed by the tile's last block inside the
-                // kernel instead of by splitk_reduce_kernel's extra launch (H200, wgmma at 256@14 f16
-                // batch 32: 28.9 us of kernel in a 34.6 us call with the reduction); within the resident
-                // slots (ctas: their count, or fewer where the GEMM is short)
-                if (ctas > 0)
-                    for (int sp : {s, s2})
-                        if (sp > 1 && tiles * sp <= ctas && cdiv(q.Kgemm, 32) / sp >= 4)
-                            add(implicit_choice(d, p, tile, 1, to_nhwc, cgp, (int)(tiles * sp)));
+                // (Not split-K's own decomposition as a stream-K grid -- tiles x s blocks, the partials summed
+                // by each tile's last block instead of splitk_reduce_kernel's extra launch: offered once, it
+                // lost everywhere on the H200, f16 batch 32 256@14 38.8 vs split 2 36.0 us, 512@7 47.1 vs
+                // split 3 41.8, batch-1 512@7 28.4 vs split 16 13.6: one block summing a tile's slots
+                // serially costs more than a launch of the parallel reduction.)
             }
         }
     }

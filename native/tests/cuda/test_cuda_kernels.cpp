@@ -1329,6 +1329,13 @@ int run_candidates(int max_shapes) {
             {32, 512, 512, 7, 3, 1, F32, X3, 1, TILE_MED, 3, NONE, SAME, 0, 0},
             {32, 512, 512, 7, 3, 1, F32, P16, 0, TILE_MED, 3, TR, SAME, 0, 0},
             {32, 256, 256, 14, 3, 1, F32, X3, 1, TILE_MED, 1, NONE, SAME, 0, 0},
+            // f32 NCHW 1x1 at batch 32: 64 -> 256 (128 FLOP per byte of x) transposed, 256 -> 64 (32) not
+            {32, 64, 256, 56, 1, 1, F32, P32, 0, TILE_SIMT, 1, TR, SAME, 0, 0},
+            {32, 64, 256, 56, 1, 1, F32, TF, 0, TILE_BIG, 1, TR, SAME, 0, 0},
+            {32, 64, 256, 56, 1, 1, F32, P16, 0, TILE_MED, 1, TR, SAME, 0, 0},
+            {32, 256, 64, 56, 1, 1, F32, P32, 0, TILE_SIMT, 1, NONE, SAME, 0, 0},
+            {32, 256, 64, 56, 1, 1, F32, TF, 0, TILE_MED, 1, NONE, WG64, 1, 0},
+            {32, 256, 64, 56, 1, 1, F32, X3, 0, TILE_MED, 1, NONE, SAME, 0, 0},
             {32, 512, 512, 7, 3, 1, F16, P16, 0, TILE_BIG, 3, TR, WG, 3, 0},
             {32, 128, 128, 28, 3, 1, F16, P16, 0, TILE_BIG, 1, TR, WG, 1, 0},
         };
