@@ -418,11 +418,15 @@ inline bool nhwc_transform_ok(const ConvParams& p, bool f16) {
 // batch 32 (128 FLOP/B), NCHW, transposed vs not, two runs: FP32 170 vs 209 us, FP16-on-f32 118 vs 159,
 // 3xTF32 145 vs 160, TF32 (BIG) 84 vs 87; 256 -> 64 (32 FLOP/B) keeps the rule above: FP32 166 vs 161,
 // TF32 (MED) 127 vs 102, FP16 127 vs 102, 3xTF32 149 vs 120.
+// f16 skips it only where the weights (transposed too) are over 32x the bytes of x: H200, ResNet-50 512@7
+// at batch 1 (w 94x x), two runs: MED split 16 untransformed 27.9 / 28.1 us vs 33.9 / 34.4 through the
+// transform; 256@14 (11.8x) 21.1 / 21.4 vs 21.3 / 23.8 and 128@28 (1.5x) 19.0 vs 17.9 keep it.
 inline bool want_nhwc_transform(const ConvParams& p, bool f16) {
     if (!nhwc_transform_ok(p, f16)) return false;
-    if (f16) return true;
+    const double x_elems = (double)p.N * p.C * p.D * p.H * p.W;
+    if (f16) return (double)p.K * p.Kgemm <= 32.0 * x_elems;
     const double flops = 2.0 * p.M * p.K * p.Kgemm;
-    const double x_bytes = 4.0 * p.N * p.C * p.D * p.H * p.W;
+    const double x_bytes = 4.0 * x_elems;
     return flops >= 1e9 && (p.TRS > 1 || flops >= 64.0 * x_bytes);
 }
 // Few / odd channels (e.g. the RGB stem, C = 3, 7x7): the A gather is element

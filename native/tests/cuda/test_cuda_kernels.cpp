@@ -1318,6 +1318,9 @@ int run_candidates(int max_shapes) {
             {1, 128, 128, 28, 3, 1, F16, P16, 1, TILE_MED, 9, NONE, SAME, 0, 0},
             {1, 512, 512, 7, 3, 1, F16, P16, 1, TILE_MED, 16, NONE, SAME, 0, 0},
             {1, 512, 512, 7, 3, 1, F32, TF, 0, TILE_MED, 16, NONE, SAME, 0, 0},
+            // f16 NCHW at batch 1: 512@7's weights are 94x its x -- no transform; 256@14 (11.8x) keeps it
+            {1, 512, 512, 7, 3, 1, F16, P16, 0, TILE_MED, 16, NONE, SAME, 0, 0},
+            {1, 256, 256, 14, 3, 1, F16, P16, 0, TILE_MED, 15, TR, SAME, 0, 0},
             {1, 64, 64, 56, 3, 1, F16, P16, 0, TILE_SMALL, 1, TR, SAME, 0, 0},
             // f32 tensors, batch 1, Kgemm 576: MED split 4 instead of SMALL; Kgemm 256 keeps SMALL
             {1, 64, 64, 56, 3, 1, F32, TF, 0, TILE_MED, 4, NONE, SAME, 0, 0},
