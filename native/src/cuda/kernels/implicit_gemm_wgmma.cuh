@@ -26,13 +26,17 @@
 // overwrites them), which keeps the f16 128-wide tile within its 128-register cap (2 blocks per SM)
 // without spills; adding into a copy spilled 120 bytes.
 //
-// Status (H200, latest session): correct on hardware -- forced on every f16 and TF32 implicit GEMM of
-// gpu_check's quick set, 1440 / 1440 runs matched the CPU backend; HGMMA in the SASS -- and as fast
-// as the mma.sync kernels, no faster (median 1.00x, 0.59x .. 1.30x over 182 benchmark rows), so the
-// heuristic picks it only in place of its f16 BIG tile (faster on all three such layers measured); the
-// autotuner times it everywhere it applies (candidate_kernels). The stream-K form has not run
-// on a GPU yet (=wgmma_sk in scripts/gpu-check.sh --wgmma). For 3x3 layers the heuristic's halo kernel
-// has a wgmma variant too (implicit_gemm_halo.cuh, kWgmma).
+// Status (H200, two sessions): correct on hardware -- forced on every f16 and TF32 implicit GEMM of
+// gpu_check's quick set, 1440 / 1440 runs matched the CPU backend, the stream-K form too; HGMMA in the
+// SASS; compute-sanitizer clean. Forced everywhere it is about as fast as the mma.sync kernels (median
+// 1.00x, 0.59x .. 1.30x over 182 benchmark rows); after the split-K reduction's fix it wins on the long
+// reductions with enough tiles, so the heuristic picks it there (choose_kernel: f16 / TF32 BIG and MED
+// picks with Kgemm >= 256 and tiles on >= a quarter of the SMs; TF32 short of one tile per SM: the
+// stream-K form; 1.11-1.38x at ResNet-50 256@14 / 512@7 batch 32). Per block it is issue- and
+// latency-bound: at 256@14 (f16, split 2; Nsight Compute) 37 % of issue slots used at 1.83 IPC over
+// ~1,200 cycles per k-slice and block pair -- an estimated ~140 warp instructions per warp and k-slice
+// for one 128x128x32 wgmma pair (the gathers: a cp.async + address per 16 bytes) -- tensor pipe 26 %. The autotuner times it everywhere it applies (candidate_kernels). For 3x3 layers
+// the heuristic's halo kernel has a wgmma variant too (implicit_gemm_halo.cuh, kWgmma).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_CUH
 
