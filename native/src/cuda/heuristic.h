@@ -547,8 +547,9 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
     // batch 32, after the split-K reduction's fix (gpu-check --all: the tuner's timings, and the same
     // kernels forced in a separate benchmark pass): f16 256@14 NHWC 35.4 vs MED 41.4 us (forced 40.6
     // vs 46.4), NCHW 51.7 vs 58.8; f16 512@7 (BIG split 3 before; an earlier run) 49.6 vs 55.2, NCHW
-    // 81.1 vs 86.7; TF32 256@14 stream-K 74.3 vs MED 93.3 (NCHW 86.1 vs 102.9), 512@7 76.8 vs BIG split 3 105.7 (NCHW 104.1 vs
-    // 130.1); TF32 1x1 256 -> 64 on 128 x 64 tiles 50.3 vs MED 65.9 (NCHW 96.4 vs 102.4). Left alone:
+    // 81.1 vs 86.7; TF32 256@14 stream-K 74.3 vs MED 93.3 (NCHW 86.1 vs 102.9), 512@7 76.8 vs BIG
+    // split 3 105.7 (NCHW 104.1 vs 130.1); TF32 1x1 256 -> 64 on 128 x 64 tiles 50.3 vs MED 65.9 (NCHW
+    // 96.4 vs 102.4). Left alone:
     // halo picks (64@56, 128@28: even or slower forced), WIDE / SMALL picks, Kgemm < 256 (1x1 from 64
     // channels: TF32 BIG 71.2 vs wgmma 101.2; the stem's 147), stream-K for f16 (256@14: 40.3 vs
     // split 2 35.4) and for short TF32 reductions (batch-1 stem: 21.1 vs MED 13.8).
@@ -569,8 +570,9 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
     // vs none: FP32 NHWC 237.8 vs 285.6 us, NCHW 262.5 vs 306.6; 3xTF32 182.2 vs 221.1, 210.7 vs 246.6;
     // FP16-on-f32 100.2 vs 106.5, 125.0 vs 130.9.
     if (splits == 1 && stream_k == 0 && halo < 0 && !f16 && (tile == TILE_MED || tile == TILE_SIMT)) {
-        const int64_t blocks = cdiv(q.M, 64) * cdiv(q.Kg, 64) * q.G;
-        if (num_sms > 0 && blocks >= num_sms && blocks < 2 * (int64_t)num_sms) splits = pick_splits(q, tile, num_sms, 2);
+        const int64_t blocks = cdiv(q.M, tile_bm(tile)) * cdiv(q.Kg, tile_bn(tile)) * q.G;
+        if (num_sms > 0 && blocks >= num_sms && blocks < 2 * (int64_t)num_sms)
+            splits = pick_splits(q, tile, num_sms, 2);
     }
     return implicit_choice(d, p, tile, splits, to_nhwc, cgp, stream_k);
 }
@@ -639,10 +641,11 @@ inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, cons
 // and TF32 implicit GEMM of gpu_check's correctness set: 1440 of 1440 runs within bounds) and faster
 // than the heuristic's kernel on some layers only (ResNet-50 batch 32: f16 512@7 NHWC 49.6 vs 55.2 us,
 // f16 128@28 NCHW 46.3 vs 52.9, TF32 1x1 256->64 NHWC 52.0 vs 67.8; slower on most batch-1 layers), so
-// the tuner decides (the table itself moves its f16 / TF32 BIG and MED picks of Kgemm >= 256 there, choose_kernel). The warp-specialized kernel is not offered: forced, it was
-// never clearly faster than the heuristic's kernel (0.51x .. 1.03x over gpu_check's benchmark set; after
-// the split-K fix 0.51x .. 1.16x, median 0.99x, its wins on batch-1 layers of ~20 us, where a kernel
-// the forcing did not touch moved by 7 % in the same comparison).
+// the tuner decides (the table itself moves its f16 / TF32 BIG and MED picks of Kgemm >= 256 there,
+// choose_kernel). The warp-specialized kernel is not offered: forced, it was never clearly faster than the
+// heuristic's kernel (0.51x .. 1.03x over gpu_check's benchmark set; after the split-K fix 0.51x .. 1.16x,
+// median 0.99x, its wins on batch-1 layers of ~20 us, where a kernel the forcing did not touch moved by
+// 7 % in the same comparison).
 //  DIRECT        direct_tile_kernel's tensor-core step (where the precision allows it) and FFMA step
 //                (where direct_tile_supported), and the strip / generic kernel;
 //  UNFOLD_GEMM   the one MED (SIMT) GEMM on the unfolded workspace;
