@@ -144,9 +144,10 @@ fi
 #    the time goes in the note shape's direct_tile_kernel with its FFMA step (f32 FP32) and its
 #    tensor-core step (NHWC f32 TF32, the best measured variant: 61 % of DRAM, called latency-bound by
 #    reasoning only), and the kernels the heuristic picks for three ResNet-50 3x3 batch-32 layers (NHWC
-#    f16): tc_halo_kernel at 64@56, wgmma_conv_kernel split along K at 256@14 and 512@7 (on sm_90a the table's
-#    picks there), and the TF32 stream-K pick at 512@7 (wgmma_sk_conv_kernel, NHWC f32). --wgmma: the forced wgmma kernels -- the halo variant at 64@56, wgmma_conv_kernel at 256@14
-#    and 512@7, wgmma_ws_conv_kernel at 128@28, the split-K reduction after wgmma_conv_kernel's two
+#    f16): tc_halo_kernel at 64@56, wgmma_conv_kernel split along K at 256@14 and 512@7 (on sm_90a the
+#    table's picks there), and the TF32 stream-K pick at 512@7 (wgmma_sk_conv_kernel, NHWC f32). --wgmma:
+#    the forced wgmma kernels -- the halo variant at 64@56, wgmma_conv_kernel at 256@14 and 512@7,
+#    wgmma_ws_conv_kernel at 128@28, the split-K reduction after wgmma_conv_kernel's two
 #    splits at 256@14, and the stream-K form at 256@14 and 512@7 (the layers whose whole tiles filled the
 #    SMs unevenly).
 JOBS=()

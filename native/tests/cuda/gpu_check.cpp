@@ -444,30 +444,22 @@ bool bench_one(const Shape& sh, int layout, int dtype, int prec, const Peaks& pk
     CHECK(fc_event_create(g_dev, &e1));
     fc_status st = FC_SUCCESS;
     for (int i = 0; i < 5 && !st; ++i) st = fc_conv_forward(plan, stream, dx.p, dw.p, db.p, dy.p, dws.p);
-    std::vector<float> t;
-    for (int i = 0; i < 50 && !st; ++i) {
+    // ms per launch over n back-to-back launches, CUDA events around them
+    auto timed = [&](int n) {
         fc_event_record(e0, stream);
-        st = fc_conv_forward(plan, stream, dx.p, dw.p, db.p, dy.p, dws.p);
+        for (int i = 0; i < n && !st; ++i) st = fc_conv_forward(plan, stream, dx.p, dw.p, db.p, dy.p, dws.p);
         fc_event_record(e1, stream);
         fc_event_synchronize(e1);
         float ms = 0;
         fc_event_elapsed_ms(e0, e1, &ms);
-        t.push_back(ms);
-    }
-    // The same plan in batches of 20 back-to-back launches (events around each batch, median of 15
-    // batches, us per launch): the device's throughput with the host's launch cost hidden behind the
-    // queue, as a framework running layer after layer sees it; bench-gpu.sh times the cuDNN peer both
-    // ways too.
-    std::vector<float> tb;
-    for (int b = 0; b < 15 && !st; ++b) {
-        fc_event_record(e0, stream);
-        for (int i = 0; i < 20 && !st; ++i) st = fc_conv_forward(plan, stream, dx.p, dw.p, db.p, dy.p, dws.p);
-        fc_event_record(e1, stream);
-        fc_event_synchronize(e1);
-        float ms = 0;
-        fc_event_elapsed_ms(e0, e1, &ms);
-        tb.push_back(ms / 20);
-    }
+        return ms / n;
+    };
+    std::vector<float> t, tb;
+    for (int i = 0; i < 50 && !st; ++i) t.push_back(timed(1));
+    // The same plan in batches of 20 back-to-back launches (median of 15 batches): the device's
+    // throughput with the host's launch cost hidden behind the queue, as a framework running layer
+    // after layer sees it; bench-gpu.sh times the cuDNN peer both ways too.
+    for (int b = 0; b < 15 && !st; ++b) tb.push_back(timed(20));
     fc_stream_synchronize(stream);
     fc_event_destroy(e0);
     fc_event_destroy(e1);
