@@ -271,18 +271,8 @@ void tiled_case(const char* name, int rows, int cols, int box_cols, CUtensorMapS
 }  // namespace
 
 int main() {
-    int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess || n == 0) {
-        printf("tma_probe: skipped: no CUDA device\n");
-        return 0;
-    }
     cudaDeviceProp prop;
-    CK(cudaGetDeviceProperties(&prop, 0));
-    if (prop.major != 9 || prop.minor != 0) {
-        printf("tma_probe: skipped: %s is sm_%d%d; built for sm_90a (compute capability 9.0) only\n", prop.name,
-               prop.major, prop.minor);
-        return 0;
-    }
+    if (!sm90a_device(kProgram, "this sm_90a build", &prop)) return 0;
     cudaDriverEntryPointQueryResult q1, q2;
     CK(cudaGetDriverEntryPointByVersion("cuTensorMapEncodeIm2col", reinterpret_cast<void**>(&g_encode_im2col), 12000,
                                         cudaEnableDefault, &q1));

@@ -261,18 +261,8 @@ void peak(const cudaDeviceProp& prop) {
 
 int main(int argc, char** argv) {
     if (argc > 1) g_dump_dir = argv[1];
-    int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess || n == 0) {
-        printf("wgmma_probe: skipped: no CUDA device\n");
-        return 0;
-    }
     cudaDeviceProp prop;
-    CK(cudaGetDeviceProperties(&prop, 0));
-    if (prop.major != 9 || prop.minor != 0) {
-        printf("wgmma_probe: skipped: %s is sm_%d%d; wgmma (sm_90a) runs on compute capability 9.0 only\n", prop.name,
-               prop.major, prop.minor);
-        return 0;
-    }
+    if (!sm90a_device(kProgram, "wgmma (sm_90a)", &prop)) return 0;
     printf("wgmma_probe on %s (%d SMs)\n", prop.name, prop.multiProcessorCount);
     CK(cudaMalloc(&g_image, kImageBytes));
     CK(cudaMalloc(&g_frags, sizeof(Frags)));
