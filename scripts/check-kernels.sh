@@ -18,6 +18,8 @@
 #     wgmma_ws_conv_kernel and tc_halo_kernel's wgmma variant) wgmma.mma_async, wgmma.fence /
 #     commit_group / wait_group, fence.proxy.async and cp.async (the halo variant also
 #     ldmatrix; the warp-specialized one mbarrier init / arrive / try_wait and bar.sync);
+#     wgmma_tma_conv_kernel the wgmma ops, the TMA loads (cp.async.bulk.tensor 4-D im2col and 2-D
+#     tile), mbarrier init / arrive.expect_tx / arrive / try_wait, fence.mbarrier_init and bar.sync;
 #   * wgmma kernels: no ptxas note that it serialized their wgmma or injected
 #     waits (C7514 / C7517 ...: a register touched while a wgmma may be in flight);
 #   * SASS (only where cuobjdump exists): every tensor-core kernel has HMMA (the
@@ -122,10 +124,10 @@ def demangle(names):
         return {n: n for n in names}
 names = sorted({k[0] for k in kern})
 dm = demangle(names)
-WG_GATHER = ('wgmma_conv_kernel', 'wgmma_ws_conv_kernel', 'wgmma_sk_conv_kernel')
+WG_GATHER = ('wgmma_conv_kernel', 'wgmma_ws_conv_kernel', 'wgmma_sk_conv_kernel', 'wgmma_tma_conv_kernel')
 def is_wgmma(name):
-    """an sm_90a wgmma kernel: wgmma_conv_kernel (+ its stream-K form), wgmma_ws_conv_kernel, tc_halo_kernel's
-    wgmma variant"""
+    """an sm_90a wgmma kernel: wgmma_conv_kernel (+ its stream-K form), wgmma_ws_conv_kernel, wgmma_tma_conv_kernel,
+    tc_halo_kernel's wgmma variant"""
     return any(k in name for k in WG_GATHER) or ('tc_halo_kernel' in name and 'ELb1E' in name)
 def config(name):
     """threads, dynamic smem, min blocks, short label"""
@@ -136,9 +138,11 @@ def config(name):
         # the warp-specialized kernel: + a 128-thread producer warpgroup
         bn, eb, st, mb = map(int, mw.groups()[:4])
         bm = int(mw.group(5) or 128)  # WgmmaTileConfig's BM (256: the warp-specialized kernel's two m64 blocks)
-        ws, sk = 'wgmma_ws_conv_kernel' in name, 'wgmma_sk_conv_kernel' in name
-        return 256 + (128 if ws else 0), st * (bm + bn) * 32 * eb + 8 * 32 * eb, mb, 'wgmma%s %s %dx%dx32 s%d implicit' % (
-            '_ws' if ws else '_sk' if sk else '', 'f16' if eb == 2 else 'tf32', bm, bn, st), True
+        # (the TMA kernel: + a 32-thread producer warp)
+        ws, sk, tma = 'wgmma_ws_conv_kernel' in name, 'wgmma_sk_conv_kernel' in name, 'wgmma_tma_conv_kernel' in name
+        return 256 + (128 if ws else 32 if tma else 0), st * (bm + bn) * 32 * eb + 8 * 32 * eb, mb, \
+            'wgmma%s %s %dx%dx32 s%d implicit' % ('_ws' if ws else '_sk' if sk else '_tma' if tma else '',
+                                                  'f16' if eb == 2 else 'tf32', bm, bn, st), True
     m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
     if 'tc_conv_kernel' in name and m:
         bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())
@@ -241,6 +245,12 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         if 'tc_halo_kernel' in name and 'ELb1E' in name:
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'ldmatrix.sync.aligned', 'cp.async']
+        elif 'wgmma_tma_conv_kernel' in name:  # TMA loads (im2col A, tiled B) completing on mbarriers
+            need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
+                    'wgmma.wait_group.sync.aligned', 'cp.async.bulk.tensor.4d.shared::cluster.global.im2col',
+                    'cp.async.bulk.tensor.2d.shared::cluster.global.tile', 'mbarrier.arrive.expect_tx',
+                    'mbarrier.init.shared', 'mbarrier.arrive.shared', 'mbarrier.try_wait.parity.shared',
+                    'fence.mbarrier_init', 'bar.sync']
         elif any(k in name for k in WG_GATHER):
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'cp.async']
@@ -255,7 +265,7 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         for s in need:
             if s not in part:
                 ptx_bad += 1; viol.append('PTX of %s lacks %s' % (config(name)[3], s))
-print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernels: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async (+ ldmatrix: halo; + cvt.rna.tf32: tf32; + mbarrier init/arrive/try_wait + bar.sync: warp-specialized; + membar.gl, atom.global.add, ld.global.cg: stream-K); direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
+print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernels: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async (+ ldmatrix: halo; + cvt.rna.tf32: tf32; + mbarrier init/arrive/try_wait + bar.sync: warp-specialized; TMA kernel: bulk-tensor im2col + tile loads, expect_tx; + membar.gl, atom.global.add, ld.global.cg: stream-K); direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
 if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
     txt = open(sass, errors='replace').read()
     funcs = re.split(r'\n\s*Function : ', txt)

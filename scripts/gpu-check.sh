@@ -28,17 +28,22 @@
 # Every step is time-boxed and its failure reported; later steps still run.
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
 # Modes combine (one build, one device call): e.g. `--wgmma --tune --full` runs every step of the three;
-# --all is --full --wgmma --tune (~5 min on an H200). A step two modes share runs once.
+# --tma (< 3 min): build -> tma_probe (every TMA load form wgmma_tma_conv_kernel issues, byte by byte, with the
+# emulation's own cases) -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma (every f16 implicit
+# GEMM TMA can take on the TMA kernel, vs the CPU backend) -> the benchmark with the heuristic's kernels and
+# again with wgmma_tma forced -> lines "wgmma_tma-compare" in wgmma_tma_compare.txt (+ the plans reached) ->
+# compute-sanitizer (racecheck / synccheck / memcheck) on it -> ncu on it at 128@28 and 256@14.
+# --all is --full --wgmma --tune --tma (~6 min on an H200). A step two modes share runs once.
 set -uo pipefail
-QUICK=0; TUNE=0; WGMMA=0; FULL=0
+QUICK=0; TUNE=0; WGMMA=0; FULL=0; TMA=0
 for a in "$@"; do
   case "$a" in
-    --quick) QUICK=1 ;; --tune) TUNE=1 ;; --wgmma) WGMMA=1 ;; --full) FULL=1 ;;
-    --all) FULL=1; WGMMA=1; TUNE=1 ;;
-    *) echo "gpu-check.sh: unknown argument '$a' (expected --quick, --tune, --wgmma, --full or --all)" >&2; exit 2 ;;
+    --quick) QUICK=1 ;; --tune) TUNE=1 ;; --wgmma) WGMMA=1 ;; --full) FULL=1 ;; --tma) TMA=1 ;;
+    --all) FULL=1; WGMMA=1; TUNE=1; TMA=1 ;;
+    *) echo "gpu-check.sh: unknown argument '$a' (expected --quick, --tune, --wgmma, --tma, --full or --all)" >&2; exit 2 ;;
   esac
 done
-[ "$QUICK$TUNE$WGMMA$FULL" = 0000 ] && FULL=1
+[ "$QUICK$TUNE$WGMMA$FULL$TMA" = 00000 ] && FULL=1
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${FASTCONV_BUILD:-$ROOT/native/build-gpu}"
 LOGS="$BUILD/gpu-check-logs"
@@ -96,13 +101,17 @@ GC="$BUILD/tests/cuda/gpu_check"
 [ "$QUICK" = 1 ] && run correctness 100 "$GC" --correctness --quick
 # 2. the sm_90a wgmma kernels, forced, vs the CPU backend (a hung kernel -- a missed mbarrier phase -- ends
 #    at the timeout; its benchmark is then skipped)
+if [ "$FULL$WGMMA$TMA" != 000 ]; then
+  # TMA (cp.async.bulk.tensor) in wgmma_tma_conv_kernel's encodings (tma_im2col.cuh) and more, byte by byte
+  # against the tiles the wgmma kernels read
+  run tma_probe 60 "$BUILD/tests/cuda/tma_probe"
+fi
 if [ "$FULL$WGMMA" != 00 ]; then
   run wgmma_probe 60 "$BUILD/tests/cuda/wgmma_probe" "$LOGS"
-  # TMA (cp.async.bulk.tensor) in the encodings a TMA convolution kernel would use, byte by byte against
-  # the tiles the wgmma kernels read (informational: no kernel uses TMA yet)
-  run tma_probe 60 "$BUILD/tests/cuda/tma_probe"
   run correctness_wgmma 100 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$GC" --correctness --quick
 fi
+[ "$TMA" = 1 ] && run correctness_wgmma_tma 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_VERBOSE=1 "$GC" \
+  --correctness --quick
 [ "$WGMMA" = 1 ] && run correctness_wgmma_ws 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_ws "$GC" --correctness --quick
 [ "$WGMMA" = 1 ] && run correctness_wgmma_sk 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_sk "$GC" --correctness --quick
 # 3. the note shape's direct kernels and the halo-vs-gather comparison
@@ -110,7 +119,7 @@ fi
 # 4. the benchmark with the heuristic's kernels (with the cuDNN peer in the full run)
 if [ "$FULL" = 1 ]; then
   run bench 150 env FASTCONV_BUILD="$BUILD" OUT="$LOGS" bash "$ROOT/scripts/bench-gpu.sh"
-elif [ "$WGMMA$TUNE" != 00 ]; then
+elif [ "$WGMMA$TUNE$TMA" != 000 ]; then
   run bench 120 "$GC" --bench --csv "$LOGS/fastconv_bench.csv"
 fi
 # 5. the same benchmark with the wgmma kernels forced, per shape against step 4
@@ -134,6 +143,20 @@ if [ "$WGMMA" = 1 ]; then
     bench_compare $k "$LOGS/fastconv_bench_$k.csv" /dev/null
   done
 fi
+# 5b. the TMA kernel forced (where TMA takes the problem), per shape against step 4, unless it hung
+if [ "$TMA" = 1 ]; then
+  if timed_out correctness_wgmma_tma; then
+    echo "=== [bench_wgmma_tma] skipped: correctness_wgmma_tma timed out (a hung kernel)"
+  else
+    run bench_wgmma_tma 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_VERBOSE=1 "$GC" --bench \
+      --csv "$LOGS/fastconv_bench_wgmma_tma.csv"
+    bench_compare wgmma_tma "$LOGS/fastconv_bench_wgmma_tma.csv" /dev/null
+    for l in correctness_wgmma_tma bench_wgmma_tma; do
+      grep -h "^fastconv cuda plan" "$LOGS/$l.log" 2>/dev/null | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
+        sed "s/^/wgmma_tma-compare plans ($l): /" | tee -a "$LOGS/wgmma_tma_compare.txt"
+    done
+  fi
+fi
 # 6. the autotuner: its picks' correctness, and the benchmark autotuned against step 4
 if [ "$TUNE" = 1 ]; then
   run correctness_tuned 150 env FASTCONV_AUTOTUNE=1 "$GC" --correctness --quick
@@ -142,7 +165,7 @@ if [ "$TUNE" = 1 ]; then
   bench_compare tune "$LOGS/fastconv_bench_tuned.csv" "$LOGS/bench_tuned.log"
 fi
 # 7. ptxas + PTX + (cuobjdump there) SASS checks
-[ "$FULL$WGMMA" != 00 ] && run check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
+[ "$FULL$WGMMA$TMA" != 000 ] && run check_kernels 120 env CHECK_ARCHS=90 bash "$ROOT/scripts/check-kernels.sh" "$BUILD"
 # 8. Nsight Compute, if ncu exists (informational; clocks left alone as METHOD.md asks). Full run: where
 #    the time goes in the note shape's direct_tile_kernel with its FFMA step (f32 FP32) and its
 #    tensor-core step (NHWC f32 TF32, the best measured variant: 61 % of DRAM, called latency-bound by
@@ -161,6 +184,8 @@ JOBS=()
   "wgmma wgmma_conv 32,512,512,7,7,3,1,1,1,1,2" "wgmma_ws wgmma_ws_conv 32,128,128,28,28,3,1,1,1,1,2"
   "wgmma splitk_reduce 32,256,256,14,14,3,1,1,1,1,2" "wgmma_sk wgmma_sk_conv 32,256,256,14,14,3,1,1,1,1,2"
   "wgmma_sk wgmma_sk_conv 32,512,512,7,7,3,1,1,1,1,2")
+[ "$TMA" = 1 ] && JOBS+=("wgmma_tma wgmma_tma_conv 32,128,128,28,28,3,1,1,1,1,2"
+  "wgmma_tma wgmma_tma_conv 32,256,256,14,14,3,1,1,1,1,2")
 ncu_jobs() {
   for job in "${JOBS[@]}"; do
     set -- $job
@@ -186,10 +211,17 @@ if [ "$WGMMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1 && ! case " 
       FASTCONV_CUDA_IMPLICIT_KERNEL=$1 timeout 35 compute-sanitizer --tool $2 --error-exitcode 3 --print-limit 20 \
         "$0" --one 1,128,128,16,16,3,1,1,1,1,2; echo "--- rc=$? ($1 $2)"; done' "$GC"
 fi
+# 9b. --tma: compute-sanitizer on wgmma_tma_conv_kernel (the same small problem: 36 k-slices through its 8-stage
+#     ring): racecheck (a stage refilled while a wgmma reads it), synccheck, memcheck. Hazard / error: exit 3.
+if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1 && ! case " ${SKIP:-} " in *" sanitizer "*) true ;; *) false ;; esac; then
+  step sanitizer_tma 120 bash -c 'for t in racecheck synccheck memcheck; do
+      echo "--- compute-sanitizer --tool $t, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma"
+      FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_VERBOSE=1 timeout 35 compute-sanitizer --tool $t \
+        --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2; echo "--- rc=$? (wgmma_tma $t)"; done' "$GC"
+fi
 echo "=== summary"
 for s in $STEPS; do
-  case "$s" in tma_probe) echo "  $s (informational, no kernel uses TMA yet): ${RESULT[$s]:-not run}" ;;
-  *) echo "  $s: ${RESULT[$s]:-not run}" ;; esac
+  echo "  $s: ${RESULT[$s]:-not run}"
 done | tee "$LOGS/summary.txt"
 grep -h "^ceiling" "$LOGS/ceiling.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-probe\|^wgmma_probe\|^ceiling wgmma" "$LOGS/wgmma_probe.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
@@ -198,15 +230,18 @@ grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | te
 [ -n "${RESULT[ncu]:-}" ] && echo "  ncu (informational, not a failure): ${RESULT[ncu]}" | tee -a "$LOGS/summary.txt"
 [ -n "${RESULT[sanitizer]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer.log" | sed 's/^--- /  sanitizer (informational): /' |
   tee -a "$LOGS/summary.txt"
+[ -n "${RESULT[sanitizer_tma]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer_tma.log" | sed 's/^--- /  sanitizer (TMA): /' |
+  tee -a "$LOGS/summary.txt"
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-compare:\|^wgmma-compare plans" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_ws-compare:" "$LOGS/wgmma_ws_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_sk-compare:" "$LOGS/wgmma_sk_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tma-compare:\|^wgmma_tma-compare plans" "$LOGS/wgmma_tma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"
   # (summary + the comparisons + ncu; every other log is in the archive; 8 files come back at most)
-  for f in summary.txt wgmma_compare.txt wgmma_ws_compare.txt wgmma_sk_compare.txt tune_compare.txt ncu.log; do
+  for f in summary.txt wgmma_compare.txt wgmma_ws_compare.txt wgmma_sk_compare.txt wgmma_tma_compare.txt tune_compare.txt ncu.log; do
     [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
   done
   tar czf "$OUT/gpu-check-logs.tgz" -C "$LOGS" . 2>/dev/null

@@ -308,7 +308,8 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
     pl->num_sms = sms;
     {  // FASTCONV_CUDA_IMPLICIT_KERNEL=gather: never tc_halo_kernel (benchmarks compare both);
        // =wgmma: f16 and TF32 implicit GEMMs on the sm_90a wgmma kernels where the device runs them,
-       // =wgmma_ws: on the warp-specialized one, =wgmma_sk: on wgmma_conv_kernel's stream-K form
+       // =wgmma_ws: on the warp-specialized one, =wgmma_sk: on wgmma_conv_kernel's stream-K form,
+       // =wgmma_tma: f16 ones TMA can load on wgmma_tma_conv_kernel
        // (verification and timing on a GPU; see force_wgmma)
         const char* ik = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
         int major = 0, minor = 0;
@@ -317,9 +318,10 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
                         major == 9 && minor == 0 && wgmma_available();
         const bool gather = ik && !strcmp(ik, "gather");  // tc_conv_kernel only: neither halo nor wgmma
         pl->k = choose_kernel(desc, pl->p, sms, (size_t)optin, !gather, pl->has_wgmma && !gather);
-        const bool ws = ik && !strcmp(ik, "wgmma_ws"), sk = ik && !strcmp(ik, "wgmma_sk");
-        if (ik && (ws || sk || !strcmp(ik, "wgmma")))
-            pl->k = force_wgmma(desc, pl->p, pl->k, sms, (size_t)optin, pl->has_wgmma, ws, sk);
+        const bool ws = ik && !strcmp(ik, "wgmma_ws"), sk = ik && !strcmp(ik, "wgmma_sk"),
+                   tma = ik && !strcmp(ik, "wgmma_tma");
+        if (ik && (ws || sk || tma || !strcmp(ik, "wgmma")))
+            pl->k = force_wgmma(desc, pl->p, pl->k, sms, (size_t)optin, pl->has_wgmma, ws, sk, tma);
     }
     const char* dk = getenv("FASTCONV_CUDA_DIRECT_KERNEL");
     {  // FASTCONV_CUDA_DIRECT_KERNEL=strip: the previous direct kernel instead of direct_tile_kernel;

@@ -75,6 +75,7 @@
 
 #include "cuda/conv_params.h"
 #include "cuda/kernels/tile_config.cuh"
+#include "cuda/kernels/tma_im2col.cuh"
 #include "fastconv.h"
 
 namespace fc {
@@ -142,10 +143,14 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_WGMMA_WS: return wgmma_tile_smem<TILE_WGMMA_WS>(math);
     case TILE_WGMMA_WS_N64: return wgmma_tile_smem<TILE_WGMMA_WS_N64>(math);
     case TILE_WGMMA_WS_M256: return wgmma_tile_smem<TILE_WGMMA_WS_M256, false>(math);  // f16 only
+    case TILE_WGMMA_TMA:
+    case TILE_WGMMA_TMA_N64:
+    case TILE_WGMMA_TMA_M256: return h ? tile_smem_bytes(math, tma_ws_twin(tile)) : (size_t)-1;  // f16 only
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
 inline int tile_bm(int tile) {
+    tile = tma_ws_twin(tile);
     return tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA || tile == TILE_WGMMA_WS_M256 ? 256
            : tile == TILE_BIG || tile == TILE_WIDE || tile == TILE_HALO || tile == TILE_WGMMA ||
                    tile == TILE_WGMMA_N64 || tile == TILE_WGMMA_WS || tile == TILE_WGMMA_WS_N64
@@ -326,6 +331,7 @@ inline void direct_tile_grid(const ConvParams& p, const DirectTileArgs& a, int n
 }
 
 inline int tile_bn(int tile) {
+    tile = tma_ws_twin(tile);
     return tile == TILE_BIG || tile == TILE_WGMMA || tile == TILE_WGMMA_WS || tile == TILE_WGMMA_WS_M256 ? 128
            : tile == TILE_SMALL                                                                          ? 32
                                                                                                          : 64;
@@ -348,7 +354,8 @@ inline int pick_splits(const ConvParams& p, int tile, int num_sms, int waves) {
     // SM leaves most warp slots empty -> split too, as long as the fp32
     // partials stay small (<= 16 MB: L2-resident-ish).
     const int64_t w = waves > 1 ? waves : 1;
-    const bool one_per_sm = tile == TILE_BIG || tile == TILE_WGMMA || tile == TILE_WGMMA_WS || tile == TILE_WGMMA_WS_M256;
+    const int t = tma_ws_twin(tile);
+    const bool one_per_sm = t == TILE_BIG || t == TILE_WGMMA || t == TILE_WGMMA_WS || t == TILE_WGMMA_WS_M256;
     const int64_t target = (one_per_sm ? 1 : 2) * (int64_t)num_sms * w;
     // Never where the blocks already cover the SMs: the partials and the reduction pass cost more
     // than the extra resident warps gain (H200, ResNet-50 stem at batch 1, 196 MED blocks: split 2
@@ -590,7 +597,8 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
     if (math == MATH_SIMT) return tile == TILE_SIMT;
     if (tile == TILE_SIMT) return false;
     if (tile == TILE_BIG && !has_big_tile(math)) return false;
-    if ((tile == TILE_WIDE || tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA || tile == TILE_WGMMA_WS_M256) &&
+    if ((tile == TILE_WIDE || tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA || tile == TILE_WGMMA_WS_M256 ||
+         is_wgmma_tma_tile(tile)) &&
         math != MATH_F16)
         return false;
     if ((tile == TILE_HALO || is_wgmma_tile(tile)) && math != MATH_F16 && math != MATH_TF32) return false;
@@ -612,22 +620,27 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 // wgmma_ws_conv_kernel instead: f16 with K/g > 64 and enough rows for a 256-row tile on every SM -> 256 x
 // 128, else 128 x 128 / 128 x 64 as above. sk (=wgmma_sk): every such choice, HALO16 included, to
 // wgmma_conv_kernel's stream-K form on the device's resident slots (stream_k_ctas; split-K as for =wgmma
-// where the GEMM is too short for it).
+// where the GEMM is too short for it). tma (=wgmma_tma): every f16 such choice whose GEMM view TMA can
+// take (tma_conv_unsupported: NHWC after the transform, groups 1, 2-D, C % 32 == 0), HALO16 included, to
+// wgmma_tma_conv_kernel with the warp-specialized kernel's tile choice; every other problem keeps k.
 // The tuner offers the non-warp-specialized ones since their H200 verification (candidate_kernels); the
 // heuristic table picks wgmma_conv_kernel for f16 / TF32 BIG and MED choices of long enough reductions
 // (choose_kernel, measured pairs there).
 inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, const KernelChoice& k, int num_sms,
-                                size_t smem_optin, bool has_wgmma, bool ws = false, bool sk = false) {
+                                size_t smem_optin, bool has_wgmma, bool ws = false, bool sk = false, bool tma = false) {
     if (!has_wgmma || k.kind != KK_IMPLICIT || (k.math != MATH_F16 && k.math != MATH_TF32)) return k;
-    if (k.tile == TILE_HALO16 && !ws && !sk) {
+    const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
+    if (tma && (k.math != MATH_F16 || tma_conv_unsupported(q))) return k;  // TMA cannot take it
+    if (k.tile == TILE_HALO16 && !ws && !sk && !tma) {
         KernelChoice h = k;
         h.tile = TILE_HALO16_WGMMA;
         return h;
     }
-    const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
-    int tile = ws ? (q.Kg <= 64 ? TILE_WGMMA_WS_N64 : TILE_WGMMA_WS) : (q.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA);
+    int tile = ws || tma ? (q.Kg <= 64 ? TILE_WGMMA_WS_N64 : TILE_WGMMA_WS) : (q.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA);
     if (tile == TILE_WGMMA_WS && k.math == MATH_F16 && cdiv(q.M, 256) * cdiv(q.Kg, 128) * q.G >= num_sms)
         tile = TILE_WGMMA_WS_M256;
+    if (tma)
+        tile = tile == TILE_WGMMA_WS_N64 ? TILE_WGMMA_TMA_N64 : tile == TILE_WGMMA_WS ? TILE_WGMMA_TMA : TILE_WGMMA_TMA_M256;
     if (tile_smem_bytes(k.math, tile) > smem_optin || cdiv(q.M, tile_bm(tile)) > 0x7fffffff) return k;
     const int ctas = sk ? stream_k_ctas(q, tile, k.math, num_sms) : 0;
     return implicit_choice(d, p, tile, pick_splits(q, tile, num_sms), k.to_nhwc, k.cgp, ctas);
@@ -753,6 +766,9 @@ inline const char* tile_name(int tile) {
     case TILE_WGMMA_WS: return "WGMMA_WS 128x128";
     case TILE_WGMMA_WS_N64: return "WGMMA_WS 128x64";
     case TILE_WGMMA_WS_M256: return "WGMMA_WS 256x128";
+    case TILE_WGMMA_TMA: return "WGMMA_TMA 128x128";
+    case TILE_WGMMA_TMA_N64: return "WGMMA_TMA 128x64";
+    case TILE_WGMMA_TMA_M256: return "WGMMA_TMA 256x128";
     default: return "?";
     }
 }

@@ -12,6 +12,7 @@
 #include "simt/simt.h"
 #define FC_SM90A_ONLY(...) __VA_ARGS__  // the emulation runs the sm_90a kernels (nvcc branch below)
 #else
+#include <cuda.h>  // CUtensorMap (a type only: the encode functions come through the runtime's driver entry points)
 #include <stdint.h>
 
 // Block's dynamic shared memory, typed.
@@ -180,6 +181,51 @@ __device__ __forceinline__ void mbar_wait(uint64_t* bar, unsigned parity) {
             : "memory");
 #endif
     } while (!done);
+}
+// TMA (cp.async.bulk.tensor, sm_90; tma_im2col.cuh): the tensor map is the driver's CUtensorMap, passed
+// to the kernel as a __grid_constant__ parameter (its address is then a generic address of the param
+// space, which the bulk-tensor instructions accept). The load's bytes complete on an mbarrier: the
+// issuing thread announces them first (mbar_arrive_expect_tx = arrive + transaction count), the
+// consumers wait for the phase as for any arrival. fence_mbarrier_init: barrier inits visible to the
+// async proxy (the TMA unit) before the first load signals one.
+typedef CUtensorMap TmaDesc;
+__device__ __forceinline__ void fence_mbarrier_init() {
+#if FC_WGMMA_PTX
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void mbar_arrive_expect_tx(uint64_t* bar, unsigned bytes) {
+#if FC_WGMMA_PTX
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(smem_addr_(bar)), "r"(bytes)
+                 : "memory");
+#else
+    (void)bar, (void)bytes;
+#endif
+}
+// One 2-D tiled load: box {box0, box1} of the map at element coordinates {c0, c1} -> dst (128-byte aligned).
+__device__ __forceinline__ void tma_load_2d(void* dst, const TmaDesc* map, uint64_t* bar, int c0, int c1) {
+#if FC_WGMMA_PTX
+    asm volatile(
+        "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];\n" ::
+            "r"(smem_addr_(dst)),
+        "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(smem_addr_(bar))
+        : "memory");
+#else
+    (void)dst, (void)map, (void)bar, (void)c0, (void)c1;
+#endif
+}
+// One 4-D im2col load: `pixels` rows of `channels` elements from pixel {c, w, h, n} on, filter-tap offsets {ow, oh}.
+__device__ __forceinline__ void tma_load_im2col_4d(void* dst, const TmaDesc* map, uint64_t* bar, int c, int w, int h,
+                                                   int n, uint16_t ow, uint16_t oh) {
+#if FC_WGMMA_PTX
+    asm volatile(
+        "cp.async.bulk.tensor.4d.shared::cluster.global.im2col.mbarrier::complete_tx::bytes"
+        " [%0], [%1, {%2, %3, %4, %5}], [%6], {%7, %8};\n" ::"r"(smem_addr_(dst)),
+        "l"(reinterpret_cast<uint64_t>(map)), "r"(c), "r"(w), "r"(h), "r"(n), "r"(smem_addr_(bar)), "h"(ow), "h"(oh)
+        : "memory");
+#else
+    (void)dst, (void)map, (void)bar, (void)c, (void)w, (void)h, (void)n, (void)ow, (void)oh;
+#endif
 }
 // bar.sync id, count: a barrier of `count` threads (whole warps) on barrier `id` (1..15; 0 is
 // __syncthreads'), e.g. the consumer warpgroups alone while the producer warps have left.

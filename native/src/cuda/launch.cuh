@@ -38,9 +38,10 @@ cudaError_t tc_3xtf32(int tile, bool implicit, const ConvParams& p, const GemmAr
 cudaError_t tc_f16(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
 cudaError_t simt_gemm(bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
 // sm_90a warpgroup-MMA kernels, f16 tensors (tc_wgmma.cu): tile TILE_WGMMA / TILE_WGMMA_N64 /
-// TILE_HALO16_WGMMA / TILE_WGMMA_WS / TILE_WGMMA_WS_N64 / TILE_WGMMA_WS_M256.
+// TILE_HALO16_WGMMA / TILE_WGMMA_WS / TILE_WGMMA_WS_N64 / TILE_WGMMA_WS_M256 / TILE_WGMMA_TMA* (TMA loads;
+// falls back to its warp-specialized twin where TMA cannot take the problem or the pointers).
 cudaError_t tc_wgmma_f16(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
-// ... and for f32 tensors with TF32 precision: the same but TILE_HALO16_WGMMA and TILE_WGMMA_WS_M256.
+// ... and for f32 tensors with TF32 precision: the same but TILE_HALO16_WGMMA, TILE_WGMMA_WS_M256, TILE_WGMMA_TMA*.
 cudaError_t tc_wgmma_tf32(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
 // Whether the loaded module has a kernel image of it for the current device (sm_90 only).
 bool wgmma_available();
@@ -112,7 +113,7 @@ cudaError_t dispatch_tc(int tile, bool implicit, const ConvParams& p, const Gemm
     if constexpr (MathK == MATH_F16)
         if (is_wgmma_tile(tile)) return tc_wgmma_f16(tile, p, args, s);
     if constexpr (MathK == MATH_TF32)
-        if (is_wgmma_tile(tile) && tile != TILE_HALO16_WGMMA && tile != TILE_WGMMA_WS_M256)
+        if (is_wgmma_tile(tile) && tile != TILE_HALO16_WGMMA && tile != TILE_WGMMA_WS_M256 && !is_wgmma_tma_tile(tile))
             return tc_wgmma_tf32(tile, p, args, s);
     if constexpr (has_big_tile(MathK))
         if (tile == TILE_BIG) return run_tc<MathK, TILE_BIG, true>(p, args, s);

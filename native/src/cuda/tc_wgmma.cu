@@ -1,13 +1,16 @@
 // tc_wgmma.cu — instantiations + launchers of the sm_90a warpgroup-MMA kernels: wgmma_conv_kernel
 // (implicit_gemm_wgmma.cuh; f16 tensors, and f32 tensors with TF32 precision), its warp-specialized
-// form wgmma_ws_conv_kernel (implicit_gemm_wgmma_ws.cuh; the same) and tc_halo_kernel's wgmma
-// variant (implicit_gemm_halo.cuh; f16). Its own translation unit and CMake target because only
+// form wgmma_ws_conv_kernel (implicit_gemm_wgmma_ws.cuh; the same), the TMA-fed wgmma_tma_conv_kernel
+// (implicit_gemm_wgmma_tma.cuh; f16 NHWC) and tc_halo_kernel's wgmma variant (implicit_gemm_halo.cuh; f16). Its own translation unit and CMake target because only
 // an arch-specific sm_90a compile has wgmma (native/src/cuda/CMakeLists.txt builds it for sm_90a
 // alone); compiled for any other arch it holds trap stubs, which the backend never launches.
 #include "cuda/kernels/implicit_gemm_halo.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma.cuh"
+#include "cuda/kernels/implicit_gemm_wgmma_tma.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma_ws.cuh"
 #include "cuda/launch.cuh"
+
+#include <cudaTypedefs.h>  // PFN_cuTensorMapEncode*: the driver's encoders through the runtime (no -lcuda)
 
 namespace fc {
 namespace cuda {
@@ -53,6 +56,70 @@ static cudaError_t run_wgmma(const ConvParams& p, const GemmArgs* args, cudaStre
     return splitk_reduce(sizeof(Elem) == 2, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
 }
 
+// The driver's tensor-map encoders, resolved once through cudaGetDriverEntryPointByVersion (null where the
+// driver has none: the TMA tiles then run their warp-specialized twin).
+struct TmaEncoders {
+    PFN_cuTensorMapEncodeIm2col_v12000 im2col = nullptr;
+    PFN_cuTensorMapEncodeTiled_v12000 tiled = nullptr;
+};
+static const TmaEncoders& tma_encoders() {
+    static const TmaEncoders e = [] {
+        TmaEncoders r;
+        cudaDriverEntryPointQueryResult q1 = cudaDriverEntryPointSymbolNotFound, q2 = q1;
+        if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeIm2col", reinterpret_cast<void**>(&r.im2col), 12000,
+                                             cudaEnableDefault, &q1) != cudaSuccess ||
+            q1 != cudaDriverEntryPointSuccess)
+            r.im2col = nullptr;
+        if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", reinterpret_cast<void**>(&r.tiled), 12000,
+                                             cudaEnableDefault, &q2) != cudaSuccess ||
+            q2 != cudaDriverEntryPointSuccess)
+            r.tiled = nullptr;
+        (void)cudaGetLastError();
+        return r;
+    }();
+    return e;
+}
+
+// wgmma_tma_conv_kernel (TILE_WGMMA_TMA*, f16): the two maps encoded per call (x and w change between
+// calls; an encode is a few hundred host instructions), then the kernel and, split, the reduction. Where
+// TMA cannot take the problem (tma_conv_unsupported, unaligned x / w, no encoders) its warp-specialized
+// twin runs instead; an encode the driver refuses for a problem accepted here is reported as an error.
+template <int Tile>
+static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    typedef typename TileFor<Tile, 2>::type Cfg;
+    constexpr int kTwin = tma_ws_twin(Tile);
+    void (*kern)(const TmaDesc, const TmaDesc, ConvParams, const half_t*, half_t*, int, float*, int) =
+        wgmma_tma_conv_kernel<Cfg>;
+    if (!args) {
+        const cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(kern),
+                                                   cudaFuncAttributeMaxDynamicSharedMemorySize, (int)Cfg::kSmemBytes);
+        return e != cudaSuccess ? e : run_wgmma<kTwin, half_t>(p, nullptr, s);  // the fallback, prepared too
+    }
+    const TmaEncoders& enc = tma_encoders();
+    if (!args->vec_a || !args->vec_b || tma_conv_unsupported(p) || !enc.im2col || !enc.tiled)
+        return run_wgmma<kTwin, half_t>(p, args, s);
+    const TmaIm2colMap xm = tma_x_map(p);
+    const TmaTiledMap wm = tma_w_map(p, Cfg::BN);
+    CUtensorMap xd, wd;
+    CUresult r = enc.im2col(&xd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<void*>(args->a), xm.dims, xm.strides,
+                            xm.lower, xm.upper, xm.channels, xm.pixels, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                            CU_TENSOR_MAP_SWIZZLE_64B, CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
+                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r == CUDA_SUCCESS)
+        r = enc.tiled(&wd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box,
+                      wm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_64B,
+                      CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
+    const int splits = args->splits > 1 ? args->splits : 1;
+    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)splits);
+    kern<<<grid, kTmaThreads, Cfg::kSmemBytes, s>>>(xd, wd, p, static_cast<const half_t*>(args->bias),
+                                                     static_cast<half_t*>(args->y), splits, args->partial,
+                                                     args->vec_y);
+    const cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess || splits == 1) return e;
+    return splitk_reduce(true, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
+}
+
 // tc_halo_kernel with the wgmma step (TILE_HALO16_WGMMA; the problem is halo_supported). Needs the
 // 16-byte paths like run_halo; else wgmma_conv_kernel, prepared along with it.
 static cudaError_t run_halo_wgmma(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
@@ -77,6 +144,9 @@ static cudaError_t run_halo_wgmma(const ConvParams& p, const GemmArgs* args, cud
 
 cudaError_t tc_wgmma_f16(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     if (tile == TILE_HALO16_WGMMA) return run_halo_wgmma(p, args, s);
+    if (tile == TILE_WGMMA_TMA) return run_wgmma_tma<TILE_WGMMA_TMA>(p, args, s);
+    if (tile == TILE_WGMMA_TMA_N64) return run_wgmma_tma<TILE_WGMMA_TMA_N64>(p, args, s);
+    if (tile == TILE_WGMMA_TMA_M256) return run_wgmma_tma<TILE_WGMMA_TMA_M256>(p, args, s);
     if (tile == TILE_WGMMA_WS) return run_wgmma<TILE_WGMMA_WS, half_t>(p, args, s);
     if (tile == TILE_WGMMA_WS_N64) return run_wgmma<TILE_WGMMA_WS_N64, half_t>(p, args, s);
     if (tile == TILE_WGMMA_WS_M256) return run_wgmma<TILE_WGMMA_WS_M256, half_t>(p, args, s);

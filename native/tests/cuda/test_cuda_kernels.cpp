@@ -30,6 +30,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,7 @@
 #include "cuda/kernels/implicit_gemm_tc.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma_ws.cuh"
+#include "cuda/kernels/implicit_gemm_wgmma_tma.cuh"
 #include "cuda/kernels/unfold.cuh"
 
 using namespace fc::cuda;
@@ -124,6 +126,10 @@ std::vector<Shape> make_shapes(int max_shapes) {
         {2, 1, 96, 20, 1, {6, 20, 0}, {3, 3, 0}, {1, 1, 0}, {2, 2, 0}, {2, 2, 0}, {1, 1, 0}, 1, 0},    // halo: pad 2, 3 chunks
         {2, 1, 32, 130, 1, {5, 8, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 1},    // halo: 3 N tiles, tail
         {2, 1, 32, 24, 1, {20, 18, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0},   // halo: 2x2 16x16 tiles
+        // wgmma_tma_conv_kernel (f16 NHWC, groups 1, C % 32 == 0): TMA im2col with strides, dilation and
+        // asymmetric padding in both dimensions (corner order), 128-pixel boxes across images, 1-D.
+        {2, 2, 32, 24, 1, {9, 11, 0}, {3, 3, 0}, {2, 1, 0}, {1, 0, 0}, {2, 1, 0}, {1, 2, 0}, 1, 0},    // tma: s 2x1, d 1x2
+        {1, 3, 32, 16, 1, {30, 0, 0}, {3, 0, 0}, {2, 0, 0}, {2, 0, 0}, {1, 0, 0}, {2, 0, 0}, 0, 1},    // tma: 1-D
     };
     for (const Shape& s : fixed) v.push_back(s);
     std::mt19937 rng(12345);
@@ -259,15 +265,25 @@ void reference(const Problem& pr, int round, bool split3, bool f16_out, std::vec
             }
 }
 
+long g_tma_forced = 0;  // candidates group: problems FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma moves to the TMA kernel
 struct Stats {
     long runs = 0, fails = 0;
     double worst = 0;  // max err/tol
+    std::map<std::string, long> by_kernel;  // runs per kernel family (the word after "implicit"), for the summary
 };
 
 template <class Out>
 bool compare(const char* what, const Problem& pr, const std::vector<Out>& y, const std::vector<double>& yref,
              const std::vector<double>& tol, Stats& st, const std::string& shape_name) {
     ++st.runs;
+    {
+        const char* k = strstr(what, "implicit ");
+        if (k) {
+            std::string fam(k + 9);
+            fam = fam.substr(0, fam.find(' '));
+            ++st.by_kernel[fam];
+        }
+    }
     double worst = 0;
     size_t wi = 0;
     for (size_t i = 0; i < yref.size(); ++i) {
@@ -382,6 +398,29 @@ void run_wgmma_n(const ConvParams& p, const void* a, const void* w, const void* 
 template <int Tile, int Splits = 1, class Elem = half_t>
 void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_a, int vec_b) {
     run_wgmma_n<Tile, Elem>(p, a, w, bias, y, vec_a, vec_b, Splits);
+}
+// wgmma_tma_conv_kernel as tc_wgmma.cu runs it (the shapes tma_conv_unsupported accepts, 16-byte pointers):
+// the tensor maps encoded by the emulation's TMA model (simt.h "TMA") from the same tma_x_map / tma_w_map the
+// backend hands the driver, split-K included.
+template <int Tile, int Splits = 1>
+void run_wgmma_tma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
+                   int vec_b) {
+    typedef typename TileFor<Tile, 2>::type Cfg;
+    SplitRun<Cfg> sr(p, Splits);
+    const SmemBaseRun base;
+    const TmaIm2colMap xm = tma_x_map(p);
+    const TmaTiledMap wm = tma_w_map(p, Cfg::BN);
+    fc_simt::TensorMap xd, wd;
+    std::string why;
+    if (fc_simt::tma_encode_im2col(&xd, 2, 4, a, xm.dims, xm.strides, xm.lower, xm.upper, xm.channels, xm.pixels,
+                                   xm.estr, 64, &why) ||
+        fc_simt::tma_encode_tiled(&wd, 2, 2, w, wm.dims, wm.strides, wm.box, wm.estr, 64, &why)) {
+        fprintf(stderr, "FAIL wgmma_tma: a tensor map the driver would refuse: %s\n", why.c_str());
+        std::abort();
+    }
+    launch_gemm(sr.grid, dim3(kTmaThreads), Cfg::kSmemBytes, wgmma_tma_conv_kernel<Cfg>, xd, wd, p,
+                static_cast<const half_t*>(bias), static_cast<half_t*>(y), sr.splits, sr.partial.data(), vec_b);
+    sr.template reduce<half_t>(p, bias, y);
 }
 // wgmma_conv_kernel's stream-K form as tc_wgmma.cu runs it: tickets zeroed, slots NaN until written, a
 // persistent grid of ctas blocks (clamped to the iterations by make_stream_k). Under the reverse / random
@@ -559,6 +598,7 @@ struct Variant {
     int implicit;
     int to_nhwc = 0;  // NCHW x (+ w) transposed to NHWC first (transpose_kernel), as the backend does
     int halo = 0;     // tc_halo_kernel: only shapes whose NHWC view is halo_supported, 16-byte paths
+    int tma = 0;      // wgmma_tma_conv_kernel: only shapes whose (NHWC) view TMA takes, 16-byte paths
 };
 
 template <class Elem>
@@ -636,6 +676,11 @@ std::vector<Variant> tc_variants() {
         v.push_back({"NCHW->NHWC + implicit WGMMA_WS 128x64x32", &run_wgmma<TILE_WGMMA_WS_N64>, 1, 1});
         v.push_back({"implicit WGMMA_WS 256x128x32", &run_wgmma<TILE_WGMMA_WS_M256>, 1});
         v.push_back({"implicit WGMMA_WS 256x128x32 split-K 2", &run_wgmma<TILE_WGMMA_WS_M256, 2>, 1});
+        // TMA loads (im2col + tiled, emulated: deferred to the mbarrier phase, swizzled per the map)
+        v.push_back({"implicit WGMMA_TMA 128x128x32", &run_wgmma_tma<TILE_WGMMA_TMA>, 1, 0, 0, 1});
+        v.push_back({"implicit WGMMA_TMA 128x64x32 split-K 3", &run_wgmma_tma<TILE_WGMMA_TMA_N64, 3>, 1, 0, 0, 1});
+        v.push_back({"implicit WGMMA_TMA 256x128x32", &run_wgmma_tma<TILE_WGMMA_TMA_M256>, 1, 0, 0, 1});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 128x64x32", &run_wgmma_tma<TILE_WGMMA_TMA_N64>, 1, 1, 0, 1});
         v.push_back({"implicit HALO16 wgmma", &run_halo_wgmma, 1, 0, 1});
         v.push_back({"NCHW->NHWC + implicit HALO16 wgmma", &run_halo_wgmma, 1, 1, 1});
     }
@@ -686,6 +731,7 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
         if (v.to_nhwc) {  // only where the backend could transform: NCHW, C/g % vec == 0
             if (p.chlast || p.Cg % vec) continue;
             if (v.halo && !halo_supported(nhwc_input_view(p), (int)sizeof(Elem))) continue;
+            if (v.tma && tma_conv_unsupported(nhwc_input_view(p))) continue;
             std::vector<Elem> xt, wt;
             const Elem* wk = nullptr;
             const ConvParams q =
@@ -698,8 +744,9 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
             compare(what, pr, y, yref, tol, st, sname);
             continue;
         }
-        if (v.halo) {  // NHWC shapes the halo kernel supports, 16-byte paths (the backend falls back otherwise)
-            if (!halo_supported(p, (int)sizeof(Elem))) continue;
+        if (v.halo || v.tma) {  // NHWC shapes the halo / TMA kernel supports, 16-byte paths (else the backend
+                                // falls back)
+            if (v.halo ? !halo_supported(p, (int)sizeof(Elem)) : tma_conv_unsupported(p) != nullptr) continue;
             std::vector<Elem> y(yref.size());
             for (auto& e : y) e = Elem(0x7fff);
             v.fn(p, x, w, b, y.data(), 1, 1);
@@ -1100,6 +1147,23 @@ int run_candidates(int max_shapes) {
                             sname.c_str(), f16 ? "f16" : "f32", forced_ws.tile, forced_ws.to_nhwc);
                     ++st.fails;
                 }
+                // =wgmma_tma: f16 choices whose GEMM view TMA takes (HALO16 included) to wgmma_tma_conv_kernel with
+                // the warp-specialized kernel's tile choice and the same transform; everything else stays
+                {
+                    const KernelChoice forced_tma = force_wgmma(&di, pr.p, heur, 132, 227 * 1024, true, false, false, true);
+                    const bool takes = f16 && heur.kind == KK_IMPLICIT &&
+                                       !tma_conv_unsupported(gemm_view(pr.p, heur.to_nhwc, heur.cgp));
+                    ++st.runs;
+                    if (takes != is_wgmma_tma_tile(forced_tma.tile) ||
+                        (takes && (tma_ws_twin(forced_tma.tile) != forced_ws.tile || forced_tma.to_nhwc != heur.to_nhwc ||
+                                   forced_tma.cgp != heur.cgp || forced_tma.splits != forced_ws.splits)) ||
+                        (!takes && !same_choice(forced_tma, heur))) {
+                        fprintf(stderr, "FAIL candidates %s: force_wgmma(tma) gave tile %d for %s (TMA %s)\n",
+                                sname.c_str(), forced_tma.tile, f16 ? "f16" : "f32", takes ? "takes it" : "does not");
+                        ++st.fails;
+                    }
+                    if (takes) ++g_tma_forced;
+                }
                 // =wgmma_sk: wgmma_conv_kernel's stream-K form on the resident slots (HALO16 included), split-K
                 // as =wgmma where the GEMM is too short for it
                 const KernelChoice forced_sk = force_wgmma(&di, pr.p, heur, 132, 227 * 1024, true, false, true);
@@ -1382,6 +1446,12 @@ int run_candidates(int max_shapes) {
            "%.1f s\n",
            lists, shapes.size(), lists ? (double)total / lists : 0.0, most, cand_runs, st.runs - cand_runs, st.fails,
            st.worst, secs);
+    printf("[candidates] FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma moves %ld of these problems to wgmma_tma_conv_kernel\n",
+           g_tma_forced);
+    if (g_tma_forced == 0) {
+        fprintf(stderr, "FAIL candidates: no problem reached the TMA kernel when forced\n");
+        return 1;
+    }
     return st.fails ? 1 : 0;
 }
 
@@ -1732,6 +1802,18 @@ int run_group(const std::string& group, int max_shapes) {
     st.fails += bank_check(group);
     printf("[%s] %ld variants x %zu shapes x 2 layouts: %ld kernel runs, %ld failures, worst err/tol %.3g, %.1f s\n",
            group.c_str(), variants_seen, shapes.size(), st.runs, st.fails, st.worst, secs);
+    if (!st.by_kernel.empty()) {
+        std::string fams;
+        for (const auto& e : st.by_kernel) fams += " " + e.first + " " + std::to_string(e.second);
+        printf("[%s] implicit-GEMM runs per kernel family:%s\n", group.c_str(), fams.c_str());
+    }
+    // wgmma_tma_conv_kernel must have met the shapes that exercise its TMA encoding (stride, dilation,
+    // asymmetric padding, 1-D, 128-pixel boxes across images): at least one per fixed tma shape and layout
+    if (group == "tc_f16" && st.by_kernel["WGMMA_TMA"] < 20) {
+        fprintf(stderr, "FAIL [%s] only %ld WGMMA_TMA runs: the shapes TMA takes went missing\n", group.c_str(),
+                st.by_kernel["WGMMA_TMA"]);
+        ++st.fails;
+    }
     printf("[%s] heuristic picks over these problems (H100-like: 132 SMs, 227 KB): direct %d, implicit BIG %d WIDE %d "
            "MED %d SMALL %d SIMT %d HALO %d HALO16 %d\n",
            group.c_str(), heuristic_counts[KK_DIRECT][TILE_MED], heuristic_counts[KK_IMPLICIT][TILE_BIG],

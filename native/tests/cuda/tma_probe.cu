@@ -12,21 +12,14 @@
 // definition of the tile a kernel needs; on a mismatch it decodes what the TMA loaded instead (each
 // input element holds its own index), so one device call tells the next kernel how to encode.
 //
-// Cases (uint16 elements standing for f16: TMA moves bytes; 0 marks an out-of-bounds fill):
-//  * im2col, 4-D NHWC x (globalDim {C, W, H, N}), box = 128 output pixels x 64 channels (128-byte
-//    rows, SWIZZLE_128B): the A tile of GEMM rows m0 .. m0+127 (m = (n, p, q)) at filter tap (r, s) and
-//    channels c0 .. c0+63, i.e. row i = x[n][p*sh - ph + r*dh][q*sw - pw + s*dw][c0 + j] or 0 in the
-//    padding / past C, laid out as the wgmma kernels' 128-byte-swizzled tiles (smem_at<2, 64, true>:
-//    16-byte chunk j of row i at chunk j ^ (i % 8)). Encoding under test: lower corner {-ph, -pw},
-//    upper corner {ph - dh*(R-1), pw - dw*(S-1)}, element strides {1, sw, sh, 1}, instruction
-//    coordinates {c0, q0*sw - pw, p0*sh - ph, n0} for the tile's first pixel (n0, p0, q0), im2col
-//    offsets {s*dw, r*dh}. Shapes: 3x3 pad 1 stride 1 (tiles inside one image and across two), stride
-//    2, dilation 2, asymmetric padding (which corner entry is H and which W), a second channel chunk,
-//    and C = 40 (channels past C filled with zeros). Only rows m < M are judged (past the last image
-//    the kernel would discard them); their content is printed for the record.
-//  * tiled, 2-D weights [K][Kgemm]: box 64 x 128 rows with SWIZZLE_128B (the 128-byte-swizzled tiles),
-//    and 32 x 128 with SWIZZLE_64B (the f16 kernels' 64-byte-swizzled tiles, swizzled_at<2, 32>), rows
-//    and columns past the matrix zero -- whether a B tile could come by TMA into the current layouts.
+// Cases: tma_cases.h, shared with the emulation's own test (test_simt_tma.cpp), so the hardware and the
+// emulation's TMA model answer the same table. The im2col cases use the kernels' map and coordinates
+// (tma_im2col.cuh: tma_x_map / tma_x_coords) -- 64-channel boxes in the 128-byte swizzle and the f16
+// kernels' 32-channel boxes in the 64-byte swizzle -- on shapes with stride, dilation, asymmetric padding
+// (which corner entry is W and which H: the first run of this probe, on an H200, loaded the {H, W}
+// reading of cuda.h's comment wrongly -- index 0 is W -- and the emulation reproduces that result), a
+// second channel chunk, C = 40 (zero fill), 1-D and 1x1 stride 2; the tiled cases the B tiles.
+// uint16 elements stand for f16 (TMA moves bytes); each holds its own index + 1, 0 marks a fill.
 // A failing case prints its first mismatching rows, expected vs loaded (n, h, w, c of the element or
 // "0"). Usage: tma_probe. Exit 0: all cases pass (or no compute capability 9.0 device: skipped);
 // 1: a case failed; 2: a CUDA error (a missing driver entry point included).
@@ -41,6 +34,7 @@
 #include <vector>
 
 #include "cuda_ck.h"
+#include "simt/tma_cases.h"
 
 static const char* const kProgram = "tma_probe";
 
@@ -100,25 +94,10 @@ __global__ void tma_load_kernel(const __grid_constant__ CUtensorMap map, int c0,
     for (int i = threadIdx.x; i < bytes / 2; i += blockDim.x) out[i] = reinterpret_cast<const uint16_t*>(buf)[i];
 }
 
-// Byte offset of 16-byte chunk `chunk` of row `row` in the tiles the kernels read: 128-byte rows with the
-// 128-byte swizzle (smem_at<ES, BK, true>) or 64-byte rows with the 64-byte one (swizzled_at<ES, 32 f16>).
-int swizzled_chunk(int row, int chunk, int row_bytes) {
-    if (row_bytes == 128) return row * 128 + ((chunk ^ (row & 7)) * 16);
-    return row * 64 + ((chunk ^ ((row / 2) % 4)) * 16);
-}
-
 struct Tensor {  // NHWC uint16, element e holds e + 1 (0 is reserved for out-of-bounds fills)
     int N, H, W, C;
     uint16_t* dev = nullptr;
     size_t count() const { return (size_t)N * H * W * C; }
-    std::string name(uint16_t v) const {
-        if (v == 0) return "0";
-        size_t e = v - 1;
-        char s[64];
-        const int c = (int)(e % C), w = (int)(e / C % W), h = (int)(e / C / W % H), n = (int)(e / C / W / H);
-        snprintf(s, sizeof s, "(n%d h%d w%d c%d)", n, h, w, c);
-        return s;
-    }
 };
 
 Tensor make_tensor(int N, int H, int W, int C) {
@@ -157,115 +136,70 @@ bool run_load(bool im2col, const CUtensorMap& map, const int (&c)[4], unsigned s
     return to == 0;
 }
 
-struct ConvCase {
-    const char* name;
-    int N, H, W, C, R, S, sh, sw, ph, pw, dh, dw;
-    int m0, r, s, c0;
-};
-
-// One im2col case: the planned encoding, one load, every byte of rows m < M against the definition.
-void im2col_case(const ConvCase& k) {
+// One im2col case of tma_cases.h: the kernels' own map (tma_x_map, with the case's channel count and
+// swizzle) and coordinates (tma_x_coords), one load, every judged row against the definition.
+void im2col_case(const tma_cases::ConvCase& k) {
     const Tensor x = make_tensor(k.N, k.H, k.W, k.C);
-    const int P = (k.H + 2 * k.ph - k.dh * (k.R - 1) - 1) / k.sh + 1;
-    const int Q = (k.W + 2 * k.pw - k.dw * (k.S - 1) - 1) / k.sw + 1;
-    const int M = k.N * P * Q;
-    const cuuint64_t dims[4] = {(cuuint64_t)k.C, (cuuint64_t)k.W, (cuuint64_t)k.H, (cuuint64_t)k.N};
-    const cuuint64_t strides[3] = {(cuuint64_t)k.C * 2, (cuuint64_t)k.W * k.C * 2, (cuuint64_t)k.H * k.W * k.C * 2};
-    const int lower[2] = {-k.ph, -k.pw};  // {H, W} as cuda.h lists them ({D, H, W}); the asymmetric case checks it
-    const int upper[2] = {k.ph - k.dh * (k.R - 1), k.pw - k.dw * (k.S - 1)};
-    const cuuint32_t estr[4] = {1, (cuuint32_t)k.sw, (cuuint32_t)k.sh, 1};
+    const fc::cuda::TmaIm2colMap m = tma_cases::map(k);
     CUtensorMap map;
-    const CUresult er = g_encode_im2col(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 4, x.dev, dims, strides, lower, upper, 64,
-                                        128, estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+    const CUresult er = g_encode_im2col(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 4, x.dev, m.dims, m.strides, m.lower,
+                                        m.upper, m.channels, m.pixels, m.estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                                        k.channels == 64 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B,
                                         CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (er != CUDA_SUCCESS) {
-        printf("tma-probe im2col %-28s FAIL: cuTensorMapEncodeIm2col returned %d\n", k.name, (int)er);
+        printf("tma-probe im2col %-32s FAIL: cuTensorMapEncodeIm2col returned %d\n", k.name, (int)er);
         ++g_failed;
         CK(cudaFree(x.dev));
         return;
     }
-    const int n0 = k.m0 / (P * Q), p0 = k.m0 / Q % P, q0 = k.m0 % Q;
-    const int coords[4] = {k.c0, q0 * k.sw - k.pw, p0 * k.sh - k.ph, n0};
+    int c[4];
+    uint16_t off[2];
+    tma_cases::coords(k, c, off);
     std::vector<uint16_t> got;
-    if (!run_load(true, map, coords, (unsigned short)(k.s * k.dw), (unsigned short)(k.r * k.dh), 128 * 128, &got)) {
-        printf("tma-probe im2col %-28s FAIL: the load never completed (mbarrier timeout)\n", k.name);
+    if (!run_load(true, map, c, off[0], off[1], 128 * k.channels * 2, &got)) {
+        printf("tma-probe im2col %-32s FAIL: the load never completed (mbarrier timeout)\n", k.name);
         ++g_failed;
         CK(cudaFree(x.dev));
         return;
     }
-    int bad_rows = 0, shown = 0;
-    for (int i = 0; i < 128; ++i) {
-        const int m = k.m0 + i;
-        const bool judged = m < M;
-        const int n = m / (P * Q), p = m / Q % P, q = m % Q;
-        const int ih = p * k.sh - k.ph + k.r * k.dh, iw = q * k.sw - k.pw + k.s * k.dw;
-        bool bad = false;
-        std::string first_got, first_want;
-        for (int j = 0; j < 64 && judged; ++j) {
-            const int c = k.c0 + j;
-            const bool in = ih >= 0 && ih < k.H && iw >= 0 && iw < k.W && c < k.C;
-            const uint16_t want = in ? (uint16_t)(((size_t)((n * k.H + ih) * k.W + iw) * k.C + c) + 1) : 0;
-            const uint16_t have = got[(swizzled_chunk(i, j / 8, 128) / 2) + j % 8];
-            if (have != want && !bad) {
-                bad = true;
-                first_got = x.name(have);
-                first_want = x.name(want);
-            }
-        }
-        if (bad) {
-            ++bad_rows;
-            if (shown++ < 6) {
-                // what the row holds, read unswizzled and swizzled, element 0 of each
-                printf("    row %3d (m %d: n%d p%d q%d -> h%d w%d): want %s, got %s (chunk 0 unswizzled: %s)\n", i, m, n,
-                       p, q, ih, iw, first_want.c_str(), first_got.c_str(), x.name(got[i * 64]).c_str());
-            }
-        }
-    }
-    if (bad_rows) ++g_failed;
-    printf("tma-probe im2col %-28s %s (M %d, tile rows %d..%d, tap r%d s%d, c0 %d; %d of %d judged rows wrong)\n",
-           k.name, bad_rows ? "FAIL" : "ok", M, k.m0, k.m0 + 127, k.r, k.s, k.c0, bad_rows, M - k.m0 < 128 ? M - k.m0 : 128);
+    const int bad = tma_cases::check(k, got.data(), "");
+    if (bad) ++g_failed;
+    printf("tma-probe im2col %-32s %s (M %d, tile rows %d..%d, tap r%d s%d, c0 %d, %d ch; %d of %d judged rows wrong)\n",
+           k.name, bad ? "FAIL" : "ok", tma_cases::params(k).M, k.m0, k.m0 + 127, k.r, k.s, k.c0, k.channels, bad,
+           tma_cases::rows_judged(k));
     CK(cudaFree(x.dev));
 }
 
-// One tiled case: a [rows][cols] uint16 matrix (element e holds e + 1), box box_cols x 128 rows at
-// (col0, row0) with the given swizzle; every byte against the matrix, zeros past its edges.
-void tiled_case(const char* name, int rows, int cols, int box_cols, CUtensorMapSwizzle sw, int row0, int col0) {
-    const Tensor t = make_tensor(1, 1, rows, cols);  // W = rows, C = cols: element (r, c) at r * cols + c
-    const cuuint64_t dims[2] = {(cuuint64_t)cols, (cuuint64_t)rows};
-    const cuuint64_t strides[1] = {(cuuint64_t)cols * 2};
-    const cuuint32_t box[2] = {(cuuint32_t)box_cols, 128}, estr[2] = {1, 1};
+// One tiled case of tma_cases.h: box box_cols x 128 rows, zeros past the matrix's edges.
+void tiled_case(const tma_cases::TiledCase& t) {
+    const Tensor m = make_tensor(1, 1, t.rows, t.cols);  // W = rows, C = cols: element (r, c) at r * cols + c
+    const cuuint64_t dims[2] = {(cuuint64_t)t.cols, (cuuint64_t)t.rows};
+    const cuuint64_t strides[1] = {(cuuint64_t)t.cols * 2};
+    const cuuint32_t box[2] = {(cuuint32_t)t.box_cols, 128}, estr[2] = {1, 1};
     CUtensorMap map;
-    const CUresult er = g_encode_tiled(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 2, t.dev, dims, strides, box, estr,
-                                       CU_TENSOR_MAP_INTERLEAVE_NONE, sw, CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
-                                       CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    const CUresult er = g_encode_tiled(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 2, m.dev, dims, strides, box, estr,
+                                       CU_TENSOR_MAP_INTERLEAVE_NONE,
+                                       t.box_cols == 64 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B,
+                                       CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (er != CUDA_SUCCESS) {
-        printf("tma-probe tiled  %-28s FAIL: cuTensorMapEncodeTiled returned %d\n", name, (int)er);
+        printf("tma-probe tiled  %-32s FAIL: cuTensorMapEncodeTiled returned %d\n", t.name, (int)er);
         ++g_failed;
-        CK(cudaFree(t.dev));
+        CK(cudaFree(m.dev));
         return;
     }
-    const int row_bytes = box_cols * 2, bytes = 128 * row_bytes;
-    const int coords[4] = {col0, row0, 0, 0};
+    const int c[4] = {t.col0, t.row0, 0, 0};
     std::vector<uint16_t> got;
-    if (!run_load(false, map, coords, 0, 0, bytes, &got)) {
-        printf("tma-probe tiled  %-28s FAIL: the load never completed (mbarrier timeout)\n", name);
+    if (!run_load(false, map, c, 0, 0, 128 * t.box_cols * 2, &got)) {
+        printf("tma-probe tiled  %-32s FAIL: the load never completed (mbarrier timeout)\n", t.name);
         ++g_failed;
-        CK(cudaFree(t.dev));
+        CK(cudaFree(m.dev));
         return;
     }
-    int bad = 0;
-    for (int i = 0; i < 128; ++i)
-        for (int j = 0; j < box_cols; ++j) {
-            const int r = row0 + i, c = col0 + j;
-            const uint16_t want = r < rows && c < cols ? (uint16_t)(r * cols + c + 1) : 0;
-            const uint16_t have = got[swizzled_chunk(i, j / 8, row_bytes) / 2 + j % 8];
-            if (have != want && bad++ < 4)
-                printf("    row %3d col %3d: want %s, got %s\n", i, j, t.name(want).c_str(), t.name(have).c_str());
-        }
+    const int bad = tma_cases::check_tiled(t, got.data());
     if (bad) ++g_failed;
-    printf("tma-probe tiled  %-28s %s (%d x %d matrix, box %d x 128 at (%d, %d); %d wrong elements)\n", name,
-           bad ? "FAIL" : "ok", rows, cols, box_cols, row0, col0, bad);
-    CK(cudaFree(t.dev));
+    printf("tma-probe tiled  %-32s %s (%d x %d matrix, box %d x 128 at (%d, %d); %d wrong elements)\n", t.name,
+           bad ? "FAIL" : "ok", t.rows, t.cols, t.box_cols, t.row0, t.col0, bad);
+    CK(cudaFree(m.dev));
 }
 
 }  // namespace
@@ -287,23 +221,8 @@ int main() {
     CK(cudaMalloc(&g_timeout, sizeof(int)));
     CK(cudaFuncSetAttribute(tma_load_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxBoxBytes + kSlack));
     CK(cudaFuncSetAttribute(tma_load_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxBoxBytes + kSlack));
-    // name, N H W C, R S, sh sw, ph pw, dh dw, m0, r s, c0
-    const ConvCase cases[] = {
-        {"3x3 p1 s1 tap(0,0)", 2, 10, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
-        {"3x3 p1 s1 tap(1,1)", 2, 10, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0},
-        {"3x3 p1 s1 tap(2,2) 2 images", 2, 10, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1, 64, 2, 2, 0},
-        {"3x3 p1 s1 tap(0,2)", 2, 10, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1, 16, 0, 2, 0},
-        {"3x3 p1 s1 tap(2,0)", 2, 10, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1, 16, 2, 0, 0},
-        {"3x3 p1 stride 2 tap(2,1)", 3, 11, 11, 64, 3, 3, 2, 2, 1, 1, 1, 1, 20, 2, 1, 0},
-        {"3x3 p2 dilation 2 tap(1,2)", 2, 9, 9, 64, 3, 3, 1, 1, 2, 2, 2, 2, 30, 1, 2, 0},
-        {"3x3 pad h1 w0 tap(0,1)", 2, 10, 10, 64, 3, 3, 1, 1, 1, 0, 1, 1, 8, 0, 1, 0},
-        {"3x3 p1 C128 c0 64 tap(1,0)", 2, 8, 8, 128, 3, 3, 1, 1, 1, 1, 1, 1, 40, 1, 0, 64},
-        {"3x3 p1 C40 (zero fill) tap(1,1)", 3, 9, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 100, 1, 1, 0},
-    };
-    for (const ConvCase& k : cases) im2col_case(k);
-    tiled_case("B 128B swizzle", 100, 200, 64, CU_TENSOR_MAP_SWIZZLE_128B, 0, 64);
-    tiled_case("B 128B swizzle edges", 100, 200, 64, CU_TENSOR_MAP_SWIZZLE_128B, 64, 168);
-    tiled_case("B 64B swizzle", 160, 96, 32, CU_TENSOR_MAP_SWIZZLE_64B, 16, 32);
+    for (const tma_cases::ConvCase& k : tma_cases::conv_cases()) im2col_case(k);
+    for (const tma_cases::TiledCase& t : tma_cases::tiled_cases()) tiled_case(t);
     printf("tma_probe: %s\n", g_failed ? "FAILED cases above" : "all cases pass");
     return g_failed ? 1 : 0;
 }

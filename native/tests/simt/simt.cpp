@@ -243,10 +243,17 @@ struct Fiber {
 };
 
 namespace {
-struct MBar {  // an mbarrier's state (simt.h "mbarrier")
+struct TmaChunk {  // 16 bytes of a TMA load, landing at a dynamic-shared-memory offset
+    uint32_t off;
+    unsigned char b[16];
+};
+struct MBar {  // an mbarrier's state (simt.h "mbarrier", "TMA")
     unsigned count = 0;    // arrivals per phase
     unsigned pending = 0;  // arrivals the current phase still needs
     uint64_t phase = 0;    // phases completed
+    int64_t tx = 0;        // transaction bytes announced (expect_tx) minus bytes of the loads issued
+    std::vector<TmaChunk> landing;  // the current phase's issued loads' bytes
+    std::vector<TmaChunk> landed;   // a completed phase's bytes, written when a waiter observes the phase
 };
 }  // namespace
 
@@ -1014,9 +1021,12 @@ void compute_collective(Warp& w, Fiber* caller) {
         case OpWgmmaF16Rs:
         case OpWgmmaTf32: {
             if (mask != 0xffffffffu) fiber_fail(caller, std::string(op_name(w.op)) + " needs a full warp of 32 lanes");
-            if (caller->ctx.block->nthreads % 128)
-                fiber_fail(caller, std::string(op_name(w.op)) + ": the block (" + std::to_string(caller->ctx.block->nthreads) +
-                                       " threads) is not made of whole warpgroups (128 threads)");
+            // PTX: a warpgroup is 4 contiguous warps, the first of rank % 4 == 0 -- all 4 must exist (a block
+            // may have further warps that issue no wgmma, e.g. a TMA producer warp)
+            if ((caller->ctx.warp / 4 + 1) * 128 > caller->ctx.block->nthreads)
+                fiber_fail(caller, std::string(op_name(w.op)) + ": warp " + std::to_string(caller->ctx.warp) +
+                                       " is not in a whole warpgroup (4 warps, 128 threads) of the block's " +
+                                       std::to_string(caller->ctx.block->nthreads) + " threads");
             if (!w.wgmma_fenced)
                 fiber_fail(caller, std::string(op_name(w.op)) + " without a wgmma_fence since the last wgmma_wait (the emulation "
                                    "requires one before each run of wgmma that follows register accesses)");
@@ -1112,7 +1122,9 @@ std::string deadlock_report(Block& b) {
         const MBar& m = b.mbars.at(e.first.first);
         o << " " << e.second.first << " thread(s) (first: linear id " << e.second.second << ") wait for phase parity "
           << e.first.second << " of mbarrier " << e.first.first << " (phases completed " << m.phase
-          << ", arrivals pending " << m.pending << " of " << m.count << ");";
+          << ", arrivals pending " << m.pending << " of " << m.count;
+        if (m.tx) o << ", transaction bytes outstanding " << m.tx << " (expect_tx minus issued TMA loads)";
+        o << ");";
     }
     if (b.exited) o << " " << b.exited << " thread(s) have exited (first: linear id " << b.first_exited << ")";
     return o.str();
@@ -1223,24 +1235,232 @@ void mbarrier_init(uint64_t* bar, unsigned count) {
     *bar = 0;  // the hardware keeps its state in the object; no kernel may read or write it otherwise
 }
 
-void mbarrier_arrive(uint64_t* bar) {
-    Fiber* f = cur_fiber("mbarrier_arrive");
-    MBar& m = mbar_of(f, bar, "mbarrier_arrive");
-    if (--m.pending) return;
+namespace {
+// Completes the phase once every arrival is in and the announced transaction bytes are all issued: the
+// TMA loads' bytes land (async proxy: no generic writer to fence), waiters of that parity wake up.
+// A completed phase's TMA bytes reach shared memory (async proxy: no generic writer left to fence) when the
+// first waiter observes the phase -- or the next phase completes: a thread that reads the tile without
+// waiting on the barrier sees the old contents, as it may on hardware.
+void mbar_land(Block& b, MBar& m) {
+    for (const TmaChunk& c : m.landed) {
+        std::memcpy(b.smem + c.off, c.b, 16);
+        for (int i = 0; i < 16; ++i) g_rt.wr_thread[c.off + i] = 0;
+    }
+    m.landed.clear();
+}
+void mbar_try_complete(Fiber* f, const void* bar, MBar& m) {
+    if (m.pending || m.tx) return;
+    Block& b = *f->ctx.block;
+    mbar_land(b, m);
+    m.landed.swap(m.landing);
     const unsigned done = static_cast<unsigned>(m.phase & 1u);  // the parity of the phase completing now
     ++m.phase;
     m.pending = m.count;
-    for (Fiber& o : *f->ctx.block->fibers)
+    for (Fiber& o : *b.fibers)
         if (o.state == FState::AtMbar && o.mbar == bar && o.mbar_parity == done) o.state = FState::Runnable;
+}
+}  // namespace
+
+void mbarrier_arrive(uint64_t* bar) {
+    Fiber* f = cur_fiber("mbarrier_arrive");
+    MBar& m = mbar_of(f, bar, "mbarrier_arrive");
+    if (m.pending == 0)
+        fiber_fail(f, "mbarrier_arrive: every arrival of the current phase is in, the phase still waits for "
+                      "transaction bytes (expect_tx announced more than the loads issued)");
+    --m.pending;
+    mbar_try_complete(f, bar, m);
+}
+
+void mbarrier_arrive_expect_tx(uint64_t* bar, unsigned bytes) {
+    Fiber* f = cur_fiber("mbarrier_arrive_expect_tx");
+    MBar& m = mbar_of(f, bar, "mbarrier_arrive_expect_tx");
+    if (m.pending == 0)
+        fiber_fail(f, "mbarrier_arrive_expect_tx: every arrival of the current phase is already in");
+    m.tx += bytes;
+    --m.pending;
+    mbar_try_complete(f, bar, m);
+}
+
+// ---- TMA (simt.h "TMA") ----
+namespace {
+bool tma_bad(std::string* why, const std::string& msg) {
+    if (why) *why = msg;
+    return true;
+}
+// The rules cuTensorMapEncodeTiled / cuTensorMapEncodeIm2col document (those the kernels can meet).
+bool tma_common_bad(int elem_bytes, unsigned rank, const void* base, const uint64_t* dims, const uint64_t* strides,
+                    const uint32_t* estr, int swizzle, uint32_t inner_bytes, std::string* why) {
+    if (elem_bytes != 1 && elem_bytes != 2 && elem_bytes != 4 && elem_bytes != 8)
+        return tma_bad(why, "element size " + std::to_string(elem_bytes));
+    if (rank < 1 || rank > 5) return tma_bad(why, "tensor rank " + std::to_string(rank) + " outside [1, 5]");
+    if (reinterpret_cast<uintptr_t>(base) % 16) return tma_bad(why, "global address not 16-byte aligned");
+    for (unsigned i = 0; i < rank; ++i) {
+        if (dims[i] == 0 || dims[i] > (1ull << 32)) return tma_bad(why, "globalDim[" + std::to_string(i) + "] = " + std::to_string(dims[i]));
+        if (estr[i] < 1 || estr[i] > 8) return tma_bad(why, "elementStrides[" + std::to_string(i) + "] outside [1, 8]");
+    }
+    for (unsigned i = 0; i + 1 < rank; ++i)
+        if (strides[i] % 16 || strides[i] >= (1ull << 40))
+            return tma_bad(why, "globalStrides[" + std::to_string(i) + "] = " + std::to_string(strides[i]) +
+                                    " (a multiple of 16 below 2^40)");
+    if (swizzle != 0 && swizzle != 32 && swizzle != 64 && swizzle != 128)
+        return tma_bad(why, "swizzle " + std::to_string(swizzle));
+    if (inner_bytes % 16) return tma_bad(why, "inner box extent " + std::to_string(inner_bytes) + " bytes, not a multiple of 16");
+    if (swizzle && inner_bytes > static_cast<uint32_t>(swizzle))
+        return tma_bad(why, "inner box extent " + std::to_string(inner_bytes) + " bytes exceeds the " +
+                                std::to_string(swizzle) + "-byte swizzle");
+    return false;
+}
+void tma_fill(TensorMap* m, int elem_bytes, unsigned rank, const void* base, const uint64_t* dims,
+              const uint64_t* strides, const uint32_t* estr, int swizzle) {
+    *m = TensorMap{};
+    m->base = static_cast<const unsigned char*>(base);
+    m->rank = static_cast<int>(rank);
+    m->elem_bytes = elem_bytes;
+    m->swizzle = swizzle;
+    for (unsigned i = 0; i < rank; ++i) {
+        m->dims[i] = dims[i];
+        m->estr[i] = estr[i];
+        m->strides[i] = i == 0 ? static_cast<uint64_t>(elem_bytes) : strides[i - 1];
+    }
+}
+}  // namespace
+
+int tma_encode_tiled(TensorMap* m, int elem_bytes, unsigned rank, const void* base, const uint64_t* dims,
+                     const uint64_t* strides, const uint32_t* box, const uint32_t* estr, int swizzle_bytes,
+                     std::string* why) {
+    if (tma_common_bad(elem_bytes, rank, base, dims, strides, estr, swizzle_bytes,
+                       box[0] * static_cast<uint32_t>(elem_bytes), why))
+        return 1;
+    for (unsigned i = 0; i < rank; ++i)
+        if (box[i] == 0 || box[i] > 256) return tma_bad(why, "boxDim[" + std::to_string(i) + "] outside [1, 256]"), 1;
+    for (unsigned i = 0; i < rank; ++i)
+        if (estr[i] != 1) return tma_bad(why, "the emulation implements element strides 1 for tiled maps"), 1;
+    tma_fill(m, elem_bytes, rank, base, dims, strides, estr, swizzle_bytes);
+    for (unsigned i = 0; i < rank; ++i) m->box[i] = box[i];
+    return 0;
+}
+
+int tma_encode_im2col(TensorMap* m, int elem_bytes, unsigned rank, const void* base, const uint64_t* dims,
+                      const uint64_t* strides, const int* lower, const int* upper, unsigned channels,
+                      unsigned pixels, const uint32_t* estr, int swizzle_bytes, std::string* why) {
+    if (rank != 4) return tma_bad(why, "the emulation implements 4-D im2col maps (rank " + std::to_string(rank) + ")"), 1;
+    if (tma_common_bad(elem_bytes, rank, base, dims, strides, estr, swizzle_bytes,
+                       channels * static_cast<uint32_t>(elem_bytes), why))
+        return 1;
+    if (channels < 1 || channels > 256) return tma_bad(why, "channelsPerPixel outside [1, 256]"), 1;
+    if (pixels < 1 || pixels > 1024) return tma_bad(why, "pixelsPerColumn outside [1, 1024]"), 1;
+    for (int i = 0; i < 2; ++i) {
+        if (lower[i] < -128 || lower[i] > 127 || upper[i] < -128 || upper[i] > 127)
+            return tma_bad(why, "a 4-D map's corner " + std::to_string(i) + " outside [-128, 127]"), 1;
+        // a non-empty bounding box: lower <= dim - 1 + upper ({W, H} = dims 1, 2)
+        if (lower[i] > static_cast<int64_t>(dims[i + 1]) - 1 + upper[i])
+            return tma_bad(why, "empty bounding box along dim " + std::to_string(i + 1)), 1;
+    }
+    tma_fill(m, elem_bytes, rank, base, dims, strides, estr, swizzle_bytes);
+    m->im2col = 1;
+    m->lower[0] = lower[0];
+    m->lower[1] = lower[1];
+    m->upper[0] = upper[0];
+    m->upper[1] = upper[1];
+    m->channels = channels;
+    m->pixels = pixels;
+    return 0;
+}
+
+namespace {
+// Common part of a TMA load: checks, then queues `rows` rows of row_bytes (element (r, e) from get(r, e, out))
+// at dst with the map's swizzle on the barrier; completes the phase if that was the last piece.
+template <class Get>
+void tma_issue(const char* what, void* dst, const TensorMap* m, uint64_t* bar, uint32_t rows, uint32_t row_elems,
+               Get get) {
+    Fiber* f = cur_fiber(what);
+    Block& b = *f->ctx.block;
+    MBar& mb = mbar_of(f, bar, what);
+    if (!m || !m->rank) fiber_fail(f, std::string(what) + ": the tensor map was never encoded");
+    const uint32_t row_bytes = row_elems * static_cast<uint32_t>(m->elem_bytes), bytes = rows * row_bytes;
+    const uintptr_t a = reinterpret_cast<uintptr_t>(dst), base = reinterpret_cast<uintptr_t>(b.smem);
+    if (!b.smem || a < base || a + bytes > base + b.smem_size)
+        fiber_fail(f, std::string(what) + ": destination outside the block's dynamic shared memory");
+    const uint32_t off0 = static_cast<uint32_t>(a - base);
+    if ((g_smem_base + off0) % 128)
+        fiber_fail(f, std::string(what) + ": shared destination " + std::to_string(g_smem_base + off0) +
+                          " not 128-byte aligned");
+    const uint32_t sw = static_cast<uint32_t>(m->swizzle);
+    std::vector<unsigned char> row(row_bytes);
+    for (uint32_t r = 0; r < rows; ++r) {
+        for (uint32_t e = 0; e < row_elems; ++e) get(r, e, row.data() + e * m->elem_bytes);
+        for (uint32_t c = 0; c < row_bytes / 16; ++c) {
+            const uint32_t lin = g_smem_base + off0 + r * row_bytes + c * 16;
+            const uint32_t addr = sw ? lin ^ (((lin >> 7) & (sw / 16u - 1u)) << 4) : lin;
+            TmaChunk ch;
+            ch.off = addr - g_smem_base;
+            std::memcpy(ch.b, row.data() + c * 16, 16);
+            mb.landing.push_back(ch);
+        }
+    }
+    mb.tx -= bytes;
+    mbar_try_complete(f, bar, mb);
+}
+}  // namespace
+
+void tma_copy_2d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1) {
+    if (!m || !m->rank || m->im2col || m->rank != 2) fail("tma_load_2d: the map is not an encoded 2-D tiled map");
+    tma_issue("tma_load_2d", dst, m, bar, m->box[1], m->box[0], [&](uint32_t r, uint32_t e, unsigned char* out) {
+        const int64_t i0 = static_cast<int64_t>(c0) + e, i1 = static_cast<int64_t>(c1) + r;
+        if (i0 < 0 || i1 < 0 || i0 >= static_cast<int64_t>(m->dims[0]) || i1 >= static_cast<int64_t>(m->dims[1]))
+            std::memset(out, 0, m->elem_bytes);
+        else
+            std::memcpy(out, m->base + i0 * m->strides[0] + i1 * m->strides[1], m->elem_bytes);
+    });
+}
+
+void tma_copy_im2col_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3, uint16_t ow,
+                        uint16_t oh) {
+    if (!m || !m->rank || !m->im2col || m->rank != 4)
+        fail("tma_load_im2col_4d: the map is not an encoded 4-D im2col map");
+    const int64_t W = static_cast<int64_t>(m->dims[1]), H = static_cast<int64_t>(m->dims[2]);
+    const int64_t w_lo = m->lower[0], w_hi = W - 1 + m->upper[0], h_lo = m->lower[1], h_hi = H - 1 + m->upper[1];
+    // pixel i's (w, h, n): the traversal from the instruction's start, wrapping inside the bounding box
+    std::vector<int64_t> pw(m->pixels), ph(m->pixels), pn(m->pixels);
+    int64_t w = c1, h = c2, n = c3;
+    for (uint32_t i = 0; i < m->pixels; ++i) {
+        pw[i] = w;
+        ph[i] = h;
+        pn[i] = n;
+        w += m->estr[1];
+        if (w > w_hi) {
+            w = w_lo;
+            h += m->estr[2];
+            if (h > h_hi) {
+                h = h_lo;
+                n += m->estr[3];
+            }
+        }
+    }
+    tma_issue("tma_load_im2col_4d", dst, m, bar, m->pixels, m->channels,
+              [&](uint32_t r, uint32_t e, unsigned char* out) {
+                  const int64_t c = static_cast<int64_t>(c0) + e, x = pw[r] + ow, y = ph[r] + oh, b = pn[r];
+                  if (c < 0 || x < 0 || y < 0 || b < 0 || c >= static_cast<int64_t>(m->dims[0]) || x >= W || y >= H ||
+                      b >= static_cast<int64_t>(m->dims[3]))
+                      std::memset(out, 0, m->elem_bytes);
+                  else
+                      std::memcpy(out, m->base + c * m->strides[0] + x * m->strides[1] + y * m->strides[2] +
+                                           b * m->strides[3],
+                                  m->elem_bytes);
+              });
 }
 
 void mbarrier_wait_parity(uint64_t* bar, unsigned parity) {
     Fiber* f = cur_fiber("mbarrier_wait_parity");
-    const MBar& m = mbar_of(f, bar, "mbarrier_wait_parity");
-    if ((m.phase & 1u) != (parity & 1u)) return;  // the phase of that parity has completed
+    MBar& m = mbar_of(f, bar, "mbarrier_wait_parity");
+    if ((m.phase & 1u) != (parity & 1u)) {  // the phase of that parity has completed
+        mbar_land(*f->ctx.block, m);
+        return;
+    }
     f->mbar = bar;
     f->mbar_parity = parity & 1u;
     block_wait(f, FState::AtMbar);
+    mbar_land(*f->ctx.block, mbar_of(f, bar, "mbarrier_wait_parity"));
 }
 
 void syncwarp(unsigned mask) {
@@ -1590,6 +1810,16 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
                         die(m);
                     }
                 }
+                for (const auto& mb : b.mbars)  // a TMA load still in flight when the block ends: UB on hardware
+                    if (!mb.second.landing.empty() || mb.second.tx) {
+                        std::string m = "fc_simt: kernel " + kname + " block " + dim_str(bidx) +
+                                        ": the block ended with TMA loads on mbarrier " +
+                                        std::to_string(reinterpret_cast<uintptr_t>(mb.first)) +
+                                        " never completed (transaction bytes outstanding " +
+                                        std::to_string(mb.second.tx) + ")";
+                        if (g_throw) throw SimtError(m);
+                        die(m);
+                    }
                 for (unsigned wi = 0; wi < nwarps; ++wi) {  // every warp of a warpgroup: the whole sequence
                     const size_t wg = wi / 4;
                     const size_t want = wg < b.wg_log.size() ? b.wg_log[wg].size() : 0;

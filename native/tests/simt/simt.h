@@ -77,7 +77,8 @@
 //  * wgmma (sm_90a wgmma.mma_async m64nNk16 f16 -> f32, both operands from
 //    shared memory through matrix descriptors): each warp of the warpgroup
 //    issues its part as a warp collective (its 16 accumulator rows need only
-//    its 16 A rows and all of B; blocks must be whole warpgroups). Like
+//    its 16 A rows and all of B; the issuing warp's warpgroup -- 4 warps from a rank % 4 == 0 -- must
+//    exist whole; further warps may follow). Like
 //    cp.async the op is DEFERRED: wgmma_commit() closes the warp's group and
 //    wgmma_wait<N>() performs all but the N newest groups -- shared memory is
 //    read at that moment, so a kernel that overwrites an operand tile before
@@ -112,6 +113,27 @@
 //    kernels' try_wait loop does). Arrive or wait on an object no init set up
 //    in this block is an error; so is a count outside [1, 2^20 - 1]. Blocked
 //    waiters show in the deadlock report.
+//  * TMA (cp.async.bulk.tensor, sm_90): tma_encode_tiled / tma_encode_im2col build a TensorMap (the
+//    emulation's CUtensorMap) from the arguments of cuTensorMapEncodeTiled / cuTensorMapEncodeIm2col,
+//    checking the driver's documented rules (16-byte aligned base and strides, box / channel / pixel
+//    limits, element strides 1..8, corner ranges, the inner box within the swizzle span); a violation
+//    returns nonzero with the reason. tma_load_2d / tma_load_im2col_4d issue one load whose completion is
+//    signalled on an mbarrier (complete_tx): the box is read from global memory at issue (elements
+//    outside the tensor read as zero) and DEFERRED like the hardware's: the barrier's phase completes once
+//    all arrivals are in and the transaction count that mbarrier_arrive_expect_tx announced is covered by
+//    issued loads (more announced than issued: the phase never completes -> deadlock report; loads still
+//    outstanding when the block ends: an error), and its bytes land in shared memory when the first
+//    waiter observes that phase (or the barrier's next phase completes) -- so a thread that reads a
+//    stage without waiting on its barrier sees the old contents. The landing is an async-proxy write (no
+//    fence needed before a wgmma reads it). Rows of the box are written row after row (row bytes = inner
+//    box extent x element size) with the swizzle of the map applied to the absolute shared address (the
+//    16-byte chunk bits [4, 4+log2(S/16)) XOR bits [7, 7+log2(S/16)) for S = 32, 64, 128) -- the layout
+//    wgmma's descriptors read. im2col (4-D tensors {C, W, H, N}): the box is `pixels` rows of
+//    `channels` elements; the instruction's coordinates {c, w, h, n} name the first pixel and its
+//    offsets {ow, oh} the filter tap; pixel i is channel c.. of x[n][h + oh][w + ow], then w advances by
+//    the W element stride, wrapping to the bounding box's lower W corner past W - 1 + upper W corner
+//    (and so h, wrapping to the lower H corner, then n). The corner arrays are indexed {W, H} -- what the
+//    H200 did in tma_probe's asymmetric-padding case (cuda.h's comment lists them as {D, H, W}).
 //  * named_barrier_sync(id, count) = bar.sync id, count: ids 1..15 (0 is
 //    __syncthreads'), count a multiple of 32; completes when count threads have
 //    arrived at that id. Every arrival of one round must give the same count.
@@ -151,6 +173,7 @@
 #define __align__(n) __attribute__((aligned(n)))
 #define __shared__ static
 #define __constant__
+#define __grid_constant__
 #endif
 
 struct dim3 {
@@ -226,6 +249,25 @@ void mbarrier_init(uint64_t* bar, unsigned count);
 void mbarrier_arrive(uint64_t* bar);
 void mbarrier_wait_parity(uint64_t* bar, unsigned parity);
 void named_barrier_sync(unsigned id, unsigned count);
+// TMA: see "TMA" above. The map holds what the encode calls were given (validated).
+struct alignas(64) TensorMap {
+    const unsigned char* base = nullptr;
+    int im2col = 0, rank = 0, elem_bytes = 0, swizzle = 0;  // swizzle span in bytes: 0, 32, 64 or 128
+    uint64_t dims[5] = {}, strides[5] = {};                  // strides[i]: bytes between consecutive indices of dim i
+    uint32_t box[5] = {}, estr[5] = {};
+    int lower[3] = {}, upper[3] = {};  // im2col bounding box corners, {W, H, D} order
+    uint32_t channels = 0, pixels = 0;
+};
+int tma_encode_tiled(TensorMap* m, int elem_bytes, unsigned rank, const void* base, const uint64_t* dims,
+                     const uint64_t* strides, const uint32_t* box, const uint32_t* estr, int swizzle_bytes,
+                     std::string* why = nullptr);
+int tma_encode_im2col(TensorMap* m, int elem_bytes, unsigned rank, const void* base, const uint64_t* dims,
+                      const uint64_t* strides, const int* lower, const int* upper, unsigned channels,
+                      unsigned pixels, const uint32_t* estr, int swizzle_bytes, std::string* why = nullptr);
+void mbarrier_arrive_expect_tx(uint64_t* bar, unsigned bytes);
+void tma_copy_2d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1);
+void tma_copy_im2col_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3, uint16_t ow,
+                        uint16_t oh);
 // file / line: the call site (the bank model groups a warp's accesses by call site).
 void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char* file = __builtin_FILE(),
               int line = __builtin_LINE());
@@ -602,6 +644,16 @@ inline void mbar_init(uint64_t* bar, unsigned count) { ::fc_simt::mbarrier_init(
 inline void mbar_arrive(uint64_t* bar) { ::fc_simt::mbarrier_arrive(bar); }
 inline void mbar_wait(uint64_t* bar, unsigned parity) { ::fc_simt::mbarrier_wait_parity(bar, parity); }
 inline void bar_sync_named(unsigned id, unsigned count) { ::fc_simt::named_barrier_sync(id, count); }
+typedef ::fc_simt::TensorMap TmaDesc;  // under nvcc: CUtensorMap
+inline void fence_mbarrier_init() {}   // the emulation's barriers are visible at init
+inline void mbar_arrive_expect_tx(uint64_t* bar, unsigned bytes) { ::fc_simt::mbarrier_arrive_expect_tx(bar, bytes); }
+inline void tma_load_2d(void* dst, const TmaDesc* map, uint64_t* bar, int c0, int c1) {
+    ::fc_simt::tma_copy_2d(dst, map, bar, c0, c1);
+}
+inline void tma_load_im2col_4d(void* dst, const TmaDesc* map, uint64_t* bar, int c, int w, int h, int n, uint16_t ow,
+                               uint16_t oh) {
+    ::fc_simt::tma_copy_im2col_4d(dst, map, bar, c, w, h, n, ow, oh);
+}
 inline void wgmma_commit() { ::fc_simt::wgmma_commit(); }
 template <int N>
 inline void wgmma_wait() {

@@ -222,7 +222,7 @@ void test_misuse() {
         {128, 0, 1u, "use the 64-byte swizzle", "f16 with the 128-byte swizzle"},
         {128, 4, 2u, "without a fence_proxy_async_smem", "no proxy fence"},
         {128, 5, 2u, "another warp of its warpgroup", "divergent warpgroup"},
-        {96, 0, 2u, "whole warpgroups", "96 threads"},
+        {96, 0, 2u, "whole warpgroup", "96 threads"},
     };
     static Out<64> out;
     uint32_t b_off = 0;

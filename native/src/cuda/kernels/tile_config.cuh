@@ -45,12 +45,26 @@ enum TileKind {
     TILE_WGMMA = 7, TILE_WGMMA_N64 = 8,  // sm_90a wgmma_conv_kernel (f16; TF32), forced only (not GPU-verified yet)
     TILE_HALO16_WGMMA = 9,               // sm_90a tc_halo_kernel (TH 16) with the wgmma step, forced only
     TILE_WGMMA_WS = 10, TILE_WGMMA_WS_N64 = 11,  // sm_90a wgmma_ws_conv_kernel (warp-specialized), forced only
-    TILE_WGMMA_WS_M256 = 12                      // ... its 256 x 128 tile (f16)
+    TILE_WGMMA_WS_M256 = 12,                     // ... its 256 x 128 tile (f16)
+    TILE_WGMMA_TMA = 13, TILE_WGMMA_TMA_N64 = 14,  // sm_90a wgmma_tma_conv_kernel (TMA loads; f16), forced only
+    TILE_WGMMA_TMA_M256 = 15
 };
+// The TMA kernel's tiles (implicit_gemm_wgmma_tma.cuh): the warp-specialized kernel's tile shapes and rings.
+constexpr bool is_wgmma_tma_tile(int tile) {
+    return tile == TILE_WGMMA_TMA || tile == TILE_WGMMA_TMA_N64 || tile == TILE_WGMMA_TMA_M256;
+}
+// The warp-specialized tile of the same shape (TILE_WGMMA_TMA* -> TILE_WGMMA_WS*; any other: itself): tile
+// geometry and shared memory, and the kernel a TMA choice falls back to where TMA cannot take the problem.
+constexpr int tma_ws_twin(int tile) {
+    return tile == TILE_WGMMA_TMA       ? TILE_WGMMA_WS
+           : tile == TILE_WGMMA_TMA_N64  ? TILE_WGMMA_WS_N64
+           : tile == TILE_WGMMA_TMA_M256 ? TILE_WGMMA_WS_M256
+                                         : tile;
+}
 // The sm_90a kernels' tiles (tc_wgmma.cu): launched only on compute capability 9.0 with the sm_90a image.
 constexpr bool is_wgmma_tile(int tile) {
     return tile == TILE_WGMMA || tile == TILE_WGMMA_N64 || tile == TILE_HALO16_WGMMA || tile == TILE_WGMMA_WS ||
-           tile == TILE_WGMMA_WS_N64 || tile == TILE_WGMMA_WS_M256;
+           tile == TILE_WGMMA_WS_N64 || tile == TILE_WGMMA_WS_M256 || is_wgmma_tma_tile(tile);
 }
 // ... of them, the warp-specialized kernel's (wgmma_ws_conv_kernel).
 constexpr bool is_wgmma_ws_tile(int tile) {
@@ -281,6 +295,11 @@ template <> struct TileFor<TILE_WGMMA_WS_N64, 4> { typedef WgmmaTileConfig<64, 4
 // an H100/H200's dense f16 peak a 128 x 128 tile would need ~10.8 TB/s of L2 -> SM traffic, 256 x 128 ~8.1
 // (device_ceiling's l2_read measures what the L2 gives).
 template <> struct TileFor<TILE_WGMMA_WS_M256, 2> { typedef WgmmaTileConfig<128, 2, 6, 1, 256> type; };
+// WGMMA_TMA (wgmma_tma_conv_kernel, implicit_gemm_wgmma_tma.cuh; f16): the warp-specialized tiles and rings
+// (the producer is one warp issuing TMA loads instead of a gathering warpgroup).
+template <> struct TileFor<TILE_WGMMA_TMA, 2> : TileFor<TILE_WGMMA_WS, 2> {};
+template <> struct TileFor<TILE_WGMMA_TMA_N64, 2> : TileFor<TILE_WGMMA_WS_N64, 2> {};
+template <> struct TileFor<TILE_WGMMA_TMA_M256, 2> : TileFor<TILE_WGMMA_WS_M256, 2> {};
 
 }  // namespace cuda
 }  // namespace fc

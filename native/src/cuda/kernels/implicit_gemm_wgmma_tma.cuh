@@ -1,0 +1,141 @@
+// implicit_gemm_wgmma_tma.cuh — the sm_90a implicit-GEMM convolution whose operand tiles come by TMA: one
+// producer thread issues, per BK slice, one im2col tensor load of the A tile (128 output pixels x 32
+// channels of one filter tap, padding zero-filled by the hardware) per 128 rows and one tiled load of the
+// B tile, both landing in the wgmma layouts; two consumer warpgroups only issue wgmma.
+//
+// What it computes: exactly wgmma_ws_conv_kernel's GEMM (implicit_gemm_wgmma_ws.cuh) -- M = output pixels,
+// N = output channels, K = R*S*C -- for f16 NHWC tensors that tma_conv_unsupported accepts (groups 1,
+// 1-D / 2-D, C % 32 == 0; tma_im2col.cuh: the maps and coordinates); the same stage ring, wgmma step
+// (warpgroup_mma_slice), split-K and staged epilogue.
+//
+// Why (issue 3): on the H200 the cp.async kernels spend their issue slots on the gather -- address
+// arithmetic, predicates and one 16-byte cp.async per thread and chunk (Nsight Compute: the wgmma kernels
+// issue-bound with ~140 warp instructions per warp and slice; the warp-specialized one with 26 % of issue
+// slots used and its SMs idle 31 % of the time). TMA moves a whole 8 KB tile per instruction, computes
+// the im2col addresses and the zero fill in the copy engine, and needs no proxy fence (it writes through
+// the async proxy that wgmma reads). What remains for the SM: 2 (BM 128) or 3 (BM 256) instructions per
+// slice on one thread, and the wgmma.
+//
+// Block: 288 threads = warpgroups 0, 1 (consumers, rows 0..64 MI - 1 and 64 MI.. of the tile, warp w of a
+// consumer owning 16 accumulator rows per m64 block as in wgmma_ws_conv_kernel) + warp 8 (the producer:
+// lane 0 issues, the other lanes leave at once). The consumers come first so their warpgroups are the
+// aligned warps 0-3 and 4-7 wgmma needs; one producer warp instead of a warpgroup leaves more registers
+// per thread (65536 / 288 at one block per SM). STAGES ring of (BM + BN) x BK slices, mbarriers per stage:
+//  * full[s]  (1 arrival + the transaction bytes): the producer announces the slice's (BM + BN) x BK x 2
+//    bytes (arrive.expect_tx) and issues its loads; the phase completes when they have landed.
+//    Consumers wait for parity (kt / STAGES) & 1.
+//  * empty[s] (8 arrivals, lane 0 of each consumer warp): as in wgmma_ws_conv_kernel, slice kt - 1 is
+//    released once wgmma_wait<1> at slice kt retired the group that read it. The producer refills stage s
+//    with slice kt >= STAGES after the release of slice kt - STAGES (parity (kt / STAGES - 1) & 1) -- it
+//    can run STAGES slices ahead (no LAG: a TMA load needs no per-thread wait before it is published).
+// The epilogue runs on the consumers alone (named barrier 1, 256 threads): every slice has been waited
+// for, so no load is in flight into the ring the epilogue reuses.
+//
+// Stages: TileFor<TILE_WGMMA_TMA*> = the warp-specialized kernel's tiles (f16: 128 x 128, 8 x 16 KB;
+// 128 x 64, 8 x 12 KB, 2 blocks per SM; 256 x 128, 6 x 24 KB). Alignment: every A / B tile starts on a
+// 512-byte swizzle atom (align_smem + whole-atom tiles), above the 128 bytes a TMA destination needs.
+#ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_CUH
+#define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_CUH
+
+#include "cuda/kernels/implicit_gemm_wgmma_ws.cuh"
+#include "cuda/kernels/tma_im2col.cuh"
+
+namespace fc {
+namespace cuda {
+
+constexpr int kTmaConsumerThreads = 256;                             // warpgroups 0, 1
+constexpr int kTmaThreads = kTmaConsumerThreads + 32;                // + the producer warp
+constexpr int kTmaProducerWarp = kTmaConsumerThreads / 32;           // warp 8
+
+// The producer: lane 0 of warp 8 issues every slice's loads, up to STAGES slices ahead of the consumers.
+template <class Cfg>
+__device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
+                                            half_t* smem, uint64_t* full, uint64_t* empty, int m_block, int n_block,
+                                            int k_begin, int ktiles) {
+    constexpr int BM = Cfg::BM, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
+    constexpr unsigned kBytes = (unsigned)((BM + Cfg::BN) * BK * 2);
+    for (int kt = 0; kt < ktiles; ++kt) {
+        const int s = kt % STAGES;
+        if (kt >= STAGES) mbar_wait(&empty[s], (unsigned)(kt / STAGES - 1) & 1u);  // slice kt - STAGES released
+        half_t* st = smem + s * Cfg::kStageElems;
+        const int k0 = k_begin + kt * BK;
+        mbar_arrive_expect_tx(&full[s], kBytes);
+#pragma unroll
+        for (int h = 0; h < BM / kTmaPixels; ++h) {
+            int c[4];
+            uint16_t off[2];
+            tma_x_coords(p, m_block + h * kTmaPixels, k0, c, off);
+            tma_load_im2col_4d(st + h * kTmaPixels * LD, xmap, &full[s], c[0], c[1], c[2], c[3], off[0], off[1]);
+        }
+        tma_load_2d(st + BM * LD, wmap, &full[s], k0, n_block);
+    }
+}
+
+template <class Cfg>
+__device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
+                                                    const half_t* bias, half_t* y, int splits, float* partial,
+                                                    int vec_y) {
+    constexpr int BM = Cfg::BM, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
+    constexpr int MI = Cfg::MI;  // m64 row blocks per consumer warpgroup (BM = 128 MI)
+    static_assert(Cfg::kThreads == kTmaConsumerThreads && BM == 128 * MI && Cfg::kWarpsM == 8,
+                  "two consumer warpgroups of MI x m64 x BN (Cfg::kThreads = the consumers)");
+    static_assert(Cfg::kElemBytes == 2 && BK == 32 && LD == BK, "f16 64-byte rows: the SWIZZLE_64B boxes");
+    static_assert(BM % kTmaPixels == 0, "whole im2col loads per tile");
+    FC_DYNAMIC_SHARED(half_t, smem_raw);
+    half_t* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);
+    __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES];
+
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+    const int m_block = blockIdx.x * BM, n_block = blockIdx.y * Cfg::BN;
+    const int split = blockIdx.z;  // groups == 1: z is the split-K index
+    const KRange kr(p, BK, splits, split);
+
+    if (tid == 0) {
+        for (int s = 0; s < STAGES; ++s) {
+            mbar_init(&full[s], 1);                        // the producer's arrive.expect_tx
+            mbar_init(&empty[s], kTmaConsumerThreads / 32);  // lane 0 of each consumer warp
+        }
+        fence_mbarrier_init();
+    }
+    __syncthreads();  // the barriers are initialized (the only block-wide barrier)
+
+    if (warp == kTmaProducerWarp) {
+        if (lane == 0) tma_produce<Cfg>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles);
+        return;  // the consumers' epilogue synchronizes on a named barrier without this warp
+    }
+
+    // ---- consumers: wgmma on each full stage (as wgmma_ws_conv_kernel's) ----
+    const int cwg = warp >> 2;
+    const int warp_m = cwg * 4 * MI + (warp & 3);  // this warp's first accumulator row / 16
+    float acc[MI][Cfg::NI][4];
+    zero_acc(acc);
+    for (int kt = 0; kt < kr.ktiles; ++kt) {
+        const int s = kt % STAGES;
+        mbar_wait(&full[s], (unsigned)(kt / STAGES) & 1u);
+        const half_t* st = smem + s * Cfg::kStageElems;
+        warpgroup_mma_slice<Cfg, half_t>(st + cwg * 64 * MI * LD, st + BM * LD, acc);
+        wgmma_wait<1>();  // slice kt - 1's group has retired: its stage may be refilled
+        if (kt > 0 && lane == 0) mbar_arrive(&empty[(kt - 1) % STAGES]);
+    }
+    wgmma_wait<0>();
+
+    if (splits > 1) {
+        epilogue_store_partial<MI, Cfg::NI, 64>(p, acc, partial + (size_t)split * p.M * p.Kg,
+                                                m_block + warp_m * Cfg::WM, n_block, lane);
+        return;
+    }
+    epilogue_staged<Cfg, half_t, LinearRows, ConsumerSync, 64>(p, acc, smem, y, bias, LinearRows{m_block}, n_block,
+                                                               warp_m, 0, 0, tid, vec_y);
+}
+
+// sm_90a only (a trap stub elsewhere); launched with kTmaThreads threads, the maps by value.
+template <class Cfg>
+__global__ void __launch_bounds__(kTmaThreads, Cfg::kMinBlocks)
+    wgmma_tma_conv_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap, ConvParams p,
+                          const half_t* bias, half_t* y, int splits, float* partial, int vec_y) {
+    FC_SM90A_ONLY(wgmma_tma_conv_body<Cfg>(p, &xmap, &wmap, bias, y, splits, partial, vec_y));
+}
+
+}  // namespace cuda
+}  // namespace fc
+#endif

@@ -1,0 +1,117 @@
+// tma_im2col.cuh — the TMA (Hopper tensor memory accelerator) view of an implicit-GEMM convolution: the
+// tensor maps that describe x (im2col mode) and the weights (tiled mode), and the coordinates that load
+// the A and B tiles of one BK slice. The im2col address iterator of wgmma_tma_conv_kernel
+// (implicit_gemm_wgmma_tma.cuh), in the hardware's own terms: where ConvAIterator computes an address
+// per 16-byte chunk per thread, the TMA unit walks the 128 pixels of a tile itself.
+//
+// GEMM view (conv_params.h, NHWC): row m = output pixel (n, p, q), column k = (r*S + s)*C + c. With
+// C % BK == 0 a BK = 32 slice k0 .. k0 + 31 lies inside one filter tap (r, s) and one channel chunk c0:
+// its A tile, rows m0 .. m0 + 127, is x[n][p*sh - ph + r*dh][q*sw - pw + s*dw][c0 .. c0 + 31] (zero in
+// the padding) -- exactly what one im2col load returns:
+//  * map: x as a 4-D tensor {C, W, H, N} (byte strides of W, H, N from ConvParams), box = 128 pixels
+//    x 32 channels (64-byte rows, SWIZZLE_64B = the f16 wgmma tiles' layout), element strides
+//    {1, sw, sh, 1}; bounding box corners {W, H} (index 0 is W: tma_probe's asymmetric-padding case on
+//    an H200; cuda.h's comment lists them as {D, H, W}): lower {-pw, -ph}, upper chosen so the box
+//    visits exactly Q x P positions: upper_w = (Q - 1)*sw - pw - (W - 1) (and so for H) -- any trailing
+//    padding, symmetric or not, follows from Q;
+//  * load: coordinates {c0, q0*sw - pw, p0*sh - ph, n0} for the tile's first pixel (n0, p0, q0) =
+//    m0, offsets {s*dw, r*dh}; the walk wraps rows across q, p and images like the GEMM's m, and pixels
+//    past the last image are zeros (the epilogue discards rows >= M).
+// B (weights [K][Kgemm], row pitch Kgemm): a 2-D tiled map {Kgemm, K}, box {32, BN}, SWIZZLE_64B, loaded
+// at {k0, n0}; rows >= K are zeros.
+// What TMA cannot express falls back to the cp.async kernels (tma_conv_unsupported says why): NCHW,
+// groups, 3-D, C % 32 != 0, f32 tensors (TF32 would need the cvt.rna pass over each stage), strides
+// or pointers off 16 bytes, element strides > 8, corners outside [-128, 127].
+#ifndef FASTCONV_CUDA_KERNELS_TMA_IM2COL_CUH
+#define FASTCONV_CUDA_KERNELS_TMA_IM2COL_CUH
+
+#include <stdint.h>
+
+#include "cuda/conv_params.h"
+
+#ifdef __CUDACC__
+#define FC_TMA_HD __host__ __device__
+#else
+#define FC_TMA_HD  // g++: host code (the emulation's kernels included)
+#endif
+
+namespace fc {
+namespace cuda {
+
+constexpr int kTmaPixels = 128;  // rows of one im2col load (BM = 128 / 256 tiles: 1 / 2 loads)
+
+struct TmaIm2colMap {  // the arguments of cuTensorMapEncodeIm2col (f16, 4-D), less the base address
+    uint64_t dims[4], strides[3];
+    int lower[2], upper[2];
+    uint32_t channels, pixels, estr[4];
+};
+struct TmaTiledMap {  // ... of cuTensorMapEncodeTiled (f16, 2-D)
+    uint64_t dims[2], strides[1];
+    uint32_t box[2], estr[2];
+};
+
+// Null if wgmma_tma_conv_kernel can run p (f16 tensors; x and w 16-byte aligned, checked at launch);
+// else why not, for the fallback and the forced-kernel messages.
+inline const char* tma_conv_unsupported(const ConvParams& p) {
+    if (!p.chlast) return "NCHW input (TMA im2col needs channels last)";
+    if (p.G != 1) return "grouped convolution";
+    if (p.D != 1 || p.T != 1) return "3-D convolution";
+    if (p.C % kGemmBK) return "C not a multiple of 32";
+    if (p.xs_c != 1 || p.xs_w % 8 || p.xs_h % 8 || p.xs_n % 8) return "x strides not 16-byte multiples";
+    if (p.Kgemm % 8) return "weight rows not 16-byte multiples";
+    if (p.sh > 8 || p.sw > 8) return "stride > 8";
+    const int up_w = (p.Q - 1) * p.sw - p.pw - (p.W - 1), up_h = (p.P - 1) * p.sh - p.ph - (p.H - 1);
+    if (p.pw > 128 || p.ph > 128 || up_w < -128 || up_w > 127 || up_h < -128 || up_h > 127)
+        return "padding outside the im2col corner range [-128, 127]";
+    if (p.dw * (p.S - 1) > 127 || p.dh * (p.R - 1) > 127) return "dilated filter span > 127";
+    return nullptr;
+}
+
+inline TmaIm2colMap tma_x_map(const ConvParams& p) {
+    TmaIm2colMap m;
+    m.dims[0] = (uint64_t)p.C;
+    m.dims[1] = (uint64_t)p.W;
+    m.dims[2] = (uint64_t)p.H;
+    m.dims[3] = (uint64_t)p.N;
+    m.strides[0] = (uint64_t)p.xs_w * 2;
+    m.strides[1] = (uint64_t)p.xs_h * 2;
+    m.strides[2] = (uint64_t)p.xs_n * 2;
+    m.lower[0] = -p.pw;
+    m.lower[1] = -p.ph;
+    m.upper[0] = (p.Q - 1) * p.sw - p.pw - (p.W - 1);
+    m.upper[1] = (p.P - 1) * p.sh - p.ph - (p.H - 1);
+    m.channels = kGemmBK;
+    m.pixels = kTmaPixels;
+    m.estr[0] = 1;
+    m.estr[1] = (uint32_t)p.sw;
+    m.estr[2] = (uint32_t)p.sh;
+    m.estr[3] = 1;
+    return m;
+}
+
+inline TmaTiledMap tma_w_map(const ConvParams& p, int bn) {
+    TmaTiledMap m;
+    m.dims[0] = (uint64_t)p.Kgemm;
+    m.dims[1] = (uint64_t)p.K;
+    m.strides[0] = (uint64_t)p.Kgemm * 2;
+    m.box[0] = kGemmBK;
+    m.box[1] = (uint32_t)bn;
+    m.estr[0] = m.estr[1] = 1;
+    return m;
+}
+
+// The im2col load of GEMM rows m0 .. m0 + 127 at slice k0: coordinates {c, w, h, n} and offsets {w, h}.
+FC_TMA_HD inline void tma_x_coords(const ConvParams& p, int m0, int k0, int (&c)[4], uint16_t (&off)[2]) {
+    const int n0 = m0 / p.PQ, pq = m0 - n0 * p.PQ, p0 = pq / p.Q, q0 = pq - p0 * p.Q;
+    const int tap = k0 / p.C, c0 = k0 - tap * p.C, r = tap / p.S, s = tap - r * p.S;
+    c[0] = c0;
+    c[1] = q0 * p.sw - p.pw;
+    c[2] = p0 * p.sh - p.ph;
+    c[3] = n0;
+    off[0] = (uint16_t)(s * p.dw);
+    off[1] = (uint16_t)(r * p.dh);
+}
+
+}  // namespace cuda
+}  // namespace fc
+#endif
