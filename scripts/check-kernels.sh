@@ -131,18 +131,19 @@ def is_wgmma(name):
     return any(k in name for k in WG_GATHER) or ('tc_halo_kernel' in name and 'ELb1E' in name)
 def config(name):
     """threads, dynamic smem, min blocks, short label"""
-    mw = re.search(r'WgmmaTileConfigILi(\d+)ELi(\d)ELi(\d)ELi(\d)E(?:Li(\d+)E)?', name)
+    mw = re.search(r'WgmmaTileConfigILi(\d+)ELi(\d)ELi(\d)ELi(\d)E(?:Li(\d+)E)?(?:Li(\d+)E)?', name)
     if any(k in name for k in WG_GATHER) and mw:
         # WgmmaTileConfig<BN, elem bytes, stages, min blocks> (tile_config.cuh): 128 x BN x 32, two
         # warpgroups, unpadded swizzled rows (f16 64 B, fp32 128 B), + one 8-row atom of slack (align_smem);
         # the warp-specialized kernel: + a 128-thread producer warpgroup
         bn, eb, st, mb = map(int, mw.groups()[:4])
         bm = int(mw.group(5) or 128)  # WgmmaTileConfig's BM (256: the warp-specialized kernel's two m64 blocks)
+        bk = int(mw.group(6) or 32)   # ... and BK (64: the TMA kernel's TMA64 form, f16 128-byte rows)
         # (the TMA kernel: + a 32-thread producer warp)
         ws, sk, tma = 'wgmma_ws_conv_kernel' in name, 'wgmma_sk_conv_kernel' in name, 'wgmma_tma_conv_kernel' in name
-        return 256 + (128 if ws else 32 if tma else 0), st * (bm + bn) * 32 * eb + 8 * 32 * eb, mb, \
-            'wgmma%s %s %dx%dx32 s%d implicit' % ('_ws' if ws else '_sk' if sk else '_tma' if tma else '',
-                                                  'f16' if eb == 2 else 'tf32', bm, bn, st), True
+        return 256 + (128 if ws else 32 if tma else 0), st * (bm + bn) * bk * eb + 8 * bk * eb, mb, \
+            'wgmma%s %s %dx%dx%d s%d implicit' % ('_ws' if ws else '_sk' if sk else '_tma' if tma else '',
+                                                  'f16' if eb == 2 else 'tf32', bm, bn, bk, st), True
     m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
     if 'tc_conv_kernel' in name and m:
         bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())

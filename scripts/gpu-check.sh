@@ -29,9 +29,10 @@
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
 # Modes combine (one build, one device call): e.g. `--wgmma --tune --full` runs every step of the three;
 # --tma (< 3 min): build -> tma_probe (every TMA load form wgmma_tma_conv_kernel issues, byte by byte, with the
-# emulation's own cases) -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma (every f16 implicit
+# emulation's own cases) -> wgmma_probe -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma (every f16 implicit
 # GEMM TMA can take on the TMA kernel, vs the CPU backend) -> the benchmark with the heuristic's kernels and
-# again with wgmma_tma forced -> lines "wgmma_tma-compare" in wgmma_tma_compare.txt (+ the plans reached) ->
+# again with wgmma_tma forced -> lines "wgmma_tma-compare" in wgmma_tma_compare.txt (+ the plans reached), and
+# forced with BK 32 only ("wgmma_tma32-compare", wgmma_tma32_compare.txt) ->
 # compute-sanitizer (racecheck / synccheck / memcheck) on it -> ncu on it at 128@28 and 256@14.
 # --all is --full --wgmma --tune --tma (~6 min on an H200). A step two modes share runs once.
 set -uo pipefail
@@ -106,10 +107,10 @@ if [ "$FULL$WGMMA$TMA" != 000 ]; then
   # against the tiles the wgmma kernels read
   run tma_probe 60 "$BUILD/tests/cuda/tma_probe"
 fi
-if [ "$FULL$WGMMA" != 00 ]; then
-  run wgmma_probe 60 "$BUILD/tests/cuda/wgmma_probe" "$LOGS"
-  run correctness_wgmma 100 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$GC" --correctness --quick
-fi
+# wgmma alone (each form the kernels issue, f16 in 128-byte rows under the 128-byte swizzle included: the
+# TMA64 tiles) and its throughput ceiling
+[ "$FULL$WGMMA$TMA" != 000 ] && run wgmma_probe 60 "$BUILD/tests/cuda/wgmma_probe" "$LOGS"
+[ "$FULL$WGMMA" != 00 ] && run correctness_wgmma 100 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma "$GC" --correctness --quick
 [ "$TMA" = 1 ] && run correctness_wgmma_tma 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_VERBOSE=1 "$GC" \
   --correctness --quick
 [ "$WGMMA" = 1 ] && run correctness_wgmma_ws 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_ws "$GC" --correctness --quick
@@ -151,6 +152,10 @@ if [ "$TMA" = 1 ]; then
     run bench_wgmma_tma 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_VERBOSE=1 "$GC" --bench \
       --csv "$LOGS/fastconv_bench_wgmma_tma.csv"
     bench_compare wgmma_tma "$LOGS/fastconv_bench_wgmma_tma.csv" /dev/null
+    # the same with BK 32 everywhere (FASTCONV_CUDA_TMA_BK=32: no TMA64 form), for the BK 64 vs 32 comparison
+    run bench_wgmma_tma32 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_BK=32 "$GC" --bench \
+      --csv "$LOGS/fastconv_bench_wgmma_tma32.csv"
+    bench_compare wgmma_tma32 "$LOGS/fastconv_bench_wgmma_tma32.csv" /dev/null
     for l in correctness_wgmma_tma bench_wgmma_tma; do
       grep -h "^fastconv cuda plan" "$LOGS/$l.log" 2>/dev/null | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
         sed "s/^/wgmma_tma-compare plans ($l): /" | tee -a "$LOGS/wgmma_tma_compare.txt"
@@ -237,6 +242,7 @@ grep -h "^wgmma-compare:\|^wgmma-compare plans" "$LOGS/wgmma_compare.txt" 2>/dev
 grep -h "^wgmma_ws-compare:" "$LOGS/wgmma_ws_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_sk-compare:" "$LOGS/wgmma_sk_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tma-compare:\|^wgmma_tma-compare plans" "$LOGS/wgmma_tma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tma32-compare:" "$LOGS/wgmma_tma32_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"

@@ -143,9 +143,10 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_WGMMA_WS: return wgmma_tile_smem<TILE_WGMMA_WS>(math);
     case TILE_WGMMA_WS_N64: return wgmma_tile_smem<TILE_WGMMA_WS_N64>(math);
     case TILE_WGMMA_WS_M256: return wgmma_tile_smem<TILE_WGMMA_WS_M256, false>(math);  // f16 only
-    case TILE_WGMMA_TMA:
-    case TILE_WGMMA_TMA_N64:
-    case TILE_WGMMA_TMA_M256: return h ? tile_smem_bytes(math, tma_ws_twin(tile)) : (size_t)-1;  // f16 only
+    case TILE_WGMMA_TMA:  // f16 only; the larger of the BK 32 ring (the twin's) and the TMA64 one
+        return h ? (size_t)Tma64For<TILE_WGMMA_TMA>::type::kSmemBytes : (size_t)-1;
+    case TILE_WGMMA_TMA_N64: return h ? (size_t)Tma64For<TILE_WGMMA_TMA_N64>::type::kSmemBytes : (size_t)-1;
+    case TILE_WGMMA_TMA_M256: return h ? (size_t)Tma64For<TILE_WGMMA_TMA_M256>::type::kSmemBytes : (size_t)-1;
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }

@@ -11,6 +11,8 @@
 #include "cuda/launch.cuh"
 
 #include <cudaTypedefs.h>  // PFN_cuTensorMapEncode*: the driver's encoders through the runtime (no -lcuda)
+#include <stdlib.h>
+#include <string.h>
 
 namespace fc {
 namespace cuda {
@@ -80,35 +82,27 @@ static const TmaEncoders& tma_encoders() {
     return e;
 }
 
-// wgmma_tma_conv_kernel (TILE_WGMMA_TMA*, f16): the two maps encoded per call (x and w change between
-// calls; an encode is a few hundred host instructions), then the kernel and, split, the reduction. Where
-// TMA cannot take the problem (tma_conv_unsupported, unaligned x / w, no encoders) its warp-specialized
-// twin runs instead; an encode the driver refuses for a problem accepted here is reported as an error.
-template <int Tile>
-static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
-    typedef typename TileFor<Tile, 2>::type Cfg;
-    constexpr int kTwin = tma_ws_twin(Tile);
+// wgmma_tma_conv_kernel (TILE_WGMMA_TMA*, f16) with tile config Cfg (BK 32 or the TMA64 form): the two maps
+// encoded per call (x and w change between calls; an encode is host arithmetic), then the kernel and,
+// split, the reduction. An encode the driver refuses for a problem accepted here is an error.
+template <class Cfg>
+static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     void (*kern)(const TmaDesc, const TmaDesc, ConvParams, const half_t*, half_t*, int, float*, int) =
         wgmma_tma_conv_kernel<Cfg>;
-    if (!args) {
-        const cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(kern),
-                                                   cudaFuncAttributeMaxDynamicSharedMemorySize, (int)Cfg::kSmemBytes);
-        return e != cudaSuccess ? e : run_wgmma<kTwin, half_t>(p, nullptr, s);  // the fallback, prepared too
-    }
-    const TmaEncoders& enc = tma_encoders();
-    if (!args->vec_a || !args->vec_b || tma_conv_unsupported(p) || !enc.im2col || !enc.tiled)
-        return run_wgmma<kTwin, half_t>(p, args, s);
-    const TmaIm2colMap xm = tma_x_map(p);
-    const TmaTiledMap wm = tma_w_map(p, Cfg::BN);
+    if (!args)
+        return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    (int)Cfg::kSmemBytes);
+    const CUtensorMapSwizzle sw = Cfg::BK == 64 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B;
+    const TmaIm2colMap xm = tma_x_map(p, Cfg::BK);
+    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, Cfg::BK);
     CUtensorMap xd, wd;
     CUresult r = enc.im2col(&xd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<void*>(args->a), xm.dims, xm.strides,
-                            xm.lower, xm.upper, xm.channels, xm.pixels, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
-                            CU_TENSOR_MAP_SWIZZLE_64B, CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
-                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+                            xm.lower, xm.upper, xm.channels, xm.pixels, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, sw,
+                            CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (r == CUDA_SUCCESS)
         r = enc.tiled(&wd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box,
-                      wm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_64B,
-                      CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+                      wm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, sw, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                      CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
     const int splits = args->splits > 1 ? args->splits : 1;
     const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)splits);
@@ -118,6 +112,30 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
     const cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess || splits == 1) return e;
     return splitk_reduce(true, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
+}
+
+// TILE_WGMMA_TMA*: the TMA64 form where C % 64 == 0 (FASTCONV_CUDA_TMA_BK=32 keeps BK 32, for comparisons),
+// else BK 32; where TMA cannot take the problem (tma_conv_unsupported, unaligned x / w, no encoders) the
+// warp-specialized twin instead. Prepare (args == NULL): every form.
+template <int Tile>
+static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    typedef typename TileFor<Tile, 2>::type Cfg32;
+    typedef typename Tma64For<Tile>::type Cfg64;
+    constexpr int kTwin = tma_ws_twin(Tile);
+    const TmaEncoders& enc = tma_encoders();
+    if (!args) {
+        cudaError_t e = launch_wgmma_tma<Cfg32>(enc, p, nullptr, s);
+        if (e == cudaSuccess) e = launch_wgmma_tma<Cfg64>(enc, p, nullptr, s);
+        return e != cudaSuccess ? e : run_wgmma<kTwin, half_t>(p, nullptr, s);
+    }
+    if (!args->vec_a || !args->vec_b || tma_conv_unsupported(p) || !enc.im2col || !enc.tiled)
+        return run_wgmma<kTwin, half_t>(p, args, s);
+    static const bool bk32 = [] {
+        const char* e = getenv("FASTCONV_CUDA_TMA_BK");
+        return e && !strcmp(e, "32");
+    }();
+    if (p.C % 64 == 0 && !bk32) return launch_wgmma_tma<Cfg64>(enc, p, args, s);
+    return launch_wgmma_tma<Cfg32>(enc, p, args, s);
 }
 
 // tc_halo_kernel with the wgmma step (TILE_HALO16_WGMMA; the problem is halo_supported). Needs the

@@ -130,6 +130,7 @@ std::vector<Shape> make_shapes(int max_shapes) {
         // asymmetric padding in both dimensions (corner order), 128-pixel boxes across images, 1-D.
         {2, 2, 32, 24, 1, {9, 11, 0}, {3, 3, 0}, {2, 1, 0}, {1, 0, 0}, {2, 1, 0}, {1, 2, 0}, 1, 0},    // tma: s 2x1, d 1x2
         {1, 3, 32, 16, 1, {30, 0, 0}, {3, 0, 0}, {2, 0, 0}, {2, 0, 0}, {1, 0, 0}, {2, 0, 0}, 0, 1},    // tma: 1-D
+        {2, 2, 64, 40, 1, {7, 9, 0}, {3, 3, 0}, {2, 1, 0}, {1, 1, 0}, {0, 2, 0}, {2, 1, 0}, 1, 1},     // tma64: 9 slices
     };
     for (const Shape& s : fixed) v.push_back(s);
     std::mt19937 rng(12345);
@@ -402,19 +403,21 @@ void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bi
 // wgmma_tma_conv_kernel as tc_wgmma.cu runs it (the shapes tma_conv_unsupported accepts, 16-byte pointers):
 // the tensor maps encoded by the emulation's TMA model (simt.h "TMA") from the same tma_x_map / tma_w_map the
 // backend hands the driver, split-K included.
-template <int Tile, int Splits = 1>
+// BK 64: the TMA64 form (Tma64For; shapes with C % 64 == 0).
+template <int Tile, int Splits = 1, int BK = 32>
 void run_wgmma_tma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
                    int vec_b) {
-    typedef typename TileFor<Tile, 2>::type Cfg;
+    typedef typename std::conditional<BK == 64, typename Tma64For<Tile>::type, typename TileFor<Tile, 2>::type>::type
+        Cfg;
     SplitRun<Cfg> sr(p, Splits);
     const SmemBaseRun base;
-    const TmaIm2colMap xm = tma_x_map(p);
-    const TmaTiledMap wm = tma_w_map(p, Cfg::BN);
+    const TmaIm2colMap xm = tma_x_map(p, BK);
+    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, BK);
     fc_simt::TensorMap xd, wd;
     std::string why;
     if (fc_simt::tma_encode_im2col(&xd, 2, 4, a, xm.dims, xm.strides, xm.lower, xm.upper, xm.channels, xm.pixels,
-                                   xm.estr, 64, &why) ||
-        fc_simt::tma_encode_tiled(&wd, 2, 2, w, wm.dims, wm.strides, wm.box, wm.estr, 64, &why)) {
+                                   xm.estr, 2 * BK, &why) ||
+        fc_simt::tma_encode_tiled(&wd, 2, 2, w, wm.dims, wm.strides, wm.box, wm.estr, 2 * BK, &why)) {
         fprintf(stderr, "FAIL wgmma_tma: a tensor map the driver would refuse: %s\n", why.c_str());
         std::abort();
     }
@@ -598,7 +601,8 @@ struct Variant {
     int implicit;
     int to_nhwc = 0;  // NCHW x (+ w) transposed to NHWC first (transpose_kernel), as the backend does
     int halo = 0;     // tc_halo_kernel: only shapes whose NHWC view is halo_supported, 16-byte paths
-    int tma = 0;      // wgmma_tma_conv_kernel: only shapes whose (NHWC) view TMA takes, 16-byte paths
+    int tma = 0;      // wgmma_tma_conv_kernel: only shapes whose (NHWC) view TMA takes, 16-byte paths;
+                      // 2: its TMA64 form, C % 64 == 0 too
 };
 
 template <class Elem>
@@ -681,6 +685,10 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA_TMA 128x64x32 split-K 3", &run_wgmma_tma<TILE_WGMMA_TMA_N64, 3>, 1, 0, 0, 1});
         v.push_back({"implicit WGMMA_TMA 256x128x32", &run_wgmma_tma<TILE_WGMMA_TMA_M256>, 1, 0, 0, 1});
         v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 128x64x32", &run_wgmma_tma<TILE_WGMMA_TMA_N64>, 1, 1, 0, 1});
+        v.push_back({"implicit WGMMA_TMA 128x128x64", &run_wgmma_tma<TILE_WGMMA_TMA, 1, 64>, 1, 0, 0, 2});
+        v.push_back({"implicit WGMMA_TMA 128x64x64 split-K 2", &run_wgmma_tma<TILE_WGMMA_TMA_N64, 2, 64>, 1, 0, 0, 2});
+        v.push_back({"implicit WGMMA_TMA 256x128x64", &run_wgmma_tma<TILE_WGMMA_TMA_M256, 1, 64>, 1, 0, 0, 2});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 128x128x64", &run_wgmma_tma<TILE_WGMMA_TMA, 1, 64>, 1, 1, 0, 2});
         v.push_back({"implicit HALO16 wgmma", &run_halo_wgmma, 1, 0, 1});
         v.push_back({"NCHW->NHWC + implicit HALO16 wgmma", &run_halo_wgmma, 1, 1, 1});
     }
@@ -731,7 +739,7 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
         if (v.to_nhwc) {  // only where the backend could transform: NCHW, C/g % vec == 0
             if (p.chlast || p.Cg % vec) continue;
             if (v.halo && !halo_supported(nhwc_input_view(p), (int)sizeof(Elem))) continue;
-            if (v.tma && tma_conv_unsupported(nhwc_input_view(p))) continue;
+            if (v.tma && (tma_conv_unsupported(nhwc_input_view(p)) || (v.tma == 2 && p.C % 64))) continue;
             std::vector<Elem> xt, wt;
             const Elem* wk = nullptr;
             const ConvParams q =
@@ -746,7 +754,9 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
         }
         if (v.halo || v.tma) {  // NHWC shapes the halo / TMA kernel supports, 16-byte paths (else the backend
                                 // falls back)
-            if (v.halo ? !halo_supported(p, (int)sizeof(Elem)) : tma_conv_unsupported(p) != nullptr) continue;
+            if (v.halo ? !halo_supported(p, (int)sizeof(Elem))
+                       : tma_conv_unsupported(p) != nullptr || (v.tma == 2 && p.C % 64))
+                continue;
             std::vector<Elem> y(yref.size());
             for (auto& e : y) e = Elem(0x7fff);
             v.fn(p, x, w, b, y.data(), 1, 1);

@@ -136,6 +136,17 @@ void f16_cases() {
     const std::vector<unsigned char> plain = make_f16_image<N>(1, plain_offset, &b_off);
     const std::string name = "f16_unswizzled_n" + std::to_string(N);
     expect_wrong<N>(name.c_str(), 1, plain, Args<N>{nullptr, 0, b_off, 2u, 0, nullptr});
+    // f16 in 128-byte rows under the 128-byte swizzle (the TMA64 kernel's BK = 64 tiles)
+    for (int wgs = 1; wgs <= 2; ++wgs) {
+        Args<N> a{nullptr, 0, 0, 1u, 0, nullptr};
+        const std::vector<unsigned char> img = make_f16_image128<N>(wgs, sw128_f16_offset, &a);
+        const std::string n128 = "f16_sw128_n" + std::to_string(N) + "_wg" + std::to_string(wgs);
+        expect_pass<N>(n128.c_str(), wgs, img, a);
+    }
+    Args<N> a{nullptr, 0, 0, 1u, 0, nullptr};
+    const std::vector<unsigned char> plain128 = make_f16_image128<N>(1, plain128_f16_offset, &a);
+    const std::string nplain = "f16_unswizzled128_n" + std::to_string(N);
+    expect_wrong<N>(nplain.c_str(), 1, plain128, a);
 }
 
 // The no-swizzle K-major layout (core matrices, LBO / SBO) from starts shifted by whole 16-byte rows: not

@@ -725,7 +725,7 @@ inline uint32_t tf32_operand(uint32_t u) {
 // operand described by a wgmma matrix descriptor (PTX ISA, "Matrix Descriptor Format"): start address
 // bits 0-13, leading byte offset 16-29, stride byte offset 32-45, base offset 49-51, swizzle mode 62-63
 // (addresses >> 4). Accepted: swizzle mode 2 (64 bytes: f16 rows of 32) or 1 (128 bytes: fp32 rows of
-// 32), base offset 0, the matrix starting at row 0 of a swizzle atom (8 rows of W = 64 / 128 bytes) + a
+// 32, f16 rows of 64), base offset 0, the matrix starting at row 0 of a swizzle atom (8 rows of W = 64 / 128 bytes) + a
 // multiple of 32 bytes, the 32-byte k slice (k16 f16 / k8 tf32) inside the row. Rows 8i..8i+7 lie SBO
 // bytes after rows 8(i-1)..; inside an atom row r is at W r, and the 16-byte chunk c of a row is stored
 // at c ^ ((address >> 7) & (W / 16 - 1)) -- the XOR applied to the absolute address (set_smem_base),
@@ -771,10 +771,8 @@ void wgmma_perform(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* call
     auto load = [&](uint64_t desc, int row, int k) {
         const int es = op.tf32 ? 4 : 2;
         const uint32_t off = wgmma_operand_offset(desc, row, k * es, caller);
-        if (static_cast<unsigned>(desc >> 62) != 0 && (static_cast<unsigned>(desc >> 62) == 1) != op.tf32)
-            fiber_fail(caller, std::string("wgmma descriptor: ") + (op.tf32 ? "tf32" : "f16") +
-                                   " operands in the kernels' layout use the " + (op.tf32 ? "128" : "64") +
-                                   "-byte swizzle");
+        if (op.tf32 && static_cast<unsigned>(desc >> 62) == 2)
+            fiber_fail(caller, "wgmma descriptor: tf32 operands in the kernels' layout use the 128-byte swizzle");
         if (off + static_cast<uint32_t>(es) > b.smem_size)
             fiber_fail(caller, "wgmma operand element at byte " + std::to_string(off) + " runs past the " +
                                    std::to_string(b.smem_size) + " bytes of dynamic shared memory");

@@ -89,7 +89,8 @@
 //    and a thread that exits with its warp's wgmma never waited for is an
 //    error. Also m64nNk8 tf32 (fp32 bit patterns, low 13 bits ignored as by
 //    the tensor cores). Descriptors: K-major layouts -- the kernels' 64-byte
-//    swizzle for f16, 128-byte swizzle for tf32, and no swizzle (8-row x
+//    swizzle for f16 rows of 32 and 128-byte swizzle for f16 rows of 64 (the
+//    TMA64 tiles) and tf32, and no swizzle (8-row x
 //    16-byte core matrices, LBO / SBO apart: the probe's shifted-start case)
 //    (wgmma_operand_offset in simt.cpp spells them out); addresses are
 //    byte offsets in the block's dynamic shared memory (smem_addr_).

@@ -53,6 +53,13 @@ inline uint32_t sw128_offset(int row, int k) {
     const uint32_t off = static_cast<uint32_t>(row) * 128u + static_cast<uint32_t>(k) * 4u;
     return off ^ (((off >> (4 + 3)) & 7u) << 4);
 }
+// f16 in 128-byte rows (64 f16; the cases use the first kK) under the 128-byte swizzle: the BK = 64 f16 tiles
+// of wgmma_tma_conv_kernel's TMA64 form (TMA SWIZZLE_128B boxes).
+inline uint32_t sw128_f16_offset(int row, int k) {
+    const uint32_t off = static_cast<uint32_t>(row) * 128u + static_cast<uint32_t>(k) * 2u;
+    return off ^ (((off >> (4 + 3)) & 7u) << 4);
+}
+inline uint32_t plain128_f16_offset(int row, int k) { return static_cast<uint32_t>(row) * 128u + static_cast<uint32_t>(k) * 2u; }
 inline uint32_t plain128_offset(int row, int k) {
     return static_cast<uint32_t>(row) * 128u + static_cast<uint32_t>(k) * 4u;
 }
@@ -161,6 +168,29 @@ std::vector<unsigned char> make_f16_image(int wgs, At at, uint32_t* b_off) {
             const uint16_t h = f16_bits_exact(b_val(j, k));
             std::memcpy(&img[*b_off + at(j, k)], &h, 2);
         }
+    return img;
+}
+
+// The f16 image in 128-byte rows: A [64 * wgs][64] then B [N][64] (the first kK of each row set), placed by
+// `at`; descriptors: 128-byte swizzle (mode 1), SBO 1024, row_bytes 128, k16 steps 32 bytes into the row.
+template <int N, class At>
+std::vector<unsigned char> make_f16_image128(int wgs, At at, Args<N>* a) {
+    const uint32_t b_off = static_cast<uint32_t>(64 * wgs) * 128u;
+    std::vector<unsigned char> img(b_off + N * 128u, 0xff);
+    for (int i = 0; i < 64 * wgs; ++i)
+        for (int k = 0; k < kK; ++k) {
+            const uint16_t h = f16_bits_exact(a_val(i, k));
+            std::memcpy(&img[at(i, k)], &h, 2);
+        }
+    for (int j = 0; j < N; ++j)
+        for (int k = 0; k < kK; ++k) {
+            const uint16_t h = f16_bits_exact(b_val(j, k));
+            std::memcpy(&img[b_off + at(j, k)], &h, 2);
+        }
+    a->b_off = b_off;
+    a->desc_mode = 1;
+    a->sbo = 1024;
+    a->row_bytes = 128;
     return img;
 }
 

@@ -31,9 +31,11 @@
 // The epilogue runs on the consumers alone (named barrier 1, 256 threads): every slice has been waited
 // for, so no load is in flight into the ring the epilogue reuses.
 //
-// Stages: TileFor<TILE_WGMMA_TMA*> = the warp-specialized kernel's tiles (f16: 128 x 128, 8 x 16 KB;
-// 128 x 64, 8 x 12 KB, 2 blocks per SM; 256 x 128, 6 x 24 KB). Alignment: every A / B tile starts on a
-// 512-byte swizzle atom (align_smem + whole-atom tiles), above the 128 bytes a TMA destination needs.
+// Stages: TileFor<TILE_WGMMA_TMA*> = the warp-specialized kernel's tiles (f16, BK 32: 128 x 128, 8 x 16 KB;
+// 128 x 64, 8 x 12 KB, 2 blocks per SM; 256 x 128, 6 x 24 KB); where C % 64 == 0 the TMA64 form
+// (Tma64For: BK 64, 128-byte rows, 128-byte swizzle; 6 x 32 KB / 4 x 24 KB / 4 x 48 KB): 4 wgmma per
+// warpgroup and slice instead of 2, half the hand-offs. Alignment: every A / B tile starts on a swizzle
+// atom (512 / 1024 bytes: align_smem + whole-atom tiles), above the 128 bytes a TMA destination needs.
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_CUH
 
@@ -79,7 +81,8 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
     constexpr int MI = Cfg::MI;  // m64 row blocks per consumer warpgroup (BM = 128 MI)
     static_assert(Cfg::kThreads == kTmaConsumerThreads && BM == 128 * MI && Cfg::kWarpsM == 8,
                   "two consumer warpgroups of MI x m64 x BN (Cfg::kThreads = the consumers)");
-    static_assert(Cfg::kElemBytes == 2 && BK == 32 && LD == BK, "f16 64-byte rows: the SWIZZLE_64B boxes");
+    static_assert(Cfg::kElemBytes == 2 && (BK == 32 || BK == 64) && LD == BK,
+                  "f16 rows of 64 / 128 bytes: the SWIZZLE_64B / SWIZZLE_128B boxes");
     static_assert(BM % kTmaPixels == 0, "whole im2col loads per tile");
     FC_DYNAMIC_SHARED(half_t, smem_raw);
     half_t* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);

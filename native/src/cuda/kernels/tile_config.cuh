@@ -261,15 +261,17 @@ template <> struct TileFor<TILE_SIMT, 4> { typedef TileConfig<64, 64, 32, 2, 2, 
 // tf32: 4 stages, 128 KB (BN 128, 1 block/SM) / 96 KB (BN 64, 2 blocks/SM).
 // BM_ = 256 (the warp-specialized kernel only): each warpgroup owns two m64 row blocks (rows 128 wg + 64 mi
 // + 16 (warp % 4) of the tile: MI = 2, 64 rows apart).
-template <int BN_, int ES, int STAGES_, int MIN_BLOCKS_, int BM_ = 128>
+// BK_ = 64 (f16, wgmma_tma_conv_kernel only: its TMA64 form): 128-byte rows of 64 f16 under the 128-byte swizzle.
+template <int BN_, int ES, int STAGES_, int MIN_BLOCKS_, int BM_ = 128, int BK_ = 32>
 struct WgmmaTileConfig {
-    static constexpr int BM = BM_, BN = BN_, BK = 32;
+    static constexpr int BM = BM_, BN = BN_, BK = BK_;
+    static_assert(BK_ == 32 || (BK_ == 64 && ES == 2), "32-element rows, or 64-element f16 rows");
     static constexpr int kWarpsM = 8, kWarpsN = 1, kThreads = 256;
     static constexpr int kStages = STAGES_, kMinBlocks = MIN_BLOCKS_;
     static constexpr int WM = 16, WN = BN, MI = BM_ / 128, NI = BN / 8;
     static_assert(BM_ == 128 || BM_ == 256, "one or two m64 row blocks per warpgroup");
     static constexpr int kElemBytes = ES;
-    static constexpr bool kSw128 = ES == 4;                      // fp32: 128-byte rows, 128-byte swizzle
+    static constexpr bool kSw128 = BK_ * ES == 128;              // fp32 / f16 BK 64: 128-byte rows, 128-byte swizzle
     static constexpr int LD = SmemRows<ES, BK, kSw128>::LD;      // = BK: unpadded
     static constexpr int kAtomBytes = 8 * BK * ES;               // swizzle atom: 8 rows
     static constexpr int kStageElems = (BM + BN) * LD;
@@ -300,6 +302,13 @@ template <> struct TileFor<TILE_WGMMA_WS_M256, 2> { typedef WgmmaTileConfig<128,
 template <> struct TileFor<TILE_WGMMA_TMA, 2> : TileFor<TILE_WGMMA_WS, 2> {};
 template <> struct TileFor<TILE_WGMMA_TMA_N64, 2> : TileFor<TILE_WGMMA_WS_N64, 2> {};
 template <> struct TileFor<TILE_WGMMA_TMA_M256, 2> : TileFor<TILE_WGMMA_WS_M256, 2> {};
+// ... their TMA64 form (C % 64 == 0): BK 64 slices of 128-byte rows (TMA SWIZZLE_128B boxes of 64 channels),
+// half the mbarrier hand-offs and wgmma waits per FLOP of the BK 32 form, rings of about the same bytes:
+// 128 x 128 6 x 32 KB, 128 x 64 4 x 24 KB (2 blocks per SM), 256 x 128 4 x 48 KB.
+template <int Kind> struct Tma64For;
+template <> struct Tma64For<TILE_WGMMA_TMA> { typedef WgmmaTileConfig<128, 2, 6, 1, 128, 64> type; };
+template <> struct Tma64For<TILE_WGMMA_TMA_N64> { typedef WgmmaTileConfig<64, 2, 4, 2, 128, 64> type; };
+template <> struct Tma64For<TILE_WGMMA_TMA_M256> { typedef WgmmaTileConfig<128, 2, 4, 1, 256, 64> type; };
 
 }  // namespace cuda
 }  // namespace fc

@@ -18,7 +18,8 @@
 //    m0, offsets {s*dw, r*dh}; the walk wraps rows across q, p and images like the GEMM's m, and pixels
 //    past the last image are zeros (the epilogue discards rows >= M).
 // B (weights [K][Kgemm], row pitch Kgemm): a 2-D tiled map {Kgemm, K}, box {32, BN}, SWIZZLE_64B, loaded
-// at {k0, n0}; rows >= K are zeros.
+// at {k0, n0}; rows >= K are zeros. The TMA64 form (C % 64 == 0): BK = 64, boxes of 64 channels / 64
+// columns in 128-byte rows under SWIZZLE_128B (the wgmma 128-byte-swizzle layout).
 // What TMA cannot express falls back to the cp.async kernels (tma_conv_unsupported says why): NCHW,
 // groups, 3-D, C % 32 != 0, f32 tensors (TF32 would need the cvt.rna pass over each stage), strides
 // or pointers off 16 bytes, element strides > 8, corners outside [-128, 127].
@@ -67,7 +68,8 @@ inline const char* tma_conv_unsupported(const ConvParams& p) {
     return nullptr;
 }
 
-inline TmaIm2colMap tma_x_map(const ConvParams& p) {
+// bk: channels per load = the kernel's BK (32: 64-byte rows, SWIZZLE_64B; 64: 128-byte rows, SWIZZLE_128B).
+inline TmaIm2colMap tma_x_map(const ConvParams& p, int bk = kGemmBK) {
     TmaIm2colMap m;
     m.dims[0] = (uint64_t)p.C;
     m.dims[1] = (uint64_t)p.W;
@@ -80,7 +82,7 @@ inline TmaIm2colMap tma_x_map(const ConvParams& p) {
     m.lower[1] = -p.ph;
     m.upper[0] = (p.Q - 1) * p.sw - p.pw - (p.W - 1);
     m.upper[1] = (p.P - 1) * p.sh - p.ph - (p.H - 1);
-    m.channels = kGemmBK;
+    m.channels = (uint32_t)bk;
     m.pixels = kTmaPixels;
     m.estr[0] = 1;
     m.estr[1] = (uint32_t)p.sw;
@@ -89,12 +91,12 @@ inline TmaIm2colMap tma_x_map(const ConvParams& p) {
     return m;
 }
 
-inline TmaTiledMap tma_w_map(const ConvParams& p, int bn) {
+inline TmaTiledMap tma_w_map(const ConvParams& p, int bn, int bk = kGemmBK) {
     TmaTiledMap m;
     m.dims[0] = (uint64_t)p.Kgemm;
     m.dims[1] = (uint64_t)p.K;
     m.strides[0] = (uint64_t)p.Kgemm * 2;
-    m.box[0] = kGemmBK;
+    m.box[0] = (uint32_t)bk;
     m.box[1] = (uint32_t)bn;
     m.estr[0] = m.estr[1] = 1;
     return m;

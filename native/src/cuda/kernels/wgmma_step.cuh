@@ -35,8 +35,9 @@ __device__ __forceinline__ uint64_t wgmma_desc_sw64(const half_t* p) {
 
 // The same for a K-major fp32 operand in the 128-byte swizzle layout (SmemRows<4, 32, true>: 128-byte rows,
 // 8-row atoms of 1024 bytes, chunk c of row r at c ^ (r & 7)): stride byte offset 1024, mode 1 = 128 bytes.
-// A tf32 k8 step is 32 bytes of the row: the start address moves by 32 bytes per step.
-__device__ __forceinline__ uint64_t wgmma_desc_sw128(const float* p) {
+// A tf32 k8 step is 32 bytes of the row: the start address moves by 32 bytes per step. The same for f16 in
+// 128-byte rows of 64 (the TMA64 tiles): a k16 step is 32 bytes too.
+__device__ __forceinline__ uint64_t wgmma_desc_sw128(const void* p) {
     const uint32_t a = smem_addr_(p);
     return (uint64_t)((a >> 4) & 0x3fffu) | ((uint64_t)(16 >> 4) << 16) | ((uint64_t)(1024 >> 4) << 32) |
            ((uint64_t)1 << 62);
@@ -49,12 +50,17 @@ __device__ __forceinline__ uint64_t wgmma_desc_sw128(const float* p) {
 // group; the caller waits (wgmma_wait) before the stage is overwritten or acc is read.
 template <class Cfg, class Elem>
 __device__ __forceinline__ void warpgroup_mma_slice(const Elem* At, const Elem* Bt, float (&acc)[Cfg::MI][Cfg::NI][4]) {
-    static_assert(Cfg::BK == 32 && Cfg::kElemBytes == (int)sizeof(Elem), "rows of 32 elements");
+    static_assert((Cfg::BK == 32 || (Cfg::BK == 64 && sizeof(Elem) == 2)) && Cfg::kElemBytes == (int)sizeof(Elem),
+                  "rows of 32 elements, or f16 rows of 64 (128-byte swizzle)");
     wgmma_fence();  // the accumulators were last touched by other instructions (zeroing) or a wait
 #pragma unroll
     for (int mi = 0; mi < Cfg::MI; ++mi) {
         const Elem* Am = At + mi * 64 * Cfg::LD;  // whole swizzle atoms (64 rows) further
-        if constexpr (sizeof(Elem) == 2) {
+        if constexpr (sizeof(Elem) == 2 && Cfg::kSw128) {
+#pragma unroll
+            for (int kk = 0; kk < Cfg::BK; kk += 16)
+                wgmma_m64k16_f16<Cfg::BN>(acc[mi], wgmma_desc_sw128(Am + kk), wgmma_desc_sw128(Bt + kk));
+        } else if constexpr (sizeof(Elem) == 2) {
 #pragma unroll
             for (int kk = 0; kk < Cfg::BK; kk += 16)
                 wgmma_m64k16_f16<Cfg::BN>(acc[mi], wgmma_desc_sw64(Am + kk), wgmma_desc_sw64(Bt + kk));
