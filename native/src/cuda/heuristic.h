@@ -572,7 +572,26 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
             if (ctas > 0 && tiles < ctas) stream_k = ctas;
         }
     }
-    int splits = halo >= 0 || stream_k > 0 ? 1 : pick_splits(q, tile, num_sms);  // TILE_SIMT: 64x64 like MED
+    // On such a device, f16 tensors whose GEMM view TMA takes with C % 64 == 0 (NHWC after the transform,
+    // groups 1, 2-D), Kgemm >= 256 and 128-row tiles covering a quarter of the SMs: wgmma_tma_conv_kernel's
+    // TMA64 form instead of whatever the rules above picked, halo included (the warp-specialized kernel's
+    // tile choice: 128 x 64 for K/g <= 64, 256 x 128 where those tiles alone fill the SMs, else 128 x 128;
+    // pick_splits' split). H200, ResNet-50 f16 at batch 32, forced against this table's picks in one
+    // gpu-check --tma run (batches of 20 launches): NHWC 64@56 27.6 vs HALO16 37.1 us, 128@28 27.8 vs
+    // HALO16 33.4, 256@14 31.2 vs wgmma split 2 34.9, 512@7 35.2 vs 41.1, 1x1 256 -> 64 26.3 vs WIDE 33.6;
+    // NCHW (transposed) 1.07-1.26x. Left alone: batch 1 (<= 25 tiles: 0.59-0.92x), 1x1 from 64 channels
+    // (Kgemm 64: one slice, 0.98x), C % 64 != 0 (the BK 32 form was 0.86-0.92x on 128@28..512@7).
+    bool tma = false;
+    if (has_wgmma && math == MATH_F16 && stream_k == 0 && q.Kgemm >= 256 && q.C % 64 == 0 && !tma_conv_unsupported(q)) {
+        int tt = q.Kg <= 64 ? TILE_WGMMA_TMA_N64 : TILE_WGMMA_TMA;
+        if (tt == TILE_WGMMA_TMA && cdiv(q.M, 256) * cdiv(q.Kg, 128) * q.G >= num_sms) tt = TILE_WGMMA_TMA_M256;
+        const int64_t tiles = cdiv(q.M, 128) * cdiv(q.Kg, tile_bn(tt)) * q.G;
+        if (4 * tiles >= num_sms && tile_smem_bytes(math, tt) <= smem_optin && cdiv(q.M, tile_bm(tt)) <= 0x7fffffff) {
+            tile = tt;
+            tma = true;
+        }
+    }
+    int splits = (halo >= 0 && !tma) || stream_k > 0 ? 1 : pick_splits(q, tile, num_sms);  // TILE_SIMT: as MED
     // f32 tensors on the light 64 x 64 tiles (MED, SIMT) with between one and two blocks per SM: split for
     // about four (pick_splits' two-wave target). H200, ResNet-50 512@7 at batch 32 (200 blocks), split 3
     // vs none: FP32 NHWC 237.8 vs 285.6 us, NCHW 262.5 vs 306.6; 3xTF32 182.2 vs 221.1, 210.7 vs 246.6;
