@@ -50,6 +50,10 @@
 //          groups-1 layers with C % 32 (f16) / 16 (f32) == 0 (NHWC, or NCHW through the transform;
 //          f16 only with an NHWC output), >= #SMs blocks and >= 6 warps per SM, <= 25 % of the
 //          tiles' rows wasted;
+//    WGMMA_TMA (wgmma_tma_conv_kernel's TMA64 form, sm_90a; 128x64 for Kg <= 64, 256x128 where those
+//          tiles alone fill the SMs) in place of all the above for f16 tensors on such a device where
+//          TMA takes the NHWC view with C % 64 == 0 (groups 1, 1-D / 2-D), Kgemm >= 256 and its 128-row
+//          tiles cover >= #SMs / 4 (ResNet-50 at batch 32: 1.08-1.35x on an H200);
 //    SMALL is skipped for MED + split-K where f32 tensors have Kgemm >= 512;
 //    split-K (pick_splits) when a non-BIG tile count is below #SMs (aiming at 2 x #SMs; f32 tensors on
 //    MED / SIMT also between 1 and 2 blocks per SM, aiming at 4): workspace G*splits*M*Kg*4 bytes of
@@ -338,6 +342,16 @@ inline int tile_bn(int tile) {
                                                                                                          : 64;
 }
 
+// The warp-specialized kernels' tile for the GEMM view q: 128 x 64 for K/g <= 64, else 128 x 128, or for f16
+// 256 x 128 where those tiles alone give every SM a block; tma: the TMA kernel's tile of the same shape.
+inline int ws_tile(const ConvParams& q, int math, int num_sms, bool tma) {
+    int t = q.Kg <= 64 ? TILE_WGMMA_WS_N64 : TILE_WGMMA_WS;
+    if (t == TILE_WGMMA_WS && math == MATH_F16 && cdiv(q.M, 256) * cdiv(q.Kg, 128) * q.G >= num_sms)
+        t = TILE_WGMMA_WS_M256;
+    if (!tma) return t;
+    return t == TILE_WGMMA_WS_N64 ? TILE_WGMMA_TMA_N64 : t == TILE_WGMMA_WS ? TILE_WGMMA_TMA : TILE_WGMMA_TMA_M256;
+}
+
 // Split-K for implicit GEMMs with few output tiles (small M = N*P*Q, e.g.
 // ResNet's 7x7 / 14x14 layers: 512@7x7 has 8 MED tiles for 132 SMs at batch 1,
 // 200 at batch 32): aim at ~2 blocks per SM, keep >= 4 k-tiles (of 32) per
@@ -583,8 +597,7 @@ inline KernelChoice choose_kernel(const fc_conv_desc* d, const ConvParams& p, in
     // (Kgemm 64: one slice, 0.98x), C % 64 != 0 (the BK 32 form was 0.86-0.92x on 128@28..512@7).
     bool tma = false;
     if (has_wgmma && math == MATH_F16 && stream_k == 0 && q.Kgemm >= 256 && q.C % 64 == 0 && !tma_conv_unsupported(q)) {
-        int tt = q.Kg <= 64 ? TILE_WGMMA_TMA_N64 : TILE_WGMMA_TMA;
-        if (tt == TILE_WGMMA_TMA && cdiv(q.M, 256) * cdiv(q.Kg, 128) * q.G >= num_sms) tt = TILE_WGMMA_TMA_M256;
+        const int tt = ws_tile(q, math, num_sms, true);
         const int64_t tiles = cdiv(q.M, 128) * cdiv(q.Kg, tile_bn(tt)) * q.G;
         if (4 * tiles >= num_sms && tile_smem_bytes(math, tt) <= smem_optin && cdiv(q.M, tile_bm(tt)) <= 0x7fffffff) {
             tile = tt;
@@ -656,11 +669,7 @@ inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, cons
         h.tile = TILE_HALO16_WGMMA;
         return h;
     }
-    int tile = ws || tma ? (q.Kg <= 64 ? TILE_WGMMA_WS_N64 : TILE_WGMMA_WS) : (q.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA);
-    if (tile == TILE_WGMMA_WS && k.math == MATH_F16 && cdiv(q.M, 256) * cdiv(q.Kg, 128) * q.G >= num_sms)
-        tile = TILE_WGMMA_WS_M256;
-    if (tma)
-        tile = tile == TILE_WGMMA_WS_N64 ? TILE_WGMMA_TMA_N64 : tile == TILE_WGMMA_WS ? TILE_WGMMA_TMA : TILE_WGMMA_TMA_M256;
+    const int tile = ws || tma ? ws_tile(q, k.math, num_sms, tma) : q.Kg <= 64 ? TILE_WGMMA_N64 : TILE_WGMMA;
     if (tile_smem_bytes(k.math, tile) > smem_optin || cdiv(q.M, tile_bm(tile)) > 0x7fffffff) return k;
     const int ctas = sk ? stream_k_ctas(q, tile, k.math, num_sms) : 0;
     return implicit_choice(d, p, tile, pick_splits(q, tile, num_sms), k.to_nhwc, k.cgp, ctas);

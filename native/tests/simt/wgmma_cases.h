@@ -153,11 +153,12 @@ __global__ void wgmma_case_kernel(Args<N> a) {
         for (int e = 0; e < 4; ++e) a.out->d[warp][lane][j][e] = d[j][e];
 }
 
-// The f16 image: A [64 * wgs][kK] then B [N][kK] (64-byte rows), each placed by `at`; filler 0xff elsewhere.
+// The f16 image: A [64 * wgs][kK] then B [N][kK] (rows of row_bytes: 64, or 128 with the first kK of each
+// row set), each placed by `at`; filler 0xff elsewhere.
 template <int N, class At>
-std::vector<unsigned char> make_f16_image(int wgs, At at, uint32_t* b_off) {
-    *b_off = static_cast<uint32_t>(64 * wgs) * 64u;
-    std::vector<unsigned char> img(*b_off + N * 64u, 0xff);
+std::vector<unsigned char> make_f16_image(int wgs, At at, uint32_t* b_off, uint32_t row_bytes = 64) {
+    *b_off = static_cast<uint32_t>(64 * wgs) * row_bytes;
+    std::vector<unsigned char> img(*b_off + N * row_bytes, 0xff);
     for (int i = 0; i < 64 * wgs; ++i)
         for (int k = 0; k < kK; ++k) {
             const uint16_t h = f16_bits_exact(a_val(i, k));
@@ -175,18 +176,8 @@ std::vector<unsigned char> make_f16_image(int wgs, At at, uint32_t* b_off) {
 // `at`; descriptors: 128-byte swizzle (mode 1), SBO 1024, row_bytes 128, k16 steps 32 bytes into the row.
 template <int N, class At>
 std::vector<unsigned char> make_f16_image128(int wgs, At at, Args<N>* a) {
-    const uint32_t b_off = static_cast<uint32_t>(64 * wgs) * 128u;
-    std::vector<unsigned char> img(b_off + N * 128u, 0xff);
-    for (int i = 0; i < 64 * wgs; ++i)
-        for (int k = 0; k < kK; ++k) {
-            const uint16_t h = f16_bits_exact(a_val(i, k));
-            std::memcpy(&img[at(i, k)], &h, 2);
-        }
-    for (int j = 0; j < N; ++j)
-        for (int k = 0; k < kK; ++k) {
-            const uint16_t h = f16_bits_exact(b_val(j, k));
-            std::memcpy(&img[b_off + at(j, k)], &h, 2);
-        }
+    uint32_t b_off = 0;
+    std::vector<unsigned char> img = make_f16_image<N>(wgs, at, &b_off, 128u);
     a->b_off = b_off;
     a->desc_mode = 1;
     a->sbo = 1024;

@@ -36,6 +36,13 @@
 // (Tma64For: BK 64, 128-byte rows, 128-byte swizzle; 6 x 32 KB / 4 x 24 KB / 4 x 48 KB): 4 wgmma per
 // warpgroup and slice instead of 2, half the hand-offs. Alignment: every A / B tile starts on a swizzle
 // atom (512 / 1024 bytes: align_smem + whole-atom tiles), above the 128 bytes a TMA destination needs.
+//
+// Status (H200, 2026-11-28): correct (tma_probe, 1440 / 1440 forced correctness runs per form, compute-
+// sanitizer clean); forced against the table's picks, batch 32 ResNet-50 f16: BK 32 0.86-1.07x, the TMA64
+// form 1.08-1.35x (128@28 NHWC 27.8 vs 33.4 us) -> the table picks it there (heuristic.h); batch 1
+// (<= 25 tiles) 0.59-0.92x: not picked. Nsight Compute, TMA64 at 128@28: 28.2 us, 1.48 waves of one block
+// per SM (SMs active 69 %), tensor pipe 26 % busy, 18 % issue: bound by wave quantization and per-SM
+// latency now, not by instruction issue.
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_CUH
 
@@ -107,20 +114,11 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
         return;  // the consumers' epilogue synchronizes on a named barrier without this warp
     }
 
-    // ---- consumers: wgmma on each full stage (as wgmma_ws_conv_kernel's) ----
+    // ---- consumers: wgmma on each full stage (wgmma_ws_conv_kernel's loop) ----
     const int cwg = warp >> 2;
     const int warp_m = cwg * 4 * MI + (warp & 3);  // this warp's first accumulator row / 16
     float acc[MI][Cfg::NI][4];
-    zero_acc(acc);
-    for (int kt = 0; kt < kr.ktiles; ++kt) {
-        const int s = kt % STAGES;
-        mbar_wait(&full[s], (unsigned)(kt / STAGES) & 1u);
-        const half_t* st = smem + s * Cfg::kStageElems;
-        warpgroup_mma_slice<Cfg, half_t>(st + cwg * 64 * MI * LD, st + BM * LD, acc);
-        wgmma_wait<1>();  // slice kt - 1's group has retired: its stage may be refilled
-        if (kt > 0 && lane == 0) mbar_arrive(&empty[(kt - 1) % STAGES]);
-    }
-    wgmma_wait<0>();
+    ws_consume<Cfg, half_t>(smem, full, empty, kr.ktiles, cwg, lane, acc);  // (implicit_gemm_wgmma_ws.cuh)
 
     if (splits > 1) {
         epilogue_store_partial<MI, Cfg::NI, 64>(p, acc, partial + (size_t)split * p.M * p.Kg,

@@ -73,6 +73,26 @@ __device__ __forceinline__ void ws_publish(Elem* st, uint64_t* full, int ptid) {
     mbar_arrive(full);
 }
 
+// Consumer side (this kernel's and wgmma_tma_conv_kernel's): consumer warpgroup cwg's accumulators over
+// ktiles slices of the ring -- wait for "full", issue the slice's wgmma group, and once wgmma_wait<1> has
+// retired the previous slice's group release that stage on "empty" (lane 0 of each warp); every group
+// retired on return.
+template <class Cfg, class Elem>
+__device__ __forceinline__ void ws_consume(const Elem* smem, uint64_t* full, uint64_t* empty, int ktiles, int cwg,
+                                           int lane, float (&acc)[Cfg::MI][Cfg::NI][4]) {
+    constexpr int STAGES = Cfg::kStages, LD = Cfg::LD;
+    zero_acc(acc);
+    for (int kt = 0; kt < ktiles; ++kt) {
+        const int s = kt % STAGES;
+        mbar_wait(&full[s], (unsigned)(kt / STAGES) & 1u);
+        const Elem* st = smem + s * Cfg::kStageElems;
+        warpgroup_mma_slice<Cfg, Elem>(st + cwg * 64 * Cfg::MI * LD, st + Cfg::BM * LD, acc);
+        wgmma_wait<1>();  // slice kt - 1's group has retired: its stage may be refilled
+        if (kt > 0 && lane == 0) mbar_arrive(&empty[(kt - 1) % STAGES]);
+    }
+    wgmma_wait<0>();
+}
+
 template <class Cfg, class Elem>
 __device__ __forceinline__ void wgmma_ws_conv_body(const ConvParams& p, const Elem* x, const Elem* w, const Elem* bias,
                                                    Elem* y, int vec_a, int vec_b, int splits, float* partial,
@@ -131,16 +151,7 @@ __device__ __forceinline__ void wgmma_ws_conv_body(const ConvParams& p, const El
     // this warp's first accumulator row / 16: rows 64 MI cwg + 64 mi + 16 (warp % 4) (wgmma's layout)
     const int warp_m = cwg * 4 * MI + (warp & 3);
     float acc[MI][Cfg::NI][4];
-    zero_acc(acc);
-    for (int kt = 0; kt < ktiles; ++kt) {
-        const int s = kt % STAGES;
-        mbar_wait(&full[s], (unsigned)(kt / STAGES) & 1u);
-        const Elem* st = smem + s * Cfg::kStageElems;
-        warpgroup_mma_slice<Cfg, Elem>(st + cwg * 64 * MI * LD, st + BM * LD, acc);
-        wgmma_wait<1>();  // slice kt - 1's group has retired: its stage may be refilled
-        if (kt > 0 && lane == 0) mbar_arrive(&empty[(kt - 1) % STAGES]);
-    }
-    wgmma_wait<0>();
+    ws_consume<Cfg, Elem>(smem, full, empty, ktiles, cwg, lane, acc);
 
     if (splits > 1) {
         epilogue_store_partial<MI, Cfg::NI, 64>(p, acc, partial + (size_t)blockIdx.z * p.M * p.Kg,
