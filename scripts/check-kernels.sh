@@ -139,11 +139,15 @@ def config(name):
         bn, eb, st, mb = map(int, mw.groups()[:4])
         bm = int(mw.group(5) or 128)  # WgmmaTileConfig's BM (256: the warp-specialized kernel's two m64 blocks)
         bk = int(mw.group(6) or 32)   # ... and BK (64: the TMA kernel's TMA64 form, f16 128-byte rows)
-        # (the TMA kernel: + a 32-thread producer warp)
+        # (the TMA kernel: + a 32-thread producer warp; its persistent form, template argument kPersist = true:
+        # + its own epilogue stage, tma_epi_bytes)
         ws, sk, tma = 'wgmma_ws_conv_kernel' in name, 'wgmma_sk_conv_kernel' in name, 'wgmma_tma_conv_kernel' in name
-        return 256 + (128 if ws else 32 if tma else 0), st * (bm + bn) * bk * eb + 8 * bk * eb, mb, \
-            'wgmma%s %s %dx%dx%d s%d implicit' % ('_ws' if ws else '_sk' if sk else '_tma' if tma else '',
-                                                  'f16' if eb == 2 else 'tf32', bm, bn, bk, st), True
+        persist = tma and 'EELb1EEEv' in name
+        epi = ((bm + 8) * (bn + 8) * 2 + 1023) // 1024 * 1024 if persist else 0
+        return 256 + (128 if ws else 32 if tma else 0), st * (bm + bn) * bk * eb + 8 * bk * eb + epi, mb, \
+            'wgmma%s %s %dx%dx%d s%d implicit%s' % ('_ws' if ws else '_sk' if sk else '_tma' if tma else '',
+                                                    'f16' if eb == 2 else 'tf32', bm, bn, bk, st,
+                                                    ' persistent' if persist else ''), True
     m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
     if 'tc_conv_kernel' in name and m:
         bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())

@@ -32,7 +32,8 @@
 # emulation's own cases) -> wgmma_probe -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma (every f16 implicit
 # GEMM TMA can take on the TMA kernel, vs the CPU backend) -> the benchmark with the heuristic's kernels and
 # again with wgmma_tma forced -> lines "wgmma_tma-compare" in wgmma_tma_compare.txt (+ the plans reached), and
-# forced with BK 32 only ("wgmma_tma32-compare", wgmma_tma32_compare.txt) ->
+# forced with BK 32 only ("wgmma_tma32-compare", wgmma_tma32_compare.txt), and its persistent form
+# (FASTCONV_CUDA_TMA_PERSISTENT=1: correctness + "wgmma_tmap-compare") ->
 # compute-sanitizer (racecheck / synccheck / memcheck) on it -> ncu on it at 128@28 and 256@14.
 # --all is --full --wgmma --tune --tma (~6 min on an H200). A step two modes share runs once.
 set -uo pipefail
@@ -156,6 +157,15 @@ if [ "$TMA" = 1 ]; then
     run bench_wgmma_tma32 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_BK=32 "$GC" --bench \
       --csv "$LOGS/fastconv_bench_wgmma_tma32.csv"
     bench_compare wgmma_tma32 "$LOGS/fastconv_bench_wgmma_tma32.csv" /dev/null
+    # the TMA64 form's persistent variant (FASTCONV_CUDA_TMA_PERSISTENT=1: one block per SM walking the tiles):
+    # correctness, then the same comparison ("wgmma_tmap-compare", wgmma_tmap_compare.txt)
+    run correctness_wgmma_tmap 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=1 "$GC" \
+      --correctness --quick
+    if ! timed_out correctness_wgmma_tmap; then
+      run bench_wgmma_tmap 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=1 "$GC" --bench \
+        --csv "$LOGS/fastconv_bench_wgmma_tmap.csv"
+      bench_compare wgmma_tmap "$LOGS/fastconv_bench_wgmma_tmap.csv" /dev/null
+    fi
     for l in correctness_wgmma_tma bench_wgmma_tma; do
       grep -h "^fastconv cuda plan" "$LOGS/$l.log" 2>/dev/null | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
         sed "s/^/wgmma_tma-compare plans ($l): /" | tee -a "$LOGS/wgmma_tma_compare.txt"
@@ -216,13 +226,15 @@ if [ "$WGMMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1 && ! case " 
       FASTCONV_CUDA_IMPLICIT_KERNEL=$1 timeout 35 compute-sanitizer --tool $2 --error-exitcode 3 --print-limit 20 \
         "$0" --one 1,128,128,16,16,3,1,1,1,1,2; echo "--- rc=$? ($1 $2)"; done' "$GC"
 fi
-# 9b. --tma: compute-sanitizer on wgmma_tma_conv_kernel (the same small problem: 36 k-slices through its 8-stage
-#     ring): racecheck (a stage refilled while a wgmma reads it), synccheck, memcheck. Hazard / error: exit 3.
+# 9b. --tma: compute-sanitizer on wgmma_tma_conv_kernel (the same small problem: 18 TMA64 k-slices per split
+#     through its ring): racecheck (a stage refilled while a wgmma reads it; 90 s: the TMA64 ring is 192 KB),
+#     synccheck, memcheck; memcheck and synccheck on its persistent form. Hazard / error: exit 3.
 if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1 && ! case " ${SKIP:-} " in *" sanitizer "*) true ;; *) false ;; esac; then
-  step sanitizer_tma 120 bash -c 'for t in racecheck synccheck memcheck; do
-      echo "--- compute-sanitizer --tool $t, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma"
-      FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_VERBOSE=1 timeout 35 compute-sanitizer --tool $t \
-        --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2; echo "--- rc=$? (wgmma_tma $t)"; done' "$GC"
+  step sanitizer_tma 240 bash -c 'for job in "0 racecheck 90" "0 synccheck 35" "0 memcheck 35" "1 memcheck 35" "1 synccheck 35"; do
+      set -- $job; echo "--- compute-sanitizer --tool $2, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=$1"
+      FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=$1 FASTCONV_CUDA_VERBOSE=1 timeout $3 \
+        compute-sanitizer --tool $2 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2
+      echo "--- rc=$? (wgmma_tma persistent=$1 $2)"; done' "$GC"
 fi
 echo "=== summary"
 for s in $STEPS; do
@@ -243,6 +255,7 @@ grep -h "^wgmma_ws-compare:" "$LOGS/wgmma_ws_compare.txt" 2>/dev/null | tee -a "
 grep -h "^wgmma_sk-compare:" "$LOGS/wgmma_sk_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tma-compare:\|^wgmma_tma-compare plans" "$LOGS/wgmma_tma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tma32-compare:" "$LOGS/wgmma_tma32_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tmap-compare:" "$LOGS/wgmma_tmap_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"

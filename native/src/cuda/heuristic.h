@@ -132,6 +132,18 @@ inline size_t wgmma_tile_smem(int math) {
     return (size_t)-1;
 }
 
+// The TMA kernel's tiles: the most any of its forms launches with (BK 32 = the twin's ring, the TMA64 ring,
+// the persistent form's ring + epilogue stage; implicit_gemm_wgmma_tma.cuh).
+template <int Tile>
+size_t tma_tile_smem() {
+    typedef typename TileFor<Tile, 2>::type C32;
+    typedef typename Tma64For<Tile>::type C64;
+    typedef typename TmaPersistFor<Tile>::type CP;
+    const size_t persist = CP::kSmemBytes + tma_epi_bytes(CP::BM, CP::BN);
+    size_t m = C32::kSmemBytes > C64::kSmemBytes ? C32::kSmemBytes : C64::kSmemBytes;
+    return m > persist ? m : persist;
+}
+
 inline size_t tile_smem_bytes(int math, int tile) {
     if (math == MATH_SIMT) return TileFor<TILE_SIMT, 4>::type::kSmemBytes;
     const bool h = math == MATH_F16;
@@ -147,10 +159,9 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_WGMMA_WS: return wgmma_tile_smem<TILE_WGMMA_WS>(math);
     case TILE_WGMMA_WS_N64: return wgmma_tile_smem<TILE_WGMMA_WS_N64>(math);
     case TILE_WGMMA_WS_M256: return wgmma_tile_smem<TILE_WGMMA_WS_M256, false>(math);  // f16 only
-    case TILE_WGMMA_TMA:  // f16 only; the larger of the BK 32 ring (the twin's) and the TMA64 one
-        return h ? (size_t)Tma64For<TILE_WGMMA_TMA>::type::kSmemBytes : (size_t)-1;
-    case TILE_WGMMA_TMA_N64: return h ? (size_t)Tma64For<TILE_WGMMA_TMA_N64>::type::kSmemBytes : (size_t)-1;
-    case TILE_WGMMA_TMA_M256: return h ? (size_t)Tma64For<TILE_WGMMA_TMA_M256>::type::kSmemBytes : (size_t)-1;
+    case TILE_WGMMA_TMA: return h ? tma_tile_smem<TILE_WGMMA_TMA>() : (size_t)-1;  // f16 only
+    case TILE_WGMMA_TMA_N64: return h ? tma_tile_smem<TILE_WGMMA_TMA_N64>() : (size_t)-1;
+    case TILE_WGMMA_TMA_M256: return h ? tma_tile_smem<TILE_WGMMA_TMA_M256>() : (size_t)-1;
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }

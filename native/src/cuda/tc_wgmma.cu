@@ -85,13 +85,15 @@ static const TmaEncoders& tma_encoders() {
 // wgmma_tma_conv_kernel (TILE_WGMMA_TMA*, f16) with tile config Cfg (BK 32 or the TMA64 form): the two maps
 // encoded per call (x and w change between calls; an encode is host arithmetic), then the kernel and,
 // split, the reduction. An encode the driver refuses for a problem accepted here is an error.
-template <class Cfg>
+// kPersist: the persistent form (one block per SM walking the tiles; its own epilogue stage after the ring).
+template <class Cfg, bool kPersist = false>
 static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     void (*kern)(const TmaDesc, const TmaDesc, ConvParams, const half_t*, half_t*, int, float*, int) =
-        wgmma_tma_conv_kernel<Cfg>;
+        wgmma_tma_conv_kernel<Cfg, kPersist>;
+    constexpr size_t kSmem = Cfg::kSmemBytes + (kPersist ? tma_epi_bytes(Cfg::BM, Cfg::BN) : 0);
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                    (int)Cfg::kSmemBytes);
+                                    (int)kSmem);
     const CUtensorMapSwizzle sw = Cfg::BK == 64 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B;
     const TmaIm2colMap xm = tma_x_map(p, Cfg::BK);
     const TmaTiledMap wm = tma_w_map(p, Cfg::BN, Cfg::BK);
@@ -105,8 +107,12 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
                       CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
     const int splits = args->splits > 1 ? args->splits : 1;
-    const dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)splits);
-    kern<<<grid, kTmaThreads, Cfg::kSmemBytes, s>>>(xd, wd, p, static_cast<const half_t*>(args->bias),
+    dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)splits);
+    if (kPersist) {
+        const int64_t units = (int64_t)grid.x * grid.y * grid.z;
+        grid = dim3((unsigned)(args->num_sms > 0 && units > args->num_sms ? args->num_sms : units));
+    }
+    kern<<<grid, kTmaThreads, kSmem, s>>>(xd, wd, p, static_cast<const half_t*>(args->bias),
                                                      static_cast<half_t*>(args->y), splits, args->partial,
                                                      args->vec_y);
     const cudaError_t e = cudaGetLastError();
@@ -114,18 +120,21 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
     return splitk_reduce(true, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
 }
 
-// TILE_WGMMA_TMA*: the TMA64 form where C % 64 == 0 (FASTCONV_CUDA_TMA_BK=32 keeps BK 32, for comparisons),
-// else BK 32; where TMA cannot take the problem (tma_conv_unsupported, unaligned x / w, no encoders) the
-// warp-specialized twin instead. Prepare (args == NULL): every form.
+// TILE_WGMMA_TMA*: the TMA64 form where C % 64 == 0 (FASTCONV_CUDA_TMA_BK=32 keeps BK 32, and
+// FASTCONV_CUDA_TMA_PERSISTENT=1 takes its persistent form instead, for comparisons), else BK 32; where TMA
+// cannot take the problem (tma_conv_unsupported, unaligned x / w, no encoders) the warp-specialized twin
+// instead. Prepare (args == NULL): every form.
 template <int Tile>
 static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     typedef typename TileFor<Tile, 2>::type Cfg32;
     typedef typename Tma64For<Tile>::type Cfg64;
+    typedef typename TmaPersistFor<Tile>::type CfgP;
     constexpr int kTwin = tma_ws_twin(Tile);
     const TmaEncoders& enc = tma_encoders();
     if (!args) {
         cudaError_t e = launch_wgmma_tma<Cfg32>(enc, p, nullptr, s);
         if (e == cudaSuccess) e = launch_wgmma_tma<Cfg64>(enc, p, nullptr, s);
+        if (e == cudaSuccess) e = launch_wgmma_tma<CfgP, true>(enc, p, nullptr, s);
         return e != cudaSuccess ? e : run_wgmma<kTwin, half_t>(p, nullptr, s);
     }
     if (!args->vec_a || !args->vec_b || tma_conv_unsupported(p) || !enc.im2col || !enc.tiled)
@@ -134,7 +143,12 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
         const char* e = getenv("FASTCONV_CUDA_TMA_BK");
         return e && !strcmp(e, "32");
     }();
-    if (p.C % 64 == 0 && !bk32) return launch_wgmma_tma<Cfg64>(enc, p, args, s);
+    static const bool persist = [] {
+        const char* e = getenv("FASTCONV_CUDA_TMA_PERSISTENT");
+        return e && !strcmp(e, "1");
+    }();
+    if (p.C % 64 == 0 && !bk32) return persist ? launch_wgmma_tma<CfgP, true>(enc, p, args, s)
+                                               : launch_wgmma_tma<Cfg64>(enc, p, args, s);
     return launch_wgmma_tma<Cfg32>(enc, p, args, s);
 }
 

@@ -56,16 +56,17 @@ constexpr int kTmaConsumerThreads = 256;                             // warpgrou
 constexpr int kTmaThreads = kTmaConsumerThreads + 32;                // + the producer warp
 constexpr int kTmaProducerWarp = kTmaConsumerThreads / 32;           // warp 8
 
-// The producer: lane 0 of warp 8 issues every slice's loads, up to STAGES slices ahead of the consumers.
+// The producer's part of one unit: lane 0 of warp 8 issues the unit's slices, up to STAGES slices ahead of
+// the consumers; g0 = the ring index of its first slice (it runs on across a persistent block's units).
 template <class Cfg>
 __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
                                             half_t* smem, uint64_t* full, uint64_t* empty, int m_block, int n_block,
-                                            int k_begin, int ktiles) {
+                                            int k_begin, int ktiles, int g0) {
     constexpr int BM = Cfg::BM, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
     constexpr unsigned kBytes = (unsigned)((BM + Cfg::BN) * BK * 2);
     for (int kt = 0; kt < ktiles; ++kt) {
-        const int s = kt % STAGES;
-        if (kt >= STAGES) mbar_wait(&empty[s], (unsigned)(kt / STAGES - 1) & 1u);  // slice kt - STAGES released
+        const int g = g0 + kt, s = g % STAGES;
+        if (g >= STAGES) mbar_wait(&empty[s], (unsigned)(g / STAGES - 1) & 1u);  // slice g - STAGES released
         half_t* st = smem + s * Cfg::kStageElems;
         const int k0 = k_begin + kt * BK;
         mbar_arrive_expect_tx(&full[s], kBytes);
@@ -80,13 +81,47 @@ __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* 
     }
 }
 
+// The consumers' part of one unit: the wgmma loop (wgmma_ws_conv_kernel's, ring index g0 on; release_last in
+// the persistent form, whose producer goes on), then the epilogue -- fp32 partials (split-K) or staged
+// through epi.
 template <class Cfg>
+__device__ __forceinline__ void tma_consume(const ConvParams& p, const half_t* smem, half_t* epi, uint64_t* full,
+                                            uint64_t* empty, const half_t* bias, half_t* y, int splits,
+                                            float* partial, int vec_y, int m_block, int n_block, int split,
+                                            int ktiles, int g0, bool release_last) {
+    constexpr int MI = Cfg::MI;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, cwg = warp >> 2;
+    const int warp_m = cwg * 4 * MI + (warp & 3);  // this warp's first accumulator row / 16
+    float acc[MI][Cfg::NI][4];
+    ws_consume<Cfg, half_t>(smem, full, empty, ktiles, cwg, lane, acc, g0, release_last);  // (wgmma_ws.cuh)
+    if (splits > 1) {
+        epilogue_store_partial<MI, Cfg::NI, 64>(p, acc, partial + (size_t)split * p.M * p.Kg,
+                                                m_block + warp_m * Cfg::WM, n_block, lane);
+        return;
+    }
+    epilogue_staged<Cfg, half_t, LinearRows, ConsumerSync, 64>(p, acc, epi, y, bias, LinearRows{m_block}, n_block,
+                                                               warp_m, 0, 0, tid, vec_y);
+}
+
+// A persistent block's units: (m tile, n tile, split), m fastest, every gridDim.x-th from blockIdx.x --
+// neighbouring blocks on neighbouring m tiles of one n tile (B shared in L2).
+__device__ __forceinline__ void tma_unit(int u, int tiles_m, int tiles_n, int bm, int bn, int* m_block, int* n_block,
+                                         int* split) {
+    const int mt = u % tiles_m, rest = u / tiles_m;
+    *m_block = mt * bm;
+    *n_block = rest % tiles_n * bn;
+    *split = rest / tiles_n;
+}
+
+// kPersist: the persistent form -- gridDim.x blocks (one per SM) walk the units, the ring and its phases running
+// on across them, each unit's epilogue staged in its own region (epi, after the ring); otherwise a block is
+// one unit (grid = m tiles x n tiles x splits) staging its epilogue through the ring.
+template <class Cfg, bool kPersist>
 __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
                                                     const half_t* bias, half_t* y, int splits, float* partial,
                                                     int vec_y) {
-    constexpr int BM = Cfg::BM, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
-    constexpr int MI = Cfg::MI;  // m64 row blocks per consumer warpgroup (BM = 128 MI)
-    static_assert(Cfg::kThreads == kTmaConsumerThreads && BM == 128 * MI && Cfg::kWarpsM == 8,
+    constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
+    static_assert(Cfg::kThreads == kTmaConsumerThreads && BM == 128 * Cfg::MI && Cfg::kWarpsM == 8,
                   "two consumer warpgroups of MI x m64 x BN (Cfg::kThreads = the consumers)");
     static_assert(Cfg::kElemBytes == 2 && (BK == 32 || BK == 64) && LD == BK,
                   "f16 rows of 64 / 128 bytes: the SWIZZLE_64B / SWIZZLE_128B boxes");
@@ -94,11 +129,7 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
     FC_DYNAMIC_SHARED(half_t, smem_raw);
     half_t* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);
     __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES];
-
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-    const int m_block = blockIdx.x * BM, n_block = blockIdx.y * Cfg::BN;
-    const int split = blockIdx.z;  // groups == 1: z is the split-K index
-    const KRange kr(p, BK, splits, split);
 
     if (tid == 0) {
         for (int s = 0; s < STAGES; ++s) {
@@ -108,33 +139,43 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
         fence_mbarrier_init();
     }
     __syncthreads();  // the barriers are initialized (the only block-wide barrier)
+    const bool producer = warp == kTmaProducerWarp;
+    if (producer && lane != 0) return;
 
-    if (warp == kTmaProducerWarp) {
-        if (lane == 0) tma_produce<Cfg>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles);
-        return;  // the consumers' epilogue synchronizes on a named barrier without this warp
+    if constexpr (!kPersist) {
+        const int m_block = blockIdx.x * BM, n_block = blockIdx.y * BN;
+        const int split = blockIdx.z;  // groups == 1: z is the split-K index
+        const KRange kr(p, BK, splits, split);
+        if (producer)  // (the consumers' epilogue synchronizes on a named barrier without this warp)
+            tma_produce<Cfg>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles, 0);
+        else
+            tma_consume<Cfg>(p, smem, smem, full, empty, bias, y, splits, partial, vec_y, m_block, n_block, split,
+                             kr.ktiles, 0, false);
+    } else {
+        half_t* const epi = smem + STAGES * Cfg::kStageElems;  // tma_epi_bytes(BM, BN)
+        const int tiles_m = (p.M + BM - 1) / BM, tiles_n = (p.Kg + BN - 1) / BN, units = tiles_m * tiles_n * splits;
+        int g = 0;  // ring index of the unit's first slice
+        for (int u = blockIdx.x; u < units; u += gridDim.x) {
+            int m_block, n_block, split;
+            tma_unit(u, tiles_m, tiles_n, BM, BN, &m_block, &n_block, &split);
+            const KRange kr(p, BK, splits, split);
+            if (producer)
+                tma_produce<Cfg>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles, g);
+            else
+                tma_consume<Cfg>(p, smem, epi, full, empty, bias, y, splits, partial, vec_y, m_block, n_block, split,
+                                 kr.ktiles, g, true);
+            g += kr.ktiles;
+        }
     }
-
-    // ---- consumers: wgmma on each full stage (wgmma_ws_conv_kernel's loop) ----
-    const int cwg = warp >> 2;
-    const int warp_m = cwg * 4 * MI + (warp & 3);  // this warp's first accumulator row / 16
-    float acc[MI][Cfg::NI][4];
-    ws_consume<Cfg, half_t>(smem, full, empty, kr.ktiles, cwg, lane, acc);  // (implicit_gemm_wgmma_ws.cuh)
-
-    if (splits > 1) {
-        epilogue_store_partial<MI, Cfg::NI, 64>(p, acc, partial + (size_t)split * p.M * p.Kg,
-                                                m_block + warp_m * Cfg::WM, n_block, lane);
-        return;
-    }
-    epilogue_staged<Cfg, half_t, LinearRows, ConsumerSync, 64>(p, acc, smem, y, bias, LinearRows{m_block}, n_block,
-                                                               warp_m, 0, 0, tid, vec_y);
 }
 
-// sm_90a only (a trap stub elsewhere); launched with kTmaThreads threads, the maps by value.
-template <class Cfg>
+// sm_90a only (a trap stub elsewhere); launched with kTmaThreads threads, the maps by value. Dynamic shared
+// memory: Cfg::kSmemBytes (+ tma_epi_bytes(BM, BN) in the persistent form).
+template <class Cfg, bool kPersist = false>
 __global__ void __launch_bounds__(kTmaThreads, Cfg::kMinBlocks)
     wgmma_tma_conv_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap, ConvParams p,
                           const half_t* bias, half_t* y, int splits, float* partial, int vec_y) {
-    FC_SM90A_ONLY(wgmma_tma_conv_body<Cfg>(p, &xmap, &wmap, bias, y, splits, partial, vec_y));
+    FC_SM90A_ONLY((wgmma_tma_conv_body<Cfg, kPersist>(p, &xmap, &wmap, bias, y, splits, partial, vec_y)));
 }
 
 }  // namespace cuda

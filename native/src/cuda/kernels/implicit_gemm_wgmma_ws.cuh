@@ -76,21 +76,24 @@ __device__ __forceinline__ void ws_publish(Elem* st, uint64_t* full, int ptid) {
 // Consumer side (this kernel's and wgmma_tma_conv_kernel's): consumer warpgroup cwg's accumulators over
 // ktiles slices of the ring -- wait for "full", issue the slice's wgmma group, and once wgmma_wait<1> has
 // retired the previous slice's group release that stage on "empty" (lane 0 of each warp); every group
-// retired on return.
+// retired on return. g0: the ring index of the first slice (a persistent block's slices continue the ring
+// across its tiles); release_last: also release the last slice (the producer goes on with another tile).
 template <class Cfg, class Elem>
 __device__ __forceinline__ void ws_consume(const Elem* smem, uint64_t* full, uint64_t* empty, int ktiles, int cwg,
-                                           int lane, float (&acc)[Cfg::MI][Cfg::NI][4]) {
+                                           int lane, float (&acc)[Cfg::MI][Cfg::NI][4], int g0 = 0,
+                                           bool release_last = false) {
     constexpr int STAGES = Cfg::kStages, LD = Cfg::LD;
     zero_acc(acc);
     for (int kt = 0; kt < ktiles; ++kt) {
-        const int s = kt % STAGES;
-        mbar_wait(&full[s], (unsigned)(kt / STAGES) & 1u);
+        const int gi = g0 + kt, s = gi % STAGES;
+        mbar_wait(&full[s], (unsigned)(gi / STAGES) & 1u);
         const Elem* st = smem + s * Cfg::kStageElems;
         warpgroup_mma_slice<Cfg, Elem>(st + cwg * 64 * Cfg::MI * LD, st + Cfg::BM * LD, acc);
-        wgmma_wait<1>();  // slice kt - 1's group has retired: its stage may be refilled
-        if (kt > 0 && lane == 0) mbar_arrive(&empty[(kt - 1) % STAGES]);
+        wgmma_wait<1>();  // slice gi - 1's group has retired: its stage may be refilled
+        if (kt > 0 && lane == 0) mbar_arrive(&empty[(gi - 1) % STAGES]);
     }
     wgmma_wait<0>();
+    if (release_last && ktiles > 0 && lane == 0) mbar_arrive(&empty[(g0 + ktiles - 1) % STAGES]);
 }
 
 template <class Cfg, class Elem>

@@ -309,6 +309,12 @@ template <int Kind> struct Tma64For;
 template <> struct Tma64For<TILE_WGMMA_TMA> { typedef WgmmaTileConfig<128, 2, 6, 1, 128, 64> type; };
 template <> struct Tma64For<TILE_WGMMA_TMA_N64> { typedef WgmmaTileConfig<64, 2, 4, 2, 128, 64> type; };
 template <> struct Tma64For<TILE_WGMMA_TMA_M256> { typedef WgmmaTileConfig<128, 2, 4, 1, 256, 64> type; };
+// ... and its persistent form (FASTCONV_CUDA_TMA_PERSISTENT=1; one block per SM walking the tiles, its own
+// epilogue stage after the ring, so one stage fewer: 5 x 32 KB / 6 x 24 KB / 3 x 48 KB + 37 / 19 / 71 KB).
+template <int Kind> struct TmaPersistFor;
+template <> struct TmaPersistFor<TILE_WGMMA_TMA> { typedef WgmmaTileConfig<128, 2, 5, 1, 128, 64> type; };
+template <> struct TmaPersistFor<TILE_WGMMA_TMA_N64> { typedef WgmmaTileConfig<64, 2, 6, 1, 128, 64> type; };
+template <> struct TmaPersistFor<TILE_WGMMA_TMA_M256> { typedef WgmmaTileConfig<128, 2, 3, 1, 256, 64> type; };
 
 }  // namespace cuda
 }  // namespace fc

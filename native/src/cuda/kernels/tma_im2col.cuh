@@ -26,6 +26,7 @@
 #ifndef FASTCONV_CUDA_KERNELS_TMA_IM2COL_CUH
 #define FASTCONV_CUDA_KERNELS_TMA_IM2COL_CUH
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cuda/conv_params.h"
@@ -40,6 +41,10 @@ namespace fc {
 namespace cuda {
 
 constexpr int kTmaPixels = 128;  // rows of one im2col load (BM = 128 / 256 tiles: 1 / 2 loads)
+
+// Bytes of the persistent TMA kernel's own epilogue stage of a bm x bn f16 tile (after its ring: the ring
+// keeps filling with the next tile's slices while the consumers write this one out), whole KB.
+constexpr size_t tma_epi_bytes(int bm, int bn) { return ((size_t)(bm + 8) * (bn + 8) * 2 + 1023) / 1024 * 1024; }
 
 struct TmaIm2colMap {  // the arguments of cuTensorMapEncodeIm2col (f16, 4-D), less the base address
     uint64_t dims[4], strides[3];
