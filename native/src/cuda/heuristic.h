@@ -53,7 +53,7 @@
 //    WGMMA_TMA (wgmma_tma_conv_kernel's TMA64 form, sm_90a; 128x64 for Kg <= 64, 256x128 where those
 //          tiles alone fill the SMs) in place of all the above for f16 tensors on such a device where
 //          TMA takes the NHWC view with C % 64 == 0 (groups 1, 1-D / 2-D), Kgemm >= 256 and its 128-row
-//          tiles cover >= #SMs / 4 (ResNet-50 at batch 32: 1.08-1.35x on an H200);
+//          tiles cover >= #SMs / 4 (ResNet-50 at batch 32: 1.07-1.35x on an H200);
 //    SMALL is skipped for MED + split-K where f32 tensors have Kgemm >= 512;
 //    split-K (pick_splits) when a non-BIG tile count is below #SMs (aiming at 2 x #SMs; f32 tensors on
 //    MED / SIMT also between 1 and 2 blocks per SM, aiming at 4): workspace G*splits*M*Kg*4 bytes of

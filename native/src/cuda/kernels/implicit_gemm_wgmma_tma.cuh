@@ -30,6 +30,10 @@
 //    can run STAGES slices ahead (no LAG: a TMA load needs no per-thread wait before it is published).
 // The epilogue runs on the consumers alone (named barrier 1, 256 threads): every slice has been waited
 // for, so no load is in flight into the ring the epilogue reuses.
+// Persistent form (kPersist, TmaPersistFor; FASTCONV_CUDA_TMA_PERSISTENT=1, forced only, not yet run on a
+// GPU): one block per SM walks the (m tile, n tile, split) units; the ring index -- stage and mbarrier
+// phase -- runs on across them, the consumers release every slice (the last one too), and each unit's
+// epilogue stages through its own region after the ring while the producer already loads the next unit.
 //
 // Stages: TileFor<TILE_WGMMA_TMA*> = the warp-specialized kernel's tiles (f16, BK 32: 128 x 128, 8 x 16 KB;
 // 128 x 64, 8 x 12 KB, 2 blocks per SM; 256 x 128, 6 x 24 KB); where C % 64 == 0 the TMA64 form
@@ -39,7 +43,7 @@
 //
 // Status (H200, 2026-11-28): correct (tma_probe, 1440 / 1440 forced correctness runs per form, compute-
 // sanitizer clean); forced against the table's picks, batch 32 ResNet-50 f16: BK 32 0.86-1.07x, the TMA64
-// form 1.08-1.35x (128@28 NHWC 27.8 vs 33.4 us) -> the table picks it there (heuristic.h); batch 1
+// form 1.07-1.35x (128@28 NHWC 27.8 vs 33.4 us) -> the table picks it there (heuristic.h); batch 1
 // (<= 25 tiles) 0.59-0.92x: not picked. Nsight Compute, TMA64 at 128@28: 28.2 us, 1.48 waves of one block
 // per SM (SMs active 69 %), tensor pipe 26 % busy, 18 % issue: bound by wave quantization and per-SM
 // latency now, not by instruction issue.
