@@ -4,6 +4,7 @@
 // (implicit_gemm_wgmma_tma.cuh; f16 NHWC) and tc_halo_kernel's wgmma variant (implicit_gemm_halo.cuh; f16). Its own translation unit and CMake target because only
 // an arch-specific sm_90a compile has wgmma (native/src/cuda/CMakeLists.txt builds it for sm_90a
 // alone); compiled for any other arch it holds trap stubs, which the backend never launches.
+#include "core/backend.h"
 #include "cuda/kernels/implicit_gemm_halo.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma_tma.cuh"
@@ -143,10 +144,7 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
         const char* e = getenv("FASTCONV_CUDA_TMA_BK");
         return e && !strcmp(e, "32");
     }();
-    static const bool persist = [] {
-        const char* e = getenv("FASTCONV_CUDA_TMA_PERSISTENT");
-        return e && !strcmp(e, "1");
-    }();
+    static const bool persist = fc_env_on("FASTCONV_CUDA_TMA_PERSISTENT");  // (core/backend.h)
     if (p.C % 64 == 0 && !bk32) return persist ? launch_wgmma_tma<CfgP, true>(enc, p, args, s)
                                                : launch_wgmma_tma<Cfg64>(enc, p, args, s);
     return launch_wgmma_tma<Cfg32>(enc, p, args, s);
