@@ -19,7 +19,8 @@
 #     commit_group / wait_group, fence.proxy.async and cp.async (the halo variant also
 #     ldmatrix; the warp-specialized one mbarrier init / arrive / try_wait and bar.sync);
 #     wgmma_tma_conv_kernel the wgmma ops, the TMA loads (cp.async.bulk.tensor 4-D im2col and 2-D
-#     tile), mbarrier init / arrive.expect_tx / arrive / try_wait, fence.mbarrier_init and bar.sync;
+#     tile), mbarrier init / arrive.expect_tx / arrive / try_wait, fence.mbarrier_init and bar.sync; its halo
+#     form wgmma_halo_tma_kernel the same with 4-D tiled (halo) loads instead of im2col;
 #   * wgmma kernels: no ptxas note that it serialized their wgmma or injected
 #     waits (C7514 / C7517 ...: a register touched while a wgmma may be in flight);
 #   * SASS (only where cuobjdump exists): every tensor-core kernel has HMMA (the
@@ -124,10 +125,11 @@ def demangle(names):
         return {n: n for n in names}
 names = sorted({k[0] for k in kern})
 dm = demangle(names)
-WG_GATHER = ('wgmma_conv_kernel', 'wgmma_ws_conv_kernel', 'wgmma_sk_conv_kernel', 'wgmma_tma_conv_kernel')
+WG_GATHER = ('wgmma_conv_kernel', 'wgmma_ws_conv_kernel', 'wgmma_sk_conv_kernel', 'wgmma_tma_conv_kernel',
+             'wgmma_halo_tma_kernel')
 def is_wgmma(name):
-    """an sm_90a wgmma kernel: wgmma_conv_kernel (+ its stream-K form), wgmma_ws_conv_kernel, wgmma_tma_conv_kernel,
-    tc_halo_kernel's wgmma variant"""
+    """an sm_90a wgmma kernel: wgmma_conv_kernel (+ its stream-K form), wgmma_ws_conv_kernel, wgmma_tma_conv_kernel
+    (+ its halo form wgmma_halo_tma_kernel), tc_halo_kernel's wgmma variant"""
     return any(k in name for k in WG_GATHER) or ('tc_halo_kernel' in name and 'ELb1E' in name)
 def config(name):
     """threads, dynamic smem, min blocks, short label"""
@@ -148,6 +150,14 @@ def config(name):
             'wgmma%s %s %dx%dx%d s%d implicit%s' % ('_ws' if ws else '_sk' if sk else '_tma' if tma else '',
                                                     'f16' if eb == 2 else 'tf32', bm, bn, bk, st,
                                                     ' persistent' if persist else ''), True
+    mh = re.search(r'HaloTmaConfigILi(\d+)ELi(\d)ELi(\d)E', name)
+    if 'wgmma_halo_tma_kernel' in name and mh:
+        # HaloTmaConfig<BN, MU, stages> (implicit_gemm_wgmma_halo_tma.cuh): 256 consumer + 32 producer threads,
+        # a ring of stages x BN x 128 B, two halo buffers of MU units x 8 planes (3 x 3 filter: 10 x 10 pixels x
+        # 16 B = 1664 B per plane), 1 KB of alignment slack (tma_halo_smem_bytes); 1 block per SM
+        bn, mu, st = map(int, mh.groups())
+        return 288, st * bn * 128 + 2 * mu * 8 * 1664 + 1024, 1, \
+            'wgmma_halo_tma f16 %dx%dx64 s%d implicit 3x3 halo' % (64 * mu, bn, st), True
     m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
     if 'tc_conv_kernel' in name and m:
         bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())
@@ -250,6 +260,12 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         if 'tc_halo_kernel' in name and 'ELb1E' in name:
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'ldmatrix.sync.aligned', 'cp.async']
+        elif 'wgmma_halo_tma_kernel' in name:  # TMA loads (4-D tiled halo boxes, tiled B) completing on mbarriers
+            need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
+                    'wgmma.wait_group.sync.aligned', 'cp.async.bulk.tensor.4d.shared::cluster.global.tile',
+                    'cp.async.bulk.tensor.2d.shared::cluster.global.tile', 'mbarrier.arrive.expect_tx',
+                    'mbarrier.init.shared', 'mbarrier.arrive.shared', 'mbarrier.try_wait.parity.shared',
+                    'fence.mbarrier_init', 'bar.sync']
         elif 'wgmma_tma_conv_kernel' in name:  # TMA loads (im2col A, tiled B) completing on mbarriers
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'cp.async.bulk.tensor.4d.shared::cluster.global.im2col',
@@ -270,7 +286,7 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         for s in need:
             if s not in part:
                 ptx_bad += 1; viol.append('PTX of %s lacks %s' % (config(name)[3], s))
-print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernels: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async (+ ldmatrix: halo; + cvt.rna.tf32: tf32; + mbarrier init/arrive/try_wait + bar.sync: warp-specialized; TMA kernel: bulk-tensor im2col + tile loads, expect_tx; + membar.gl, atom.global.add, ld.global.cg: stream-K); direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
+print('PTX: %d entries checked (tensor-core GEMM kernels: mma.sync + ldmatrix + cp.async; sm_90a wgmma kernels: wgmma.mma_async + fence/commit/wait + fence.proxy.async + cp.async (+ ldmatrix: halo; + cvt.rna.tf32: tf32; + mbarrier init/arrive/try_wait + bar.sync: warp-specialized; TMA kernel: bulk-tensor im2col (halo form: 4-D tile) + tile loads, expect_tx; + membar.gl, atom.global.add, ld.global.cg: stream-K); direct tile: cp.async, + mma.sync for its tensor-core step; SIMT: cp.async), %d missing' % (ptx_n, ptx_bad))
 if sass and os.path.exists(sass) and os.path.getsize(sass) > 0:
     txt = open(sass, errors='replace').read()
     funcs = re.split(r'\n\s*Function : ', txt)

@@ -33,7 +33,8 @@
 # GEMM TMA can take on the TMA kernel, vs the CPU backend) -> the benchmark with the heuristic's kernels and
 # again with wgmma_tma forced -> lines "wgmma_tma-compare" in wgmma_tma_compare.txt (+ the plans reached), and
 # forced with BK 32 only ("wgmma_tma32-compare", wgmma_tma32_compare.txt), and its persistent form
-# (FASTCONV_CUDA_TMA_PERSISTENT=1: correctness + "wgmma_tmap-compare") ->
+# (FASTCONV_CUDA_TMA_PERSISTENT=1: correctness + "wgmma_tmap-compare") and its halo form (FASTCONV_CUDA_TMA_HALO=1:
+# correctness + "wgmma_tmah-compare") ->
 # compute-sanitizer (racecheck / synccheck / memcheck) on it -> ncu on it at 128@28 and 256@14.
 # --all is --full --wgmma --tune --tma (~6 min on an H200). A step two modes share runs once.
 set -uo pipefail
@@ -166,6 +167,15 @@ if [ "$TMA" = 1 ]; then
         --csv "$LOGS/fastconv_bench_wgmma_tmap.csv"
       bench_compare wgmma_tmap "$LOGS/fastconv_bench_wgmma_tmap.csv" /dev/null
     fi
+    # the halo form (FASTCONV_CUDA_TMA_HALO=1, wgmma_halo_tma_kernel: stride 1, C % 64 == 0, no split-K; one halo
+    # per 8 x 8 output pixels and 64 channels read in place for every tap): correctness, then "wgmma_tmah-compare"
+    run correctness_wgmma_tmah 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_HALO=1 "$GC" \
+      --correctness --quick
+    if ! timed_out correctness_wgmma_tmah; then
+      run bench_wgmma_tmah 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_HALO=1 "$GC" --bench \
+        --csv "$LOGS/fastconv_bench_wgmma_tmah.csv"
+      bench_compare wgmma_tmah "$LOGS/fastconv_bench_wgmma_tmah.csv" /dev/null
+    fi
     for l in correctness_wgmma_tma bench_wgmma_tma; do
       grep -h "^fastconv cuda plan" "$LOGS/$l.log" 2>/dev/null | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
         sed "s/^/wgmma_tma-compare plans ($l): /" | tee -a "$LOGS/wgmma_tma_compare.txt"
@@ -200,11 +210,13 @@ JOBS=()
   "wgmma splitk_reduce 32,256,256,14,14,3,1,1,1,1,2" "wgmma_sk wgmma_sk_conv 32,256,256,14,14,3,1,1,1,1,2"
   "wgmma_sk wgmma_sk_conv 32,512,512,7,7,3,1,1,1,1,2")
 [ "$TMA" = 1 ] && JOBS+=("wgmma_tma wgmma_tma_conv 32,128,128,28,28,3,1,1,1,1,2"
-  "wgmma_tma wgmma_tma_conv 32,256,256,14,14,3,1,1,1,1,2")
+  "wgmma_tma wgmma_tma_conv 32,256,256,14,14,3,1,1,1,1,2" "wgmma_tma+halo wgmma_halo_tma 32,64,64,56,56,3,1,1,1,1,2"
+  "wgmma_tma+halo wgmma_halo_tma 32,128,128,28,28,3,1,1,1,1,2")
 ncu_jobs() {
   for job in "${JOBS[@]}"; do
     set -- $job
-    local force=""; [ "$1" != - ] && force="FASTCONV_CUDA_IMPLICIT_KERNEL=$1"
+    local force=""; [ "$1" != - ] && force="FASTCONV_CUDA_IMPLICIT_KERNEL=${1%+halo}"
+    [ "${1%+halo}" != "$1" ] && force="$force FASTCONV_CUDA_TMA_HALO=1"  # (kernel+halo: the TMA kernel's halo form)
     echo "--- ncu $2 --one $3 ${force:-(heuristic pick)}"
     env $force ncu --clock-control none --section SpeedOfLight --section Occupancy --section LaunchStats \
       --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section SchedulerStats \
@@ -228,13 +240,16 @@ if [ "$WGMMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1 && ! case " 
 fi
 # 9b. --tma: compute-sanitizer on wgmma_tma_conv_kernel (the same small problem: 18 TMA64 k-slices per split
 #     through its ring): racecheck (a stage refilled while a wgmma reads it; 90 s: the TMA64 ring is 192 KB),
-#     synccheck, memcheck; memcheck and synccheck on its persistent form. Hazard / error: exit 3.
+#     synccheck, memcheck; memcheck and synccheck on its persistent form; racecheck / synccheck / memcheck on its
+#     halo form (FASTCONV_CUDA_TMA_HALO=1: 2 slices x 9 taps through the B ring, both halo buffers). Hazard /
+#     error: exit 3.
 if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1 && ! case " ${SKIP:-} " in *" sanitizer "*) true ;; *) false ;; esac; then
-  step sanitizer_tma 240 bash -c 'for job in "0 racecheck 90" "0 synccheck 35" "0 memcheck 35" "1 memcheck 35" "1 synccheck 35"; do
-      set -- $job; echo "--- compute-sanitizer --tool $2, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=$1"
-      FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=$1 FASTCONV_CUDA_VERBOSE=1 timeout $3 \
-        compute-sanitizer --tool $2 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2
-      echo "--- rc=$? (wgmma_tma persistent=$1 $2)"; done' "$GC"
+  step sanitizer_tma 300 bash -c 'for job in "0 0 racecheck 90" "0 0 memcheck 35" "1 0 memcheck 35" "0 1 racecheck 90" \
+      "0 1 synccheck 35" "0 1 memcheck 35"; do
+      set -- $job; echo "--- compute-sanitizer --tool $3, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=$1 FASTCONV_CUDA_TMA_HALO=$2"
+      FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=$1 FASTCONV_CUDA_TMA_HALO=$2 FASTCONV_CUDA_VERBOSE=1 \
+        timeout $4 compute-sanitizer --tool $3 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2
+      echo "--- rc=$? (wgmma_tma persistent=$1 halo=$2 $3)"; done' "$GC"
 fi
 echo "=== summary"
 for s in $STEPS; do
@@ -256,6 +271,7 @@ grep -h "^wgmma_sk-compare:" "$LOGS/wgmma_sk_compare.txt" 2>/dev/null | tee -a "
 grep -h "^wgmma_tma-compare:\|^wgmma_tma-compare plans" "$LOGS/wgmma_tma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tma32-compare:" "$LOGS/wgmma_tma32_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmap-compare:" "$LOGS/wgmma_tmap_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tmah-compare:" "$LOGS/wgmma_tmah_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"

@@ -214,6 +214,20 @@ __device__ __forceinline__ void tma_load_2d(void* dst, const TmaDesc* map, uint6
     (void)dst, (void)map, (void)bar, (void)c0, (void)c1;
 #endif
 }
+// One 4-D tiled load: box {box0, box1, box2, box3} of the map at element coordinates {c0, c1, c2, c3} (negative
+// or past the end: zeros) -> dst (128-byte aligned), rows of box0 elements in box order (dim 1 fastest).
+__device__ __forceinline__ void tma_load_4d(void* dst, const TmaDesc* map, uint64_t* bar, int c0, int c1, int c2,
+                                            int c3) {
+#if FC_WGMMA_PTX
+    asm volatile(
+        "cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4, %5}], [%6];\n" ::
+            "r"(smem_addr_(dst)),
+        "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(smem_addr_(bar))
+        : "memory");
+#else
+    (void)dst, (void)map, (void)bar, (void)c0, (void)c1, (void)c2, (void)c3;
+#endif
+}
 // One 4-D im2col load: `pixels` rows of `channels` elements from pixel {c, w, h, n} on, filter-tap offsets {ow, oh}.
 __device__ __forceinline__ void tma_load_im2col_4d(void* dst, const TmaDesc* map, uint64_t* bar, int c, int w, int h,
                                                    int n, uint16_t ow, uint16_t oh) {

@@ -8,6 +8,7 @@
 #include "cuda/kernels/implicit_gemm_halo.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma_tma.cuh"
+#include "cuda/kernels/implicit_gemm_wgmma_halo_tma.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma_ws.cuh"
 #include "cuda/launch.cuh"
 
@@ -121,6 +122,48 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
     return splitk_reduce(true, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
 }
 
+// wgmma_halo_tma_kernel (the halo form, implicit_gemm_wgmma_halo_tma.cuh) with config Cfg: the x map (4-D
+// tiled, no swizzle: tma_halo_map) and the TMA64 B map encoded per call, then the kernel. Prepare: the
+// largest opt-in shared memory (the halo buffers' size depends on the filter).
+template <class Cfg>
+static cudaError_t launch_halo_tma(const TmaEncoders& enc, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    void (*kern)(const TmaDesc, const TmaDesc, ConvParams, TmaHaloGeom, const half_t*, half_t*, int) =
+        wgmma_halo_tma_kernel<Cfg>;
+    if (!args)
+        return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    (int)kTmaHaloSmemMax);
+    const TmaTiled4Map xm = tma_halo_map(p);
+    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, 64);
+    CUtensorMap xd, wd;
+    CUresult r = enc.tiled(&xd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<void*>(args->a), xm.dims, xm.strides,
+                           xm.box, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                           CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r == CUDA_SUCCESS)
+        r = enc.tiled(&wd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box,
+                      wm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                      CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
+    const TmaHaloGeom g = tma_halo_geom(p);
+    const dim3 grid((unsigned)cdiv(g.units, Cfg::MU), (unsigned)cdiv(p.Kg, Cfg::BN), 1u);
+    kern<<<grid, kTmaThreads, tma_halo_smem_bytes(p, Cfg::kRingBytes, Cfg::MU), s>>>(
+        xd, wd, p, g, static_cast<const half_t*>(args->bias), static_cast<half_t*>(args->y), args->vec_y);
+    return cudaGetLastError();
+}
+// The halo form of a TMA tile of BN channels: 256-row blocks (4 units) where they make at least one block per
+// SM, else 128 rows; null where neither config takes p (tma_halo_unsupported).
+template <int BN>
+struct HaloTmaPick {
+    typedef typename std::conditional<BN == 64, HaloTmaN64M256, HaloTmaN128M256>::type Big;
+    typedef typename std::conditional<BN == 64, HaloTmaN64M128, HaloTmaN128M128>::type Small;
+    static int mu(const ConvParams& p, int num_sms) {
+        const bool big_ok = !tma_halo_unsupported(p, Big::kRingBytes, 4);
+        const bool small_ok = !tma_halo_unsupported(p, Small::kRingBytes, 2);
+        const int units = tma_halo_geom(p).units, ntiles = cdiv(p.Kg, BN);
+        if (big_ok && (!small_ok || (int64_t)cdiv(units, 4) * ntiles >= num_sms)) return 4;
+        return small_ok ? 2 : 0;
+    }
+};
+
 // TILE_WGMMA_TMA*: the TMA64 form where C % 64 == 0 (FASTCONV_CUDA_TMA_BK=32 keeps BK 32, and
 // FASTCONV_CUDA_TMA_PERSISTENT=1 takes its persistent form instead, for comparisons), else BK 32; where TMA
 // cannot take the problem (tma_conv_unsupported, unaligned x / w, no encoders) the warp-specialized twin
@@ -136,6 +179,8 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
         cudaError_t e = launch_wgmma_tma<Cfg32>(enc, p, nullptr, s);
         if (e == cudaSuccess) e = launch_wgmma_tma<Cfg64>(enc, p, nullptr, s);
         if (e == cudaSuccess) e = launch_wgmma_tma<CfgP, true>(enc, p, nullptr, s);
+        if (e == cudaSuccess) e = launch_halo_tma<typename HaloTmaPick<Cfg64::BN>::Big>(enc, p, nullptr, s);
+        if (e == cudaSuccess) e = launch_halo_tma<typename HaloTmaPick<Cfg64::BN>::Small>(enc, p, nullptr, s);
         return e != cudaSuccess ? e : run_wgmma<kTwin, half_t>(p, nullptr, s);
     }
     if (!args->vec_a || !args->vec_b || tma_conv_unsupported(p) || !enc.im2col || !enc.tiled)
@@ -145,6 +190,13 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
         return e && !strcmp(e, "32");
     }();
     static const bool persist = fc_env_on("FASTCONV_CUDA_TMA_PERSISTENT");  // (core/backend.h)
+    static const bool halo = fc_env_on("FASTCONV_CUDA_TMA_HALO");  // the halo form (forced only, for now)
+    if (halo && args->splits <= 1 && !bk32 && !persist) {
+        typedef HaloTmaPick<Cfg64::BN> Pick;
+        const int mu = Pick::mu(p, args->num_sms);
+        if (mu == 4) return launch_halo_tma<typename Pick::Big>(enc, p, args, s);
+        if (mu == 2) return launch_halo_tma<typename Pick::Small>(enc, p, args, s);
+    }
     if (p.C % 64 == 0 && !bk32) return persist ? launch_wgmma_tma<CfgP, true>(enc, p, args, s)
                                                : launch_wgmma_tma<Cfg64>(enc, p, args, s);
     return launch_wgmma_tma<Cfg32>(enc, p, args, s);

@@ -43,6 +43,7 @@
 #include "cuda/kernels/implicit_gemm_wgmma.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma_ws.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma_tma.cuh"
+#include "cuda/kernels/implicit_gemm_wgmma_halo_tma.cuh"
 #include "cuda/kernels/unfold.cuh"
 
 using namespace fc::cuda;
@@ -134,6 +135,12 @@ std::vector<Shape> make_shapes(int max_shapes) {
         {1, 3, 32, 16, 1, {30, 0, 0}, {3, 0, 0}, {2, 0, 0}, {2, 0, 0}, {1, 0, 0}, {2, 0, 0}, 0, 1},    // tma: 1-D
         {2, 2, 64, 40, 1, {7, 9, 0}, {3, 3, 0}, {2, 1, 0}, {1, 1, 0}, {0, 2, 0}, {2, 1, 0}, 1, 1},     // tma64: 9 slices
         {2, 2, 64, 8, 1, {17, 17, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 0},     // tma64: 5 / 3 m tiles
+        // its halo form (stride 1, C % 64 == 0): 3 slices (a halo buffer refilled), partial 8 x 8 units, K tail;
+        // dilation with asymmetric padding; a 1 x 1 filter; a 5 x 3 filter with padding past the halo
+        {2, 2, 192, 40, 1, {11, 13, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1, 1},  // halo-tma: 3 slices
+        {2, 1, 128, 72, 1, {9, 10, 0}, {3, 3, 0}, {1, 1, 0}, {2, 1, 0}, {0, 2, 0}, {2, 1, 0}, 1, 0},   // halo-tma: d 2x1
+        {2, 3, 64, 16, 1, {8, 9, 0}, {1, 1, 0}, {1, 1, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, 0, 0},     // halo-tma: 1x1
+        {2, 1, 64, 24, 1, {7, 12, 0}, {5, 3, 0}, {1, 1, 0}, {3, 1, 0}, {2, 2, 0}, {1, 1, 0}, 1, 1},    // halo-tma: 5x3
     };
     for (const Shape& s : fixed) v.push_back(s);
     g_fixed_shapes = sizeof fixed / sizeof fixed[0];
@@ -446,6 +453,31 @@ void run_wgmma_tma(const ConvParams& p, const void* a, const void* w, const void
                    int vec_b) {
     run_wgmma_tma_n<Tile, BK, Ctas>(p, a, w, bias, y, vec_b, Splits);
 }
+// wgmma_halo_tma_kernel (the halo form) with config Cfg as tc_wgmma.cu's launch_halo_tma runs it: the 4-D
+// tiled x map (no swizzle) and the TMA64 B map encoded by the emulation's TMA model.
+template <class Cfg>
+void run_halo_tma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
+                  int vec_b) {
+    const SmemBaseRun base;
+    const TmaTiled4Map xm = tma_halo_map(p);
+    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, 64);
+    fc_simt::TensorMap xd, wd;
+    std::string why;
+    if (fc_simt::tma_encode_tiled(&xd, 2, 4, a, xm.dims, xm.strides, xm.box, xm.estr, 0, &why) ||
+        fc_simt::tma_encode_tiled(&wd, 2, 2, w, wm.dims, wm.strides, wm.box, wm.estr, 128, &why)) {
+        fprintf(stderr, "FAIL wgmma_halo_tma: a tensor map the driver would refuse: %s\n", why.c_str());
+        std::abort();
+    }
+    const TmaHaloGeom g = tma_halo_geom(p);
+    launch_gemm(dim3((unsigned)cdiv(g.units, Cfg::MU), (unsigned)cdiv(p.Kg, Cfg::BN)), dim3(kTmaThreads),
+                tma_halo_smem_bytes(p, Cfg::kRingBytes, Cfg::MU), wgmma_halo_tma_kernel<Cfg>, xd, wd, p, g,
+                static_cast<const half_t*>(bias), static_cast<half_t*>(y), vec_b);
+}
+// The shapes a TMA variant skips: what TMA cannot take, the TMA64 form's C % 64, the halo form's rules.
+bool tma_variant_skips(int tma, const ConvParams& q) {
+    if (tma == 3) return tma_halo_unsupported(q, HaloTmaN128M256::kRingBytes, 4) != nullptr;
+    return tma_conv_unsupported(q) != nullptr || (tma == 2 && q.C % 64);
+}
 // A TILE_WGMMA_TMA* choice as tc_wgmma.cu's run_wgmma_tma runs it: the TMA64 form where C % 64 == 0, else BK
 // 32; the warp-specialized twin where TMA cannot take the problem or the 16-byte paths are off.
 template <int Tile>
@@ -725,6 +757,12 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA_TMA 128x128x64 persistent 3 split-K 2",
                      &run_wgmma_tma<TILE_WGMMA_TMA, 2, 64, 3>, 1, 0, 0, 2});
         v.push_back({"implicit WGMMA_TMA 256x128x64 persistent 2", &run_wgmma_tma<TILE_WGMMA_TMA_M256, 1, 64, 2>, 1, 0, 0, 2});
+        // its halo form (stride 1, C % 64 == 0): per unit of 8 x 8 pixels one 4-D halo box per 8 channels, every
+        // tap read in place through no-swizzle descriptors
+        v.push_back({"implicit WGMMA_TMA halo 256x128", &run_halo_tma<HaloTmaN128M256>, 1, 0, 0, 3});
+        v.push_back({"implicit WGMMA_TMA halo 128x128", &run_halo_tma<HaloTmaN128M128>, 1, 0, 0, 3});
+        v.push_back({"implicit WGMMA_TMA halo 128x64", &run_halo_tma<HaloTmaN64M128>, 1, 0, 0, 3});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA halo 256x64", &run_halo_tma<HaloTmaN64M256>, 1, 1, 0, 3});
         v.push_back({"implicit HALO16 wgmma", &run_halo_wgmma, 1, 0, 1});
         v.push_back({"NCHW->NHWC + implicit HALO16 wgmma", &run_halo_wgmma, 1, 1, 1});
     }
@@ -775,7 +813,7 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
         if (v.to_nhwc) {  // only where the backend could transform: NCHW, C/g % vec == 0
             if (p.chlast || p.Cg % vec) continue;
             if (v.halo && !halo_supported(nhwc_input_view(p), (int)sizeof(Elem))) continue;
-            if (v.tma && (tma_conv_unsupported(nhwc_input_view(p)) || (v.tma == 2 && p.C % 64))) continue;
+            if (v.tma && tma_variant_skips(v.tma, nhwc_input_view(p))) continue;
             std::vector<Elem> xt, wt;
             const Elem* wk = nullptr;
             const ConvParams q =
@@ -790,8 +828,7 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
         }
         if (v.halo || v.tma) {  // NHWC shapes the halo / TMA kernel supports, 16-byte paths (else the backend
                                 // falls back)
-            if (v.halo ? !halo_supported(p, (int)sizeof(Elem))
-                       : tma_conv_unsupported(p) != nullptr || (v.tma == 2 && p.C % 64))
+            if (v.halo ? !halo_supported(p, (int)sizeof(Elem)) : tma_variant_skips(v.tma, p))
                 continue;
             std::vector<Elem> y(yref.size());
             for (auto& e : y) e = Elem(0x7fff);

@@ -52,7 +52,7 @@ __device__ __forceinline__ uint32_t saddr(const void* p) { return (uint32_t)__cv
 // One TMA load by thread 0 into a 1024-byte-aligned shared buffer, completion through an mbarrier
 // (expect_tx = the box's bytes, out-of-bounds fill included), then the buffer's `bytes` copied to out.
 // A load that never completes is reported through *timed_out instead of hanging the probe.
-template <bool kIm2col>
+template <int kKind>  // 0: 2-D tiled, 1: 4-D im2col, 2: 4-D tiled (the halo form's boxes)
 __global__ void tma_load_kernel(const __grid_constant__ CUtensorMap map, int c0, int c1, int c2, int c3,
                                 unsigned short off_w, unsigned short off_h, int bytes, uint16_t* out,
                                 int* timed_out) {
@@ -68,7 +68,13 @@ __global__ void tma_load_kernel(const __grid_constant__ CUtensorMap map, int c0,
     if (threadIdx.x == 0) {
         asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(b), "r"(bytes) : "memory");
         const uint64_t m = reinterpret_cast<uint64_t>(&map);
-        if constexpr (kIm2col)
+        if constexpr (kKind == 2)
+            asm volatile(
+                "cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
+                " [%0], [%1, {%2, %3, %4, %5}], [%6];\n" ::"r"(dst),
+                "l"(m), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(b)
+                : "memory");
+        else if constexpr (kKind == 1)
             asm volatile(
                 "cp.async.bulk.tensor.4d.shared::cluster.global.im2col.mbarrier::complete_tx::bytes"
                 " [%0], [%1, {%2, %3, %4, %5}], [%6], {%7, %8};\n" ::"r"(dst),
@@ -117,16 +123,19 @@ uint16_t* g_out = nullptr;
 int* g_timeout = nullptr;
 
 // Runs one load and returns the buffer (bytes / 2 elements); false on a timeout.
-bool run_load(bool im2col, const CUtensorMap& map, const int (&c)[4], unsigned short ow, unsigned short oh, int bytes,
+bool run_load(int kind, const CUtensorMap& map, const int (&c)[4], unsigned short ow, unsigned short oh, int bytes,
               std::vector<uint16_t>* got) {
     CK(cudaMemset(g_out, 0xff, kMaxBoxBytes));
     CK(cudaMemset(g_timeout, 0, sizeof(int)));
-    if (im2col)
-        tma_load_kernel<true><<<1, 128, kMaxBoxBytes + kSlack>>>(map, c[0], c[1], c[2], c[3], ow, oh, bytes, g_out,
-                                                                 g_timeout);
+    if (kind == 2)
+        tma_load_kernel<2><<<1, 128, kMaxBoxBytes + kSlack>>>(map, c[0], c[1], c[2], c[3], ow, oh, bytes, g_out,
+                                                              g_timeout);
+    else if (kind == 1)
+        tma_load_kernel<1><<<1, 128, kMaxBoxBytes + kSlack>>>(map, c[0], c[1], c[2], c[3], ow, oh, bytes, g_out,
+                                                              g_timeout);
     else
-        tma_load_kernel<false><<<1, 128, kMaxBoxBytes + kSlack>>>(map, c[0], c[1], c[2], c[3], ow, oh, bytes, g_out,
-                                                                  g_timeout);
+        tma_load_kernel<0><<<1, 128, kMaxBoxBytes + kSlack>>>(map, c[0], c[1], c[2], c[3], ow, oh, bytes, g_out,
+                                                              g_timeout);
     CK(cudaGetLastError());
     CK(cudaDeviceSynchronize());
     int to = 0;
@@ -156,7 +165,7 @@ void im2col_case(const tma_cases::ConvCase& k) {
     uint16_t off[2];
     tma_cases::coords(k, c, off);
     std::vector<uint16_t> got;
-    if (!run_load(true, map, c, off[0], off[1], 128 * k.channels * 2, &got)) {
+    if (!run_load(1, map, c, off[0], off[1], 128 * k.channels * 2, &got)) {
         printf("tma-probe im2col %-32s FAIL: the load never completed (mbarrier timeout)\n", k.name);
         ++g_failed;
         CK(cudaFree(x.dev));
@@ -189,7 +198,7 @@ void tiled_case(const tma_cases::TiledCase& t) {
     }
     const int c[4] = {t.col0, t.row0, 0, 0};
     std::vector<uint16_t> got;
-    if (!run_load(false, map, c, 0, 0, 128 * t.box_cols * 2, &got)) {
+    if (!run_load(0, map, c, 0, 0, 128 * t.box_cols * 2, &got)) {
         printf("tma-probe tiled  %-32s FAIL: the load never completed (mbarrier timeout)\n", t.name);
         ++g_failed;
         CK(cudaFree(m.dev));
@@ -200,6 +209,38 @@ void tiled_case(const tma_cases::TiledCase& t) {
     printf("tma-probe tiled  %-32s %s (%d x %d matrix, box %d x 128 at (%d, %d); %d wrong elements)\n", t.name,
            bad ? "FAIL" : "ok", t.rows, t.cols, t.box_cols, t.row0, t.col0, bad);
     CK(cudaFree(m.dev));
+}
+
+// One halo case of tma_cases.h: the halo form's 4-D tiled box {8, HW, HH, 1} (tma_halo_map, no swizzle) at
+// tma_halo_coords -- negative coordinates for the padding -- every pixel and channel against the definition.
+void halo_case(const tma_cases::HaloCase& h) {
+    const Tensor x = make_tensor(h.N, h.H, h.W, h.C);
+    const fc::cuda::ConvParams p = tma_cases::halo_params(h);
+    const fc::cuda::TmaTiled4Map m = fc::cuda::tma_halo_map(p);
+    CUtensorMap map;
+    const CUresult er = g_encode_tiled(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 4, x.dev, m.dims, m.strides, m.box, m.estr,
+                                       CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                                       CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (er != CUDA_SUCCESS) {
+        printf("tma-probe halo   %-32s FAIL: cuTensorMapEncodeTiled (4-D) returned %d\n", h.name, (int)er);
+        ++g_failed;
+        CK(cudaFree(x.dev));
+        return;
+    }
+    int c[4];
+    fc::cuda::tma_halo_coords(p, fc::cuda::tma_halo_geom(p), h.u, h.c0, c);
+    std::vector<uint16_t> got;
+    if (!run_load(2, map, c, 0, 0, tma_cases::halo_box_bytes(h), &got)) {
+        printf("tma-probe halo   %-32s FAIL: the load never completed (mbarrier timeout)\n", h.name);
+        ++g_failed;
+        CK(cudaFree(x.dev));
+        return;
+    }
+    const int bad = tma_cases::check_halo(h, got.data());
+    if (bad) ++g_failed;
+    printf("tma-probe halo   %-32s %s (box {8, %u, %u, 1} at (%d, %d, %d, %d); %d wrong elements)\n", h.name,
+           bad ? "FAIL" : "ok", m.box[1], m.box[2], c[0], c[1], c[2], c[3], bad);
+    CK(cudaFree(x.dev));
 }
 
 }  // namespace
@@ -219,10 +260,12 @@ int main() {
     printf("tma_probe on %s (%d SMs)\n", prop.name, prop.multiProcessorCount);
     CK(cudaMalloc(&g_out, kMaxBoxBytes));
     CK(cudaMalloc(&g_timeout, sizeof(int)));
-    CK(cudaFuncSetAttribute(tma_load_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxBoxBytes + kSlack));
-    CK(cudaFuncSetAttribute(tma_load_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxBoxBytes + kSlack));
+    CK(cudaFuncSetAttribute(tma_load_kernel<0>, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxBoxBytes + kSlack));
+    CK(cudaFuncSetAttribute(tma_load_kernel<1>, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxBoxBytes + kSlack));
+    CK(cudaFuncSetAttribute(tma_load_kernel<2>, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxBoxBytes + kSlack));
     for (const tma_cases::ConvCase& k : tma_cases::conv_cases()) im2col_case(k);
     for (const tma_cases::TiledCase& t : tma_cases::tiled_cases()) tiled_case(t);
+    for (const tma_cases::HaloCase& h : tma_cases::halo_cases()) halo_case(h);
     printf("tma_probe: %s\n", g_failed ? "FAILED cases above" : "all cases pass");
     return g_failed ? 1 : 0;
 }

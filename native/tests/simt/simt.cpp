@@ -1412,6 +1412,27 @@ void tma_copy_2d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1) {
     });
 }
 
+// A 4-D tiled box: box[1] x box[2] x box[3] rows of box[0] elements, dim 1 fastest (the halo form's
+// {8 channels, HW, HH, 1} boxes: one 16-byte row per pixel, the halo's rows one after another).
+void tma_copy_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3) {
+    if (!m || !m->rank || m->im2col || m->rank != 4) fail("tma_load_4d: the map is not an encoded 4-D tiled map");
+    const uint32_t b1 = m->box[1], b2 = m->box[2];
+    tma_issue("tma_load_4d", dst, m, bar, b1 * b2 * m->box[3], m->box[0],
+              [&](uint32_t r, uint32_t e, unsigned char* out) {
+                  const int64_t i[4] = {static_cast<int64_t>(c0) + e, static_cast<int64_t>(c1) + r % b1,
+                                        static_cast<int64_t>(c2) + r / b1 % b2, static_cast<int64_t>(c3) + r / b1 / b2};
+                  int64_t off = 0;
+                  for (int d = 0; d < 4; ++d) {
+                      if (i[d] < 0 || i[d] >= static_cast<int64_t>(m->dims[d])) {
+                          std::memset(out, 0, m->elem_bytes);
+                          return;
+                      }
+                      off += i[d] * static_cast<int64_t>(m->strides[d]);
+                  }
+                  std::memcpy(out, m->base + off, m->elem_bytes);
+              });
+}
+
 void tma_copy_im2col_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3, uint16_t ow,
                         uint16_t oh) {
     if (!m || !m->rank || !m->im2col || m->rank != 4)

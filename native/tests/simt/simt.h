@@ -118,7 +118,7 @@
 //    emulation's CUtensorMap) from the arguments of cuTensorMapEncodeTiled / cuTensorMapEncodeIm2col,
 //    checking the driver's documented rules (16-byte aligned base and strides, box / channel / pixel
 //    limits, element strides 1..8, corner ranges, the inner box within the swizzle span); a violation
-//    returns nonzero with the reason. tma_load_2d / tma_load_im2col_4d issue one load whose completion is
+//    returns nonzero with the reason. tma_load_2d / tma_load_4d (tiled) / tma_load_im2col_4d issue one load whose completion is
 //    signalled on an mbarrier (complete_tx): the box is read from global memory at issue (elements
 //    outside the tensor read as zero) and DEFERRED like the hardware's: the barrier's phase completes once
 //    all arrivals are in and the transaction count that mbarrier_arrive_expect_tx announced is covered by
@@ -267,6 +267,7 @@ int tma_encode_im2col(TensorMap* m, int elem_bytes, unsigned rank, const void* b
                       unsigned pixels, const uint32_t* estr, int swizzle_bytes, std::string* why = nullptr);
 void mbarrier_arrive_expect_tx(uint64_t* bar, unsigned bytes);
 void tma_copy_2d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1);
+void tma_copy_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3);
 void tma_copy_im2col_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3, uint16_t ow,
                         uint16_t oh);
 // file / line: the call site (the bank model groups a warp's accesses by call site).
@@ -650,6 +651,9 @@ inline void fence_mbarrier_init() {}   // the emulation's barriers are visible a
 inline void mbar_arrive_expect_tx(uint64_t* bar, unsigned bytes) { ::fc_simt::mbarrier_arrive_expect_tx(bar, bytes); }
 inline void tma_load_2d(void* dst, const TmaDesc* map, uint64_t* bar, int c0, int c1) {
     ::fc_simt::tma_copy_2d(dst, map, bar, c0, c1);
+}
+inline void tma_load_4d(void* dst, const TmaDesc* map, uint64_t* bar, int c0, int c1, int c2, int c3) {
+    ::fc_simt::tma_copy_4d(dst, map, bar, c0, c1, c2, c3);
 }
 inline void tma_load_im2col_4d(void* dst, const TmaDesc* map, uint64_t* bar, int c, int w, int h, int n, uint16_t ow,
                                uint16_t oh) {

@@ -26,7 +26,7 @@ constexpr int kBoxBytes = 128 * 128;
 
 struct LoadArgs {
     const TmaDesc* map;
-    int im2col;
+    int im2col;            // 0: 2-D tiled, 1: im2col, 2: 4-D tiled (the halo boxes)
     int c[4];
     uint16_t off[2];
     unsigned bytes;        // the box
@@ -47,7 +47,9 @@ void tma_load_kernel(LoadArgs a) {
     __syncthreads();
     if (threadIdx.x == 0) {
         fc::cuda::mbar_arrive_expect_tx(&bar, a.announce);
-        if (a.im2col)
+        if (a.im2col == 2)
+            fc::cuda::tma_load_4d(buf, a.map, &bar, a.c[0], a.c[1], a.c[2], a.c[3]);
+        else if (a.im2col)
             fc::cuda::tma_load_im2col_4d(buf, a.map, &bar, a.c[0], a.c[1], a.c[2], a.c[3], a.off[0], a.off[1]);
         else
             fc::cuda::tma_load_2d(buf, a.map, &bar, a.c[0], a.c[1]);
@@ -148,6 +150,27 @@ void test_tiled_cases() {
     }
 }
 
+// The halo form's 4-D boxes: every pixel and channel of the box, zeros outside x.
+void test_halo_cases() {
+    for (const tma_cases::HaloCase& h : tma_cases::halo_cases()) {
+        const std::vector<uint16_t> x = self_indexed((size_t)h.N * h.H * h.W * h.C);
+        const fc::cuda::ConvParams p = tma_cases::halo_params(h);
+        const fc::cuda::TmaTiled4Map m = fc::cuda::tma_halo_map(p);
+        TmaDesc d;
+        std::string why;
+        const int rc = fc_simt::tma_encode_tiled(&d, 2, 4, aligned16(x), m.dims, m.strides, m.box, m.estr, 0, &why);
+        CHECK_MSG(rc == 0, "halo %s: encode refused: %s", h.name, why.c_str());
+        if (rc) continue;
+        std::vector<uint16_t> tile(kBoxBytes / 2, 0xffff);
+        const unsigned bytes = (unsigned)tma_cases::halo_box_bytes(h);
+        LoadArgs a{&d, 2, {0, 0, 0, 0}, {0, 0}, bytes, bytes, tile.data(), nullptr};
+        fc::cuda::tma_halo_coords(p, fc::cuda::tma_halo_geom(p), h.u, h.c0, a.c);
+        const std::string err = run(a);
+        CHECK_MSG(err.empty(), "halo %s: %s", h.name, err.c_str());
+        CHECK_MSG(tma_cases::check_halo(h, tile.data()) == 0, "halo %s: wrong elements", h.name);
+    }
+}
+
 void test_semantics() {
     const tma_cases::TiledCase t = tma_cases::tiled_cases()[2];
     const std::vector<uint16_t> mtx = self_indexed((size_t)t.rows * t.cols);
@@ -195,6 +218,7 @@ int main() {
     test_conv_cases();
     test_corner_order_as_measured();
     test_tiled_cases();
+    test_halo_cases();
     test_semantics();
     return simt_test_result("test_simt_tma");
 }

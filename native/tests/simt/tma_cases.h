@@ -11,6 +11,7 @@
 // (uint16), so a wrong element names where it came from.
 // Tiled cases: a [rows][cols] uint16 matrix (element e holds e + 1), box box_cols x 128 rows at (col0,
 // row0), zeros past the edges: the B tiles (tma_w_map's form).
+// Halo cases: the halo form's 4-D tiled boxes of 8 channels (see halo_cases).
 // Tile layout: 16-byte chunk j of row i at chunk j ^ (i % 8) (128-byte rows) or j ^ ((i / 2) % 4)
 // (64-byte rows) -- smem_at / swizzled_at, what the wgmma descriptors read.
 #ifndef FASTCONV_TESTS_TMA_CASES_H
@@ -140,6 +141,52 @@ inline int check_tiled(const TiledCase& t, const uint16_t* tile) {
             const uint16_t have = tile[swizzled_chunk(i, j / 8, t.box_cols * 2) / 2 + j % 8];
             if (have != want && bad++ < 4) printf("    row %3d col %3d: want %u, got %u\n", i, j, want, have);
         }
+    return bad;
+}
+
+// Halo cases (the halo form, implicit_gemm_wgmma_halo_tma.cuh): unit u's box {8, HW, HH, 1} at channel c0 with
+// the kernel's map and coordinates (tma_halo_map, tma_halo_coords; stride 1): box pixel (i, j) = x[n][p0 - ph +
+// i][q0 - pw + j][c0 .. c0 + 7], zeros outside x, at byte (i HW + j) 16 of the tile (no swizzle).
+struct HaloCase {
+    const char* name;
+    int N, H, W, C, R, S, ph, pw, peh, pew, dh, dw;
+    int u, c0;
+};
+inline fc::cuda::ConvParams halo_params(const HaloCase& h) {
+    const ConvCase k = {h.name, h.N, h.H, h.W, h.C, h.R, h.S, 1, 1, h.ph, h.pw, h.peh, h.pew, h.dh, h.dw, 0, 0, 0, 0, 8};
+    return params(k);
+}
+// name, N H W C, R S, ph pw, peh pew, dh dw, unit, c0
+inline std::vector<HaloCase> halo_cases() {
+    return {
+        {"3x3 p1 unit 0 (top-left padding)", 2, 10, 12, 64, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0},
+        {"3x3 p1 last unit, image 1 c0 56", 2, 10, 12, 64, 3, 3, 1, 1, 1, 1, 1, 1, 7, 56},
+        {"5x3 d(1,2) p(3,2)/(1,2) unit 1 c0 64", 1, 9, 20, 128, 5, 3, 3, 2, 1, 2, 1, 2, 1, 64},
+        {"1x1 p0 unit 3 c0 8", 1, 16, 24, 32, 1, 1, 0, 0, 0, 0, 1, 1, 3, 8},
+    };
+}
+inline int halo_box_bytes(const HaloCase& h) {
+    const fc::cuda::TmaHaloGeom g = fc::cuda::tma_halo_geom(halo_params(h));
+    return g.HH * g.HW * 16;
+}
+// Wrong elements of a loaded halo box (prints up to 4).
+inline int check_halo(const HaloCase& h, const uint16_t* tile) {
+    const fc::cuda::ConvParams p = halo_params(h);
+    const fc::cuda::TmaHaloGeom g = fc::cuda::tma_halo_geom(p);
+    int c[4];
+    fc::cuda::tma_halo_coords(p, g, h.u, h.c0, c);
+    int bad = 0;
+    for (int i = 0; i < g.HH; ++i)
+        for (int j = 0; j < g.HW; ++j)
+            for (int e = 0; e < 8; ++e) {
+                const int ih = c[2] + i, iw = c[1] + j, ch = c[0] + e;
+                const bool in = ih >= 0 && ih < h.H && iw >= 0 && iw < h.W && ch < h.C;
+                const uint16_t want = in ? (uint16_t)(((size_t)((c[3] * h.H + ih) * h.W + iw) * h.C + ch) + 1) : 0;
+                const uint16_t have = tile[(i * g.HW + j) * 8 + e];
+                if (have != want && bad++ < 4)
+                    printf("    pixel (%d, %d) ch %d: want %s, got %s\n", i, j, e, name_of(want, h.H, h.W, h.C).c_str(),
+                           name_of(have, h.H, h.W, h.C).c_str());
+            }
     return bad;
 }
 

@@ -30,10 +30,13 @@
 //    can run STAGES slices ahead (no LAG: a TMA load needs no per-thread wait before it is published).
 // The epilogue runs on the consumers alone (named barrier 1, 256 threads): every slice has been waited
 // for, so no load is in flight into the ring the epilogue reuses.
-// Persistent form (kPersist, TmaPersistFor; FASTCONV_CUDA_TMA_PERSISTENT=1, forced only, not yet run on a
-// GPU): one block per SM walks the (m tile, n tile, split) units; the ring index -- stage and mbarrier
+// Persistent form (kPersist, TmaPersistFor; FASTCONV_CUDA_TMA_PERSISTENT=1, forced only): one block per SM walks
+// the (m tile, n tile, split) units; the ring index -- stage and mbarrier
 // phase -- runs on across them, the consumers release every slice (the last one too), and each unit's
 // epilogue stages through its own region after the ring while the producer already loads the next unit.
+// On the H200 (twelfth session) correct (1440 / 1440, compute-sanitizer memcheck / synccheck clean) but slower
+// than the one-tile form, batched f16 NHWC batch 32: 64@56 33.4 vs 27.6 us, 128@28 29.2 vs 27.6, 256@14 32.2 vs
+// 31.3, 512@7 36.7 vs 35.0 (its shallower rings; the tiles per SM are as uneven as the one-tile grid's waves).
 //
 // Stages: TileFor<TILE_WGMMA_TMA*> = the warp-specialized kernel's tiles (f16, BK 32: 128 x 128, 8 x 16 KB;
 // 128 x 64, 8 x 12 KB, 2 blocks per SM; 256 x 128, 6 x 24 KB); where C % 64 == 0 the TMA64 form

@@ -119,6 +119,89 @@ FC_TMA_HD inline void tma_x_coords(const ConvParams& p, int m0, int k0, int (&c)
     off[1] = (uint16_t)(r * p.dh);
 }
 
+// ---- The halo form (wgmma_halo_tma_kernel, implicit_gemm_wgmma_halo_tma.cuh; stride 1) ----
+// A block's GEMM rows are units of 8 x 8 output pixels (one m64 row block each: row 8 i + j = pixel
+// (p0 + i, q0 + j)); per 64-channel slice each unit's A operand for all R x S taps is ONE halo of
+// HH x HW = (8 + (R-1) dh) x (8 + (S-1) dw) input pixels, loaded as 8 planes of 8 channels by a 4-D tiled
+// TMA box {8, HW, HH, 1} at {c, q0 - pw, p0 - ph, n} (zeros outside x = the padding): plane pixel (i, j) at
+// byte (i HW + j) 16 -- wgmma's no-swizzle K-major layout, whose 8-row core matrices are 8 consecutive
+// pixels of a halo row wherever they start, so tap (r, s) is the same planes read from (r dh HW + s dw)
+// pixels on (stride byte offset HW 16 between a unit's pixel rows, leading byte offset = the plane pitch).
+struct TmaHaloGeom {
+    int HH, HW;    // halo box rows / columns (pixels)
+    int plane;     // bytes per 8-channel plane in shared memory (HH HW 16 rounded up to the 128 a TMA
+                   // destination needs)
+    int ux, uy;    // units per image: ceil(Q / 8) across, ceil(P / 8) down
+    int units;     // N ux uy
+};
+constexpr int kHaloUnitPix = 8;  // a unit is 8 x 8 output pixels
+
+FC_TMA_HD inline TmaHaloGeom tma_halo_geom(const ConvParams& p) {
+    TmaHaloGeom g;
+    g.HH = kHaloUnitPix + (p.R - 1) * p.dh;
+    g.HW = kHaloUnitPix + (p.S - 1) * p.dw;
+    g.plane = (g.HH * g.HW * 16 + 127) / 128 * 128;
+    g.ux = (p.Q + kHaloUnitPix - 1) / kHaloUnitPix;
+    g.uy = (p.P + kHaloUnitPix - 1) / kHaloUnitPix;
+    g.units = p.N * g.ux * g.uy;
+    return g;
+}
+// Shared memory of the halo form: the B ring (ring_bytes), two halo buffers of mu units x 8 planes, and a
+// 1024-byte atom of slack for the ring's 128-byte-swizzle alignment.
+inline size_t tma_halo_smem_bytes(const ConvParams& p, size_t ring_bytes, int mu) {
+    return ring_bytes + (size_t)2 * mu * 8 * tma_halo_geom(p).plane + 1024;
+}
+// The halo form's dynamic shared memory limit: sm_90's 227 KB opt-in per block less 1 KB for the kernel's static
+// mbarriers (cudaFuncSetAttribute refuses a dynamic size that leaves no room for them).
+constexpr size_t kTmaHaloSmemMax = 226 * 1024;
+
+// Null if the halo form can run p with mu units per block and a ring of ring_bytes; else why not.
+inline const char* tma_halo_unsupported(const ConvParams& p, size_t ring_bytes, int mu) {
+    if (const char* why = tma_conv_unsupported(p)) return why;
+    if (p.sh != 1 || p.sw != 1) return "stride > 1 (a unit's 8 pixels must be consecutive input pixels)";
+    if (p.C % 64) return "C not a multiple of 64";
+    const TmaHaloGeom g = tma_halo_geom(p);
+    if (g.HH > 256 || g.HW > 256) return "halo box over 256 pixels";
+    if (tma_halo_smem_bytes(p, ring_bytes, mu) > kTmaHaloSmemMax) return "halo buffers over the shared memory";
+    return nullptr;
+}
+struct TmaTiled4Map {  // ... of cuTensorMapEncodeTiled (f16, 4-D)
+    uint64_t dims[4], strides[3];
+    uint32_t box[4], estr[4];
+};
+inline TmaTiled4Map tma_halo_map(const ConvParams& p) {
+    const TmaHaloGeom g = tma_halo_geom(p);
+    TmaTiled4Map m;
+    m.dims[0] = (uint64_t)p.C;
+    m.dims[1] = (uint64_t)p.W;
+    m.dims[2] = (uint64_t)p.H;
+    m.dims[3] = (uint64_t)p.N;
+    m.strides[0] = (uint64_t)p.xs_w * 2;
+    m.strides[1] = (uint64_t)p.xs_h * 2;
+    m.strides[2] = (uint64_t)p.xs_n * 2;
+    m.box[0] = 8;
+    m.box[1] = (uint32_t)g.HW;
+    m.box[2] = (uint32_t)g.HH;
+    m.box[3] = 1;
+    m.estr[0] = m.estr[1] = m.estr[2] = m.estr[3] = 1;
+    return m;
+}
+// Unit u's image and first output pixel, and the coordinates {c, w, h, n} of its halo at channel c.
+FC_TMA_HD inline void tma_halo_unit(const TmaHaloGeom& g, int u, int* n, int* p0, int* q0) {
+    const int per = g.ux * g.uy, img = u / per, rem = u - img * per, ry = rem / g.ux;
+    *n = img;
+    *p0 = ry * kHaloUnitPix;
+    *q0 = (rem - ry * g.ux) * kHaloUnitPix;
+}
+FC_TMA_HD inline void tma_halo_coords(const ConvParams& p, const TmaHaloGeom& g, int u, int c0, int (&c)[4]) {
+    int n, p0, q0;
+    tma_halo_unit(g, u, &n, &p0, &q0);
+    c[0] = c0;
+    c[1] = q0 - p.pw;
+    c[2] = p0 - p.ph;
+    c[3] = n;
+}
+
 }  // namespace cuda
 }  // namespace fc
 #endif

@@ -43,6 +43,16 @@ __device__ __forceinline__ uint64_t wgmma_desc_sw128(const void* p) {
            ((uint64_t)1 << 62);
 }
 
+// ... of a K-major f16 operand in the no-swizzle layout (mode 0) of 8-row x 16-byte core matrices: row i's
+// 8 elements k .. k + 7 at p + (i / 8) sbo + (i % 8) 16 + (k / 8) lbo -- the halo form's planes
+// (implicit_gemm_wgmma_halo_tma.cuh: lbo = the plane pitch, sbo = a halo row), valid from any 16-byte start,
+// which is what lets a filter tap's shifted rows be read in place (wgmma_probe's core-matrix cases).
+__device__ __forceinline__ uint64_t wgmma_desc_core(const void* p, uint32_t lbo, uint32_t sbo) {
+    const uint32_t a = smem_addr_(p);
+    return (uint64_t)((a >> 4) & 0x3fffu) | ((uint64_t)((lbo >> 4) & 0x3fffu) << 16) |
+           ((uint64_t)((sbo >> 4) & 0x3fffu) << 32);
+}
+
 // This warpgroup's accumulators (per m64 row block mi: its warp's 16 rows x BN as m16n8 fragments) +=
 // At[64 mi .. 64 mi + 63][BK] x Bt[BN][BK]^T. At: the warpgroup's first A row (Cfg::MI row blocks of 64,
 // consecutive); Bt: the B tile; both Cfg's unpadded swizzled tiles (f16: 64-byte rows, k16 steps; fp32:
