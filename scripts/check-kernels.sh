@@ -146,7 +146,8 @@ def config(name):
         ws, sk, tma = 'wgmma_ws_conv_kernel' in name, 'wgmma_sk_conv_kernel' in name, 'wgmma_tma_conv_kernel' in name
         persist = tma and 'EELb1EEEv' in name
         epi = ((bm + 8) * (bn + 8) * 2 + 1023) // 1024 * 1024 if persist else 0
-        return 256 + (128 if ws else 32 if tma else 0), st * (bm + bn) * bk * eb + 8 * bk * eb + epi, mb, \
+        # (bm 192: the TMA kernel's three consumer warpgroups)
+        return (384 if bm == 192 else 256) + (128 if ws else 32 if tma else 0), st * (bm + bn) * bk * eb + 8 * bk * eb + epi, mb, \
             'wgmma%s %s %dx%dx%d s%d implicit%s' % ('_ws' if ws else '_sk' if sk else '_tma' if tma else '',
                                                     'f16' if eb == 2 else 'tf32', bm, bn, bk, st,
                                                     ' persistent' if persist else ''), True

@@ -34,8 +34,10 @@
 # again with wgmma_tma forced -> lines "wgmma_tma-compare" in wgmma_tma_compare.txt (+ the plans reached), and
 # forced with BK 32 only ("wgmma_tma32-compare", wgmma_tma32_compare.txt), and its persistent form
 # (FASTCONV_CUDA_TMA_PERSISTENT=1: correctness + "wgmma_tmap-compare") and its halo form (FASTCONV_CUDA_TMA_HALO=1:
-# correctness + "wgmma_tmah-compare") ->
-# compute-sanitizer (racecheck / synccheck / memcheck) on it -> ncu on it at 128@28 and 256@14.
+# correctness + "wgmma_tmah-compare"), its 192-row form forced (FASTCONV_CUDA_TMA_M192=1: correctness) and the
+# heuristic's benchmark without it (FASTCONV_CUDA_TMA_M192=0: "m192off-compare") ->
+# compute-sanitizer (racecheck / synccheck / memcheck) on it (and memcheck / synccheck on the 192-row form) -> ncu
+# on it at 128@28 and 256@14 (and the halo form at 64@56, 128@28).
 # --all is --full --wgmma --tune --tma (~6 min on an H200). A step two modes share runs once.
 set -uo pipefail
 QUICK=0; TUNE=0; WGMMA=0; FULL=0; TMA=0
@@ -167,6 +169,13 @@ if [ "$TMA" = 1 ]; then
         --csv "$LOGS/fastconv_bench_wgmma_tmap.csv"
       bench_compare wgmma_tmap "$LOGS/fastconv_bench_wgmma_tmap.csv" /dev/null
     fi
+    # the 192-row TMA64 form (three consumer warpgroups), which the heuristic's runs above take by tma_m192_better:
+    # forced wherever the TMA64 form of a 128 x 128 TMA tile runs (correctness), and the heuristic's benchmark with
+    # it off ("m192off-compare": heuristic with the rule vs without; speedup < 1 = the rule gains)
+    run correctness_wgmma_tma192 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_M192=1 "$GC" \
+      --correctness --quick
+    run bench_m192off 120 env FASTCONV_CUDA_TMA_M192=0 "$GC" --bench --csv "$LOGS/fastconv_bench_m192off.csv"
+    bench_compare m192off "$LOGS/fastconv_bench_m192off.csv" /dev/null
     # the halo form (FASTCONV_CUDA_TMA_HALO=1, wgmma_halo_tma_kernel: stride 1, C % 64 == 0, no split-K; one halo
     # per 8 x 8 output pixels and 64 channels read in place for every tap): correctness, then "wgmma_tmah-compare"
     run correctness_wgmma_tmah 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_HALO=1 "$GC" \
@@ -243,13 +252,22 @@ fi
 #     synccheck, memcheck; memcheck and synccheck on its persistent form; racecheck / synccheck / memcheck on its
 #     halo form (FASTCONV_CUDA_TMA_HALO=1: 2 slices x 9 taps through the B ring, both halo buffers). Hazard /
 #     error: exit 3.
-if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1 && ! case " ${SKIP:-} " in *" sanitizer "*) true ;; *) false ;; esac; then
+if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1 && ! case " ${SKIP:-} " in *" sanitizer "*|*" sanitizer_tma "*) true ;; *) false ;; esac; then
   step sanitizer_tma 300 bash -c 'for job in "0 0 racecheck 90" "0 0 memcheck 35" "1 0 memcheck 35" "0 1 racecheck 90" \
       "0 1 synccheck 35" "0 1 memcheck 35"; do
       set -- $job; echo "--- compute-sanitizer --tool $3, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=$1 FASTCONV_CUDA_TMA_HALO=$2"
       FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=$1 FASTCONV_CUDA_TMA_HALO=$2 FASTCONV_CUDA_VERBOSE=1 \
         timeout $4 compute-sanitizer --tool $3 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2
       echo "--- rc=$? (wgmma_tma persistent=$1 halo=$2 $3)"; done' "$GC"
+fi
+# 9c. --tma: memcheck and synccheck on the 192-row form (forced: 1,128,128,16,16 = two 192-row tiles, the second
+#     mostly past M; 18 slices through its 5-stage ring); SKIP=sanitizer_tma192 skips it.
+if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
+  run sanitizer_tma192 100 bash -c 'for tool in memcheck synccheck; do
+      echo "--- compute-sanitizer --tool $tool, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_M192=1"
+      FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_M192=1 FASTCONV_CUDA_VERBOSE=1 timeout 45 \
+        compute-sanitizer --tool $tool --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2
+      echo "--- rc=$? (wgmma_tma m192 $tool)"; done' "$GC"
 fi
 echo "=== summary"
 for s in $STEPS; do
@@ -264,6 +282,8 @@ grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | te
   tee -a "$LOGS/summary.txt"
 [ -n "${RESULT[sanitizer_tma]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer_tma.log" | sed 's/^--- /  sanitizer (TMA): /' |
   tee -a "$LOGS/summary.txt"
+[ -n "${RESULT[sanitizer_tma192]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer_tma192.log" | sed 's/^--- /  sanitizer (TMA 192): /' |
+  tee -a "$LOGS/summary.txt"
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-compare:\|^wgmma-compare plans" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_ws-compare:" "$LOGS/wgmma_ws_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
@@ -272,6 +292,7 @@ grep -h "^wgmma_tma-compare:\|^wgmma_tma-compare plans" "$LOGS/wgmma_tma_compare
 grep -h "^wgmma_tma32-compare:" "$LOGS/wgmma_tma32_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmap-compare:" "$LOGS/wgmma_tmap_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmah-compare:" "$LOGS/wgmma_tmah_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^m192off-compare:" "$LOGS/m192off_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"

@@ -97,7 +97,7 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)kSmem);
     const CUtensorMapSwizzle sw = Cfg::BK == 64 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B;
-    const TmaIm2colMap xm = tma_x_map(p, Cfg::BK);
+    const TmaIm2colMap xm = tma_x_map(p, Cfg::BK, TmaShape<Cfg>::kBoxPixels);
     const TmaTiledMap wm = tma_w_map(p, Cfg::BN, Cfg::BK);
     CUtensorMap xd, wd;
     CUresult r = enc.im2col(&xd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<void*>(args->a), xm.dims, xm.strides,
@@ -114,7 +114,7 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
         const int64_t units = (int64_t)grid.x * grid.y * grid.z;
         grid = dim3((unsigned)(args->num_sms > 0 && units > args->num_sms ? args->num_sms : units));
     }
-    kern<<<grid, kTmaThreads, kSmem, s>>>(xd, wd, p, static_cast<const half_t*>(args->bias),
+    kern<<<grid, TmaShape<Cfg>::kBlockThreads, kSmem, s>>>(xd, wd, p, static_cast<const half_t*>(args->bias),
                                                      static_cast<half_t*>(args->y), splits, args->partial,
                                                      args->vec_y);
     const cudaError_t e = cudaGetLastError();
@@ -165,7 +165,8 @@ struct HaloTmaPick {
 };
 
 // TILE_WGMMA_TMA*: the TMA64 form where C % 64 == 0 (FASTCONV_CUDA_TMA_BK=32 keeps BK 32, and
-// FASTCONV_CUDA_TMA_PERSISTENT=1 takes its persistent form instead, for comparisons), else BK 32; where TMA
+// FASTCONV_CUDA_TMA_PERSISTENT=1 takes its persistent form instead, FASTCONV_CUDA_TMA_HALO=1 its halo form, for
+// comparisons; TILE_WGMMA_TMA: its 192-row form where tma_m192_better), else BK 32; where TMA
 // cannot take the problem (tma_conv_unsupported, unaligned x / w, no encoders) the warp-specialized twin
 // instead. Prepare (args == NULL): every form.
 template <int Tile>
@@ -181,6 +182,8 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
         if (e == cudaSuccess) e = launch_wgmma_tma<CfgP, true>(enc, p, nullptr, s);
         if (e == cudaSuccess) e = launch_halo_tma<typename HaloTmaPick<Cfg64::BN>::Big>(enc, p, nullptr, s);
         if (e == cudaSuccess) e = launch_halo_tma<typename HaloTmaPick<Cfg64::BN>::Small>(enc, p, nullptr, s);
+        if constexpr (Tile == TILE_WGMMA_TMA)
+            if (e == cudaSuccess) e = launch_wgmma_tma<Tma64M192>(enc, p, nullptr, s);
         return e != cudaSuccess ? e : run_wgmma<kTwin, half_t>(p, nullptr, s);
     }
     if (!args->vec_a || !args->vec_b || tma_conv_unsupported(p) || !enc.im2col || !enc.tiled)
@@ -196,6 +199,16 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
         const int mu = Pick::mu(p, args->num_sms);
         if (mu == 4) return launch_halo_tma<typename Pick::Big>(enc, p, args, s);
         if (mu == 2) return launch_halo_tma<typename Pick::Small>(enc, p, args, s);
+    }
+    if constexpr (Tile == TILE_WGMMA_TMA) {  // the 192-row form where it fills the SMs in fewer waves
+        // FASTCONV_CUDA_TMA_M192: 0 never, 1 wherever the TMA64 form runs (comparisons), unset: tma_m192_better
+        static const int m192 = [] {
+            const char* e = getenv("FASTCONV_CUDA_TMA_M192");
+            return e && *e ? (strcmp(e, "0") ? 1 : 0) : -1;
+        }();
+        if (p.C % 64 == 0 && !bk32 && !persist && m192 != 0 &&
+            (m192 == 1 || tma_m192_better(p, cdiv(p.Kg, Cfg64::BN), args->splits > 1 ? args->splits : 1, args->num_sms)))
+            return launch_wgmma_tma<Tma64M192>(enc, p, args, s);
     }
     if (p.C % 64 == 0 && !bk32) return persist ? launch_wgmma_tma<CfgP, true>(enc, p, args, s)
                                                : launch_wgmma_tma<Cfg64>(enc, p, args, s);

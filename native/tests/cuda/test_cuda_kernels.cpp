@@ -417,33 +417,36 @@ void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bi
 // backend hands the driver, split-K included.
 // BK 64: the TMA64 form (Tma64For; shapes with C % 64 == 0); Ctas > 0: its persistent form (TmaPersistFor) on
 // that many blocks (each walks several tiles: the ring and the phases run on across them).
+// BK 192: the TMA64 form's 192-row config (Tma64M192, three consumer warpgroups; Tile TILE_WGMMA_TMA).
 template <int Tile, int BK, int Ctas = 0>
 void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_b,
                      int splits) {
     typedef typename std::conditional<
         Ctas != 0, typename TmaPersistFor<Tile>::type,
-        typename std::conditional<BK == 64, typename Tma64For<Tile>::type, typename TileFor<Tile, 2>::type>::type>::type
+        typename std::conditional<
+            BK == 192, Tma64M192,
+            typename std::conditional<BK == 64, typename Tma64For<Tile>::type, typename TileFor<Tile, 2>::type>::type>::type>::type
         Cfg;
     static_assert(Ctas == 0 || BK == 64, "the persistent form is a TMA64 form");
     SplitRun<Cfg> sr(p, splits);
     const SmemBaseRun base;
-    const TmaIm2colMap xm = tma_x_map(p, BK);
-    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, BK);
+    const TmaIm2colMap xm = tma_x_map(p, Cfg::BK, TmaShape<Cfg>::kBoxPixels);
+    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, Cfg::BK);
     fc_simt::TensorMap xd, wd;
     std::string why;
     if (fc_simt::tma_encode_im2col(&xd, 2, 4, a, xm.dims, xm.strides, xm.lower, xm.upper, xm.channels, xm.pixels,
-                                   xm.estr, 2 * BK, &why) ||
-        fc_simt::tma_encode_tiled(&wd, 2, 2, w, wm.dims, wm.strides, wm.box, wm.estr, 2 * BK, &why)) {
+                                   xm.estr, 2 * Cfg::BK, &why) ||
+        fc_simt::tma_encode_tiled(&wd, 2, 2, w, wm.dims, wm.strides, wm.box, wm.estr, 2 * Cfg::BK, &why)) {
         fprintf(stderr, "FAIL wgmma_tma: a tensor map the driver would refuse: %s\n", why.c_str());
         std::abort();
     }
     if constexpr (Ctas != 0) {
         const unsigned units = sr.grid.x * sr.grid.y * sr.grid.z;
-        launch_gemm(dim3(units < (unsigned)Ctas ? units : (unsigned)Ctas), dim3(kTmaThreads),
+        launch_gemm(dim3(units < (unsigned)Ctas ? units : (unsigned)Ctas), dim3(TmaShape<Cfg>::kBlockThreads),
                     Cfg::kSmemBytes + tma_epi_bytes(Cfg::BM, Cfg::BN), wgmma_tma_conv_kernel<Cfg, true>, xd, wd, p,
                     static_cast<const half_t*>(bias), static_cast<half_t*>(y), sr.splits, sr.partial.data(), vec_b);
     } else {
-        launch_gemm(sr.grid, dim3(kTmaThreads), Cfg::kSmemBytes, wgmma_tma_conv_kernel<Cfg>, xd, wd, p,
+        launch_gemm(sr.grid, dim3(TmaShape<Cfg>::kBlockThreads), Cfg::kSmemBytes, wgmma_tma_conv_kernel<Cfg>, xd, wd, p,
                     static_cast<const half_t*>(bias), static_cast<half_t*>(y), sr.splits, sr.partial.data(), vec_b);
     }
     sr.template reduce<half_t>(p, bias, y);
@@ -485,6 +488,9 @@ void run_tma_choice(const ConvParams& q, const void* a, const void* w, const voi
                     int splits) {
     if (!vec_a || !vec_b || tma_conv_unsupported(q))
         return run_wgmma_n<tma_ws_twin(Tile)>(q, a, w, b, y, vec_a, vec_b, splits);
+    if constexpr (Tile == TILE_WGMMA_TMA)  // the 192-row form where it takes fewer waves (the 1-SM device here)
+        if (q.C % 64 == 0 && tma_m192_better(q, (int)cdiv(q.Kg, 128), splits > 1 ? splits : 1, 1))
+            return run_wgmma_tma_n<Tile, 192>(q, a, w, b, y, vec_b, splits);
     if (q.C % 64 == 0) return run_wgmma_tma_n<Tile, 64>(q, a, w, b, y, vec_b, splits);
     run_wgmma_tma_n<Tile, 32>(q, a, w, b, y, vec_b, splits);
 }
@@ -757,6 +763,10 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA_TMA 128x128x64 persistent 3 split-K 2",
                      &run_wgmma_tma<TILE_WGMMA_TMA, 2, 64, 3>, 1, 0, 0, 2});
         v.push_back({"implicit WGMMA_TMA 256x128x64 persistent 2", &run_wgmma_tma<TILE_WGMMA_TMA_M256, 1, 64, 2>, 1, 0, 0, 2});
+        // its 192-row form (three consumer warpgroups, 64-pixel im2col boxes), split-K too
+        v.push_back({"implicit WGMMA_TMA 192x128x64", &run_wgmma_tma<TILE_WGMMA_TMA, 1, 192>, 1, 0, 0, 2});
+        v.push_back({"implicit WGMMA_TMA 192x128x64 split-K 2", &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192>, 1, 0, 0, 2});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 192x128x64", &run_wgmma_tma<TILE_WGMMA_TMA, 1, 192>, 1, 1, 0, 2});
         // its halo form (stride 1, C % 64 == 0): per unit of 8 x 8 pixels one 4-D halo box per 8 channels, every
         // tap read in place through no-swizzle descriptors
         v.push_back({"implicit WGMMA_TMA halo 256x128", &run_halo_tma<HaloTmaN128M256>, 1, 0, 0, 3});

@@ -62,6 +62,13 @@ namespace cuda {
 constexpr int kTmaConsumerThreads = 256;                             // warpgroups 0, 1
 constexpr int kTmaThreads = kTmaConsumerThreads + 32;                // + the producer warp
 constexpr int kTmaProducerWarp = kTmaConsumerThreads / 32;           // warp 8
+// Per tile config: Cfg::kThreads consumers (2 warpgroups; the 192-row form 3) + the producer warp after them,
+// and the pixels of one im2col box (128; the 192-row form 64: three boxes per slice).
+template <class Cfg>
+struct TmaShape {
+    static constexpr int kBlockThreads = Cfg::kThreads + 32;
+    static constexpr int kBoxPixels = Cfg::BM % kTmaPixels == 0 ? kTmaPixels : 64;
+};
 
 // The producer's part of one unit: lane 0 of warp 8 issues the unit's slices, up to STAGES slices ahead of
 // the consumers; g0 = the ring index of its first slice (it runs on across a persistent block's units).
@@ -77,12 +84,13 @@ __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* 
         half_t* st = smem + s * Cfg::kStageElems;
         const int k0 = k_begin + kt * BK;
         mbar_arrive_expect_tx(&full[s], kBytes);
+        constexpr int PIX = TmaShape<Cfg>::kBoxPixels;
 #pragma unroll
-        for (int h = 0; h < BM / kTmaPixels; ++h) {
+        for (int h = 0; h < BM / PIX; ++h) {
             int c[4];
             uint16_t off[2];
-            tma_x_coords(p, m_block + h * kTmaPixels, k0, c, off);
-            tma_load_im2col_4d(st + h * kTmaPixels * LD, xmap, &full[s], c[0], c[1], c[2], c[3], off[0], off[1]);
+            tma_x_coords(p, m_block + h * PIX, k0, c, off);
+            tma_load_im2col_4d(st + h * PIX * LD, xmap, &full[s], c[0], c[1], c[2], c[3], off[0], off[1]);
         }
         tma_load_2d(st + BM * LD, wmap, &full[s], k0, n_block);
     }
@@ -106,7 +114,7 @@ __device__ __forceinline__ void tma_consume(const ConvParams& p, const half_t* s
                                                 m_block + warp_m * Cfg::WM, n_block, lane);
         return;
     }
-    epilogue_staged<Cfg, half_t, LinearRows, ConsumerSync, 64>(p, acc, epi, y, bias, LinearRows{m_block}, n_block,
+    epilogue_staged<Cfg, half_t, LinearRows, ConsumerSyncN<Cfg::kThreads>, 64>(p, acc, epi, y, bias, LinearRows{m_block}, n_block,
                                                                warp_m, 0, 0, tid, vec_y);
 }
 
@@ -128,11 +136,12 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
                                                     const half_t* bias, half_t* y, int splits, float* partial,
                                                     int vec_y) {
     constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
-    static_assert(Cfg::kThreads == kTmaConsumerThreads && BM == 128 * Cfg::MI && Cfg::kWarpsM == 8,
-                  "two consumer warpgroups of MI x m64 x BN (Cfg::kThreads = the consumers)");
+    static_assert(BM == 64 * Cfg::MI * Cfg::kWarpGroups && Cfg::kThreads == 128 * Cfg::kWarpGroups &&
+                      (Cfg::kWarpGroups == 2 || (Cfg::MI == 1 && !kPersist)),
+                  "two (192 rows: three) consumer warpgroups of MI x m64 x BN (Cfg::kThreads = the consumers)");
     static_assert(Cfg::kElemBytes == 2 && (BK == 32 || BK == 64) && LD == BK,
                   "f16 rows of 64 / 128 bytes: the SWIZZLE_64B / SWIZZLE_128B boxes");
-    static_assert(BM % kTmaPixels == 0, "whole im2col loads per tile");
+    static_assert(BM % TmaShape<Cfg>::kBoxPixels == 0, "whole im2col loads per tile");
     FC_DYNAMIC_SHARED(half_t, smem_raw);
     half_t* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);
     __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES];
@@ -141,12 +150,12 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
     if (tid == 0) {
         for (int s = 0; s < STAGES; ++s) {
             mbar_init(&full[s], 1);                        // the producer's arrive.expect_tx
-            mbar_init(&empty[s], kTmaConsumerThreads / 32);  // lane 0 of each consumer warp
+            mbar_init(&empty[s], Cfg::kThreads / 32);  // lane 0 of each consumer warp
         }
         fence_mbarrier_init();
     }
     __syncthreads();  // the barriers are initialized (the only block-wide barrier)
-    const bool producer = warp == kTmaProducerWarp;
+    const bool producer = warp == Cfg::kThreads / 32;  // the warp after the consumers
     if (producer && lane != 0) return;
 
     if constexpr (!kPersist) {
@@ -176,10 +185,10 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
     }
 }
 
-// sm_90a only (a trap stub elsewhere); launched with kTmaThreads threads, the maps by value. Dynamic shared
+// sm_90a only (a trap stub elsewhere); launched with TmaShape<Cfg>::kBlockThreads threads, the maps by value. Dynamic shared
 // memory: Cfg::kSmemBytes (+ tma_epi_bytes(BM, BN) in the persistent form).
 template <class Cfg, bool kPersist = false>
-__global__ void __launch_bounds__(kTmaThreads, Cfg::kMinBlocks)
+__global__ void __launch_bounds__(TmaShape<Cfg>::kBlockThreads, Cfg::kMinBlocks)
     wgmma_tma_conv_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap, ConvParams p,
                           const half_t* bias, half_t* y, int splits, float* partial, int vec_y) {
     FC_SM90A_ONLY((wgmma_tma_conv_body<Cfg, kPersist>(p, &xmap, &wmap, bias, y, splits, partial, vec_y)));

@@ -56,10 +56,12 @@ constexpr int kWsProducerThreads = 128;     // warpgroup 0
 constexpr int kWsConsumerThreads = 256;     // warpgroups 1, 2 (= the tile config's kThreads)
 constexpr unsigned kWsConsumerBarrier = 1;  // named barrier of the consumer warpgroups' epilogue
 
-// The consumers' block-wide barrier in epilogue_staged (the producer warps do not take part).
-struct ConsumerSync {
-    __device__ __forceinline__ static void sync() { bar_sync_named(kWsConsumerBarrier, kWsConsumerThreads); }
+// The consumers' block-wide barrier in epilogue_staged (the producer warps do not take part): N consumer threads.
+template <int N = kWsConsumerThreads>
+struct ConsumerSyncN {
+    __device__ __forceinline__ static void sync() { bar_sync_named(kWsConsumerBarrier, N); }
 };
+typedef ConsumerSyncN<> ConsumerSync;
 
 // Producer side: publishes slice j (stage j % STAGES) once this thread's copies of it have landed --
 // the caller waited for them -- rounded (TF32) and fenced for the async proxy.

@@ -266,10 +266,12 @@ template <int BN_, int ES, int STAGES_, int MIN_BLOCKS_, int BM_ = 128, int BK_ 
 struct WgmmaTileConfig {
     static constexpr int BM = BM_, BN = BN_, BK = BK_;
     static_assert(BK_ == 32 || (BK_ == 64 && ES == 2), "32-element rows, or 64-element f16 rows");
-    static constexpr int kWarpsM = 8, kWarpsN = 1, kThreads = 256;
+    static constexpr int kWarpGroups = BM_ == 192 ? 3 : 2;  // consumer warpgroups (192: the TMA kernel's 3 x m64)
+    static constexpr int kWarpsM = 4 * kWarpGroups, kWarpsN = 1, kThreads = 128 * kWarpGroups;
     static constexpr int kStages = STAGES_, kMinBlocks = MIN_BLOCKS_;
-    static constexpr int WM = 16, WN = BN, MI = BM_ / 128, NI = BN / 8;
-    static_assert(BM_ == 128 || BM_ == 256, "one or two m64 row blocks per warpgroup");
+    static constexpr int WM = 16, WN = BN, MI = BM_ / (64 * kWarpGroups), NI = BN / 8;
+    static_assert(BM_ == 128 || BM_ == 256 || (BM_ == 192 && BK_ == 64),
+                  "one or two m64 row blocks per warpgroup (192 rows: the TMA64 form's three warpgroups)");
     static constexpr int kElemBytes = ES;
     static constexpr bool kSw128 = BK_ * ES == 128;              // fp32 / f16 BK 64: 128-byte rows, 128-byte swizzle
     static constexpr int LD = SmemRows<ES, BK, kSw128>::LD;      // = BK: unpadded
@@ -309,6 +311,9 @@ template <int Kind> struct Tma64For;
 template <> struct Tma64For<TILE_WGMMA_TMA> { typedef WgmmaTileConfig<128, 2, 6, 1, 128, 64> type; };
 template <> struct Tma64For<TILE_WGMMA_TMA_N64> { typedef WgmmaTileConfig<64, 2, 4, 2, 128, 64> type; };
 template <> struct Tma64For<TILE_WGMMA_TMA_M256> { typedef WgmmaTileConfig<128, 2, 4, 1, 256, 64> type; };
+// ... its 192-row form for TILE_WGMMA_TMA (tc_wgmma.cu: where fewer, taller tiles fill the SMs in fewer waves,
+// tma_m192_better): three consumer warpgroups of one m64 block, 5 x 40 KB.
+typedef WgmmaTileConfig<128, 2, 5, 1, 192, 64> Tma64M192;
 // ... and its persistent form (FASTCONV_CUDA_TMA_PERSISTENT=1; one block per SM walking the tiles, its own
 // epilogue stage after the ring, so one stage fewer: 5 x 32 KB / 6 x 24 KB / 3 x 48 KB + 37 / 19 / 71 KB).
 template <int Kind> struct TmaPersistFor;

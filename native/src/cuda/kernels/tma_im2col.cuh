@@ -40,7 +40,7 @@
 namespace fc {
 namespace cuda {
 
-constexpr int kTmaPixels = 128;  // rows of one im2col load (BM = 128 / 256 tiles: 1 / 2 loads)
+constexpr int kTmaPixels = 128;  // rows of one im2col load (BM = 128 / 256 tiles: 1 / 2 loads; 192: 3 of 64)
 
 // Bytes of the persistent TMA kernel's own epilogue stage of a bm x bn f16 tile (after its ring: the ring
 // keeps filling with the next tile's slices while the consumers write this one out), whole KB.
@@ -73,8 +73,9 @@ inline const char* tma_conv_unsupported(const ConvParams& p) {
     return nullptr;
 }
 
-// bk: channels per load = the kernel's BK (32: 64-byte rows, SWIZZLE_64B; 64: 128-byte rows, SWIZZLE_128B).
-inline TmaIm2colMap tma_x_map(const ConvParams& p, int bk = kGemmBK) {
+// bk: channels per load = the kernel's BK (32: 64-byte rows, SWIZZLE_64B; 64: 128-byte rows, SWIZZLE_128B);
+// pixels: rows per load (the 192-row tiles: 64).
+inline TmaIm2colMap tma_x_map(const ConvParams& p, int bk = kGemmBK, int pixels = kTmaPixels) {
     TmaIm2colMap m;
     m.dims[0] = (uint64_t)p.C;
     m.dims[1] = (uint64_t)p.W;
@@ -88,7 +89,7 @@ inline TmaIm2colMap tma_x_map(const ConvParams& p, int bk = kGemmBK) {
     m.upper[0] = (p.Q - 1) * p.sw - p.pw - (p.W - 1);
     m.upper[1] = (p.P - 1) * p.sh - p.ph - (p.H - 1);
     m.channels = (uint32_t)bk;
-    m.pixels = kTmaPixels;
+    m.pixels = (uint32_t)pixels;
     m.estr[0] = 1;
     m.estr[1] = (uint32_t)p.sw;
     m.estr[2] = (uint32_t)p.sh;
@@ -119,7 +120,18 @@ FC_TMA_HD inline void tma_x_coords(const ConvParams& p, int m0, int k0, int (&c)
     off[1] = (uint16_t)(r * p.dh);
 }
 
-// ---- The halo form (wgmma_halo_tma_kernel, implicit_gemm_wgmma_halo_tma.cuh; stride 1) ----
+// The 192-row form of a 128 x 128 TMA64 tile (Tma64M192: three consumer warpgroups): taken where its taller
+// tiles fill the device's SMs in fewer waves of blocks -- one block per SM either way, a 192-row tile ~1.5x the
+// time of a 128-row one -- i.e. where ceil(units / SMs) x rows is smaller (ResNet-50 batch 32: 128@28 196 ->
+// 131 tiles, 256@14 with 2 splits 196 -> 132, 512@7 with 3 splits 156 -> 108, on 132 SMs).
+inline bool tma_m192_better(const ConvParams& p, int n_tiles, int splits, int sms) {
+    if (sms <= 0) return false;
+    const long long u128 = (long long)((p.M + 127) / 128) * n_tiles * splits;
+    const long long u192 = (long long)((p.M + 191) / 192) * n_tiles * splits;
+    return (u192 + sms - 1) / sms * 192 < (u128 + sms - 1) / sms * 128;
+}
+
+// ---- The halo form// ---- The halo form (wgmma_halo_tma_kernel, implicit_gemm_wgmma_halo_tma.cuh; stride 1) ----
 // A block's GEMM rows are units of 8 x 8 output pixels (one m64 row block each: row 8 i + j = pixel
 // (p0 + i, q0 + j)); per 64-channel slice each unit's A operand for all R x S taps is ONE halo of
 // HH x HW = (8 + (R-1) dh) x (8 + (S-1) dw) input pixels, loaded as 8 planes of 8 channels by a 4-D tiled
