@@ -73,17 +73,22 @@ inline const char* tma_conv_unsupported(const ConvParams& p) {
     return nullptr;
 }
 
+// x as the 4-D tensor {C, W, H, N} of both maps (im2col and the halo form's tiled one): sizes, byte strides.
+inline void tma_x_dims(const ConvParams& p, uint64_t (&dims)[4], uint64_t (&strides)[3]) {
+    dims[0] = (uint64_t)p.C;
+    dims[1] = (uint64_t)p.W;
+    dims[2] = (uint64_t)p.H;
+    dims[3] = (uint64_t)p.N;
+    strides[0] = (uint64_t)p.xs_w * 2;
+    strides[1] = (uint64_t)p.xs_h * 2;
+    strides[2] = (uint64_t)p.xs_n * 2;
+}
+
 // bk: channels per load = the kernel's BK (32: 64-byte rows, SWIZZLE_64B; 64: 128-byte rows, SWIZZLE_128B);
 // pixels: rows per load (the 192-row tiles: 64).
 inline TmaIm2colMap tma_x_map(const ConvParams& p, int bk = kGemmBK, int pixels = kTmaPixels) {
     TmaIm2colMap m;
-    m.dims[0] = (uint64_t)p.C;
-    m.dims[1] = (uint64_t)p.W;
-    m.dims[2] = (uint64_t)p.H;
-    m.dims[3] = (uint64_t)p.N;
-    m.strides[0] = (uint64_t)p.xs_w * 2;
-    m.strides[1] = (uint64_t)p.xs_h * 2;
-    m.strides[2] = (uint64_t)p.xs_n * 2;
+    tma_x_dims(p, m.dims, m.strides);
     m.lower[0] = -p.pw;
     m.lower[1] = -p.ph;
     m.upper[0] = (p.Q - 1) * p.sw - p.pw - (p.W - 1);
@@ -184,13 +189,7 @@ struct TmaTiled4Map {  // ... of cuTensorMapEncodeTiled (f16, 4-D)
 inline TmaTiled4Map tma_halo_map(const ConvParams& p) {
     const TmaHaloGeom g = tma_halo_geom(p);
     TmaTiled4Map m;
-    m.dims[0] = (uint64_t)p.C;
-    m.dims[1] = (uint64_t)p.W;
-    m.dims[2] = (uint64_t)p.H;
-    m.dims[3] = (uint64_t)p.N;
-    m.strides[0] = (uint64_t)p.xs_w * 2;
-    m.strides[1] = (uint64_t)p.xs_h * 2;
-    m.strides[2] = (uint64_t)p.xs_n * 2;
+    tma_x_dims(p, m.dims, m.strides);
     m.box[0] = 8;
     m.box[1] = (uint32_t)g.HW;
     m.box[2] = (uint32_t)g.HH;
