@@ -160,15 +160,17 @@ if [ "$TMA" = 1 ]; then
     run bench_wgmma_tma32 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_BK=32 "$GC" --bench \
       --csv "$LOGS/fastconv_bench_wgmma_tma32.csv"
     bench_compare wgmma_tma32 "$LOGS/fastconv_bench_wgmma_tma32.csv" /dev/null
-    # the TMA64 form's persistent variant (FASTCONV_CUDA_TMA_PERSISTENT=1: one block per SM walking the tiles):
-    # correctness, then the same comparison ("wgmma_tmap-compare", wgmma_tmap_compare.txt)
-    run correctness_wgmma_tmap 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=1 "$GC" \
-      --correctness --quick
-    if ! timed_out correctness_wgmma_tmap; then
-      run bench_wgmma_tmap 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=1 "$GC" --bench \
-        --csv "$LOGS/fastconv_bench_wgmma_tmap.csv"
-      bench_compare wgmma_tmap "$LOGS/fastconv_bench_wgmma_tmap.csv" /dev/null
-    fi
+    # a form of the TMA kernel chosen by an environment variable (tma_form LABEL VAR=VALUE): correctness
+    # (correctness_LABEL), then -- unless that hung -- the benchmark against the heuristic's ("LABEL-compare")
+    tma_form() {
+      run correctness_$1 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma "$2" "$GC" --correctness --quick
+      if ! timed_out correctness_$1; then
+        run bench_$1 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma "$2" "$GC" --bench --csv "$LOGS/fastconv_bench_$1.csv"
+        bench_compare $1 "$LOGS/fastconv_bench_$1.csv" /dev/null
+      fi
+    }
+    # the TMA64 form's persistent variant (one block per SM walking the tiles): "wgmma_tmap-compare"
+    tma_form wgmma_tmap FASTCONV_CUDA_TMA_PERSISTENT=1
     # the 192-row TMA64 form (three consumer warpgroups), which the heuristic's runs above take by tma_m192_better:
     # forced wherever the TMA64 form of a 128 x 128 TMA tile runs (correctness), and the heuristic's benchmark with
     # it off ("m192off-compare": heuristic with the rule vs without; speedup < 1 = the rule gains)
@@ -176,15 +178,9 @@ if [ "$TMA" = 1 ]; then
       --correctness --quick
     run bench_m192off 120 env FASTCONV_CUDA_TMA_M192=0 "$GC" --bench --csv "$LOGS/fastconv_bench_m192off.csv"
     bench_compare m192off "$LOGS/fastconv_bench_m192off.csv" /dev/null
-    # the halo form (FASTCONV_CUDA_TMA_HALO=1, wgmma_halo_tma_kernel: stride 1, C % 64 == 0, no split-K; one halo
-    # per 8 x 8 output pixels and 64 channels read in place for every tap): correctness, then "wgmma_tmah-compare"
-    run correctness_wgmma_tmah 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_HALO=1 "$GC" \
-      --correctness --quick
-    if ! timed_out correctness_wgmma_tmah; then
-      run bench_wgmma_tmah 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_HALO=1 "$GC" --bench \
-        --csv "$LOGS/fastconv_bench_wgmma_tmah.csv"
-      bench_compare wgmma_tmah "$LOGS/fastconv_bench_wgmma_tmah.csv" /dev/null
-    fi
+    # the halo form (wgmma_halo_tma_kernel: stride 1, C % 64 == 0, no split-K; one halo per 8 x 8 output pixels
+    # and 64 channels read in place for every tap): "wgmma_tmah-compare"
+    tma_form wgmma_tmah FASTCONV_CUDA_TMA_HALO=1
     for l in correctness_wgmma_tma bench_wgmma_tma; do
       grep -h "^fastconv cuda plan" "$LOGS/$l.log" 2>/dev/null | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
         sed "s/^/wgmma_tma-compare plans ($l): /" | tee -a "$LOGS/wgmma_tma_compare.txt"
