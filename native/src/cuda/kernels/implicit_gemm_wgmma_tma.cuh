@@ -20,11 +20,14 @@
 // consumer owning 16 accumulator rows per m64 block as in wgmma_ws_conv_kernel) + warp 8 (the producer:
 // lane 0 issues, the other lanes leave at once). The consumers come first so their warpgroups are the
 // aligned warps 0-3 and 4-7 wgmma needs; one producer warp instead of a warpgroup leaves more registers
-// per thread (65536 / 288 at one block per SM). STAGES ring of (BM + BN) x BK slices, mbarriers per stage:
+// per thread (65536 / 288 at one block per SM). The 192-row form (Tma64M192) has three consumer warpgroups of
+// one m64 block each (416 threads, producer = warp 12) and three 64-pixel im2col boxes per slice: 131 tiles
+// instead of 196 at ResNet-50 128@28 batch 32, one wave on 132 SMs instead of 1.48 (tc_wgmma.cu takes it by
+// tma_m192_better). STAGES ring of (BM + BN) x BK slices, mbarriers per stage:
 //  * full[s]  (1 arrival + the transaction bytes): the producer announces the slice's (BM + BN) x BK x 2
 //    bytes (arrive.expect_tx) and issues its loads; the phase completes when they have landed.
 //    Consumers wait for parity (kt / STAGES) & 1.
-//  * empty[s] (8 arrivals, lane 0 of each consumer warp): as in wgmma_ws_conv_kernel, slice kt - 1 is
+//  * empty[s] (8 arrivals -- 12 in the 192-row form --, lane 0 of each consumer warp): as in wgmma_ws_conv_kernel, slice kt - 1 is
 //    released once wgmma_wait<1> at slice kt retired the group that read it. The producer refills stage s
 //    with slice kt >= STAGES after the release of slice kt - STAGES (parity (kt / STAGES - 1) & 1) -- it
 //    can run STAGES slices ahead (no LAG: a TMA load needs no per-thread wait before it is published).
@@ -49,7 +52,9 @@
 // form 1.07-1.35x (128@28 NHWC 27.8 vs 33.4 us) -> the table picks it there (heuristic.h); batch 1
 // (<= 25 tiles) 0.59-0.92x: not picked. Nsight Compute, TMA64 at 128@28: 28.2 us, 1.48 waves of one block
 // per SM (SMs active 69 %), tensor pipe 26 % busy, 18 % issue: bound by wave quantization and per-SM
-// latency now, not by instruction issue.
+// latency now, not by instruction issue. The 192-row form (twelfth session), against the same table without it, batched f16
+// NHWC batch 32: 128@28 22.7 vs 27.4 us (1.21x, 32.6 % of dense peak), 256@14 (2 splits) 29.1 vs 31.1, 512@7
+// (3 splits) 32.0 vs 34.9; correct (1440 / 1440 forced, memcheck clean).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_CUH
 
