@@ -204,10 +204,11 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
         // FASTCONV_CUDA_TMA_M192: 0 never, 1 wherever the TMA64 form runs (comparisons), unset: tma_m192_better
         static const int m192 = [] {
             const char* e = getenv("FASTCONV_CUDA_TMA_M192");
-            return e && *e ? (strcmp(e, "0") ? 1 : 0) : -1;
+            return e && *e ? fc_env_on("FASTCONV_CUDA_TMA_M192") : -1;  // (core/backend.h: set and not "0" = on)
         }();
+        const int splits = args->splits > 1 ? args->splits : 1;
         if (p.C % 64 == 0 && !bk32 && !persist && m192 != 0 &&
-            (m192 == 1 || tma_m192_better(p, cdiv(p.Kg, Cfg64::BN), args->splits > 1 ? args->splits : 1, args->num_sms)))
+            (m192 == 1 || tma_m192_better(p, cdiv(p.Kg, Cfg64::BN), splits, args->num_sms)))
             return launch_wgmma_tma<Tma64M192>(enc, p, args, s);
     }
     if (p.C % 64 == 0 && !bk32) return persist ? launch_wgmma_tma<CfgP, true>(enc, p, args, s)

@@ -118,9 +118,9 @@
 //    emulation's CUtensorMap) from the arguments of cuTensorMapEncodeTiled / cuTensorMapEncodeIm2col,
 //    checking the driver's documented rules (16-byte aligned base and strides, box / channel / pixel
 //    limits, element strides 1..8, corner ranges, the inner box within the swizzle span); a violation
-//    returns nonzero with the reason. tma_load_2d / tma_load_4d (tiled) / tma_load_im2col_4d issue one load whose completion is
-//    signalled on an mbarrier (complete_tx): the box is read from global memory at issue (elements
-//    outside the tensor read as zero) and DEFERRED like the hardware's: the barrier's phase completes once
+//    returns nonzero with the reason. tma_load_2d / tma_load_4d (tiled) / tma_load_im2col_4d issue one load
+//    whose completion is signalled on an mbarrier (complete_tx): the box is read from global memory at
+//    issue (elements outside the tensor read as zero) and DEFERRED like the hardware's: the barrier's phase completes once
 //    all arrivals are in and the transaction count that mbarrier_arrive_expect_tx announced is covered by
 //    issued loads (more announced than issued: the phase never completes -> deadlock report; loads still
 //    outstanding when the block ends: an error), and its bytes land in shared memory when the first

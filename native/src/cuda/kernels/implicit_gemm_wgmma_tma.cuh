@@ -27,10 +27,11 @@
 //  * full[s]  (1 arrival + the transaction bytes): the producer announces the slice's (BM + BN) x BK x 2
 //    bytes (arrive.expect_tx) and issues its loads; the phase completes when they have landed.
 //    Consumers wait for parity (kt / STAGES) & 1.
-//  * empty[s] (8 arrivals -- 12 in the 192-row form --, lane 0 of each consumer warp): as in wgmma_ws_conv_kernel, slice kt - 1 is
-//    released once wgmma_wait<1> at slice kt retired the group that read it. The producer refills stage s
-//    with slice kt >= STAGES after the release of slice kt - STAGES (parity (kt / STAGES - 1) & 1) -- it
-//    can run STAGES slices ahead (no LAG: a TMA load needs no per-thread wait before it is published).
+//  * empty[s] (8 arrivals -- 12 in the 192-row form --, lane 0 of each consumer warp): as in
+//    wgmma_ws_conv_kernel, slice kt - 1 is released once wgmma_wait<1> at slice kt retired the group that
+//    read it. The producer refills stage s with slice kt >= STAGES after the release of slice kt - STAGES
+//    (parity (kt / STAGES - 1) & 1) -- it can run STAGES slices ahead (no LAG: a TMA load needs no per-thread
+//    wait before it is published).
 // The epilogue runs on the consumers alone (named barrier 1, 256 threads): every slice has been waited
 // for, so no load is in flight into the ring the epilogue reuses.
 // Persistent form (kPersist, TmaPersistFor; FASTCONV_CUDA_TMA_PERSISTENT=1, forced only): one block per SM walks
@@ -52,9 +53,9 @@
 // form 1.07-1.35x (128@28 NHWC 27.8 vs 33.4 us) -> the table picks it there (heuristic.h); batch 1
 // (<= 25 tiles) 0.59-0.92x: not picked. Nsight Compute, TMA64 at 128@28: 28.2 us, 1.48 waves of one block
 // per SM (SMs active 69 %), tensor pipe 26 % busy, 18 % issue: bound by wave quantization and per-SM
-// latency now, not by instruction issue. The 192-row form (twelfth session), against the same table without it, batched f16
-// NHWC batch 32: 128@28 22.7 vs 27.4 us (1.21x, 32.6 % of dense peak), 256@14 (2 splits) 29.1 vs 31.1, 512@7
-// (3 splits) 32.0 vs 34.9; correct (1440 / 1440 forced, memcheck clean).
+// latency now, not by instruction issue. The 192-row form (twelfth session), against the same table without it,
+// batched f16 NHWC batch 32: 128@28 22.7 vs 27.4 us (1.21x, 32.6 % of dense peak), 256@14 (2 splits) 29.1 vs
+// 31.1, 512@7 (3 splits) 32.0 vs 34.9; correct (1440 / 1440 forced, memcheck clean).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_CUH
 
@@ -119,8 +120,9 @@ __device__ __forceinline__ void tma_consume(const ConvParams& p, const half_t* s
                                                 m_block + warp_m * Cfg::WM, n_block, lane);
         return;
     }
-    epilogue_staged<Cfg, half_t, LinearRows, ConsumerSyncN<Cfg::kThreads>, 64>(p, acc, epi, y, bias, LinearRows{m_block}, n_block,
-                                                               warp_m, 0, 0, tid, vec_y);
+    epilogue_staged<Cfg, half_t, LinearRows, ConsumerSyncN<Cfg::kThreads>, 64>(p, acc, epi, y, bias,
+                                                                             LinearRows{m_block}, n_block, warp_m, 0,
+                                                                             0, tid, vec_y);
 }
 
 // A persistent block's units: (m tile, n tile, split), m fastest, every gridDim.x-th from blockIdx.x --
@@ -190,8 +192,8 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
     }
 }
 
-// sm_90a only (a trap stub elsewhere); launched with TmaShape<Cfg>::kBlockThreads threads, the maps by value. Dynamic shared
-// memory: Cfg::kSmemBytes (+ tma_epi_bytes(BM, BN) in the persistent form).
+// sm_90a only (a trap stub elsewhere); launched with TmaShape<Cfg>::kBlockThreads threads, the maps by value.
+// Dynamic shared memory: Cfg::kSmemBytes (+ tma_epi_bytes(BM, BN) in the persistent form).
 template <class Cfg, bool kPersist = false>
 __global__ void __launch_bounds__(TmaShape<Cfg>::kBlockThreads, Cfg::kMinBlocks)
     wgmma_tma_conv_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap, ConvParams p,
