@@ -145,6 +145,20 @@ bool run_load(int kind, const CUtensorMap& map, const int (&c)[4], unsigned shor
     return to == 0;
 }
 
+// The common part of a case: a refused encode (er) or a load that never completed fails the case (false,
+// reported as "tma-probe TAG NAME FAIL: ..."); else the loaded box is in *got.
+bool loaded(const char* tag, const char* name, const char* encoder, CUresult er, int kind, const CUtensorMap& map,
+            const int (&c)[4], unsigned short ow, unsigned short oh, int bytes, std::vector<uint16_t>* got) {
+    if (er != CUDA_SUCCESS)
+        printf("tma-probe %-6s %-32s FAIL: %s returned %d\n", tag, name, encoder, (int)er);
+    else if (!run_load(kind, map, c, ow, oh, bytes, got))
+        printf("tma-probe %-6s %-32s FAIL: the load never completed (mbarrier timeout)\n", tag, name);
+    else
+        return true;
+    ++g_failed;
+    return false;
+}
+
 // One im2col case of tma_cases.h: the kernels' own map (tma_x_map, with the case's channel count and
 // swizzle) and coordinates (tma_x_coords), one load, every judged row against the definition.
 void im2col_case(const tma_cases::ConvCase& k) {
@@ -155,27 +169,19 @@ void im2col_case(const tma_cases::ConvCase& k) {
                                         m.upper, m.channels, m.pixels, m.estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
                                         k.channels == 64 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B,
                                         CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (er != CUDA_SUCCESS) {
-        printf("tma-probe im2col %-32s FAIL: cuTensorMapEncodeIm2col returned %d\n", k.name, (int)er);
-        ++g_failed;
-        CK(cudaFree(x.dev));
-        return;
-    }
     int c[4];
     uint16_t off[2];
     tma_cases::coords(k, c, off);
     std::vector<uint16_t> got;
-    if (!run_load(1, map, c, off[0], off[1], 128 * k.channels * 2, &got)) {
-        printf("tma-probe im2col %-32s FAIL: the load never completed (mbarrier timeout)\n", k.name);
-        ++g_failed;
-        CK(cudaFree(x.dev));
-        return;
+    if (loaded("im2col", k.name, "cuTensorMapEncodeIm2col", er, 1, map, c, off[0], off[1], 128 * k.channels * 2,
+               &got)) {
+        const int bad = tma_cases::check(k, got.data(), "");
+        if (bad) ++g_failed;
+        printf("tma-probe im2col %-32s %s (M %d, tile rows %d..%d, tap r%d s%d, c0 %d, %d ch; %d of %d judged rows "
+               "wrong)\n",
+               k.name, bad ? "FAIL" : "ok", tma_cases::params(k).M, k.m0, k.m0 + 127, k.r, k.s, k.c0, k.channels, bad,
+               tma_cases::rows_judged(k));
     }
-    const int bad = tma_cases::check(k, got.data(), "");
-    if (bad) ++g_failed;
-    printf("tma-probe im2col %-32s %s (M %d, tile rows %d..%d, tap r%d s%d, c0 %d, %d ch; %d of %d judged rows wrong)\n",
-           k.name, bad ? "FAIL" : "ok", tma_cases::params(k).M, k.m0, k.m0 + 127, k.r, k.s, k.c0, k.channels, bad,
-           tma_cases::rows_judged(k));
     CK(cudaFree(x.dev));
 }
 
@@ -190,24 +196,14 @@ void tiled_case(const tma_cases::TiledCase& t) {
                                        CU_TENSOR_MAP_INTERLEAVE_NONE,
                                        t.box_cols == 64 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B,
                                        CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (er != CUDA_SUCCESS) {
-        printf("tma-probe tiled  %-32s FAIL: cuTensorMapEncodeTiled returned %d\n", t.name, (int)er);
-        ++g_failed;
-        CK(cudaFree(m.dev));
-        return;
-    }
     const int c[4] = {t.col0, t.row0, 0, 0};
     std::vector<uint16_t> got;
-    if (!run_load(0, map, c, 0, 0, 128 * t.box_cols * 2, &got)) {
-        printf("tma-probe tiled  %-32s FAIL: the load never completed (mbarrier timeout)\n", t.name);
-        ++g_failed;
-        CK(cudaFree(m.dev));
-        return;
+    if (loaded("tiled", t.name, "cuTensorMapEncodeTiled", er, 0, map, c, 0, 0, 128 * t.box_cols * 2, &got)) {
+        const int bad = tma_cases::check_tiled(t, got.data());
+        if (bad) ++g_failed;
+        printf("tma-probe tiled  %-32s %s (%d x %d matrix, box %d x 128 at (%d, %d); %d wrong elements)\n", t.name,
+               bad ? "FAIL" : "ok", t.rows, t.cols, t.box_cols, t.row0, t.col0, bad);
     }
-    const int bad = tma_cases::check_tiled(t, got.data());
-    if (bad) ++g_failed;
-    printf("tma-probe tiled  %-32s %s (%d x %d matrix, box %d x 128 at (%d, %d); %d wrong elements)\n", t.name,
-           bad ? "FAIL" : "ok", t.rows, t.cols, t.box_cols, t.row0, t.col0, bad);
     CK(cudaFree(m.dev));
 }
 
@@ -221,25 +217,16 @@ void halo_case(const tma_cases::HaloCase& h) {
     const CUresult er = g_encode_tiled(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 4, x.dev, m.dims, m.strides, m.box, m.estr,
                                        CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
                                        CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (er != CUDA_SUCCESS) {
-        printf("tma-probe halo   %-32s FAIL: cuTensorMapEncodeTiled (4-D) returned %d\n", h.name, (int)er);
-        ++g_failed;
-        CK(cudaFree(x.dev));
-        return;
-    }
     int c[4];
     fc::cuda::tma_halo_coords(p, fc::cuda::tma_halo_geom(p), h.u, h.c0, c);
     std::vector<uint16_t> got;
-    if (!run_load(2, map, c, 0, 0, tma_cases::halo_box_bytes(h), &got)) {
-        printf("tma-probe halo   %-32s FAIL: the load never completed (mbarrier timeout)\n", h.name);
-        ++g_failed;
-        CK(cudaFree(x.dev));
-        return;
+    if (loaded("halo", h.name, "cuTensorMapEncodeTiled (4-D)", er, 2, map, c, 0, 0, tma_cases::halo_box_bytes(h),
+               &got)) {
+        const int bad = tma_cases::check_halo(h, got.data());
+        if (bad) ++g_failed;
+        printf("tma-probe halo   %-32s %s (box {8, %u, %u, 1} at (%d, %d, %d, %d); %d wrong elements)\n", h.name,
+               bad ? "FAIL" : "ok", m.box[1], m.box[2], c[0], c[1], c[2], c[3], bad);
     }
-    const int bad = tma_cases::check_halo(h, got.data());
-    if (bad) ++g_failed;
-    printf("tma-probe halo   %-32s %s (box {8, %u, %u, 1} at (%d, %d, %d, %d); %d wrong elements)\n", h.name,
-           bad ? "FAIL" : "ok", m.box[1], m.box[2], c[0], c[1], c[2], c[3], bad);
     CK(cudaFree(x.dev));
 }
 
