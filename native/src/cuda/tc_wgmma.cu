@@ -150,7 +150,7 @@ static cudaError_t launch_halo_tma(const TmaEncoders& enc, const ConvParams& p, 
     return cudaGetLastError();
 }
 // The halo form of a TMA tile of BN channels: 256-row blocks (4 units) where they make at least one block per
-// SM, else 128 rows; null where neither config takes p (tma_halo_unsupported).
+// SM, else 128 rows; 0 where neither config takes p (tma_halo_unsupported).
 template <int BN>
 struct HaloTmaPick {
     typedef typename std::conditional<BN == 64, HaloTmaN64M256, HaloTmaN128M256>::type Big;
