@@ -177,6 +177,7 @@ struct WgmmaOp {
     float* d[32];      // each lane's accumulator fragment d[N / 8][4]
     const uint32_t* a[32];  // A from registers: each lane's fragment a[4] (read at the wait); else null
     bool tf32;              // m64nNk8 tf32 (fp32 operands, 128-byte swizzle) instead of m64nNk16 f16
+    uint64_t operand_hash;  // of the shared bytes it reads, at issue: they must not change before it is performed
 };
 
 // One warpgroup-wide instruction (wgmma.fence / commit_group / wait_group / mma_async: .sync.aligned, so
@@ -765,7 +766,35 @@ uint32_t wgmma_operand_offset(uint64_t desc, int row, int kb, Fiber* caller) {
     return addr - g_smem_base;
 }
 
+// FNV-1a over the shared bytes a warp's part of a wgmma reads through its descriptors: A's 16 rows of the warp
+// (unless A comes from registers) and B's n rows, the k slice's two 16-byte chunks of each. Taken at issue and
+// again when the op is performed: the hardware may read its operands at any time in between, so a write into
+// them while the wgmma is in flight (a stage refilled, or rewritten, before the wait that retires its reader)
+// is a race even where the emulation's late read happens to see the intended bytes.
+uint64_t wgmma_operand_hash(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* caller) {
+    const int es = op.tf32 ? 4 : 2, K = op.tf32 ? 8 : 16, wr = static_cast<int>(warp % 4);
+    uint64_t h = 1469598103934665603ull;
+    auto add = [&](uint64_t desc, int row) {
+        for (int half = 0; half < 2; ++half) {
+            const uint32_t off = wgmma_operand_offset(desc, row, half * K / 2 * es, caller);
+            for (uint32_t i = off; i < off + 16 && i < b.smem_size; ++i) {
+                h ^= b.smem[i];
+                h *= 1099511628211ull;
+            }
+        }
+    };
+    if (!op.a[0])
+        for (int i = 0; i < 16; ++i) add(op.desc_a, 16 * wr + i);
+    for (int j = 0; j < op.n; ++j) add(op.desc_b, j);
+    return h;
+}
+
 void wgmma_perform(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* caller) {
+    if (wgmma_operand_hash(b, warp, op, caller) != op.operand_hash)
+        fiber_fail(caller, std::string(op.tf32 ? "wgmma_m64k8_tf32" : op.a[0] ? "wgmma_m64k16_f16_rs" : "wgmma_m64k16_f16") +
+                               " of warp " + std::to_string(warp) +
+                               ": shared memory it reads changed between its issue and the wgmma_wait that retired it "
+                               "(a write raced with the in-flight wgmma: wait for it before the stage is rewritten)");
     const int n = op.n, wr = static_cast<int>(warp % 4);  // this warp's 16 rows of the m64 tile
     const int K = op.tf32 ? 8 : 16;
     auto load = [&](uint64_t desc, int row, int k) {
@@ -1040,6 +1069,7 @@ void compute_collective(Warp& w, Fiber* caller) {
                 op.a[t] = w.op == OpWgmmaF16Rs ? static_cast<const uint32_t*>(w.slot[t].ptr2) : nullptr;
             }
             op.tf32 = w.op == OpWgmmaTf32;
+            op.operand_hash = wgmma_operand_hash(*caller->ctx.block, caller->ctx.warp, op, caller);
             wg_aligned(caller, w, WgInstr{w.op, op.n, op.desc_a, op.desc_b});
             w.wgmma.push_back(op);
             ++g_rt.smem.wgmma_m64k16;
@@ -1639,6 +1669,10 @@ void smem_access(const void* p, unsigned bytes, SmemKind kind, const char* file,
         f->last_write_file = file ? file : "?";
         f->last_write_line = line;
     }
+    // The random schedule also preempts a fiber at one shared-memory access in 8 (before a store takes effect),
+    // as the hardware interleaves warps anywhere: a hand-off that only works because a fiber ran its whole
+    // stretch between two blocking points (e.g. a stage rewritten before its readers were told) fails under it.
+    if (g_rt.schedule == Schedule::Random && (g_rt.rng() & 7u) == 0) switch_to_scheduler(f, false);
 }
 
 const char* smem_kind_name(int kind) {

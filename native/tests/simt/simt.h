@@ -94,6 +94,10 @@
 //    16-byte core matrices, LBO / SBO apart: the probe's shifted-start case)
 //    (wgmma_operand_offset in simt.cpp spells them out); addresses are
 //    byte offsets in the block's dynamic shared memory (smem_addr_).
+//    The shared bytes a wgmma reads are hashed at its issue and again when it
+//    is performed: any write into them while it is in flight (a stage
+//    refilled or rewritten before the wait that retires its reader) is an
+//    error, whichever bytes the late read would have seen.
 //    wgmma reads shared memory through the async proxy: generic-proxy writes
 //    (cp.async data that a cp_async_wait landed, sts) must be followed by the
 //    writer's fence_proxy_async_smem() (fence.proxy.async.shared::cta) before

@@ -57,9 +57,11 @@ void test_product() {
         const std::vector<unsigned char> img = make_f16_image<N>(wgs, sw64_offset, &b_off);
         launch_case<N>(wgs, img, Args<N>{nullptr, 0, b_off, 2u, 0, &out});
         CHECK_MSG(check_product(out, wgs) == 0, "n%d, %d warpgroup(s), 64-byte swizzled operands", N, wgs);
-        // the operands read at the wait: A zeroed between issue and wait -> D = C
-        launch_case<N>(wgs, img, Args<N>{nullptr, 0, b_off, 2u, 1, &out});
-        CHECK_MSG(check_product(out, wgs, true) == 0, "deferred: a store before the wait is what wgmma reads");
+        // A zeroed between issue and wait: a write into the operands of an in-flight wgmma is a race the
+        // emulation reports (operand bytes hashed at issue and at the wait), whatever its late read would compute
+        const std::string m = case_error<N>(128u * static_cast<unsigned>(wgs), img, Args<N>{nullptr, 0, b_off, 2u, 1, &out});
+        CHECK_MSG(m.find("changed between its issue and the wgmma_wait") != std::string::npos,
+                  "a store into the operands of an in-flight wgmma must be reported, got: %s", m.c_str());
     }
     // an unswizzled tile is not the layout the descriptor describes: the product must come out wrong
     uint32_t b_off = 0;

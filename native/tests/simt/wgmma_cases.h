@@ -83,7 +83,8 @@ struct Frags {
 // The block: warpgroups of 4 warps (threads = 128 * wgs). Shared memory = the image, from the first
 // 1024-byte boundary of the shared window (align_smem; launch with kAlignSlack more bytes than the image):
 // A rows [64 * wgs] at 0, B [N] rows at b_off. Mode: 0 normal; emulation only (undefined on hardware): 1 overwrite A (or the
-// RS registers) with zeros between issue and wait, 2 no wgmma fence, 3 no wait, 4 no proxy fence after
+// RS registers) with zeros between issue and wait (shared A: reported as a race; RS registers: read at the
+// wait), 2 no wgmma fence, 3 no wait, 4 no proxy fence after
 // the shared-memory stores, 5 warp 1 of each warpgroup reads B one k16 step further than the others.
 template <int N>
 struct Args {
