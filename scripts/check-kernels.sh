@@ -19,7 +19,8 @@
 #     commit_group / wait_group, fence.proxy.async and cp.async (the halo variant also
 #     ldmatrix; the warp-specialized one mbarrier init / arrive / try_wait and bar.sync);
 #     wgmma_tma_conv_kernel the wgmma ops, the TMA loads (cp.async.bulk.tensor 4-D im2col and 2-D
-#     tile), mbarrier init / arrive.expect_tx / arrive / try_wait, fence.mbarrier_init and bar.sync; its halo
+#     tile), mbarrier init / arrive.expect_tx / arrive / try_wait, fence.mbarrier_init and bar.sync (its tf32
+#     configs also cvt.rna.tf32 and fence.proxy.async: the rounding warpgroup); its halo
 #     form wgmma_halo_tma_kernel the same with 4-D tiled (halo) loads instead of im2col;
 #   * wgmma kernels: no ptxas note that it serialized their wgmma or injected
 #     waits (C7514 / C7517 ...: a register touched while a wgmma may be in flight);
@@ -146,8 +147,9 @@ def config(name):
         ws, sk, tma = 'wgmma_ws_conv_kernel' in name, 'wgmma_sk_conv_kernel' in name, 'wgmma_tma_conv_kernel' in name
         persist = tma and 'EELb1EEEv' in name
         epi = ((bm + 8) * (bn + 8) * 2 + 1023) // 1024 * 1024 if persist else 0
-        # (bm 192: the TMA kernel's three consumer warpgroups)
-        return (384 if bm == 192 else 256) + (128 if ws else 32 if tma else 0), st * (bm + bn) * bk * eb + 8 * bk * eb + epi, mb, \
+        # (bm 192: the TMA kernel's three consumer warpgroups; its tf32 configs: + a 128-thread rounding warpgroup)
+        return (384 if bm == 192 else 256) + (128 if ws else 32 + (128 if eb == 4 else 0) if tma else 0), \
+            st * (bm + bn) * bk * eb + 8 * bk * eb + epi, mb, \
             'wgmma%s %s %dx%dx%d s%d implicit%s' % ('_ws' if ws else '_sk' if sk else '_tma' if tma else '',
                                                     'f16' if eb == 2 else 'tf32', bm, bn, bk, st,
                                                     ' persistent' if persist else ''), True
@@ -273,6 +275,8 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
                     'cp.async.bulk.tensor.2d.shared::cluster.global.tile', 'mbarrier.arrive.expect_tx',
                     'mbarrier.init.shared', 'mbarrier.arrive.shared', 'mbarrier.try_wait.parity.shared',
                     'fence.mbarrier_init', 'bar.sync']
+            if 'tf32' in config(name)[3]:  # the rounding warpgroup: cvt.rna in place, fenced for the async proxy
+                need += ['.tf32.tf32', 'cvt.rna.tf32.f32', 'fence.proxy.async']
         elif any(k in name for k in WG_GATHER):
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'cp.async']

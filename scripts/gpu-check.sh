@@ -29,14 +29,15 @@
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
 # Modes combine (one build, one device call): e.g. `--wgmma --tune --full` runs every step of the three;
 # --tma (< 3 min): build -> tma_probe (every TMA load form wgmma_tma_conv_kernel issues, byte by byte, with the
-# emulation's own cases) -> wgmma_probe -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma (every f16 implicit
-# GEMM TMA can take on the TMA kernel, vs the CPU backend) -> the benchmark with the heuristic's kernels and
+# emulation's own cases) -> wgmma_probe -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma (every f16 and
+# TF32 implicit GEMM TMA can take on the TMA kernel, vs the CPU backend) -> the benchmark with the heuristic's kernels and
 # again with wgmma_tma forced -> lines "wgmma_tma-compare" in wgmma_tma_compare.txt (+ the plans reached), and
 # forced with BK 32 only ("wgmma_tma32-compare", wgmma_tma32_compare.txt), and its persistent form
 # (FASTCONV_CUDA_TMA_PERSISTENT=1: correctness + "wgmma_tmap-compare") and its halo form (FASTCONV_CUDA_TMA_HALO=1:
 # correctness + "wgmma_tmah-compare"), its 192-row form forced (FASTCONV_CUDA_TMA_M192=1: correctness) and the
 # heuristic's benchmark without it (FASTCONV_CUDA_TMA_M192=0: "m192off-compare") ->
-# compute-sanitizer (racecheck / synccheck / memcheck) on it (and memcheck / synccheck on the 192-row form) -> ncu
+# compute-sanitizer (racecheck / synccheck / memcheck) on it (and memcheck / synccheck on the 192-row form; all three on
+# its TF32 form with the rounding warpgroup) -> ncu
 # on it at 128@28 and 256@14 (and the halo form at 64@56, 128@28).
 # --all is --full --wgmma --tune --tma (~6 min on an H200). A step two modes share runs once.
 set -uo pipefail
@@ -265,6 +266,16 @@ if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
         compute-sanitizer --tool $tool --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2
       echo "--- rc=$? (wgmma_tma m192 $tool)"; done' "$GC"
 fi
+# 9d. --tma: racecheck, synccheck and memcheck on the TF32 form (f32 NHWC, TF32 precision, forced: the rounding
+#     warpgroup rewrites each landed stage in place between the TMA loads and the wgmma reads; 1,128,128,16,16
+#     = 36 BK-32 slices through its 6-stage ring); SKIP=sanitizer_tma_tf32 skips it.
+if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
+  run sanitizer_tma_tf32 150 bash -c 'for job in "racecheck 60" "synccheck 35" "memcheck 35"; do
+      set -- $job; echo "--- compute-sanitizer --tool $1, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma (f32 NHWC, TF32)"
+      FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_VERBOSE=1 timeout $2 \
+        compute-sanitizer --tool $1 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,0,1
+      echo "--- rc=$? (wgmma_tma tf32 $1)"; done' "$GC"
+fi
 echo "=== summary"
 for s in $STEPS; do
   echo "  $s: ${RESULT[$s]:-not run}"
@@ -279,6 +290,8 @@ grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | te
 [ -n "${RESULT[sanitizer_tma]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer_tma.log" | sed 's/^--- /  sanitizer (TMA): /' |
   tee -a "$LOGS/summary.txt"
 [ -n "${RESULT[sanitizer_tma192]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer_tma192.log" | sed 's/^--- /  sanitizer (TMA 192): /' |
+  tee -a "$LOGS/summary.txt"
+[ -n "${RESULT[sanitizer_tma_tf32]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer_tma_tf32.log" | sed 's/^--- /  sanitizer (TMA TF32): /' |
   tee -a "$LOGS/summary.txt"
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-compare:\|^wgmma-compare plans" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"

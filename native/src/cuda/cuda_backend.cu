@@ -309,7 +309,7 @@ fc_status cuda_plan_create(const fc_conv_desc* desc, int32_t local, void** plan,
     {  // FASTCONV_CUDA_IMPLICIT_KERNEL=gather: never tc_halo_kernel (benchmarks compare both);
        // =wgmma: f16 and TF32 implicit GEMMs on the sm_90a wgmma kernels where the device runs them,
        // =wgmma_ws: on the warp-specialized one, =wgmma_sk: on wgmma_conv_kernel's stream-K form,
-       // =wgmma_tma: f16 ones TMA can load on wgmma_tma_conv_kernel
+       // =wgmma_tma: f16 and TF32 ones TMA can load on wgmma_tma_conv_kernel
        // (verification and timing on a GPU; see force_wgmma)
         const char* ik = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
         int major = 0, minor = 0;

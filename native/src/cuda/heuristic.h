@@ -144,6 +144,13 @@ size_t tma_tile_smem() {
     return m > persist ? m : persist;
 }
 
+// ... its TF32 configs (f32 tensors): the 4-byte tile, and for TILE_WGMMA_TMA its 192-row form.
+template <int Tile>
+size_t tma_tf32_tile_smem() {
+    const size_t m = TileFor<Tile, 4>::type::kSmemBytes;
+    return Tile == TILE_WGMMA_TMA && TmaTf32M192::kSmemBytes > m ? TmaTf32M192::kSmemBytes : m;
+}
+
 inline size_t tile_smem_bytes(int math, int tile) {
     if (math == MATH_SIMT) return TileFor<TILE_SIMT, 4>::type::kSmemBytes;
     const bool h = math == MATH_F16;
@@ -159,9 +166,12 @@ inline size_t tile_smem_bytes(int math, int tile) {
     case TILE_WGMMA_WS: return wgmma_tile_smem<TILE_WGMMA_WS>(math);
     case TILE_WGMMA_WS_N64: return wgmma_tile_smem<TILE_WGMMA_WS_N64>(math);
     case TILE_WGMMA_WS_M256: return wgmma_tile_smem<TILE_WGMMA_WS_M256, false>(math);  // f16 only
-    case TILE_WGMMA_TMA: return h ? tma_tile_smem<TILE_WGMMA_TMA>() : (size_t)-1;  // f16 only
-    case TILE_WGMMA_TMA_N64: return h ? tma_tile_smem<TILE_WGMMA_TMA_N64>() : (size_t)-1;
-    case TILE_WGMMA_TMA_M256: return h ? tma_tile_smem<TILE_WGMMA_TMA_M256>() : (size_t)-1;
+    case TILE_WGMMA_TMA: return h ? tma_tile_smem<TILE_WGMMA_TMA>() : math == MATH_TF32 ? tma_tf32_tile_smem<TILE_WGMMA_TMA>()
+                                                                               : (size_t)-1;
+    case TILE_WGMMA_TMA_N64:
+        return h ? tma_tile_smem<TILE_WGMMA_TMA_N64>() : math == MATH_TF32 ? tma_tf32_tile_smem<TILE_WGMMA_TMA_N64>()
+                                                                           : (size_t)-1;
+    case TILE_WGMMA_TMA_M256: return h ? tma_tile_smem<TILE_WGMMA_TMA_M256>() : (size_t)-1;  // f16 only
     default: return h ? TileFor<TILE_SMALL, 2>::type::kSmemBytes : TileFor<TILE_SMALL, 4>::type::kSmemBytes;
     }
 }
@@ -642,7 +652,7 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
     if (tile == TILE_SIMT) return false;
     if (tile == TILE_BIG && !has_big_tile(math)) return false;
     if ((tile == TILE_WIDE || tile == TILE_HALO16 || tile == TILE_HALO16_WGMMA || tile == TILE_WGMMA_WS_M256 ||
-         is_wgmma_tma_tile(tile)) &&
+         tile == TILE_WGMMA_TMA_M256) &&
         math != MATH_F16)
         return false;
     if ((tile == TILE_HALO || is_wgmma_tile(tile)) && math != MATH_F16 && math != MATH_TF32) return false;
@@ -664,9 +674,10 @@ inline bool implicit_tile_ok(const ConvParams& q, int math, int tile, size_t sme
 // wgmma_ws_conv_kernel instead: f16 with K/g > 64 and enough rows for a 256-row tile on every SM -> 256 x
 // 128, else 128 x 128 / 128 x 64 as above. sk (=wgmma_sk): every such choice, HALO16 included, to
 // wgmma_conv_kernel's stream-K form on the device's resident slots (stream_k_ctas; split-K as for =wgmma
-// where the GEMM is too short for it). tma (=wgmma_tma): every f16 such choice whose GEMM view TMA can
-// take (tma_conv_unsupported: NHWC after the transform, groups 1, 2-D, C % 32 == 0), HALO16 included, to
-// wgmma_tma_conv_kernel with the warp-specialized kernel's tile choice; every other problem keeps k.
+// where the GEMM is too short for it). tma (=wgmma_tma): every such choice (f16, or f32 with TF32: the TMA
+// kernel's rounding-warpgroup configs) whose GEMM view TMA can take (tma_conv_unsupported: NHWC after the
+// transform, groups 1, 2-D, C % 32 == 0), HALO16 included, to wgmma_tma_conv_kernel with the warp-specialized
+// kernel's tile choice; every other problem keeps k.
 // The tuner offers the non-warp-specialized ones since their H200 verification (candidate_kernels); the
 // heuristic table picks wgmma_conv_kernel for f16 / TF32 BIG and MED choices of long enough reductions
 // (choose_kernel, measured pairs there).
@@ -674,7 +685,7 @@ inline KernelChoice force_wgmma(const fc_conv_desc* d, const ConvParams& p, cons
                                 size_t smem_optin, bool has_wgmma, bool ws = false, bool sk = false, bool tma = false) {
     if (!has_wgmma || k.kind != KK_IMPLICIT || (k.math != MATH_F16 && k.math != MATH_TF32)) return k;
     const ConvParams q = gemm_view(p, k.to_nhwc, k.cgp);
-    if (tma && (k.math != MATH_F16 || tma_conv_unsupported(q))) return k;  // TMA cannot take it
+    if (tma && tma_conv_unsupported(q, k.math == MATH_F16 ? 2 : 4)) return k;  // TMA cannot take it
     if (k.tile == TILE_HALO16 && !ws && !sk && !tma) {
         KernelChoice h = k;
         h.tile = TILE_HALO16_WGMMA;

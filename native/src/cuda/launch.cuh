@@ -41,7 +41,8 @@ cudaError_t simt_gemm(bool implicit, const ConvParams& p, const GemmArgs* args, 
 // TILE_HALO16_WGMMA / TILE_WGMMA_WS / TILE_WGMMA_WS_N64 / TILE_WGMMA_WS_M256 / TILE_WGMMA_TMA* (TMA loads;
 // falls back to its warp-specialized twin where TMA cannot take the problem or the pointers).
 cudaError_t tc_wgmma_f16(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
-// ... and for f32 tensors with TF32 precision: the same but TILE_HALO16_WGMMA, TILE_WGMMA_WS_M256, TILE_WGMMA_TMA*.
+// ... and for f32 tensors with TF32 precision: the same but TILE_HALO16_WGMMA and the 256-row tiles (TILE_WGMMA_TMA /
+// _N64: the TMA kernel's TF32 configs, a rounding warpgroup per block).
 cudaError_t tc_wgmma_tf32(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
 // Whether the loaded module has a kernel image of it for the current device (sm_90 only).
 bool wgmma_available();
@@ -113,7 +114,7 @@ cudaError_t dispatch_tc(int tile, bool implicit, const ConvParams& p, const Gemm
     if constexpr (MathK == MATH_F16)
         if (is_wgmma_tile(tile)) return tc_wgmma_f16(tile, p, args, s);
     if constexpr (MathK == MATH_TF32)
-        if (is_wgmma_tile(tile) && tile != TILE_HALO16_WGMMA && tile != TILE_WGMMA_WS_M256 && !is_wgmma_tma_tile(tile))
+        if (is_wgmma_tile(tile) && tile != TILE_HALO16_WGMMA && tile != TILE_WGMMA_WS_M256 && tile != TILE_WGMMA_TMA_M256)
             return tc_wgmma_tf32(tile, p, args, s);
     if constexpr (has_big_tile(MathK))
         if (tile == TILE_BIG) return run_tc<MathK, TILE_BIG, true>(p, args, s);

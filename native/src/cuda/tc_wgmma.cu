@@ -1,7 +1,7 @@
 // tc_wgmma.cu — instantiations + launchers of the sm_90a warpgroup-MMA kernels: wgmma_conv_kernel
 // (implicit_gemm_wgmma.cuh; f16 tensors, and f32 tensors with TF32 precision), its warp-specialized
 // form wgmma_ws_conv_kernel (implicit_gemm_wgmma_ws.cuh; the same), the TMA-fed wgmma_tma_conv_kernel
-// (implicit_gemm_wgmma_tma.cuh; f16 NHWC) and tc_halo_kernel's wgmma variant (implicit_gemm_halo.cuh; f16). Its own translation unit and CMake target because only
+// (implicit_gemm_wgmma_tma.cuh; f16 NHWC, and f32 NHWC with TF32) and tc_halo_kernel's wgmma variant (implicit_gemm_halo.cuh; f16). Its own translation unit and CMake target because only
 // an arch-specific sm_90a compile has wgmma (native/src/cuda/CMakeLists.txt builds it for sm_90a
 // alone); compiled for any other arch it holds trap stubs, which the backend never launches.
 #include "core/backend.h"
@@ -84,28 +84,32 @@ static const TmaEncoders& tma_encoders() {
     return e;
 }
 
-// wgmma_tma_conv_kernel (TILE_WGMMA_TMA*, f16) with tile config Cfg (BK 32 or the TMA64 form): the two maps
-// encoded per call (x and w change between calls; an encode is host arithmetic), then the kernel and,
-// split, the reduction. An encode the driver refuses for a problem accepted here is an error.
-// kPersist: the persistent form (one block per SM walking the tiles; its own epilogue stage after the ring).
+// wgmma_tma_conv_kernel (TILE_WGMMA_TMA*) with tile config Cfg (f16: BK 32 or the TMA64 form; 4-byte configs:
+// f32 tensors, TF32): the two maps encoded per call (x and w change between calls; an encode is host
+// arithmetic), then the kernel and, split, the reduction. An encode the driver refuses for a problem accepted
+// here is an error. kPersist: the persistent form (one block per SM walking the tiles; its own epilogue stage
+// after the ring).
 template <class Cfg, bool kPersist = false>
 static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
-    void (*kern)(const TmaDesc, const TmaDesc, ConvParams, const half_t*, half_t*, int, float*, int) =
+    typedef TmaElem<Cfg> Elem;
+    constexpr int es = Cfg::kElemBytes;
+    void (*kern)(const TmaDesc, const TmaDesc, ConvParams, const Elem*, Elem*, int, float*, int) =
         wgmma_tma_conv_kernel<Cfg, kPersist>;
     constexpr size_t kSmem = Cfg::kSmemBytes + (kPersist ? tma_epi_bytes(Cfg::BM, Cfg::BN) : 0);
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)kSmem);
-    const CUtensorMapSwizzle sw = Cfg::BK == 64 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B;
-    const TmaIm2colMap xm = tma_x_map(p, Cfg::BK, TmaShape<Cfg>::kBoxPixels);
-    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, Cfg::BK);
+    const CUtensorMapSwizzle sw = Cfg::BK * es == 128 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B;
+    const CUtensorMapDataType dt = es == 4 ? CU_TENSOR_MAP_DATA_TYPE_FLOAT32 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    const TmaIm2colMap xm = tma_x_map(p, Cfg::BK, TmaShape<Cfg>::kBoxPixels, es);
+    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, Cfg::BK, es);
     CUtensorMap xd, wd;
-    CUresult r = enc.im2col(&xd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<void*>(args->a), xm.dims, xm.strides,
-                            xm.lower, xm.upper, xm.channels, xm.pixels, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, sw,
+    CUresult r = enc.im2col(&xd, dt, 4, const_cast<void*>(args->a), xm.dims, xm.strides, xm.lower, xm.upper,
+                            xm.channels, xm.pixels, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, sw,
                             CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (r == CUDA_SUCCESS)
-        r = enc.tiled(&wd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box,
-                      wm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, sw, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+        r = enc.tiled(&wd, dt, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box, wm.estr,
+                      CU_TENSOR_MAP_INTERLEAVE_NONE, sw, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
                       CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
     const int splits = args->splits > 1 ? args->splits : 1;
@@ -114,12 +118,26 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
         const int64_t units = (int64_t)grid.x * grid.y * grid.z;
         grid = dim3((unsigned)(args->num_sms > 0 && units > args->num_sms ? args->num_sms : units));
     }
-    kern<<<grid, TmaShape<Cfg>::kBlockThreads, kSmem, s>>>(xd, wd, p, static_cast<const half_t*>(args->bias),
-                                                     static_cast<half_t*>(args->y), splits, args->partial,
-                                                     args->vec_y);
+    kern<<<grid, TmaShape<Cfg>::kBlockThreads, kSmem, s>>>(xd, wd, p, static_cast<const Elem*>(args->bias),
+                                                           static_cast<Elem*>(args->y), splits, args->partial,
+                                                           args->vec_y);
     const cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess || splits == 1) return e;
-    return splitk_reduce(true, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
+    return splitk_reduce(es == 2, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
+}
+
+// FASTCONV_CUDA_TMA_M192: 0 never the 192-row form, 1 wherever its tile runs (comparisons), -1 (unset): where
+// tma_m192_better.
+static int tma_m192_mode() {
+    static const int m = [] {
+        const char* e = getenv("FASTCONV_CUDA_TMA_M192");
+        return e && *e ? (int)fc_env_on("FASTCONV_CUDA_TMA_M192") : -1;  // (core/backend.h: set and not "0" = on)
+    }();
+    return m;
+}
+static bool tma_take_m192(const ConvParams& p, int n_tiles, const GemmArgs* args) {
+    const int m192 = tma_m192_mode(), splits = args->splits > 1 ? args->splits : 1;
+    return m192 != 0 && (m192 == 1 || tma_m192_better(p, n_tiles, splits, args->num_sms));
 }
 
 // wgmma_halo_tma_kernel (the halo form, implicit_gemm_wgmma_halo_tma.cuh) with config Cfg: the x map (4-D
@@ -200,20 +218,33 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
         if (mu == 4) return launch_halo_tma<typename Pick::Big>(enc, p, args, s);
         if (mu == 2) return launch_halo_tma<typename Pick::Small>(enc, p, args, s);
     }
-    if constexpr (Tile == TILE_WGMMA_TMA) {  // the 192-row form where it fills the SMs in fewer waves
-        // FASTCONV_CUDA_TMA_M192: 0 never, 1 wherever the TMA64 form runs (comparisons), unset: tma_m192_better
-        static const int m192 = [] {
-            const char* e = getenv("FASTCONV_CUDA_TMA_M192");
-            return e && *e ? fc_env_on("FASTCONV_CUDA_TMA_M192") : -1;  // (core/backend.h: set and not "0" = on)
-        }();
-        const int splits = args->splits > 1 ? args->splits : 1;
-        if (p.C % 64 == 0 && !bk32 && !persist && m192 != 0 &&
-            (m192 == 1 || tma_m192_better(p, cdiv(p.Kg, Cfg64::BN), splits, args->num_sms)))
+    if constexpr (Tile == TILE_WGMMA_TMA)  // the 192-row form where it fills the SMs in fewer waves
+        if (p.C % 64 == 0 && !bk32 && !persist && tma_take_m192(p, cdiv(p.Kg, Cfg64::BN), args))
             return launch_wgmma_tma<Tma64M192>(enc, p, args, s);
-    }
     if (p.C % 64 == 0 && !bk32) return persist ? launch_wgmma_tma<CfgP, true>(enc, p, args, s)
                                                : launch_wgmma_tma<Cfg64>(enc, p, args, s);
     return launch_wgmma_tma<Cfg32>(enc, p, args, s);
+}
+
+// TILE_WGMMA_TMA / TILE_WGMMA_TMA_N64 for f32 tensors with TF32 precision: the kernel's 4-byte configs (BK 32 fp32 in
+// 128-byte rows; a rounding warpgroup per block), TILE_WGMMA_TMA's 192-row form where tma_take_m192; where TMA
+// cannot take the problem the warp-specialized twin. Prepare (args == NULL): every form.
+template <int Tile>
+static cudaError_t run_wgmma_tma_tf32(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    typedef typename TileFor<Tile, 4>::type Cfg;
+    constexpr int kTwin = tma_ws_twin(Tile);
+    const TmaEncoders& enc = tma_encoders();
+    if (!args) {
+        cudaError_t e = launch_wgmma_tma<Cfg>(enc, p, nullptr, s);
+        if constexpr (Tile == TILE_WGMMA_TMA)
+            if (e == cudaSuccess) e = launch_wgmma_tma<TmaTf32M192>(enc, p, nullptr, s);
+        return e != cudaSuccess ? e : run_wgmma<kTwin, float>(p, nullptr, s);
+    }
+    if (!args->vec_a || !args->vec_b || tma_conv_unsupported(p, 4) || !enc.im2col || !enc.tiled)
+        return run_wgmma<kTwin, float>(p, args, s);
+    if constexpr (Tile == TILE_WGMMA_TMA)
+        if (tma_take_m192(p, cdiv(p.Kg, Cfg::BN), args)) return launch_wgmma_tma<TmaTf32M192>(enc, p, args, s);
+    return launch_wgmma_tma<Cfg>(enc, p, args, s);
 }
 
 // tc_halo_kernel with the wgmma step (TILE_HALO16_WGMMA; the problem is halo_supported). Needs the
@@ -251,6 +282,9 @@ cudaError_t tc_wgmma_f16(int tile, const ConvParams& p, const GemmArgs* args, cu
 }
 
 cudaError_t tc_wgmma_tf32(int tile, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
+    if (tile == TILE_WGMMA_TMA || tile == TILE_WGMMA_TMA_M256)  // (no 256-row tf32 tile: ws_tile never picks it)
+        return run_wgmma_tma_tf32<TILE_WGMMA_TMA>(p, args, s);
+    if (tile == TILE_WGMMA_TMA_N64) return run_wgmma_tma_tf32<TILE_WGMMA_TMA_N64>(p, args, s);
     if (tile == TILE_WGMMA_WS) return run_wgmma<TILE_WGMMA_WS, float>(p, args, s);
     if (tile == TILE_WGMMA_WS_N64) return run_wgmma<TILE_WGMMA_WS_N64, float>(p, args, s);
     return tile == TILE_WGMMA_N64 ? run_wgmma<TILE_WGMMA_N64, float>(p, args, s)

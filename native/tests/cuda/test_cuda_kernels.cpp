@@ -280,6 +280,7 @@ void reference(const Problem& pr, int round, bool split3, bool f16_out, std::vec
 
 long g_tma_table_runs = 0;  // candidates group: end-to-end runs of the table's TMA picks
 long g_tma_forced = 0;  // candidates group: problems FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma moves to the TMA kernel
+long g_tma_forced_tf32 = 0;  // ... of them TF32 ones (f32 tensors), each also run end to end
 struct Stats {
     long runs = 0, fails = 0;
     double worst = 0;  // max err/tol
@@ -419,25 +420,37 @@ void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bi
 // BK 64: the TMA64 form (Tma64For; shapes with C % 64 == 0); Ctas > 0: its persistent form (TmaPersistFor) on
 // that many blocks (each walks several tiles: the ring and the phases run on across them).
 // BK 192: the TMA64 form's 192-row config (Tma64M192, three consumer warpgroups; Tile TILE_WGMMA_TMA).
-template <int Tile, int BK, int Ctas = 0>
-void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_b,
-                     int splits) {
+// Elem float: the TF32 configs (f32 tensors, BK 32 fp32 in 128-byte rows, a rounding warpgroup): TileFor<Tile, 4>,
+// or with BK 192 TmaTf32M192.
+template <int Tile, int BK, int Ctas, class Elem>
+struct TmaTestCfg {
     typedef typename std::conditional<
         Ctas != 0, typename TmaPersistFor<Tile>::type,
-        typename std::conditional<
-            BK == 192, Tma64M192,
-            typename std::conditional<BK == 64, typename Tma64For<Tile>::type, typename TileFor<Tile, 2>::type>::type>::type>::type
-        Cfg;
-    static_assert(Ctas == 0 || BK == 64, "the persistent form is a TMA64 form");
+        typename std::conditional<BK == 192, Tma64M192,
+                                  typename std::conditional<BK == 64, typename Tma64For<Tile>::type,
+                                                            typename TileFor<Tile, 2>::type>::type>::type>::type type;
+};
+template <int Tile, int BK, int Ctas>
+struct TmaTestCfg<Tile, BK, Ctas, float> {
+    typedef typename std::conditional<BK == 192, TmaTf32M192, typename TileFor<Tile, 4>::type>::type type;
+};
+template <int Tile, int BK, int Ctas = 0, class Elem = half_t>
+void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_b,
+                     int splits) {
+    constexpr bool f32 = std::is_same<Elem, float>::value;
+    typedef typename TmaTestCfg<Tile, BK, Ctas, Elem>::type Cfg;
+    static_assert(Ctas == 0 || (BK == 64 && !f32), "the persistent form is an f16 TMA64 form");
+    static_assert(!f32 || BK == 32 || BK == 192, "TF32: BK 32 fp32 (128-byte rows) or the 192-row form");
+    constexpr int es = (int)sizeof(Elem);
     SplitRun<Cfg> sr(p, splits);
     const SmemBaseRun base;
-    const TmaIm2colMap xm = tma_x_map(p, Cfg::BK, TmaShape<Cfg>::kBoxPixels);
-    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, Cfg::BK);
+    const TmaIm2colMap xm = tma_x_map(p, Cfg::BK, TmaShape<Cfg>::kBoxPixels, es);
+    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, Cfg::BK, es);
     fc_simt::TensorMap xd, wd;
     std::string why;
-    if (fc_simt::tma_encode_im2col(&xd, 2, 4, a, xm.dims, xm.strides, xm.lower, xm.upper, xm.channels, xm.pixels,
-                                   xm.estr, 2 * Cfg::BK, &why) ||
-        fc_simt::tma_encode_tiled(&wd, 2, 2, w, wm.dims, wm.strides, wm.box, wm.estr, 2 * Cfg::BK, &why)) {
+    if (fc_simt::tma_encode_im2col(&xd, es, 4, a, xm.dims, xm.strides, xm.lower, xm.upper, xm.channels, xm.pixels,
+                                   xm.estr, es * Cfg::BK, &why) ||
+        fc_simt::tma_encode_tiled(&wd, es, 2, w, wm.dims, wm.strides, wm.box, wm.estr, es * Cfg::BK, &why)) {
         fprintf(stderr, "FAIL wgmma_tma: a tensor map the driver would refuse: %s\n", why.c_str());
         std::abort();
     }
@@ -445,17 +458,17 @@ void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const vo
         const unsigned units = sr.grid.x * sr.grid.y * sr.grid.z;
         launch_gemm(dim3(units < (unsigned)Ctas ? units : (unsigned)Ctas), dim3(TmaShape<Cfg>::kBlockThreads),
                     Cfg::kSmemBytes + tma_epi_bytes(Cfg::BM, Cfg::BN), wgmma_tma_conv_kernel<Cfg, true>, xd, wd, p,
-                    static_cast<const half_t*>(bias), static_cast<half_t*>(y), sr.splits, sr.partial.data(), vec_b);
+                    static_cast<const Elem*>(bias), static_cast<Elem*>(y), sr.splits, sr.partial.data(), vec_b);
     } else {
         launch_gemm(sr.grid, dim3(TmaShape<Cfg>::kBlockThreads), Cfg::kSmemBytes, wgmma_tma_conv_kernel<Cfg>, xd, wd, p,
-                    static_cast<const half_t*>(bias), static_cast<half_t*>(y), sr.splits, sr.partial.data(), vec_b);
+                    static_cast<const Elem*>(bias), static_cast<Elem*>(y), sr.splits, sr.partial.data(), vec_b);
     }
-    sr.template reduce<half_t>(p, bias, y);
+    sr.template reduce<Elem>(p, bias, y);
 }
-template <int Tile, int Splits = 1, int BK = 32, int Ctas = 0>
+template <int Tile, int Splits = 1, int BK = 32, int Ctas = 0, class Elem = half_t>
 void run_wgmma_tma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
                    int vec_b) {
-    run_wgmma_tma_n<Tile, BK, Ctas>(p, a, w, bias, y, vec_b, Splits);
+    run_wgmma_tma_n<Tile, BK, Ctas, Elem>(p, a, w, bias, y, vec_b, Splits);
 }
 // wgmma_halo_tma_kernel (the halo form) with config Cfg as tc_wgmma.cu's launch_halo_tma runs it: the 4-D
 // tiled x map (no swizzle) and the TMA64 B map encoded by the emulation's TMA model.
@@ -477,10 +490,11 @@ void run_halo_tma(const ConvParams& p, const void* a, const void* w, const void*
                 tma_halo_smem_bytes(p, Cfg::kRingBytes, Cfg::MU), wgmma_halo_tma_kernel<Cfg>, xd, wd, p, g,
                 static_cast<const half_t*>(bias), static_cast<half_t*>(y), vec_b);
 }
-// The shapes a TMA variant skips: what TMA cannot take, the TMA64 form's C % 64, the halo form's rules.
-bool tma_variant_skips(int tma, const ConvParams& q) {
+// The shapes a TMA variant skips: what TMA cannot take (es: bytes per element), the TMA64 form's C % 64, the halo
+// form's rules.
+bool tma_variant_skips(int tma, const ConvParams& q, int es = 2) {
     if (tma == 3) return tma_halo_unsupported(q, HaloTmaN128M256::kRingBytes, 4) != nullptr;
-    return tma_conv_unsupported(q) != nullptr || (tma == 2 && q.C % 64);
+    return tma_conv_unsupported(q, es) != nullptr || (tma == 2 && q.C % 64);
 }
 // A TILE_WGMMA_TMA* choice as tc_wgmma.cu's run_wgmma_tma runs it: the TMA64 form where C % 64 == 0, else BK
 // 32; the warp-specialized twin where TMA cannot take the problem or the 16-byte paths are off.
@@ -494,6 +508,18 @@ void run_tma_choice(const ConvParams& q, const void* a, const void* w, const voi
             return run_wgmma_tma_n<Tile, 192>(q, a, w, b, y, vec_b, splits);
     if (q.C % 64 == 0) return run_wgmma_tma_n<Tile, 64>(q, a, w, b, y, vec_b, splits);
     run_wgmma_tma_n<Tile, 32>(q, a, w, b, y, vec_b, splits);
+}
+// ... for f32 tensors with TF32 (run_wgmma_tma_tf32): the TF32 config, TILE_WGMMA_TMA's 192-row form where it takes
+// fewer waves, the warp-specialized twin where TMA cannot take the problem.
+template <int Tile>
+void run_tma_choice_tf32(const ConvParams& q, const void* a, const void* w, const void* b, void* y, int vec_a,
+                         int vec_b, int splits) {
+    if (!vec_a || !vec_b || tma_conv_unsupported(q, 4))
+        return run_wgmma_n<tma_ws_twin(Tile), float>(q, a, w, b, y, vec_a, vec_b, splits);
+    if constexpr (Tile == TILE_WGMMA_TMA)
+        if (tma_m192_better(q, (int)cdiv(q.Kg, 128), splits > 1 ? splits : 1, 1))
+            return run_wgmma_tma_n<Tile, 192, 0, float>(q, a, w, b, y, vec_b, splits);
+    run_wgmma_tma_n<Tile, 32, 0, float>(q, a, w, b, y, vec_b, splits);
 }
 // wgmma_conv_kernel's stream-K form as tc_wgmma.cu runs it: tickets zeroed, slots NaN until written, a
 // persistent grid of ctas blocks (clamped to the iterations by make_stream_k). Under the reverse / random
@@ -729,6 +755,12 @@ std::vector<Variant> tc_variants() {
         // warp-specialized (a producer warpgroup, mbarrier hand-offs; the emulation runs both sides)
         v.push_back({"implicit WGMMA_WS 128x128x32", &run_wgmma<TILE_WGMMA_WS, 1, float>, 1});
         v.push_back({"implicit WGMMA_WS 128x64x32 split-K 3", &run_wgmma<TILE_WGMMA_WS_N64, 3, float>, 1});
+        // TMA loads of the fp32 tiles (128-byte rows), rounded in place by the block's rounding warpgroup
+        v.push_back({"implicit WGMMA_TMA 128x128x32", &run_wgmma_tma<TILE_WGMMA_TMA, 1, 32, 0, float>, 1, 0, 0, 1});
+        v.push_back({"implicit WGMMA_TMA 128x64x32 split-K 3", &run_wgmma_tma<TILE_WGMMA_TMA_N64, 3, 32, 0, float>, 1, 0, 0, 1});
+        v.push_back({"implicit WGMMA_TMA 192x128x32", &run_wgmma_tma<TILE_WGMMA_TMA, 1, 192, 0, float>, 1, 0, 0, 1});
+        v.push_back({"implicit WGMMA_TMA 192x128x32 split-K 2", &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, float>, 1, 0, 0, 1});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 128x64x32", &run_wgmma_tma<TILE_WGMMA_TMA_N64, 1, 32, 0, float>, 1, 1, 0, 1});
     }
     if constexpr (MathK == MATH_F16) {
         v.push_back({"implicit HALO16 16x16px x64", &run_halo<MathK, 16>, 1, 0, 1});
@@ -824,7 +856,7 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
         if (v.to_nhwc) {  // only where the backend could transform: NCHW, C/g % vec == 0
             if (p.chlast || p.Cg % vec) continue;
             if (v.halo && !halo_supported(nhwc_input_view(p), (int)sizeof(Elem))) continue;
-            if (v.tma && tma_variant_skips(v.tma, nhwc_input_view(p))) continue;
+            if (v.tma && tma_variant_skips(v.tma, nhwc_input_view(p), (int)sizeof(Elem))) continue;
             std::vector<Elem> xt, wt;
             const Elem* wk = nullptr;
             const ConvParams q =
@@ -839,7 +871,7 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
         }
         if (v.halo || v.tma) {  // NHWC shapes the halo / TMA kernel supports, 16-byte paths (else the backend
                                 // falls back)
-            if (v.halo ? !halo_supported(p, (int)sizeof(Elem)) : tma_variant_skips(v.tma, p))
+            if (v.halo ? !halo_supported(p, (int)sizeof(Elem)) : tma_variant_skips(v.tma, p, (int)sizeof(Elem)))
                 continue;
             std::vector<Elem> y(yref.size());
             for (auto& e : y) e = Elem(0x7fff);
@@ -958,6 +990,9 @@ void run_gemm_tile(int tile, bool impl, int splits, const ConvParams& q, const v
         if (tile == TILE_WGMMA_WS) return run_wgmma_n<TILE_WGMMA_WS, float>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_WGMMA_WS_N64)
             return run_wgmma_n<TILE_WGMMA_WS_N64, float>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_TMA) return run_tma_choice_tf32<TILE_WGMMA_TMA>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_TMA_N64)
+            return run_tma_choice_tf32<TILE_WGMMA_TMA_N64>(q, a, w, b, y, vec_a, vec_b, splits);
     }
     if constexpr (MathK == MATH_F16) {
         if (tile == TILE_WGMMA) return run_wgmma_n<TILE_WGMMA>(q, a, w, b, y, vec_a, vec_b, splits);
@@ -1245,12 +1280,16 @@ int run_candidates(int max_shapes) {
                             sname.c_str(), f16 ? "f16" : "f32", forced_ws.tile, forced_ws.to_nhwc);
                     ++st.fails;
                 }
-                // =wgmma_tma: f16 choices whose GEMM view TMA takes (HALO16 included) to wgmma_tma_conv_kernel with
-                // the warp-specialized kernel's tile choice and the same transform; everything else stays
+                // =wgmma_tma: f16 and TF32 choices whose GEMM view TMA takes (HALO16 included) to
+                // wgmma_tma_conv_kernel with the warp-specialized kernel's tile choice and the same transform;
+                // everything else stays
+                KernelChoice forced_tma;
+                bool tma_takes;
                 {
-                    const KernelChoice forced_tma = force_wgmma(&di, pr.p, heur, 132, 227 * 1024, true, false, false, true);
-                    const bool takes = f16 && heur.kind == KK_IMPLICIT &&
-                                       !tma_conv_unsupported(gemm_view(pr.p, heur.to_nhwc, heur.cgp));
+                    forced_tma = force_wgmma(&di, pr.p, heur, 132, 227 * 1024, true, false, false, true);
+                    const bool takes = moves && heur.kind == KK_IMPLICIT &&
+                                       !tma_conv_unsupported(gemm_view(pr.p, heur.to_nhwc, heur.cgp), f16 ? 2 : 4);
+                    tma_takes = takes;
                     ++st.runs;
                     if (takes != is_wgmma_tma_tile(forced_tma.tile) ||
                         (takes && (tma_ws_twin(forced_tma.tile) != forced_ws.tile || forced_tma.to_nhwc != heur.to_nhwc ||
@@ -1260,7 +1299,7 @@ int run_candidates(int max_shapes) {
                                 sname.c_str(), forced_tma.tile, f16 ? "f16" : "f32", takes ? "takes it" : "does not");
                         ++st.fails;
                     }
-                    if (takes) ++g_tma_forced;
+                    if (takes) ++(f16 ? g_tma_forced : g_tma_forced_tf32);
                     // the table's own TMA rule end to end (transform, dispatch, split-K) where it fires: on a
                     // 1-SM device these small problems pass its "tiles >= a quarter of the SMs" test
                     const KernelChoice t1 = choose_kernel(&di, pr.p, 1, 227 * 1024, true, true);
@@ -1304,7 +1343,8 @@ int run_candidates(int max_shapes) {
                 if (moves) {
                     std::vector<double> yref, tol;
                     reference(pr, tf32 ? 1 : 0, false, f16, yref, tol);
-                    for (const KernelChoice& kc : {forced, forced_ws, forced_sk}) {
+                    for (const KernelChoice& kc : {forced, forced_ws, forced_sk, forced_tma}) {
+                        if (&kc == &forced_tma && (f16 || !tma_takes)) continue;  // TF32 TMA end to end (f16: above)
                         ++cand_runs;
                         char name[96], what[128];
                         describe_choice(kc, name, sizeof name);
@@ -1559,11 +1599,12 @@ int run_candidates(int max_shapes) {
            "%.1f s\n",
            lists, shapes.size(), lists ? (double)total / lists : 0.0, most, cand_runs, st.runs - cand_runs, st.fails,
            st.worst, secs);
-    printf("[candidates] FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma moves %ld of these problems to wgmma_tma_conv_kernel; "
-           "the table's TMA rule ran end to end on %ld (1-SM device)\n",
-           g_tma_forced, g_tma_table_runs);
-    if (g_tma_forced == 0 || g_tma_table_runs == 0) {
-        fprintf(stderr, "FAIL candidates: no problem reached the TMA kernel (forced, or by the table)\n");
+    printf("[candidates] FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma moves %ld f16 and %ld TF32 problems of these to "
+           "wgmma_tma_conv_kernel (the TF32 ones run end to end); the table's TMA rule ran end to end on %ld (1-SM "
+           "device)\n",
+           g_tma_forced, g_tma_forced_tf32, g_tma_table_runs);
+    if (g_tma_forced == 0 || g_tma_forced_tf32 == 0 || g_tma_table_runs == 0) {
+        fprintf(stderr, "FAIL candidates: no problem reached the TMA kernel (forced f16 / TF32, or by the table)\n");
         return 1;
     }
     return st.fails ? 1 : 0;

@@ -4,9 +4,21 @@
 // B tile, both landing in the wgmma layouts; two consumer warpgroups only issue wgmma.
 //
 // What it computes: exactly wgmma_ws_conv_kernel's GEMM (implicit_gemm_wgmma_ws.cuh) -- M = output pixels,
-// N = output channels, K = R*S*C -- for f16 NHWC tensors that tma_conv_unsupported accepts (groups 1,
-// 1-D / 2-D, C % 32 == 0; tma_im2col.cuh: the maps and coordinates); the same stage ring, wgmma step
-// (warpgroup_mma_slice), split-K and staged epilogue.
+// N = output channels, K = R*S*C -- for f16 NHWC tensors, and f32 NHWC tensors with TF32 precision, that
+// tma_conv_unsupported accepts (groups 1, 1-D / 2-D, C % 32 == 0; tma_im2col.cuh: the maps and coordinates);
+// the same stage ring, wgmma step (warpgroup_mma_slice), split-K and staged epilogue.
+// TF32 (the 4-byte configs, TileFor<TILE_WGMMA_TMA*, 4> / TmaTf32M192): BK 32 fp32 = 128-byte rows under the
+// 128-byte swizzle, like the f16 TMA64 form. TMA copies the fp32 values as they are and the tensor cores would
+// truncate them to tf32, so a rounding warpgroup sits between producer and consumers: it waits for "full",
+// rounds the stage in place with cvt.rna (tma_round_stages), fences for the async proxy and arrives on
+// "ready", which the consumers wait for instead (416 threads; the 192-row form 544). Its cost is shared-memory
+// bandwidth: a 128 x 128 stage (32 KB) read and written once more per slice, 64 KB beside the 48 KB the
+// slice's wgmma read (A once, B once per consumer warpgroup) -- at 128 B per clock ~875 clocks per slice
+// against 512 at the dense tf32 rate, so a ceiling near 58 % of that peak (the 192-row form ~65 %); the
+// TF32 kernels measured so far reach 19-21 %. The alternative it replaces is wgmma_ws_conv_kernel's gathering
+// producer warpgroup (address arithmetic and a 16-byte cp.async per chunk and thread, then the same
+// rounding). Status: emulated only (no GPU in the session that wrote it); forced with
+// FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma, never picked by the table until an H100 / H200 has timed it.
 //
 // Why (issue 3): on the H200 the cp.async kernels spend their issue slots on the gather -- address
 // arithmetic, predicates and one 16-byte cp.async per thread and chunk (Nsight Compute: the wgmma kernels
@@ -68,26 +80,31 @@ namespace cuda {
 constexpr int kTmaConsumerThreads = 256;                             // warpgroups 0, 1
 constexpr int kTmaThreads = kTmaConsumerThreads + 32;                // + the producer warp
 constexpr int kTmaProducerWarp = kTmaConsumerThreads / 32;           // warp 8
-// Per tile config: Cfg::kThreads consumers (2 warpgroups; the 192-row form 3) + the producer warp after them,
-// and the pixels of one im2col box (128; the 192-row form 64: three boxes per slice).
+// Per tile config: Cfg::kThreads consumers (2 warpgroups; the 192-row form 3), for f32 tensors (TF32) a rounding
+// warpgroup, then the producer warp; the pixels of one im2col box (128; the 192-row form 64: three boxes per slice).
 template <class Cfg>
 struct TmaShape {
-    static constexpr int kBlockThreads = Cfg::kThreads + 32;
+    static constexpr int kRoundThreads = Cfg::kElemBytes == 4 ? 128 : 0;
+    static constexpr int kProducerWarp = (Cfg::kThreads + kRoundThreads) / 32;
+    static constexpr int kBlockThreads = Cfg::kThreads + kRoundThreads + 32;
     static constexpr int kBoxPixels = Cfg::BM % kTmaPixels == 0 ? kTmaPixels : 64;
 };
+// The tensors' element type of a TMA tile config: f16, or f32 (TF32 precision) for 4-byte configs.
+template <class Cfg>
+using TmaElem = typename std::conditional<Cfg::kElemBytes == 4, float, half_t>::type;
 
-// The producer's part of one unit: lane 0 of warp 8 issues the unit's slices, up to STAGES slices ahead of
-// the consumers; g0 = the ring index of its first slice (it runs on across a persistent block's units).
+// The producer's part of one unit: lane 0 of the producer warp issues the unit's slices, up to STAGES slices
+// ahead of the consumers; g0 = the ring index of its first slice (it runs on across a persistent block's units).
 template <class Cfg>
 __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
-                                            half_t* smem, uint64_t* full, uint64_t* empty, int m_block, int n_block,
-                                            int k_begin, int ktiles, int g0) {
+                                            TmaElem<Cfg>* smem, uint64_t* full, uint64_t* empty, int m_block,
+                                            int n_block, int k_begin, int ktiles, int g0) {
     constexpr int BM = Cfg::BM, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
-    constexpr unsigned kBytes = (unsigned)((BM + Cfg::BN) * BK * 2);
+    constexpr unsigned kBytes = (unsigned)((BM + Cfg::BN) * BK * Cfg::kElemBytes);
     for (int kt = 0; kt < ktiles; ++kt) {
         const int g = g0 + kt, s = g % STAGES;
         if (g >= STAGES) mbar_wait(&empty[s], (unsigned)(g / STAGES - 1) & 1u);  // slice g - STAGES released
-        half_t* st = smem + s * Cfg::kStageElems;
+        TmaElem<Cfg>* st = smem + s * Cfg::kStageElems;
         const int k0 = k_begin + kt * BK;
         mbar_arrive_expect_tx(&full[s], kBytes);
         constexpr int PIX = TmaShape<Cfg>::kBoxPixels;
@@ -102,27 +119,57 @@ __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* 
     }
 }
 
+// The rounding warpgroup's part (f32 tensors, TF32 precision): TMA lands the fp32 values as they are, and the
+// tensor cores would ignore their low 13 bits (truncation) where TF32 here means cvt.rna, as in every other
+// TF32 kernel. So between the producer and the consumers each landed stage passes through this warpgroup:
+// wait for "full" (the TMA bytes), round the whole stage in place (A and B rows, 16-byte chunks, consecutive
+// threads on consecutive chunks: no bank conflicts), fence the generic writes for the async proxy that wgmma
+// reads through, arrive on "ready" (128 arrivals), which the consumers wait for instead of "full". The stage is
+// released by the consumers alone (their wgmma retired): this warpgroup is done with a slice before they start it.
+template <class Cfg>
+__device__ __forceinline__ void tma_round_stages(float* smem, uint64_t* full, uint64_t* ready, int ktiles, int rtid) {
+    constexpr int STAGES = Cfg::kStages, kChunks = Cfg::kStageElems / 4;
+    static_assert(kChunks % 128 == 0, "whole passes of the warpgroup over a stage");
+    for (int kt = 0; kt < ktiles; ++kt) {
+        const int s = kt % STAGES;
+        mbar_wait(&full[s], (unsigned)(kt / STAGES) & 1u);
+        float4* st = reinterpret_cast<float4*>(smem + s * Cfg::kStageElems);
+#pragma unroll 4
+        for (int i = rtid; i < kChunks; i += 128) {
+            float4 v = lds(st + i);
+            v.x = __uint_as_float(f32_to_tf32(v.x));
+            v.y = __uint_as_float(f32_to_tf32(v.y));
+            v.z = __uint_as_float(f32_to_tf32(v.z));
+            v.w = __uint_as_float(f32_to_tf32(v.w));
+            sts(st + i, v);
+        }
+        fence_proxy_async_smem();
+        mbar_arrive(&ready[s]);
+    }
+}
+
 // The consumers' part of one unit: the wgmma loop (wgmma_ws_conv_kernel's, ring index g0 on; release_last in
 // the persistent form, whose producer goes on), then the epilogue -- fp32 partials (split-K) or staged
-// through epi.
+// through epi. full: the barriers that say a stage may be read (TF32: the rounding warpgroup's "ready").
 template <class Cfg>
-__device__ __forceinline__ void tma_consume(const ConvParams& p, const half_t* smem, half_t* epi, uint64_t* full,
-                                            uint64_t* empty, const half_t* bias, half_t* y, int splits,
-                                            float* partial, int vec_y, int m_block, int n_block, int split,
-                                            int ktiles, int g0, bool release_last) {
+__device__ __forceinline__ void tma_consume(const ConvParams& p, const TmaElem<Cfg>* smem, TmaElem<Cfg>* epi,
+                                            uint64_t* full, uint64_t* empty, const TmaElem<Cfg>* bias,
+                                            TmaElem<Cfg>* y, int splits, float* partial, int vec_y, int m_block,
+                                            int n_block, int split, int ktiles, int g0, bool release_last) {
+    typedef TmaElem<Cfg> Elem;
     constexpr int MI = Cfg::MI;
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, cwg = warp >> 2;
     const int warp_m = cwg * 4 * MI + (warp & 3);  // this warp's first accumulator row / 16
     float acc[MI][Cfg::NI][4];
-    ws_consume<Cfg, half_t>(smem, full, empty, ktiles, cwg, lane, acc, g0, release_last);  // (wgmma_ws.cuh)
+    ws_consume<Cfg, Elem>(smem, full, empty, ktiles, cwg, lane, acc, g0, release_last);  // (wgmma_ws.cuh)
     if (splits > 1) {
         epilogue_store_partial<MI, Cfg::NI, 64>(p, acc, partial + (size_t)split * p.M * p.Kg,
                                                 m_block + warp_m * Cfg::WM, n_block, lane);
         return;
     }
-    epilogue_staged<Cfg, half_t, LinearRows, ConsumerSyncN<Cfg::kThreads>, 64>(p, acc, epi, y, bias,
-                                                                             LinearRows{m_block}, n_block, warp_m, 0,
-                                                                             0, tid, vec_y);
+    epilogue_staged<Cfg, Elem, LinearRows, ConsumerSyncN<Cfg::kThreads>, 64>(p, acc, epi, y, bias,
+                                                                           LinearRows{m_block}, n_block, warp_m, 0,
+                                                                           0, tid, vec_y);
 }
 
 // A persistent block's units: (m tile, n tile, split), m fastest, every gridDim.x-th from blockIdx.x --
@@ -140,30 +187,36 @@ __device__ __forceinline__ void tma_unit(int u, int tiles_m, int tiles_n, int bm
 // one unit (grid = m tiles x n tiles x splits) staging its epilogue through the ring.
 template <class Cfg, bool kPersist>
 __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
-                                                    const half_t* bias, half_t* y, int splits, float* partial,
-                                                    int vec_y) {
+                                                    const TmaElem<Cfg>* bias, TmaElem<Cfg>* y, int splits,
+                                                    float* partial, int vec_y) {
+    typedef TmaElem<Cfg> Elem;
     constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
+    constexpr bool kRound = TmaShape<Cfg>::kRoundThreads > 0;  // f32 tensors: the rounding warpgroup
     static_assert(BM == 64 * Cfg::MI * Cfg::kWarpGroups && Cfg::kThreads == 128 * Cfg::kWarpGroups &&
                       (Cfg::kWarpGroups == 2 || (Cfg::MI == 1 && !kPersist)),
                   "two (192 rows: three) consumer warpgroups of MI x m64 x BN (Cfg::kThreads = the consumers)");
-    static_assert(Cfg::kElemBytes == 2 && (BK == 32 || BK == 64) && LD == BK,
-                  "f16 rows of 64 / 128 bytes: the SWIZZLE_64B / SWIZZLE_128B boxes");
+    static_assert((Cfg::kElemBytes == 2 && (BK == 32 || BK == 64)) || (Cfg::kElemBytes == 4 && BK == 32),
+                  "f16 rows of 64 / 128 bytes, fp32 rows of 128 bytes: the SWIZZLE_64B / SWIZZLE_128B boxes");
+    static_assert(LD == BK && (!kRound || !kPersist), "unpadded rows; the persistent form is f16 only");
     static_assert(BM % TmaShape<Cfg>::kBoxPixels == 0, "whole im2col loads per tile");
-    FC_DYNAMIC_SHARED(half_t, smem_raw);
-    half_t* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);
-    __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES];
+    FC_DYNAMIC_SHARED(Elem, smem_raw);
+    Elem* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);
+    __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES], ready[kRound ? STAGES : 1];
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
 
     if (tid == 0) {
         for (int s = 0; s < STAGES; ++s) {
-            mbar_init(&full[s], 1);                        // the producer's arrive.expect_tx
+            mbar_init(&full[s], 1);                    // the producer's arrive.expect_tx
             mbar_init(&empty[s], Cfg::kThreads / 32);  // lane 0 of each consumer warp
+            if (kRound) mbar_init(&ready[s], TmaShape<Cfg>::kRoundThreads);  // every rounding thread
         }
         fence_mbarrier_init();
     }
     __syncthreads();  // the barriers are initialized (the only block-wide barrier)
-    const bool producer = warp == Cfg::kThreads / 32;  // the warp after the consumers
+    const bool producer = warp == TmaShape<Cfg>::kProducerWarp;  // the last warp
     if (producer && lane != 0) return;
+    const bool rounder = kRound && !producer && tid >= Cfg::kThreads;  // the warpgroup after the consumers
+    uint64_t* const avail = kRound ? ready : full;  // what the consumers wait for
 
     if constexpr (!kPersist) {
         const int m_block = blockIdx.x * BM, n_block = blockIdx.y * BN;
@@ -171,11 +224,13 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
         const KRange kr(p, BK, splits, split);
         if (producer)  // (the consumers' epilogue synchronizes on a named barrier without this warp)
             tma_produce<Cfg>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles, 0);
-        else
-            tma_consume<Cfg>(p, smem, smem, full, empty, bias, y, splits, partial, vec_y, m_block, n_block, split,
+        else if (rounder) {
+            if constexpr (kRound) tma_round_stages<Cfg>(smem, full, ready, kr.ktiles, tid - Cfg::kThreads);
+        } else
+            tma_consume<Cfg>(p, smem, smem, avail, empty, bias, y, splits, partial, vec_y, m_block, n_block, split,
                              kr.ktiles, 0, false);
     } else {
-        half_t* const epi = smem + STAGES * Cfg::kStageElems;  // tma_epi_bytes(BM, BN)
+        Elem* const epi = smem + STAGES * Cfg::kStageElems;  // tma_epi_bytes(BM, BN)
         const int tiles_m = (p.M + BM - 1) / BM, tiles_n = (p.Kg + BN - 1) / BN, units = tiles_m * tiles_n * splits;
         int g = 0;  // ring index of the unit's first slice
         for (int u = blockIdx.x; u < units; u += gridDim.x) {
@@ -193,11 +248,12 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
 }
 
 // sm_90a only (a trap stub elsewhere); launched with TmaShape<Cfg>::kBlockThreads threads, the maps by value.
-// Dynamic shared memory: Cfg::kSmemBytes (+ tma_epi_bytes(BM, BN) in the persistent form).
+// Dynamic shared memory: Cfg::kSmemBytes (+ tma_epi_bytes(BM, BN) in the persistent form). Tensors of
+// TmaElem<Cfg>: f16, or f32 for the 4-byte (TF32) configs.
 template <class Cfg, bool kPersist = false>
 __global__ void __launch_bounds__(TmaShape<Cfg>::kBlockThreads, Cfg::kMinBlocks)
     wgmma_tma_conv_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap, ConvParams p,
-                          const half_t* bias, half_t* y, int splits, float* partial, int vec_y) {
+                          const TmaElem<Cfg>* bias, TmaElem<Cfg>* y, int splits, float* partial, int vec_y) {
     FC_SM90A_ONLY((wgmma_tma_conv_body<Cfg, kPersist>(p, &xmap, &wmap, bias, y, splits, partial, vec_y)));
 }
 

@@ -270,8 +270,8 @@ struct WgmmaTileConfig {
     static constexpr int kWarpsM = 4 * kWarpGroups, kWarpsN = 1, kThreads = 128 * kWarpGroups;
     static constexpr int kStages = STAGES_, kMinBlocks = MIN_BLOCKS_;
     static constexpr int WM = 16, WN = BN, MI = BM_ / (64 * kWarpGroups), NI = BN / 8;
-    static_assert(BM_ == 128 || BM_ == 256 || (BM_ == 192 && BK_ == 64),
-                  "one or two m64 row blocks per warpgroup (192 rows: the TMA64 form's three warpgroups)");
+    static_assert(BM_ == 128 || BM_ == 256 || (BM_ == 192 && BK_ * ES == 128),
+                  "one or two m64 row blocks per warpgroup (192 rows: the TMA kernel's three warpgroups, 128-byte rows)");
     static constexpr int kElemBytes = ES;
     static constexpr bool kSw128 = BK_ * ES == 128;              // fp32 / f16 BK 64: 128-byte rows, 128-byte swizzle
     static constexpr int LD = SmemRows<ES, BK, kSw128>::LD;      // = BK: unpadded
@@ -314,6 +314,13 @@ template <> struct Tma64For<TILE_WGMMA_TMA_M256> { typedef WgmmaTileConfig<128, 
 // ... its 192-row form for TILE_WGMMA_TMA (tc_wgmma.cu: where fewer, taller tiles fill the SMs in fewer waves,
 // tma_m192_better): three consumer warpgroups of one m64 block, 5 x 40 KB.
 typedef WgmmaTileConfig<128, 2, 5, 1, 192, 64> Tma64M192;
+// TF32 (f32 tensors): BK 32 fp32 = the same 128-byte rows under the 128-byte swizzle as the TMA64 form, so one form
+// per tile -- 128 x 128 6 x 32 KB and 128 x 64 6 x 24 KB (the warp-specialized kernel's tf32 rings; the block adds a
+// rounding warpgroup: 416 threads, 1 block per SM), the 192-row form 5 x 40 KB (544 threads). No 256-row tf32 tile
+// (ws_tile picks it for f16 only).
+template <> struct TileFor<TILE_WGMMA_TMA, 4> : TileFor<TILE_WGMMA_WS, 4> {};
+template <> struct TileFor<TILE_WGMMA_TMA_N64, 4> : TileFor<TILE_WGMMA_WS_N64, 4> {};
+typedef WgmmaTileConfig<128, 4, 5, 1, 192, 32> TmaTf32M192;
 // ... and its persistent form (FASTCONV_CUDA_TMA_PERSISTENT=1; one block per SM walking the tiles, its own
 // epilogue stage after the ring, so one stage fewer: 5 x 32 KB / 6 x 24 KB / 3 x 48 KB + 37 / 19 / 71 KB).
 template <int Kind> struct TmaPersistFor;

@@ -20,9 +20,11 @@
 // B (weights [K][Kgemm], row pitch Kgemm): a 2-D tiled map {Kgemm, K}, box {32, BN}, SWIZZLE_64B, loaded
 // at {k0, n0}; rows >= K are zeros. The TMA64 form (C % 64 == 0): BK = 64, boxes of 64 channels / 64
 // columns in 128-byte rows under SWIZZLE_128B (the wgmma 128-byte-swizzle layout).
+// f32 tensors (TF32 precision: the kernel's rounding warpgroup applies cvt.rna to each landed stage): the same
+// maps with 4-byte elements, BK = 32 channels = 128-byte rows under SWIZZLE_128B (C % 32 == 0).
 // What TMA cannot express falls back to the cp.async kernels (tma_conv_unsupported says why): NCHW,
-// groups, 3-D, C % 32 != 0, f32 tensors (TF32 would need the cvt.rna pass over each stage), strides
-// or pointers off 16 bytes, element strides > 8, corners outside [-128, 127].
+// groups, 3-D, C % 32 != 0, strides or pointers off 16 bytes, element strides > 8, corners outside
+// [-128, 127].
 #ifndef FASTCONV_CUDA_KERNELS_TMA_IM2COL_CUH
 #define FASTCONV_CUDA_KERNELS_TMA_IM2COL_CUH
 
@@ -46,25 +48,27 @@ constexpr int kTmaPixels = 128;  // rows of one im2col load (BM = 128 / 256 tile
 // keeps filling with the next tile's slices while the consumers write this one out), whole KB.
 constexpr size_t tma_epi_bytes(int bm, int bn) { return ((size_t)(bm + 8) * (bn + 8) * 2 + 1023) / 1024 * 1024; }
 
-struct TmaIm2colMap {  // the arguments of cuTensorMapEncodeIm2col (f16, 4-D), less the base address
+struct TmaIm2colMap {  // the arguments of cuTensorMapEncodeIm2col (4-D), less the base address and data type
     uint64_t dims[4], strides[3];
     int lower[2], upper[2];
     uint32_t channels, pixels, estr[4];
 };
-struct TmaTiledMap {  // ... of cuTensorMapEncodeTiled (f16, 2-D)
+struct TmaTiledMap {  // ... of cuTensorMapEncodeTiled (2-D)
     uint64_t dims[2], strides[1];
     uint32_t box[2], estr[2];
 };
 
-// Null if wgmma_tma_conv_kernel can run p (f16 tensors; x and w 16-byte aligned, checked at launch);
-// else why not, for the fallback and the forced-kernel messages.
-inline const char* tma_conv_unsupported(const ConvParams& p) {
+// Null if wgmma_tma_conv_kernel can run p with elements of es bytes (2: f16 tensors; 4: f32 tensors with TF32
+// precision; x and w 16-byte aligned, checked at launch); else why not, for the fallback and the forced-kernel
+// messages.
+inline const char* tma_conv_unsupported(const ConvParams& p, int es = 2) {
+    const int vec = 16 / es;  // elements per 16 bytes
     if (!p.chlast) return "NCHW input (TMA im2col needs channels last)";
     if (p.G != 1) return "grouped convolution";
     if (p.D != 1 || p.T != 1) return "3-D convolution";
     if (p.C % kGemmBK) return "C not a multiple of 32";
-    if (p.xs_c != 1 || p.xs_w % 8 || p.xs_h % 8 || p.xs_n % 8) return "x strides not 16-byte multiples";
-    if (p.Kgemm % 8) return "weight rows not 16-byte multiples";
+    if (p.xs_c != 1 || p.xs_w % vec || p.xs_h % vec || p.xs_n % vec) return "x strides not 16-byte multiples";
+    if (p.Kgemm % vec) return "weight rows not 16-byte multiples";
     if (p.sh > 8 || p.sw > 8) return "stride > 8";
     const int up_w = (p.Q - 1) * p.sw - p.pw - (p.W - 1), up_h = (p.P - 1) * p.sh - p.ph - (p.H - 1);
     if (p.pw > 128 || p.ph > 128 || up_w < -128 || up_w > 127 || up_h < -128 || up_h > 127)
@@ -73,22 +77,23 @@ inline const char* tma_conv_unsupported(const ConvParams& p) {
     return nullptr;
 }
 
-// x as the 4-D tensor {C, W, H, N} of both maps (im2col and the halo form's tiled one): sizes, byte strides.
-inline void tma_x_dims(const ConvParams& p, uint64_t (&dims)[4], uint64_t (&strides)[3]) {
+// x as the 4-D tensor {C, W, H, N} of both maps (im2col and the halo form's tiled one): sizes, byte strides
+// (es: bytes per element).
+inline void tma_x_dims(const ConvParams& p, uint64_t (&dims)[4], uint64_t (&strides)[3], int es = 2) {
     dims[0] = (uint64_t)p.C;
     dims[1] = (uint64_t)p.W;
     dims[2] = (uint64_t)p.H;
     dims[3] = (uint64_t)p.N;
-    strides[0] = (uint64_t)p.xs_w * 2;
-    strides[1] = (uint64_t)p.xs_h * 2;
-    strides[2] = (uint64_t)p.xs_n * 2;
+    strides[0] = (uint64_t)p.xs_w * es;
+    strides[1] = (uint64_t)p.xs_h * es;
+    strides[2] = (uint64_t)p.xs_n * es;
 }
 
-// bk: channels per load = the kernel's BK (32: 64-byte rows, SWIZZLE_64B; 64: 128-byte rows, SWIZZLE_128B);
-// pixels: rows per load (the 192-row tiles: 64).
-inline TmaIm2colMap tma_x_map(const ConvParams& p, int bk = kGemmBK, int pixels = kTmaPixels) {
+// bk: channels per load = the kernel's BK (f16 32: 64-byte rows, SWIZZLE_64B; f16 64 / f32 32: 128-byte rows,
+// SWIZZLE_128B); pixels: rows per load (the 192-row tiles: 64); es: bytes per element.
+inline TmaIm2colMap tma_x_map(const ConvParams& p, int bk = kGemmBK, int pixels = kTmaPixels, int es = 2) {
     TmaIm2colMap m;
-    tma_x_dims(p, m.dims, m.strides);
+    tma_x_dims(p, m.dims, m.strides, es);
     m.lower[0] = -p.pw;
     m.lower[1] = -p.ph;
     m.upper[0] = (p.Q - 1) * p.sw - p.pw - (p.W - 1);
@@ -102,11 +107,11 @@ inline TmaIm2colMap tma_x_map(const ConvParams& p, int bk = kGemmBK, int pixels 
     return m;
 }
 
-inline TmaTiledMap tma_w_map(const ConvParams& p, int bn, int bk = kGemmBK) {
+inline TmaTiledMap tma_w_map(const ConvParams& p, int bn, int bk = kGemmBK, int es = 2) {
     TmaTiledMap m;
     m.dims[0] = (uint64_t)p.Kgemm;
     m.dims[1] = (uint64_t)p.K;
-    m.strides[0] = (uint64_t)p.Kgemm * 2;
+    m.strides[0] = (uint64_t)p.Kgemm * es;
     m.box[0] = (uint32_t)bk;
     m.box[1] = (uint32_t)bn;
     m.estr[0] = m.estr[1] = 1;
