@@ -165,7 +165,8 @@ void im2col_case(const tma_cases::ConvCase& k) {
     const Tensor x = make_tensor(k.N, k.H, k.W, k.C);
     const fc::cuda::TmaIm2colMap m = tma_cases::map(k);
     CUtensorMap map;
-    const CUresult er = g_encode_im2col(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 4, x.dev, m.dims, m.strides, m.lower,
+    const CUresult er = g_encode_im2col(&map, k.es == 4 ? CU_TENSOR_MAP_DATA_TYPE_FLOAT32 : CU_TENSOR_MAP_DATA_TYPE_UINT16,
+                                        4, x.dev, m.dims, m.strides, m.lower,
                                         m.upper, m.channels, m.pixels, m.estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
                                         k.channels == 64 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B,
                                         CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);

@@ -94,7 +94,7 @@ int conv_case(const tma_cases::ConvCase& k, bool swap_corners, std::vector<uint1
     }
     TmaDesc d;
     std::string why;
-    if (fc_simt::tma_encode_im2col(&d, 2, 4, aligned16(x), m.dims, m.strides, m.lower, m.upper, m.channels, m.pixels,
+    if (fc_simt::tma_encode_im2col(&d, k.es, 4, aligned16(x), m.dims, m.strides, m.lower, m.upper, m.channels, m.pixels,
                                    m.estr, tma_cases::swizzle_bytes(k), &why)) {
         fprintf(stderr, "%s: encode refused: %s\n", k.name, why.c_str());
         return -1;
@@ -207,7 +207,7 @@ void test_semantics() {
     const tma_cases::ConvCase k = tma_cases::conv_cases()[0];
     fc::cuda::TmaIm2colMap m = tma_cases::map(k);
     m.lower[1] = -129;
-    CHECK(fc_simt::tma_encode_im2col(&d, 2, 4, mtx.data(), m.dims, m.strides, m.lower, m.upper, m.channels, m.pixels,
+    CHECK(fc_simt::tma_encode_im2col(&d, k.es, 4, mtx.data(), m.dims, m.strides, m.lower, m.upper, m.channels, m.pixels,
                                      m.estr, 128, &why) != 0 &&
           why.find("[-128, 127]") != std::string::npos);
 }

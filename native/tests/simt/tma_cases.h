@@ -6,7 +6,8 @@
 // c0 .. c0 + channels - 1: row i = x[n][p*sh - ph + r*dh][q*sw - pw + s*dw][c0 + j], 0 in the padding
 // and past C. The map and the coordinates are those of the kernels (tma_im2col.cuh: tma_x_map,
 // tma_x_coords) with the box's channel count and swizzle per case: 64 channels / 128-byte swizzle (the
-// layout a BK = 64 kernel would read) and the f16 kernels' 32 channels / 64-byte swizzle. Only rows m < M
+// layout a BK = 64 kernel would read) and the f16 kernels' 32 channels / 64-byte swizzle; and maps of 4-byte
+// elements (the TF32 kernels': 32 fp32 channels / 128-byte swizzle), judged in the same 16-bit view. Only rows m < M
 // are judged (past the last image the kernel discards them). Each element of x holds its own index + 1
 // (uint16), so a wrong element names where it came from.
 // Tiled cases: a [rows][cols] uint16 matrix (element e holds e + 1), box box_cols x 128 rows at (col0,
@@ -30,6 +31,10 @@ struct ConvCase {
     const char* name;
     int N, H, W, C, R, S, sh, sw, ph, pw, peh, pew, dh, dw;  // pe*: padding at the end
     int m0, r, s, c0, channels;                               // channels 64: 128-byte swizzle; 32: 64-byte
+    // Bytes per element of the map (2; 4: the TF32 kernels' fp32 maps). C, c0 and channels always count 16-bit
+    // halves -- the view the checker judges -- so an fp32 case maps x as C / 2 fp32 channels, loads channels / 2
+    // of them from c0 / 2, and its tile must hold the same bytes as the 16-bit case would.
+    int es = 2;
 };
 
 // The convolution as the kernels see it (the fields tma_x_map / tma_x_coords read).
@@ -47,13 +52,21 @@ inline fc::cuda::ConvParams params(const ConvCase& k) {
     return p;
 }
 inline int swizzle_bytes(const ConvCase& k) { return k.channels * 2; }
+// The convolution in the map's elements (es = 4: C / 2 fp32 channels).
+inline fc::cuda::ConvParams elem_params(const ConvCase& k) {
+    ConvCase e = k;
+    const int h = k.es / 2;  // 16-bit halves per element
+    e.C = k.C / h;
+    return params(e);
+}
 inline fc::cuda::TmaIm2colMap map(const ConvCase& k) {
-    fc::cuda::TmaIm2colMap m = fc::cuda::tma_x_map(params(k));
-    m.channels = (uint32_t)k.channels;
+    fc::cuda::TmaIm2colMap m = fc::cuda::tma_x_map(elem_params(k), fc::cuda::kGemmBK, fc::cuda::kTmaPixels, k.es);
+    m.channels = (uint32_t)(k.channels / (k.es / 2));
     return m;
 }
 inline void coords(const ConvCase& k, int (&c)[4], uint16_t (&off)[2]) {
-    fc::cuda::tma_x_coords(params(k), k.m0, (k.r * k.S + k.s) * k.C + k.c0, c, off);
+    const int h = k.es / 2, ce = k.C / h;
+    fc::cuda::tma_x_coords(elem_params(k), k.m0, (k.r * k.S + k.s) * ce + k.c0 / h, c, off);
 }
 inline int rows_judged(const ConvCase& k) {
     const int M = params(k).M;
@@ -117,6 +130,9 @@ inline std::vector<ConvCase> conv_cases() {
         {"k: s2x1 d1x2 pads (1,0)/(2,1)", 2, 9, 11, 32, 3, 3, 2, 1, 1, 0, 2, 1, 1, 2, 10, 2, 2, 0, 32},
         {"k: 1-D s2 d2 pads 2/1 tap 2", 3, 1, 30, 32, 1, 3, 1, 2, 0, 2, 0, 1, 1, 2, 5, 0, 2, 0, 32},
         {"k: 1x1 s2 past the last image", 2, 7, 9, 32, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 32},
+        // the TF32 kernels' fp32 maps (es 4): 32 fp32 channels = 128-byte rows under the 128-byte swizzle
+        {"f32: 3x3 p1 tap(1,2) c0 32 of 64", 2, 10, 10, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 24, 1, 2, 64, 64, 4},
+        {"f32: s2x1 d1x2 pads (1,0)/(2,1)", 2, 9, 11, 64, 3, 3, 2, 1, 1, 0, 2, 1, 1, 2, 10, 2, 2, 0, 64, 4},
     };
 }
 
