@@ -20,7 +20,8 @@
 #     ldmatrix; the warp-specialized one mbarrier init / arrive / try_wait and bar.sync);
 #     wgmma_tma_conv_kernel the wgmma ops, the TMA loads (cp.async.bulk.tensor 4-D im2col and 2-D
 #     tile), mbarrier init / arrive.expect_tx / arrive / try_wait, fence.mbarrier_init and bar.sync (its tf32
-#     configs also cvt.rna.tf32 and fence.proxy.async: the rounding warpgroup); its halo
+#     configs also cvt.rna.tf32 and fence.proxy.async: the rounding warpgroup; its B-resident ping-pong form
+#     wgmma_tma_bres_kernel the same); its halo
 #     form wgmma_halo_tma_kernel the same with 4-D tiled (halo) loads instead of im2col;
 #   * wgmma kernels: no ptxas note that it serialized their wgmma or injected
 #     waits (C7514 / C7517 ...: a register touched while a wgmma may be in flight);
@@ -127,7 +128,7 @@ def demangle(names):
 names = sorted({k[0] for k in kern})
 dm = demangle(names)
 WG_GATHER = ('wgmma_conv_kernel', 'wgmma_ws_conv_kernel', 'wgmma_sk_conv_kernel', 'wgmma_tma_conv_kernel',
-             'wgmma_halo_tma_kernel')
+             'wgmma_halo_tma_kernel', 'wgmma_tma_bres_kernel')
 def is_wgmma(name):
     """an sm_90a wgmma kernel: wgmma_conv_kernel (+ its stream-K form), wgmma_ws_conv_kernel, wgmma_tma_conv_kernel
     (+ its halo form wgmma_halo_tma_kernel), tc_halo_kernel's wgmma variant"""
@@ -153,6 +154,11 @@ def config(name):
             'wgmma%s %s %dx%dx%d s%d implicit%s' % ('_ws' if ws else '_sk' if sk else '_tma' if tma else '',
                                                     'f16' if eb == 2 else 'tf32', bm, bn, bk, st,
                                                     ' persistent' if persist else ''), True
+    if 'wgmma_tma_bres_kernel' in name:
+        # the B-resident ping-pong form (implicit_gemm_wgmma_tma_bres.cuh): 256 consumer + 32 producer threads;
+        # dynamic smem at its largest (tma_bres_smem_bytes(9): 1 KB slack + 6 x 16 KB A ring + 9 x 8 KB of B + 2 x
+        # 20 KB epilogue stages); 1 block per SM
+        return 288, 1024 + 6 * 16384 + 9 * 8192 + 2 * 20480, 1, 'wgmma_tma_bres f16 128x64x64 s6 implicit B-resident', True
     mh = re.search(r'HaloTmaConfigILi(\d+)ELi(\d)ELi(\d)E', name)
     if 'wgmma_halo_tma_kernel' in name and mh:
         # HaloTmaConfig<BN, MU, stages> (implicit_gemm_wgmma_halo_tma.cuh): 256 consumer + 32 producer threads,
@@ -269,7 +275,7 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
                     'cp.async.bulk.tensor.2d.shared::cluster.global.tile', 'mbarrier.arrive.expect_tx',
                     'mbarrier.init.shared', 'mbarrier.arrive.shared', 'mbarrier.try_wait.parity.shared',
                     'fence.mbarrier_init', 'bar.sync']
-        elif 'wgmma_tma_conv_kernel' in name:  # TMA loads (im2col A, tiled B) completing on mbarriers
+        elif 'wgmma_tma_conv_kernel' in name or 'wgmma_tma_bres_kernel' in name:  # TMA loads (im2col A, tiled B) on mbarriers
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'cp.async.bulk.tensor.4d.shared::cluster.global.im2col',
                     'cp.async.bulk.tensor.2d.shared::cluster.global.tile', 'mbarrier.arrive.expect_tx',

@@ -34,10 +34,11 @@
 # again with wgmma_tma forced -> lines "wgmma_tma-compare" in wgmma_tma_compare.txt (+ the plans reached), and
 # forced with BK 32 only ("wgmma_tma32-compare", wgmma_tma32_compare.txt), and its persistent form
 # (FASTCONV_CUDA_TMA_PERSISTENT=1: correctness + "wgmma_tmap-compare") and its halo form (FASTCONV_CUDA_TMA_HALO=1:
-# correctness + "wgmma_tmah-compare"), its 192-row form forced (FASTCONV_CUDA_TMA_M192=1: correctness) and the
+# correctness + "wgmma_tmah-compare") and its B-resident ping-pong form (FASTCONV_CUDA_TMA_BRES=1: correctness +
+# "wgmma_tmab-compare"), its 192-row form forced (FASTCONV_CUDA_TMA_M192=1: correctness) and the
 # heuristic's benchmark without it (FASTCONV_CUDA_TMA_M192=0: "m192off-compare") ->
 # compute-sanitizer (racecheck / synccheck / memcheck) on it (and memcheck / synccheck on the 192-row form; all three on
-# its TF32 form with the rounding warpgroup) -> ncu
+# its TF32 form with the rounding warpgroup and on its B-resident form) -> ncu
 # on it at 128@28 and 256@14 (and the halo form at 64@56, 128@28).
 # --all is --full --wgmma --tune --tma (~6 min on an H200). A step two modes share runs once.
 set -uo pipefail
@@ -182,6 +183,9 @@ if [ "$TMA" = 1 ]; then
     # the halo form (wgmma_halo_tma_kernel: stride 1, C % 64 == 0, no split-K; one halo per 8 x 8 output pixels
     # and 64 channels read in place for every tap): "wgmma_tmah-compare"
     tma_form wgmma_tmah FASTCONV_CUDA_TMA_HALO=1
+    # the B-resident ping-pong form (wgmma_tma_bres_kernel: K <= 64, Kgemm <= 576, whole K; the weights loaded
+    # once per block, two consumer warpgroups on alternate tiles): "wgmma_tmab-compare"
+    tma_form wgmma_tmab FASTCONV_CUDA_TMA_BRES=1
     for l in correctness_wgmma_tma bench_wgmma_tma; do
       grep -h "^fastconv cuda plan" "$LOGS/$l.log" 2>/dev/null | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
         sed "s/^/wgmma_tma-compare plans ($l): /" | tee -a "$LOGS/wgmma_tma_compare.txt"
@@ -266,7 +270,18 @@ if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
         compute-sanitizer --tool $tool --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2
       echo "--- rc=$? (wgmma_tma m192 $tool)"; done' "$GC"
 fi
-# 9d. --tma: racecheck, synccheck and memcheck on the TF32 form (f32 NHWC, TF32 precision, forced: the rounding
+# 9d. --tma: racecheck, synccheck and memcheck on the B-resident ping-pong form (1,64,64,32,32: 8 units of 128
+#     rows on 2 blocks (FASTCONV_CUDA_TMA_BRES_BLOCKS=2), each consumer warpgroup two units; 9 slices through the
+#     6-stage ring); SKIP=sanitizer_tma_bres skips it.
+if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
+  run sanitizer_tma_bres 150 bash -c 'for job in "racecheck 60" "synccheck 35" "memcheck 35"; do
+      set -- $job; echo "--- compute-sanitizer --tool $1, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_BRES=1"
+      FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_BRES=1 FASTCONV_CUDA_TMA_BRES_BLOCKS=2 \
+        FASTCONV_CUDA_VERBOSE=1 timeout $2 \
+        compute-sanitizer --tool $1 --error-exitcode 3 --print-limit 20 "$0" --one 1,64,64,32,32,3,1,1,1,1,2
+      echo "--- rc=$? (wgmma_tma bres $1)"; done' "$GC"
+fi
+# 9e. --tma: racecheck, synccheck and memcheck on the TF32 form (f32 NHWC, TF32 precision, forced: the rounding
 #     warpgroup rewrites each landed stage in place between the TMA loads and the wgmma reads; 1,128,128,16,16
 #     = 36 BK-32 slices through its 6-stage ring); SKIP=sanitizer_tma_tf32 skips it.
 if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
@@ -293,6 +308,8 @@ grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | te
   tee -a "$LOGS/summary.txt"
 [ -n "${RESULT[sanitizer_tma_tf32]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer_tma_tf32.log" | sed 's/^--- /  sanitizer (TMA TF32): /' |
   tee -a "$LOGS/summary.txt"
+[ -n "${RESULT[sanitizer_tma_bres]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer_tma_bres.log" | sed 's/^--- /  sanitizer (TMA B-resident): /' |
+  tee -a "$LOGS/summary.txt"
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-compare:\|^wgmma-compare plans" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_ws-compare:" "$LOGS/wgmma_ws_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
@@ -301,6 +318,7 @@ grep -h "^wgmma_tma-compare:\|^wgmma_tma-compare plans" "$LOGS/wgmma_tma_compare
 grep -h "^wgmma_tma32-compare:" "$LOGS/wgmma_tma32_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmap-compare:" "$LOGS/wgmma_tmap_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmah-compare:" "$LOGS/wgmma_tmah_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tmab-compare:" "$LOGS/wgmma_tmab_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^m192off-compare:" "$LOGS/m192off_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then

@@ -44,6 +44,7 @@
 #include "cuda/kernels/implicit_gemm_wgmma_ws.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma_tma.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma_halo_tma.cuh"
+#include "cuda/kernels/implicit_gemm_wgmma_tma_bres.cuh"
 #include "cuda/kernels/unfold.cuh"
 
 using namespace fc::cuda;
@@ -490,10 +491,32 @@ void run_halo_tma(const ConvParams& p, const void* a, const void* w, const void*
                 tma_halo_smem_bytes(p, Cfg::kRingBytes, Cfg::MU), wgmma_halo_tma_kernel<Cfg>, xd, wd, p, g,
                 static_cast<const half_t*>(bias), static_cast<half_t*>(y), vec_b);
 }
+// wgmma_tma_bres_kernel (the B-resident ping-pong form) as tc_wgmma.cu's launch_tma_bres runs it, on a device of
+// Sms SMs: min(Sms, units) blocks, so each block walks several 128-row units and its two consumers alternate.
+template <int Sms>
+void run_tma_bres(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
+                  int vec_b) {
+    const SmemBaseRun base;
+    const TmaIm2colMap xm = tma_x_map(p, TmaBres::BK, kTmaPixels);
+    const TmaTiledMap wm = tma_w_map(p, TmaBres::BN, TmaBres::BK);
+    fc_simt::TensorMap xd, wd;
+    std::string why;
+    if (fc_simt::tma_encode_im2col(&xd, 2, 4, a, xm.dims, xm.strides, xm.lower, xm.upper, xm.channels, xm.pixels,
+                                   xm.estr, 128, &why) ||
+        fc_simt::tma_encode_tiled(&wd, 2, 2, w, wm.dims, wm.strides, wm.box, wm.estr, 128, &why)) {
+        fprintf(stderr, "FAIL wgmma_tma_bres: a tensor map the driver would refuse: %s\n", why.c_str());
+        std::abort();
+    }
+    const int units = (int)cdiv(p.M, TmaBres::BM);
+    launch_gemm(dim3((unsigned)(units < Sms ? units : Sms)), dim3(kTmaThreads),
+                tma_bres_smem_bytes((int)cdiv(p.Kgemm, TmaBres::BK)), wgmma_tma_bres_kernel, xd, wd, p,
+                static_cast<const half_t*>(bias), static_cast<half_t*>(y), vec_b);
+}
 // The shapes a TMA variant skips: what TMA cannot take (es: bytes per element), the TMA64 form's C % 64, the halo
-// form's rules.
+// form's rules, the B-resident form's (4).
 bool tma_variant_skips(int tma, const ConvParams& q, int es = 2) {
     if (tma == 3) return tma_halo_unsupported(q, HaloTmaN128M256::kRingBytes, 4) != nullptr;
+    if (tma == 4) return tma_bres_unsupported(q) != nullptr;
     return tma_conv_unsupported(q, es) != nullptr || (tma == 2 && q.C % 64);
 }
 // A TILE_WGMMA_TMA* choice as tc_wgmma.cu's run_wgmma_tma runs it: the TMA64 form where C % 64 == 0, else BK
@@ -698,7 +721,7 @@ struct Variant {
     int to_nhwc = 0;  // NCHW x (+ w) transposed to NHWC first (transpose_kernel), as the backend does
     int halo = 0;     // tc_halo_kernel: only shapes whose NHWC view is halo_supported, 16-byte paths
     int tma = 0;      // wgmma_tma_conv_kernel: only shapes whose (NHWC) view TMA takes, 16-byte paths;
-                      // 2: its TMA64 form, C % 64 == 0 too
+                      // 2: its TMA64 form, C % 64 == 0 too; 3: its halo form; 4: its B-resident form
 };
 
 template <class Elem>
@@ -806,6 +829,11 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA_TMA halo 128x128", &run_halo_tma<HaloTmaN128M128>, 1, 0, 0, 3});
         v.push_back({"implicit WGMMA_TMA halo 128x64", &run_halo_tma<HaloTmaN64M128>, 1, 0, 0, 3});
         v.push_back({"NCHW->NHWC + implicit WGMMA_TMA halo 256x64", &run_halo_tma<HaloTmaN64M256>, 1, 1, 0, 3});
+        // its B-resident ping-pong form (K <= 64, Kgemm <= 576; the weights loaded once per block, the two consumer
+        // warpgroups on alternate 128-row units): 1 block (every unit, both consumers), 2 blocks, the NCHW transform
+        v.push_back({"implicit WGMMA_TMA bres 1 block", &run_tma_bres<1>, 1, 0, 0, 4});
+        v.push_back({"implicit WGMMA_TMA bres 2 blocks", &run_tma_bres<2>, 1, 0, 0, 4});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA bres 3 blocks", &run_tma_bres<3>, 1, 1, 0, 4});
         v.push_back({"implicit HALO16 wgmma", &run_halo_wgmma, 1, 0, 1});
         v.push_back({"NCHW->NHWC + implicit HALO16 wgmma", &run_halo_wgmma, 1, 1, 1});
     }

@@ -1,0 +1,164 @@
+// implicit_gemm_wgmma_tma_bres.cuh — wgmma_tma_bres_kernel: the TMA kernel's B-resident ping-pong form, for f16
+// layers with at most 64 output channels (ResNet-50's 64@56 3x3, 1x1 256 -> 64).
+//
+// What it computes: exactly wgmma_tma_conv_kernel's GEMM (M = output pixels, N = output channels, K = R*S*C, f16
+// NHWC, groups 1, 1-D / 2-D, C % 64 == 0; tma_im2col.cuh's maps), bias (+ ReLU) fused, over the whole K (no
+// split-K: a split the table chose is ignored), where the weight matrix fits in shared memory beside the A ring
+// (tma_bres_unsupported: K <= 64, Kgemm <= 576).
+//
+// Why (issue 3): an L2 -> SM traffic model fits the TMA kernel's H200 times. At 64@56 batch 32 its 128 x 64
+// tiles move 24 KB per BK-64 slice -- 16 KB of im2col A, 8 KB of B -- for 1 MFLOP: 784 tiles x 9 slices =
+// 169 MB, at the ~6.8 TB/s the L2 gives the SMs (device_ceiling l2_read) 25 us of the 27.6 measured, i.e. the
+// layer runs at its L2 bound (29 % of the dense peak). A third of those bytes are B, the same 72 KB of weights
+// re-read by every tile. Here each block loads the weights once and keeps them: 115 MB of A + 132 x 72 KB,
+// -28 % traffic. (The halo form cut the A bytes instead and was slower: its 16-byte TMA rows cost more per SM
+// than the bytes saved; this form keeps the 128-byte im2col boxes.) And as a persistent block would otherwise
+// idle its tensor cores through every epilogue, its two consumer warpgroups work on different tiles (CUTLASS's
+// "ping-pong"): one's epilogue overlaps the other's main loop.
+//
+// Block: warpgroups 0, 1 (consumers) + warp 8 (producer: lane 0 issues every TMA load), one block per SM,
+// gridDim.x <= the SMs. Units = 128-row M tiles x all K (<= 64) channels; block b walks units b, b + G, b + 2G,
+// ... (G = gridDim.x) in order, its i-th unit belonging to consumer i % 2 (MI = 2: both m64 row blocks of the
+// unit, NI = 8; 64 accumulators per thread).
+// Shared memory (from the first 1024-byte atom: align_smem): the A ring [STAGES][128][64] f16 (16 KB per stage,
+// 128-byte swizzle: the TMA64 im2col box), B [KT][64][64] (the weights, KT = Kgemm / 64 slices of 8 KB: 2-D
+// tiled boxes, rows past K zero-filled), then one epilogue stage per consumer (tma_epi_bytes(128, 64)).
+// mbarriers: bfull (the producer's expect_tx for all of B; each consumer waits for it once), full[s] (1 arrival +
+// one box's bytes), empty[s] (4 arrivals: lane 0 of each warp of the consumer whose slice it held).
+// Ring order: ring index g = i KT + kt for slice kt of the block's i-th unit; the producer fills stage g % STAGES
+// once slice g - STAGES was released. A consumer waits only for its own slices' "full" phases and releases each
+// slice once wgmma_wait<1> retired its reader (the unit's last slice after wgmma_wait<0>), before its epilogue --
+// so the producer is never held up by an epilogue, and the slice it waits for was loaded earlier, for a consumer
+// that waits on nothing but loads issued before: no cycle. A stage's phases complete in ring order (slice
+// g + STAGES is loaded only after slice g's release), so parity (g / STAGES) & 1 names the phase.
+// Epilogue: epilogue_staged on the consumer's own stage and named barrier (ids 1 / 2, 128 threads), 64 rows
+// apart per m64 block (MS = 64).
+//
+// Status: emulated only (no GPU in the session that wrote it); forced with FASTCONV_CUDA_TMA_BRES=1 on the TMA
+// kernel's 128 x 64 tile (tc_wgmma.cu; FASTCONV_CUDA_TMA_BRES_BLOCKS=n caps the grid for sanitizer runs), never
+// picked by the table until an H100 / H200 has timed it.
+#ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_BRES_CUH
+#define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_BRES_CUH
+
+#include "cuda/kernels/implicit_gemm_wgmma_tma.cuh"
+
+namespace fc {
+namespace cuda {
+
+// The form's geometry: 128-row units, BN = BK = 64 (f16, 128-byte rows), STAGES A stages; Step: the fields of
+// warpgroup_mma_slice (a warpgroup's MI = 2 m64 row blocks x n64, k 64 per slice); Epi: epilogue_staged's view
+// of one consumer's 128 x 64 tile (128 threads, 4 warps of 16 rows per m64 block).
+struct TmaBres {
+    static constexpr int BM = 128, BN = 64, BK = 64, LD = 64, kStages = 6;
+    static constexpr int kMaxSlices = 9;  // Kgemm <= 576: B <= 72 KB
+    static constexpr size_t kStageBytes = (size_t)BM * LD * 2, kSliceBytes = (size_t)BN * LD * 2;
+    static constexpr size_t kEpiBytes = tma_epi_bytes(BM, BN);
+    typedef WgmmaTileConfig<64, 2, kStages, 1, 256, 64> Step;  // MI = 2, NI = 8, BK = LD = 64, 128-byte swizzle
+    struct Epi {
+        static constexpr int BM = 128, BN = 64, kThreads = 128, MI = 2, NI = 8, WM = 16, WN = 64;
+        static constexpr size_t kSmemBytes = kEpiBytes;
+    };
+};
+// Dynamic shared memory of the form for a problem of ktiles slices: one atom of alignment slack, the ring, B,
+// the two epilogue stages.
+constexpr size_t tma_bres_smem_bytes(int ktiles) {
+    return 1024 + TmaBres::kStages * TmaBres::kStageBytes + (size_t)ktiles * TmaBres::kSliceBytes + 2 * TmaBres::kEpiBytes;
+}
+// Null if the form can run p; else why not.
+inline const char* tma_bres_unsupported(const ConvParams& p) {
+    if (const char* why = tma_conv_unsupported(p)) return why;
+    if (p.C % 64) return "C not a multiple of 64";
+    if (p.Kg > TmaBres::BN) return "more than 64 output channels (B would not stay resident)";
+    if (p.Kgemm > TmaBres::kMaxSlices * TmaBres::BK) return "Kgemm > 576 (B would not stay resident)";
+    return nullptr;
+}
+
+// The consumers' named barrier of epilogue_staged: warpgroup c's own (id 1 + c, its 128 threads).
+template <unsigned kId>
+struct WarpGroupSync {
+    __device__ __forceinline__ static void sync() { bar_sync_named(kId, 128); }
+};
+
+// One consumer's units: for each, the slices' wgmma (A from the ring, B resident), each slice released once
+// retired, then the epilogue through its own stage.
+template <unsigned kBar>
+__device__ __forceinline__ void bres_consume(const ConvParams& p, const half_t* ring, const half_t* bres,
+                                             half_t* epi, uint64_t* full, uint64_t* empty, const half_t* bias,
+                                             half_t* y, int vec_y, int c, int ktiles, int units, int ctid) {
+    constexpr int STAGES = TmaBres::kStages;
+    const int warp = ctid >> 5, lane = ctid & 31;
+    float acc[2][8][4];
+    for (int i = c, u = blockIdx.x + c * gridDim.x; u < units; i += 2, u += 2 * gridDim.x) {
+        const int g0 = i * ktiles;
+        zero_acc(acc);
+        for (int kt = 0; kt < ktiles; ++kt) {
+            const int g = g0 + kt, s = g % STAGES;
+            mbar_wait(&full[s], (unsigned)(g / STAGES) & 1u);
+            warpgroup_mma_slice<TmaBres::Step, half_t>(ring + s * TmaBres::BM * TmaBres::LD,
+                                                       bres + kt * TmaBres::BN * TmaBres::LD, acc);
+            wgmma_wait<1>();  // slice g - 1's group has retired: its stage may be refilled
+            if (kt > 0 && lane == 0) mbar_arrive(&empty[(g - 1) % STAGES]);
+        }
+        wgmma_wait<0>();
+        if (lane == 0) mbar_arrive(&empty[(g0 + ktiles - 1) % STAGES]);
+        epilogue_staged<TmaBres::Epi, half_t, LinearRows, WarpGroupSync<kBar>, 64>(
+            p, acc, epi, y, bias, LinearRows{u * TmaBres::BM}, 0, warp, 0, 0, ctid, vec_y);
+    }
+}
+
+__device__ __forceinline__ void wgmma_tma_bres_body(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
+                                                    const half_t* bias, half_t* y, int vec_y) {
+    constexpr int STAGES = TmaBres::kStages, BM = TmaBres::BM, BK = TmaBres::BK, LD = TmaBres::LD;
+    FC_DYNAMIC_SHARED(half_t, smem_raw);
+    half_t* const ring = align_smem<1024>(smem_raw);
+    const int ktiles = (p.Kgemm + BK - 1) / BK, units = (p.M + BM - 1) / BM;
+    half_t* const bres = ring + STAGES * BM * LD;
+    half_t* const epi0 = bres + ktiles * TmaBres::BN * LD;
+    __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES], bfull;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+    if (tid == 0) {
+        for (int s = 0; s < STAGES; ++s) {
+            mbar_init(&full[s], 1);   // the producer's arrive.expect_tx
+            mbar_init(&empty[s], 4);  // lane 0 of each warp of the slice's consumer
+        }
+        mbar_init(&bfull, 1);
+        fence_mbarrier_init();
+    }
+    __syncthreads();  // the barriers are initialized (the only block-wide barrier)
+    if (warp == 8) {  // the producer: lane 0
+        if (lane != 0) return;
+        mbar_arrive_expect_tx(&bfull, (unsigned)(ktiles * TmaBres::kSliceBytes));
+        for (int kt = 0; kt < ktiles; ++kt) tma_load_2d(bres + kt * TmaBres::BN * LD, wmap, &bfull, kt * BK, 0);
+        int g = 0;
+        for (int u = blockIdx.x; u < units; u += gridDim.x)
+            for (int kt = 0; kt < ktiles; ++kt, ++g) {
+                const int s = g % STAGES;
+                if (g >= STAGES) mbar_wait(&empty[s], (unsigned)(g / STAGES - 1) & 1u);  // slice g - STAGES released
+                mbar_arrive_expect_tx(&full[s], (unsigned)TmaBres::kStageBytes);
+                int c[4];
+                uint16_t off[2];
+                tma_x_coords(p, u * BM, kt * BK, c, off);
+                tma_load_im2col_4d(ring + s * BM * LD, xmap, &full[s], c[0], c[1], c[2], c[3], off[0], off[1]);
+            }
+        return;
+    }
+    const int c = warp >> 2;  // consumer warpgroup 0 / 1
+    if (blockIdx.x + c * gridDim.x < (unsigned)units) mbar_wait(&bfull, 0u);  // (a consumer with a unit reads B)
+    half_t* const epi = epi0 + c * (TmaBres::kEpiBytes / 2);
+    if (c == 0)
+        bres_consume<1>(p, ring, bres, epi, full, empty, bias, y, vec_y, 0, ktiles, units, tid);
+    else
+        bres_consume<2>(p, ring, bres, epi, full, empty, bias, y, vec_y, 1, ktiles, units, tid - 128);
+}
+
+// sm_90a only (a trap stub elsewhere); 288 threads, gridDim.x <= units (one block per SM), dynamic shared memory
+// tma_bres_smem_bytes(ceil(Kgemm / 64)); the maps: tma_x_map(p, 64) and tma_w_map(p, 64, 64).
+__global__ void __launch_bounds__(288, 1)
+    wgmma_tma_bres_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap, ConvParams p,
+                          const half_t* bias, half_t* y, int vec_y) {
+    FC_SM90A_ONLY((wgmma_tma_bres_body(p, &xmap, &wmap, bias, y, vec_y)));
+}
+
+}  // namespace cuda
+}  // namespace fc
+#endif
