@@ -85,6 +85,24 @@ static const TmaEncoders& tma_encoders() {
     return e;
 }
 
+// The two maps of an im2col TMA kernel (wgmma_tma_conv_kernel, wgmma_tma_bres_kernel): x in im2col mode (bk
+// channels x pixels per box), the weights tiled (bk x bn boxes), es-byte elements (2: f16, 4: f32), 128-byte rows
+// under the 128-byte swizzle, 64-byte rows (f16 BK 32) under the 64-byte one.
+static CUresult encode_im2col_maps(const TmaEncoders& enc, const ConvParams& p, const GemmArgs* args, int bk, int bn,
+                                   int pixels, int es, CUtensorMap* xd, CUtensorMap* wd) {
+    const CUtensorMapSwizzle sw = bk * es == 128 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B;
+    const CUtensorMapDataType dt = es == 4 ? CU_TENSOR_MAP_DATA_TYPE_FLOAT32 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    const TmaIm2colMap xm = tma_x_map(p, bk, pixels, es);
+    const TmaTiledMap wm = tma_w_map(p, bn, bk, es);
+    const CUresult r = enc.im2col(xd, dt, 4, const_cast<void*>(args->a), xm.dims, xm.strides, xm.lower, xm.upper,
+                                  xm.channels, xm.pixels, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, sw,
+                                  CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r != CUDA_SUCCESS) return r;
+    return enc.tiled(wd, dt, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box, wm.estr,
+                     CU_TENSOR_MAP_INTERLEAVE_NONE, sw, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                     CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+}
+
 // wgmma_tma_conv_kernel (TILE_WGMMA_TMA*) with tile config Cfg (f16: BK 32 or the TMA64 form; 4-byte configs:
 // f32 tensors, TF32): the two maps encoded per call (x and w change between calls; an encode is host
 // arithmetic), then the kernel and, split, the reduction. An encode the driver refuses for a problem accepted
@@ -100,19 +118,9 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)kSmem);
-    const CUtensorMapSwizzle sw = Cfg::BK * es == 128 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B;
-    const CUtensorMapDataType dt = es == 4 ? CU_TENSOR_MAP_DATA_TYPE_FLOAT32 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
-    const TmaIm2colMap xm = tma_x_map(p, Cfg::BK, TmaShape<Cfg>::kBoxPixels, es);
-    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, Cfg::BK, es);
     CUtensorMap xd, wd;
-    CUresult r = enc.im2col(&xd, dt, 4, const_cast<void*>(args->a), xm.dims, xm.strides, xm.lower, xm.upper,
-                            xm.channels, xm.pixels, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, sw,
-                            CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (r == CUDA_SUCCESS)
-        r = enc.tiled(&wd, dt, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box, wm.estr,
-                      CU_TENSOR_MAP_INTERLEAVE_NONE, sw, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
-                      CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
+    if (encode_im2col_maps(enc, p, args, Cfg::BK, Cfg::BN, TmaShape<Cfg>::kBoxPixels, es, &xd, &wd) != CUDA_SUCCESS)
+        return cudaErrorInvalidValue;
     const int splits = args->splits > 1 ? args->splits : 1;
     dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)splits);
     if (kPersist) {
@@ -176,18 +184,9 @@ static cudaError_t launch_tma_bres(const TmaEncoders& enc, const ConvParams& p, 
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)tma_bres_smem_bytes(TmaBres::kMaxSlices));
-    const TmaIm2colMap xm = tma_x_map(p, TmaBres::BK, kTmaPixels);
-    const TmaTiledMap wm = tma_w_map(p, TmaBres::BN, TmaBres::BK);
     CUtensorMap xd, wd;
-    CUresult r = enc.im2col(&xd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<void*>(args->a), xm.dims, xm.strides,
-                            xm.lower, xm.upper, xm.channels, xm.pixels, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
-                            CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
-                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (r == CUDA_SUCCESS)
-        r = enc.tiled(&wd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box,
-                      wm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                      CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
+    if (encode_im2col_maps(enc, p, args, TmaBres::BK, TmaBres::BN, kTmaPixels, 2, &xd, &wd) != CUDA_SUCCESS)
+        return cudaErrorInvalidValue;
     // FASTCONV_CUDA_TMA_BRES_BLOCKS=n: at most n blocks (so a small problem walks several units per block: the
     // sanitizer runs of gpu-check)
     static const int cap = [] {

@@ -135,14 +135,7 @@ __device__ __forceinline__ void tma_round_stages(float* smem, uint64_t* full, ui
         mbar_wait(&full[s], (unsigned)(kt / STAGES) & 1u);
         float4* st = reinterpret_cast<float4*>(smem + s * Cfg::kStageElems);
 #pragma unroll 4
-        for (int i = rtid; i < kChunks; i += 128) {
-            float4 v = lds(st + i);
-            v.x = __uint_as_float(f32_to_tf32(v.x));
-            v.y = __uint_as_float(f32_to_tf32(v.y));
-            v.z = __uint_as_float(f32_to_tf32(v.z));
-            v.w = __uint_as_float(f32_to_tf32(v.w));
-            sts(st + i, v);
-        }
+        for (int i = rtid; i < kChunks; i += 128) round_tf32_chunk(st + i);  // (wgmma_step.cuh)
         fence_proxy_async_smem();
         mbar_arrive(&ready[s]);
     }

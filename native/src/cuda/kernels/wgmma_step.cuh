@@ -83,6 +83,16 @@ __device__ __forceinline__ void warpgroup_mma_slice(const Elem* At, const Elem* 
     wgmma_commit();
 }
 
+// One 16-byte chunk of a tile rounded to tf32 in place (cvt.rna per element).
+__device__ __forceinline__ void round_tf32_chunk(float4* c) {
+    float4 v = lds(c);
+    v.x = __uint_as_float(f32_to_tf32(v.x));
+    v.y = __uint_as_float(f32_to_tf32(v.y));
+    v.z = __uint_as_float(f32_to_tf32(v.z));
+    v.w = __uint_as_float(f32_to_tf32(v.w));
+    sts(c, v);
+}
+
 // TF32 rounding of a slice in place: the tensor cores would ignore the low 13 bits of each fp32 value
 // (truncation), while TF32 precision means cvt.rna (what the mma.sync kernels apply per fragment). Each
 // thread rounds the 16-byte chunks its own loader (ChunkMap Map) wrote, once its copies have landed.
@@ -90,15 +100,8 @@ template <class Map>
 __device__ __forceinline__ void round_tf32_chunks(float* tile, int tid) {
     const int r0 = Map::row0(tid), kcs = Map::kcs(tid);
 #pragma unroll
-    for (int i = 0; i < Map::kIters; ++i) {
-        float4* c = reinterpret_cast<float4*>(tile + (r0 + i * Map::kRowsPerPass) * Map::LD + kcs);
-        float4 v = lds(c);
-        v.x = __uint_as_float(f32_to_tf32(v.x));
-        v.y = __uint_as_float(f32_to_tf32(v.y));
-        v.z = __uint_as_float(f32_to_tf32(v.z));
-        v.w = __uint_as_float(f32_to_tf32(v.w));
-        sts(c, v);
-    }
+    for (int i = 0; i < Map::kIters; ++i)
+        round_tf32_chunk(reinterpret_cast<float4*>(tile + (r0 + i * Map::kRowsPerPass) * Map::LD + kcs));
 }
 
 // The halo kernel's step with A from registers ("RS"): tc_halo_kernel's A rows are halo pixels whose
