@@ -766,7 +766,7 @@ uint32_t wgmma_operand_offset(uint64_t desc, int row, int kb, Fiber* caller) {
     return addr - g_smem_base;
 }
 
-// FNV-1a over the shared bytes a warp's part of a wgmma reads through its descriptors: A's 16 rows of the warp
+// A hash (FNV-1a steps over 8-byte words) of the shared bytes a warp's part of a wgmma reads through its descriptors: A's 16 rows of the warp
 // (unless A comes from registers) and B's n rows, the k slice's two 16-byte chunks of each. Taken at issue and
 // again when the op is performed: the hardware may read its operands at any time in between, so a write into
 // them while the wgmma is in flight (a stage refilled, or rewritten, before the wait that retires its reader)
@@ -777,10 +777,11 @@ uint64_t wgmma_operand_hash(const Block& b, unsigned warp, const WgmmaOp& op, Fi
     auto add = [&](uint64_t desc, int row) {
         for (int half = 0; half < 2; ++half) {
             const uint32_t off = wgmma_operand_offset(desc, row, half * K / 2 * es, caller);
-            for (uint32_t i = off; i < off + 16 && i < b.smem_size; ++i) {
-                h ^= b.smem[i];
-                h *= 1099511628211ull;
-            }
+            if (off + 16 > b.smem_size) continue;  // (reported when the op is performed)
+            uint64_t w[2];  // the 16-byte chunk as two words: FNV-1a steps per word, not per byte
+            std::memcpy(w, b.smem + off, 16);
+            h = (h ^ w[0]) * 1099511628211ull;
+            h = (h ^ w[1]) * 1099511628211ull;
         }
     };
     if (!op.a[0])
