@@ -313,9 +313,40 @@ struct Runtime {
         std::string example;
     };
     std::map<std::tuple<const char*, int, int, unsigned>, SiteCount> smem_sites;  // (file, line, kind, bytes)
+    // Kept from launch to launch so that a launch allocates nothing once they have grown (under ASan every
+    // allocation is slow and a freed one is quarantined, so the next launch's would be fresh pages): the
+    // blocks' warps (their access records and wgmma queues), the warpgroup logs, the dynamic shared memory
+    // (its bytes past the launch's size poisoned under ASan) and smem_score_warp's per-site scratch.
+    std::vector<Warp> warps;
+    std::vector<std::vector<WgInstr>> wg_log;
+    unsigned char* smem_buf = nullptr;
+    size_t smem_cap = 0;
+    struct ScoreSite {
+        const char* file;
+        int line;
+        uint64_t seg;
+        std::array<std::vector<const SmemRec*>, 32> per_lane;
+    };
+    std::vector<float> wgmma_b;          // wgmma_perform's B operand
+    std::vector<ScoreSite> score_sites;  // smem_score_warp's; only the ones a call fills are valid
+    Runtime() = default;
+    Runtime(const Runtime&) = delete;
+    Runtime& operator=(const Runtime&) = delete;
+    ~Runtime() { std::free(smem_buf); }
 };
 
-thread_local Runtime g_rt;
+// Reached through a trivially initialized thread_local pointer: a thread_local object with a constructor
+// would cost a TLS-wrapper call on every access (the emulation's hottest paths use it).
+thread_local Runtime* g_rt_ptr = nullptr;
+[[gnu::noinline]] Runtime& make_runtime() {
+    thread_local std::unique_ptr<Runtime> owner;  // destroys it when the thread exits
+    owner.reset(new Runtime);
+    return *(g_rt_ptr = owner.get());
+}
+inline Runtime& rt_state() {
+    Runtime* r = g_rt_ptr;
+    return r ? *r : make_runtime();
+}
 bool g_throw = false;
 uint32_t g_smem_base = 0;  // set_smem_base
 bool g_warn = std::getenv("FC_SIMT_WARN") != nullptr;
@@ -352,7 +383,7 @@ std::string where(const ThreadCtx& c) {
 }
 
 void ensure_stacks(unsigned n) {
-    Runtime& rt = g_rt;
+    Runtime& rt = rt_state();
     const size_t want = (rt.stack_size ? rt.stack_size : default_stack_size());
     const size_t ps = page_size();
     const size_t usable = (want + ps - 1) / ps * ps;
@@ -386,7 +417,7 @@ void fiber_entry(void* arg);
 
 // ---- context switching (with ASan fiber annotations) ----
 inline void switch_to_fiber(Fiber* f) {
-    Runtime& rt = g_rt;
+    Runtime& rt = rt_state();
     ++rt.switches;
     g_current = &f->ctx;
 #if FC_SIMT_ASAN
@@ -404,7 +435,7 @@ inline void switch_to_fiber(Fiber* f) {
 
 // From a fiber back to the scheduler. final: the fiber never resumes.
 inline void switch_to_scheduler(Fiber* f, bool final) {
-    Runtime& rt = g_rt;
+    Runtime& rt = rt_state();
     ++rt.switches;
 #if FC_SIMT_ASAN
     __sanitizer_start_switch_fiber(final ? nullptr : &f->asan_fake, rt.main_bottom, rt.main_size);
@@ -436,7 +467,7 @@ void init_fiber_context(Fiber* f) {
 #if FC_SIMT_ASM_SWITCH
     uintptr_t top = (reinterpret_cast<uintptr_t>(s->lo) + s->size) & ~uintptr_t(15);
     uint64_t* w = reinterpret_cast<uint64_t*>(top) - 8;
-    w[0] = static_cast<uint64_t>(g_rt.fp_ctrl[0]) | (static_cast<uint64_t>(g_rt.fp_ctrl[1]) << 32);
+    w[0] = static_cast<uint64_t>(rt_state().fp_ctrl[0]) | (static_cast<uint64_t>(rt_state().fp_ctrl[1]) << 32);
     w[1] = 0;                                             // r15
     w[2] = 0;                                             // r14
     w[3] = reinterpret_cast<uint64_t>(&fiber_entry);      // r13: entry
@@ -477,10 +508,10 @@ void note_generic_write(Fiber* f, const void* p, uint32_t bytes) {
     if (!b.smem || a < base || a + bytes > base + b.smem_size) return;
     const size_t off = a - base;
     const uint16_t who = static_cast<uint16_t>(f->ctx.linear + 1);
-    const uint64_t ep = g_rt.t_epoch[f->ctx.linear];
+    const uint64_t ep = rt_state().t_epoch[f->ctx.linear];
     for (uint32_t i = 0; i < bytes; ++i) {
-        g_rt.wr_thread[off + i] = who;
-        g_rt.wr_epoch[off + i] = ep;
+        rt_state().wr_thread[off + i] = who;
+        rt_state().wr_epoch[off + i] = ep;
     }
 }
 
@@ -540,7 +571,7 @@ void fiber_exit_checks(Fiber* f) {
 }
 
 void fiber_body(Fiber* f) {  // may throw FiberAbort
-    Runtime& rt = g_rt;
+    Runtime& rt = rt_state();
     std::string escaped;
     try {
         rt.thunk(rt.thunk_arg);
@@ -570,7 +601,7 @@ void fiber_body(Fiber* f) {  // may throw FiberAbort
 void fiber_entry(void* arg) {
     Fiber* f = static_cast<Fiber*>(arg);
 #if FC_SIMT_ASAN
-    __sanitizer_finish_switch_fiber(nullptr, &g_rt.main_bottom, &g_rt.main_size);
+    __sanitizer_finish_switch_fiber(nullptr, &rt_state().main_bottom, &rt_state().main_size);
 #endif
     try {
         fiber_body(f);
@@ -605,8 +636,8 @@ void smem_score(const Block& b, unsigned warp, int kind, const LaneAccess* lanes
     uint32_t bytes = 0;
     for (int l = 0; l < 32; ++l)
         if (active >> l & 1u) bytes = lanes[l].bytes;
-    Runtime::SiteCount& site = g_rt.smem_sites[std::make_tuple(file, line, kind, bytes)];
-    for (SmemCount* c : {&g_rt.smem.kind[kind], &site.count}) {
+    Runtime::SiteCount& site = rt_state().smem_sites[std::make_tuple(file, line, kind, bytes)];
+    for (SmemCount* c : {&rt_state().smem.kind[kind], &site.count}) {
         ++c->instr;
         c->ideal += static_cast<uint64_t>(wf.ideal);
         c->wavefronts += static_cast<uint64_t>(wf.actual);
@@ -637,12 +668,32 @@ void smem_score_warp(Block& b, unsigned wi) {
     // (site, commit count, lane) -> that lane's records there, in program order. The commit count
     // separates two runs of one site (a loop with per-lane trip counts issued for two tiles between the
     // same barriers): lanes commit cp.async groups at the same program points.
-    std::map<std::tuple<const char*, int, uint64_t>, std::array<std::vector<const SmemRec*>, 32>> sites;
+    // Sites are few per window: a linear search from the last one found (a lane's records mostly come
+    // from one site in a row) into scratch that keeps its capacity; their order does not matter.
+    std::vector<Runtime::ScoreSite>& sites = rt_state().score_sites;
+    size_t used = 0, last = 0;
     for (int l = 0; l < 32; ++l)
-        for (const SmemRec& r : w.rec[l]) sites[{r.file, r.line, r.seg}][static_cast<size_t>(l)].push_back(&r);
+        for (const SmemRec& r : w.rec[l]) {
+            size_t s = last;
+            if (s >= used || sites[s].file != r.file || sites[s].line != r.line || sites[s].seg != r.seg) {
+                for (s = 0; s < used; ++s)
+                    if (sites[s].file == r.file && sites[s].line == r.line && sites[s].seg == r.seg) break;
+                if (s == used) {
+                    if (used == sites.size()) sites.emplace_back();
+                    Runtime::ScoreSite& n = sites[used++];
+                    n.file = r.file;
+                    n.line = r.line;
+                    n.seg = r.seg;
+                    for (auto& v : n.per_lane) v.clear();
+                }
+            }
+            last = s;
+            sites[s].per_lane[static_cast<size_t>(l)].push_back(&r);
+        }
     LaneAccess acc[32] = {};
-    for (auto& site : sites) {
-        const auto& per_lane = site.second;
+    for (size_t si = 0; si < used; ++si) {
+        const Runtime::ScoreSite& site = sites[si];
+        const auto& per_lane = site.per_lane;
         size_t n = 0;
         for (const auto& v : per_lane) n = std::max(n, v.size());
         for (size_t i = 0; i < n; ++i) {
@@ -666,10 +717,10 @@ void smem_score_warp(Block& b, unsigned wi) {
                 }
                 todo &= ~lanes;
                 if (same)
-                    smem_score(b, wi, r0->kind, acc, lanes, std::get<0>(site.first), std::get<1>(site.first));
+                    smem_score(b, wi, r0->kind, acc, lanes, site.file, site.line);
                 else
                     for (unsigned m = lanes; m; m &= m - 1)
-                        ++g_rt.smem.kind[per_lane[static_cast<size_t>(__builtin_ctz(m))][i]->kind].unscored;
+                        ++rt_state().smem.kind[per_lane[static_cast<size_t>(__builtin_ctz(m))][i]->kind].unscored;
             }
         }
     }
@@ -827,7 +878,8 @@ void wgmma_perform(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* call
         for (int i = 0; i < 16; ++i)
             for (int k = 0; k < K; ++k) A[i][k] = load(op.desc_a, 16 * wr + i, k);
     }
-    std::vector<float> B(static_cast<size_t>(n) * 16);
+    std::vector<float>& B = rt_state().wgmma_b;  // n x 16, kept between calls (no allocation per wgmma)
+    B.resize(static_cast<size_t>(n) * 16);
     for (int j = 0; j < n; ++j)
         for (int k = 0; k < K; ++k) B[static_cast<size_t>(j) * 16 + static_cast<size_t>(k)] = load(op.desc_b, j, k);
     for (int t = 0; t < 32; ++t)
@@ -949,7 +1001,7 @@ void compute_collective(Warp& w, Fiber* caller) {
         }
         case OpMmaTf32: {
             if (mask != 0xffffffffu) fiber_fail(caller, "mma_m16n8k8_tf32 needs a full warp of 32 lanes");
-            ++g_rt.smem.mma_m16n8k8;
+            ++rt_state().smem.mma_m16n8k8;
             float A[16][8], B[8][8], C[16][8];
             for (int t = 0; t < 32; ++t) {
                 const int g = t >> 2, q = t & 3;
@@ -984,7 +1036,7 @@ void compute_collective(Warp& w, Fiber* caller) {
         }
         case OpMmaF16: {
             if (mask != 0xffffffffu) fiber_fail(caller, "mma_m16n8k16_f16 needs a full warp of 32 lanes");
-            ++g_rt.smem.mma_m16n8k16;
+            ++rt_state().smem.mma_m16n8k16;
             float A[16][16], B[16][8], C[16][8];
             auto lo = [](uint32_t u) { return fc::cuda::f16_bits_to_f32(static_cast<uint16_t>(u & 0xffffu)); };
             auto hi = [](uint32_t u) { return fc::cuda::f16_bits_to_f32(static_cast<uint16_t>(u >> 16)); };
@@ -1073,7 +1125,7 @@ void compute_collective(Warp& w, Fiber* caller) {
             op.operand_hash = wgmma_operand_hash(*caller->ctx.block, caller->ctx.warp, op, caller);
             wg_aligned(caller, w, WgInstr{w.op, op.n, op.desc_a, op.desc_b});
             w.wgmma.push_back(op);
-            ++g_rt.smem.wgmma_m64k16;
+            ++rt_state().smem.wgmma_m64k16;
             break;
         }
         default: fiber_fail(caller, "internal error: unknown collective");
@@ -1081,7 +1133,7 @@ void compute_collective(Warp& w, Fiber* caller) {
 }
 
 void apply_env_schedule() {
-    Runtime& rt = g_rt;
+    Runtime& rt = rt_state();
     if (rt.schedule_from_env_done) return;
     rt.schedule_from_env_done = true;
     const char* e = std::getenv("FC_SIMT_SCHEDULE");
@@ -1175,12 +1227,12 @@ void set_smem_base(uint32_t base) {
 uint32_t smem_base() { return g_smem_base; }
 bool throw_on_error() { return g_throw; }
 void set_schedule(Schedule s, uint64_t seed) {
-    g_rt.schedule_from_env_done = true;
-    g_rt.schedule = s;
-    g_rt.rng.seed(seed);
+    rt_state().schedule_from_env_done = true;
+    rt_state().schedule = s;
+    rt_state().rng.seed(seed);
 }
-void set_stack_size(size_t bytes) { g_rt.stack_size = bytes; }
-uint64_t total_context_switches() { return g_rt.switches; }
+void set_stack_size(size_t bytes) { rt_state().stack_size = bytes; }
+uint64_t total_context_switches() { return rt_state().switches; }
 
 void fail(const std::string& msg) {
     ThreadCtx* c = g_current;
@@ -1273,7 +1325,7 @@ namespace {
 void mbar_land(Block& b, MBar& m) {
     for (const TmaChunk& c : m.landed) {
         std::memcpy(b.smem + c.off, c.b, 16);
-        for (int i = 0; i < 16; ++i) g_rt.wr_thread[c.off + i] = 0;
+        for (int i = 0; i < 16; ++i) rt_state().wr_thread[c.off + i] = 0;
     }
     m.landed.clear();
 }
@@ -1584,7 +1636,7 @@ uint32_t smem_address(const void* p) {
 
 void fence_proxy_async() {
     Fiber* f = cur_fiber("fence_proxy_async_smem");
-    g_rt.t_epoch[f->ctx.linear] = ++g_rt.epoch_counter;
+    rt_state().t_epoch[f->ctx.linear] = ++rt_state().epoch_counter;
 }
 
 void wgmma_fence() { rendezvous(cur_fiber("wgmma_fence"), OpWgmmaFence, 0xffffffffu); }
@@ -1601,8 +1653,8 @@ void wgmma_wait(int n) {
 void check_async_visible(Fiber* f, uint32_t off, int op) {
     const Block& b = *f->ctx.block;
     for (uint32_t i = off; i < off + 16 && i < b.smem_size; ++i) {
-        const uint16_t w = g_rt.wr_thread[i];
-        if (!w || g_rt.wr_epoch[i] != g_rt.t_epoch[w - 1]) continue;
+        const uint16_t w = rt_state().wr_thread[i];
+        if (!w || rt_state().wr_epoch[i] != rt_state().t_epoch[w - 1]) continue;
         const Fiber& o = (*b.fibers)[w - 1u];
         const std::string what = !o.last_write_file ? std::string("?")
                                  : o.last_write_line < 0 ? std::string(o.last_write_file)
@@ -1673,7 +1725,7 @@ void smem_access(const void* p, unsigned bytes, SmemKind kind, const char* file,
     // The random schedule also preempts a fiber at one shared-memory access in 8 (before a store takes effect),
     // as the hardware interleaves warps anywhere: a hand-off that only works because a fiber ran its whole
     // stretch between two blocking points (e.g. a stage rewritten before its readers were told) fails under it.
-    if (g_rt.schedule == Schedule::Random && (g_rt.rng() & 7u) == 0) switch_to_scheduler(f, false);
+    if (rt_state().schedule == Schedule::Random && (rt_state().rng() & 7u) == 0) switch_to_scheduler(f, false);
 }
 
 const char* smem_kind_name(int kind) {
@@ -1686,11 +1738,11 @@ const char* smem_kind_name(int kind) {
     }
 }
 
-const SmemTotals& smem_totals() { return g_rt.smem; }
+const SmemTotals& smem_totals() { return rt_state().smem; }
 
 std::vector<SmemSite> smem_sites() {
     std::vector<SmemSite> v;
-    for (const auto& e : g_rt.smem_sites) {
+    for (const auto& e : rt_state().smem_sites) {
         const char* file = std::get<0>(e.first);
         std::string where = file ? std::string(file) + ":" + std::to_string(std::get<1>(e.first)) : "?";
         v.push_back(SmemSite{where, std::get<2>(e.first), std::get<3>(e.first), e.second.count, e.second.example});
@@ -1729,7 +1781,7 @@ size_t dynamic_smem_size() {
 
 LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, dim3 block, size_t smem,
                         const BlockPredicate* pred, void (*thunk)(void*), void* thunk_arg) {
-    Runtime& rt = g_rt;
+    Runtime& rt = rt_state();
     const auto t0 = std::chrono::steady_clock::now();
     LaunchStats stats;
     const std::string kname = kernel_name(name, kernel_addr);
@@ -1769,14 +1821,33 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
         rt.wr_thread.resize(smem, 0);
         rt.wr_epoch.resize(smem, 0);
     }
+    // The runtime's kept warps and warpgroup logs serve this launch and go back when it ends (also when
+    // a failure throws out of it).
+    struct KeepBuffers {
+        Runtime& rt;
+        Block& b;
+        ~KeepBuffers() {
+            b.warps.swap(rt.warps);
+            b.wg_log.swap(rt.wg_log);
+        }
+    } keep{rt, b};
+    b.warps.swap(rt.warps);
+    b.wg_log.swap(rt.wg_log);
     b.warps.resize(nwarps);
-    std::unique_ptr<unsigned char, void (*)(void*)> smem_buf(nullptr, &std::free);
-    if (smem) {
+    if (smem > rt.smem_cap) {
         void* p = nullptr;
         if (posix_memalign(&p, 128, smem) != 0) host_fail("cannot allocate dynamic shared memory");
-        smem_buf.reset(static_cast<unsigned char*>(p));
+        std::free(rt.smem_buf);
+        rt.smem_buf = static_cast<unsigned char*>(p);
+        rt.smem_cap = smem;
     }
-    b.smem = smem_buf.get();
+#if FC_SIMT_ASAN
+    if (rt.smem_buf) {  // an access past this launch's dynamic shared memory stays an ASan error
+        ASAN_UNPOISON_MEMORY_REGION(rt.smem_buf, smem);
+        ASAN_POISON_MEMORY_REGION(rt.smem_buf + smem, rt.smem_cap - smem);
+    }
+#endif
+    b.smem = smem ? rt.smem_buf : nullptr;
     b.smem_size = smem;
     rt.thunk = thunk;
     rt.thunk_arg = thunk_arg;
@@ -1819,7 +1890,7 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
                     w.wg_seq = 0;
                 }
                 if (smem) std::memset(b.smem, 0xff, smem);
-                b.wg_log.clear();
+                for (auto& log : b.wg_log) log.clear();  // (keeping their capacity)
                 b.mbars.clear();
                 for (unsigned id = 0; id < 16; ++id) b.named_arrived[id] = b.named_count[id] = 0;
                 for (unsigned i = 0; i < n; ++i) {
