@@ -133,7 +133,8 @@ inline size_t wgmma_tile_smem(int math) {
 }
 
 // The TMA kernel's tiles: the most any of its forms launches with (BK 32 = the twin's ring, the TMA64 ring,
-// the persistent form's ring + epilogue stage; implicit_gemm_wgmma_tma.cuh).
+// the persistent form's ring + epilogue stage; implicit_gemm_wgmma_tma.cuh; for the 128 x 64 tile also the
+// B-resident form with the largest B it keeps, implicit_gemm_wgmma_tma_bres.cuh).
 template <int Tile>
 size_t tma_tile_smem() {
     typedef typename TileFor<Tile, 2>::type C32;
@@ -141,7 +142,9 @@ size_t tma_tile_smem() {
     typedef typename TmaPersistFor<Tile>::type CP;
     const size_t persist = CP::kSmemBytes + tma_epi_bytes(CP::BM, CP::BN);
     size_t m = C32::kSmemBytes > C64::kSmemBytes ? C32::kSmemBytes : C64::kSmemBytes;
-    return m > persist ? m : persist;
+    if (m < persist) m = persist;
+    if (Tile == TILE_WGMMA_TMA_N64 && m < tma_bres_smem_bytes(kTmaBresMaxSlices)) m = tma_bres_smem_bytes(kTmaBresMaxSlices);
+    return m;
 }
 
 // ... its TF32 configs (f32 tensors): the 4-byte tile, and for TILE_WGMMA_TMA its 192-row form.

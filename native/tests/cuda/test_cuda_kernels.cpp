@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <random>
 #include <map>
 #include <string>
@@ -435,6 +436,21 @@ template <int Tile, int BK, int Ctas>
 struct TmaTestCfg<Tile, BK, Ctas, float> {
     typedef typename std::conditional<BK == 192, TmaTf32M192, typename TileFor<Tile, 4>::type>::type type;
 };
+// The emulated tensor maps of a TMA conv kernel, encoded as tc_wgmma.cu's encode_im2col_maps asks the driver:
+// x an im2col map of `pixels`-row boxes of bk channels, w tiles of bn x bk, both under the swizzle of es * bk
+// bytes (128: 64 f16 or 32 fp32 channels); aborts naming the kernel where the driver would refuse one.
+void encode_im2col_maps(const ConvParams& p, const void* a, const void* w, int bk, int pixels, int bn, int es,
+                        const char* kernel, fc_simt::TensorMap* xd, fc_simt::TensorMap* wd) {
+    const TmaIm2colMap xm = tma_x_map(p, bk, pixels, es);
+    const TmaTiledMap wm = tma_w_map(p, bn, bk, es);
+    std::string why;
+    if (fc_simt::tma_encode_im2col(xd, es, 4, a, xm.dims, xm.strides, xm.lower, xm.upper, xm.channels, xm.pixels,
+                                   xm.estr, es * bk, &why) ||
+        fc_simt::tma_encode_tiled(wd, es, 2, w, wm.dims, wm.strides, wm.box, wm.estr, es * bk, &why)) {
+        fprintf(stderr, "FAIL %s: a tensor map the driver would refuse: %s\n", kernel, why.c_str());
+        std::abort();
+    }
+}
 template <int Tile, int BK, int Ctas = 0, class Elem = half_t>
 void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_b,
                      int splits) {
@@ -445,16 +461,8 @@ void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const vo
     constexpr int es = (int)sizeof(Elem);
     SplitRun<Cfg> sr(p, splits);
     const SmemBaseRun base;
-    const TmaIm2colMap xm = tma_x_map(p, Cfg::BK, TmaShape<Cfg>::kBoxPixels, es);
-    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, Cfg::BK, es);
     fc_simt::TensorMap xd, wd;
-    std::string why;
-    if (fc_simt::tma_encode_im2col(&xd, es, 4, a, xm.dims, xm.strides, xm.lower, xm.upper, xm.channels, xm.pixels,
-                                   xm.estr, es * Cfg::BK, &why) ||
-        fc_simt::tma_encode_tiled(&wd, es, 2, w, wm.dims, wm.strides, wm.box, wm.estr, es * Cfg::BK, &why)) {
-        fprintf(stderr, "FAIL wgmma_tma: a tensor map the driver would refuse: %s\n", why.c_str());
-        std::abort();
-    }
+    encode_im2col_maps(p, a, w, Cfg::BK, TmaShape<Cfg>::kBoxPixels, Cfg::BN, es, "wgmma_tma", &xd, &wd);
     if constexpr (Ctas != 0) {
         const unsigned units = sr.grid.x * sr.grid.y * sr.grid.z;
         launch_gemm(dim3(units < (unsigned)Ctas ? units : (unsigned)Ctas), dim3(TmaShape<Cfg>::kBlockThreads),
@@ -497,19 +505,16 @@ template <int Sms>
 void run_tma_bres(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
                   int vec_b) {
     const SmemBaseRun base;
-    const TmaIm2colMap xm = tma_x_map(p, TmaBres::BK, kTmaPixels);
-    const TmaTiledMap wm = tma_w_map(p, TmaBres::BN, TmaBres::BK);
     fc_simt::TensorMap xd, wd;
-    std::string why;
-    if (fc_simt::tma_encode_im2col(&xd, 2, 4, a, xm.dims, xm.strides, xm.lower, xm.upper, xm.channels, xm.pixels,
-                                   xm.estr, 128, &why) ||
-        fc_simt::tma_encode_tiled(&wd, 2, 2, w, wm.dims, wm.strides, wm.box, wm.estr, 128, &why)) {
-        fprintf(stderr, "FAIL wgmma_tma_bres: a tensor map the driver would refuse: %s\n", why.c_str());
+    encode_im2col_maps(p, a, w, TmaBres::BK, kTmaPixels, TmaBres::BN, 2, "wgmma_tma_bres", &xd, &wd);
+    const size_t smem = tma_bres_smem_bytes((int)cdiv(p.Kgemm, TmaBres::BK));
+    if (smem > tile_smem_bytes(MATH_F16, TILE_WGMMA_TMA_N64)) {  // the plan's check must count what it launches with
+        fprintf(stderr, "FAIL wgmma_tma_bres: %zu bytes of shared memory, the plan's check counts %zu for its tile\n",
+                smem, tile_smem_bytes(MATH_F16, TILE_WGMMA_TMA_N64));
         std::abort();
     }
     const int units = (int)cdiv(p.M, TmaBres::BM);
-    launch_gemm(dim3((unsigned)(units < Sms ? units : Sms)), dim3(kTmaThreads),
-                tma_bres_smem_bytes((int)cdiv(p.Kgemm, TmaBres::BK)), wgmma_tma_bres_kernel, xd, wd, p,
+    launch_gemm(dim3((unsigned)(units < Sms ? units : Sms)), dim3(kTmaThreads), smem, wgmma_tma_bres_kernel, xd, wd, p,
                 static_cast<const half_t*>(bias), static_cast<half_t*>(y), vec_b);
 }
 // The shapes a TMA variant skips: what TMA cannot take (es: bytes per element), the TMA64 form's C % 64, the halo
@@ -1241,6 +1246,17 @@ int run_candidates(int max_shapes) {
                     ++st.runs;
                 }
                 pr.desc.algorithm = FC_ALGO_AUTO;
+                // The problem's references, one per (rounding, 3xTF32 bound, f16 output) its candidates ask for
+                // (a handful for ~10 candidates: computed once each).
+                struct Ref { int round; bool split3, f16o; std::vector<double> y, tol; };
+                std::deque<Ref> refs;  // (references to its elements stay valid as it grows)
+                auto ref_of = [&](int round, bool split3, bool f16o) -> const Ref& {
+                    for (const Ref& r : refs)
+                        if (r.round == round && r.split3 == split3 && r.f16o == f16o) return r;
+                    refs.push_back(Ref{round, split3, f16o, {}, {}});
+                    reference(pr, round, split3, f16o, refs.back().y, refs.back().tol);
+                    return refs.back();
+                };
                 // runs a choice end to end (run_choice) and compares it with yref / tol
                 auto run_compare = [&](const KernelChoice& kc, const char* what, const std::vector<double>& yref,
                                        const std::vector<double>& tol) {
@@ -1271,12 +1287,11 @@ int run_candidates(int max_shapes) {
                         round = kc.math == MATH_TF32 ? 1 : kc.math == MATH_F16_F32IO ? 2 : 0;
                         split3 = kc.math == MATH_3XTF32;
                     }
-                    std::vector<double> yref, tol;
-                    reference(pr, round, split3, f16, yref, tol);
+                    const Ref& ref = ref_of(round, split3, f16);
                     char name[96], what[128];
                     describe_choice(kc, name, sizeof name);
                     snprintf(what, sizeof what, "candidate %s %s", f16 ? "f16" : pc.prec == FC_PRECISION_TF32 ? "tf32" : pc.prec == FC_PRECISION_FP16 ? "fp16(f32)" : pc.prec == FC_PRECISION_3XTF32 ? "3xtf32" : "fp32", name);
-                    run_compare(kc, what, yref, tol);
+                    run_compare(kc, what, ref.y, ref.tol);
                 }
                 // FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma: the heuristic's implicit choice moved to the sm_90a
                 // wgmma kernels (force_wgmma; f16 and TF32), end to end with its transform and split-K;
@@ -1332,12 +1347,11 @@ int run_candidates(int max_shapes) {
                     // 1-SM device these small problems pass its "tiles >= a quarter of the SMs" test
                     const KernelChoice t1 = choose_kernel(&di, pr.p, 1, 227 * 1024, true, true);
                     if (is_wgmma_tma_tile(t1.tile)) {
-                        std::vector<double> yref, tol;
-                        reference(pr, 0, false, true, yref, tol);
+                        const Ref& ref = ref_of(0, false, true);
                         char name[96], what[160];
                         describe_choice(t1, name, sizeof name);
                         snprintf(what, sizeof what, "table pick on 1 SM (sm_90a) f16 %s", name);
-                        run_compare(t1, what, yref, tol);
+                        run_compare(t1, what, ref.y, ref.tol);
                         ++g_tma_table_runs;
                     }
                 }
@@ -1369,15 +1383,14 @@ int run_candidates(int max_shapes) {
                     ++st.fails;
                 }
                 if (moves) {
-                    std::vector<double> yref, tol;
-                    reference(pr, tf32 ? 1 : 0, false, f16, yref, tol);
+                    const Ref& ref = ref_of(tf32 ? 1 : 0, false, f16);
                     for (const KernelChoice& kc : {forced, forced_ws, forced_sk, forced_tma}) {
                         if (&kc == &forced_tma && (f16 || !tma_takes)) continue;  // TF32 TMA end to end (f16: above)
                         ++cand_runs;
                         char name[96], what[128];
                         describe_choice(kc, name, sizeof name);
                         snprintf(what, sizeof what, "forced wgmma %s %s", f16 ? "f16" : "tf32", name);
-                        run_compare(kc, what, yref, tol);
+                        run_compare(kc, what, ref.y, ref.tol);
                     }
                 }
             }

@@ -49,8 +49,8 @@ namespace cuda {
 // warpgroup_mma_slice (a warpgroup's MI = 2 m64 row blocks x n64, k 64 per slice); Epi: epilogue_staged's view
 // of one consumer's 128 x 64 tile (128 threads, 4 warps of 16 rows per m64 block).
 struct TmaBres {
-    static constexpr int BM = 128, BN = 64, BK = 64, LD = 64, kStages = 6;
-    static constexpr int kMaxSlices = 9;  // Kgemm <= 576: B <= 72 KB
+    static constexpr int BM = 128, BN = 64, BK = 64, LD = 64, kStages = kTmaBresStages;
+    static constexpr int kMaxSlices = kTmaBresMaxSlices;  // Kgemm <= 576: B <= 72 KB
     static constexpr size_t kStageBytes = (size_t)BM * LD * 2, kSliceBytes = (size_t)BN * LD * 2;
     static constexpr size_t kEpiBytes = tma_epi_bytes(BM, BN);
     typedef WgmmaTileConfig<64, 2, kStages, 1, 256, 64> Step;  // MI = 2, NI = 8, BK = LD = 64, 128-byte swizzle
@@ -59,11 +59,10 @@ struct TmaBres {
         static constexpr size_t kSmemBytes = kEpiBytes;
     };
 };
-// Dynamic shared memory of the form for a problem of ktiles slices: one atom of alignment slack, the ring, B,
-// the two epilogue stages.
-constexpr size_t tma_bres_smem_bytes(int ktiles) {
-    return 1024 + TmaBres::kStages * TmaBres::kStageBytes + (size_t)ktiles * TmaBres::kSliceBytes + 2 * TmaBres::kEpiBytes;
-}
+// tma_bres_smem_bytes (tma_im2col.cuh) is this layout: the slack atom, the ring, B, the two epilogue stages.
+static_assert(tma_bres_smem_bytes(3) ==
+                  1024 + TmaBres::kStages * TmaBres::kStageBytes + 3 * TmaBres::kSliceBytes + 2 * TmaBres::kEpiBytes,
+              "tma_bres_smem_bytes mirrors the form's shared-memory layout");
 // Null if the form can run p; else why not.
 inline const char* tma_bres_unsupported(const ConvParams& p) {
     if (const char* why = tma_conv_unsupported(p)) return why;

@@ -47,6 +47,14 @@ constexpr int kTmaPixels = 128;  // rows of one im2col load (BM = 128 / 256 tile
 // Bytes of the persistent TMA kernel's own epilogue stage of a bm x bn f16 tile (after its ring: the ring
 // keeps filling with the next tile's slices while the consumers write this one out), whole KB.
 constexpr size_t tma_epi_bytes(int bm, int bn) { return ((size_t)(bm + 8) * (bn + 8) * 2 + 1023) / 1024 * 1024; }
+// The B-resident form's dynamic shared memory (wgmma_tma_bres_kernel, implicit_gemm_wgmma_tma_bres.cuh) for a
+// problem of ktiles 64-channel slices: one 1024-byte atom of alignment slack, the A ring of kTmaBresStages
+// 128 x 64 f16 stages, B (ktiles slices of 64 x 64 f16, at most kTmaBresMaxSlices: Kgemm <= 576), one 128 x 64
+// epilogue stage per consumer warpgroup. Here so that the plan's shared-memory check (heuristic.h) counts it.
+constexpr int kTmaBresStages = 6, kTmaBresMaxSlices = 9;
+constexpr size_t tma_bres_smem_bytes(int ktiles) {
+    return 1024 + (size_t)kTmaBresStages * 128 * 64 * 2 + (size_t)ktiles * 64 * 64 * 2 + 2 * tma_epi_bytes(128, 64);
+}
 
 struct TmaIm2colMap {  // the arguments of cuTensorMapEncodeIm2col (4-D), less the base address and data type
     uint64_t dims[4], strides[3];
