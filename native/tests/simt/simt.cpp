@@ -467,7 +467,8 @@ void init_fiber_context(Fiber* f) {
 #if FC_SIMT_ASM_SWITCH
     uintptr_t top = (reinterpret_cast<uintptr_t>(s->lo) + s->size) & ~uintptr_t(15);
     uint64_t* w = reinterpret_cast<uint64_t*>(top) - 8;
-    w[0] = static_cast<uint64_t>(rt_state().fp_ctrl[0]) | (static_cast<uint64_t>(rt_state().fp_ctrl[1]) << 32);
+    const Runtime& rt = rt_state();
+    w[0] = static_cast<uint64_t>(rt.fp_ctrl[0]) | (static_cast<uint64_t>(rt.fp_ctrl[1]) << 32);
     w[1] = 0;                                             // r15
     w[2] = 0;                                             // r14
     w[3] = reinterpret_cast<uint64_t>(&fiber_entry);      // r13: entry
@@ -508,10 +509,11 @@ void note_generic_write(Fiber* f, const void* p, uint32_t bytes) {
     if (!b.smem || a < base || a + bytes > base + b.smem_size) return;
     const size_t off = a - base;
     const uint16_t who = static_cast<uint16_t>(f->ctx.linear + 1);
-    const uint64_t ep = rt_state().t_epoch[f->ctx.linear];
+    Runtime& rt = rt_state();
+    const uint64_t ep = rt.t_epoch[f->ctx.linear];
     for (uint32_t i = 0; i < bytes; ++i) {
-        rt_state().wr_thread[off + i] = who;
-        rt_state().wr_epoch[off + i] = ep;
+        rt.wr_thread[off + i] = who;
+        rt.wr_epoch[off + i] = ep;
     }
 }
 
@@ -601,7 +603,8 @@ void fiber_body(Fiber* f) {  // may throw FiberAbort
 void fiber_entry(void* arg) {
     Fiber* f = static_cast<Fiber*>(arg);
 #if FC_SIMT_ASAN
-    __sanitizer_finish_switch_fiber(nullptr, &rt_state().main_bottom, &rt_state().main_size);
+    Runtime& rt = rt_state();
+    __sanitizer_finish_switch_fiber(nullptr, &rt.main_bottom, &rt.main_size);
 #endif
     try {
         fiber_body(f);
@@ -636,8 +639,9 @@ void smem_score(const Block& b, unsigned warp, int kind, const LaneAccess* lanes
     uint32_t bytes = 0;
     for (int l = 0; l < 32; ++l)
         if (active >> l & 1u) bytes = lanes[l].bytes;
-    Runtime::SiteCount& site = rt_state().smem_sites[std::make_tuple(file, line, kind, bytes)];
-    for (SmemCount* c : {&rt_state().smem.kind[kind], &site.count}) {
+    Runtime& rt = rt_state();
+    Runtime::SiteCount& site = rt.smem_sites[std::make_tuple(file, line, kind, bytes)];
+    for (SmemCount* c : {&rt.smem.kind[kind], &site.count}) {
         ++c->instr;
         c->ideal += static_cast<uint64_t>(wf.ideal);
         c->wavefronts += static_cast<uint64_t>(wf.actual);
@@ -670,7 +674,8 @@ void smem_score_warp(Block& b, unsigned wi) {
     // same barriers): lanes commit cp.async groups at the same program points.
     // Sites are few per window: a linear search from the last one found (a lane's records mostly come
     // from one site in a row) into scratch that keeps its capacity; their order does not matter.
-    std::vector<Runtime::ScoreSite>& sites = rt_state().score_sites;
+    Runtime& rt = rt_state();
+    std::vector<Runtime::ScoreSite>& sites = rt.score_sites;
     size_t used = 0, last = 0;
     for (int l = 0; l < 32; ++l)
         for (const SmemRec& r : w.rec[l]) {
@@ -720,7 +725,7 @@ void smem_score_warp(Block& b, unsigned wi) {
                     smem_score(b, wi, r0->kind, acc, lanes, site.file, site.line);
                 else
                     for (unsigned m = lanes; m; m &= m - 1)
-                        ++rt_state().smem.kind[per_lane[static_cast<size_t>(__builtin_ctz(m))][i]->kind].unscored;
+                        ++rt.smem.kind[per_lane[static_cast<size_t>(__builtin_ctz(m))][i]->kind].unscored;
             }
         }
     }
@@ -1227,9 +1232,10 @@ void set_smem_base(uint32_t base) {
 uint32_t smem_base() { return g_smem_base; }
 bool throw_on_error() { return g_throw; }
 void set_schedule(Schedule s, uint64_t seed) {
-    rt_state().schedule_from_env_done = true;
-    rt_state().schedule = s;
-    rt_state().rng.seed(seed);
+    Runtime& rt = rt_state();
+    rt.schedule_from_env_done = true;
+    rt.schedule = s;
+    rt.rng.seed(seed);
 }
 void set_stack_size(size_t bytes) { rt_state().stack_size = bytes; }
 uint64_t total_context_switches() { return rt_state().switches; }
@@ -1323,9 +1329,10 @@ namespace {
 // first waiter observes the phase -- or the next phase completes: a thread that reads the tile without
 // waiting on the barrier sees the old contents, as it may on hardware.
 void mbar_land(Block& b, MBar& m) {
+    std::vector<uint16_t>& wr_thread = rt_state().wr_thread;
     for (const TmaChunk& c : m.landed) {
         std::memcpy(b.smem + c.off, c.b, 16);
-        for (int i = 0; i < 16; ++i) rt_state().wr_thread[c.off + i] = 0;
+        for (int i = 0; i < 16; ++i) wr_thread[c.off + i] = 0;
     }
     m.landed.clear();
 }
@@ -1652,9 +1659,10 @@ void wgmma_wait(int n) {
 // writer has not yet followed by fence_proxy_async.
 void check_async_visible(Fiber* f, uint32_t off, int op) {
     const Block& b = *f->ctx.block;
+    const Runtime& rt = rt_state();
     for (uint32_t i = off; i < off + 16 && i < b.smem_size; ++i) {
-        const uint16_t w = rt_state().wr_thread[i];
-        if (!w || rt_state().wr_epoch[i] != rt_state().t_epoch[w - 1]) continue;
+        const uint16_t w = rt.wr_thread[i];
+        if (!w || rt.wr_epoch[i] != rt.t_epoch[w - 1]) continue;
         const Fiber& o = (*b.fibers)[w - 1u];
         const std::string what = !o.last_write_file ? std::string("?")
                                  : o.last_write_line < 0 ? std::string(o.last_write_file)
