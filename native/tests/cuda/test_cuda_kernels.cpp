@@ -3,7 +3,8 @@
 //
 //   test_cuda_kernels <group> [max_shapes]
 //   group: tc_tf32 | tc_f16f32 | tc_3xtf32 | tc_f16 | simt | direct | unfold | all | profile
-//   (profile: shared-memory wavefronts per mma.sync of the ResNet-50 3x3 picks, run_profile)
+//   (profile: shared-memory wavefronts per mma.sync of the ResNet-50 3x3 picks, and the L2 -> SM bytes of
+//   the sm_90 table's TMA picks with the floor they set, run_profile)
 //
 // Each group runs every kernel variant the heuristic (cuda/heuristic.h) can
 // pick for it (tile BIG/MED/SMALL x implicit, MED x UNFOLD_GEMM, both layouts,
@@ -1651,6 +1652,64 @@ int run_candidates(int max_shapes) {
     return st.fails ? 1 : 0;
 }
 
+// The L2 -> SM traffic model of a TMA kernel at a full ResNet-50 size (README, thirteenth session): what its TMA
+// loads move into shared memory, counted by the emulation's TMA model on three sampled blocks (split 0, N tile 0,
+// interior M tiles) and scaled to the grid. Fails if a sampled block moved other than `want(block)` bytes --
+// each slice's A and B boxes once (the B-resident form: B once per block, A per unit).
+struct TmaTraffic {
+    double mb = 0;  // whole grid, MB
+    unsigned blocks = 0;
+    bool ok = true;
+};
+template <class Run, class Want>
+TmaTraffic tma_traffic(dim3 grid, Run run, Want want) {
+    TmaTraffic t;
+    t.blocks = grid.x * grid.y * grid.z;
+    uint64_t total = 0;
+    unsigned n = 0;
+    for (unsigned x = 7; x < grid.x && x < 7 + 3 * 61; x += 61, ++n) {  // one launch per sampled block
+        const fc_simt::BlockPredicate one = [x](const dim3& b) { return b.x == x && b.y == 0 && b.z == 0; };
+        const uint64_t b0 = fc_simt::smem_totals().tma_bytes;
+        g_only_blocks = &one;
+        run();
+        g_only_blocks = nullptr;
+        const uint64_t got = fc_simt::smem_totals().tma_bytes - b0, w = want(x);
+        total += got;
+        if (got != w) {
+            fprintf(stderr, "FAIL profile: block %u moved %llu bytes by TMA, %llu expected\n", x,
+                    (unsigned long long)got, (unsigned long long)w);
+            t.ok = false;
+        }
+    }
+    t.ok &= n > 0;
+    t.mb = n ? (double)total / n * t.blocks / 1e6 : 0;
+    return t;
+}
+
+// ... of a TMA kernel form (Tile, BK as run_wgmma_tma_n takes them) at split count `splits`: every block moves
+// its split's slices, (BM + BN) x BK elements each.
+template <int Tile, int BK, class Elem>
+TmaTraffic tma_form_traffic(const ConvParams& p, const void* x, const void* w, int splits) {
+    typedef typename TmaTestCfg<Tile, BK, 0, Elem>::type Cfg;
+    std::vector<Elem> y((size_t)p.N * p.OPQ * p.K);
+    const SplitRun<Cfg> sr(p, splits);
+    const uint64_t kt = (uint64_t)cdiv(p.Kgemm, Cfg::BK), per_split = (uint64_t)cdiv((int64_t)kt, sr.splits);
+    const uint64_t slice = (uint64_t)(Cfg::BM + Cfg::BN) * Cfg::BK * sizeof(Elem);
+    return tma_traffic(
+        sr.grid, [&] { run_wgmma_tma_n<Tile, BK, 0, Elem>(p, x, w, nullptr, y.data(), 1, splits); },
+        [&](unsigned) { return slice * per_split; });
+}
+// ... of the B-resident form on a 132-SM device: block b loads all of B once and the A boxes of its units
+// (b, b + 132, ...).
+TmaTraffic tma_bres_traffic(const ConvParams& p, const void* x, const void* w) {
+    std::vector<half_t> y((size_t)p.N * p.OPQ * p.K);
+    const uint64_t units = (uint64_t)cdiv(p.M, TmaBres::BM), grid = units < 132 ? units : 132;
+    const uint64_t kt = (uint64_t)cdiv(p.Kgemm, TmaBres::BK);
+    return tma_traffic(
+        dim3((unsigned)grid), [&] { run_tma_bres<132>(p, x, w, nullptr, y.data(), 1, 1); },
+        [&](unsigned b) { return kt * TmaBres::kSliceBytes + (units - b + grid - 1) / grid * kt * TmaBres::kStageBytes; });
+}
+
 // Shared-memory traffic per tensor-core instruction of the kernels the heuristic picks for the
 // ResNet-50 3x3 layers at batch 32 (NHWC; f16 and TF32), from the bank model over three whole blocks
 // of each (the blocks are identical in work; emulating all of a 7 GFLOP layer would take hours). A
@@ -1729,6 +1788,66 @@ int run_profile() {
             } else if (!halo && r80 > 1.0) {
                 printf("[profile]   (not a halo pick: shared memory caps it at %.0f %% of the sm_80 tensor rate)\n",
                        100.0 / r80);
+            }
+        }
+    // The sm_90 table's TMA picks for the same layers (f16; TF32: the TMA kernel's TF32 form, forced only) and at
+    // 64@56 the B-resident form: the bytes their TMA loads move from L2 into shared memory (whole grid, from three
+    // sampled blocks), the FLOP per byte, and the floor those bytes set at the 6.78 TB/s an H200's L2 gave 16-byte
+    // loads (device_ceiling l2_read) -- the thirteenth session's model, held against the times a GPU measures
+    // (64@56 f16: 27.6 us). A sampled block moving other bytes than its slices fails.
+    for (int dt = 0; dt < 2; ++dt)
+        for (const Layer& L : layers) {
+            const Shape sh = {2, 32, L.C, L.C, 1, {L.HW, L.HW, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0},
+                              {1, 1, 0}, 0, 0};
+            Problem pr;
+            pr.desc = make_desc(sh, 1, dt ? FC_DTYPE_F32 : FC_DTYPE_F16, dt ? FC_PRECISION_TF32 : FC_PRECISION_FP16);
+            pr.desc.algorithm = FC_ALGO_IMPLICIT_GEMM;
+            make_conv_params(&pr.desc, &pr.p);
+            const ConvParams& p = pr.p;
+            fill(pr, rng);
+            const KernelChoice table = choose_kernel(&pr.desc, p, 132, 227 * 1024, true, true);
+            const KernelChoice kc =
+                dt ? force_wgmma(&pr.desc, p, table, 132, 227 * 1024, true, false, false, true) : table;  // tma
+
+            if (!is_wgmma_tma_tile(kc.tile) || kc.to_nhwc || kc.cgp) {
+                fprintf(stderr, "FAIL profile: rn50 %d@%d %s: the sm_90 %s is not the TMA kernel on NHWC (tile %d)\n",
+                        L.C, L.HW, dt ? "tf32" : "f16", dt ? "forced TMA choice" : "table's pick", kc.tile);
+                ++fails;
+                continue;
+            }
+            const double peak = dt ? 495e12 : 989e12, flop = 2.0 * p.M * p.K * p.Kgemm;
+            auto report = [&](const char* form, const TmaTraffic& t) {
+                const double us = t.mb / 6.78;  // MB / (TB/s) = us
+                printf("[profile] rn50 %3d@%-2d b32 NHWC %s sm_90 %-28s (splits %d): L2->SM %5.1f MB by TMA over %4u "
+                       "blocks = %3.0f FLOP/B: >= %4.1f us at 6.78 TB/s, at most %2.0f %% of the dense peak\n",
+                       L.C, L.HW, dt ? "tf32" : "f16 ", form, kc.splits, t.mb, t.blocks, flop / (t.mb * 1e6), us,
+                       100.0 * flop / (us * 1e-6) / peak);
+                if (!t.ok) ++fails;
+            };
+            const bool m192 = kc.tile == TILE_WGMMA_TMA && tma_m192_better(p, (int)cdiv(p.Kg, 128), kc.splits, 132);
+            const void *x = dt ? (const void*)pr.x.data() : (const void*)pr.xh.data();
+            const void *w = dt ? (const void*)pr.w.data() : (const void*)pr.wh.data();
+            const int sp = kc.splits;
+            if (dt) {
+                if (m192)
+                    report("forced wgmma_tma tf32 192x128", tma_form_traffic<TILE_WGMMA_TMA, 192, float>(p, x, w, sp));
+                else if (kc.tile == TILE_WGMMA_TMA)
+                    report("forced wgmma_tma tf32 128x128", tma_form_traffic<TILE_WGMMA_TMA, 32, float>(p, x, w, sp));
+                else
+                    report("forced wgmma_tma tf32 128x64", tma_form_traffic<TILE_WGMMA_TMA_N64, 32, float>(p, x, w, sp));
+            } else if (p.C % 64) {
+                fprintf(stderr, "FAIL profile: rn50 %d@%d: C %% 64 != 0 (the TMA64 form's layers)\n", L.C, L.HW);
+                ++fails;
+            } else {
+                if (m192)
+                    report("table wgmma_tma 192x128", tma_form_traffic<TILE_WGMMA_TMA, 192, half_t>(p, x, w, sp));
+                else if (kc.tile == TILE_WGMMA_TMA)
+                    report("table wgmma_tma 128x128", tma_form_traffic<TILE_WGMMA_TMA, 64, half_t>(p, x, w, sp));
+                else if (kc.tile == TILE_WGMMA_TMA_N64)
+                    report("table wgmma_tma 128x64", tma_form_traffic<TILE_WGMMA_TMA_N64, 64, half_t>(p, x, w, sp));
+                else
+                    report("table wgmma_tma 256x128", tma_form_traffic<TILE_WGMMA_TMA_M256, 64, half_t>(p, x, w, sp));
+                if (!tma_bres_unsupported(p)) report("forced B-resident 128x64", tma_bres_traffic(p, x, w));
             }
         }
     return fails + bank_check("profile");  // the same bank rules at full ResNet sizes

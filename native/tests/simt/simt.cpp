@@ -1487,6 +1487,7 @@ void tma_issue(const char* what, void* dst, const TensorMap* m, uint64_t* bar, u
         }
     }
     mb.tx -= bytes;
+    rt_state().smem.tma_bytes += bytes;
     mbar_try_complete(f, bar, mb);
 }
 }  // namespace

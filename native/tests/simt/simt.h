@@ -315,6 +315,8 @@ struct SmemTotals {
     SmemCount kind[kSmemKinds];
     // Warp mma.sync instructions executed (to relate shared-memory wavefronts to tensor-core work).
     uint64_t mma_m16n8k16 = 0, mma_m16n8k8 = 0, wgmma_m64k16 = 0;  // wgmma: per warp (16 of its 64 rows)
+    // Bytes TMA loads wrote into shared memory (whole boxes, zero-filled parts too): a TMA kernel's L2 -> SM traffic.
+    uint64_t tma_bytes = 0;
 };
 const char* smem_kind_name(int kind);
 // Cumulative over this OS thread's launches.
