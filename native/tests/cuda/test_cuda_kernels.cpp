@@ -1652,6 +1652,17 @@ int run_candidates(int max_shapes) {
     return st.fails ? 1 : 0;
 }
 
+// A ResNet-50 3x3 batch-32 layer (C -> C channels at HW x HW, stride 1, NHWC, no bias) as an implicit-GEMM
+// problem: f16 tensors, FP16 precision (dt 0) or f32 tensors, TF32 (dt 1); its tensors filled from rng.
+Problem rn50_layer(int C, int HW, int dt, std::mt19937& rng) {
+    const Shape sh = {2, 32, C, C, 1, {HW, HW, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 0, 0};
+    Problem pr;
+    pr.desc = make_desc(sh, 1, dt ? FC_DTYPE_F32 : FC_DTYPE_F16, dt ? FC_PRECISION_TF32 : FC_PRECISION_FP16);
+    pr.desc.algorithm = FC_ALGO_IMPLICIT_GEMM;
+    make_conv_params(&pr.desc, &pr.p);
+    fill(pr, rng);
+    return pr;
+}
 // The L2 -> SM traffic model of a TMA kernel at a full ResNet-50 size (README, thirteenth session): what its TMA
 // loads move into shared memory, counted by the emulation's TMA model on three sampled blocks (split 0, N tile 0,
 // interior M tiles) and scaled to the grid. Fails if a sampled block moved other than `want(block)` bytes --
@@ -1730,14 +1741,8 @@ int run_profile() {
     std::mt19937 rng(5);
     for (int dt = 0; dt < 2; ++dt)
         for (const Layer& L : layers) {
-            const Shape sh = {2, 32, L.C, L.C, 1, {L.HW, L.HW, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0},
-                              {1, 1, 0}, 0, 0};  // no bias (b below is null)
-            Problem pr;
-            pr.desc = make_desc(sh, 1, dt ? FC_DTYPE_F32 : FC_DTYPE_F16, dt ? FC_PRECISION_TF32 : FC_PRECISION_FP16);
-            pr.desc.algorithm = FC_ALGO_IMPLICIT_GEMM;
-            make_conv_params(&pr.desc, &pr.p);
+            const Problem pr = rn50_layer(L.C, L.HW, dt, rng);  // no bias (b below is null)
             const ConvParams& p = pr.p;
-            fill(pr, rng);
             const KernelChoice kc = choose_kernel(&pr.desc, p, 132, 227 * 1024);
             int blocks = 0;
             const fc_simt::BlockPredicate only = [&](const dim3& b) {
@@ -1797,14 +1802,8 @@ int run_profile() {
     // (64@56 f16: 27.6 us). A sampled block moving other bytes than its slices fails.
     for (int dt = 0; dt < 2; ++dt)
         for (const Layer& L : layers) {
-            const Shape sh = {2, 32, L.C, L.C, 1, {L.HW, L.HW, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0},
-                              {1, 1, 0}, 0, 0};
-            Problem pr;
-            pr.desc = make_desc(sh, 1, dt ? FC_DTYPE_F32 : FC_DTYPE_F16, dt ? FC_PRECISION_TF32 : FC_PRECISION_FP16);
-            pr.desc.algorithm = FC_ALGO_IMPLICIT_GEMM;
-            make_conv_params(&pr.desc, &pr.p);
+            const Problem pr = rn50_layer(L.C, L.HW, dt, rng);
             const ConvParams& p = pr.p;
-            fill(pr, rng);
             const KernelChoice table = choose_kernel(&pr.desc, p, 132, 227 * 1024, true, true);
             const KernelChoice kc =
                 dt ? force_wgmma(&pr.desc, p, table, 132, 227 * 1024, true, false, false, true) : table;  // tma
