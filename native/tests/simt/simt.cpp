@@ -107,7 +107,7 @@ namespace {
 
 constexpr uint64_t kCanary = 0xC0FFEE5EEDF00D17ull;
 
-enum class FState : int { Runnable, AtBarrier, AtWarp, AtNamed, AtMbar, Exited };
+enum class FState : int { Runnable, AtBarrier, AtWarp, AtNamed, AtMbar, AtCluster, Exited };
 
 enum Op : int {
     OpNone = 0,
@@ -241,6 +241,9 @@ struct Fiber {
     const void* mbar = nullptr;  // AtMbar: the mbarrier waited on, and the parity of the awaited phase
     unsigned mbar_parity = 0;
     unsigned named_id = 0;       // AtNamed: the barrier id
+    unsigned gid = 0;            // index among the fibers of the running cluster (Runtime::fibers, t_epoch)
+    bool cl_arrived = false;     // cluster_arrive done, its cluster_wait not yet
+    uint64_t cl_phase = 0;       // the cluster barrier phase of that arrival
 };
 
 namespace {
@@ -258,10 +261,23 @@ struct MBar {  // an mbarrier's state (simt.h "mbarrier", "TMA")
 };
 }  // namespace
 
+// The fibers of one block: a slice of Runtime::fibers (a cluster's blocks are consecutive slices).
+struct FiberSpan {
+    Fiber* first = nullptr;
+    unsigned n = 0;
+    Fiber* begin() const { return first; }
+    Fiber* end() const { return first + n; }
+    Fiber& operator[](size_t i) const { return first[i]; }
+};
+struct Cluster;
+
 struct Block {
     const char* kernel = "";
     unsigned nthreads = 0;
-    std::vector<Fiber>* fibers = nullptr;
+    FiberSpan fibers;
+    unsigned rank = 0;       // in its cluster
+    size_t wr_base = 0;      // this block's first entry in Runtime::wr_thread / wr_epoch
+    Cluster* cluster = nullptr;
     std::vector<Warp> warps;
     unsigned barrier_arrived = 0;
     unsigned exited = 0;
@@ -273,6 +289,17 @@ struct Block {
     std::map<const void*, MBar> mbars;         // initialized mbarriers of this block
     unsigned named_arrived[16] = {};           // named barriers: threads waiting, and the round's count
     unsigned named_count[16] = {};
+};
+
+// A thread block cluster's state (simt.h "Thread block clusters"); a launch without clusters runs clusters of one.
+struct Cluster {
+    Block* blocks = nullptr;  // size of them, by rank
+    unsigned size = 1;
+    unsigned threads = 0;     // of all its blocks
+    unsigned arrived = 0;     // threads arrived in the current phase of the cluster barrier
+    uint64_t phase = 0;       // phases completed
+    unsigned exited = 0;      // threads of the cluster that have exited
+    std::string first_exit;   // which, for messages
 };
 
 namespace {
@@ -315,10 +342,9 @@ struct Runtime {
     std::map<std::tuple<const char*, int, int, unsigned>, SiteCount> smem_sites;  // (file, line, kind, bytes)
     // Kept from launch to launch so that a launch allocates nothing once they have grown (under ASan every
     // allocation is slow and a freed one is quarantined, so the next launch's would be fresh pages): the
-    // blocks' warps (their access records and wgmma queues), the warpgroup logs, the dynamic shared memory
-    // (its bytes past the launch's size poisoned under ASan) and smem_score_warp's per-site scratch.
-    std::vector<Warp> warps;
-    std::vector<std::vector<WgInstr>> wg_log;
+    // blocks (their warps -- access records and wgmma queues -- and warpgroup logs), the dynamic shared memory
+    // (its bytes past each block's size poisoned under ASan) and smem_score_warp's per-site scratch.
+    std::vector<Block> blocks;  // a cluster's blocks (one without clusters), with their warps and warpgroup logs
     unsigned char* smem_buf = nullptr;
     size_t smem_cap = 0;
     struct ScoreSite {
@@ -500,6 +526,9 @@ Fiber* cur_fiber(const char* what) {
     return c->fiber;
 }
 
+// Runtime::wr_thread's mark for a byte another block of the cluster wrote (cluster_store).
+constexpr uint16_t kRemoteWriter = 0xFFFFu;
+
 // Perform copies of groups with id < limit (in issue order).
 // Generic-proxy write of [p, p + bytes) by f (sts, or cp.async data landing): unfenced until f's next
 // fence_proxy_async (see Runtime::wr_thread).
@@ -507,10 +536,10 @@ void note_generic_write(Fiber* f, const void* p, uint32_t bytes) {
     const Block& b = *f->ctx.block;
     const uintptr_t a = reinterpret_cast<uintptr_t>(p), base = reinterpret_cast<uintptr_t>(b.smem);
     if (!b.smem || a < base || a + bytes > base + b.smem_size) return;
-    const size_t off = a - base;
+    const size_t off = b.wr_base + (a - base);
     const uint16_t who = static_cast<uint16_t>(f->ctx.linear + 1);
     Runtime& rt = rt_state();
-    const uint64_t ep = rt.t_epoch[f->ctx.linear];
+    const uint64_t ep = rt.t_epoch[f->gid];
     for (uint32_t i = 0; i < bytes; ++i) {
         rt.wr_thread[off + i] = who;
         rt.wr_epoch[off + i] = ep;
@@ -568,8 +597,13 @@ void fiber_exit_checks(Fiber* f) {
         fiber_fail(f, std::string("lane exits while lanes ") + lanes_str(w.arrived) + " wait for it in " +
                           op_name(w.op));
     }
+    Cluster& cl = *b->cluster;
+    if (cl.arrived > 0)
+        fiber_fail(f, "divergent cluster barrier: thread exits while " + std::to_string(cl.arrived) +
+                          " thread(s) of the cluster wait at the cluster barrier (cluster_arrive / cluster_wait)");
     w.exited |= bit;
     if (b->exited++ == 0) b->first_exited = static_cast<int>(f->ctx.linear);
+    if (cl.exited++ == 0 && cl.size > 1) cl.first_exit = where(f->ctx);
 }
 
 void fiber_body(Fiber* f) {  // may throw FiberAbort
@@ -651,7 +685,7 @@ void smem_score(const Block& b, unsigned warp, int kind, const LaneAccess* lanes
     std::string& ex = site.example;
     if (!ex.empty()) return;
     std::ostringstream o;
-    const dim3 bi = (*b.fibers)[warp * 32].ctx.block_idx;
+    const dim3 bi = b.fibers[warp * 32].ctx.block_idx;
     o << b.kernel << " block (" << bi.x << "," << bi.y << "," << bi.z << ") warp " << warp << ": ";
     if (file) o << file << ":" << line << ": ";
     o << smem_kind_name(kind) << " of " << bytes << " B/lane, " << wf.actual << " wavefronts (ideal " << wf.ideal
@@ -763,7 +797,7 @@ void rendezvous(Fiber* f, int op, unsigned mask) {
         compute_collective(w, f);
         w.arrived = 0;
         w.op = OpNone;
-        std::vector<Fiber>& fib = *b->fibers;
+        const FiberSpan fib = b->fibers;
         const unsigned base = f->ctx.warp * 32;
         for (unsigned m = mask & ~bit; m; m &= m - 1) fib[base + static_cast<unsigned>(__builtin_ctz(m))].state = FState::Runnable;
     } else {
@@ -1174,7 +1208,7 @@ std::string kernel_name(const char* name, const void* addr) {
 std::string deadlock_report(Block& b) {
     std::ostringstream o;
     o << "deadlock: no thread can make progress.";
-    std::vector<Fiber>& fib = *b.fibers;
+    const FiberSpan fib = b.fibers;
     if (b.barrier_arrived) {
         o << " " << b.barrier_arrived << " thread(s) wait at __syncthreads() (e.g. thread ";
         for (unsigned i = 0; i < b.nthreads; ++i)
@@ -1212,6 +1246,11 @@ std::string deadlock_report(Block& b) {
         if (m.tx) o << ", transaction bytes outstanding " << m.tx << " (expect_tx minus issued TMA loads)";
         o << ");";
     }
+    unsigned at_cluster = 0;
+    for (const Fiber& f : fib) at_cluster += f.state == FState::AtCluster;
+    if (at_cluster)
+        o << " " << at_cluster << " thread(s) wait at the cluster barrier (the cluster's arrivals: " << b.cluster->arrived
+          << " of " << b.cluster->threads << ");";
     if (b.exited) o << " " << b.exited << " thread(s) have exited (first: linear id " << b.first_exited << ")";
     return o.str();
 }
@@ -1254,14 +1293,14 @@ void syncthreads() {
     Fiber* f = cur_fiber("__syncthreads");
     Block* b = f->ctx.block;
     if (b->exited) {
-        const Fiber& ex = (*b->fibers)[static_cast<size_t>(b->first_exited)];
+        const Fiber& ex = b->fibers[static_cast<size_t>(b->first_exited)];
         fiber_fail(f, "divergent barrier: __syncthreads() reached after thread " + dim_str(ex.ctx.thread_idx) +
                           " of the block exited");
     }
     if (++b->barrier_arrived == b->nthreads) {
         b->barrier_arrived = 0;
         smem_score_block(*b);
-        for (Fiber& o : *b->fibers)
+        for (Fiber& o : b->fibers)
             if (o.state == FState::AtBarrier) o.state = FState::Runnable;
         return;
     }
@@ -1285,7 +1324,7 @@ void named_barrier_sync(unsigned id, unsigned count) {
         b->named_arrived[id] = 0;
         std::vector<bool> warps(b->warps.size(), false);
         warps[f->ctx.warp] = true;
-        for (Fiber& o : *b->fibers)
+        for (Fiber& o : b->fibers)
             if (o.state == FState::AtNamed && o.named_id == id) {
                 o.state = FState::Runnable;
                 warps[o.ctx.warp] = true;
@@ -1296,6 +1335,78 @@ void named_barrier_sync(unsigned id, unsigned count) {
     }
     f->named_id = id;
     block_wait(f, FState::AtNamed);
+}
+
+// ---- thread block clusters (simt.h "Thread block clusters") ----
+unsigned cluster_ctarank() { return cur_fiber("cluster_ctarank")->ctx.block->rank; }
+unsigned cluster_nctarank() { return cur_fiber("cluster_nctarank")->ctx.block->cluster->size; }
+
+void cluster_arrive() {
+    Fiber* f = cur_fiber("cluster_arrive");
+    Cluster& cl = *f->ctx.block->cluster;
+    if (f->cl_arrived) fiber_fail(f, "cluster_arrive twice without a cluster_wait between them");
+    if (cl.exited)
+        fiber_fail(f, "divergent cluster barrier: cluster_arrive after a thread of the cluster exited (" +
+                          cl.first_exit + "every thread of every block of the cluster must arrive)");
+    f->cl_arrived = true;
+    f->cl_phase = cl.phase;
+    if (++cl.arrived == cl.threads) {  // the phase completes: release its waiters
+        cl.arrived = 0;
+        ++cl.phase;
+        for (unsigned r = 0; r < cl.size; ++r)
+            for (Fiber& o : cl.blocks[r].fibers)
+                if (o.state == FState::AtCluster) o.state = FState::Runnable;
+    }
+}
+
+void cluster_wait() {
+    Fiber* f = cur_fiber("cluster_wait");
+    if (!f->cl_arrived) fiber_fail(f, "cluster_wait without a cluster_arrive before it");
+    f->cl_arrived = false;
+    if (f->ctx.block->cluster->phase > f->cl_phase) return;
+    block_wait(f, FState::AtCluster);
+}
+
+uint32_t cluster_map_shared(uint32_t addr, unsigned rank) {
+    Fiber* f = cur_fiber("cluster_map_shared");
+    const Block& b = *f->ctx.block;
+    if (rank >= b.cluster->size)
+        fiber_fail(f, "cluster_map_shared: rank " + std::to_string(rank) + " outside the cluster's " +
+                          std::to_string(b.cluster->size) + " blocks");
+    if (addr >> 24)
+        fiber_fail(f, "cluster_map_shared: address " + std::to_string(addr) +
+                          " is not a shared-window address of this block (smem_addr_)");
+    return (rank + 1u) << 24 | addr;
+}
+
+void cluster_store(uint32_t caddr, const void* src, unsigned bytes) {
+    Fiber* f = cur_fiber("cluster_store");
+    Block& me = *f->ctx.block;
+    const unsigned tag = caddr >> 24;
+    const unsigned rank = tag ? tag - 1 : me.rank;
+    const uint32_t addr = caddr & 0xFFFFFFu;
+    if (rank >= me.cluster->size)
+        fiber_fail(f, "cluster_store: address " + std::to_string(caddr) + " names rank " + std::to_string(rank) +
+                          ", outside the cluster's " + std::to_string(me.cluster->size) + " blocks");
+    if ((bytes != 4 && bytes != 8 && bytes != 16) || addr % bytes)
+        fiber_fail(f, "cluster_store: " + std::to_string(bytes) + " bytes at shared address " + std::to_string(addr) +
+                          " (4, 8 or 16 bytes, naturally aligned)");
+    Block& t = me.cluster->blocks[rank];
+    if (addr < g_smem_base || addr - g_smem_base + bytes > t.smem_size)
+        fiber_fail(f, "cluster_store: shared address " + std::to_string(addr) + " + " + std::to_string(bytes) +
+                          " bytes outside block rank " + std::to_string(rank) + "'s dynamic shared memory (" +
+                          std::to_string(t.smem_size) + " bytes from " + std::to_string(g_smem_base) + ")");
+    if (t.exited == t.nthreads)
+        fiber_fail(f, "cluster_store into the shared memory of block rank " + std::to_string(rank) +
+                          ", which has exited (a block's shared memory may not be accessed after it exits)");
+    const uint32_t off = addr - g_smem_base;
+    std::memcpy(t.smem + off, src, bytes);
+    if (&t == &me) {  // this block's own memory: a generic write of this thread
+        note_generic_write(f, t.smem + off, bytes);
+        return;
+    }
+    Runtime& rt = rt_state();
+    for (uint32_t i = 0; i < bytes; ++i) rt.wr_thread[t.wr_base + off + i] = kRemoteWriter;
 }
 
 namespace {
@@ -1332,7 +1443,7 @@ void mbar_land(Block& b, MBar& m) {
     std::vector<uint16_t>& wr_thread = rt_state().wr_thread;
     for (const TmaChunk& c : m.landed) {
         std::memcpy(b.smem + c.off, c.b, 16);
-        for (int i = 0; i < 16; ++i) wr_thread[c.off + i] = 0;
+        for (int i = 0; i < 16; ++i) wr_thread[b.wr_base + c.off + i] = 0;
     }
     m.landed.clear();
 }
@@ -1344,7 +1455,7 @@ void mbar_try_complete(Fiber* f, const void* bar, MBar& m) {
     const unsigned done = static_cast<unsigned>(m.phase & 1u);  // the parity of the phase completing now
     ++m.phase;
     m.pending = m.count;
-    for (Fiber& o : *b.fibers)
+    for (Fiber& o : b.fibers)
         if (o.state == FState::AtMbar && o.mbar == bar && o.mbar_parity == done) o.state = FState::Runnable;
 }
 }  // namespace
@@ -1644,7 +1755,7 @@ uint32_t smem_address(const void* p) {
 
 void fence_proxy_async() {
     Fiber* f = cur_fiber("fence_proxy_async_smem");
-    rt_state().t_epoch[f->ctx.linear] = ++rt_state().epoch_counter;
+    rt_state().t_epoch[f->gid] = ++rt_state().epoch_counter;
 }
 
 void wgmma_fence() { rendezvous(cur_fiber("wgmma_fence"), OpWgmmaFence, 0xffffffffu); }
@@ -1662,9 +1773,13 @@ void check_async_visible(Fiber* f, uint32_t off, int op) {
     const Block& b = *f->ctx.block;
     const Runtime& rt = rt_state();
     for (uint32_t i = off; i < off + 16 && i < b.smem_size; ++i) {
-        const uint16_t w = rt.wr_thread[i];
-        if (!w || rt.wr_epoch[i] != rt.t_epoch[w - 1]) continue;
-        const Fiber& o = (*b.fibers)[w - 1u];
+        const uint16_t w = rt.wr_thread[b.wr_base + i];
+        if (w == kRemoteWriter)
+            fiber_fail(f, std::string(op_name(op)) + " reads shared byte " + std::to_string(i) +
+                              ", which another block of the cluster wrote through distributed shared memory "
+                              "(cluster_store): a generic-proxy write wgmma's async proxy may not see");
+        if (!w || rt.wr_epoch[b.wr_base + i] != rt.t_epoch[b.fibers[w - 1u].gid]) continue;
+        const Fiber& o = b.fibers[w - 1u];
         const std::string what = !o.last_write_file ? std::string("?")
                                  : o.last_write_line < 0 ? std::string(o.last_write_file)
                                  : "last: sts at " + std::string(o.last_write_file) + ":" + std::to_string(o.last_write_line);
@@ -1788,7 +1903,7 @@ size_t dynamic_smem_size() {
     return f->ctx.block->smem_size;
 }
 
-LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, dim3 block, size_t smem,
+LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, dim3 cdim, dim3 block, size_t smem,
                         const BlockPredicate* pred, void (*thunk)(void*), void* thunk_arg) {
     Runtime& rt = rt_state();
     const auto t0 = std::chrono::steady_clock::now();
@@ -1805,10 +1920,18 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
         host_fail("invalid block " + dim_str(block) + " (1..1024 threads, z <= 64)");
     if (grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.y > 65535 || grid.z > 65535)
         host_fail("invalid grid " + dim_str(grid));
+    const uint64_t csize64 = static_cast<uint64_t>(cdim.x) * cdim.y * cdim.z;
+    if (csize64 == 0 || csize64 > 8 || grid.x % cdim.x || grid.y % cdim.y || grid.z % cdim.z)
+        host_fail("invalid cluster " + dim_str(cdim) + " for grid " + dim_str(grid) +
+                  " (1..8 blocks, each dim dividing the grid's)");
+    const unsigned csize = static_cast<unsigned>(csize64);
+    if (csize > 1 && g_smem_base + smem >= (1u << 24))
+        host_fail("cluster launch: shared-window base + dynamic shared memory must stay below 2^24 (the emulation's "
+                  "distributed-shared-memory address encoding)");
     apply_env_schedule();
     const unsigned n = static_cast<unsigned>(nthreads64);
     const unsigned nwarps = (n + 31) / 32;
-    ensure_stacks(n);
+    ensure_stacks(n * csize);
 #if FC_SIMT_ASM_SWITCH
     {
         uint32_t mx = 0;
@@ -1820,155 +1943,183 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
     }
 #endif
 
-    Block b;
-    b.kernel = kname.c_str();
-    b.nthreads = n;
-    rt.fibers.resize(n);
-    b.fibers = &rt.fibers;
-    if (rt.t_epoch.size() < n) rt.t_epoch.resize(n, 0);
-    if (rt.wr_thread.size() < smem) {
-        rt.wr_thread.resize(smem, 0);
-        rt.wr_epoch.resize(smem, 0);
+    // Each block of a cluster has its own dynamic shared memory: stride bytes apart, with a 128-byte gap
+    // between blocks (poisoned under ASan) so that an overrun into the next block's memory is reported.
+    const size_t stride = csize == 1 ? smem : (smem + 127) / 128 * 128 + 128;
+    const size_t total_smem = stride * csize;
+    rt.fibers.resize(static_cast<size_t>(n) * csize);
+    if (rt.t_epoch.size() < rt.fibers.size()) rt.t_epoch.resize(rt.fibers.size(), 0);
+    if (rt.wr_thread.size() < total_smem) {
+        rt.wr_thread.resize(total_smem, 0);
+        rt.wr_epoch.resize(total_smem, 0);
     }
-    // The runtime's kept warps and warpgroup logs serve this launch and go back when it ends (also when
-    // a failure throws out of it).
-    struct KeepBuffers {
-        Runtime& rt;
-        Block& b;
-        ~KeepBuffers() {
-            b.warps.swap(rt.warps);
-            b.wg_log.swap(rt.wg_log);
-        }
-    } keep{rt, b};
-    b.warps.swap(rt.warps);
-    b.wg_log.swap(rt.wg_log);
-    b.warps.resize(nwarps);
-    if (smem > rt.smem_cap) {
+    if (rt.blocks.size() < csize) rt.blocks.resize(csize);
+    if (total_smem > rt.smem_cap) {
         void* p = nullptr;
-        if (posix_memalign(&p, 128, smem) != 0) host_fail("cannot allocate dynamic shared memory");
+        if (posix_memalign(&p, 128, total_smem) != 0) host_fail("cannot allocate dynamic shared memory");
         std::free(rt.smem_buf);
         rt.smem_buf = static_cast<unsigned char*>(p);
-        rt.smem_cap = smem;
+        rt.smem_cap = total_smem;
     }
 #if FC_SIMT_ASAN
-    if (rt.smem_buf) {  // an access past this launch's dynamic shared memory stays an ASan error
-        ASAN_UNPOISON_MEMORY_REGION(rt.smem_buf, smem);
-        ASAN_POISON_MEMORY_REGION(rt.smem_buf + smem, rt.smem_cap - smem);
+    if (rt.smem_buf) {  // an access past a block's dynamic shared memory stays an ASan error
+        ASAN_POISON_MEMORY_REGION(rt.smem_buf, rt.smem_cap);
+        for (unsigned r = 0; r < csize; ++r) ASAN_UNPOISON_MEMORY_REGION(rt.smem_buf + r * stride, smem);
     }
 #endif
-    b.smem = smem ? rt.smem_buf : nullptr;
-    b.smem_size = smem;
+    Cluster cl;
+    cl.blocks = rt.blocks.data();
+    cl.size = csize;
+    cl.threads = n * csize;
+    for (unsigned r = 0; r < csize; ++r) {
+        Block& b = rt.blocks[r];
+        b.kernel = kname.c_str();
+        b.nthreads = n;
+        b.fibers = FiberSpan{rt.fibers.data() + static_cast<size_t>(r) * n, n};
+        b.rank = r;
+        b.wr_base = r * stride;
+        b.cluster = &cl;
+        b.error.clear();
+        b.warps.resize(nwarps);
+        b.smem = smem ? rt.smem_buf + r * stride : nullptr;
+        b.smem_size = smem;
+    }
     rt.thunk = thunk;
     rt.thunk_arg = thunk_arg;
     const uint64_t sw0 = rt.switches;
 
-    std::vector<unsigned> order(n);
-    for (unsigned i = 0; i < n; ++i) order[i] = i;
+    const unsigned nf = n * csize;
+    std::vector<unsigned> order(nf);
+    for (unsigned i = 0; i < nf; ++i) order[i] = i;
     if (rt.schedule == Schedule::Reverse) std::reverse(order.begin(), order.end());
 
-    // Block order: grid order, or under the reverse / random schedules reversed / shuffled too, so that
+    // Cluster order: grid order, or under the reverse / random schedules reversed / shuffled too, so that
     // code relying on one block finishing before another (a stream-K fixup assuming who arrives last)
-    // fails there: no order of blocks is guaranteed on a GPU.
-    std::vector<dim3> blocks;
-    blocks.reserve((size_t)grid.x * grid.y * grid.z);
-    for (unsigned bz = 0; bz < grid.z; ++bz)
-        for (unsigned by = 0; by < grid.y; ++by)
-            for (unsigned bx = 0; bx < grid.x; ++bx) blocks.push_back(dim3(bx, by, bz));
-    if (rt.schedule == Schedule::Reverse) std::reverse(blocks.begin(), blocks.end());
-    if (rt.schedule == Schedule::Random) std::shuffle(blocks.begin(), blocks.end(), rt.rng);
-    for (const dim3& bidx : blocks) {
-            {  // (indented as the grid loops it replaced)
-                if (pred && !(*pred)(bidx)) continue;
-                ++stats.blocks_run;
-                // reset block state
-                b.barrier_arrived = 0;
-                b.exited = 0;
-                b.first_exited = -1;
-                for (unsigned wi = 0; wi < nwarps; ++wi) {
-                    Warp& w = b.warps[wi];
-                    const unsigned cnt = std::min(32u, n - wi * 32);
-                    w.exist = cnt == 32 ? 0xffffffffu : ((1u << cnt) - 1u);
-                    w.exited = 0;
-                    w.arrived = 0;
-                    w.mask = 0;
-                    w.op = OpNone;
-                    for (auto& r : w.rec) r.clear();
-                    w.wgmma.clear();
-                    w.wgmma_open = 0;
-                    w.wgmma_fenced = false;
-                    w.wg_seq = 0;
-                }
-                if (smem) std::memset(b.smem, 0xff, smem);
-                for (auto& log : b.wg_log) log.clear();  // (keeping their capacity)
-                b.mbars.clear();
-                for (unsigned id = 0; id < 16; ++id) b.named_arrived[id] = b.named_count[id] = 0;
-                for (unsigned i = 0; i < n; ++i) {
-                    Fiber& f = rt.fibers[i];
-                    f.ctx.thread_idx = dim3(i % block.x, (i / block.x) % block.y, i / (block.x * block.y));
-                    f.ctx.block_idx = bidx;
-                    f.ctx.block_dim = block;
-                    f.ctx.grid_dim = grid;
-                    f.ctx.linear = i;
-                    f.ctx.lane = i % 32;
-                    f.ctx.warp = i / 32;
-                    f.ctx.block = &b;
-                    f.ctx.fiber = &f;
-                    f.state = FState::Runnable;
-                    f.stack = &rt.stacks[i];
-                    f.asan_fake = nullptr;
-                    f.cp.clear();
-                    f.cp_open = 0;
-                    f.last_write_file = nullptr;
-                    rt.t_epoch[i] = ++rt.epoch_counter;  // this block's writes start unfenced afresh
-                    init_fiber_context(&f);
-                }
-                unsigned live = n;
-                while (live > 0) {
-                    bool progressed = false;
-                    if (rt.schedule == Schedule::Random) std::shuffle(order.begin(), order.end(), rt.rng);
-                    for (unsigned k = 0; k < n; ++k) {
-                        Fiber& f = rt.fibers[order[k]];
-                        if (f.state != FState::Runnable) continue;
-                        progressed = true;
-                        switch_to_fiber(&f);
-                        g_current = &g_host_ctx;
-                        if (!b.error.empty()) {
-                            std::string e = b.error;
-                            throw SimtError(e);  // only reached in throw mode
-                        }
-                        if (f.state == FState::Exited) --live;
-                    }
-                    if (!progressed && live > 0) {
-                        std::string m = "fc_simt: kernel " + kname + " block " + dim_str(bidx) + ": " + deadlock_report(b);
-                        if (g_throw) throw SimtError(m);
-                        die(m);
-                    }
-                }
-                for (const auto& mb : b.mbars)  // a TMA load still in flight when the block ends: UB on hardware
-                    if (!mb.second.landing.empty() || mb.second.tx) {
-                        std::string m = "fc_simt: kernel " + kname + " block " + dim_str(bidx) +
-                                        ": the block ended with TMA loads on mbarrier " +
-                                        std::to_string(reinterpret_cast<uintptr_t>(mb.first)) +
-                                        " never completed (transaction bytes outstanding " +
-                                        std::to_string(mb.second.tx) + ")";
-                        if (g_throw) throw SimtError(m);
-                        die(m);
-                    }
-                for (unsigned wi = 0; wi < nwarps; ++wi) {  // every warp of a warpgroup: the whole sequence
-                    const size_t wg = wi / 4;
-                    const size_t want = wg < b.wg_log.size() ? b.wg_log[wg].size() : 0;
-                    if (b.warps[wi].wg_seq != want) {
-                        std::string m = "fc_simt: kernel " + kname + " block " + dim_str(bidx) + ": warp " +
-                                        std::to_string(wi) + " executed " + std::to_string(b.warps[wi].wg_seq) +
-                                        " wgmma instructions, another warp of its warpgroup " + std::to_string(want) +
-                                        " (.aligned: every warp of the warpgroup executes the same ones)";
-                        if (g_throw) throw SimtError(m);
-                        die(m);
-                    }
-                }
-                smem_score_block(b);
+    // fails there: no order of blocks is guaranteed on a GPU. Without clusters a cluster is one block.
+    std::vector<dim3> clusters;
+    clusters.reserve((size_t)grid.x * grid.y * grid.z / csize);
+    for (unsigned bz = 0; bz < grid.z; bz += cdim.z)
+        for (unsigned by = 0; by < grid.y; by += cdim.y)
+            for (unsigned bx = 0; bx < grid.x; bx += cdim.x) clusters.push_back(dim3(bx, by, bz));
+    if (rt.schedule == Schedule::Reverse) std::reverse(clusters.begin(), clusters.end());
+    if (rt.schedule == Schedule::Random) std::shuffle(clusters.begin(), clusters.end(), rt.rng);
+    auto block_of = [&](const dim3& c0, unsigned r) {  // rank r of the cluster at c0 (x fastest)
+        return dim3(c0.x + r % cdim.x, c0.y + (r / cdim.x) % cdim.y, c0.z + r / (cdim.x * cdim.y));
+    };
+    auto block_fail = [&](const Block& b, const std::string& m) {
+        const dim3 bidx = b.fibers[0].ctx.block_idx;
+        std::string full = "fc_simt: kernel " + kname + " block " + dim_str(bidx) + ": " + m;
+        if (g_throw) throw SimtError(full);
+        die(full);
+    };
+    for (const dim3& c0 : clusters) {
+        if (pred) {
+            bool any = false;
+            for (unsigned r = 0; r < csize && !any; ++r) any = (*pred)(block_of(c0, r));
+            if (!any) continue;
+        }
+        stats.blocks_run += csize;
+        cl.arrived = 0;
+        cl.phase = 0;
+        cl.exited = 0;
+        cl.first_exit.clear();
+        for (unsigned r = 0; r < csize; ++r) {  // reset block state
+            Block& b = rt.blocks[r];
+            const dim3 bidx = block_of(c0, r);
+            b.barrier_arrived = 0;
+            b.exited = 0;
+            b.first_exited = -1;
+            for (unsigned wi = 0; wi < nwarps; ++wi) {
+                Warp& w = b.warps[wi];
+                const unsigned cnt = std::min(32u, n - wi * 32);
+                w.exist = cnt == 32 ? 0xffffffffu : ((1u << cnt) - 1u);
+                w.exited = 0;
+                w.arrived = 0;
+                w.mask = 0;
+                w.op = OpNone;
+                for (auto& rec : w.rec) rec.clear();
+                w.wgmma.clear();
+                w.wgmma_open = 0;
+                w.wgmma_fenced = false;
+                w.wg_seq = 0;
             }
+            if (smem) std::memset(b.smem, 0xff, smem);
+            for (auto& log : b.wg_log) log.clear();  // (keeping their capacity)
+            b.mbars.clear();
+            for (unsigned id = 0; id < 16; ++id) b.named_arrived[id] = b.named_count[id] = 0;
+            for (unsigned i = 0; i < n; ++i) {
+                Fiber& f = b.fibers[i];
+                f.ctx.thread_idx = dim3(i % block.x, (i / block.x) % block.y, i / (block.x * block.y));
+                f.ctx.block_idx = bidx;
+                f.ctx.block_dim = block;
+                f.ctx.grid_dim = grid;
+                f.ctx.linear = i;
+                f.ctx.lane = i % 32;
+                f.ctx.warp = i / 32;
+                f.ctx.block = &b;
+                f.ctx.fiber = &f;
+                f.gid = r * n + i;
+                f.state = FState::Runnable;
+                f.stack = &rt.stacks[f.gid];
+                f.asan_fake = nullptr;
+                f.cp.clear();
+                f.cp_open = 0;
+                f.last_write_file = nullptr;
+                f.cl_arrived = false;
+                f.cl_phase = 0;
+                rt.t_epoch[f.gid] = ++rt.epoch_counter;  // this block's writes start unfenced afresh
+                init_fiber_context(&f);
+            }
+        }
+        unsigned live = nf;
+        while (live > 0) {
+            bool progressed = false;
+            if (rt.schedule == Schedule::Random) std::shuffle(order.begin(), order.end(), rt.rng);
+            for (unsigned k = 0; k < nf; ++k) {
+                Fiber& f = rt.fibers[order[k]];
+                if (f.state != FState::Runnable) continue;
+                progressed = true;
+                switch_to_fiber(&f);
+                g_current = &g_host_ctx;
+                if (!f.ctx.block->error.empty()) {
+                    std::string e = f.ctx.block->error;
+                    throw SimtError(e);  // only reached in throw mode
+                }
+                if (f.state == FState::Exited) --live;
+            }
+            if (!progressed && live > 0) {
+                std::string m;
+                for (unsigned r = 0; r < csize; ++r) {
+                    Block& b = rt.blocks[r];
+                    if (b.exited == b.nthreads) continue;
+                    m += "fc_simt: kernel " + kname + " block " + dim_str(b.fibers[0].ctx.block_idx) + ": " +
+                         deadlock_report(b);
+                    if (r + 1 < csize) m += "\n";
+                }
+                if (g_throw) throw SimtError(m);
+                die(m);
+            }
+        }
+        for (unsigned r = 0; r < csize; ++r) {
+            Block& b = rt.blocks[r];
+            for (const auto& mb : b.mbars)  // a TMA load still in flight when the block ends: UB on hardware
+                if (!mb.second.landing.empty() || mb.second.tx)
+                    block_fail(b, "the block ended with TMA loads on mbarrier " +
+                                      std::to_string(reinterpret_cast<uintptr_t>(mb.first)) +
+                                      " never completed (transaction bytes outstanding " + std::to_string(mb.second.tx) +
+                                      ")");
+            for (unsigned wi = 0; wi < nwarps; ++wi) {  // every warp of a warpgroup: the whole sequence
+                const size_t wg = wi / 4;
+                const size_t want = wg < b.wg_log.size() ? b.wg_log[wg].size() : 0;
+                if (b.warps[wi].wg_seq != want)
+                    block_fail(b, "warp " + std::to_string(wi) + " executed " + std::to_string(b.warps[wi].wg_seq) +
+                                      " wgmma instructions, another warp of its warpgroup " + std::to_string(want) +
+                                      " (.aligned: every warp of the warpgroup executes the same ones)");
+            }
+            smem_score_block(b);
+        }
     }
+    for (unsigned r = 0; r < csize; ++r) rt.blocks[r].cluster = nullptr;
     stats.context_switches = rt.switches - sw0;
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return stats;

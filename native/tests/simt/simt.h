@@ -139,6 +139,29 @@
 //    the W element stride, wrapping to the bounding box's lower W corner past W - 1 + upper W corner
 //    (and so h, wrapping to the lower H corner, then n). The corner arrays are indexed {W, H} -- what the
 //    H200 did in tma_probe's asymmetric-padding case (cuda.h's comment lists them as {D, H, W}).
+//  * Thread block clusters (sm_90; launch_cluster*): the blocks of one cluster run CONCURRENTLY -- all their
+//    threads are fibers of one scheduler round, each block with its own dynamic shared memory (and its own
+//    warps, barriers and mbarriers) -- and clusters one after another (grid order; the reverse / random
+//    schedules reverse / shuffle clusters and fibers). The cluster's dims must divide the grid's, at most
+//    8 blocks (the portable size). cluster_ctarank / cluster_nctarank: the block's rank in its cluster
+//    (x fastest) and the cluster's size. cluster_arrive / cluster_wait (barrier.cluster.arrive.release /
+//    .wait.acquire, per thread): a phase completes when every thread of every block of the cluster has
+//    arrived; wait blocks until the phase of the thread's last arrival has completed. Stricter than PTX
+//    (whose rule for exited threads is not spelled out): a thread that exits while another thread of the
+//    cluster has arrived and not yet been released, or that arrives after a thread of the cluster exited,
+//    is an error; so are two arrivals without a wait between them and a wait without an arrival.
+//    Distributed shared memory: cluster_map_shared(addr, rank) (mapa.shared::cluster) maps a shared-window
+//    address of this block (smem_addr_) to the same offset in block `rank`'s dynamic shared memory -- the
+//    emulation encodes it as (rank + 1) << 24 | address, and a plain shared-window address (< 2^24) names
+//    the calling block's own memory, as in PTX; cluster_store (st.shared::cluster, 4 / 8 / 16 bytes,
+//    naturally aligned) writes there. The target offset must lie inside the launch's dynamic shared memory,
+//    and the target block must not have exited (PTX: a block's shared memory may not be accessed after it
+//    exits) -- each of these is an error. The remote write is a generic-proxy write that the writer never
+//    fences for the target's async proxy: a wgmma reading those bytes is an error.
+//    Static __shared__ variables are process statics here, NOT per block: in a cluster launch every block
+//    of the cluster sees the same object. mbarriers are the exception (their state is kept per block, keyed
+//    by address; the object itself is never read), so a cluster kernel may keep mbarriers in static shared
+//    memory but must keep all other shared data in dynamic shared memory.
 //  * named_barrier_sync(id, count) = bar.sync id, count: ids 1..15 (0 is
 //    __syncthreads'), count a multiple of 32; completes when count threads have
 //    arrived at that id. Every arrival of one round must give the same count.
@@ -254,6 +277,13 @@ void mbarrier_init(uint64_t* bar, unsigned count);
 void mbarrier_arrive(uint64_t* bar);
 void mbarrier_wait_parity(uint64_t* bar, unsigned parity);
 void named_barrier_sync(unsigned id, unsigned count);
+// Thread block clusters and distributed shared memory: see "Thread block clusters" above.
+unsigned cluster_ctarank();
+unsigned cluster_nctarank();
+void cluster_arrive();
+void cluster_wait();
+uint32_t cluster_map_shared(uint32_t smem_window_addr, unsigned rank);
+void cluster_store(uint32_t cluster_addr, const void* src, unsigned bytes);
 // TMA: see "TMA" above. The map holds what the encode calls were given (validated).
 struct alignas(64) TensorMap {
     const unsigned char* base = nullptr;
@@ -343,7 +373,8 @@ struct LaunchStats {
     double seconds = 0;
 };
 
-LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, dim3 block, size_t smem,
+// cluster: the thread block cluster's dims (1, 1, 1: none); see "Thread block clusters" above.
+LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, dim3 cluster, dim3 block, size_t smem,
                         const BlockPredicate* pred, void (*thunk)(void*), void* thunk_arg);
 
 // The shared-window address at which the blocks' dynamic shared memory begins (default 0; a multiple of
@@ -367,36 +398,44 @@ namespace detail {
 template <class F>
 void thunk_call(void* p) { (*static_cast<F*>(p))(); }
 template <class Kernel, class... Args>
-LaunchStats launch_any(const char* name, const BlockPredicate* pred, dim3 grid, dim3 block, size_t smem,
-                       Kernel kernel, Args... args) {
+LaunchStats launch_any(const char* name, const BlockPredicate* pred, dim3 grid, dim3 cluster, dim3 block,
+                       size_t smem, Kernel kernel, Args... args) {
     // Each call copies args again: every CUDA thread gets its own parameter copies.
     auto body = [&]() { kernel(args...); };
     const void* addr = nullptr;
     if constexpr (std::is_pointer_v<Kernel>) addr = reinterpret_cast<const void*>(kernel);
-    return launch_impl(name, addr, grid, block, smem, pred, &thunk_call<decltype(body)>, &body);
+    return launch_impl(name, addr, grid, cluster, block, smem, pred, &thunk_call<decltype(body)>, &body);
 }
 }  // namespace detail
 
 // Run `kernel(args...)` over the whole grid.
 template <class Kernel, class... Args>
 LaunchStats launch(dim3 grid, dim3 block, size_t dynamic_smem_bytes, Kernel kernel, Args... args) {
-    return detail::launch_any(nullptr, nullptr, grid, block, dynamic_smem_bytes, kernel, args...);
+    return detail::launch_any(nullptr, nullptr, grid, dim3(1, 1, 1), block, dynamic_smem_bytes, kernel, args...);
 }
 template <class Kernel, class... Args>
 LaunchStats launch_named(const char* name, dim3 grid, dim3 block, size_t dynamic_smem_bytes, Kernel kernel,
                          Args... args) {
-    return detail::launch_any(name, nullptr, grid, block, dynamic_smem_bytes, kernel, args...);
+    return detail::launch_any(name, nullptr, grid, dim3(1, 1, 1), block, dynamic_smem_bytes, kernel, args...);
 }
 // Run only the blocks for which pred(blockIdx) is true (gridDim stays `grid`).
 template <class Kernel, class... Args>
 LaunchStats launch_blocks(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const BlockPredicate& pred,
                           Kernel kernel, Args... args) {
-    return detail::launch_any(nullptr, &pred, grid, block, dynamic_smem_bytes, kernel, args...);
+    return detail::launch_any(nullptr, &pred, grid, dim3(1, 1, 1), block, dynamic_smem_bytes, kernel, args...);
 }
 template <class Kernel, class... Args>
 LaunchStats launch_blocks_named(const char* name, dim3 grid, dim3 block, size_t dynamic_smem_bytes,
                                 const BlockPredicate& pred, Kernel kernel, Args... args) {
-    return detail::launch_any(name, &pred, grid, block, dynamic_smem_bytes, kernel, args...);
+    return detail::launch_any(name, &pred, grid, dim3(1, 1, 1), block, dynamic_smem_bytes, kernel, args...);
+}
+// Run `kernel(args...)` over the whole grid in thread block clusters of `cluster` blocks (the cudaLaunchKernelEx
+// cluster-dimension attribute); pred (may be null) selects blocks -- a cluster runs when any of its blocks is
+// selected, and then all of them.
+template <class Kernel, class... Args>
+LaunchStats launch_cluster_named(const char* name, dim3 grid, dim3 cluster, dim3 block, size_t dynamic_smem_bytes,
+                                 const BlockPredicate* pred, Kernel kernel, Args... args) {
+    return detail::launch_any(name, pred, grid, cluster, block, dynamic_smem_bytes, kernel, args...);
 }
 
 }  // namespace fc_simt
@@ -652,6 +691,14 @@ inline void mbar_init(uint64_t* bar, unsigned count) { ::fc_simt::mbarrier_init(
 inline void mbar_arrive(uint64_t* bar) { ::fc_simt::mbarrier_arrive(bar); }
 inline void mbar_wait(uint64_t* bar, unsigned parity) { ::fc_simt::mbarrier_wait_parity(bar, parity); }
 inline void bar_sync_named(unsigned id, unsigned count) { ::fc_simt::named_barrier_sync(id, count); }
+inline unsigned cluster_ctarank() { return ::fc_simt::cluster_ctarank(); }
+inline unsigned cluster_nctarank() { return ::fc_simt::cluster_nctarank(); }
+inline void cluster_arrive() { ::fc_simt::cluster_arrive(); }
+inline void cluster_wait() { ::fc_simt::cluster_wait(); }
+inline uint32_t cluster_map_shared(uint32_t smem_window_addr, unsigned rank) {
+    return ::fc_simt::cluster_map_shared(smem_window_addr, rank);
+}
+inline void st_cluster_v4(uint32_t cluster_addr, const float4& v) { ::fc_simt::cluster_store(cluster_addr, &v, 16); }
 typedef ::fc_simt::TensorMap TmaDesc;  // under nvcc: CUtensorMap
 inline void fence_mbarrier_init() {}   // the emulation's barriers are visible at init
 inline void mbar_arrive_expect_tx(uint64_t* bar, unsigned bytes) { ::fc_simt::mbarrier_arrive_expect_tx(bar, bytes); }
