@@ -35,10 +35,11 @@
 # forced with BK 32 only ("wgmma_tma32-compare", wgmma_tma32_compare.txt), and its persistent form
 # (FASTCONV_CUDA_TMA_PERSISTENT=1: correctness + "wgmma_tmap-compare") and its halo form (FASTCONV_CUDA_TMA_HALO=1:
 # correctness + "wgmma_tmah-compare") and its B-resident ping-pong form (FASTCONV_CUDA_TMA_BRES=1: correctness +
-# "wgmma_tmab-compare"), its 192-row form forced (FASTCONV_CUDA_TMA_M192=1: correctness) and the
+# "wgmma_tmab-compare"), its cluster form (FASTCONV_CUDA_TMA_CLUSTER=1: split-K in a thread block cluster;
+# correctness + "wgmma_tmacl-compare", every row), its 192-row form forced (FASTCONV_CUDA_TMA_M192=1: correctness) and the
 # heuristic's benchmark without it (FASTCONV_CUDA_TMA_M192=0: "m192off-compare") ->
 # compute-sanitizer (racecheck / synccheck / memcheck) on it (and memcheck / synccheck on the 192-row form; all three on
-# its TF32 form with the rounding warpgroup and on its B-resident form) -> ncu
+# its TF32 form with the rounding warpgroup, on its B-resident form and on its cluster form) -> ncu
 # on it at 128@28 and 256@14 (and the halo form at 64@56, 128@28).
 # --all is --full --wgmma --tune --tma (~6 min on an H200). A step two modes share runs once.
 set -uo pipefail
@@ -186,6 +187,11 @@ if [ "$TMA" = 1 ]; then
     # the B-resident ping-pong form (wgmma_tma_bres_kernel: K <= 64, Kgemm <= 576, whole K; the weights loaded
     # once per block, two consumer warpgroups on alternate tiles): "wgmma_tmab-compare"
     tma_form wgmma_tmab FASTCONV_CUDA_TMA_BRES=1
+    # the cluster form (split problems only: the splits of a tile as one thread block cluster, the partial tiles
+    # added in rank 0's shared memory through DSMEM -- no global partials, no splitk_reduce launch): correctness
+    # (every split problem of the quick set whose config has the form) + "wgmma_tmacl-compare" (256@14 and 512@7
+    # batch 32 are the split picks)
+    tma_form wgmma_tmacl FASTCONV_CUDA_TMA_CLUSTER=1
     for l in correctness_wgmma_tma bench_wgmma_tma; do
       grep -h "^fastconv cuda plan" "$LOGS/$l.log" 2>/dev/null | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
         sed "s/^/wgmma_tma-compare plans ($l): /" | tee -a "$LOGS/wgmma_tma_compare.txt"
@@ -291,6 +297,16 @@ if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
         compute-sanitizer --tool $1 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,0,1
       echo "--- rc=$? (wgmma_tma tf32 $1)"; done' "$GC"
 fi
+# 9f. --tma: racecheck, synccheck and memcheck on the cluster form (1,128,128,16,16 split in 2: one 2-block cluster
+#     per tile, rank 1 storing its partial into rank 0's ring between the two cluster barriers); SKIP=sanitizer_tma_cl
+#     skips it.
+if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
+  run sanitizer_tma_cl 150 bash -c 'for job in "racecheck 60" "synccheck 35" "memcheck 35"; do
+      set -- $job; echo "--- compute-sanitizer --tool $1, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_CLUSTER=1"
+      FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_CLUSTER=1 FASTCONV_CUDA_VERBOSE=1 timeout $2 \
+        compute-sanitizer --tool $1 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2
+      echo "--- rc=$? (wgmma_tma cluster $1)"; done' "$GC"
+fi
 echo "=== summary"
 for s in $STEPS; do
   echo "  $s: ${RESULT[$s]:-not run}"
@@ -310,6 +326,8 @@ grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | te
   tee -a "$LOGS/summary.txt"
 [ -n "${RESULT[sanitizer_tma_bres]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer_tma_bres.log" | sed 's/^--- /  sanitizer (TMA B-resident): /' |
   tee -a "$LOGS/summary.txt"
+[ -n "${RESULT[sanitizer_tma_cl]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer_tma_cl.log" | sed 's/^--- /  sanitizer (TMA cluster): /' |
+  tee -a "$LOGS/summary.txt"
 grep -h "^tune-compare:" "$LOGS/tune_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-compare:\|^wgmma-compare plans" "$LOGS/wgmma_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_ws-compare:" "$LOGS/wgmma_ws_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
@@ -319,6 +337,7 @@ grep -h "^wgmma_tma32-compare:" "$LOGS/wgmma_tma32_compare.txt" 2>/dev/null | te
 grep -h "^wgmma_tmap-compare:" "$LOGS/wgmma_tmap_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmah-compare:" "$LOGS/wgmma_tmah_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmab-compare:" "$LOGS/wgmma_tmab_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tmacl-compare" "$LOGS/wgmma_tmacl_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^m192off-compare:" "$LOGS/m192off_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then

@@ -246,6 +246,54 @@ __device__ __forceinline__ void tma_load_im2col_4d(void* dst, const TmaDesc* map
 __device__ __forceinline__ void bar_sync_named(unsigned id, unsigned count) {
     asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(count) : "memory");
 }
+// Thread block clusters (sm_90; launched with a cluster dimension): the block's rank in its cluster and the
+// cluster's size; the cluster barrier, split in its arrive (release: this thread's prior writes, distributed
+// shared memory stores included, are visible to the threads that complete the wait) and wait (acquire), every
+// thread of every block of the cluster taking part; distributed shared memory: mapa maps a shared-window address
+// of this block to the same variable in block `rank` of the cluster, and st.shared::cluster stores there (the
+// writer's block and the target must both still run: the target may not exit before a later cluster barrier).
+__device__ __forceinline__ unsigned cluster_ctarank() {
+    unsigned r = 0;
+#if FC_WGMMA_PTX
+    asm volatile("mov.u32 %0, %%cluster_ctarank;\n" : "=r"(r));
+#endif
+    return r;
+}
+__device__ __forceinline__ unsigned cluster_nctarank() {
+    unsigned r = 1;
+#if FC_WGMMA_PTX
+    asm volatile("mov.u32 %0, %%cluster_nctarank;\n" : "=r"(r));
+#endif
+    return r;
+}
+__device__ __forceinline__ void cluster_arrive() {
+#if FC_WGMMA_PTX
+    asm volatile("barrier.cluster.arrive.release;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void cluster_wait() {
+#if FC_WGMMA_PTX
+    asm volatile("barrier.cluster.wait.acquire;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ uint32_t cluster_map_shared(uint32_t smem_window_addr, unsigned rank) {
+    uint32_t r = smem_window_addr;
+#if FC_WGMMA_PTX
+    asm volatile("mapa.shared::cluster.u32 %0, %1, %2;\n" : "=r"(r) : "r"(smem_window_addr), "r"(rank));
+#else
+    (void)rank;
+#endif
+    return r;
+}
+__device__ __forceinline__ void st_cluster_v4(uint32_t cluster_addr, const float4& v) {
+#if FC_WGMMA_PTX
+    asm volatile("st.shared::cluster.v4.f32 [%0], {%1, %2, %3, %4};\n" ::"r"(cluster_addr), "f"(v.x), "f"(v.y),
+                 "f"(v.z), "f"(v.w)
+                 : "memory");
+#else
+    (void)cluster_addr, (void)v;
+#endif
+}
 // Orders this warpgroup's register accesses before the wgmma that follow (needed before the first one).
 __device__ __forceinline__ void wgmma_fence() {
 #if FC_WGMMA_PTX

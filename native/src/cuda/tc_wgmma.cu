@@ -107,22 +107,62 @@ static CUresult encode_im2col_maps(const TmaEncoders& enc, const ConvParams& p, 
 // f32 tensors, TF32): the two maps encoded per call (x and w change between calls; an encode is host
 // arithmetic), then the kernel and, split, the reduction. An encode the driver refuses for a problem accepted
 // here is an error. kPersist: the persistent form (one block per SM walking the tiles; its own epilogue stage
-// after the ring).
+// after the ring). FASTCONV_CUDA_TMA_CLUSTER=1 (forced only, for comparisons, until a GPU has timed it): a split
+// problem runs the cluster form instead where the config has one (kTmaClusterForm) and tma_cluster_fits -- the
+// splits of a tile as one cluster (cudaLaunchKernelEx's cluster dimension 1 x 1 x splits), no reduction launch.
+template <class Cfg>
+constexpr bool kTmaClusterForm = Cfg::kElemBytes == 4 || Cfg::BK == 64;  // TF32, and f16 TMA64 / 192 rows
 template <class Cfg, bool kPersist = false>
 static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     typedef TmaElem<Cfg> Elem;
     constexpr int es = Cfg::kElemBytes;
-    void (*kern)(const TmaDesc, const TmaDesc, ConvParams, const Elem*, Elem*, int, float*, int) =
-        wgmma_tma_conv_kernel<Cfg, kPersist>;
+    typedef void (*Kern)(const TmaDesc, const TmaDesc, ConvParams, const Elem*, Elem*, int, float*, int);
+    const Kern kern = wgmma_tma_conv_kernel<Cfg, kPersist>;
+    constexpr bool kClusterForm = !kPersist && kTmaClusterForm<Cfg>;
     constexpr size_t kSmem = Cfg::kSmemBytes + (kPersist ? tma_epi_bytes(Cfg::BM, Cfg::BN) : 0);
-    if (!args)
-        return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                    (int)kSmem);
+    if (!args) {
+        cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(kern),
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSmem);
+        if constexpr (kClusterForm)
+            if (e == cudaSuccess)
+                e = cudaFuncSetAttribute(reinterpret_cast<const void*>(wgmma_tma_conv_kernel<Cfg, false, true>),
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSmem);
+        return e;
+    }
     CUtensorMap xd, wd;
     if (encode_im2col_maps(enc, p, args, Cfg::BK, Cfg::BN, TmaShape<Cfg>::kBoxPixels, es, &xd, &wd) != CUDA_SUCCESS)
         return cudaErrorInvalidValue;
     const int splits = args->splits > 1 ? args->splits : 1;
     dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)splits);
+    if constexpr (kClusterForm) {
+        static const bool cluster = fc_env_on("FASTCONV_CUDA_TMA_CLUSTER");  // (core/backend.h)
+        // (the split count clamped to what the form takes: it needs no workspace, and KRange splits any way)
+        const int cs = splits < tma_cluster_max_splits<Cfg>() ? splits : tma_cluster_max_splits<Cfg>();
+        if (cluster && tma_cluster_fits<Cfg>(cs)) {
+            grid.z = (unsigned)cs;
+            static bool said = false;
+            if (!said && fc_env_on("FASTCONV_CUDA_VERBOSE")) {  // (benchmarks: did the forcing apply?)
+                said = true;
+                fprintf(stderr, "fastconv cuda: wgmma_tma cluster form %dx%dx%d, clusters of %d blocks (plan: %d splits)\n",
+                        Cfg::BM, Cfg::BN, Cfg::BK, cs, splits);
+            }
+            cudaLaunchConfig_t lc = {};
+            lc.gridDim = grid;
+            lc.blockDim = dim3(TmaShape<Cfg>::kBlockThreads);
+            lc.dynamicSmemBytes = kSmem;
+            lc.stream = s;
+            cudaLaunchAttribute attr[1];
+            attr[0].id = cudaLaunchAttributeClusterDimension;
+            attr[0].val.clusterDim.x = 1;
+            attr[0].val.clusterDim.y = 1;
+            attr[0].val.clusterDim.z = (unsigned)cs;
+            lc.attrs = attr;
+            lc.numAttrs = 1;
+            const Kern ck = wgmma_tma_conv_kernel<Cfg, false, true>;
+            return cudaLaunchKernelEx(&lc, ck, xd, wd, p, static_cast<const Elem*>(args->bias),
+                                      static_cast<Elem*>(args->y), cs, static_cast<float*>(nullptr), args->vec_y);
+        }
+    }
     if (kPersist) {
         const int64_t units = (int64_t)grid.x * grid.y * grid.z;
         grid = dim3((unsigned)(args->num_sms > 0 && units > args->num_sms ? args->num_sms : units));

@@ -425,6 +425,9 @@ void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bi
 // BK 192: the TMA64 form's 192-row config (Tma64M192, three consumer warpgroups; Tile TILE_WGMMA_TMA).
 // Elem float: the TF32 configs (f32 tensors, BK 32 fp32 in 128-byte rows, a rounding warpgroup): TileFor<Tile, 4>,
 // or with BK 192 TmaTf32M192.
+// Cl: the cluster form (the splits of a tile as one cluster, reduced in rank 0's shared memory) where the split
+// count, clamped to tma_cluster_max_splits, is >= 2, as tc_wgmma.cu runs it under FASTCONV_CUDA_TMA_CLUSTER=1;
+// elsewhere the one-tile form. g_cluster_runs counts the launches that took it.
 template <int Tile, int BK, int Ctas, class Elem>
 struct TmaTestCfg {
     typedef typename std::conditional<
@@ -452,7 +455,8 @@ void encode_im2col_maps(const ConvParams& p, const void* a, const void* w, int b
         std::abort();
     }
 }
-template <int Tile, int BK, int Ctas = 0, class Elem = half_t>
+uint64_t g_cluster_runs = 0;
+template <int Tile, int BK, int Ctas = 0, class Elem = half_t, bool Cl = false>
 void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_b,
                      int splits) {
     constexpr bool f32 = std::is_same<Elem, float>::value;
@@ -464,6 +468,16 @@ void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const vo
     const SmemBaseRun base;
     fc_simt::TensorMap xd, wd;
     encode_im2col_maps(p, a, w, Cfg::BK, TmaShape<Cfg>::kBoxPixels, Cfg::BN, es, "wgmma_tma", &xd, &wd);
+    static_assert(!Cl || Ctas == 0, "the cluster form is a one-tile form");
+    const int cs = std::min(sr.splits, tma_cluster_max_splits<Cfg>());  // (clamped as tc_wgmma.cu does)
+    if (Cl && tma_cluster_fits<Cfg>(cs)) {
+        ++g_cluster_runs;
+        fc_simt::launch_cluster_named("wgmma_tma_conv_kernel (cluster)", dim3(sr.grid.x, sr.grid.y, (unsigned)cs),
+                                      dim3(1, 1, (unsigned)cs), dim3(TmaShape<Cfg>::kBlockThreads), Cfg::kSmemBytes,
+                                      g_only_blocks, wgmma_tma_conv_kernel<Cfg, false, true>, xd, wd, p,
+                                      static_cast<const Elem*>(bias), static_cast<Elem*>(y), cs, nullptr, vec_b);
+        return;  // no partials, no reduction
+    }
     if constexpr (Ctas != 0) {
         const unsigned units = sr.grid.x * sr.grid.y * sr.grid.z;
         launch_gemm(dim3(units < (unsigned)Ctas ? units : (unsigned)Ctas), dim3(TmaShape<Cfg>::kBlockThreads),
@@ -475,10 +489,10 @@ void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const vo
     }
     sr.template reduce<Elem>(p, bias, y);
 }
-template <int Tile, int Splits = 1, int BK = 32, int Ctas = 0, class Elem = half_t>
+template <int Tile, int Splits = 1, int BK = 32, int Ctas = 0, class Elem = half_t, bool Cl = false>
 void run_wgmma_tma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
                    int vec_b) {
-    run_wgmma_tma_n<Tile, BK, Ctas, Elem>(p, a, w, bias, y, vec_b, Splits);
+    run_wgmma_tma_n<Tile, BK, Ctas, Elem, Cl>(p, a, w, bias, y, vec_b, Splits);
 }
 // wgmma_halo_tma_kernel (the halo form) with config Cfg as tc_wgmma.cu's launch_halo_tma runs it: the 4-D
 // tiled x map (no swizzle) and the TMA64 B map encoded by the emulation's TMA model.
@@ -790,6 +804,11 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA_TMA 192x128x32", &run_wgmma_tma<TILE_WGMMA_TMA, 1, 192, 0, float>, 1, 0, 0, 1});
         v.push_back({"implicit WGMMA_TMA 192x128x32 split-K 2", &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, float>, 1, 0, 0, 1});
         v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 128x64x32", &run_wgmma_tma<TILE_WGMMA_TMA_N64, 1, 32, 0, float>, 1, 1, 0, 1});
+        // its cluster form: the splits of a tile as one cluster, reduced in rank 0's shared memory
+        v.push_back({"implicit WGMMA_TMA 192x128x32 cluster split-K 2",
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, float, true>, 1, 0, 0, 1});
+        v.push_back({"implicit WGMMA_TMA 128x64x32 cluster split-K 3",
+                     &run_wgmma_tma<TILE_WGMMA_TMA_N64, 3, 32, 0, float, true>, 1, 0, 0, 1});
     }
     if constexpr (MathK == MATH_F16) {
         v.push_back({"implicit HALO16 16x16px x64", &run_halo<MathK, 16>, 1, 0, 1});
@@ -829,6 +848,14 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA_TMA 192x128x64", &run_wgmma_tma<TILE_WGMMA_TMA, 1, 192>, 1, 0, 0, 2});
         v.push_back({"implicit WGMMA_TMA 192x128x64 split-K 2", &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192>, 1, 0, 0, 2});
         v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 192x128x64", &run_wgmma_tma<TILE_WGMMA_TMA, 1, 192>, 1, 1, 0, 2});
+        // its cluster form (the splits of a tile as one 2- / 3-block cluster, the partial tiles added in rank 0's
+        // ring through distributed shared memory: no global partials, no reduction launch)
+        v.push_back({"implicit WGMMA_TMA 192x128x64 cluster split-K 2",
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, half_t, true>, 1, 0, 0, 2});
+        v.push_back({"implicit WGMMA_TMA 192x128x64 cluster split-K 3",
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 3, 192, 0, half_t, true>, 1, 0, 0, 2});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 128x64x64 cluster split-K 3",
+                     &run_wgmma_tma<TILE_WGMMA_TMA_N64, 3, 64, 0, half_t, true>, 1, 1, 0, 2});
         // its halo form (stride 1, C % 64 == 0): per unit of 8 x 8 pixels one 4-D halo box per 8 channels, every
         // tap read in place through no-swizzle descriptors
         v.push_back({"implicit WGMMA_TMA halo 256x128", &run_halo_tma<HaloTmaN128M256>, 1, 0, 0, 3});
@@ -2133,6 +2160,15 @@ int run_group(const std::string& group, int max_shapes) {
         fprintf(stderr, "FAIL [%s] only %ld WGMMA_TMA runs: the shapes TMA takes went missing\n", group.c_str(),
                 st.by_kernel["WGMMA_TMA"]);
         ++st.fails;
+    }
+    // ... and its cluster form must have run (not fallen back to the one-tile form on every shape: 1-slice K).
+    if ((group == "tc_f16" || group == "tc_tf32") && shapes.size() >= g_fixed_shapes) {
+        printf("[%s] cluster-form (split-K in a thread block cluster) runs: %llu\n", group.c_str(),
+               (unsigned long long)g_cluster_runs);
+        if (g_cluster_runs < 10) {
+            fprintf(stderr, "FAIL [%s] only %llu cluster-form runs\n", group.c_str(), (unsigned long long)g_cluster_runs);
+            ++st.fails;
+        }
     }
     printf("[%s] heuristic picks over these problems (H100-like: 132 SMs, 227 KB): direct %d, implicit BIG %d WIDE %d "
            "MED %d SMALL %d SIMT %d HALO %d HALO16 %d\n",

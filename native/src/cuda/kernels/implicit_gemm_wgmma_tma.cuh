@@ -53,6 +53,8 @@
 // On the H200 (twelfth session) correct (1440 / 1440, compute-sanitizer memcheck / synccheck clean) but slower
 // than the one-tile form, batched f16 NHWC batch 32: 64@56 33.4 vs 27.6 us, 128@28 29.2 vs 27.6, 256@14 32.2 vs
 // 31.3, 512@7 36.7 vs 35.0 (its shallower rings; the tiles per SM are as uneven as the one-tile grid's waves).
+// Cluster form (kCluster, tma_cluster_tile below; FASTCONV_CUDA_TMA_CLUSTER=1, forced only): a split problem's
+// splits of one tile run as one thread block cluster and add their partial tiles in rank 0's shared memory.
 //
 // Stages: TileFor<TILE_WGMMA_TMA*> = the warp-specialized kernel's tiles (f16, BK 32: 128 x 128, 8 x 16 KB;
 // 128 x 64, 8 x 12 KB, 2 blocks per SM; 256 x 128, 6 x 24 KB); where C % 64 == 0 the TMA64 form
@@ -165,6 +167,89 @@ __device__ __forceinline__ void tma_consume(const ConvParams& p, const TmaElem<C
                                                                            0, tid, vec_y);
 }
 
+// The cluster form (kCluster; tma_cluster_fits): the splits of one output tile are the blocks of one cluster
+// (cluster dims 1 x 1 x splits, rank = split), and their fp32 partial tiles are added in shared memory instead of
+// through global partials and splitk_reduce's launch:
+//  1. every block runs its k range (producer, rounding warpgroup, consumers as in the one-tile form);
+//  2. cluster barrier: every rank's mainloop is over -- so rank 0's ring is idle (its consumers waited for
+//     every slice and retired every wgmma; its producer has nothing in flight);
+//  3. ranks > 0 push their accumulators into rank 0's ring through distributed shared memory: slot rank - 1,
+//     in fragment order (float4 (mi, ni) of consumer thread t at (mi * NI + ni) * Cfg::kThreads + t -- 16-byte
+//     stores, consecutive threads on consecutive chunks);
+//  4. cluster barrier: the partials have landed (arrive.release / wait.acquire), and no rank exits before its
+//     stores are done;
+//  5. rank 0's consumers add the slots in rank order (the same order for every tile: deterministic) and run the
+//     normal staged epilogue -- its first named barrier keeps the staging writes behind every consumer's reads.
+// Every thread of every block takes part in both cluster barriers (the producer warp's idle lanes too).
+// Cost model: a 192 x 128 tile's partial is 96 KB of DSMEM stores per rank > 0, against the one-tile form's
+// 96 KB of global partial writes per split plus splitk_reduce's read of all of them and its launch.
+// Status: emulated only (no GPU in the session that wrote it); forced with FASTCONV_CUDA_TMA_CLUSTER=1.
+// The most splits a config's cluster form takes: ranks - 1 fp32 partial tiles in the ring, at most 8 blocks (the
+// portable cluster size); tma_cluster_fits: a split count it takes.
+template <class Cfg>
+__host__ __device__ constexpr int tma_cluster_max_splits() {
+    const size_t ring = (size_t)Cfg::kStages * Cfg::kStageElems * Cfg::kElemBytes, tile = (size_t)Cfg::BM * Cfg::BN * 4;
+    return 1 + ring / tile < 8 ? (int)(1 + ring / tile) : 8;
+}
+template <class Cfg>
+__host__ __device__ constexpr bool tma_cluster_fits(int splits) {
+    return splits >= 2 && splits <= tma_cluster_max_splits<Cfg>();
+}
+
+template <class Cfg>
+__device__ __forceinline__ void tma_cluster_tile(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
+                                                 TmaElem<Cfg>* smem, uint64_t* full, uint64_t* empty, uint64_t* ready,
+                                                 const TmaElem<Cfg>* bias, TmaElem<Cfg>* y, int vec_y, bool producer,
+                                                 bool rounder) {
+    typedef TmaElem<Cfg> Elem;
+    constexpr int MI = Cfg::MI, NI = Cfg::NI, T = Cfg::kThreads;
+    constexpr bool kRound = TmaShape<Cfg>::kRoundThreads > 0;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, cwg = warp >> 2;
+    const unsigned rank = cluster_ctarank(), ranks = cluster_nctarank();
+    const int m_block = blockIdx.x * Cfg::BM, n_block = blockIdx.y * Cfg::BN;
+    const KRange kr(p, Cfg::BK, (int)ranks, (int)rank);
+    const bool consumer = !producer && !rounder;
+    float acc[MI][NI][4];
+    if (producer) {
+        if (lane == 0) tma_produce<Cfg>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles, 0);
+    } else if (rounder) {
+        if constexpr (kRound) tma_round_stages<Cfg>(smem, full, ready, kr.ktiles, tid - T);
+    } else {
+        ws_consume<Cfg, Elem>(smem, kRound ? ready : full, empty, kr.ktiles, cwg, lane, acc);
+    }
+    cluster_arrive();  // 2. every rank's mainloop is over: rank 0's ring is free
+    cluster_wait();
+    float4* const slots = reinterpret_cast<float4*>(smem);  // rank 0's ring: ranks - 1 partial tiles
+    if (consumer && rank > 0) {  // 3. push this rank's partial into slot rank - 1 of rank 0
+        const uint32_t dst = cluster_map_shared(smem_addr_(slots + (size_t)(rank - 1) * MI * NI * T + tid), 0);
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+            for (int ni = 0; ni < NI; ++ni)
+                st_cluster_v4(dst + (uint32_t)((mi * NI + ni) * T * 16),
+                              make_float4(acc[mi][ni][0], acc[mi][ni][1], acc[mi][ni][2], acc[mi][ni][3]));
+    }
+    cluster_arrive();  // 4. the partials have landed; no rank leaves before its stores are done
+    cluster_wait();
+    if (!consumer || rank > 0) return;
+    for (unsigned r = 1; r < ranks; ++r) {  // 5. rank 0 adds the slots in rank order, then the epilogue
+        const float4* src = slots + (size_t)(r - 1) * MI * NI * T + tid;
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+            for (int ni = 0; ni < NI; ++ni) {
+                const float4 v = lds(src + (mi * NI + ni) * T);
+                acc[mi][ni][0] += v.x;
+                acc[mi][ni][1] += v.y;
+                acc[mi][ni][2] += v.z;
+                acc[mi][ni][3] += v.w;
+            }
+    }
+    const int warp_m = cwg * 4 * MI + (warp & 3);
+    epilogue_staged<Cfg, Elem, LinearRows, ConsumerSyncN<T>, 64>(p, acc, smem, y, bias, LinearRows{m_block}, n_block,
+                                                               warp_m, 0, 0, tid, vec_y);
+}
+
 // A persistent block's units: (m tile, n tile, split), m fastest, every gridDim.x-th from blockIdx.x --
 // neighbouring blocks on neighbouring m tiles of one n tile (B shared in L2).
 __device__ __forceinline__ void tma_unit(int u, int tiles_m, int tiles_n, int bm, int bn, int* m_block, int* n_block,
@@ -177,8 +262,9 @@ __device__ __forceinline__ void tma_unit(int u, int tiles_m, int tiles_n, int bm
 
 // kPersist: the persistent form -- gridDim.x blocks (one per SM) walk the units, the ring and its phases running
 // on across them, each unit's epilogue staged in its own region (epi, after the ring); otherwise a block is
-// one unit (grid = m tiles x n tiles x splits) staging its epilogue through the ring.
-template <class Cfg, bool kPersist>
+// one unit (grid = m tiles x n tiles x splits) staging its epilogue through the ring. kCluster: the cluster
+// form (tma_cluster_tile: the grid's z = the cluster's = the splits).
+template <class Cfg, bool kPersist, bool kCluster = false>
 __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
                                                     const TmaElem<Cfg>* bias, TmaElem<Cfg>* y, int splits,
                                                     float* partial, int vec_y) {
@@ -192,6 +278,7 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
                   "f16 rows of 64 / 128 bytes, fp32 rows of 128 bytes: the SWIZZLE_64B / SWIZZLE_128B boxes");
     static_assert(LD == BK && (!kRound || !kPersist), "unpadded rows; the persistent form is f16 only");
     static_assert(BM % TmaShape<Cfg>::kBoxPixels == 0, "whole im2col loads per tile");
+    static_assert(!(kPersist && kCluster), "the cluster form is a one-tile form");
     FC_DYNAMIC_SHARED(Elem, smem_raw);
     Elem* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);
     __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES], ready[kRound ? STAGES : 1];
@@ -207,8 +294,12 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
     }
     __syncthreads();  // the barriers are initialized (the only block-wide barrier)
     const bool producer = warp == TmaShape<Cfg>::kProducerWarp;  // the last warp
-    if (producer && lane != 0) return;
     const bool rounder = kRound && !producer && tid >= Cfg::kThreads;  // the warpgroup after the consumers
+    if constexpr (kCluster) {  // (every thread stays: the cluster barriers count them all)
+        tma_cluster_tile<Cfg>(p, xmap, wmap, smem, full, empty, ready, bias, y, vec_y, producer, rounder);
+        return;
+    }
+    if (producer && lane != 0) return;
     uint64_t* const avail = kRound ? ready : full;  // what the consumers wait for
 
     if constexpr (!kPersist) {
@@ -243,11 +334,11 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
 // sm_90a only (a trap stub elsewhere); launched with TmaShape<Cfg>::kBlockThreads threads, the maps by value.
 // Dynamic shared memory: Cfg::kSmemBytes (+ tma_epi_bytes(BM, BN) in the persistent form). Tensors of
 // TmaElem<Cfg>: f16, or f32 for the 4-byte (TF32) configs.
-template <class Cfg, bool kPersist = false>
+template <class Cfg, bool kPersist = false, bool kCluster = false>
 __global__ void __launch_bounds__(TmaShape<Cfg>::kBlockThreads, Cfg::kMinBlocks)
     wgmma_tma_conv_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap, ConvParams p,
                           const TmaElem<Cfg>* bias, TmaElem<Cfg>* y, int splits, float* partial, int vec_y) {
-    FC_SM90A_ONLY((wgmma_tma_conv_body<Cfg, kPersist>(p, &xmap, &wmap, bias, y, splits, partial, vec_y)));
+    FC_SM90A_ONLY((wgmma_tma_conv_body<Cfg, kPersist, kCluster>(p, &xmap, &wmap, bias, y, splits, partial, vec_y)));
 }
 
 }  // namespace cuda
