@@ -214,6 +214,20 @@ __device__ __forceinline__ void tma_load_2d(void* dst, const TmaDesc* map, uint6
     (void)dst, (void)map, (void)bar, (void)c0, (void)c1;
 #endif
 }
+// The same load multicast to the blocks of the cluster in cta_mask (bit r: rank r): the box lands at dst's offset in
+// each of them and completes the transaction bytes on each one's mbarrier at bar's offset (read from L2 once).
+__device__ __forceinline__ void tma_load_2d_multicast(void* dst, const TmaDesc* map, uint64_t* bar, int c0, int c1,
+                                                      uint16_t cta_mask) {
+#if FC_WGMMA_PTX
+    asm volatile(
+        "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.multicast::cluster"
+        " [%0], [%1, {%2, %3}], [%4], %5;\n" ::"r"(smem_addr_(dst)),
+        "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(smem_addr_(bar)), "h"(cta_mask)
+        : "memory");
+#else
+    (void)dst, (void)map, (void)bar, (void)c0, (void)c1, (void)cta_mask;
+#endif
+}
 // One 4-D tiled load: box {box0, box1, box2, box3} of the map at element coordinates {c0, c1, c2, c3} (negative
 // or past the end: zeros) -> dst (128-byte aligned), rows of box0 elements in box order (dim 1 fastest).
 __device__ __forceinline__ void tma_load_4d(void* dst, const TmaDesc* map, uint64_t* bar, int c0, int c1, int c2,
@@ -284,6 +298,16 @@ __device__ __forceinline__ uint32_t cluster_map_shared(uint32_t smem_window_addr
     (void)rank;
 #endif
     return r;
+}
+// An arrival (release, cluster scope) on block `rank`'s mbarrier at bar's offset.
+__device__ __forceinline__ void mbar_arrive_cluster(uint64_t* bar, unsigned rank) {
+#if FC_WGMMA_PTX
+    asm volatile("mbarrier.arrive.release.cluster.shared::cluster.b64 _, [%0];\n" ::"r"(
+                     cluster_map_shared(smem_addr_(bar), rank))
+                 : "memory");
+#else
+    (void)bar, (void)rank;
+#endif
 }
 __device__ __forceinline__ void st_cluster_v4(uint32_t cluster_addr, const float4& v) {
 #if FC_WGMMA_PTX

@@ -103,66 +103,100 @@ static CUresult encode_im2col_maps(const TmaEncoders& enc, const ConvParams& p, 
                      CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
 }
 
+// One launch of a TMA kernel form in thread block clusters of cdim blocks (cudaLaunchKernelEx's cluster dimension).
+template <class Cfg>
+static cudaError_t launch_tma_clustered(void (*kern)(const TmaDesc, const TmaDesc, ConvParams, const TmaElem<Cfg>*,
+                                                     TmaElem<Cfg>*, int, float*, int),
+                                        dim3 grid, dim3 cdim, size_t smem, cudaStream_t s, const CUtensorMap& xd,
+                                        const CUtensorMap& wd, const ConvParams& p, const GemmArgs* args, int splits,
+                                        float* partial) {
+    cudaLaunchConfig_t lc = {};
+    lc.gridDim = grid;
+    lc.blockDim = dim3(TmaShape<Cfg>::kBlockThreads);
+    lc.dynamicSmemBytes = smem;
+    lc.stream = s;
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeClusterDimension;
+    attr[0].val.clusterDim.x = cdim.x;
+    attr[0].val.clusterDim.y = cdim.y;
+    attr[0].val.clusterDim.z = cdim.z;
+    lc.attrs = attr;
+    lc.numAttrs = 1;
+    return cudaLaunchKernelEx(&lc, kern, xd, wd, p, static_cast<const TmaElem<Cfg>*>(args->bias),
+                              static_cast<TmaElem<Cfg>*>(args->y), splits, partial, args->vec_y);
+}
+
 // wgmma_tma_conv_kernel (TILE_WGMMA_TMA*) with tile config Cfg (f16: BK 32 or the TMA64 form; 4-byte configs:
 // f32 tensors, TF32): the two maps encoded per call (x and w change between calls; an encode is host
 // arithmetic), then the kernel and, split, the reduction. An encode the driver refuses for a problem accepted
 // here is an error. kPersist: the persistent form (one block per SM walking the tiles; its own epilogue stage
-// after the ring). FASTCONV_CUDA_TMA_CLUSTER=1 (forced only, for comparisons, until a GPU has timed it): a split
-// problem runs the cluster form instead where the config has one (kTmaClusterForm) and tma_cluster_fits -- the
-// splits of a tile as one cluster (cudaLaunchKernelEx's cluster dimension 1 x 1 x splits), no reduction launch.
+// after the ring). Forced only, for comparisons, until a GPU has timed them (configs with the cluster forms:
+// kTmaClusterForms): FASTCONV_CUDA_TMA_CLUSTER=1 runs a split problem in the cluster-split form -- the splits of a
+// tile as one cluster (cluster dims 1 x 1 x splits, clamped to tma_cluster_max_splits), no reduction launch;
+// FASTCONV_CUDA_TMA_MULTICAST=1 (where the first does not apply) the B-multicast form -- 2-block clusters along M
+// sharing their n tile's B slices (the w map's box BN / 2 rows, grid x rounded up to even).
 template <class Cfg>
-constexpr bool kTmaClusterForm = Cfg::kElemBytes == 4 || Cfg::BK == 64;  // TF32, and f16 TMA64 / 192 rows
+constexpr bool kTmaClusterForms = Cfg::kElemBytes == 4 || Cfg::BK == 64;  // TF32, and f16 TMA64 / 192 rows
 template <class Cfg, bool kPersist = false>
 static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     typedef TmaElem<Cfg> Elem;
     constexpr int es = Cfg::kElemBytes;
     typedef void (*Kern)(const TmaDesc, const TmaDesc, ConvParams, const Elem*, Elem*, int, float*, int);
-    const Kern kern = wgmma_tma_conv_kernel<Cfg, kPersist>;
-    constexpr bool kClusterForm = !kPersist && kTmaClusterForm<Cfg>;
+    const Kern kern = wgmma_tma_conv_kernel<Cfg, kPersist ? kTmaPersistent : kTmaOneTile>;
+    constexpr bool kClusterForms = !kPersist && kTmaClusterForms<Cfg>;
     constexpr size_t kSmem = Cfg::kSmemBytes + (kPersist ? tma_epi_bytes(Cfg::BM, Cfg::BN) : 0);
     if (!args) {
         cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(kern),
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSmem);
-        if constexpr (kClusterForm)
-            if (e == cudaSuccess)
-                e = cudaFuncSetAttribute(reinterpret_cast<const void*>(wgmma_tma_conv_kernel<Cfg, false, true>),
-                                         cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSmem);
+        if constexpr (kClusterForms)
+            for (const Kern k : {wgmma_tma_conv_kernel<Cfg, kTmaClusterSplit>, wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>})
+                if (e == cudaSuccess)
+                    e = cudaFuncSetAttribute(reinterpret_cast<const void*>(k),
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSmem);
         return e;
     }
-    CUtensorMap xd, wd;
-    if (encode_im2col_maps(enc, p, args, Cfg::BK, Cfg::BN, TmaShape<Cfg>::kBoxPixels, es, &xd, &wd) != CUDA_SUCCESS)
-        return cudaErrorInvalidValue;
     const int splits = args->splits > 1 ? args->splits : 1;
     dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)splits);
-    if constexpr (kClusterForm) {
+    CUtensorMap xd, wd;
+    if constexpr (kClusterForms) {
         static const bool cluster = fc_env_on("FASTCONV_CUDA_TMA_CLUSTER");  // (core/backend.h)
+        static const bool mcast = fc_env_on("FASTCONV_CUDA_TMA_MULTICAST");
+        static const bool verbose = fc_env_on("FASTCONV_CUDA_VERBOSE");  // (benchmarks: did the forcing apply?)
         // (the split count clamped to what the form takes: it needs no workspace, and KRange splits any way)
         const int cs = splits < tma_cluster_max_splits<Cfg>() ? splits : tma_cluster_max_splits<Cfg>();
         if (cluster && tma_cluster_fits<Cfg>(cs)) {
-            grid.z = (unsigned)cs;
+            if (encode_im2col_maps(enc, p, args, Cfg::BK, Cfg::BN, TmaShape<Cfg>::kBoxPixels, es, &xd, &wd) !=
+                CUDA_SUCCESS)
+                return cudaErrorInvalidValue;
             static bool said = false;
-            if (!said && fc_env_on("FASTCONV_CUDA_VERBOSE")) {  // (benchmarks: did the forcing apply?)
+            if (verbose && !said) {
                 said = true;
-                fprintf(stderr, "fastconv cuda: wgmma_tma cluster form %dx%dx%d, clusters of %d blocks (plan: %d splits)\n",
-                        Cfg::BM, Cfg::BN, Cfg::BK, cs, splits);
+                fprintf(stderr, "fastconv cuda: wgmma_tma cluster-split form %dx%dx%d, clusters of %d blocks (plan: %d "
+                        "splits)\n", Cfg::BM, Cfg::BN, Cfg::BK, cs, splits);
             }
-            cudaLaunchConfig_t lc = {};
-            lc.gridDim = grid;
-            lc.blockDim = dim3(TmaShape<Cfg>::kBlockThreads);
-            lc.dynamicSmemBytes = kSmem;
-            lc.stream = s;
-            cudaLaunchAttribute attr[1];
-            attr[0].id = cudaLaunchAttributeClusterDimension;
-            attr[0].val.clusterDim.x = 1;
-            attr[0].val.clusterDim.y = 1;
-            attr[0].val.clusterDim.z = (unsigned)cs;
-            lc.attrs = attr;
-            lc.numAttrs = 1;
-            const Kern ck = wgmma_tma_conv_kernel<Cfg, false, true>;
-            return cudaLaunchKernelEx(&lc, ck, xd, wd, p, static_cast<const Elem*>(args->bias),
-                                      static_cast<Elem*>(args->y), cs, static_cast<float*>(nullptr), args->vec_y);
+            return launch_tma_clustered<Cfg>(wgmma_tma_conv_kernel<Cfg, kTmaClusterSplit>,
+                                             dim3(grid.x, grid.y, (unsigned)cs), dim3(1, 1, (unsigned)cs), kSmem, s,
+                                             xd, wd, p, args, cs, nullptr);
+        }
+        if (mcast) {
+            if (encode_im2col_maps(enc, p, args, Cfg::BK, Cfg::BN / 2, TmaShape<Cfg>::kBoxPixels, es, &xd, &wd) !=
+                CUDA_SUCCESS)
+                return cudaErrorInvalidValue;
+            static bool said = false;
+            if (verbose && !said) {
+                said = true;
+                fprintf(stderr, "fastconv cuda: wgmma_tma B-multicast form %dx%dx%d, 2-block clusters (%d splits)\n",
+                        Cfg::BM, Cfg::BN, Cfg::BK, splits);
+            }
+            cudaError_t e = launch_tma_clustered<Cfg>(wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>,
+                                                      dim3((grid.x + 1) / 2 * 2, grid.y, grid.z), dim3(2, 1, 1), kSmem,
+                                                      s, xd, wd, p, args, splits, args->partial);
+            if (e != cudaSuccess || splits == 1) return e;
+            return splitk_reduce(es == 2, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
         }
     }
+    if (encode_im2col_maps(enc, p, args, Cfg::BK, Cfg::BN, TmaShape<Cfg>::kBoxPixels, es, &xd, &wd) != CUDA_SUCCESS)
+        return cudaErrorInvalidValue;
     if (kPersist) {
         const int64_t units = (int64_t)grid.x * grid.y * grid.z;
         grid = dim3((unsigned)(args->num_sms > 0 && units > args->num_sms ? args->num_sms : units));

@@ -425,9 +425,11 @@ void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bi
 // BK 192: the TMA64 form's 192-row config (Tma64M192, three consumer warpgroups; Tile TILE_WGMMA_TMA).
 // Elem float: the TF32 configs (f32 tensors, BK 32 fp32 in 128-byte rows, a rounding warpgroup): TileFor<Tile, 4>,
 // or with BK 192 TmaTf32M192.
-// Cl: the cluster form (the splits of a tile as one cluster, reduced in rank 0's shared memory) where the split
-// count, clamped to tma_cluster_max_splits, is >= 2, as tc_wgmma.cu runs it under FASTCONV_CUDA_TMA_CLUSTER=1;
-// elsewhere the one-tile form. g_cluster_runs counts the launches that took it.
+// Form kTmaClusterSplit: the cluster-split form (the splits of a tile as one cluster, reduced in rank 0's shared
+// memory) where the split count, clamped to tma_cluster_max_splits, is >= 2, as tc_wgmma.cu runs it under
+// FASTCONV_CUDA_TMA_CLUSTER=1 (elsewhere the one-tile form); kTmaMulticastB: the B-multicast form (2-block clusters
+// along M, the w map's box BN / 2 rows, grid x rounded up to even), as under FASTCONV_CUDA_TMA_MULTICAST=1.
+// g_cluster_runs / g_mcast_runs count the launches of each.
 template <int Tile, int BK, int Ctas, class Elem>
 struct TmaTestCfg {
     typedef typename std::conditional<
@@ -455,8 +457,8 @@ void encode_im2col_maps(const ConvParams& p, const void* a, const void* w, int b
         std::abort();
     }
 }
-uint64_t g_cluster_runs = 0;
-template <int Tile, int BK, int Ctas = 0, class Elem = half_t, bool Cl = false>
+uint64_t g_cluster_runs = 0, g_mcast_runs = 0;
+template <int Tile, int BK, int Ctas = 0, class Elem = half_t, int Form = kTmaOneTile>
 void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_b,
                      int splits) {
     constexpr bool f32 = std::is_same<Elem, float>::value;
@@ -467,21 +469,34 @@ void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const vo
     SplitRun<Cfg> sr(p, splits);
     const SmemBaseRun base;
     fc_simt::TensorMap xd, wd;
-    encode_im2col_maps(p, a, w, Cfg::BK, TmaShape<Cfg>::kBoxPixels, Cfg::BN, es, "wgmma_tma", &xd, &wd);
-    static_assert(!Cl || Ctas == 0, "the cluster form is a one-tile form");
+    constexpr bool kMcast = Form == kTmaMulticastB;
+    encode_im2col_maps(p, a, w, Cfg::BK, TmaShape<Cfg>::kBoxPixels, kMcast ? Cfg::BN / 2 : Cfg::BN, es, "wgmma_tma",
+                       &xd, &wd);
+    static_assert(Form == kTmaOneTile || Ctas == 0, "the cluster forms are one-tile forms");
     const int cs = std::min(sr.splits, tma_cluster_max_splits<Cfg>());  // (clamped as tc_wgmma.cu does)
-    if (Cl && tma_cluster_fits<Cfg>(cs)) {
+    if (Form == kTmaClusterSplit && tma_cluster_fits<Cfg>(cs)) {
         ++g_cluster_runs;
-        fc_simt::launch_cluster_named("wgmma_tma_conv_kernel (cluster)", dim3(sr.grid.x, sr.grid.y, (unsigned)cs),
+        fc_simt::launch_cluster_named("wgmma_tma_conv_kernel (cluster split)", dim3(sr.grid.x, sr.grid.y, (unsigned)cs),
                                       dim3(1, 1, (unsigned)cs), dim3(TmaShape<Cfg>::kBlockThreads), Cfg::kSmemBytes,
-                                      g_only_blocks, wgmma_tma_conv_kernel<Cfg, false, true>, xd, wd, p,
+                                      g_only_blocks, wgmma_tma_conv_kernel<Cfg, kTmaClusterSplit>, xd, wd, p,
                                       static_cast<const Elem*>(bias), static_cast<Elem*>(y), cs, nullptr, vec_b);
         return;  // no partials, no reduction
+    }
+    if constexpr (kMcast) {
+        ++g_mcast_runs;
+        fc_simt::launch_cluster_named("wgmma_tma_conv_kernel (B multicast)",
+                                      dim3((sr.grid.x + 1) / 2 * 2, sr.grid.y, sr.grid.z), dim3(2, 1, 1),
+                                      dim3(TmaShape<Cfg>::kBlockThreads), Cfg::kSmemBytes, g_only_blocks,
+                                      wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>, xd, wd, p,
+                                      static_cast<const Elem*>(bias), static_cast<Elem*>(y), sr.splits,
+                                      sr.partial.data(), vec_b);
+        sr.template reduce<Elem>(p, bias, y);
+        return;
     }
     if constexpr (Ctas != 0) {
         const unsigned units = sr.grid.x * sr.grid.y * sr.grid.z;
         launch_gemm(dim3(units < (unsigned)Ctas ? units : (unsigned)Ctas), dim3(TmaShape<Cfg>::kBlockThreads),
-                    Cfg::kSmemBytes + tma_epi_bytes(Cfg::BM, Cfg::BN), wgmma_tma_conv_kernel<Cfg, true>, xd, wd, p,
+                    Cfg::kSmemBytes + tma_epi_bytes(Cfg::BM, Cfg::BN), wgmma_tma_conv_kernel<Cfg, kTmaPersistent>, xd, wd, p,
                     static_cast<const Elem*>(bias), static_cast<Elem*>(y), sr.splits, sr.partial.data(), vec_b);
     } else {
         launch_gemm(sr.grid, dim3(TmaShape<Cfg>::kBlockThreads), Cfg::kSmemBytes, wgmma_tma_conv_kernel<Cfg>, xd, wd, p,
@@ -489,10 +504,10 @@ void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const vo
     }
     sr.template reduce<Elem>(p, bias, y);
 }
-template <int Tile, int Splits = 1, int BK = 32, int Ctas = 0, class Elem = half_t, bool Cl = false>
+template <int Tile, int Splits = 1, int BK = 32, int Ctas = 0, class Elem = half_t, int Form = kTmaOneTile>
 void run_wgmma_tma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
                    int vec_b) {
-    run_wgmma_tma_n<Tile, BK, Ctas, Elem, Cl>(p, a, w, bias, y, vec_b, Splits);
+    run_wgmma_tma_n<Tile, BK, Ctas, Elem, Form>(p, a, w, bias, y, vec_b, Splits);
 }
 // wgmma_halo_tma_kernel (the halo form) with config Cfg as tc_wgmma.cu's launch_halo_tma runs it: the 4-D
 // tiled x map (no swizzle) and the TMA64 B map encoded by the emulation's TMA model.
@@ -806,9 +821,14 @@ std::vector<Variant> tc_variants() {
         v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 128x64x32", &run_wgmma_tma<TILE_WGMMA_TMA_N64, 1, 32, 0, float>, 1, 1, 0, 1});
         // its cluster form: the splits of a tile as one cluster, reduced in rank 0's shared memory
         v.push_back({"implicit WGMMA_TMA 192x128x32 cluster split-K 2",
-                     &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, float, true>, 1, 0, 0, 1});
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, float, kTmaClusterSplit>, 1, 0, 0, 1});
         v.push_back({"implicit WGMMA_TMA 128x64x32 cluster split-K 3",
-                     &run_wgmma_tma<TILE_WGMMA_TMA_N64, 3, 32, 0, float, true>, 1, 0, 0, 1});
+                     &run_wgmma_tma<TILE_WGMMA_TMA_N64, 3, 32, 0, float, kTmaClusterSplit>, 1, 0, 0, 1});
+        // its B-multicast form: 2-block clusters along M sharing B (split-K 2 too)
+        v.push_back({"implicit WGMMA_TMA 128x128x32 B multicast",
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 1, 32, 0, float, kTmaMulticastB>, 1, 0, 0, 1});
+        v.push_back({"implicit WGMMA_TMA 192x128x32 B multicast split-K 2",
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, float, kTmaMulticastB>, 1, 0, 0, 1});
     }
     if constexpr (MathK == MATH_F16) {
         v.push_back({"implicit HALO16 16x16px x64", &run_halo<MathK, 16>, 1, 0, 1});
@@ -851,11 +871,19 @@ std::vector<Variant> tc_variants() {
         // its cluster form (the splits of a tile as one 2- / 3-block cluster, the partial tiles added in rank 0's
         // ring through distributed shared memory: no global partials, no reduction launch)
         v.push_back({"implicit WGMMA_TMA 192x128x64 cluster split-K 2",
-                     &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, half_t, true>, 1, 0, 0, 2});
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, half_t, kTmaClusterSplit>, 1, 0, 0, 2});
         v.push_back({"implicit WGMMA_TMA 192x128x64 cluster split-K 3",
-                     &run_wgmma_tma<TILE_WGMMA_TMA, 3, 192, 0, half_t, true>, 1, 0, 0, 2});
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 3, 192, 0, half_t, kTmaClusterSplit>, 1, 0, 0, 2});
         v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 128x64x64 cluster split-K 3",
-                     &run_wgmma_tma<TILE_WGMMA_TMA_N64, 3, 64, 0, half_t, true>, 1, 1, 0, 2});
+                     &run_wgmma_tma<TILE_WGMMA_TMA_N64, 3, 64, 0, half_t, kTmaClusterSplit>, 1, 1, 0, 2});
+        // its B-multicast form (2-block clusters along M: each block loads half of the shared B slice and multicasts
+        // it, the consumers release a stage in both blocks): 128 x 64, 192 x 128 split-K 2, 256 x 128
+        v.push_back({"implicit WGMMA_TMA 128x64x64 B multicast",
+                     &run_wgmma_tma<TILE_WGMMA_TMA_N64, 1, 64, 0, half_t, kTmaMulticastB>, 1, 0, 0, 2});
+        v.push_back({"implicit WGMMA_TMA 192x128x64 B multicast split-K 2",
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, half_t, kTmaMulticastB>, 1, 0, 0, 2});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 256x128x64 B multicast",
+                     &run_wgmma_tma<TILE_WGMMA_TMA_M256, 1, 64, 0, half_t, kTmaMulticastB>, 1, 1, 0, 2});
         // its halo form (stride 1, C % 64 == 0): per unit of 8 x 8 pixels one 4-D halo box per 8 channels, every
         // tap read in place through no-swizzle descriptors
         v.push_back({"implicit WGMMA_TMA halo 256x128", &run_halo_tma<HaloTmaN128M256>, 1, 0, 0, 3});
@@ -1702,8 +1730,9 @@ struct TmaTraffic {
     unsigned blocks = 0;
     bool ok = true;
 };
+// cluster: the blocks one sampled launch runs (a selected block runs its whole cluster; the B-multicast form: 2).
 template <class Run, class Want>
-TmaTraffic tma_traffic(dim3 grid, Run run, Want want) {
+TmaTraffic tma_traffic(dim3 grid, Run run, Want want, unsigned cluster = 1) {
     TmaTraffic t;
     t.blocks = grid.x * grid.y * grid.z;
     uint64_t total = 0;
@@ -1725,22 +1754,25 @@ TmaTraffic tma_traffic(dim3 grid, Run run, Want want) {
         }
     }
     t.ok &= n > 0;
-    t.mb = n ? (double)total / n * t.blocks / 1e6 : 0;
+    t.mb = n ? (double)total / n * t.blocks / cluster / 1e6 : 0;
     return t;
 }
 
 // ... of a TMA kernel form (Tile, BK as run_wgmma_tma_n takes them) at split count `splits`: every block moves
-// its split's slices, (BM + BN) x BK elements each.
-template <int Tile, int BK, class Elem>
+// its split's slices, (BM + BN) x BK elements each; the B-multicast form (Form kTmaMulticastB): every pair of
+// blocks (2 BM + BN) x BK per slice, its B slice read from L2 once for both.
+template <int Tile, int BK, class Elem, int Form = kTmaOneTile>
 TmaTraffic tma_form_traffic(const ConvParams& p, const void* x, const void* w, int splits) {
     typedef typename TmaTestCfg<Tile, BK, 0, Elem>::type Cfg;
+    constexpr unsigned kPair = Form == kTmaMulticastB ? 2 : 1;
     std::vector<Elem> y((size_t)p.N * p.OPQ * p.K);
     const SplitRun<Cfg> sr(p, splits);
     const uint64_t kt = (uint64_t)cdiv(p.Kgemm, Cfg::BK), per_split = (uint64_t)cdiv((int64_t)kt, sr.splits);
-    const uint64_t slice = (uint64_t)(Cfg::BM + Cfg::BN) * Cfg::BK * sizeof(Elem);
+    const uint64_t slice = (uint64_t)(kPair * Cfg::BM + Cfg::BN) * Cfg::BK * sizeof(Elem);
     return tma_traffic(
-        sr.grid, [&] { run_wgmma_tma_n<Tile, BK, 0, Elem>(p, x, w, nullptr, y.data(), 1, splits); },
-        [&](unsigned) { return slice * per_split; });
+        dim3((sr.grid.x + kPair - 1) / kPair * kPair, sr.grid.y, sr.grid.z),
+        [&] { run_wgmma_tma_n<Tile, BK, 0, Elem, Form>(p, x, w, nullptr, y.data(), 1, splits); },
+        [&](unsigned) { return slice * per_split; }, kPair);
 }
 // ... of the B-resident form on a 132-SM device: block b loads all of B once and the A boxes of its units
 // (b, b + 132, ...).
@@ -1859,25 +1891,35 @@ int run_profile() {
             const void *x = dt ? (const void*)pr.x.data() : (const void*)pr.xh.data();
             const void *w = dt ? (const void*)pr.w.data() : (const void*)pr.wh.data();
             const int sp = kc.splits;
+            constexpr int MC = kTmaMulticastB;
             if (dt) {
-                if (m192)
+                if (m192) {
                     report("forced wgmma_tma tf32 192x128", tma_form_traffic<TILE_WGMMA_TMA, 192, float>(p, x, w, sp));
-                else if (kc.tile == TILE_WGMMA_TMA)
+                    report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA, 192, float, MC>(p, x, w, sp));
+                } else if (kc.tile == TILE_WGMMA_TMA) {
                     report("forced wgmma_tma tf32 128x128", tma_form_traffic<TILE_WGMMA_TMA, 32, float>(p, x, w, sp));
-                else
+                    report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA, 32, float, MC>(p, x, w, sp));
+                } else {
                     report("forced wgmma_tma tf32 128x64", tma_form_traffic<TILE_WGMMA_TMA_N64, 32, float>(p, x, w, sp));
+                    report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA_N64, 32, float, MC>(p, x, w, sp));
+                }
             } else if (p.C % 64) {
                 fprintf(stderr, "FAIL profile: rn50 %d@%d: C %% 64 != 0 (the TMA64 form's layers)\n", L.C, L.HW);
                 ++fails;
             } else {
-                if (m192)
+                if (m192) {
                     report("table wgmma_tma 192x128", tma_form_traffic<TILE_WGMMA_TMA, 192, half_t>(p, x, w, sp));
-                else if (kc.tile == TILE_WGMMA_TMA)
+                    report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA, 192, half_t, MC>(p, x, w, sp));
+                } else if (kc.tile == TILE_WGMMA_TMA) {
                     report("table wgmma_tma 128x128", tma_form_traffic<TILE_WGMMA_TMA, 64, half_t>(p, x, w, sp));
-                else if (kc.tile == TILE_WGMMA_TMA_N64)
+                    report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA, 64, half_t, MC>(p, x, w, sp));
+                } else if (kc.tile == TILE_WGMMA_TMA_N64) {
                     report("table wgmma_tma 128x64", tma_form_traffic<TILE_WGMMA_TMA_N64, 64, half_t>(p, x, w, sp));
-                else
+                    report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA_N64, 64, half_t, MC>(p, x, w, sp));
+                } else {
                     report("table wgmma_tma 256x128", tma_form_traffic<TILE_WGMMA_TMA_M256, 64, half_t>(p, x, w, sp));
+                    report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA_M256, 64, half_t, MC>(p, x, w, sp));
+                }
                 if (!tma_bres_unsupported(p)) report("forced B-resident 128x64", tma_bres_traffic(p, x, w));
             }
         }
@@ -2163,10 +2205,11 @@ int run_group(const std::string& group, int max_shapes) {
     }
     // ... and its cluster form must have run (not fallen back to the one-tile form on every shape: 1-slice K).
     if ((group == "tc_f16" || group == "tc_tf32") && shapes.size() >= g_fixed_shapes) {
-        printf("[%s] cluster-form (split-K in a thread block cluster) runs: %llu\n", group.c_str(),
-               (unsigned long long)g_cluster_runs);
-        if (g_cluster_runs < 10) {
-            fprintf(stderr, "FAIL [%s] only %llu cluster-form runs\n", group.c_str(), (unsigned long long)g_cluster_runs);
+        printf("[%s] cluster-split form runs: %llu, B-multicast form runs: %llu\n", group.c_str(),
+               (unsigned long long)g_cluster_runs, (unsigned long long)g_mcast_runs);
+        if (g_cluster_runs < 10 || g_mcast_runs < 10) {
+            fprintf(stderr, "FAIL [%s] only %llu cluster-split / %llu B-multicast runs\n", group.c_str(),
+                    (unsigned long long)g_cluster_runs, (unsigned long long)g_mcast_runs);
             ++st.fails;
         }
     }

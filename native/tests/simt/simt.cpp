@@ -1447,9 +1447,8 @@ void mbar_land(Block& b, MBar& m) {
     }
     m.landed.clear();
 }
-void mbar_try_complete(Fiber* f, const void* bar, MBar& m) {
+void mbar_try_complete(Block& b, const void* bar, MBar& m) {
     if (m.pending || m.tx) return;
-    Block& b = *f->ctx.block;
     mbar_land(b, m);
     m.landed.swap(m.landing);
     const unsigned done = static_cast<unsigned>(m.phase & 1u);  // the parity of the phase completing now
@@ -1467,7 +1466,29 @@ void mbarrier_arrive(uint64_t* bar) {
         fiber_fail(f, "mbarrier_arrive: every arrival of the current phase is in, the phase still waits for "
                       "transaction bytes (expect_tx announced more than the loads issued)");
     --m.pending;
-    mbar_try_complete(f, bar, m);
+    mbar_try_complete(*f->ctx.block, bar, m);
+}
+
+void mbarrier_arrive_cluster(uint64_t* bar, unsigned rank) {
+    Fiber* f = cur_fiber("mbarrier_arrive_cluster");
+    const Cluster& cl = *f->ctx.block->cluster;
+    if (rank >= cl.size)
+        fiber_fail(f, "mbarrier_arrive_cluster: rank " + std::to_string(rank) + " outside the cluster's " +
+                          std::to_string(cl.size) + " blocks");
+    Block& t = cl.blocks[rank];
+    if (t.exited == t.nthreads)
+        fiber_fail(f, "mbarrier_arrive_cluster on block rank " + std::to_string(rank) +
+                          ", which has exited (a block's shared memory may not be accessed after it exits)");
+    auto it = t.mbars.find(bar);
+    if (it == t.mbars.end())
+        fiber_fail(f, "mbarrier_arrive_cluster on block rank " + std::to_string(rank) +
+                          ": no mbarrier_init set up its barrier at this address");
+    MBar& m = it->second;
+    if (m.pending == 0)
+        fiber_fail(f, "mbarrier_arrive_cluster: every arrival of block rank " + std::to_string(rank) +
+                          "'s current phase is in, the phase still waits for transaction bytes");
+    --m.pending;
+    mbar_try_complete(t, bar, m);
 }
 
 void mbarrier_arrive_expect_tx(uint64_t* bar, unsigned bytes) {
@@ -1477,7 +1498,7 @@ void mbarrier_arrive_expect_tx(uint64_t* bar, unsigned bytes) {
         fiber_fail(f, "mbarrier_arrive_expect_tx: every arrival of the current phase is already in");
     m.tx += bytes;
     --m.pending;
-    mbar_try_complete(f, bar, m);
+    mbar_try_complete(*f->ctx.block, bar, m);
 }
 
 // ---- TMA (simt.h "TMA") ----
@@ -1571,7 +1592,7 @@ namespace {
 // at dst with the map's swizzle on the barrier; completes the phase if that was the last piece.
 template <class Get>
 void tma_issue(const char* what, void* dst, const TensorMap* m, uint64_t* bar, uint32_t rows, uint32_t row_elems,
-               Get get) {
+               Get get, uint16_t cta_mask = 0) {
     Fiber* f = cur_fiber(what);
     Block& b = *f->ctx.block;
     MBar& mb = mbar_of(f, bar, what);
@@ -1597,21 +1618,55 @@ void tma_issue(const char* what, void* dst, const TensorMap* m, uint64_t* bar, u
             mb.landing.push_back(ch);
         }
     }
-    mb.tx -= bytes;
-    rt_state().smem.tma_bytes += bytes;
-    mbar_try_complete(f, bar, mb);
+    rt_state().smem.tma_bytes += bytes;  // (read from L2 once, however many blocks it lands in)
+    if (!cta_mask) {
+        mb.tx -= bytes;
+        mbar_try_complete(b, bar, mb);
+        return;
+    }
+    // .multicast::cluster: the same bytes at the same offset in every block of the mask, each completing its
+    // own mbarrier at the same address (initialized there; the block still running)
+    const Cluster& cl = *b.cluster;
+    if (cta_mask >> cl.size)
+        fiber_fail(f, std::string(what) + ": multicast mask " + std::to_string(cta_mask) + " names blocks outside the "
+                          "cluster's " + std::to_string(cl.size));
+    for (unsigned r = 0; r < cl.size; ++r) {
+        if (!(cta_mask >> r & 1u)) continue;
+        Block& t = cl.blocks[r];
+        if (t.exited == t.nthreads)
+            fiber_fail(f, std::string(what) + ": multicast into block rank " + std::to_string(r) + ", which has exited");
+        auto it = t.mbars.find(bar);
+        if (it == t.mbars.end())
+            fiber_fail(f, std::string(what) + ": multicast to block rank " + std::to_string(r) +
+                              ", whose mbarrier at this address no mbarrier_init set up (a cluster barrier after the "
+                              "inits, before the first load)");
+        MBar& tm = it->second;
+        if (&tm != &mb) tm.landing.insert(tm.landing.end(), mb.landing.end() - (ptrdiff_t)(rows * (row_bytes / 16)),
+                                          mb.landing.end());
+        tm.tx -= bytes;
+    }
+    if (!(cta_mask >> b.rank & 1u))  // the issuing block not in the mask: its own barrier got nothing
+        mb.landing.erase(mb.landing.end() - (ptrdiff_t)(rows * (row_bytes / 16)), mb.landing.end());
+    for (unsigned r = 0; r < cl.size; ++r)
+        if (cta_mask >> r & 1u) mbar_try_complete(cl.blocks[r], bar, cl.blocks[r].mbars.find(bar)->second);
 }
 }  // namespace
 
 void tma_copy_2d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1) {
+    tma_copy_2d_multicast(dst, m, bar, c0, c1, 0);
+}
+
+void tma_copy_2d_multicast(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, uint16_t cta_mask) {
     if (!m || !m->rank || m->im2col || m->rank != 2) fail("tma_load_2d: the map is not an encoded 2-D tiled map");
-    tma_issue("tma_load_2d", dst, m, bar, m->box[1], m->box[0], [&](uint32_t r, uint32_t e, unsigned char* out) {
+    const char* what = cta_mask ? "tma_load_2d_multicast" : "tma_load_2d";
+    if (cta_mask && !cur_fiber(what)->ctx.block->cluster) fail("tma_load_2d_multicast outside a kernel");
+    tma_issue(what, dst, m, bar, m->box[1], m->box[0], [&](uint32_t r, uint32_t e, unsigned char* out) {
         const int64_t i0 = static_cast<int64_t>(c0) + e, i1 = static_cast<int64_t>(c1) + r;
         if (i0 < 0 || i1 < 0 || i0 >= static_cast<int64_t>(m->dims[0]) || i1 >= static_cast<int64_t>(m->dims[1]))
             std::memset(out, 0, m->elem_bytes);
         else
             std::memcpy(out, m->base + i0 * m->strides[0] + i1 * m->strides[1], m->elem_bytes);
-    });
+    }, cta_mask);
 }
 
 // A 4-D tiled box: box[1] x box[2] x box[3] rows of box[0] elements, dim 1 fastest (the halo form's

@@ -16,8 +16,9 @@
 //  EXECUTION MODEL
 // ============================================================================
 //  * One OS thread.  Blocks of the grid run one after another (x fastest, then
-//    y, then z); fc_simt::launch_blocks() runs only the blocks a predicate
-//    selects (use it to keep big-grid tests fast).
+//    y, then z) -- in a cluster launch the blocks of one cluster together (see
+//    "Thread block clusters"); fc_simt::launch_blocks() runs only the blocks a
+//    predicate selects (use it to keep big-grid tests fast).
 //  * Inside a block every CUDA thread is a cooperative fiber with its own
 //    stack (default 64 KiB, 256 KiB under ASan; FC_SIMT_STACK_KB overrides;
 //    a PROT_NONE guard page below each stack and a canary checked at exit).
@@ -53,8 +54,8 @@
 //    abandoned).  Kernel names: use FC_SIMT_LAUNCH(kernel, ...) or
 //    launch_named(); plain launch() prints the kernel's address.
 //  * Memory:
-//      - __shared__ is `static`: blocks never run concurrently, so a
-//        function-local static IS per-block shared memory.  It is NOT reset
+//      - __shared__ is `static`: blocks never run concurrently (but those of a
+//        cluster: see there), so a function-local static IS per-block shared memory.  It is NOT reset
 //        between blocks/launches: kernels must not rely on shared memory being
 //        zero (as on hardware).  Not safe if two OS threads launch at once.
 //      - Dynamic shared memory (FC_DYNAMIC_SHARED(type, name)) is a 128-byte
@@ -158,6 +159,12 @@
 //    and the target block must not have exited (PTX: a block's shared memory may not be accessed after it
 //    exits) -- each of these is an error. The remote write is a generic-proxy write that the writer never
 //    fences for the target's async proxy: a wgmma reading those bytes is an error.
+//    mbarrier_arrive_cluster(bar, rank) (mbarrier.arrive.release.cluster.shared::cluster on the mapa'd address)
+//    arrives on block `rank`'s mbarrier at the same address; tma_copy_2d_multicast(..., cta_mask)
+//    (cp.async.bulk.tensor ... .multicast::cluster) lands the same box at the same offset in every block of the
+//    mask and completes the transaction bytes on each one's mbarrier at the same address. Both fail if the target
+//    has exited or has no such initialized barrier. A multicast box counts once in SmemTotals::tma_bytes (it is
+//    read from L2 once).
 //    Static __shared__ variables are process statics here, NOT per block: in a cluster launch every block
 //    of the cluster sees the same object. mbarriers are the exception (their state is kept per block, keyed
 //    by address; the object itself is never read), so a cluster kernel may keep mbarriers in static shared
@@ -284,6 +291,7 @@ void cluster_arrive();
 void cluster_wait();
 uint32_t cluster_map_shared(uint32_t smem_window_addr, unsigned rank);
 void cluster_store(uint32_t cluster_addr, const void* src, unsigned bytes);
+void mbarrier_arrive_cluster(uint64_t* bar, unsigned rank);
 // TMA: see "TMA" above. The map holds what the encode calls were given (validated).
 struct alignas(64) TensorMap {
     const unsigned char* base = nullptr;
@@ -301,6 +309,7 @@ int tma_encode_im2col(TensorMap* m, int elem_bytes, unsigned rank, const void* b
                       unsigned pixels, const uint32_t* estr, int swizzle_bytes, std::string* why = nullptr);
 void mbarrier_arrive_expect_tx(uint64_t* bar, unsigned bytes);
 void tma_copy_2d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1);
+void tma_copy_2d_multicast(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, uint16_t cta_mask);
 void tma_copy_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3);
 void tma_copy_im2col_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3, uint16_t ow,
                         uint16_t oh);
@@ -345,7 +354,8 @@ struct SmemTotals {
     SmemCount kind[kSmemKinds];
     // Warp mma.sync instructions executed (to relate shared-memory wavefronts to tensor-core work).
     uint64_t mma_m16n8k16 = 0, mma_m16n8k8 = 0, wgmma_m64k16 = 0;  // wgmma: per warp (16 of its 64 rows)
-    // Bytes TMA loads wrote into shared memory (whole boxes, zero-filled parts too): a TMA kernel's L2 -> SM traffic.
+    // Bytes TMA loads wrote into shared memory (whole boxes, zero-filled parts too; a multicast box once): a TMA
+    // kernel's L2 -> SM traffic.
     uint64_t tma_bytes = 0;
 };
 const char* smem_kind_name(int kind);
@@ -699,11 +709,15 @@ inline uint32_t cluster_map_shared(uint32_t smem_window_addr, unsigned rank) {
     return ::fc_simt::cluster_map_shared(smem_window_addr, rank);
 }
 inline void st_cluster_v4(uint32_t cluster_addr, const float4& v) { ::fc_simt::cluster_store(cluster_addr, &v, 16); }
+inline void mbar_arrive_cluster(uint64_t* bar, unsigned rank) { ::fc_simt::mbarrier_arrive_cluster(bar, rank); }
 typedef ::fc_simt::TensorMap TmaDesc;  // under nvcc: CUtensorMap
 inline void fence_mbarrier_init() {}   // the emulation's barriers are visible at init
 inline void mbar_arrive_expect_tx(uint64_t* bar, unsigned bytes) { ::fc_simt::mbarrier_arrive_expect_tx(bar, bytes); }
 inline void tma_load_2d(void* dst, const TmaDesc* map, uint64_t* bar, int c0, int c1) {
     ::fc_simt::tma_copy_2d(dst, map, bar, c0, c1);
+}
+inline void tma_load_2d_multicast(void* dst, const TmaDesc* map, uint64_t* bar, int c0, int c1, uint16_t cta_mask) {
+    ::fc_simt::tma_copy_2d_multicast(dst, map, bar, c0, c1, cta_mask);
 }
 inline void tma_load_4d(void* dst, const TmaDesc* map, uint64_t* bar, int c0, int c1, int c2, int c3) {
     ::fc_simt::tma_copy_4d(dst, map, bar, c0, c1, c2, c3);

@@ -1,9 +1,11 @@
 // Tests of the emulation's thread block clusters (simt.h "Thread block clusters"), independent of the kernels:
 // ranks and indices, the blocks of a cluster running concurrently, the cluster barrier, distributed shared
-// memory stores, per-block mbarriers, and the errors -- a divergent cluster barrier, arrive / wait misuse, a
+// memory stores, per-block mbarriers, TMA multicast and remote mbarrier arrivals, and the errors -- a divergent cluster barrier, arrive / wait misuse, a
 // store outside the target's shared memory or into a block that has exited, a bad cluster shape.
 #include "simt/simt.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -155,6 +157,108 @@ static void test_mbarrier_per_block() {
 }
 
 // ---------------------------------------------------------------------------
+// TMA multicast and remote mbarrier arrivals (the multicast pipeline of the TMA kernel in miniature): every block
+// of a 2- / 4-block cluster loads rows [rank * 8, rank * 8 + 8) of a 2-D box and multicasts them to all blocks, so
+// each block ends with the whole (ranks * 8)-row box, having announced all of its bytes on its own "full"
+// barrier; then every block's thread 0 arrives on every block's "done" barrier (count = ranks), locally or
+// remotely, and all wait for it. kInitBarrier false: no cluster barrier between the inits and the first load.
+constexpr int kCols = 32;  // fp32: 128-byte rows
+template <bool kInitBarrier>
+__global__ void multicast_kernel(const fc_simt::TensorMap* map, float* out) {
+    FC_DYNAMIC_SHARED(float, tile);  // [ranks * 8][kCols]
+    __shared__ __align__(8) uint64_t full, done;
+    const unsigned rank = cluster_ctarank(), ranks = cluster_nctarank();
+    if (!kInitBarrier && rank != 0)  // the other blocks start late (nothing orders blocks without the barrier)
+        for (int i = 0; i < 3; ++i) __syncthreads();
+    if (threadIdx.x == 0) {
+        mbar_init(&full, 1);
+        mbar_init(&done, ranks);
+    }
+    __syncthreads();
+    if (kInitBarrier) {
+        cluster_arrive();  // every block's barriers exist before any block's load or arrival signals them
+        cluster_wait();
+    }
+    if (threadIdx.x == 0) {
+        mbar_arrive_expect_tx(&full, ranks * 8 * kCols * 4);
+        tma_load_2d_multicast(tile + rank * 8 * kCols, map, &full, 0, (int)(blockIdx.y * ranks + rank) * 8,
+                              (uint16_t)((1u << ranks) - 1));
+    }
+    mbar_wait(&full, 0);
+    for (int i = threadIdx.x; i < (int)ranks * 8 * kCols; i += blockDim.x)
+        out[(size_t)blockIdx.x * ranks * 8 * kCols + i] = tile[i];  // (blockIdx.x == rank: a 1 x y grid of clusters)
+    if (threadIdx.x == 0)
+        for (unsigned r = 0; r < ranks; ++r) {
+            if (r == rank)
+                mbar_arrive(&done);
+            else
+                mbar_arrive_cluster(&done, r);
+        }
+    mbar_wait(&done, 0);
+    cluster_arrive();  // no block leaves while another may still signal its barriers
+    cluster_wait();
+}
+
+static std::string run_multicast(unsigned ranks, bool init_barrier, std::vector<float>* out_all) {
+    const int rows = 64;
+    std::vector<float> src((size_t)rows * kCols);
+    for (size_t i = 0; i < src.size(); ++i) src[i] = (float)i * 0.25f - 7.f;
+    fc_simt::TensorMap map;
+    const uint64_t dims[2] = {kCols, (uint64_t)rows}, strides[1] = {kCols * 4};  // (the driver's: dims 1..)
+    const uint32_t box[2] = {kCols, 8}, estr[2] = {1, 1};
+    std::string why;
+    if (fc_simt::tma_encode_tiled(&map, 4, 2, src.data(), dims, strides, box, estr, 0, &why)) return "encode: " + why;
+    const unsigned gy = 2;  // two clusters along y: rows [0, ranks * 8) and [ranks * 8, 2 * ranks * 8)
+    out_all->assign((size_t)ranks * gy * ranks * 8 * kCols, NAN);
+    std::vector<float> out((size_t)ranks * ranks * 8 * kCols);
+    try {
+        for (unsigned y = 0; y < gy; ++y) {
+            const fc_simt::BlockPredicate pred = [y](const dim3& b) { return b.y == y; };
+            if (init_barrier)
+                fc_simt::launch_cluster_named("multicast_kernel", dim3(ranks, gy), dim3(ranks), dim3(64),
+                                              ranks * 8 * kCols * 4, &pred, multicast_kernel<true>, &map, out.data());
+            else
+                fc_simt::launch_cluster_named("multicast_kernel", dim3(ranks, gy), dim3(ranks), dim3(64),
+                                              ranks * 8 * kCols * 4, &pred, multicast_kernel<false>, &map, out.data());
+            std::copy(out.begin(), out.end(), out_all->begin() + (size_t)y * out.size());
+        }
+    } catch (const fc_simt::SimtError& e) {
+        return e.what();
+    }
+    for (unsigned y = 0; y < gy; ++y)
+        for (unsigned b = 0; b < ranks; ++b)
+            for (unsigned i = 0; i < ranks * 8 * kCols; ++i) {
+                const float want = src[(size_t)y * ranks * 8 * kCols + i];
+                const float got = (*out_all)[((size_t)y * ranks + b) * ranks * 8 * kCols + i];
+                if (got != want)
+                    return "block " + std::to_string(b) + " of cluster " + std::to_string(y) + ": element " +
+                           std::to_string(i) + " = " + std::to_string(got) + ", want " + std::to_string(want);
+            }
+    return "";
+}
+
+static void test_multicast() {
+    fc_simt::set_throw_on_error(true);
+    std::vector<float> out;
+    const Schedule scheds[] = {Schedule::Forward, Schedule::Reverse, Schedule::Random};
+    for (Schedule s : scheds)
+        for (unsigned ranks : {2u, 4u}) {
+            fc_simt::set_schedule(s, 17);
+            const uint64_t before = fc_simt::smem_totals().tma_bytes;
+            const std::string e = run_multicast(ranks, true, &out);
+            CHECK_MSG(e.empty(), "schedule %d, %u blocks: %s", (int)s, ranks, e.c_str());
+            // each block's slice is read once: 2 clusters x the box rows once, not once per receiving block
+            CHECK(fc_simt::smem_totals().tma_bytes - before == 2ull * ranks * 8 * kCols * 4);
+        }
+    // Without the cluster barrier after the inits, rank 0 multicasts into a block (started late) whose barrier
+    // does not exist yet: an error.
+    fc_simt::set_schedule(Schedule::Forward);
+    const std::string e = run_multicast(2, false, &out);
+    CHECK_MSG(e.find("no mbarrier_init set up") != std::string::npos, "%s", e.c_str());
+    fc_simt::set_throw_on_error(false);
+}
+
+// ---------------------------------------------------------------------------
 // Errors.
 __global__ void early_exit_kernel(int mode) {
     FC_DYNAMIC_SHARED(float, sm);
@@ -176,6 +280,12 @@ __global__ void early_exit_kernel(int mode) {
         return;
     }
     if (mode == 5 && threadIdx.x == 0) (void)cluster_map_shared(smem_addr_(sm), 2);  // rank outside the cluster
+    if (mode == 7) {  // rank 0 leaves at once, rank 1 then arrives on its barrier
+        __shared__ __align__(8) uint64_t bar;
+        if (rank == 0) return;
+        mbar_arrive_cluster(&bar, 0);
+        return;
+    }
     cluster_arrive();
     cluster_wait();
 }
@@ -211,6 +321,8 @@ static void test_errors() {
     CHECK_MSG(e.find("which has exited") != std::string::npos, "%s", e.c_str());
     e = run(5);
     CHECK_MSG(e.find("rank 2 outside the cluster's 2 blocks") != std::string::npos, "%s", e.c_str());
+    e = run(7);
+    CHECK_MSG(e.find("mbarrier_arrive_cluster on block rank 0, which has exited") != std::string::npos, "%s", e.c_str());
     e = run(6);  // every thread arrives and waits: no error
     CHECK_MSG(e.empty(), "%s", e.c_str());
     e = expect_error([] {
@@ -229,6 +341,7 @@ int main() {
     test_ranks();
     test_reduce();
     test_mbarrier_per_block();
+    test_multicast();
     test_errors();
     return simt_test_result("test_simt_cluster");
 }

@@ -95,9 +95,16 @@ struct TmaShape {
 template <class Cfg>
 using TmaElem = typename std::conditional<Cfg::kElemBytes == 4, float, half_t>::type;
 
+// The kernel's forms (wgmma_tma_conv_kernel's kForm): one tile per block; persistent; the splits of a tile as one
+// cluster (tma_cluster_tile); B multicast in a 2-block cluster along M (kTmaMulticastB, below).
+constexpr int kTmaOneTile = 0, kTmaPersistent = 1, kTmaClusterSplit = 2, kTmaMulticastB = 3;
+
 // The producer's part of one unit: lane 0 of the producer warp issues the unit's slices, up to STAGES slices
 // ahead of the consumers; g0 = the ring index of its first slice (it runs on across a persistent block's units).
-template <class Cfg>
+// kMcast (the multicast form): this block loads only B rows [rank * BN / 2, +BN / 2) -- wmap's box is BN / 2 rows --
+// and multicasts them to both blocks of its pair; its "full" still expects the whole slice (the other half comes
+// from the partner), and "empty" completes only when both blocks' consumers have released the stage.
+template <class Cfg, bool kMcast = false>
 __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
                                             TmaElem<Cfg>* smem, uint64_t* full, uint64_t* empty, int m_block,
                                             int n_block, int k_begin, int ktiles, int g0) {
@@ -117,7 +124,14 @@ __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* 
             tma_x_coords(p, m_block + h * PIX, k0, c, off);
             tma_load_im2col_4d(st + h * PIX * LD, xmap, &full[s], c[0], c[1], c[2], c[3], off[0], off[1]);
         }
-        tma_load_2d(st + BM * LD, wmap, &full[s], k0, n_block);
+        if constexpr (kMcast) {
+            const unsigned rank = cluster_ctarank();
+            constexpr int HB = Cfg::BN / 2;
+            tma_load_2d_multicast(st + (BM + (int)rank * HB) * LD, wmap, &full[s], k0, n_block + (int)rank * HB,
+                                  (uint16_t)3u);
+        } else {
+            tma_load_2d(st + BM * LD, wmap, &full[s], k0, n_block);
+        }
     }
 }
 
@@ -146,7 +160,7 @@ __device__ __forceinline__ void tma_round_stages(float* smem, uint64_t* full, ui
 // The consumers' part of one unit: the wgmma loop (wgmma_ws_conv_kernel's, ring index g0 on; release_last in
 // the persistent form, whose producer goes on), then the epilogue -- fp32 partials (split-K) or staged
 // through epi. full: the barriers that say a stage may be read (TF32: the rounding warpgroup's "ready").
-template <class Cfg>
+template <class Cfg, bool kMcast = false>
 __device__ __forceinline__ void tma_consume(const ConvParams& p, const TmaElem<Cfg>* smem, TmaElem<Cfg>* epi,
                                             uint64_t* full, uint64_t* empty, const TmaElem<Cfg>* bias,
                                             TmaElem<Cfg>* y, int splits, float* partial, int vec_y, int m_block,
@@ -156,7 +170,7 @@ __device__ __forceinline__ void tma_consume(const ConvParams& p, const TmaElem<C
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, cwg = warp >> 2;
     const int warp_m = cwg * 4 * MI + (warp & 3);  // this warp's first accumulator row / 16
     float acc[MI][Cfg::NI][4];
-    ws_consume<Cfg, Elem>(smem, full, empty, ktiles, cwg, lane, acc, g0, release_last);  // (wgmma_ws.cuh)
+    ws_consume<Cfg, Elem, kMcast>(smem, full, empty, ktiles, cwg, lane, acc, g0, release_last);  // (wgmma_ws.cuh)
     if (splits > 1) {
         epilogue_store_partial<MI, Cfg::NI, 64>(p, acc, partial + (size_t)split * p.M * p.Kg,
                                                 m_block + warp_m * Cfg::WM, n_block, lane);
@@ -262,14 +276,21 @@ __device__ __forceinline__ void tma_unit(int u, int tiles_m, int tiles_n, int bm
 
 // kPersist: the persistent form -- gridDim.x blocks (one per SM) walk the units, the ring and its phases running
 // on across them, each unit's epilogue staged in its own region (epi, after the ring); otherwise a block is
-// one unit (grid = m tiles x n tiles x splits) staging its epilogue through the ring. kCluster: the cluster
-// form (tma_cluster_tile: the grid's z = the cluster's = the splits).
-template <class Cfg, bool kPersist, bool kCluster = false>
+// one unit (grid = m tiles x n tiles x splits) staging its epilogue through the ring. kTmaClusterSplit: the
+// cluster form (tma_cluster_tile: the grid's z = the cluster's = the splits). kTmaMulticastB: the one-tile form
+// in 2-block clusters along M (grid x even, cluster 2 x 1 x 1; a padding block past M computes nothing it
+// stores): the pair shares its n tile's B slices, each block loading half and multicasting it (tma_produce), each
+// consumer warp releasing a stage in both blocks (ws_consume's kPair); a cluster barrier after the barrier inits
+// (the partner's loads signal this block's "full") and one before the exit (its releases arrive on this block's
+// "empty"), every thread taking part. Per pair and slice L2 -> SM moves 2 A tiles + 1 B tile instead of 2 + 2.
+template <class Cfg, int kForm>
 __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
                                                     const TmaElem<Cfg>* bias, TmaElem<Cfg>* y, int splits,
                                                     float* partial, int vec_y) {
     typedef TmaElem<Cfg> Elem;
     constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
+    constexpr bool kPersist = kForm == kTmaPersistent, kCluster = kForm == kTmaClusterSplit,
+                   kMcast = kForm == kTmaMulticastB;
     constexpr bool kRound = TmaShape<Cfg>::kRoundThreads > 0;  // f32 tensors: the rounding warpgroup
     static_assert(BM == 64 * Cfg::MI * Cfg::kWarpGroups && Cfg::kThreads == 128 * Cfg::kWarpGroups &&
                       (Cfg::kWarpGroups == 2 || (Cfg::MI == 1 && !kPersist)),
@@ -278,7 +299,7 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
                   "f16 rows of 64 / 128 bytes, fp32 rows of 128 bytes: the SWIZZLE_64B / SWIZZLE_128B boxes");
     static_assert(LD == BK && (!kRound || !kPersist), "unpadded rows; the persistent form is f16 only");
     static_assert(BM % TmaShape<Cfg>::kBoxPixels == 0, "whole im2col loads per tile");
-    static_assert(!(kPersist && kCluster), "the cluster form is a one-tile form");
+    static_assert(kMcast ? Cfg::BN % 16 == 0 : true, "the multicast halves of B: whole 8-row swizzle atoms");
     FC_DYNAMIC_SHARED(Elem, smem_raw);
     Elem* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);
     __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES], ready[kRound ? STAGES : 1];
@@ -287,32 +308,41 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
     if (tid == 0) {
         for (int s = 0; s < STAGES; ++s) {
             mbar_init(&full[s], 1);                    // the producer's arrive.expect_tx
-            mbar_init(&empty[s], Cfg::kThreads / 32);  // lane 0 of each consumer warp
+            mbar_init(&empty[s], Cfg::kThreads / 32 * (kMcast ? 2 : 1));  // lane 0 of each consumer warp (of both)
             if (kRound) mbar_init(&ready[s], TmaShape<Cfg>::kRoundThreads);  // every rounding thread
         }
         fence_mbarrier_init();
     }
     __syncthreads();  // the barriers are initialized (the only block-wide barrier)
+    if constexpr (kMcast) {  // ... in both blocks of the pair, before either's loads or releases signal them
+        cluster_arrive();
+        cluster_wait();
+    }
     const bool producer = warp == TmaShape<Cfg>::kProducerWarp;  // the last warp
     const bool rounder = kRound && !producer && tid >= Cfg::kThreads;  // the warpgroup after the consumers
     if constexpr (kCluster) {  // (every thread stays: the cluster barriers count them all)
         tma_cluster_tile<Cfg>(p, xmap, wmap, smem, full, empty, ready, bias, y, vec_y, producer, rounder);
         return;
     }
-    if (producer && lane != 0) return;
+    if (producer && lane != 0 && !kMcast) return;  // (the multicast form: every thread stays for the last barrier)
     uint64_t* const avail = kRound ? ready : full;  // what the consumers wait for
 
     if constexpr (!kPersist) {
         const int m_block = blockIdx.x * BM, n_block = blockIdx.y * BN;
         const int split = blockIdx.z;  // groups == 1: z is the split-K index
         const KRange kr(p, BK, splits, split);
-        if (producer)  // (the consumers' epilogue synchronizes on a named barrier without this warp)
-            tma_produce<Cfg>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles, 0);
-        else if (rounder) {
+        if (producer) {  // (the consumers' epilogue synchronizes on a named barrier without this warp)
+            if (lane == 0)
+                tma_produce<Cfg, kMcast>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles, 0);
+        } else if (rounder) {
             if constexpr (kRound) tma_round_stages<Cfg>(smem, full, ready, kr.ktiles, tid - Cfg::kThreads);
         } else
-            tma_consume<Cfg>(p, smem, smem, avail, empty, bias, y, splits, partial, vec_y, m_block, n_block, split,
-                             kr.ktiles, 0, false);
+            tma_consume<Cfg, kMcast>(p, smem, smem, avail, empty, bias, y, splits, partial, vec_y, m_block, n_block,
+                                     split, kr.ktiles, 0, false);
+        if constexpr (kMcast) {  // the partner's last releases arrive on this block's "empty": leave together
+            cluster_arrive();
+            cluster_wait();
+        }
     } else {
         Elem* const epi = smem + STAGES * Cfg::kStageElems;  // tma_epi_bytes(BM, BN)
         const int tiles_m = (p.M + BM - 1) / BM, tiles_n = (p.Kg + BN - 1) / BN, units = tiles_m * tiles_n * splits;
@@ -334,11 +364,11 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
 // sm_90a only (a trap stub elsewhere); launched with TmaShape<Cfg>::kBlockThreads threads, the maps by value.
 // Dynamic shared memory: Cfg::kSmemBytes (+ tma_epi_bytes(BM, BN) in the persistent form). Tensors of
 // TmaElem<Cfg>: f16, or f32 for the 4-byte (TF32) configs.
-template <class Cfg, bool kPersist = false, bool kCluster = false>
+template <class Cfg, int kForm = kTmaOneTile>
 __global__ void __launch_bounds__(TmaShape<Cfg>::kBlockThreads, Cfg::kMinBlocks)
     wgmma_tma_conv_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap, ConvParams p,
                           const TmaElem<Cfg>* bias, TmaElem<Cfg>* y, int splits, float* partial, int vec_y) {
-    FC_SM90A_ONLY((wgmma_tma_conv_body<Cfg, kPersist, kCluster>(p, &xmap, &wmap, bias, y, splits, partial, vec_y)));
+    FC_SM90A_ONLY((wgmma_tma_conv_body<Cfg, kForm>(p, &xmap, &wmap, bias, y, splits, partial, vec_y)));
 }
 
 }  // namespace cuda

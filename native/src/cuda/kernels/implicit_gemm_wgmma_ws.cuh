@@ -80,7 +80,14 @@ __device__ __forceinline__ void ws_publish(Elem* st, uint64_t* full, int ptid) {
 // retired the previous slice's group release that stage on "empty" (lane 0 of each warp); every group
 // retired on return. g0: the ring index of the first slice (a persistent block's slices continue the ring
 // across its tiles); release_last: also release the last slice (the producer goes on with another tile).
-template <class Cfg, class Elem>
+// kPair (the TMA kernel's multicast form): a stage is released in this block and in its partner (rank ^ 1 of a
+// 2-block cluster), whose producer multicasts into it too.
+template <bool kPair>
+__device__ __forceinline__ void ws_release(uint64_t* empty) {
+    mbar_arrive(empty);
+    if constexpr (kPair) mbar_arrive_cluster(empty, cluster_ctarank() ^ 1u);
+}
+template <class Cfg, class Elem, bool kPair = false>
 __device__ __forceinline__ void ws_consume(const Elem* smem, uint64_t* full, uint64_t* empty, int ktiles, int cwg,
                                            int lane, float (&acc)[Cfg::MI][Cfg::NI][4], int g0 = 0,
                                            bool release_last = false) {
@@ -92,10 +99,10 @@ __device__ __forceinline__ void ws_consume(const Elem* smem, uint64_t* full, uin
         const Elem* st = smem + s * Cfg::kStageElems;
         warpgroup_mma_slice<Cfg, Elem>(st + cwg * 64 * Cfg::MI * LD, st + Cfg::BM * LD, acc);
         wgmma_wait<1>();  // slice gi - 1's group has retired: its stage may be refilled
-        if (kt > 0 && lane == 0) mbar_arrive(&empty[(gi - 1) % STAGES]);
+        if (kt > 0 && lane == 0) ws_release<kPair>(&empty[(gi - 1) % STAGES]);
     }
     wgmma_wait<0>();
-    if (release_last && ktiles > 0 && lane == 0) mbar_arrive(&empty[(g0 + ktiles - 1) % STAGES]);
+    if (release_last && ktiles > 0 && lane == 0) ws_release<kPair>(&empty[(g0 + ktiles - 1) % STAGES]);
 }
 
 template <class Cfg, class Elem>
