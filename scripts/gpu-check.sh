@@ -29,7 +29,7 @@
 # Logs + CSVs go to $OUT (if set) and to native/build-gpu/gpu-check-logs.
 # Modes combine (one build, one device call): e.g. `--wgmma --tune --full` runs every step of the three;
 # --tma (< 3 min): build -> tma_probe (every TMA load form wgmma_tma_conv_kernel issues, byte by byte, with the
-# emulation's own cases) -> wgmma_probe -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma (every f16 and
+# emulation's own cases) -> cluster_probe (the cluster forms' intrinsics) -> wgmma_probe -> correctness --quick with FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma (every f16 and
 # TF32 implicit GEMM TMA can take on the TMA kernel, vs the CPU backend) -> the benchmark with the heuristic's kernels and
 # again with wgmma_tma forced -> lines "wgmma_tma-compare" in wgmma_tma_compare.txt (+ the plans reached), and
 # forced with BK 32 only ("wgmma_tma32-compare", wgmma_tma32_compare.txt), and its persistent form
@@ -71,7 +71,7 @@ step() {  # step NAME TIMEOUT_S command...
 nvidia-smi -L 2>&1 | tee "$LOGS/nvidia-smi.log" || true
 GEN=""; command -v ninja >/dev/null && GEN="-G Ninja"
 step configure 120 cmake -S "$ROOT/native" -B "$BUILD" $GEN -DFASTCONV_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_BUILD_TYPE=Release
-step build 300 cmake --build "$BUILD" -j"$(nproc)" --target fastconv gpu_check device_ceiling wgmma_probe tma_probe
+step build 300 cmake --build "$BUILD" -j"$(nproc)" --target fastconv gpu_check device_ceiling wgmma_probe tma_probe cluster_probe
 step ceiling 60 "$BUILD/tests/cuda/device_ceiling"
 bench_compare() {  # bench_compare LABEL CSV LOG: heuristic rows vs CSV's (LABEL = tune: what the tuner picked, from LOG)
   python3 - "$LOGS/fastconv_bench.csv" "$2" "$3" "$1" <<'PY' | tee "$LOGS/$1_compare.txt"
@@ -115,6 +115,9 @@ if [ "$FULL$WGMMA$TMA" != 000 ]; then
   # against the tiles the wgmma kernels read
   run tma_probe 60 "$BUILD/tests/cuda/tma_probe"
 fi
+# the cluster intrinsics the TMA kernel's cluster forms call (cluster barrier, DSMEM stores, remote mbarrier
+# arrivals, multicast TMA), in the emulation's own test patterns
+[ "$TMA" = 1 ] && run cluster_probe 60 "$BUILD/tests/cuda/cluster_probe"
 # wgmma alone (each form the kernels issue, f16 in 128-byte rows under the 128-byte swizzle included: the
 # TMA64 tiles) and its throughput ceiling
 [ "$FULL$WGMMA$TMA" != 000 ] && run wgmma_probe 60 "$BUILD/tests/cuda/wgmma_probe" "$LOGS"
@@ -319,6 +322,7 @@ done | tee "$LOGS/summary.txt"
 grep -h "^ceiling" "$LOGS/ceiling.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma-probe\|^wgmma_probe\|^ceiling wgmma" "$LOGS/wgmma_probe.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^tma-probe\|^tma_probe\|^    " "$LOGS/tma_probe.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^cluster_probe\|^  " "$LOGS/cluster_probe.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^note-compare\|^halo-compare" "$LOGS/note_compare.log" 2>/dev/null | tee -a "$LOGS/summary.txt"
 [ -n "${RESULT[ncu]:-}" ] && echo "  ncu (informational, not a failure): ${RESULT[ncu]}" | tee -a "$LOGS/summary.txt"
 [ -n "${RESULT[sanitizer]:-}" ] && grep -h "^--- rc=" "$LOGS/sanitizer.log" | sed 's/^--- /  sanitizer (informational): /' |
