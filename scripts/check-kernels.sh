@@ -22,8 +22,9 @@
 #     tile), mbarrier init / arrive.expect_tx / arrive / try_wait, fence.mbarrier_init and bar.sync (its tf32
 #     configs also cvt.rna.tf32 and fence.proxy.async: the rounding warpgroup; its B-resident ping-pong form
 #     wgmma_tma_bres_kernel the same; its cluster form -- split-K in a thread block cluster -- also
-#     %cluster_ctarank, barrier.cluster.arrive.release / wait.acquire, mapa and st.shared::cluster; its B-multicast
-#     form the multicast::cluster B load and mbarrier.arrive.release.cluster.shared::cluster); its halo
+#     %cluster_ctarank, barrier.cluster.arrive.release / wait.acquire, mapa and st.shared::cluster; its B- / A-
+#     multicast forms the multicast::cluster tile / im2col load and mbarrier.arrive.release.cluster.shared::cluster);
+#     its halo
 #     form wgmma_halo_tma_kernel the same with 4-D tiled (halo) loads instead of im2col;
 #   * wgmma kernels: no ptxas note that it serialized their wgmma or injected
 #     waits (C7514 / C7517 ...: a register touched while a wgmma may be in flight);
@@ -149,10 +150,10 @@ def config(name):
         # + its own epilogue stage, tma_epi_bytes)
         ws, sk, tma = 'wgmma_ws_conv_kernel' in name, 'wgmma_sk_conv_kernel' in name, 'wgmma_tma_conv_kernel' in name
         # template argument kForm (wgmma_tma_conv_kernel<Cfg, kForm>): 0 one tile, 1 persistent, 2 cluster split,
-        # 3 B multicast
-        form = re.search(r'EELi([0-3])EEEv', name) if tma else None
+        # 3 B multicast, 4 A multicast
+        form = re.search(r'EELi([0-4])EEEv', name) if tma else None
         form = int(form.group(1)) if form else 0
-        persist, cluster, mcast = form == 1, form == 2, form == 3
+        persist, cluster, mcast = form == 1, form == 2, {3: 'B', 4: 'A'}.get(form)
         epi = ((bm + 8) * (bn + 8) * 2 + 1023) // 1024 * 1024 if persist else 0
         # (bm 192: the TMA kernel's three consumer warpgroups; its tf32 configs: + a 128-thread rounding warpgroup)
         return (384 if bm == 192 else 256) + (128 if ws else 32 + (128 if eb == 4 else 0) if tma else 0), \
@@ -160,7 +161,7 @@ def config(name):
             'wgmma%s %s %dx%dx%d s%d implicit%s' % ('_ws' if ws else '_sk' if sk else '_tma' if tma else '',
                                                     'f16' if eb == 2 else 'tf32', bm, bn, bk, st,
                                                     ' persistent' if persist else ' cluster' if cluster else
-                                                    ' multicast' if mcast else ''), True
+                                                    ' multicast ' + mcast if mcast else ''), True
     if 'wgmma_tma_bres_kernel' in name:
         # the B-resident ping-pong form (implicit_gemm_wgmma_tma_bres.cuh): 256 consumer + 32 producer threads;
         # dynamic smem at its largest (tma_bres_smem_bytes(9): 1 KB slack + 6 x 16 KB A ring + 9 x 8 KB of B + 2 x
@@ -293,10 +294,12 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
             if config(name)[3].endswith(' cluster'):  # split-K in a cluster: rank, barriers, DSMEM stores
                 need += ['%cluster_ctarank', 'barrier.cluster.arrive.release', 'barrier.cluster.wait.acquire',
                          'mapa.shared::cluster', 'st.shared::cluster.v4.f32']
-            if config(name)[3].endswith(' multicast'):  # B multicast in a pair: multicast loads, remote releases
-                need += ['%cluster_ctarank', '.multicast::cluster', 'barrier.cluster.arrive.release',
-                         'barrier.cluster.wait.acquire', 'mapa.shared::cluster',
-                         'mbarrier.arrive.release.cluster.shared::cluster']
+            if ' multicast ' in config(name)[3]:  # B / A multicast in a pair: multicast loads, remote releases
+                need += ['%cluster_ctarank', 'barrier.cluster.arrive.release', 'barrier.cluster.wait.acquire',
+                         'mapa.shared::cluster', 'mbarrier.arrive.release.cluster.shared::cluster',
+                         'global.tile.mbarrier::complete_tx::bytes.multicast::cluster'
+                         if config(name)[3].endswith(' B') else
+                         'global.im2col.mbarrier::complete_tx::bytes.multicast::cluster']
         elif any(k in name for k in WG_GATHER):
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'cp.async']

@@ -37,7 +37,8 @@
 # correctness + "wgmma_tmah-compare") and its B-resident ping-pong form (FASTCONV_CUDA_TMA_BRES=1: correctness +
 # "wgmma_tmab-compare"), its cluster form (FASTCONV_CUDA_TMA_CLUSTER=1: split-K in a thread block cluster;
 # correctness + "wgmma_tmacl-compare", every row) and its B-multicast form (FASTCONV_CUDA_TMA_MULTICAST=1:
-# correctness + "wgmma_tmamc-compare", every row), its 192-row form forced (FASTCONV_CUDA_TMA_M192=1: correctness) and the
+# correctness + "wgmma_tmamc-compare", every row; =A its A-multicast form, "wgmma_tmama-compare"), its 192-row
+# form forced (FASTCONV_CUDA_TMA_M192=1: correctness) and the
 # heuristic's benchmark without it (FASTCONV_CUDA_TMA_M192=0: "m192off-compare") ->
 # compute-sanitizer (racecheck / synccheck / memcheck) on it (and memcheck / synccheck on the 192-row form; all three on
 # its TF32 form with the rounding warpgroup, on its B-resident form and on its two cluster forms) -> ncu
@@ -199,6 +200,9 @@ if [ "$TMA" = 1 ]; then
     # the B-multicast form (2-block clusters along M: each block loads half of the pair's shared B slice and
     # multicasts it; the model in the profile group: ~20 % fewer L2 -> SM bytes): "wgmma_tmamc-compare"
     tma_form wgmma_tmamc FASTCONV_CUDA_TMA_MULTICAST=1
+    # the A-multicast form (2-block clusters along N sharing A: 256@14 and 512@7, 2 and 4 n tiles; the model:
+    # ~30 % fewer L2 -> SM bytes there): "wgmma_tmama-compare"
+    tma_form wgmma_tmama FASTCONV_CUDA_TMA_MULTICAST=A
     for l in correctness_wgmma_tma bench_wgmma_tma; do
       grep -h "^fastconv cuda plan" "$LOGS/$l.log" 2>/dev/null | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
         sed "s/^/wgmma_tma-compare plans ($l): /" | tee -a "$LOGS/wgmma_tma_compare.txt"
@@ -304,15 +308,16 @@ if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
         compute-sanitizer --tool $1 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,0,1
       echo "--- rc=$? (wgmma_tma tf32 $1)"; done' "$GC"
 fi
-# 9f. --tma: racecheck, synccheck and memcheck on the cluster-split form (1,128,128,16,16, split: one cluster per
+# 9f. --tma: racecheck, synccheck and memcheck on the cluster-split form (1,128,256,16,16, split: one cluster per
 #     tile, ranks > 0 storing their partials into rank 0's ring between the two cluster barriers), synccheck and
-#     memcheck on the B-multicast form (the same problem: one 2-block cluster); SKIP=sanitizer_tma_cl skips it.
+#     memcheck on the B- and A-multicast forms (the same problem: 2-block clusters along M / along its two n
+#     tiles); SKIP=sanitizer_tma_cl skips it.
 if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
-  run sanitizer_tma_cl 200 bash -c 'for job in "CLUSTER racecheck 60" "CLUSTER synccheck 35" "CLUSTER memcheck 35" \
-      "MULTICAST synccheck 35" "MULTICAST memcheck 35"; do
-      set -- $job; echo "--- compute-sanitizer --tool $2, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_$1=1"
-      env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_$1=1 FASTCONV_CUDA_VERBOSE=1 timeout $3 \
-        compute-sanitizer --tool $2 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2
+  run sanitizer_tma_cl 240 bash -c 'for job in "CLUSTER=1 racecheck 60" "CLUSTER=1 synccheck 35" "CLUSTER=1 memcheck 35" \
+      "MULTICAST=1 synccheck 35" "MULTICAST=1 memcheck 35" "MULTICAST=A synccheck 35" "MULTICAST=A memcheck 35"; do
+      set -- $job; echo "--- compute-sanitizer --tool $2, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_$1"
+      env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_$1 FASTCONV_CUDA_VERBOSE=1 timeout $3 \
+        compute-sanitizer --tool $2 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,256,16,16,3,1,1,1,1,2
       echo "--- rc=$? (wgmma_tma $1 $2)"; done' "$GC"
 fi
 echo "=== summary"
@@ -348,6 +353,7 @@ grep -h "^wgmma_tmah-compare:" "$LOGS/wgmma_tmah_compare.txt" 2>/dev/null | tee 
 grep -h "^wgmma_tmab-compare:" "$LOGS/wgmma_tmab_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmacl-compare" "$LOGS/wgmma_tmacl_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmamc-compare" "$LOGS/wgmma_tmamc_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tmama-compare" "$LOGS/wgmma_tmama_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^m192off-compare:" "$LOGS/m192off_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then

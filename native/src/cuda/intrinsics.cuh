@@ -255,6 +255,21 @@ __device__ __forceinline__ void tma_load_im2col_4d(void* dst, const TmaDesc* map
     (void)dst, (void)map, (void)bar, (void)c, (void)w, (void)h, (void)n, (void)ow, (void)oh;
 #endif
 }
+// The same load multicast to the blocks of the cluster in cta_mask (as tma_load_2d_multicast).
+__device__ __forceinline__ void tma_load_im2col_4d_multicast(void* dst, const TmaDesc* map, uint64_t* bar, int c,
+                                                             int w, int h, int n, uint16_t ow, uint16_t oh,
+                                                             uint16_t cta_mask) {
+#if FC_WGMMA_PTX
+    asm volatile(
+        "cp.async.bulk.tensor.4d.shared::cluster.global.im2col.mbarrier::complete_tx::bytes.multicast::cluster"
+        " [%0], [%1, {%2, %3, %4, %5}], [%6], {%7, %8}, %9;\n" ::"r"(smem_addr_(dst)),
+        "l"(reinterpret_cast<uint64_t>(map)), "r"(c), "r"(w), "r"(h), "r"(n), "r"(smem_addr_(bar)), "h"(ow), "h"(oh),
+        "h"(cta_mask)
+        : "memory");
+#else
+    (void)dst, (void)map, (void)bar, (void)c, (void)w, (void)h, (void)n, (void)ow, (void)oh, (void)cta_mask;
+#endif
+}
 // bar.sync id, count: a barrier of `count` threads (whole warps) on barrier `id` (1..15; 0 is
 // __syncthreads'), e.g. the consumer warpgroups alone while the producer warps have left.
 __device__ __forceinline__ void bar_sync_named(unsigned id, unsigned count) {

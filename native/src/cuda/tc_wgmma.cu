@@ -133,8 +133,10 @@ static cudaError_t launch_tma_clustered(void (*kern)(const TmaDesc, const TmaDes
 // after the ring). Forced only, for comparisons, until a GPU has timed them (configs with the cluster forms:
 // kTmaClusterForms): FASTCONV_CUDA_TMA_CLUSTER=1 runs a split problem in the cluster-split form -- the splits of a
 // tile as one cluster (cluster dims 1 x 1 x splits, clamped to tma_cluster_max_splits), no reduction launch;
-// FASTCONV_CUDA_TMA_MULTICAST=1 (where the first does not apply) the B-multicast form -- 2-block clusters along M
-// sharing their n tile's B slices (the w map's box BN / 2 rows, grid x rounded up to even).
+// FASTCONV_CUDA_TMA_MULTICAST=1 (or B; where the first does not apply) the B-multicast form -- 2-block clusters
+// along M sharing their n tile's B slices (the w map's box BN / 2 rows, grid x rounded up to even) -- and
+// FASTCONV_CUDA_TMA_MULTICAST=A the A-multicast form -- 2-block clusters along N sharing their m tile's A slices
+// (64-pixel im2col boxes, grid y rounded up to even).
 template <class Cfg>
 constexpr bool kTmaClusterForms = Cfg::kElemBytes == 4 || Cfg::BK == 64;  // TF32, and f16 TMA64 / 192 rows
 template <class Cfg, bool kPersist = false>
@@ -149,7 +151,8 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
         cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(kern),
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSmem);
         if constexpr (kClusterForms)
-            for (const Kern k : {wgmma_tma_conv_kernel<Cfg, kTmaClusterSplit>, wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>})
+            for (const Kern k : {wgmma_tma_conv_kernel<Cfg, kTmaClusterSplit>, wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>,
+                                 wgmma_tma_conv_kernel<Cfg, kTmaMulticastA>})
                 if (e == cudaSuccess)
                     e = cudaFuncSetAttribute(reinterpret_cast<const void*>(k),
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSmem);
@@ -160,7 +163,11 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
     CUtensorMap xd, wd;
     if constexpr (kClusterForms) {
         static const bool cluster = fc_env_on("FASTCONV_CUDA_TMA_CLUSTER");  // (core/backend.h)
-        static const bool mcast = fc_env_on("FASTCONV_CUDA_TMA_MULTICAST");
+        static const int mcast = [] {  // 0, kTmaMulticastB or kTmaMulticastA
+            const char* e = getenv("FASTCONV_CUDA_TMA_MULTICAST");
+            if (!e || !*e || !strcmp(e, "0")) return 0;
+            return !strcmp(e, "A") || !strcmp(e, "a") ? kTmaMulticastA : kTmaMulticastB;
+        }();
         static const bool verbose = fc_env_on("FASTCONV_CUDA_VERBOSE");  // (benchmarks: did the forcing apply?)
         // (the split count clamped to what the form takes: it needs no workspace, and KRange splits any way)
         const int cs = splits < tma_cluster_max_splits<Cfg>() ? splits : tma_cluster_max_splits<Cfg>();
@@ -179,18 +186,25 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
                                              xd, wd, p, args, cs, nullptr);
         }
         if (mcast) {
-            if (encode_im2col_maps(enc, p, args, Cfg::BK, Cfg::BN / 2, TmaShape<Cfg>::kBoxPixels, es, &xd, &wd) !=
-                CUDA_SUCCESS)
+            const bool a = mcast == kTmaMulticastA;
+            if (encode_im2col_maps(enc, p, args, Cfg::BK, a ? tma_w_box_rows<Cfg>(kTmaMulticastA)
+                                                            : tma_w_box_rows<Cfg>(kTmaMulticastB),
+                                   a ? tma_box_pixels<Cfg>(kTmaMulticastA) : tma_box_pixels<Cfg>(kTmaMulticastB), es,
+                                   &xd, &wd) != CUDA_SUCCESS)
                 return cudaErrorInvalidValue;
             static bool said = false;
             if (verbose && !said) {
                 said = true;
-                fprintf(stderr, "fastconv cuda: wgmma_tma B-multicast form %dx%dx%d, 2-block clusters (%d splits)\n",
-                        Cfg::BM, Cfg::BN, Cfg::BK, splits);
+                fprintf(stderr, "fastconv cuda: wgmma_tma %s-multicast form %dx%dx%d, 2-block clusters (%d splits)\n",
+                        a ? "A" : "B", Cfg::BM, Cfg::BN, Cfg::BK, splits);
             }
-            cudaError_t e = launch_tma_clustered<Cfg>(wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>,
-                                                      dim3((grid.x + 1) / 2 * 2, grid.y, grid.z), dim3(2, 1, 1), kSmem,
-                                                      s, xd, wd, p, args, splits, args->partial);
+            cudaError_t e =
+                a ? launch_tma_clustered<Cfg>(wgmma_tma_conv_kernel<Cfg, kTmaMulticastA>,
+                                              dim3(grid.x, (grid.y + 1) / 2 * 2, grid.z), dim3(1, 2, 1), kSmem, s, xd,
+                                              wd, p, args, splits, args->partial)
+                  : launch_tma_clustered<Cfg>(wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>,
+                                              dim3((grid.x + 1) / 2 * 2, grid.y, grid.z), dim3(2, 1, 1), kSmem, s, xd,
+                                              wd, p, args, splits, args->partial);
             if (e != cudaSuccess || splits == 1) return e;
             return splitk_reduce(es == 2, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
         }

@@ -1692,6 +1692,11 @@ void tma_copy_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, i
 
 void tma_copy_im2col_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3, uint16_t ow,
                         uint16_t oh) {
+    tma_copy_im2col_4d_multicast(dst, m, bar, c0, c1, c2, c3, ow, oh, 0);
+}
+
+void tma_copy_im2col_4d_multicast(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3,
+                                  uint16_t ow, uint16_t oh, uint16_t cta_mask) {
     if (!m || !m->rank || !m->im2col || m->rank != 4)
         fail("tma_load_im2col_4d: the map is not an encoded 4-D im2col map");
     const int64_t W = static_cast<int64_t>(m->dims[1]), H = static_cast<int64_t>(m->dims[2]);
@@ -1713,7 +1718,7 @@ void tma_copy_im2col_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, in
             }
         }
     }
-    tma_issue("tma_load_im2col_4d", dst, m, bar, m->pixels, m->channels,
+    tma_issue(cta_mask ? "tma_load_im2col_4d_multicast" : "tma_load_im2col_4d", dst, m, bar, m->pixels, m->channels,
               [&](uint32_t r, uint32_t e, unsigned char* out) {
                   const int64_t c = static_cast<int64_t>(c0) + e, x = pw[r] + ow, y = ph[r] + oh, b = pn[r];
                   if (c < 0 || x < 0 || y < 0 || b < 0 || c >= static_cast<int64_t>(m->dims[0]) || x >= W || y >= H ||
@@ -1723,7 +1728,7 @@ void tma_copy_im2col_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, in
                       std::memcpy(out, m->base + c * m->strides[0] + x * m->strides[1] + y * m->strides[2] +
                                            b * m->strides[3],
                                   m->elem_bytes);
-              });
+              }, cta_mask);
 }
 
 void mbarrier_wait_parity(uint64_t* bar, unsigned parity) {

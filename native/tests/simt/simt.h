@@ -160,11 +160,11 @@
 //    exits) -- each of these is an error. The remote write is a generic-proxy write that the writer never
 //    fences for the target's async proxy: a wgmma reading those bytes is an error.
 //    mbarrier_arrive_cluster(bar, rank) (mbarrier.arrive.release.cluster.shared::cluster on the mapa'd address)
-//    arrives on block `rank`'s mbarrier at the same address; tma_copy_2d_multicast(..., cta_mask)
-//    (cp.async.bulk.tensor ... .multicast::cluster) lands the same box at the same offset in every block of the
-//    mask and completes the transaction bytes on each one's mbarrier at the same address. Both fail if the target
-//    has exited or has no such initialized barrier. A multicast box counts once in SmemTotals::tma_bytes (it is
-//    read from L2 once).
+//    arrives on block `rank`'s mbarrier at the same address; tma_copy_2d_multicast and
+//    tma_copy_im2col_4d_multicast(..., cta_mask) (cp.async.bulk.tensor ... .multicast::cluster) land the
+//    same box at the same offset in every block of the mask and complete the transaction bytes on each one's
+//    mbarrier at the same address. Each fails if a target has exited or has no such initialized barrier. A
+//    multicast box counts once in SmemTotals::tma_bytes (it is read from L2 once).
 //    Static __shared__ variables are process statics here, NOT per block: in a cluster launch every block
 //    of the cluster sees the same object. mbarriers are the exception (their state is kept per block, keyed
 //    by address; the object itself is never read), so a cluster kernel may keep mbarriers in static shared
@@ -313,6 +313,8 @@ void tma_copy_2d_multicast(void* dst, const TensorMap* m, uint64_t* bar, int c0,
 void tma_copy_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3);
 void tma_copy_im2col_4d(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3, uint16_t ow,
                         uint16_t oh);
+void tma_copy_im2col_4d_multicast(void* dst, const TensorMap* m, uint64_t* bar, int c0, int c1, int c2, int c3,
+                                  uint16_t ow, uint16_t oh, uint16_t cta_mask);
 // file / line: the call site (the bank model groups a warp's accesses by call site).
 void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char* file = __builtin_FILE(),
               int line = __builtin_LINE());
@@ -725,6 +727,10 @@ inline void tma_load_4d(void* dst, const TmaDesc* map, uint64_t* bar, int c0, in
 inline void tma_load_im2col_4d(void* dst, const TmaDesc* map, uint64_t* bar, int c, int w, int h, int n, uint16_t ow,
                                uint16_t oh) {
     ::fc_simt::tma_copy_im2col_4d(dst, map, bar, c, w, h, n, ow, oh);
+}
+inline void tma_load_im2col_4d_multicast(void* dst, const TmaDesc* map, uint64_t* bar, int c, int w, int h, int n,
+                                         uint16_t ow, uint16_t oh, uint16_t cta_mask) {
+    ::fc_simt::tma_copy_im2col_4d_multicast(dst, map, bar, c, w, h, n, ow, oh, cta_mask);
 }
 inline void wgmma_commit() { ::fc_simt::wgmma_commit(); }
 template <int N>

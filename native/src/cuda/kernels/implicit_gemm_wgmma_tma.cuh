@@ -96,15 +96,28 @@ template <class Cfg>
 using TmaElem = typename std::conditional<Cfg::kElemBytes == 4, float, half_t>::type;
 
 // The kernel's forms (wgmma_tma_conv_kernel's kForm): one tile per block; persistent; the splits of a tile as one
-// cluster (tma_cluster_tile); B multicast in a 2-block cluster along M (kTmaMulticastB, below).
-constexpr int kTmaOneTile = 0, kTmaPersistent = 1, kTmaClusterSplit = 2, kTmaMulticastB = 3;
+// cluster (tma_cluster_tile); B multicast in a 2-block cluster along M, A multicast in a 2-block cluster along N
+// (kTmaMulticastB / kTmaMulticastA, below).
+constexpr int kTmaOneTile = 0, kTmaPersistent = 1, kTmaClusterSplit = 2, kTmaMulticastB = 3, kTmaMulticastA = 4;
+__host__ __device__ constexpr bool tma_pair_form(int form) { return form == kTmaMulticastB || form == kTmaMulticastA; }
+// The boxes a form's maps are encoded with: pixels per im2col box of A (the A-multicast form: 64, so that every
+// tile has at least two boxes to share out) and rows per tiled box of B (the B-multicast form: half of BN).
+template <class Cfg>
+__host__ __device__ constexpr int tma_box_pixels(int form) {
+    return form == kTmaMulticastA ? 64 : TmaShape<Cfg>::kBoxPixels;
+}
+template <class Cfg>
+__host__ __device__ constexpr int tma_w_box_rows(int form) {
+    return form == kTmaMulticastB ? Cfg::BN / 2 : Cfg::BN;
+}
 
 // The producer's part of one unit: lane 0 of the producer warp issues the unit's slices, up to STAGES slices
 // ahead of the consumers; g0 = the ring index of its first slice (it runs on across a persistent block's units).
-// kMcast (the multicast form): this block loads only B rows [rank * BN / 2, +BN / 2) -- wmap's box is BN / 2 rows --
-// and multicasts them to both blocks of its pair; its "full" still expects the whole slice (the other half comes
-// from the partner), and "empty" completes only when both blocks' consumers have released the stage.
-template <class Cfg, bool kMcast = false>
+// The pair forms (kForm kTmaMulticastB / A): this block loads only its share of the slice the pair has in common
+// and multicasts it to both blocks -- B: rows [rank * BN / 2, +BN / 2) (wmap's box is BN / 2 rows); A: the 64-pixel
+// boxes h with h % 2 == rank (the pair has the same m tile). Its "full" still expects the whole slice (the rest
+// comes from the partner), and "empty" completes only when both blocks' consumers have released the stage.
+template <class Cfg, int kForm = kTmaOneTile>
 __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
                                             TmaElem<Cfg>* smem, uint64_t* full, uint64_t* empty, int m_block,
                                             int n_block, int k_begin, int ktiles, int g0) {
@@ -116,15 +129,21 @@ __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* 
         TmaElem<Cfg>* st = smem + s * Cfg::kStageElems;
         const int k0 = k_begin + kt * BK;
         mbar_arrive_expect_tx(&full[s], kBytes);
-        constexpr int PIX = TmaShape<Cfg>::kBoxPixels;
+        constexpr int PIX = tma_box_pixels<Cfg>(kForm);
 #pragma unroll
         for (int h = 0; h < BM / PIX; ++h) {
             int c[4];
             uint16_t off[2];
             tma_x_coords(p, m_block + h * PIX, k0, c, off);
-            tma_load_im2col_4d(st + h * PIX * LD, xmap, &full[s], c[0], c[1], c[2], c[3], off[0], off[1]);
+            if constexpr (kForm == kTmaMulticastA) {
+                if (h % 2 == (int)cluster_ctarank())
+                    tma_load_im2col_4d_multicast(st + h * PIX * LD, xmap, &full[s], c[0], c[1], c[2], c[3], off[0],
+                                                 off[1], (uint16_t)3u);
+            } else {
+                tma_load_im2col_4d(st + h * PIX * LD, xmap, &full[s], c[0], c[1], c[2], c[3], off[0], off[1]);
+            }
         }
-        if constexpr (kMcast) {
+        if constexpr (kForm == kTmaMulticastB) {
             const unsigned rank = cluster_ctarank();
             constexpr int HB = Cfg::BN / 2;
             tma_load_2d_multicast(st + (BM + (int)rank * HB) * LD, wmap, &full[s], k0, n_block + (int)rank * HB,
@@ -160,7 +179,7 @@ __device__ __forceinline__ void tma_round_stages(float* smem, uint64_t* full, ui
 // The consumers' part of one unit: the wgmma loop (wgmma_ws_conv_kernel's, ring index g0 on; release_last in
 // the persistent form, whose producer goes on), then the epilogue -- fp32 partials (split-K) or staged
 // through epi. full: the barriers that say a stage may be read (TF32: the rounding warpgroup's "ready").
-template <class Cfg, bool kMcast = false>
+template <class Cfg, bool kPair = false>
 __device__ __forceinline__ void tma_consume(const ConvParams& p, const TmaElem<Cfg>* smem, TmaElem<Cfg>* epi,
                                             uint64_t* full, uint64_t* empty, const TmaElem<Cfg>* bias,
                                             TmaElem<Cfg>* y, int splits, float* partial, int vec_y, int m_block,
@@ -170,7 +189,7 @@ __device__ __forceinline__ void tma_consume(const ConvParams& p, const TmaElem<C
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, cwg = warp >> 2;
     const int warp_m = cwg * 4 * MI + (warp & 3);  // this warp's first accumulator row / 16
     float acc[MI][Cfg::NI][4];
-    ws_consume<Cfg, Elem, kMcast>(smem, full, empty, ktiles, cwg, lane, acc, g0, release_last);  // (wgmma_ws.cuh)
+    ws_consume<Cfg, Elem, kPair>(smem, full, empty, ktiles, cwg, lane, acc, g0, release_last);  // (wgmma_ws.cuh)
     if (splits > 1) {
         epilogue_store_partial<MI, Cfg::NI, 64>(p, acc, partial + (size_t)split * p.M * p.Kg,
                                                 m_block + warp_m * Cfg::WM, n_block, lane);
@@ -283,6 +302,9 @@ __device__ __forceinline__ void tma_unit(int u, int tiles_m, int tiles_n, int bm
 // consumer warp releasing a stage in both blocks (ws_consume's kPair); a cluster barrier after the barrier inits
 // (the partner's loads signal this block's "full") and one before the exit (its releases arrive on this block's
 // "empty"), every thread taking part. Per pair and slice L2 -> SM moves 2 A tiles + 1 B tile instead of 2 + 2.
+// kTmaMulticastA: the same along N (grid y even, cluster 1 x 2 x 1; a padding block past Kg stores nothing): the
+// pair shares its m tile's A slices, 64-pixel boxes dealt out between the two -- 1 A tile + 2 B tiles per pair and
+// slice, the larger saving where A is the taller operand (192-row tiles at 14 x 14 and 7 x 7, 2 and 4 n tiles).
 template <class Cfg, int kForm>
 __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
                                                     const TmaElem<Cfg>* bias, TmaElem<Cfg>* y, int splits,
@@ -290,7 +312,7 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
     typedef TmaElem<Cfg> Elem;
     constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
     constexpr bool kPersist = kForm == kTmaPersistent, kCluster = kForm == kTmaClusterSplit,
-                   kMcast = kForm == kTmaMulticastB;
+                   kMcast = tma_pair_form(kForm);
     constexpr bool kRound = TmaShape<Cfg>::kRoundThreads > 0;  // f32 tensors: the rounding warpgroup
     static_assert(BM == 64 * Cfg::MI * Cfg::kWarpGroups && Cfg::kThreads == 128 * Cfg::kWarpGroups &&
                       (Cfg::kWarpGroups == 2 || (Cfg::MI == 1 && !kPersist)),
@@ -298,7 +320,7 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
     static_assert((Cfg::kElemBytes == 2 && (BK == 32 || BK == 64)) || (Cfg::kElemBytes == 4 && BK == 32),
                   "f16 rows of 64 / 128 bytes, fp32 rows of 128 bytes: the SWIZZLE_64B / SWIZZLE_128B boxes");
     static_assert(LD == BK && (!kRound || !kPersist), "unpadded rows; the persistent form is f16 only");
-    static_assert(BM % TmaShape<Cfg>::kBoxPixels == 0, "whole im2col loads per tile");
+    static_assert(BM % tma_box_pixels<Cfg>(kForm) == 0, "whole im2col loads per tile");
     static_assert(kMcast ? Cfg::BN % 16 == 0 : true, "the multicast halves of B: whole 8-row swizzle atoms");
     FC_DYNAMIC_SHARED(Elem, smem_raw);
     Elem* const smem = align_smem<Cfg::kAtomBytes>(smem_raw);
@@ -333,7 +355,7 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
         const KRange kr(p, BK, splits, split);
         if (producer) {  // (the consumers' epilogue synchronizes on a named barrier without this warp)
             if (lane == 0)
-                tma_produce<Cfg, kMcast>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles, 0);
+                tma_produce<Cfg, kForm>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles, 0);
         } else if (rounder) {
             if constexpr (kRound) tma_round_stages<Cfg>(smem, full, ready, kr.ktiles, tid - Cfg::kThreads);
         } else
