@@ -53,8 +53,11 @@
 // On the H200 (twelfth session) correct (1440 / 1440, compute-sanitizer memcheck / synccheck clean) but slower
 // than the one-tile form, batched f16 NHWC batch 32: 64@56 33.4 vs 27.6 us, 128@28 29.2 vs 27.6, 256@14 32.2 vs
 // 31.3, 512@7 36.7 vs 35.0 (its shallower rings; the tiles per SM are as uneven as the one-tile grid's waves).
-// Cluster form (kCluster, tma_cluster_tile below; FASTCONV_CUDA_TMA_CLUSTER=1, forced only): a split problem's
-// splits of one tile run as one thread block cluster and add their partial tiles in rank 0's shared memory.
+// Cluster forms (fifteenth session, emulated only; forced with FASTCONV_CUDA_TMA_CLUSTER=1 / _MULTICAST=1 / =A):
+// the cluster-split form (kTmaClusterSplit, tma_cluster_tile below) runs a split problem's splits of one tile as
+// one thread block cluster that adds its partial tiles in rank 0's shared memory; the B- and A-multicast forms
+// (kTmaMulticastB / A, wgmma_tma_conv_body) pair neighbouring m / n tiles in 2-block clusters that read the
+// operand they share from L2 once (TMA multicast) -- the L2 -> SM bytes the profile group counts.
 //
 // Stages: TileFor<TILE_WGMMA_TMA*> = the warp-specialized kernel's tiles (f16, BK 32: 128 x 128, 8 x 16 KB;
 // 128 x 64, 8 x 12 KB, 2 blocks per SM; 256 x 128, 6 x 24 KB); where C % 64 == 0 the TMA64 form
@@ -200,7 +203,7 @@ __device__ __forceinline__ void tma_consume(const ConvParams& p, const TmaElem<C
                                                                            0, tid, vec_y);
 }
 
-// The cluster form (kCluster; tma_cluster_fits): the splits of one output tile are the blocks of one cluster
+// The cluster-split form (kTmaClusterSplit; tma_cluster_fits): the splits of one output tile are the blocks of one cluster
 // (cluster dims 1 x 1 x splits, rank = split), and their fp32 partial tiles are added in shared memory instead of
 // through global partials and splitk_reduce's launch:
 //  1. every block runs its k range (producer, rounding warpgroup, consumers as in the one-tile form);
@@ -216,7 +219,9 @@ __device__ __forceinline__ void tma_consume(const ConvParams& p, const TmaElem<C
 // Every thread of every block takes part in both cluster barriers (the producer warp's idle lanes too).
 // Cost model: a 192 x 128 tile's partial is 96 KB of DSMEM stores per rank > 0, against the one-tile form's
 // 96 KB of global partial writes per split plus splitk_reduce's read of all of them and its launch.
-// Status: emulated only (no GPU in the session that wrote it); forced with FASTCONV_CUDA_TMA_CLUSTER=1.
+// Status: emulated only (no GPU in the session that wrote it); forced with FASTCONV_CUDA_TMA_CLUSTER=1, which runs
+// every split problem of a config with the form in clusters of min(splits, tma_cluster_max_splits) blocks.
+//
 // The most splits a config's cluster form takes: ranks - 1 fp32 partial tiles in the ring, at most 8 blocks (the
 // portable cluster size); tma_cluster_fits: a split count it takes.
 template <class Cfg>
