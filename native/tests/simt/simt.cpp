@@ -277,6 +277,7 @@ struct Block {
     FiberSpan fibers;
     unsigned rank = 0;       // in its cluster
     size_t wr_base = 0;      // this block's first entry in Runtime::wr_thread / wr_epoch
+    uint64_t remote_epoch = 0;  // marks this run of the block's remote (cluster_store) writes in wr_epoch
     Cluster* cluster = nullptr;
     std::vector<Warp> warps;
     unsigned barrier_arrived = 0;
@@ -1406,7 +1407,10 @@ void cluster_store(uint32_t caddr, const void* src, unsigned bytes) {
         return;
     }
     Runtime& rt = rt_state();
-    for (uint32_t i = 0; i < bytes; ++i) rt.wr_thread[t.wr_base + off + i] = kRemoteWriter;
+    for (uint32_t i = 0; i < bytes; ++i) {
+        rt.wr_thread[t.wr_base + off + i] = kRemoteWriter;
+        rt.wr_epoch[t.wr_base + off + i] = t.remote_epoch;
+    }
 }
 
 namespace {
@@ -1834,10 +1838,12 @@ void check_async_visible(Fiber* f, uint32_t off, int op) {
     const Runtime& rt = rt_state();
     for (uint32_t i = off; i < off + 16 && i < b.smem_size; ++i) {
         const uint16_t w = rt.wr_thread[b.wr_base + i];
-        if (w == kRemoteWriter)
+        if (w == kRemoteWriter) {  // (a mark left by an earlier block or launch has another epoch)
+            if (rt.wr_epoch[b.wr_base + i] != b.remote_epoch) continue;
             fiber_fail(f, std::string(op_name(op)) + " reads shared byte " + std::to_string(i) +
                               ", which another block of the cluster wrote through distributed shared memory "
                               "(cluster_store): a generic-proxy write wgmma's async proxy may not see");
+        }
         if (!w || rt.wr_epoch[b.wr_base + i] != rt.t_epoch[b.fibers[w - 1u].gid]) continue;
         const Fiber& o = b.fibers[w - 1u];
         const std::string what = !o.last_write_file ? std::string("?")
@@ -2089,6 +2095,7 @@ LaunchStats launch_impl(const char* name, const void* kernel_addr, dim3 grid, di
             b.barrier_arrived = 0;
             b.exited = 0;
             b.first_exited = -1;
+            b.remote_epoch = ++rt.epoch_counter;  // earlier blocks' remote-write marks no longer match
             for (unsigned wi = 0; wi < nwarps; ++wi) {
                 Warp& w = b.warps[wi];
                 const unsigned cnt = std::min(32u, n - wi * 32);

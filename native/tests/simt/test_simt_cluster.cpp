@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "simt_test_util.h"
+#include "wgmma_cases.h"
 
 using fc_simt::Schedule;
 using namespace fc::cuda;
@@ -258,6 +259,53 @@ static void test_multicast() {
     fc_simt::set_throw_on_error(false);
 }
 
+template <class F>
+std::string expect_error(F&& f);
+
+// ---------------------------------------------------------------------------
+// A wgmma may not read shared bytes another block wrote through distributed shared memory (a generic-proxy write
+// its writer never fences for this block's async proxy): rank 1 stores 16 bytes into rank 0's A operand, then
+// rank 0's warpgroup issues a wgmma over it -- an error; kRemote false: rank 1 stores elsewhere, no error.
+template <bool kRemote>
+__global__ void remote_operand_kernel() {
+    FC_DYNAMIC_SHARED(unsigned char, sm);  // A [64][64 B] at 0, B [8][64 B] at 4096 (64-byte swizzle atoms)
+    const unsigned rank = cluster_ctarank();
+    if (rank == 1 && threadIdx.x == 0)
+        st_cluster_v4(cluster_map_shared(smem_addr_(sm + (kRemote ? 0 : 8192)), 0), make_float4(1, 2, 3, 4));
+    cluster_arrive();
+    cluster_wait();
+    if (rank == 0) {
+        float d[1][4] = {};
+        const uint32_t base = smem_addr_(sm);
+        wgmma_fence();
+        wgmma_m64k16_f16<8>(d, wgmma_cases::isa_desc(base, 16, 512, 2), wgmma_cases::isa_desc(base + 4096, 16, 512, 2));
+        wgmma_commit();
+        wgmma_wait<0>();
+    }
+    cluster_arrive();  // rank 1 (the writer) leaves with rank 0
+    cluster_wait();
+}
+
+static void test_remote_wgmma_operand() {
+    fc_simt::set_throw_on_error(true);
+    auto run = [](bool remote) {
+        return expect_error([&] {
+            if (remote)
+                fc_simt::launch_cluster_named("remote_operand_kernel", dim3(2), dim3(2), dim3(128), 8192 + 16, nullptr,
+                                              remote_operand_kernel<true>);
+            else
+                fc_simt::launch_cluster_named("remote_operand_kernel", dim3(2), dim3(2), dim3(128), 8192 + 16, nullptr,
+                                              remote_operand_kernel<false>);
+        });
+    };
+    std::string e = run(true);
+    CHECK_MSG(e.find("another block of the cluster wrote through distributed shared memory") != std::string::npos,
+              "%s", e.c_str());
+    e = run(false);
+    CHECK_MSG(e.empty(), "%s", e.c_str());
+    fc_simt::set_throw_on_error(false);
+}
+
 // ---------------------------------------------------------------------------
 // Errors.
 __global__ void early_exit_kernel(int mode) {
@@ -291,7 +339,7 @@ __global__ void early_exit_kernel(int mode) {
 }
 
 template <class F>
-static std::string expect_error(F&& f) {
+std::string expect_error(F&& f) {
     try {
         f();
     } catch (const fc_simt::SimtError& e) {
@@ -342,6 +390,7 @@ int main() {
     test_reduce();
     test_mbarrier_per_block();
     test_multicast();
+    test_remote_wgmma_operand();
     test_errors();
     return simt_test_result("test_simt_cluster");
 }
