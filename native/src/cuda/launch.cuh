@@ -8,6 +8,8 @@
 
 #include <cuda_runtime.h>
 
+#include <utility>
+
 #include "cuda/conv_params.h"
 #include "cuda/heuristic.h"
 #ifdef FC_CUDA_TC_LAUNCH_IMPL
@@ -63,6 +65,26 @@ cudaError_t pad_weights(int f16, const ConvParams& p, int cgp, const void* w, vo
 // Split-K reduction partials -> y (bias, activation, layout).
 cudaError_t splitk_reduce(int f16, const ConvParams& p, int splits, const float* partial, const void* bias, void* y,
                           int num_sms, cudaStream_t s);
+
+// One launch of kern in thread block clusters of `cluster` blocks (cudaLaunchKernelEx with the cluster-dimension
+// attribute; sm_90): the TMA kernel's cluster forms and tests/cuda/cluster_probe.cu.
+template <class... Params, class... Args>
+inline cudaError_t launch_clustered(void (*kern)(Params...), dim3 grid, dim3 cluster, unsigned threads, size_t smem,
+                                    cudaStream_t s, Args&&... args) {
+    cudaLaunchConfig_t lc = {};
+    lc.gridDim = grid;
+    lc.blockDim = dim3(threads);
+    lc.dynamicSmemBytes = smem;
+    lc.stream = s;
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeClusterDimension;
+    attr[0].val.clusterDim.x = cluster.x;
+    attr[0].val.clusterDim.y = cluster.y;
+    attr[0].val.clusterDim.z = cluster.z;
+    lc.attrs = attr;
+    lc.numAttrs = 1;
+    return cudaLaunchKernelEx(&lc, kern, std::forward<Args>(args)...);
+}
 
 #ifdef FC_CUDA_TC_LAUNCH_IMPL
 // Shared body of the tc_<math>.cu files.

@@ -103,29 +103,6 @@ static CUresult encode_im2col_maps(const TmaEncoders& enc, const ConvParams& p, 
                      CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
 }
 
-// One launch of a TMA kernel form in thread block clusters of cdim blocks (cudaLaunchKernelEx's cluster dimension).
-template <class Cfg>
-static cudaError_t launch_tma_clustered(void (*kern)(const TmaDesc, const TmaDesc, ConvParams, const TmaElem<Cfg>*,
-                                                     TmaElem<Cfg>*, int, float*, int),
-                                        dim3 grid, dim3 cdim, size_t smem, cudaStream_t s, const CUtensorMap& xd,
-                                        const CUtensorMap& wd, const ConvParams& p, const GemmArgs* args, int splits,
-                                        float* partial) {
-    cudaLaunchConfig_t lc = {};
-    lc.gridDim = grid;
-    lc.blockDim = dim3(TmaShape<Cfg>::kBlockThreads);
-    lc.dynamicSmemBytes = smem;
-    lc.stream = s;
-    cudaLaunchAttribute attr[1];
-    attr[0].id = cudaLaunchAttributeClusterDimension;
-    attr[0].val.clusterDim.x = cdim.x;
-    attr[0].val.clusterDim.y = cdim.y;
-    attr[0].val.clusterDim.z = cdim.z;
-    lc.attrs = attr;
-    lc.numAttrs = 1;
-    return cudaLaunchKernelEx(&lc, kern, xd, wd, p, static_cast<const TmaElem<Cfg>*>(args->bias),
-                              static_cast<TmaElem<Cfg>*>(args->y), splits, partial, args->vec_y);
-}
-
 // wgmma_tma_conv_kernel (TILE_WGMMA_TMA*) with tile config Cfg (f16: BK 32 or the TMA64 form; 4-byte configs:
 // f32 tensors, TF32): the two maps encoded per call (x and w change between calls; an encode is host
 // arithmetic), then the kernel and, split, the reduction. An encode the driver refuses for a problem accepted
@@ -160,6 +137,8 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
     }
     const int splits = args->splits > 1 ? args->splits : 1;
     dim3 grid((unsigned)cdiv(p.M, Cfg::BM), (unsigned)cdiv(p.Kg, Cfg::BN), (unsigned)splits);
+    const Elem* const bias = static_cast<const Elem*>(args->bias);
+    Elem* const y = static_cast<Elem*>(args->y);
     CUtensorMap xd, wd;
     if constexpr (kClusterForms) {
         static const bool cluster = fc_env_on("FASTCONV_CUDA_TMA_CLUSTER");  // (core/backend.h)
@@ -181,9 +160,9 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
                 fprintf(stderr, "fastconv cuda: wgmma_tma cluster-split form %dx%dx%d, clusters of %d blocks (plan: %d "
                         "splits)\n", Cfg::BM, Cfg::BN, Cfg::BK, cs, splits);
             }
-            return launch_tma_clustered<Cfg>(wgmma_tma_conv_kernel<Cfg, kTmaClusterSplit>,
-                                             dim3(grid.x, grid.y, (unsigned)cs), dim3(1, 1, (unsigned)cs), kSmem, s,
-                                             xd, wd, p, args, cs, nullptr);
+            return launch_clustered(wgmma_tma_conv_kernel<Cfg, kTmaClusterSplit>, dim3(grid.x, grid.y, (unsigned)cs),
+                                    dim3(1, 1, (unsigned)cs), TmaShape<Cfg>::kBlockThreads, kSmem, s, xd, wd, p, bias,
+                                    y, cs, static_cast<float*>(nullptr), args->vec_y);
         }
         if (mcast) {
             const bool a = mcast == kTmaMulticastA;
@@ -199,12 +178,14 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
                         a ? "A" : "B", Cfg::BM, Cfg::BN, Cfg::BK, splits);
             }
             cudaError_t e =
-                a ? launch_tma_clustered<Cfg>(wgmma_tma_conv_kernel<Cfg, kTmaMulticastA>,
-                                              dim3(grid.x, (grid.y + 1) / 2 * 2, grid.z), dim3(1, 2, 1), kSmem, s, xd,
-                                              wd, p, args, splits, args->partial)
-                  : launch_tma_clustered<Cfg>(wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>,
-                                              dim3((grid.x + 1) / 2 * 2, grid.y, grid.z), dim3(2, 1, 1), kSmem, s, xd,
-                                              wd, p, args, splits, args->partial);
+                a ? launch_clustered(wgmma_tma_conv_kernel<Cfg, kTmaMulticastA>,
+                                     dim3(grid.x, (grid.y + 1) / 2 * 2, grid.z), dim3(1, 2, 1),
+                                     TmaShape<Cfg>::kBlockThreads, kSmem, s, xd, wd, p, bias, y, splits, args->partial,
+                                     args->vec_y)
+                  : launch_clustered(wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>,
+                                     dim3((grid.x + 1) / 2 * 2, grid.y, grid.z), dim3(2, 1, 1),
+                                     TmaShape<Cfg>::kBlockThreads, kSmem, s, xd, wd, p, bias, y, splits, args->partial,
+                                     args->vec_y);
             if (e != cudaSuccess || splits == 1) return e;
             return splitk_reduce(es == 2, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
         }
@@ -215,9 +196,7 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
         const int64_t units = (int64_t)grid.x * grid.y * grid.z;
         grid = dim3((unsigned)(args->num_sms > 0 && units > args->num_sms ? args->num_sms : units));
     }
-    kern<<<grid, TmaShape<Cfg>::kBlockThreads, kSmem, s>>>(xd, wd, p, static_cast<const Elem*>(args->bias),
-                                                           static_cast<Elem*>(args->y), splits, args->partial,
-                                                           args->vec_y);
+    kern<<<grid, TmaShape<Cfg>::kBlockThreads, kSmem, s>>>(xd, wd, p, bias, y, splits, args->partial, args->vec_y);
     const cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess || splits == 1) return e;
     return splitk_reduce(es == 2, p, splits, args->partial, args->bias, args->y, args->num_sms, s);

@@ -1,7 +1,8 @@
-// Tests of the emulation's thread block clusters (simt.h "Thread block clusters"), independent of the kernels:
-// ranks and indices, the blocks of a cluster running concurrently, the cluster barrier, distributed shared
-// memory stores, per-block mbarriers, TMA multicast and remote mbarrier arrivals, and the errors -- a divergent cluster barrier, arrive / wait misuse, a
-// store outside the target's shared memory or into a block that has exited, a bad cluster shape.
+// Tests of the emulation's thread block clusters (simt.h "Thread block clusters"), independent of the conv kernels:
+// ranks and indices, the blocks of a cluster running concurrently, the cluster barrier, distributed shared memory
+// stores, per-block mbarriers, TMA multicast and remote mbarrier arrivals (cluster_cases.h: the patterns the device
+// probe runs too), a wgmma over bytes another block wrote, and the errors -- a divergent cluster barrier, arrive /
+// wait misuse, a store outside the target's shared memory or into a block that has exited, a bad cluster shape.
 #include "simt/simt.h"
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster_cases.h"
 #include "simt_test_util.h"
 #include "wgmma_cases.h"
 
@@ -55,58 +57,22 @@ static void test_ranks() {
 }
 
 // ---------------------------------------------------------------------------
-// The split-K reduction pattern of the cluster kernels: every rank computes a partial vector (its own values),
-// ranks > 0 push theirs into rank 0's dynamic shared memory (slot rank - 1) between two cluster barriers, and
-// rank 0 adds them to its own in rank order. kSecondBarrier false: rank 0 reads without waiting for the stores.
-constexpr int kThreads = 96;  // three warps, the last lanes of no special size
-template <bool kSecondBarrier>
-__global__ void reduce_kernel(float* out) {
-    FC_DYNAMIC_SHARED(float4, slots);  // [cluster size - 1][kThreads]
-    const unsigned rank = cluster_ctarank(), ranks = cluster_nctarank();
-    const int t = (int)threadIdx.x;
-    const float base = (float)(blockIdx.x * 1000 + blockIdx.z * 10);
-    const float4 mine = make_float4(base + t, base - t, (float)t * 0.5f, (float)rank);
-    cluster_arrive();  // rank 0's slots may be written from here (on a GPU: its own earlier use of them is done)
-    cluster_wait();
-    if (rank > 0) st_cluster_v4(cluster_map_shared(smem_addr_(&slots[(rank - 1) * kThreads + t]), 0), mine);
-    if (kSecondBarrier) {
-        cluster_arrive();  // the partials have landed
-        cluster_wait();
-    }
-    if (rank != 0) return;
-    float4 acc = mine;
-    for (unsigned r = 1; r < ranks; ++r) {
-        const float4 v = slots[(r - 1) * kThreads + t];
-        acc = make_float4(acc.x + v.x, acc.y + v.y, acc.z + v.z, acc.w + v.w);
-    }
-    float* o = out + ((size_t)blockIdx.x * kThreads + t) * 4;
-    o[0] = acc.x;
-    o[1] = acc.y;
-    o[2] = acc.z;
-    o[3] = acc.w;
-}
-
-template <bool kSecondBarrier>
-static int reduce_mismatches(unsigned ranks) {
+// The cluster-split reduction (cluster_cases.h: the same kernel and check the device probe runs) in clusters of 1
+// to 4 blocks under every schedule; without its second barrier rank 0 may read its slots before the stores land.
+static int reduce_run(unsigned ranks, bool second_barrier) {
+    using namespace cluster_cases;
     const unsigned gx = 3;
-    std::vector<float> out((size_t)gx * kThreads * 4, -1.f);
-    fc_simt::launch_cluster_named("reduce_kernel", dim3(gx, 1, ranks), dim3(1, 1, ranks), dim3(kThreads),
-                                  (ranks - 1) * kThreads * sizeof(float4), nullptr, reduce_kernel<kSecondBarrier>,
-                                  out.data());
-    int bad = 0;
-    for (unsigned x = 0; x < gx; ++x)
-        for (int t = 0; t < kThreads; ++t) {
-            float want[4] = {0, 0, 0, 0};
-            for (unsigned r = 0; r < ranks; ++r) {
-                const float base = (float)(x * 1000 + r * 10);  // blockIdx.z == rank
-                want[0] += base + t;
-                want[1] += base - t;
-                want[2] += (float)t * 0.5f;
-                want[3] += (float)r;
-            }
-            for (int e = 0; e < 4; ++e) bad += out[((size_t)x * kThreads + t) * 4 + e] != want[e];
-        }
-    return bad;
+    std::vector<float4> out(gx * kThreads, make_float4(NAN, NAN, NAN, NAN));
+    std::vector<unsigned> seen(gx * ranks, ~0u);
+    const size_t smem = (ranks - 1) * kThreads * sizeof(float4);
+    if (second_barrier)
+        fc_simt::launch_cluster_named("reduce_kernel", dim3(gx, 1, ranks), dim3(1, 1, ranks), dim3(kThreads), smem,
+                                      nullptr, reduce_kernel<true>, out.data(), seen.data());
+    else
+        fc_simt::launch_cluster_named("reduce_kernel", dim3(gx, 1, ranks), dim3(1, 1, ranks), dim3(kThreads), smem,
+                                      nullptr, reduce_kernel<false>, out.data(), seen.data());
+    return reduce_mismatches(out.data(), seen.data(), gx, ranks,
+                             second_barrier ? "  reduce:" : "  reduce without its second barrier (wrong, as it must be):");
 }
 
 static void test_reduce() {
@@ -114,7 +80,7 @@ static void test_reduce() {
     for (Schedule s : scheds)
         for (unsigned ranks = 1; ranks <= 4; ++ranks) {
             fc_simt::set_schedule(s, 7 + ranks);
-            CHECK_MSG(reduce_mismatches<true>(ranks) == 0, "schedule %d, cluster of %u", (int)s, ranks);
+            CHECK_MSG(reduce_run(ranks, true) == 0, "schedule %d, cluster of %u", (int)s, ranks);
         }
     // Without the second barrier rank 0 may read its slots before the stores and exit before them: under the
     // forward schedule its fibers run ahead of the other ranks', so the stores find it gone -- an error; under
@@ -125,7 +91,7 @@ static void test_reduce() {
         std::string err;
         int bad = 0;
         try {
-            bad = reduce_mismatches<false>(2);
+            bad = reduce_run(2, false);
         } catch (const fc_simt::SimtError& e) {
             err = e.what();
         }
@@ -158,109 +124,64 @@ static void test_mbarrier_per_block() {
 }
 
 // ---------------------------------------------------------------------------
-// TMA multicast and remote mbarrier arrivals (the multicast pipeline of the TMA kernel in miniature): every block
-// of a 2- / 4-block cluster loads rows [rank * 8, rank * 8 + 8) of a 2-D box and multicasts them to all blocks, so
-// each block ends with the whole (ranks * 8)-row box, having announced all of its bytes on its own "full"
-// barrier; then every block's thread 0 arrives on every block's "done" barrier (count = ranks), locally or
-// remotely, and all wait for it. kInitBarrier false: no cluster barrier between the inits and the first load.
-constexpr int kCols = 32;  // fp32: 128-byte rows
-template <bool kInitBarrier>
-__global__ void multicast_kernel(const fc_simt::TensorMap* map, float* out) {
-    FC_DYNAMIC_SHARED(float, tile);  // [ranks * 8][kCols]
-    __shared__ __align__(8) uint64_t full, done;
-    const unsigned rank = cluster_ctarank(), ranks = cluster_nctarank();
-    if (!kInitBarrier && rank != 0)  // the other blocks start late (nothing orders blocks without the barrier)
-        for (int i = 0; i < 3; ++i) __syncthreads();
-    if (threadIdx.x == 0) {
-        mbar_init(&full, 1);
-        mbar_init(&done, ranks);
-    }
-    __syncthreads();
-    if (kInitBarrier) {
-        cluster_arrive();  // every block's barriers exist before any block's load or arrival signals them
-        cluster_wait();
-    }
-    if (threadIdx.x == 0) {
-        mbar_arrive_expect_tx(&full, ranks * 8 * kCols * 4);
-        tma_load_2d_multicast(tile + rank * 8 * kCols, map, &full, 0, (int)(blockIdx.y * ranks + rank) * 8,
-                              (uint16_t)((1u << ranks) - 1));
-    }
-    mbar_wait(&full, 0);
-    for (int i = threadIdx.x; i < (int)ranks * 8 * kCols; i += blockDim.x)
-        out[(size_t)blockIdx.x * ranks * 8 * kCols + i] = tile[i];  // (blockIdx.x == rank: a 1 x y grid of clusters)
-    if (threadIdx.x == 0)
-        for (unsigned r = 0; r < ranks; ++r) {
-            if (r == rank)
-                mbar_arrive(&done);
-            else
-                mbar_arrive_cluster(&done, r);
-        }
-    mbar_wait(&done, 0);
-    cluster_arrive();  // no block leaves while another may still signal its barriers
-    cluster_wait();
-}
-
-static std::string run_multicast(unsigned ranks, bool init_barrier, std::vector<float>* out_all) {
-    const int rows = 64;
-    std::vector<float> src((size_t)rows * kCols);
-    for (size_t i = 0; i < src.size(); ++i) src[i] = (float)i * 0.25f - 7.f;
+// TMA multicast and remote mbarrier arrivals (cluster_cases.h's multicast_kernel, which the device probe runs too)
+// in clusters of 2 and 4 blocks: every block ends with the whole box, each slice read once.
+static std::string run_multicast(unsigned ranks, bool init_barrier) {
+    using namespace cluster_cases;
+    const std::vector<float> src = multicast_source();
     fc_simt::TensorMap map;
-    const uint64_t dims[2] = {kCols, (uint64_t)rows}, strides[1] = {kCols * 4};  // (the driver's: dims 1..)
+    const uint64_t dims[2] = {kCols, (uint64_t)kRows}, strides[1] = {kCols * 4};  // (the driver's: dims 1..)
     const uint32_t box[2] = {kCols, 8}, estr[2] = {1, 1};
     std::string why;
     if (fc_simt::tma_encode_tiled(&map, 4, 2, src.data(), dims, strides, box, estr, 0, &why)) return "encode: " + why;
-    const unsigned gy = 2;  // two clusters along y: rows [0, ranks * 8) and [ranks * 8, 2 * ranks * 8)
-    out_all->assign((size_t)ranks * gy * ranks * 8 * kCols, NAN);
-    std::vector<float> out((size_t)ranks * ranks * 8 * kCols);
+    const unsigned clusters = 2;
+    std::vector<float> out((size_t)clusters * ranks * ranks * 8 * kCols, NAN);
+    int timed_out = 0;
+    const size_t smem = ranks * 8 * kCols * 4 + 128;
     try {
-        for (unsigned y = 0; y < gy; ++y) {
-            const fc_simt::BlockPredicate pred = [y](const dim3& b) { return b.y == y; };
-            if (init_barrier)
-                fc_simt::launch_cluster_named("multicast_kernel", dim3(ranks, gy), dim3(ranks), dim3(64),
-                                              ranks * 8 * kCols * 4, &pred, multicast_kernel<true>, &map, out.data());
-            else
-                fc_simt::launch_cluster_named("multicast_kernel", dim3(ranks, gy), dim3(ranks), dim3(64),
-                                              ranks * 8 * kCols * 4, &pred, multicast_kernel<false>, &map, out.data());
-            std::copy(out.begin(), out.end(), out_all->begin() + (size_t)y * out.size());
-        }
+        if (init_barrier)
+            fc_simt::launch_cluster_named("multicast_kernel", dim3(clusters * ranks), dim3(ranks), dim3(64), smem,
+                                          nullptr, multicast_kernel<true>, map, out.data(), &timed_out);
+        else
+            fc_simt::launch_cluster_named("multicast_kernel", dim3(clusters * ranks), dim3(ranks), dim3(64), smem,
+                                          nullptr, multicast_kernel<false>, map, out.data(), &timed_out);
     } catch (const fc_simt::SimtError& e) {
         return e.what();
     }
-    for (unsigned y = 0; y < gy; ++y)
-        for (unsigned b = 0; b < ranks; ++b)
-            for (unsigned i = 0; i < ranks * 8 * kCols; ++i) {
-                const float want = src[(size_t)y * ranks * 8 * kCols + i];
-                const float got = (*out_all)[((size_t)y * ranks + b) * ranks * 8 * kCols + i];
-                if (got != want)
-                    return "block " + std::to_string(b) + " of cluster " + std::to_string(y) + ": element " +
-                           std::to_string(i) + " = " + std::to_string(got) + ", want " + std::to_string(want);
-            }
-    return "";
+    const int bad = multicast_mismatches(src, out.data(), clusters, ranks, "  multicast:") + timed_out;
+    return bad ? std::to_string(bad) + " wrong values" : "";
 }
 
 static void test_multicast() {
     fc_simt::set_throw_on_error(true);
-    std::vector<float> out;
     const Schedule scheds[] = {Schedule::Forward, Schedule::Reverse, Schedule::Random};
     for (Schedule s : scheds)
         for (unsigned ranks : {2u, 4u}) {
             fc_simt::set_schedule(s, 17);
             const uint64_t before = fc_simt::smem_totals().tma_bytes;
-            const std::string e = run_multicast(ranks, true, &out);
+            const std::string e = run_multicast(ranks, true);
             CHECK_MSG(e.empty(), "schedule %d, %u blocks: %s", (int)s, ranks, e.c_str());
             // each block's slice is read once: 2 clusters x the box rows once, not once per receiving block
-            CHECK(fc_simt::smem_totals().tma_bytes - before == 2ull * ranks * 8 * kCols * 4);
+            CHECK(fc_simt::smem_totals().tma_bytes - before == 2ull * ranks * 8 * cluster_cases::kCols * 4);
         }
     // Without the cluster barrier after the inits, rank 0 multicasts into a block (started late) whose barrier
     // does not exist yet: an error.
     fc_simt::set_schedule(Schedule::Forward);
-    const std::string e = run_multicast(2, false, &out);
+    const std::string e = run_multicast(2, false);
     CHECK_MSG(e.find("no mbarrier_init set up") != std::string::npos, "%s", e.c_str());
     fc_simt::set_throw_on_error(false);
 }
 
+// The launch in throw mode's error message ("" if it ran).
 template <class F>
-std::string expect_error(F&& f);
+static std::string expect_error(F&& f) {
+    try {
+        f();
+    } catch (const fc_simt::SimtError& e) {
+        return e.what();
+    }
+    return "";
+}
 
 // ---------------------------------------------------------------------------
 // A wgmma may not read shared bytes another block wrote through distributed shared memory (a generic-proxy write
@@ -338,15 +259,6 @@ __global__ void early_exit_kernel(int mode) {
     cluster_wait();
 }
 
-template <class F>
-std::string expect_error(F&& f) {
-    try {
-        f();
-    } catch (const fc_simt::SimtError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 static void test_errors() {
     fc_simt::set_throw_on_error(true);
