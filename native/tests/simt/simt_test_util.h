@@ -2,6 +2,9 @@
 #pragma once
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+
+#include "simt/simt.h"
 
 static int g_simt_test_failures = 0;
 
@@ -30,4 +33,16 @@ inline int simt_test_result(const char* name) {
     }
     std::printf("%s: all checks passed\n", name);
     return 0;
+}
+
+// What f (a launch, in throw mode: fc_simt::set_throw_on_error(true)) raised: the emulation's error message, or
+// "" if it ran.
+template <class F>
+std::string expect_error(F&& f) {
+    try {
+        f();
+    } catch (const fc_simt::SimtError& e) {
+        return e.what();
+    }
+    return "";
 }

@@ -172,16 +172,6 @@ static void test_multicast() {
     fc_simt::set_throw_on_error(false);
 }
 
-// The launch in throw mode's error message ("" if it ran).
-template <class F>
-static std::string expect_error(F&& f) {
-    try {
-        f();
-    } catch (const fc_simt::SimtError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 // ---------------------------------------------------------------------------
 // A wgmma may not read shared bytes another block wrote through distributed shared memory (a generic-proxy write

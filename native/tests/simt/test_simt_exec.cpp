@@ -250,15 +250,6 @@ __global__ void partial_warp_ok_kernel(int* out) {
     out[threadIdx.x] = __shfl_xor_sync(0xffffffffu, static_cast<int>(threadIdx.x), 1);
 }
 
-template <class F>
-static std::string expect_error(F&& f) {
-    try {
-        f();
-    } catch (const fc_simt::SimtError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 static bool contains(const std::string& s, const char* sub) { return s.find(sub) != std::string::npos; }
 
