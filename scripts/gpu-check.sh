@@ -44,6 +44,10 @@
 # its TF32 form with the rounding warpgroup, on its B-resident form and on its two cluster forms) -> ncu
 # on it at 128@28 and 256@14 (and the halo form at 64@56, 128@28).
 # --all is --full --wgmma --tune --tma (~6 min on an H200). A step two modes share runs once.
+# GPU_CHECK_BUDGET_S=N: the whole run ends within N seconds (a device call's limit): each step's timeout is cut to
+# what is left (30 s kept for the summary and $OUT), and the steps after the budget is spent are skipped (reported
+# as "skipped (budget ...)" in summary.txt, not as failures). Without it a long run killed by the caller's limit
+# would bring nothing back.
 set -uo pipefail
 QUICK=0; TUNE=0; WGMMA=0; FULL=0; TMA=0
 for a in "$@"; do
@@ -62,6 +66,15 @@ export PATH="/usr/local/cuda/bin:$PATH"
 declare -A RESULT
 step() {  # step NAME TIMEOUT_S command...
   local name="$1" to="$2"; shift 2
+  if [ -n "${GPU_CHECK_BUDGET_S:-}" ]; then  # the whole run within the budget: the step's timeout shortened to fit
+    local left=$((GPU_CHECK_BUDGET_S - SECONDS - 30))  # (30 s kept for the summary and $OUT)
+    if [ "$left" -lt 10 ]; then
+      echo "=== [$name] skipped: GPU_CHECK_BUDGET_S=${GPU_CHECK_BUDGET_S} spent (${SECONDS}s)"
+      RESULT[$name]="skipped (budget spent at ${SECONDS}s)"
+      return 0
+    fi
+    [ "$left" -lt "$to" ] && to=$left
+  fi
   echo "=== [$name] $* (timeout ${to}s)"
   local t0=$SECONDS
   timeout --kill-after=10 "$to" "$@" 2>&1 | tee "$LOGS/$name.log"
