@@ -66,24 +66,40 @@ cudaError_t pad_weights(int f16, const ConvParams& p, int cgp, const void* w, vo
 cudaError_t splitk_reduce(int f16, const ConvParams& p, int splits, const float* partial, const void* bias, void* y,
                           int num_sms, cudaStream_t s);
 
-// One launch of kern in thread block clusters of `cluster` blocks (cudaLaunchKernelEx with the cluster-dimension
-// attribute; sm_90): the TMA kernel's cluster forms and tests/cuda/cluster_probe.cu.
+// A launch configuration with the cluster-dimension attribute (sm_90): grid, `cluster` blocks per cluster.
+struct ClusterLaunchConfig {
+    cudaLaunchAttribute attr[1];
+    cudaLaunchConfig_t lc = {};
+    ClusterLaunchConfig(dim3 grid, dim3 cluster, unsigned threads, size_t smem, cudaStream_t s) {
+        lc.gridDim = grid;
+        lc.blockDim = dim3(threads);
+        lc.dynamicSmemBytes = smem;
+        lc.stream = s;
+        attr[0].id = cudaLaunchAttributeClusterDimension;
+        attr[0].val.clusterDim.x = cluster.x;
+        attr[0].val.clusterDim.y = cluster.y;
+        attr[0].val.clusterDim.z = cluster.z;
+        lc.attrs = attr;
+        lc.numAttrs = 1;
+    }
+    ClusterLaunchConfig(const ClusterLaunchConfig&) = delete;  // (lc.attrs points into this object)
+};
+// One launch of kern in thread block clusters of `cluster` blocks (cudaLaunchKernelEx): the TMA kernel's cluster
+// forms and tests/cuda/cluster_probe.cu.
 template <class... Params, class... Args>
 inline cudaError_t launch_clustered(void (*kern)(Params...), dim3 grid, dim3 cluster, unsigned threads, size_t smem,
                                     cudaStream_t s, Args&&... args) {
-    cudaLaunchConfig_t lc = {};
-    lc.gridDim = grid;
-    lc.blockDim = dim3(threads);
-    lc.dynamicSmemBytes = smem;
-    lc.stream = s;
-    cudaLaunchAttribute attr[1];
-    attr[0].id = cudaLaunchAttributeClusterDimension;
-    attr[0].val.clusterDim.x = cluster.x;
-    attr[0].val.clusterDim.y = cluster.y;
-    attr[0].val.clusterDim.z = cluster.z;
-    lc.attrs = attr;
-    lc.numAttrs = 1;
-    return cudaLaunchKernelEx(&lc, kern, std::forward<Args>(args)...);
+    ClusterLaunchConfig c(grid, cluster, threads, smem, s);
+    return cudaLaunchKernelEx(&c.lc, kern, std::forward<Args>(args)...);
+}
+// How many clusters of `cluster` blocks of kern the device holds at once (cudaOccupancyMaxActiveClusters; 0 where
+// the query fails): a cluster is placed whole within one GPC, so clusters x blocks per cluster can fall short of
+// the SMs -- what FASTCONV_CUDA_VERBOSE prints for the TMA kernel's cluster forms.
+template <class... Params>
+inline int max_active_clusters(void (*kern)(Params...), dim3 cluster, unsigned threads, size_t smem) {
+    ClusterLaunchConfig c(cluster, cluster, threads, smem, 0);
+    int n = 0;
+    return cudaOccupancyMaxActiveClusters(&n, reinterpret_cast<const void*>(kern), &c.lc) == cudaSuccess ? n : 0;
 }
 
 #ifdef FC_CUDA_TC_LAUNCH_IMPL

@@ -113,7 +113,9 @@ static CUresult encode_im2col_maps(const TmaEncoders& enc, const ConvParams& p, 
 // FASTCONV_CUDA_TMA_MULTICAST=1 (or B; where the first does not apply) the B-multicast form -- 2-block clusters
 // along M sharing their n tile's B slices (the w map's box BN / 2 rows, grid x rounded up to even) -- and
 // FASTCONV_CUDA_TMA_MULTICAST=A the A-multicast form -- 2-block clusters along N sharing their m tile's A slices
-// (64-pixel im2col boxes, grid y rounded up to even).
+// (64-pixel im2col boxes, grid y rounded up to even); both together, a split problem in the split A-multicast form
+// (1 x 2 x splits clusters, splits clamped to tma_cluster_max_splits<Cfg>(kTmaSplitMulticastA) <= 4).
+// FASTCONV_CUDA_VERBOSE=1 says once per config which form ran and how many of its clusters the device holds at once.
 template <class Cfg>
 constexpr bool kTmaClusterForms = Cfg::kElemBytes == 4 || Cfg::BK == 64;  // TF32, and f16 TMA64 / 192 rows
 template <class Cfg, bool kPersist = false>
@@ -129,7 +131,8 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSmem);
         if constexpr (kClusterForms)
             for (const Kern k : {wgmma_tma_conv_kernel<Cfg, kTmaClusterSplit>, wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>,
-                                 wgmma_tma_conv_kernel<Cfg, kTmaMulticastA>})
+                                 wgmma_tma_conv_kernel<Cfg, kTmaMulticastA>,
+                                 wgmma_tma_conv_kernel<Cfg, kTmaSplitMulticastA>})
                 if (e == cudaSuccess)
                     e = cudaFuncSetAttribute(reinterpret_cast<const void*>(k),
                                              cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSmem);
@@ -149,20 +152,27 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
         }();
         static const bool verbose = fc_env_on("FASTCONV_CUDA_VERBOSE");  // (benchmarks: did the forcing apply?)
         // (the split count clamped to what the form takes: it needs no workspace, and KRange splits any way)
-        const int cs = splits < tma_cluster_max_splits<Cfg>() ? splits : tma_cluster_max_splits<Cfg>();
-        if (cluster && tma_cluster_fits<Cfg>(cs)) {
-            if (encode_im2col_maps(enc, p, args, Cfg::BK, Cfg::BN, TmaShape<Cfg>::kBoxPixels, es, &xd, &wd) !=
+        const int cform = mcast == kTmaMulticastA ? kTmaSplitMulticastA : kTmaClusterSplit;
+        const int most = tma_cluster_max_splits<Cfg>(cform), cs = splits < most ? splits : most;
+        if (cluster && tma_cluster_fits<Cfg>(cs, cform)) {
+            const bool a = cform == kTmaSplitMulticastA;  // the pair of n tiles sharing A: 1 x 2 x cs clusters
+            if (encode_im2col_maps(enc, p, args, Cfg::BK, Cfg::BN, tma_box_pixels<Cfg>(cform), es, &xd, &wd) !=
                 CUDA_SUCCESS)
                 return cudaErrorInvalidValue;
+            const Kern k =
+                a ? wgmma_tma_conv_kernel<Cfg, kTmaSplitMulticastA> : wgmma_tma_conv_kernel<Cfg, kTmaClusterSplit>;
+            const dim3 cl(1, a ? 2u : 1u, (unsigned)cs);
             static bool said = false;
             if (verbose && !said) {
                 said = true;
-                fprintf(stderr, "fastconv cuda: wgmma_tma cluster-split form %dx%dx%d, clusters of %d blocks (plan: %d "
-                        "splits)\n", Cfg::BM, Cfg::BN, Cfg::BK, cs, splits);
+                fprintf(stderr, "fastconv cuda: wgmma_tma cluster-split%s form %dx%dx%d, clusters of %ux%ux%u blocks "
+                        "(plan: %d splits), at most %d clusters resident\n", a ? " A-multicast" : "", Cfg::BM, Cfg::BN,
+                        Cfg::BK, cl.x, cl.y, cl.z, splits,
+                        max_active_clusters(k, cl, TmaShape<Cfg>::kBlockThreads, kSmem));
             }
-            return launch_clustered(wgmma_tma_conv_kernel<Cfg, kTmaClusterSplit>, dim3(grid.x, grid.y, (unsigned)cs),
-                                    dim3(1, 1, (unsigned)cs), TmaShape<Cfg>::kBlockThreads, kSmem, s, xd, wd, p, bias,
-                                    y, cs, static_cast<float*>(nullptr), args->vec_y);
+            return launch_clustered(k, dim3(grid.x, (grid.y + cl.y - 1) / cl.y * cl.y, (unsigned)cs), cl,
+                                    TmaShape<Cfg>::kBlockThreads, kSmem, s, xd, wd, p, bias, y, cs,
+                                    static_cast<float*>(nullptr), args->vec_y);
         }
         if (mcast) {
             const bool a = mcast == kTmaMulticastA;
@@ -174,8 +184,12 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
             static bool said = false;
             if (verbose && !said) {
                 said = true;
-                fprintf(stderr, "fastconv cuda: wgmma_tma %s-multicast form %dx%dx%d, 2-block clusters (%d splits)\n",
-                        a ? "A" : "B", Cfg::BM, Cfg::BN, Cfg::BK, splits);
+                fprintf(stderr, "fastconv cuda: wgmma_tma %s-multicast form %dx%dx%d, 2-block clusters (%d splits), at "
+                        "most %d clusters resident\n", a ? "A" : "B", Cfg::BM, Cfg::BN, Cfg::BK, splits,
+                        a ? max_active_clusters(wgmma_tma_conv_kernel<Cfg, kTmaMulticastA>, dim3(1, 2, 1),
+                                                TmaShape<Cfg>::kBlockThreads, kSmem)
+                          : max_active_clusters(wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>, dim3(2, 1, 1),
+                                                TmaShape<Cfg>::kBlockThreads, kSmem));
             }
             cudaError_t e =
                 a ? launch_clustered(wgmma_tma_conv_kernel<Cfg, kTmaMulticastA>,

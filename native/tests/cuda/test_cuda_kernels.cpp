@@ -430,7 +430,9 @@ void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bi
 // FASTCONV_CUDA_TMA_CLUSTER=1 (elsewhere the one-tile form); kTmaMulticastB: the B-multicast form (2-block clusters
 // along M, the w map's box BN / 2 rows, grid x rounded up to even), as under FASTCONV_CUDA_TMA_MULTICAST=1;
 // kTmaMulticastA: the A-multicast form (2-block clusters along N, 64-pixel boxes, grid y rounded up to even), as
-// under FASTCONV_CUDA_TMA_MULTICAST=A. g_cluster_runs / g_mcast_runs / g_mcast_a_runs count the launches of each.
+// under FASTCONV_CUDA_TMA_MULTICAST=A; kTmaSplitMulticastA: both (1 x 2 x splits clusters; one split: the A-multicast
+// form), as under the two together. g_cluster_runs / g_mcast_runs / g_mcast_a_runs / g_split_a_runs count the
+// launches of each.
 template <int Tile, int BK, int Ctas, class Elem>
 struct TmaTestCfg {
     typedef typename std::conditional<
@@ -458,7 +460,7 @@ void encode_im2col_maps(const ConvParams& p, const void* a, const void* w, int b
         std::abort();
     }
 }
-uint64_t g_cluster_runs = 0, g_mcast_runs = 0, g_mcast_a_runs = 0;
+uint64_t g_cluster_runs = 0, g_mcast_runs = 0, g_mcast_a_runs = 0, g_split_a_runs = 0;
 template <int Tile, int BK, int Ctas = 0, class Elem = half_t, int Form = kTmaOneTile>
 void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_b,
                      int splits) {
@@ -474,16 +476,25 @@ void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const vo
     encode_im2col_maps(p, a, w, Cfg::BK, tma_box_pixels<Cfg>(Form), tma_w_box_rows<Cfg>(Form), es, "wgmma_tma", &xd,
                        &wd);
     static_assert(Form == kTmaOneTile || Ctas == 0, "the cluster forms are one-tile forms");
-    const int cs = std::min(sr.splits, tma_cluster_max_splits<Cfg>());  // (clamped as tc_wgmma.cu does)
-    if (Form == kTmaClusterSplit && tma_cluster_fits<Cfg>(cs)) {
-        ++g_cluster_runs;
-        fc_simt::launch_cluster_named("wgmma_tma_conv_kernel (cluster split)", dim3(sr.grid.x, sr.grid.y, (unsigned)cs),
-                                      dim3(1, 1, (unsigned)cs), dim3(TmaShape<Cfg>::kBlockThreads), Cfg::kSmemBytes,
-                                      g_only_blocks, wgmma_tma_conv_kernel<Cfg, kTmaClusterSplit>, xd, wd, p,
-                                      static_cast<const Elem*>(bias), static_cast<Elem*>(y), cs, nullptr, vec_b);
-        return;  // no partials, no reduction
+    const int cs = std::min(sr.splits, tma_cluster_max_splits<Cfg>(Form));  // (clamped as tc_wgmma.cu does)
+    if constexpr (tma_split_cluster(Form)) {
+        if (tma_cluster_fits<Cfg>(cs, Form)) {
+            constexpr bool kA = Form == kTmaSplitMulticastA;  // 1 x 2 x cs clusters: the pair of n tiles shares A
+            ++(kA ? g_split_a_runs : g_cluster_runs);
+            fc_simt::launch_cluster_named(
+                kA ? "wgmma_tma_conv_kernel (cluster split, A multicast)" : "wgmma_tma_conv_kernel (cluster split)",
+                dim3(sr.grid.x, kA ? (sr.grid.y + 1) / 2 * 2 : sr.grid.y, (unsigned)cs),
+                dim3(1, kA ? 2 : 1, (unsigned)cs), dim3(TmaShape<Cfg>::kBlockThreads), Cfg::kSmemBytes, g_only_blocks,
+                wgmma_tma_conv_kernel<Cfg, Form>, xd, wd, p, static_cast<const Elem*>(bias), static_cast<Elem*>(y), cs,
+                nullptr, vec_b);
+            return;  // no partials, no reduction
+        }
+        if constexpr (Form == kTmaSplitMulticastA) {  // one split: the A-multicast form, as tc_wgmma.cu runs it
+            run_wgmma_tma_n<Tile, BK, Ctas, Elem, kTmaMulticastA>(p, a, w, bias, y, vec_b, splits);
+            return;
+        }
     }
-    if constexpr (kMcast) {
+    if constexpr (kMcast && Form != kTmaSplitMulticastA) {
         constexpr bool kA = Form == kTmaMulticastA;
         ++(kA ? g_mcast_a_runs : g_mcast_runs);
         fc_simt::launch_cluster_named(kA ? "wgmma_tma_conv_kernel (A multicast)" : "wgmma_tma_conv_kernel (B multicast)",
@@ -835,6 +846,11 @@ std::vector<Variant> tc_variants() {
         // its A-multicast form: 2-block clusters along N sharing A (64 channels per tile: most shapes have 2 n tiles)
         v.push_back({"implicit WGMMA_TMA 128x64x32 A multicast",
                      &run_wgmma_tma<TILE_WGMMA_TMA_N64, 1, 32, 0, float, kTmaMulticastA>, 1, 0, 0, 1});
+        // both: the splits of a pair of n tiles as one 1 x 2 x splits cluster, the pair sharing A
+        v.push_back({"implicit WGMMA_TMA 192x128x32 split A multicast split-K 2",
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, float, kTmaSplitMulticastA>, 1, 0, 0, 1});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 128x64x32 split A multicast split-K 4",
+                     &run_wgmma_tma<TILE_WGMMA_TMA_N64, 4, 32, 0, float, kTmaSplitMulticastA>, 1, 1, 0, 1});
     }
     if constexpr (MathK == MATH_F16) {
         v.push_back({"implicit HALO16 16x16px x64", &run_halo<MathK, 16>, 1, 0, 1});
@@ -898,6 +914,14 @@ std::vector<Variant> tc_variants() {
                      &run_wgmma_tma<TILE_WGMMA_TMA_N64, 3, 64, 0, half_t, kTmaMulticastA>, 1, 1, 0, 2});
         v.push_back({"implicit WGMMA_TMA 192x128x64 A multicast split-K 2",
                      &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, half_t, kTmaMulticastA>, 1, 0, 0, 2});
+        // both at once (1 x 2 x splits clusters: the A-multicast pair per split, the splits added in split 0's ring):
+        // 192 x 128 at 2 and 3 splits (the 14 x 14 / 7 x 7 picks), 128 x 64 at 4 (8-block clusters)
+        v.push_back({"implicit WGMMA_TMA 192x128x64 split A multicast split-K 2",
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, half_t, kTmaSplitMulticastA>, 1, 0, 0, 2});
+        v.push_back({"implicit WGMMA_TMA 192x128x64 split A multicast split-K 3",
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 3, 192, 0, half_t, kTmaSplitMulticastA>, 1, 0, 0, 2});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 128x64x64 split A multicast split-K 4",
+                     &run_wgmma_tma<TILE_WGMMA_TMA_N64, 4, 64, 0, half_t, kTmaSplitMulticastA>, 1, 1, 0, 2});
         // its halo form (stride 1, C % 64 == 0): per unit of 8 x 8 pixels one 4-D halo box per 8 channels, every
         // tap read in place through no-swizzle descriptors
         v.push_back({"implicit WGMMA_TMA halo 256x128", &run_halo_tma<HaloTmaN128M256>, 1, 0, 0, 3});
@@ -1774,20 +1798,23 @@ TmaTraffic tma_traffic(dim3 grid, Run run, Want want, unsigned cluster = 1) {
 
 // ... of a TMA kernel form (Tile, BK as run_wgmma_tma_n takes them) at split count `splits`: every block moves
 // its split's slices, (BM + BN) x BK elements each; the B-multicast form (Form kTmaMulticastB): every pair of
-// blocks (2 BM + BN) x BK per slice, its B slice read from L2 once for both.
+// blocks (2 BM + BN) x BK per slice, its B slice read from L2 once for both; the A-multicast forms (BM + 2 BN) x BK
+// per pair -- the split A-multicast form's sampled launch is a whole 1 x 2 x splits cluster: every slice of K.
 template <int Tile, int BK, class Elem, int Form = kTmaOneTile>
 TmaTraffic tma_form_traffic(const ConvParams& p, const void* x, const void* w, int splits) {
     typedef typename TmaTestCfg<Tile, BK, 0, Elem>::type Cfg;
-    constexpr unsigned kBx = Form == kTmaMulticastB ? 2 : 1, kBy = Form == kTmaMulticastA ? 2 : 1;
+    constexpr unsigned kBx = Form == kTmaMulticastB ? 2 : 1, kBy = tma_a_multicast(Form) ? 2 : 1;
+    static_assert(Form != kTmaClusterSplit, "(not modelled: the cluster-split form moves the one-tile form's bytes)");
     std::vector<Elem> y((size_t)p.N * p.OPQ * p.K);
     const SplitRun<Cfg> sr(p, splits);
     const uint64_t kt = (uint64_t)cdiv(p.Kgemm, Cfg::BK), per_split = (uint64_t)cdiv((int64_t)kt, sr.splits);
-    // per sampled launch (a block, or the pair it belongs to) and slice: each distinct A and B box once
+    const bool whole = Form == kTmaSplitMulticastA && tma_cluster_fits<Cfg>(sr.splits, Form);
+    // per sampled launch (a block, or the pair / cluster it belongs to) and slice: each distinct A and B box once
     const uint64_t slice = (uint64_t)(kBx * Cfg::BM + kBy * Cfg::BN) * Cfg::BK * sizeof(Elem);
     return tma_traffic(
         dim3((sr.grid.x + kBx - 1) / kBx * kBx, (sr.grid.y + kBy - 1) / kBy * kBy, sr.grid.z),
         [&] { run_wgmma_tma_n<Tile, BK, 0, Elem, Form>(p, x, w, nullptr, y.data(), 1, splits); },
-        [&](unsigned) { return slice * per_split; }, kBx * kBy);
+        [&](unsigned) { return slice * (whole ? kt : per_split); }, kBx * kBy * (whole ? sr.splits : 1));
 }
 // ... of the B-resident form on a 132-SM device: block b loads all of B once and the A boxes of its units
 // (b, b + 132, ...).
@@ -1906,13 +1933,15 @@ int run_profile() {
             const void *x = dt ? (const void*)pr.x.data() : (const void*)pr.xh.data();
             const void *w = dt ? (const void*)pr.w.data() : (const void*)pr.wh.data();
             const int sp = kc.splits;
-            constexpr int MC = kTmaMulticastB, MA = kTmaMulticastA;
+            constexpr int MC = kTmaMulticastB, MA = kTmaMulticastA, SA = kTmaSplitMulticastA;
             const bool two_n = p.Kg > 128;  // A multicast: a pair of n tiles (the 192 / 128-row tiles' BN 128)
             if (dt) {
                 if (m192) {
                     report("forced wgmma_tma tf32 192x128", tma_form_traffic<TILE_WGMMA_TMA, 192, float>(p, x, w, sp));
                     report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA, 192, float, MC>(p, x, w, sp));
                     if (two_n) report("... A multicast", tma_form_traffic<TILE_WGMMA_TMA, 192, float, MA>(p, x, w, sp));
+                    if (two_n && sp > 1)
+                        report("... split A multicast", tma_form_traffic<TILE_WGMMA_TMA, 192, float, SA>(p, x, w, sp));
                 } else if (kc.tile == TILE_WGMMA_TMA) {
                     report("forced wgmma_tma tf32 128x128", tma_form_traffic<TILE_WGMMA_TMA, 32, float>(p, x, w, sp));
                     report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA, 32, float, MC>(p, x, w, sp));
@@ -1928,6 +1957,8 @@ int run_profile() {
                     report("table wgmma_tma 192x128", tma_form_traffic<TILE_WGMMA_TMA, 192, half_t>(p, x, w, sp));
                     report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA, 192, half_t, MC>(p, x, w, sp));
                     if (two_n) report("... A multicast", tma_form_traffic<TILE_WGMMA_TMA, 192, half_t, MA>(p, x, w, sp));
+                    if (two_n && sp > 1)
+                        report("... split A multicast", tma_form_traffic<TILE_WGMMA_TMA, 192, half_t, SA>(p, x, w, sp));
                 } else if (kc.tile == TILE_WGMMA_TMA) {
                     report("table wgmma_tma 128x128", tma_form_traffic<TILE_WGMMA_TMA, 64, half_t>(p, x, w, sp));
                     report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA, 64, half_t, MC>(p, x, w, sp));
@@ -2223,13 +2254,15 @@ int run_group(const std::string& group, int max_shapes) {
     }
     // ... and its cluster form must have run (not fallen back to the one-tile form on every shape: 1-slice K).
     if ((group == "tc_f16" || group == "tc_tf32") && shapes.size() >= g_fixed_shapes) {
-        printf("[%s] cluster-split form runs: %llu, B-multicast form runs: %llu, A-multicast form runs: %llu\n",
+        printf("[%s] cluster-split form runs: %llu, B-multicast form runs: %llu, A-multicast form runs: %llu, split "
+               "A-multicast form runs: %llu\n",
                group.c_str(), (unsigned long long)g_cluster_runs, (unsigned long long)g_mcast_runs,
-               (unsigned long long)g_mcast_a_runs);
-        if (g_cluster_runs < 10 || g_mcast_runs < 10 || g_mcast_a_runs < 10) {
-            fprintf(stderr, "FAIL [%s] only %llu cluster-split / %llu B-multicast / %llu A-multicast runs\n",
-                    group.c_str(), (unsigned long long)g_cluster_runs, (unsigned long long)g_mcast_runs,
-                    (unsigned long long)g_mcast_a_runs);
+               (unsigned long long)g_mcast_a_runs, (unsigned long long)g_split_a_runs);
+        if (g_cluster_runs < 10 || g_mcast_runs < 10 || g_mcast_a_runs < 10 || g_split_a_runs < 10) {
+            fprintf(stderr, "FAIL [%s] only %llu cluster-split / %llu B-multicast / %llu A-multicast / %llu split "
+                    "A-multicast runs\n", group.c_str(), (unsigned long long)g_cluster_runs,
+                    (unsigned long long)g_mcast_runs, (unsigned long long)g_mcast_a_runs,
+                    (unsigned long long)g_split_a_runs);
             ++st.fails;
         }
     }

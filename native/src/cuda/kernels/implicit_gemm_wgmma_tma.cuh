@@ -100,26 +100,38 @@ using TmaElem = typename std::conditional<Cfg::kElemBytes == 4, float, half_t>::
 
 // The kernel's forms (wgmma_tma_conv_kernel's kForm): one tile per block; persistent; the splits of a tile as one
 // cluster (tma_cluster_tile); B multicast in a 2-block cluster along M, A multicast in a 2-block cluster along N
-// (kTmaMulticastB / kTmaMulticastA, below).
-constexpr int kTmaOneTile = 0, kTmaPersistent = 1, kTmaClusterSplit = 2, kTmaMulticastB = 3, kTmaMulticastA = 4;
-__host__ __device__ constexpr bool tma_pair_form(int form) { return form == kTmaMulticastB || form == kTmaMulticastA; }
-// The boxes a form's maps are encoded with: pixels per im2col box of A (the A-multicast form: 64, so that every
+// (kTmaMulticastB / kTmaMulticastA, below); both at once -- the splits of a pair of n tiles as one 2 x splits-block
+// cluster, the pair sharing A (kTmaSplitMulticastA, tma_cluster_tile).
+constexpr int kTmaOneTile = 0, kTmaPersistent = 1, kTmaClusterSplit = 2, kTmaMulticastB = 3, kTmaMulticastA = 4,
+              kTmaSplitMulticastA = 5;
+__host__ __device__ constexpr bool tma_a_multicast(int form) {
+    return form == kTmaMulticastA || form == kTmaSplitMulticastA;
+}
+__host__ __device__ constexpr bool tma_pair_form(int form) { return form == kTmaMulticastB || tma_a_multicast(form); }
+__host__ __device__ constexpr bool tma_split_cluster(int form) {
+    return form == kTmaClusterSplit || form == kTmaSplitMulticastA;
+}
+// The boxes a form's maps are encoded with: pixels per im2col box of A (the A-multicast forms: 64, so that every
 // tile has at least two boxes to share out) and rows per tiled box of B (the B-multicast form: half of BN).
 template <class Cfg>
 __host__ __device__ constexpr int tma_box_pixels(int form) {
-    return form == kTmaMulticastA ? 64 : TmaShape<Cfg>::kBoxPixels;
+    return tma_a_multicast(form) ? 64 : TmaShape<Cfg>::kBoxPixels;
 }
 template <class Cfg>
 __host__ __device__ constexpr int tma_w_box_rows(int form) {
     return form == kTmaMulticastB ? Cfg::BN / 2 : Cfg::BN;
 }
+// A pair form's multicast mask: this block and its partner, ranks 2j and 2j + 1 of the cluster (the pair is the
+// cluster's fastest dimension: x in the B form, y in the A forms, whose cluster is 1 x 2 x splits).
+__device__ __forceinline__ uint16_t tma_pair_mask() { return (uint16_t)(3u << (cluster_ctarank() & ~1u)); }
 
 // The producer's part of one unit: lane 0 of the producer warp issues the unit's slices, up to STAGES slices
 // ahead of the consumers; g0 = the ring index of its first slice (it runs on across a persistent block's units).
-// The pair forms (kForm kTmaMulticastB / A): this block loads only its share of the slice the pair has in common
-// and multicasts it to both blocks -- B: rows [rank * BN / 2, +BN / 2) (wmap's box is BN / 2 rows); A: the 64-pixel
-// boxes h with h % 2 == rank (the pair has the same m tile). Its "full" still expects the whole slice (the rest
-// comes from the partner), and "empty" completes only when both blocks' consumers have released the stage.
+// The pair forms (kForm kTmaMulticastB / A, kTmaSplitMulticastA): this block loads only its share of the slice the
+// pair has in common and multicasts it to both blocks -- B: rows [r * BN / 2, +BN / 2) (wmap's box is BN / 2 rows);
+// A: the 64-pixel boxes h with h % 2 == r (the pair has the same m tile); r = the block's rank in the pair. Its
+// "full" still expects the whole slice (the rest comes from the partner), and "empty" completes only when both
+// blocks' consumers have released the stage.
 template <class Cfg, int kForm = kTmaOneTile>
 __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
                                             TmaElem<Cfg>* smem, uint64_t* full, uint64_t* empty, int m_block,
@@ -138,10 +150,10 @@ __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* 
             int c[4];
             uint16_t off[2];
             tma_x_coords(p, m_block + h * PIX, k0, c, off);
-            if constexpr (kForm == kTmaMulticastA) {
-                if (h % 2 == (int)cluster_ctarank())
+            if constexpr (tma_a_multicast(kForm)) {
+                if (h % 2 == (int)(cluster_ctarank() & 1u))
                     tma_load_im2col_4d_multicast(st + h * PIX * LD, xmap, &full[s], c[0], c[1], c[2], c[3], off[0],
-                                                 off[1], (uint16_t)3u);
+                                                 off[1], tma_pair_mask());
             } else {
                 tma_load_im2col_4d(st + h * PIX * LD, xmap, &full[s], c[0], c[1], c[2], c[3], off[0], off[1]);
             }
@@ -150,7 +162,7 @@ __device__ __forceinline__ void tma_produce(const ConvParams& p, const TmaDesc* 
             const unsigned rank = cluster_ctarank();
             constexpr int HB = Cfg::BN / 2;
             tma_load_2d_multicast(st + (BM + (int)rank * HB) * LD, wmap, &full[s], k0, n_block + (int)rank * HB,
-                                  (uint16_t)3u);
+                                  tma_pair_mask());
         } else {
             tma_load_2d(st + BM * LD, wmap, &full[s], k0, n_block);
         }
@@ -219,47 +231,56 @@ __device__ __forceinline__ void tma_consume(const ConvParams& p, const TmaElem<C
 // Every thread of every block takes part in both cluster barriers (the producer warp's idle lanes too).
 // Cost model: a 192 x 128 tile's partial is 96 KB of DSMEM stores per rank > 0, against the one-tile form's
 // 96 KB of global partial writes per split plus splitk_reduce's read of all of them and its launch.
-// Status: emulated only (no GPU in the session that wrote it); forced with FASTCONV_CUDA_TMA_CLUSTER=1, which runs
-// every split problem of a config with the form in clusters of min(splits, tma_cluster_max_splits) blocks.
+// The split A-multicast form (kTmaSplitMulticastA; FASTCONV_CUDA_TMA_CLUSTER=1 with FASTCONV_CUDA_TMA_MULTICAST=A)
+// does both at once in a 1 x 2 x splits cluster (rank = pair rank + 2 x split; at most 4 splits in the portable 8
+// blocks): the two blocks of a split are the A-multicast pair (neighbouring n tiles, A boxes dealt out, stages
+// released in both), and a split > 0 pushes its partial into split 0 of its own n tile (rank = its pair rank).
+// The first cluster barrier also stands for the pair form's exit barrier (the partner's last releases precede it).
+// Status: emulated only (no GPU in the session that wrote them); forced with FASTCONV_CUDA_TMA_CLUSTER=1, which runs
+// every split problem of a config with the form in clusters of min(splits, tma_cluster_max_splits) splits.
 //
 // The most splits a config's cluster form takes: ranks - 1 fp32 partial tiles in the ring, at most 8 blocks (the
-// portable cluster size); tma_cluster_fits: a split count it takes.
+// portable cluster size; the split A-multicast form's pairs: 4 splits); tma_cluster_fits: a split count it takes.
 template <class Cfg>
-__host__ __device__ constexpr int tma_cluster_max_splits() {
+__host__ __device__ constexpr int tma_cluster_max_splits(int form = kTmaClusterSplit) {
     const size_t ring = (size_t)Cfg::kStages * Cfg::kStageElems * Cfg::kElemBytes, tile = (size_t)Cfg::BM * Cfg::BN * 4;
-    return 1 + ring / tile < 8 ? (int)(1 + ring / tile) : 8;
+    const int most = form == kTmaSplitMulticastA ? 4 : 8;
+    return 1 + ring / tile < (size_t)most ? (int)(1 + ring / tile) : most;
 }
 template <class Cfg>
-__host__ __device__ constexpr bool tma_cluster_fits(int splits) {
-    return splits >= 2 && splits <= tma_cluster_max_splits<Cfg>();
+__host__ __device__ constexpr bool tma_cluster_fits(int splits, int form = kTmaClusterSplit) {
+    return splits >= 2 && splits <= tma_cluster_max_splits<Cfg>(form);
 }
 
-template <class Cfg>
+template <class Cfg, int kForm>
 __device__ __forceinline__ void tma_cluster_tile(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
                                                  TmaElem<Cfg>* smem, uint64_t* full, uint64_t* empty, uint64_t* ready,
                                                  const TmaElem<Cfg>* bias, TmaElem<Cfg>* y, int vec_y, bool producer,
                                                  bool rounder) {
     typedef TmaElem<Cfg> Elem;
     constexpr int MI = Cfg::MI, NI = Cfg::NI, T = Cfg::kThreads;
-    constexpr bool kRound = TmaShape<Cfg>::kRoundThreads > 0;
+    constexpr bool kRound = TmaShape<Cfg>::kRoundThreads > 0, kPair = tma_pair_form(kForm);
+    constexpr unsigned kPw = kPair ? 2 : 1;  // blocks per split: the A-multicast pair, or one
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, cwg = warp >> 2;
-    const unsigned rank = cluster_ctarank(), ranks = cluster_nctarank();
+    const unsigned rank = cluster_ctarank(), split = rank / kPw, splits = cluster_nctarank() / kPw;
+    const unsigned root = rank % kPw;  // the rank of split 0 of this block's n tile: where its partial goes
     const int m_block = blockIdx.x * Cfg::BM, n_block = blockIdx.y * Cfg::BN;
-    const KRange kr(p, Cfg::BK, (int)ranks, (int)rank);
+    const KRange kr(p, Cfg::BK, (int)splits, (int)split);
     const bool consumer = !producer && !rounder;
     float acc[MI][NI][4];
     if (producer) {
-        if (lane == 0) tma_produce<Cfg>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles, 0);
+        if (lane == 0)
+            tma_produce<Cfg, kForm>(p, xmap, wmap, smem, full, empty, m_block, n_block, kr.k_begin, kr.ktiles, 0);
     } else if (rounder) {
         if constexpr (kRound) tma_round_stages<Cfg>(smem, full, ready, kr.ktiles, tid - T);
     } else {
-        ws_consume<Cfg, Elem>(smem, kRound ? ready : full, empty, kr.ktiles, cwg, lane, acc);
+        ws_consume<Cfg, Elem, kPair>(smem, kRound ? ready : full, empty, kr.ktiles, cwg, lane, acc);
     }
-    cluster_arrive();  // 2. every rank's mainloop is over: rank 0's ring is free
+    cluster_arrive();  // 2. every rank's mainloop is over: split 0's rings are free
     cluster_wait();
-    float4* const slots = reinterpret_cast<float4*>(smem);  // rank 0's ring: ranks - 1 partial tiles
-    if (consumer && rank > 0) {  // 3. push this rank's partial into slot rank - 1 of rank 0
-        const uint32_t dst = cluster_map_shared(smem_addr_(slots + (size_t)(rank - 1) * MI * NI * T + tid), 0);
+    float4* const slots = reinterpret_cast<float4*>(smem);  // split 0's ring: splits - 1 partial tiles
+    if (consumer && split > 0) {  // 3. push this split's partial into slot split - 1 of split 0
+        const uint32_t dst = cluster_map_shared(smem_addr_(slots + (size_t)(split - 1) * MI * NI * T + tid), root);
 #pragma unroll
         for (int mi = 0; mi < MI; ++mi)
 #pragma unroll
@@ -269,8 +290,8 @@ __device__ __forceinline__ void tma_cluster_tile(const ConvParams& p, const TmaD
     }
     cluster_arrive();  // 4. the partials have landed; no rank leaves before its stores are done
     cluster_wait();
-    if (!consumer || rank > 0) return;
-    for (unsigned r = 1; r < ranks; ++r) {  // 5. rank 0 adds the slots in rank order, then the epilogue
+    if (!consumer || split > 0) return;
+    for (unsigned r = 1; r < splits; ++r) {  // 5. split 0 adds the slots in split order, then the epilogue
         const float4* src = slots + (size_t)(r - 1) * MI * NI * T + tid;
 #pragma unroll
         for (int mi = 0; mi < MI; ++mi)
@@ -316,7 +337,7 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
                                                     float* partial, int vec_y) {
     typedef TmaElem<Cfg> Elem;
     constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, LD = Cfg::LD, STAGES = Cfg::kStages;
-    constexpr bool kPersist = kForm == kTmaPersistent, kCluster = kForm == kTmaClusterSplit,
+    constexpr bool kPersist = kForm == kTmaPersistent, kCluster = tma_split_cluster(kForm),
                    kMcast = tma_pair_form(kForm);
     constexpr bool kRound = TmaShape<Cfg>::kRoundThreads > 0;  // f32 tensors: the rounding warpgroup
     static_assert(BM == 64 * Cfg::MI * Cfg::kWarpGroups && Cfg::kThreads == 128 * Cfg::kWarpGroups &&
@@ -348,7 +369,7 @@ __device__ __forceinline__ void wgmma_tma_conv_body(const ConvParams& p, const T
     const bool producer = warp == TmaShape<Cfg>::kProducerWarp;  // the last warp
     const bool rounder = kRound && !producer && tid >= Cfg::kThreads;  // the warpgroup after the consumers
     if constexpr (kCluster) {  // (every thread stays: the cluster barriers count them all)
-        tma_cluster_tile<Cfg>(p, xmap, wmap, smem, full, empty, ready, bias, y, vec_y, producer, rounder);
+        tma_cluster_tile<Cfg, kForm>(p, xmap, wmap, smem, full, empty, ready, bias, y, vec_y, producer, rounder);
         return;
     }
     if (producer && lane != 0 && !kMcast) return;  // (the multicast form: every thread stays for the last barrier)
