@@ -37,7 +37,8 @@
 # correctness + "wgmma_tmah-compare") and its B-resident ping-pong form (FASTCONV_CUDA_TMA_BRES=1: correctness +
 # "wgmma_tmab-compare"), its cluster form (FASTCONV_CUDA_TMA_CLUSTER=1: split-K in a thread block cluster;
 # correctness + "wgmma_tmacl-compare", every row) and its B-multicast form (FASTCONV_CUDA_TMA_MULTICAST=1:
-# correctness + "wgmma_tmamc-compare", every row; =A its A-multicast form, "wgmma_tmama-compare"), its 192-row
+# correctness + "wgmma_tmamc-compare", every row; =A its A-multicast form, "wgmma_tmama-compare"; both
+# CLUSTER=1 and MULTICAST=A its split A-multicast form, "wgmma_tmacla-compare"), its 192-row
 # form forced (FASTCONV_CUDA_TMA_M192=1: correctness) and the
 # heuristic's benchmark without it (FASTCONV_CUDA_TMA_M192=0: "m192off-compare") ->
 # compute-sanitizer (racecheck / synccheck / memcheck) on it (and memcheck / synccheck on the 192-row form; all three on
@@ -181,13 +182,15 @@ if [ "$TMA" = 1 ]; then
     run bench_wgmma_tma32 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_BK=32 "$GC" --bench \
       --csv "$LOGS/fastconv_bench_wgmma_tma32.csv"
     bench_compare wgmma_tma32 "$LOGS/fastconv_bench_wgmma_tma32.csv" /dev/null
-    # a form of the TMA kernel chosen by an environment variable (tma_form LABEL VAR=VALUE): correctness
+    # a form of the TMA kernel chosen by environment variables (tma_form LABEL VAR=VALUE...): correctness
     # (correctness_LABEL), then -- unless that hung -- the benchmark against the heuristic's ("LABEL-compare")
     tma_form() {
-      run correctness_$1 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma "$2" "$GC" --correctness --quick
-      if ! timed_out correctness_$1; then
-        run bench_$1 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma "$2" "$GC" --bench --csv "$LOGS/fastconv_bench_$1.csv"
-        bench_compare $1 "$LOGS/fastconv_bench_$1.csv" /dev/null
+      local label=$1; shift
+      run correctness_$label 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma "$@" "$GC" --correctness --quick
+      if ! timed_out correctness_$label; then
+        run bench_$label 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma "$@" "$GC" --bench \
+          --csv "$LOGS/fastconv_bench_$label.csv"
+        bench_compare $label "$LOGS/fastconv_bench_$label.csv" /dev/null
       fi
     }
     # the TMA64 form's persistent variant (one block per SM walking the tiles): "wgmma_tmap-compare"
@@ -209,13 +212,18 @@ if [ "$TMA" = 1 ]; then
     # added in rank 0's shared memory through DSMEM -- no global partials, no splitk_reduce launch): correctness
     # (every split problem of the quick set whose config has the form) + "wgmma_tmacl-compare" (256@14 and 512@7
     # batch 32 are the split picks)
-    tma_form wgmma_tmacl FASTCONV_CUDA_TMA_CLUSTER=1
+    tma_form wgmma_tmacl FASTCONV_CUDA_TMA_CLUSTER=1 FASTCONV_CUDA_VERBOSE=1
     # the B-multicast form (2-block clusters along M: each block loads half of the pair's shared B slice and
     # multicasts it; the model in the profile group: ~20 % fewer L2 -> SM bytes): "wgmma_tmamc-compare"
-    tma_form wgmma_tmamc FASTCONV_CUDA_TMA_MULTICAST=1
+    tma_form wgmma_tmamc FASTCONV_CUDA_TMA_MULTICAST=1 FASTCONV_CUDA_VERBOSE=1
     # the A-multicast form (2-block clusters along N sharing A: 256@14 and 512@7, 2 and 4 n tiles; the model:
     # ~30 % fewer L2 -> SM bytes there): "wgmma_tmama-compare"
-    tma_form wgmma_tmama FASTCONV_CUDA_TMA_MULTICAST=A
+    tma_form wgmma_tmama FASTCONV_CUDA_TMA_MULTICAST=A FASTCONV_CUDA_VERBOSE=1
+    # both at once (the split A-multicast form: the splits of a pair of n tiles as one 1 x 2 x splits cluster, the
+    # pair sharing A, the splits added in split 0's rings -- 256@14 and 512@7: clusters of 4 and 6):
+    # "wgmma_tmacla-compare" (each cluster form with FASTCONV_CUDA_VERBOSE=1: its log says which form ran and how
+    # many of its clusters the device holds at once -- "clusters resident" in summary.txt)
+    tma_form wgmma_tmacla FASTCONV_CUDA_TMA_CLUSTER=1 FASTCONV_CUDA_TMA_MULTICAST=A FASTCONV_CUDA_VERBOSE=1
     for l in correctness_wgmma_tma bench_wgmma_tma; do
       grep -h "^fastconv cuda plan" "$LOGS/$l.log" 2>/dev/null | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
         sed "s/^/wgmma_tma-compare plans ($l): /" | tee -a "$LOGS/wgmma_tma_compare.txt"
@@ -324,12 +332,15 @@ fi
 # 9f. --tma: racecheck, synccheck and memcheck on the cluster-split form (1,128,256,16,16, split: one cluster per
 #     tile, ranks > 0 storing their partials into rank 0's ring between the two cluster barriers), synccheck and
 #     memcheck on the B- and A-multicast forms (the same problem: 2-block clusters along M / along its two n
-#     tiles); SKIP=sanitizer_tma_cl skips it.
+#     tiles) and on the split A-multicast form (CLUSTER=1+MULTICAST=A: both n tiles' splits as one cluster);
+#     SKIP=sanitizer_tma_cl skips it.
 if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
-  run sanitizer_tma_cl 240 bash -c 'for job in "CLUSTER=1 racecheck 60" "CLUSTER=1 synccheck 35" "CLUSTER=1 memcheck 35" \
-      "MULTICAST=1 synccheck 35" "MULTICAST=1 memcheck 35" "MULTICAST=A synccheck 35" "MULTICAST=A memcheck 35"; do
-      set -- $job; echo "--- compute-sanitizer --tool $2, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_$1"
-      env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_$1 FASTCONV_CUDA_VERBOSE=1 timeout $3 \
+  run sanitizer_tma_cl 350 bash -c 'for job in "CLUSTER=1 racecheck 60" "CLUSTER=1 synccheck 35" "CLUSTER=1 memcheck 35" \
+      "MULTICAST=1 synccheck 35" "MULTICAST=1 memcheck 35" "MULTICAST=A synccheck 35" "MULTICAST=A memcheck 35" \
+      "CLUSTER=1+MULTICAST=A synccheck 35" "CLUSTER=1+MULTICAST=A memcheck 35"; do
+      set -- $job; vars=$(printf " FASTCONV_CUDA_TMA_%s" ${1//+/ })
+      echo "--- compute-sanitizer --tool $2, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma$vars"
+      env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma $vars FASTCONV_CUDA_VERBOSE=1 timeout $3 \
         compute-sanitizer --tool $2 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,256,16,16,3,1,1,1,1,2
       echo "--- rc=$? (wgmma_tma $1 $2)"; done' "$GC"
 fi
@@ -367,6 +378,9 @@ grep -h "^wgmma_tmab-compare:" "$LOGS/wgmma_tmab_compare.txt" 2>/dev/null | tee 
 grep -h "^wgmma_tmacl-compare" "$LOGS/wgmma_tmacl_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmamc-compare" "$LOGS/wgmma_tmamc_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmama-compare" "$LOGS/wgmma_tmama_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tmacla-compare" "$LOGS/wgmma_tmacla_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "clusters resident" "$LOGS"/bench_wgmma_tmac*.log "$LOGS"/bench_wgmma_tmam*.log 2>/dev/null | sort | uniq -c |
+  sed 's/^/  clusters resident: /' | tee -a "$LOGS/summary.txt"
 grep -h "^m192off-compare:" "$LOGS/m192off_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 # $OUT: the key files plus every log in one archive (a device run returns at most 8 files).
 if [ -n "${OUT:-}" ]; then
