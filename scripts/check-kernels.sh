@@ -20,12 +20,11 @@
 #     ldmatrix; the warp-specialized one mbarrier init / arrive / try_wait and bar.sync);
 #     wgmma_tma_conv_kernel the wgmma ops, the TMA loads (cp.async.bulk.tensor 4-D im2col and 2-D
 #     tile), mbarrier init / arrive.expect_tx / arrive / try_wait, fence.mbarrier_init and bar.sync (its tf32
-#     configs also cvt.rna.tf32 and fence.proxy.async: the rounding warpgroup; its B-resident ping-pong form
-#     wgmma_tma_bres_kernel the same; its cluster form -- split-K in a thread block cluster -- also
-#     %cluster_ctarank, barrier.cluster.arrive.release / wait.acquire, mapa and st.shared::cluster; its B- / A-
-#     multicast forms the multicast::cluster tile / im2col load and mbarrier.arrive.release.cluster.shared::cluster;
-#     its split A-multicast form both sets);
-#     its halo
+#     configs also cvt.rna.tf32 and fence.proxy.async: the rounding warpgroup -- not TmaRounded<Cfg>, whose operands
+#     the NCHW -> NHWC transform rounded; its B-resident ping-pong form wgmma_tma_bres_kernel the same; its
+#     cluster form -- split-K in a thread block cluster -- also %cluster_ctarank, barrier.cluster.arrive.release /
+#     wait.acquire, mapa and st.shared::cluster; its B- / A-multicast forms the multicast::cluster tile / im2col
+#     load and mbarrier.arrive.release.cluster.shared::cluster; its split A-multicast form both sets); its halo
 #     form wgmma_halo_tma_kernel the same with 4-D tiled (halo) loads instead of im2col;
 #   * wgmma kernels: no ptxas note that it serialized their wgmma or injected
 #     waits (C7514 / C7517 ...: a register touched while a wgmma may be in flight);
@@ -155,12 +154,15 @@ def config(name):
         form = re.search(r'EELi([0-5])EEEv', name) if tma else None
         form = int(form.group(1)) if form else 0
         persist, cluster, mcast = form == 1, form in (2, 5), {3: 'B', 4: 'A', 5: 'A'}.get(form)
+        # TmaRounded<Cfg>: a TF32 config whose operands the NCHW -> NHWC transform rounded -- no rounding warpgroup
+        rounded = tma and 'TmaRounded' in name
         epi = ((bm + 8) * (bn + 8) * 2 + 1023) // 1024 * 1024 if persist else 0
         # (bm 192: the TMA kernel's three consumer warpgroups; its tf32 configs: + a 128-thread rounding warpgroup)
-        return (384 if bm == 192 else 256) + (128 if ws else 32 + (128 if eb == 4 else 0) if tma else 0), \
+        return (384 if bm == 192 else 256) + (128 if ws else 32 + (128 if eb == 4 and not rounded else 0) if tma else 0), \
             st * (bm + bn) * bk * eb + 8 * bk * eb + epi, mb, \
             'wgmma%s %s %dx%dx%d s%d implicit%s' % ('_ws' if ws else '_sk' if sk else '_tma' if tma else '',
-                                                    'f16' if eb == 2 else 'tf32', bm, bn, bk, st,
+                                                    'f16' if eb == 2 else 'tf32 rounded' if rounded else 'tf32',
+                                                    bm, bn, bk, st,
                                                     ' persistent' if persist else
                                                     (' cluster' if cluster else '') +
                                                     (' multicast ' + mcast if mcast else '')), True
@@ -256,9 +258,9 @@ for (name, arch), r in sorted(kern.items(), key=lambda kv: (config(kv[0][0])[3],
     if fits and blocks < max(target, 1):
         status = 'OCCUPANCY'; viol.append('%s sm_%s: %d blocks/SM < target %d (regs %d, smem %d)' % (label, arch, blocks, target, r['regs'], smem))
     rows.append((label, arch, r['regs'], smem, r['ss'] + r['sl'], r['stack'], ('%d (%d)' % (blocks, target)) if fits else 'n/a (smem)', status))
-print('%-58s %-6s %5s %8s %7s %6s %-12s %s' % ('kernel', 'arch', 'regs', 'smem', 'spills', 'stack', 'blocks(tgt)', 'status'))
+print('%-66s %-6s %5s %8s %7s %6s %-12s %s' % ('kernel', 'arch', 'regs', 'smem', 'spills', 'stack', 'blocks(tgt)', 'status'))
 for row in rows:
-    print('%-58s sm_%-3s %5d %8d %7d %6d %-12s %s' % row)
+    print('%-66s sm_%-3s %5d %8d %7d %6d %-12s %s' % row)
 print('%d kernel x arch entries' % len(rows))
 # wgmma pipelines: ptxas says when it had to serialize wgmma or inject waits (an accumulator or A register
 # touched while a wgmma may be in flight): that would make the asynchronous MMA step synchronous.
@@ -291,7 +293,9 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
                     'cp.async.bulk.tensor.2d.shared::cluster.global.tile', 'mbarrier.arrive.expect_tx',
                     'mbarrier.init.shared', 'mbarrier.arrive.shared', 'mbarrier.try_wait.parity.shared',
                     'fence.mbarrier_init', 'bar.sync']
-            if 'tf32' in config(name)[3]:  # the rounding warpgroup: cvt.rna in place, fenced for the async proxy
+            if 'tf32 rounded' in config(name)[3]:  # operands rounded by the transform: tf32 wgmma, no cvt.rna pass
+                need += ['.tf32.tf32']
+            elif 'tf32' in config(name)[3]:  # the rounding warpgroup: cvt.rna in place, fenced for the async proxy
                 need += ['.tf32.tf32', 'cvt.rna.tf32.f32', 'fence.proxy.async']
             if ' cluster' in config(name)[3]:  # split-K in a cluster: rank, barriers, DSMEM stores
                 need += ['%cluster_ctarank', 'barrier.cluster.arrive.release', 'barrier.cluster.wait.acquire',

@@ -88,10 +88,12 @@ GEN=""; command -v ninja >/dev/null && GEN="-G Ninja"
 step configure 120 cmake -S "$ROOT/native" -B "$BUILD" $GEN -DFASTCONV_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_BUILD_TYPE=Release
 step build 300 cmake --build "$BUILD" -j"$(nproc)" --target fastconv gpu_check device_ceiling wgmma_probe tma_probe cluster_probe
 step ceiling 60 "$BUILD/tests/cuda/device_ceiling"
-bench_compare() {  # bench_compare LABEL CSV LOG: heuristic rows vs CSV's (LABEL = tune: what the tuner picked, from LOG)
-  python3 - "$LOGS/fastconv_bench.csv" "$2" "$3" "$1" <<'PY' | tee "$LOGS/$1_compare.txt"
+bench_compare() {  # bench_compare LABEL CSV LOG [BASE]: heuristic rows (or BASE's) vs CSV's (LABEL = tune: what the
+                  # tuner picked, from LOG)
+  local base=${4:-$LOGS/fastconv_bench.csv} name=${4:+$(basename "${4:-}" .csv)}
+  python3 - "$base" "$2" "$3" "$1" "$name" <<'PY' | tee "$LOGS/$1_compare.txt"
 import csv, os, re, sys
-label = sys.argv[4]
+label, base = sys.argv[4], sys.argv[5] or 'heuristic'
 key = lambda r: (r['shape'], r['layout'], r['dtype'], r['precision'])
 h = {key(r): r for r in csv.DictReader(open(sys.argv[1]))}
 t = {key(r): r for r in csv.DictReader(open(sys.argv[2]))}
@@ -104,8 +106,8 @@ for k, r in h.items():
     if k not in t: continue
     a, b = float(r['median_us']), float(t[k]['median_us'])
     gains.append(a / b)
-    print('%s-compare %-26s %s %s %-6s heuristic %9.1f us  %s %9.1f us  speedup %5.2fx  (%s -> %s)' % (
-        label, k[0], k[1], k[2], k[3], a, label, b, a / b, r['algorithm'], t[k]['algorithm']))
+    print('%s-compare %-26s %s %s %-6s %s %9.1f us  %s %9.1f us  speedup %5.2fx  (%s -> %s)' % (
+        label, k[0], k[1], k[2], k[3], base, a, label, b, a / b, r['algorithm'], t[k]['algorithm']))
 if gains:
     gains.sort()
     print('%s-compare: %d shapes, speedup median %.2fx, min %.2fx, max %.2fx; %d problems tuned' % (
@@ -224,6 +226,15 @@ if [ "$TMA" = 1 ]; then
     # "wgmma_tmacla-compare" (each cluster form with FASTCONV_CUDA_VERBOSE=1: its log says which form ran and how
     # many of its clusters the device holds at once -- "clusters resident" in summary.txt)
     tma_form wgmma_tmacla FASTCONV_CUDA_TMA_CLUSTER=1 FASTCONV_CUDA_TMA_MULTICAST=A FASTCONV_CUDA_VERBOSE=1
+    # TF32 with NCHW tensors on the forced TMA kernel: rounded to tf32 in the NCHW -> NHWC transform (the default:
+    # TmaRounded, no rounding warpgroup) against the kernel's own rounding warpgroup (FASTCONV_CUDA_TF32_ROUND_IN_
+    # TRANSFORM=0): "wgmma_tmanr-compare", the forced run above as the base (speedup < 1 on the TF32 NCHW rows: the
+    # transform's rounding wins; the other rows run the same kernels twice)
+    if [ -f "$LOGS/fastconv_bench_wgmma_tma.csv" ]; then
+      run bench_wgmma_tmanr 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TF32_ROUND_IN_TRANSFORM=0 \
+        "$GC" --bench --csv "$LOGS/fastconv_bench_wgmma_tmanr.csv"
+      bench_compare wgmma_tmanr "$LOGS/fastconv_bench_wgmma_tmanr.csv" /dev/null "$LOGS/fastconv_bench_wgmma_tma.csv"
+    fi
     for l in correctness_wgmma_tma bench_wgmma_tma; do
       grep -h "^fastconv cuda plan" "$LOGS/$l.log" 2>/dev/null | sed 's/^fastconv cuda plan \[[^]]*\]: //' | sort | uniq -c |
         sed "s/^/wgmma_tma-compare plans ($l): /" | tee -a "$LOGS/wgmma_tma_compare.txt"
@@ -379,6 +390,8 @@ grep -h "^wgmma_tmacl-compare" "$LOGS/wgmma_tmacl_compare.txt" 2>/dev/null | tee
 grep -h "^wgmma_tmamc-compare" "$LOGS/wgmma_tmamc_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmama-compare" "$LOGS/wgmma_tmama_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmacla-compare" "$LOGS/wgmma_tmacla_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tmanr-compare" "$LOGS/wgmma_tmanr_compare.txt" 2>/dev/null | grep -i "f32 \+tf32\|compare:" |
+  tee -a "$LOGS/summary.txt"
 grep -h "clusters resident" "$LOGS"/bench_wgmma_tmac*.log "$LOGS"/bench_wgmma_tmam*.log 2>/dev/null | sort | uniq -c |
   sed 's/^/  clusters resident: /' | tee -a "$LOGS/summary.txt"
 grep -h "^m192off-compare:" "$LOGS/m192off_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"

@@ -394,6 +394,7 @@ fc_status run_plan(const Plan* pl, cudaStream_t s, const void* x, const void* w,
     args.partial = nullptr;
     args.num_sms = pl->num_sms;
     args.vec_y = aligned16(y);
+    args.tf32_rounded = 0;
     if (k.kind == KK_UNFOLD_GEMM) {
         if (!workspace && k.workspace)
             return fc_set_error(FC_ERROR_INVALID_ARGUMENT, "workspace must not be NULL (plan needs %zu bytes)", k.workspace);
@@ -409,12 +410,22 @@ fc_status run_plan(const Plan* pl, cudaStream_t s, const void* x, const void* w,
                                 k.workspace);
         unsigned char* wsb = static_cast<unsigned char*>(workspace);
         if (k.to_nhwc == NHWC_TRANSPOSE) {  // x (and w) -> NHWC in the workspace, then the NHWC kernel
-            e = transpose(f16, x, wsb, p.N, p.C, p.D * p.H * p.W, s);
-            if (e == cudaSuccess && p.TRS > 1) e = transpose(f16, w, wsb + k.ws_w, p.K, p.Cg, p.TRS, s);
+            // (TF32 on the TMA kernel: rounded to tf32 on the way, w too -- tf32_round_in_transform; the plan's
+            // workspace holds w's copy; FASTCONV_CUDA_TF32_ROUND_IN_TRANSFORM=0 keeps the kernel's own rounding
+            // warpgroup, for comparisons)
+            static const bool allow = [] {
+                const char* ev = getenv("FASTCONV_CUDA_TF32_ROUND_IN_TRANSFORM");
+                return !ev || !*ev || fc_env_on("FASTCONV_CUDA_TF32_ROUND_IN_TRANSFORM");
+            }();
+            const bool round = allow && tf32_round_in_transform(k.math, k.tile, k.to_nhwc);
+            e = transpose(f16, x, wsb, p.N, p.C, p.D * p.H * p.W, s, round);
+            if (e == cudaSuccess && (p.TRS > 1 || round))
+                e = transpose(f16, w, wsb + k.ws_w, p.K, p.Cg, p.TRS, s, round);
             if (e != cudaSuccess) return cuda_err(e, "NCHW -> NHWC transform kernel launch");
             args.a = wsb;
             args.vec_a = aligned16(wsb);
-            if (p.TRS > 1) {
+            args.tf32_rounded = round;
+            if (p.TRS > 1 || round) {
                 args.w = wsb + k.ws_w;
                 args.vec_b = (p.Kgemm % vec == 0) && aligned16(args.w);
             }

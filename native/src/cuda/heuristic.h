@@ -536,6 +536,15 @@ inline KernelChoice unfold_choice(const fc_conv_desc* d, const ConvParams& p) {
     k.workspace = (size_t)p.G * (size_t)p.M * (size_t)p.Kgemm * (d->dtype == FC_DTYPE_F16 ? 2 : 4);
     return k;
 }
+// Whether an implicit choice's NCHW -> NHWC transform also rounds x and w to tf32 (cvt.rna, transpose_kernel's
+// kRoundTf32): TF32 on the TMA kernel, whose TF32 configs otherwise round every landed stage in shared memory with
+// a warpgroup of their own (implicit_gemm_wgmma_tma.cuh) -- done in the transform it costs nothing, the pass over
+// the tensors being made anyway. w is then always transformed (a rounded copy even where TRS == 1). Rounding
+// twice is rounding once, so whichever TF32 kernel the launch ends up on (the TMA kernel's fallbacks) computes
+// the same result.
+inline bool tf32_round_in_transform(int math, int tile, int to_nhwc) {
+    return math == MATH_TF32 && to_nhwc == NHWC_TRANSPOSE && is_wgmma_tma_tile(tile);
+}
 // An implicit-GEMM choice: tile, split-K factor and input transform given; the workspace laid out as
 // [x in NHWC][w in NHWC][fp32 split-K partials] (each part only where used).
 inline KernelChoice implicit_choice(const fc_conv_desc* d, const ConvParams& p, int tile, int splits, int to_nhwc,
@@ -552,7 +561,8 @@ inline KernelChoice implicit_choice(const fc_conv_desc* d, const ConvParams& p, 
     if (k.to_nhwc) {
         off = ws_round((size_t)q.N * q.C * q.D * q.H * q.W * es);
         k.ws_w = off;
-        if (p.TRS > 1 || k.to_nhwc == NHWC_PAD) off += ws_round((size_t)q.K * q.Kgemm * es);
+        if (p.TRS > 1 || k.to_nhwc == NHWC_PAD || tf32_round_in_transform(k.math, k.tile, k.to_nhwc))
+            off += ws_round((size_t)q.K * q.Kgemm * es);
     }
     k.ws_partial = off;
     if (k.splits > 1) off += (size_t)p.G * k.splits * (size_t)p.M * (size_t)p.Kg * sizeof(float);

@@ -117,15 +117,19 @@ cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* 
     return cudaGetLastError();
 }
 
-cudaError_t transpose(int f16, const void* in, void* out, int b, int rows, int cols, cudaStream_t s) {
+cudaError_t transpose(int f16, const void* in, void* out, int b, int rows, int cols, cudaStream_t s,
+                      bool round_tf32) {
     if ((long long)b * rows * cols == 0) return cudaSuccess;
     const dim3 grid((unsigned)cdiv(cols, 32), (unsigned)cdiv(rows, 32), (unsigned)b), block(32, 8);
+    const float* fin = static_cast<const float*>(in);
+    float* fout = static_cast<float*>(out);
     if (f16)
         transpose_kernel<half_t><<<grid, block, 0, s>>>(static_cast<const half_t*>(in), static_cast<half_t*>(out), rows,
                                                         cols);
+    else if (round_tf32)
+        transpose_kernel<float, true><<<grid, block, 0, s>>>(fin, fout, rows, cols);
     else
-        transpose_kernel<float><<<grid, block, 0, s>>>(static_cast<const float*>(in), static_cast<float*>(out), rows,
-                                                       cols);
+        transpose_kernel<float><<<grid, block, 0, s>>>(fin, fout, rows, cols);
     return cudaGetLastError();
 }
 

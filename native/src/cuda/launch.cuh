@@ -32,6 +32,8 @@ struct GemmArgs {
                        // then (at stream_k_slot_bytes) its tickets
     int num_sms;       // grid sizing of the split-K reduction
     int vec_y;         // y 16-byte aligned: staged epilogue may store 16-byte vectors
+    int tf32_rounded;  // f32 a and w already rounded to tf32 (the NCHW -> NHWC transform did it): the TMA kernel's
+                       // TF32 configs run without their rounding warpgroup (TmaRounded)
 };
 
 cudaError_t tc_tf32(int tile, bool implicit, const ConvParams& p, const GemmArgs* args, cudaStream_t s);
@@ -57,8 +59,10 @@ cudaError_t direct_conv(int f16, int kb, int round_mode, int tile, int num_sms, 
 // Resident blocks/SM of the direct_tile_kernel instantiation a problem runs (cudaOccupancy...).
 cudaError_t direct_tile_occupancy(int f16, int round_mode, int tile, const ConvParams& p, int* blocks_per_sm);
 cudaError_t unfold(int f16, int mode, const ConvParams& p, const void* x, void* out, int num_sms, cudaStream_t s);
-// Batched transpose [b][rows][cols] -> [b][cols][rows] (NCHW -> NHWC of x / w).
-cudaError_t transpose(int f16, const void* in, void* out, int b, int rows, int cols, cudaStream_t s);
+// Batched transpose [b][rows][cols] -> [b][cols][rows] (NCHW -> NHWC of x / w); round_tf32 (f32 only): the values
+// written rounded to tf32 (cvt.rna).
+cudaError_t transpose(int f16, const void* in, void* out, int b, int rows, int cols, cudaStream_t s,
+                      bool round_tf32 = false);
 // x -> NHWC with channels padded to cgp per group; w -> [K][TRS][cgp] (zero-padded).
 cudaError_t pad_nhwc(int f16, const ConvParams& p, int cgp, const void* x, void* out, int num_sms, cudaStream_t s);
 cudaError_t pad_weights(int f16, const ConvParams& p, int cgp, const void* w, void* out, int num_sms, cudaStream_t s);

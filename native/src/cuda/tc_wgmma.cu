@@ -348,8 +348,9 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
 }
 
 // TILE_WGMMA_TMA / TILE_WGMMA_TMA_N64 for f32 tensors with TF32 precision: the kernel's 4-byte configs (BK 32 fp32 in
-// 128-byte rows; a rounding warpgroup per block), TILE_WGMMA_TMA's 192-row form where tma_take_m192; where TMA
-// cannot take the problem the warp-specialized twin. Prepare (args == NULL): every form.
+// 128-byte rows; a rounding warpgroup per block -- none where the operands arrive rounded, args->tf32_rounded:
+// TmaRounded), TILE_WGMMA_TMA's 192-row form where tma_take_m192; where TMA cannot take the problem the
+// warp-specialized twin. Prepare (args == NULL): every form.
 template <int Tile>
 static cudaError_t run_wgmma_tma_tf32(const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     typedef typename TileFor<Tile, 4>::type Cfg;
@@ -357,15 +358,21 @@ static cudaError_t run_wgmma_tma_tf32(const ConvParams& p, const GemmArgs* args,
     const TmaEncoders& enc = tma_encoders();
     if (!args) {
         cudaError_t e = launch_wgmma_tma<Cfg>(enc, p, nullptr, s);
-        if constexpr (Tile == TILE_WGMMA_TMA)
+        if (e == cudaSuccess) e = launch_wgmma_tma<TmaRounded<Cfg>>(enc, p, nullptr, s);
+        if constexpr (Tile == TILE_WGMMA_TMA) {
             if (e == cudaSuccess) e = launch_wgmma_tma<TmaTf32M192>(enc, p, nullptr, s);
+            if (e == cudaSuccess) e = launch_wgmma_tma<TmaRounded<TmaTf32M192>>(enc, p, nullptr, s);
+        }
         return e != cudaSuccess ? e : run_wgmma<kTwin, float>(p, nullptr, s);
     }
     if (!args->vec_a || !args->vec_b || tma_conv_unsupported(p, 4) || !enc.im2col || !enc.tiled)
         return run_wgmma<kTwin, float>(p, args, s);
+    const bool rounded = args->tf32_rounded;
     if constexpr (Tile == TILE_WGMMA_TMA)
-        if (tma_take_m192(p, cdiv(p.Kg, Cfg::BN), args)) return launch_wgmma_tma<TmaTf32M192>(enc, p, args, s);
-    return launch_wgmma_tma<Cfg>(enc, p, args, s);
+        if (tma_take_m192(p, cdiv(p.Kg, Cfg::BN), args))
+            return rounded ? launch_wgmma_tma<TmaRounded<TmaTf32M192>>(enc, p, args, s)
+                           : launch_wgmma_tma<TmaTf32M192>(enc, p, args, s);
+    return rounded ? launch_wgmma_tma<TmaRounded<Cfg>>(enc, p, args, s) : launch_wgmma_tma<Cfg>(enc, p, args, s);
 }
 
 // tc_halo_kernel with the wgmma step (TILE_HALO16_WGMMA; the problem is halo_supported). Needs the

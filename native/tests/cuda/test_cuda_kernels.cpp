@@ -433,17 +433,19 @@ void run_wgmma(const ConvParams& p, const void* a, const void* w, const void* bi
 // under FASTCONV_CUDA_TMA_MULTICAST=A; kTmaSplitMulticastA: both (1 x 2 x splits clusters; one split: the A-multicast
 // form), as under the two together. g_cluster_runs / g_mcast_runs / g_mcast_a_runs / g_split_a_runs count the
 // launches of each.
-template <int Tile, int BK, int Ctas, class Elem>
+template <int Tile, int BK, int Ctas, class Elem, bool Rounded = false>
 struct TmaTestCfg {
+    static_assert(!Rounded, "TmaRounded: TF32 configs");
     typedef typename std::conditional<
         Ctas != 0, typename TmaPersistFor<Tile>::type,
         typename std::conditional<BK == 192, Tma64M192,
                                   typename std::conditional<BK == 64, typename Tma64For<Tile>::type,
                                                             typename TileFor<Tile, 2>::type>::type>::type>::type type;
 };
-template <int Tile, int BK, int Ctas>
-struct TmaTestCfg<Tile, BK, Ctas, float> {
-    typedef typename std::conditional<BK == 192, TmaTf32M192, typename TileFor<Tile, 4>::type>::type type;
+template <int Tile, int BK, int Ctas, bool Rounded>
+struct TmaTestCfg<Tile, BK, Ctas, float, Rounded> {  // (Rounded: the operands arrive rounded to tf32, TmaRounded)
+    typedef typename std::conditional<BK == 192, TmaTf32M192, typename TileFor<Tile, 4>::type>::type Base;
+    typedef typename std::conditional<Rounded, TmaRounded<Base>, Base>::type type;
 };
 // The emulated tensor maps of a TMA conv kernel, encoded as tc_wgmma.cu's encode_im2col_maps asks the driver:
 // x an im2col map of `pixels`-row boxes of bk channels, w tiles of bn x bk, both under the swizzle of es * bk
@@ -461,11 +463,11 @@ void encode_im2col_maps(const ConvParams& p, const void* a, const void* w, int b
     }
 }
 uint64_t g_cluster_runs = 0, g_mcast_runs = 0, g_mcast_a_runs = 0, g_split_a_runs = 0;
-template <int Tile, int BK, int Ctas = 0, class Elem = half_t, int Form = kTmaOneTile>
+template <int Tile, int BK, int Ctas = 0, class Elem = half_t, int Form = kTmaOneTile, bool Rounded = false>
 void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int vec_b,
                      int splits) {
     constexpr bool f32 = std::is_same<Elem, float>::value;
-    typedef typename TmaTestCfg<Tile, BK, Ctas, Elem>::type Cfg;
+    typedef typename TmaTestCfg<Tile, BK, Ctas, Elem, Rounded>::type Cfg;
     static_assert(Ctas == 0 || (BK == 64 && !f32), "the persistent form is an f16 TMA64 form");
     static_assert(!f32 || BK == 32 || BK == 192, "TF32: BK 32 fp32 (128-byte rows) or the 192-row form");
     constexpr int es = (int)sizeof(Elem);
@@ -490,7 +492,7 @@ void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const vo
             return;  // no partials, no reduction
         }
         if constexpr (Form == kTmaSplitMulticastA) {  // one split: the A-multicast form, as tc_wgmma.cu runs it
-            run_wgmma_tma_n<Tile, BK, Ctas, Elem, kTmaMulticastA>(p, a, w, bias, y, vec_b, splits);
+            run_wgmma_tma_n<Tile, BK, Ctas, Elem, kTmaMulticastA, Rounded>(p, a, w, bias, y, vec_b, splits);
             return;
         }
     }
@@ -518,10 +520,11 @@ void run_wgmma_tma_n(const ConvParams& p, const void* a, const void* w, const vo
     }
     sr.template reduce<Elem>(p, bias, y);
 }
-template <int Tile, int Splits = 1, int BK = 32, int Ctas = 0, class Elem = half_t, int Form = kTmaOneTile>
+template <int Tile, int Splits = 1, int BK = 32, int Ctas = 0, class Elem = half_t, int Form = kTmaOneTile,
+          bool Rounded = false>
 void run_wgmma_tma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
                    int vec_b) {
-    run_wgmma_tma_n<Tile, BK, Ctas, Elem, Form>(p, a, w, bias, y, vec_b, Splits);
+    run_wgmma_tma_n<Tile, BK, Ctas, Elem, Form, Rounded>(p, a, w, bias, y, vec_b, Splits);
 }
 // wgmma_halo_tma_kernel (the halo form) with config Cfg as tc_wgmma.cu's launch_halo_tma runs it: the 4-D
 // tiled x map (no swizzle) and the TMA64 B map encoded by the emulation's TMA model.
@@ -581,17 +584,24 @@ void run_tma_choice(const ConvParams& q, const void* a, const void* w, const voi
     if (q.C % 64 == 0) return run_wgmma_tma_n<Tile, 64>(q, a, w, b, y, vec_b, splits);
     run_wgmma_tma_n<Tile, 32>(q, a, w, b, y, vec_b, splits);
 }
-// ... for f32 tensors with TF32 (run_wgmma_tma_tf32): the TF32 config, TILE_WGMMA_TMA's 192-row form where it takes
-// fewer waves, the warp-specialized twin where TMA cannot take the problem.
-template <int Tile>
+// ... for f32 tensors with TF32 (run_wgmma_tma_tf32): the TF32 config (TmaRounded where the transform rounded the
+// operands), TILE_WGMMA_TMA's 192-row form where it takes fewer waves, the warp-specialized twin where TMA cannot
+// take the problem.
+template <int Tile, bool Rounded>
 void run_tma_choice_tf32(const ConvParams& q, const void* a, const void* w, const void* b, void* y, int vec_a,
                          int vec_b, int splits) {
     if (!vec_a || !vec_b || tma_conv_unsupported(q, 4))
         return run_wgmma_n<tma_ws_twin(Tile), float>(q, a, w, b, y, vec_a, vec_b, splits);
     if constexpr (Tile == TILE_WGMMA_TMA)
         if (tma_m192_better(q, (int)cdiv(q.Kg, 128), splits > 1 ? splits : 1, 1))
-            return run_wgmma_tma_n<Tile, 192, 0, float>(q, a, w, b, y, vec_b, splits);
-    run_wgmma_tma_n<Tile, 32, 0, float>(q, a, w, b, y, vec_b, splits);
+            return run_wgmma_tma_n<Tile, 192, 0, float, kTmaOneTile, Rounded>(q, a, w, b, y, vec_b, splits);
+    run_wgmma_tma_n<Tile, 32, 0, float, kTmaOneTile, Rounded>(q, a, w, b, y, vec_b, splits);
+}
+template <int Tile>
+void run_tma_choice_tf32(const ConvParams& q, const void* a, const void* w, const void* b, void* y, int vec_a,
+                         int vec_b, int splits, bool rounded) {
+    rounded ? run_tma_choice_tf32<Tile, true>(q, a, w, b, y, vec_a, vec_b, splits)
+            : run_tma_choice_tf32<Tile, false>(q, a, w, b, y, vec_a, vec_b, splits);
 }
 // wgmma_conv_kernel's stream-K form as tc_wgmma.cu runs it: tickets zeroed, slots NaN until written, a
 // persistent grid of ctas blocks (clamped to the iterations by make_stream_k). Under the reverse / random
@@ -771,24 +781,33 @@ struct Variant {
     int halo = 0;     // tc_halo_kernel: only shapes whose NHWC view is halo_supported, 16-byte paths
     int tma = 0;      // wgmma_tma_conv_kernel: only shapes whose (NHWC) view TMA takes, 16-byte paths;
                       // 2: its TMA64 form, C % 64 == 0 too; 3: its halo form; 4: its B-resident form
+    int round_tf32 = 0;  // with to_nhwc: the transform rounds x and w to tf32 (tf32_round_in_transform)
 };
 
 template <class Elem>
-void run_transpose(const Elem* in, Elem* out, int b, int rows, int cols) {
+void run_transpose(const Elem* in, Elem* out, int b, int rows, int cols, bool round_tf32 = false) {
     const dim3 grid((unsigned)cdiv(cols, 32), (unsigned)cdiv(rows, 32), (unsigned)b);
+    if constexpr (std::is_same<Elem, float>::value)
+        if (round_tf32)
+            return (void)fc_simt::launch(grid, dim3(32, 8), 0, transpose_kernel<float, true>, in, out, rows, cols);
+    if (round_tf32) {
+        fprintf(stderr, "FAIL run_transpose: tf32 rounding of a non-f32 tensor\n");
+        std::abort();
+    }
     fc_simt::launch(grid, dim3(32, 8), 0, transpose_kernel<Elem>, in, out, rows, cols);
 }
 // The backend's input transforms (cuda_backend.cu run_plan) into xt / wt; each returns the problem as
-// the GEMM sees it. NCHW -> NHWC transpose of x, and of w where TRS > 1 (*wk: the weights to read).
+// the GEMM sees it. NCHW -> NHWC transpose of x, and of w where TRS > 1 (*wk: the weights to read);
+// round_tf32 (tf32_round_in_transform): both rounded to tf32 on the way, w always transformed.
 template <class Elem>
 ConvParams transpose_inputs(const ConvParams& p, const Elem* x, const Elem* w, std::vector<Elem>& xt,
-                            std::vector<Elem>& wt, const Elem** wk) {
+                            std::vector<Elem>& wt, const Elem** wk, bool round_tf32 = false) {
     xt.resize((size_t)p.N * p.C * p.D * p.H * p.W);
-    run_transpose<Elem>(x, xt.data(), p.N, p.C, p.D * p.H * p.W);
+    run_transpose<Elem>(x, xt.data(), p.N, p.C, p.D * p.H * p.W, round_tf32);
     *wk = w;
-    if (p.TRS > 1) {
+    if (p.TRS > 1 || round_tf32) {
         wt.resize((size_t)p.K * p.Kgemm);
-        run_transpose<Elem>(w, wt.data(), p.K, p.Cg, p.TRS);
+        run_transpose<Elem>(w, wt.data(), p.K, p.Cg, p.TRS, round_tf32);
         *wk = wt.data();
     }
     return nhwc_input_view(p);
@@ -846,11 +865,18 @@ std::vector<Variant> tc_variants() {
         // its A-multicast form: 2-block clusters along N sharing A (64 channels per tile: most shapes have 2 n tiles)
         v.push_back({"implicit WGMMA_TMA 128x64x32 A multicast",
                      &run_wgmma_tma<TILE_WGMMA_TMA_N64, 1, 32, 0, float, kTmaMulticastA>, 1, 0, 0, 1});
+        // operands rounded to tf32 by the NCHW -> NHWC transform (tf32_round_in_transform): no rounding warpgroup
+        v.push_back({"NCHW->NHWC (tf32-rounded) + implicit WGMMA_TMA 128x64x32 (no rounding warpgroup)",
+                     &run_wgmma_tma<TILE_WGMMA_TMA_N64, 1, 32, 0, float, kTmaOneTile, true>, 1, 1, 0, 1, 1});
+        v.push_back({"NCHW->NHWC (tf32-rounded) + implicit WGMMA_TMA 128x128x32 split-K 3 (no rounding warpgroup)",
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 3, 32, 0, float, kTmaOneTile, true>, 1, 1, 0, 1, 1});
         // both: the splits of a pair of n tiles as one 1 x 2 x splits cluster, the pair sharing A
         v.push_back({"implicit WGMMA_TMA 192x128x32 split A multicast split-K 2",
                      &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, float, kTmaSplitMulticastA>, 1, 0, 0, 1});
         v.push_back({"NCHW->NHWC + implicit WGMMA_TMA 128x64x32 split A multicast split-K 4",
                      &run_wgmma_tma<TILE_WGMMA_TMA_N64, 4, 32, 0, float, kTmaSplitMulticastA>, 1, 1, 0, 1});
+        v.push_back({"NCHW->NHWC (tf32-rounded) + implicit WGMMA_TMA 192x128x32 split A multicast split-K 2",
+                     &run_wgmma_tma<TILE_WGMMA_TMA, 2, 192, 0, float, kTmaSplitMulticastA, true>, 1, 1, 0, 1, 1});
     }
     if constexpr (MathK == MATH_F16) {
         v.push_back({"implicit HALO16 16x16px x64", &run_halo<MathK, 16>, 1, 0, 1});
@@ -987,7 +1013,8 @@ void run_gemm_variants(const char* group, const std::vector<Variant>& vars, Prob
             std::vector<Elem> xt, wt;
             const Elem* wk = nullptr;
             const ConvParams q =
-                transpose_inputs<Elem>(p, static_cast<const Elem*>(x), static_cast<const Elem*>(w), xt, wt, &wk);
+                transpose_inputs<Elem>(p, static_cast<const Elem*>(x), static_cast<const Elem*>(w), xt, wt, &wk,
+                                       v.round_tf32);
             std::vector<Elem> y(yref.size());
             for (auto& e : y) e = Elem(0x7fff);
             v.fn(q, xt.data(), wk, b, y.data(), 1, p.Kgemm % vec == 0);
@@ -1091,7 +1118,7 @@ int bank_check(const std::string& group) {
 // back), the unfold GEMM (MED), split-K at the choice's factor.
 template <int MathK>
 void run_gemm_tile(int tile, bool impl, int splits, const ConvParams& q, const void* a, const void* w,
-                   const void* b, void* y, int vec_a, int vec_b, int stream_k = 0) {
+                   const void* b, void* y, int vec_a, int vec_b, int stream_k = 0, bool tf32_rounded = false) {
     if (!impl) return run_tc_n<MathK, TILE_MED, false>(q, a, w, b, y, vec_a, vec_b, splits);
     if constexpr (MathK == MATH_F16 || MathK == MATH_TF32)
         if (stream_k > 0) {
@@ -1117,9 +1144,10 @@ void run_gemm_tile(int tile, bool impl, int splits, const ConvParams& q, const v
         if (tile == TILE_WGMMA_WS) return run_wgmma_n<TILE_WGMMA_WS, float>(q, a, w, b, y, vec_a, vec_b, splits);
         if (tile == TILE_WGMMA_WS_N64)
             return run_wgmma_n<TILE_WGMMA_WS_N64, float>(q, a, w, b, y, vec_a, vec_b, splits);
-        if (tile == TILE_WGMMA_TMA) return run_tma_choice_tf32<TILE_WGMMA_TMA>(q, a, w, b, y, vec_a, vec_b, splits);
+        if (tile == TILE_WGMMA_TMA)
+            return run_tma_choice_tf32<TILE_WGMMA_TMA>(q, a, w, b, y, vec_a, vec_b, splits, tf32_rounded);
         if (tile == TILE_WGMMA_TMA_N64)
-            return run_tma_choice_tf32<TILE_WGMMA_TMA_N64>(q, a, w, b, y, vec_a, vec_b, splits);
+            return run_tma_choice_tf32<TILE_WGMMA_TMA_N64>(q, a, w, b, y, vec_a, vec_b, splits, tf32_rounded);
     }
     if constexpr (MathK == MATH_F16) {
         if (tile == TILE_WGMMA) return run_wgmma_n<TILE_WGMMA>(q, a, w, b, y, vec_a, vec_b, splits);
@@ -1165,6 +1193,7 @@ void run_choice(const KernelChoice& kc, const Problem& pr, Elem* y) {
     const void* a = x;
     const void* wk = w;
     ConvParams q = p;
+    const bool rounded = tf32_round_in_transform(kc.math, kc.tile, kc.to_nhwc);  // (as cuda_backend.cu's run_plan)
     int vec_a = p.chlast && p.Cg % vec == 0, vec_b = p.Kgemm % vec == 0;
     if (kc.kind == KK_UNFOLD_GEMM) {
         xt.resize((size_t)p.G * p.M * p.Kgemm + 8);
@@ -1173,7 +1202,7 @@ void run_choice(const KernelChoice& kc, const Problem& pr, Elem* y) {
         vec_a = p.Kgemm % vec == 0;
     } else if (kc.to_nhwc == NHWC_TRANSPOSE) {
         const Elem* wt_or_w = w;
-        q = transpose_inputs<Elem>(p, x, w, xt, wt, &wt_or_w);
+        q = transpose_inputs<Elem>(p, x, w, xt, wt, &wt_or_w, rounded);
         a = xt.data();
         wk = wt_or_w;
         vec_a = 1;
@@ -1185,7 +1214,8 @@ void run_choice(const KernelChoice& kc, const Problem& pr, Elem* y) {
     }
     const bool impl = kc.kind == KK_IMPLICIT;
     switch (kc.math) {
-    case MATH_TF32: return run_gemm_tile<MATH_TF32>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b, kc.stream_k);
+    case MATH_TF32:
+        return run_gemm_tile<MATH_TF32>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b, kc.stream_k, rounded);
     case MATH_F16_F32IO: return run_gemm_tile<MATH_F16_F32IO>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b);
     case MATH_3XTF32: return run_gemm_tile<MATH_3XTF32>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b);
     case MATH_F16: return run_gemm_tile<MATH_F16>(kc.tile, impl, kc.splits, q, a, wk, b, y, vec_a, vec_b, kc.stream_k);
@@ -1975,6 +2005,38 @@ int run_profile() {
     return fails + bank_check("profile");  // the same bank rules at full ResNet sizes
 }
 
+// TmaRounded (the TF32 TMA kernel without its rounding warpgroup) on operands the NCHW -> NHWC transform rounded
+// must give bit for bit what the kernel with its warpgroup gives on the plain transform: the same cvt.rna values
+// reach the same wgmma, only the place of the rounding moved. The counter-check shows that this comparison can
+// fail: TmaRounded on unrounded operands (the tensor cores ignore the low 13 bits -- truncation, as the emulation
+// models them) must differ on some shape of the group (g_round_trunc_differs, required in run_group).
+uint64_t g_round_same = 0, g_round_trunc_differs = 0;
+void check_tf32_round_in_transform(const Problem& pr, Stats& st, const std::string& sname) {
+    const ConvParams& p = pr.p;
+    if (p.chlast || p.Cg % 4 || tma_conv_unsupported(nhwc_input_view(p), 4)) return;
+    const float* b = p.has_bias ? pr.b.data() : nullptr;
+    std::vector<float> xt, wt, xr, wr;
+    const float *wk = nullptr, *wkr = nullptr;
+    const ConvParams q = transpose_inputs<float>(p, pr.x.data(), pr.w.data(), xt, wt, &wk);
+    transpose_inputs<float>(p, pr.x.data(), pr.w.data(), xr, wr, &wkr, true);
+    const size_t n = (size_t)p.N * p.OPQ * p.K;
+    std::vector<float> in_kernel(n, NAN), in_transform(n, NAN), truncated(n, NAN);
+    run_wgmma_tma_n<TILE_WGMMA_TMA_N64, 32, 0, float>(q, xt.data(), wk, b, in_kernel.data(), 1, 1);
+    run_wgmma_tma_n<TILE_WGMMA_TMA_N64, 32, 0, float, kTmaOneTile, true>(q, xr.data(), wkr, b, in_transform.data(), 1,
+                                                                         1);
+    run_wgmma_tma_n<TILE_WGMMA_TMA_N64, 32, 0, float, kTmaOneTile, true>(q, xt.data(), wk, b, truncated.data(), 1, 1);
+    if (memcmp(in_kernel.data(), in_transform.data(), n * sizeof(float))) {
+        size_t i = 0;  // the first element whose bits differ
+        while (!memcmp(&in_kernel[i], &in_transform[i], sizeof(float))) ++i;
+        fprintf(stderr, "FAIL tf32 rounded in the transform (TmaRounded 128x64x32) %s: y[%zu] = %.9g, rounded in the "
+                "kernel %.9g (must be bit-identical)\n", sname.c_str(), i, in_transform[i], in_kernel[i]);
+        ++st.fails;
+    } else {
+        ++g_round_same;
+    }
+    g_round_trunc_differs += memcmp(in_kernel.data(), truncated.data(), n * sizeof(float)) != 0;
+}
+
 int run_group(const std::string& group, int max_shapes) {
     const std::vector<Shape> shapes = make_shapes(max_shapes);
     std::mt19937 rng(777);
@@ -2010,6 +2072,7 @@ int run_group(const std::string& group, int max_shapes) {
                 setup(FC_DTYPE_F32, FC_PRECISION_TF32);
                 auto v = tc_variants<MATH_TF32>();
                 run_gemm_variants<float>("tf32", v, pr, 1, false, st, sname);
+                check_tf32_round_in_transform(pr, st, sname);
                 variants_seen = v.size();
             } else if (group == "tc_f16f32") {
                 setup(FC_DTYPE_F32, FC_PRECISION_FP16);
@@ -2263,6 +2326,16 @@ int run_group(const std::string& group, int max_shapes) {
                     "A-multicast runs\n", group.c_str(), (unsigned long long)g_cluster_runs,
                     (unsigned long long)g_mcast_runs, (unsigned long long)g_mcast_a_runs,
                     (unsigned long long)g_split_a_runs);
+            ++st.fails;
+        }
+    }
+    if (group == "tc_tf32" && shapes.size() >= g_fixed_shapes) {
+        printf("[%s] TF32 rounded in the transform: bit-identical to the kernel's own rounding on %llu problems; "
+               "truncated operands differed on %llu\n", group.c_str(), (unsigned long long)g_round_same,
+               (unsigned long long)g_round_trunc_differs);
+        if (g_round_same < 10 || g_round_trunc_differs < 5) {
+            fprintf(stderr, "FAIL [%s] the rounded-transform check ran on %llu problems (truncation visible on %llu)\n",
+                    group.c_str(), (unsigned long long)g_round_same, (unsigned long long)g_round_trunc_differs);
             ++st.fails;
         }
     }

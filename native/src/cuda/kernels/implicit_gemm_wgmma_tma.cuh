@@ -19,6 +19,9 @@
 // producer warpgroup (address arithmetic and a 16-byte cp.async per chunk and thread, then the same
 // rounding). Status: emulated only (no GPU in the session that wrote it); forced with
 // FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma, never picked by the table until an H100 / H200 has timed it.
+// Where the tensors come as NCHW the backend transforms them to NHWC first anyway, and that transform rounds them
+// (sixteenth session; cuda_backend.cu): TmaRounded<Cfg> then drops the rounding warpgroup and its shared-memory
+// pass -- the ceiling above goes, and the consumers wait on "full" as in the f16 kernel (288 / 416 threads).
 //
 // Why (issue 3): on the H200 the cp.async kernels spend their issue slots on the gather -- address
 // arithmetic, predicates and one 16-byte cp.async per thread and chunk (Nsight Compute: the wgmma kernels
@@ -86,10 +89,10 @@ constexpr int kTmaConsumerThreads = 256;                             // warpgrou
 constexpr int kTmaThreads = kTmaConsumerThreads + 32;                // + the producer warp
 constexpr int kTmaProducerWarp = kTmaConsumerThreads / 32;           // warp 8
 // Per tile config: Cfg::kThreads consumers (2 warpgroups; the 192-row form 3), for f32 tensors (TF32) a rounding
-// warpgroup, then the producer warp; the pixels of one im2col box (128; the 192-row form 64: three boxes per slice).
+// warpgroup unless the operands arrive rounded (TmaRounded), then the producer warp; the pixels of one im2col box (128; the 192-row form 64: three boxes per slice).
 template <class Cfg>
 struct TmaShape {
-    static constexpr int kRoundThreads = Cfg::kElemBytes == 4 ? 128 : 0;
+    static constexpr int kRoundThreads = Cfg::kElemBytes == 4 && !Cfg::kOperandsRounded ? 128 : 0;
     static constexpr int kProducerWarp = (Cfg::kThreads + kRoundThreads) / 32;
     static constexpr int kBlockThreads = Cfg::kThreads + kRoundThreads + 32;
     static constexpr int kBoxPixels = Cfg::BM % kTmaPixels == 0 ? kTmaPixels : 64;

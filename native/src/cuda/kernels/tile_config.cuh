@@ -281,6 +281,15 @@ struct WgmmaTileConfig {
     // shared window (align_smem), wherever the dynamic shared memory begins
     static constexpr size_t kSmemBytes = (size_t)kStages * kStageElems * ES + kAtomBytes;
     static_assert(LD == BK, "wgmma reads unpadded (swizzled) rows");
+    static constexpr bool kOperandsRounded = false;  // TmaRounded: f32 operands arrive rounded to tf32
+};
+// A TF32 config of the TMA kernel (implicit_gemm_wgmma_tma.cuh) whose operands arrive rounded to tf32 -- the NCHW ->
+// NHWC transform applied cvt.rna (cuda_backend.cu, tf32_round_in_transform) -- so the kernel needs no rounding
+// warpgroup: the tensor cores' truncation of a rounded value is exact.
+template <class Cfg>
+struct TmaRounded : Cfg {
+    static_assert(Cfg::kElemBytes == 4, "TF32 configs only");
+    static constexpr bool kOperandsRounded = true;
 };
 template <> struct TileFor<TILE_WGMMA, 2> { typedef WgmmaTileConfig<128, 2, 5, 2> type; };
 template <> struct TileFor<TILE_WGMMA_N64, 2> { typedef WgmmaTileConfig<64, 2, 5, 3> type; };

@@ -67,10 +67,13 @@ __global__ void __launch_bounds__(256) unfold_kernel(ConvParams p, int mode, con
 // emulation's bank model counted 2-way conflicts on the f16 column reads).
 // NCHW -> NHWC of x: b = N, rows = C, cols = D*H*W; weights [K][Cg][TRS] ->
 // [K][TRS][Cg]: b = K, rows = Cg, cols = TRS. Grid (cdiv(cols,32),
-// cdiv(rows,32), b), block 32x8.
-template <class Elem>
+// cdiv(rows,32), b), block 32x8. kRoundTf32 (f32): every value written is
+// rounded to tf32 (cvt.rna) on the way -- for the TMA kernel's TmaRounded
+// configs, which then need no rounding pass of their own.
+template <class Elem, bool kRoundTf32 = false>
 __global__ void __launch_bounds__(256)
     transpose_kernel(const Elem* __restrict__ in, Elem* __restrict__ out, int rows, int cols) {
+    static_assert(!kRoundTf32 || sizeof(Elem) == 4, "tf32 rounding of f32 tensors");
     __shared__ __align__(16) Elem tile[32][32 + 4 / (int)sizeof(Elem)];
     const int c0 = blockIdx.x * 32, r0 = blockIdx.y * 32;
     const size_t base = (size_t)blockIdx.z * rows * cols;
@@ -84,7 +87,11 @@ __global__ void __launch_bounds__(256)
 #pragma unroll
     for (int i = ty; i < 32; i += 8) {
         const int c = c0 + i, r = r0 + tx;
-        if (r < rows && c < cols) out[base + (size_t)c * rows + r] = lds(&tile[tx][i]);
+        if (r < rows && c < cols) {
+            Elem v = lds(&tile[tx][i]);
+            if constexpr (kRoundTf32) v = __uint_as_float(f32_to_tf32(v));
+            out[base + (size_t)c * rows + r] = v;
+        }
     }
 }
 
