@@ -174,32 +174,24 @@ static cudaError_t launch_wgmma_tma(const TmaEncoders& enc, const ConvParams& p,
                                     TmaShape<Cfg>::kBlockThreads, kSmem, s, xd, wd, p, bias, y, cs,
                                     static_cast<float*>(nullptr), args->vec_y);
         }
-        if (mcast) {
-            const bool a = mcast == kTmaMulticastA;
-            if (encode_im2col_maps(enc, p, args, Cfg::BK, a ? tma_w_box_rows<Cfg>(kTmaMulticastA)
-                                                            : tma_w_box_rows<Cfg>(kTmaMulticastB),
-                                   a ? tma_box_pixels<Cfg>(kTmaMulticastA) : tma_box_pixels<Cfg>(kTmaMulticastB), es,
+        if (mcast) {  // (mcast: the form, kTmaMulticastA or kTmaMulticastB)
+            if (encode_im2col_maps(enc, p, args, Cfg::BK, tma_w_box_rows<Cfg>(mcast), tma_box_pixels<Cfg>(mcast), es,
                                    &xd, &wd) != CUDA_SUCCESS)
                 return cudaErrorInvalidValue;
+            const bool a = mcast == kTmaMulticastA;
+            const Kern k = a ? wgmma_tma_conv_kernel<Cfg, kTmaMulticastA> : wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>;
+            const dim3 cl = a ? dim3(1, 2, 1) : dim3(2, 1, 1);  // the pair: along N (A shared) or along M (B shared)
             static bool said = false;
             if (verbose && !said) {
                 said = true;
                 fprintf(stderr, "fastconv cuda: wgmma_tma %s-multicast form %dx%dx%d, 2-block clusters (%d splits), at "
                         "most %d clusters resident\n", a ? "A" : "B", Cfg::BM, Cfg::BN, Cfg::BK, splits,
-                        a ? max_active_clusters(wgmma_tma_conv_kernel<Cfg, kTmaMulticastA>, dim3(1, 2, 1),
-                                                TmaShape<Cfg>::kBlockThreads, kSmem)
-                          : max_active_clusters(wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>, dim3(2, 1, 1),
-                                                TmaShape<Cfg>::kBlockThreads, kSmem));
+                        max_active_clusters(k, cl, TmaShape<Cfg>::kBlockThreads, kSmem));
             }
-            cudaError_t e =
-                a ? launch_clustered(wgmma_tma_conv_kernel<Cfg, kTmaMulticastA>,
-                                     dim3(grid.x, (grid.y + 1) / 2 * 2, grid.z), dim3(1, 2, 1),
-                                     TmaShape<Cfg>::kBlockThreads, kSmem, s, xd, wd, p, bias, y, splits, args->partial,
-                                     args->vec_y)
-                  : launch_clustered(wgmma_tma_conv_kernel<Cfg, kTmaMulticastB>,
-                                     dim3((grid.x + 1) / 2 * 2, grid.y, grid.z), dim3(2, 1, 1),
-                                     TmaShape<Cfg>::kBlockThreads, kSmem, s, xd, wd, p, bias, y, splits, args->partial,
-                                     args->vec_y);
+            const cudaError_t e =
+                launch_clustered(k, dim3((grid.x + cl.x - 1) / cl.x * cl.x, (grid.y + cl.y - 1) / cl.y * cl.y, grid.z),
+                                 cl, TmaShape<Cfg>::kBlockThreads, kSmem, s, xd, wd, p, bias, y, splits, args->partial,
+                                 args->vec_y);
             if (e != cudaSuccess || splits == 1) return e;
             return splitk_reduce(es == 2, p, splits, args->partial, args->bias, args->y, args->num_sms, s);
         }
