@@ -9,8 +9,12 @@
 //   f16 m64n64k16 with A from registers (the halo kernel's RS form);
 //   tf32 m64n64k8 / m64n128k8 from 128-byte-swizzled shared memory;
 //   unswizzled tiles under the same descriptors must give wrong products (the swizzle is real);
-//   informational, not counted as a failure (no kernel uses it yet): f16 n64 / n128 in the no-swizzle
-//   core-matrix layout from starts shifted by 16-byte rows (what an SS-wgmma halo kernel would describe).
+//   f16 n64 / n128 in 128-byte swizzled rows from starts shifted by whole rows inside a 1024-byte atom, with
+//   the ISA's base offset (start >> 7) & 7 and SBO 1024 (what the WIDE halo form's taps describe);
+//   informational, not counted as a failure: f16 n64 / n128 in the no-swizzle core-matrix layout from starts
+//   shifted by 16-byte rows (the 16-byte halo form's layout, proven in the twelfth session's run), and two
+//   readings of a shifted swizzled start that no kernel uses -- base offset 0 (does the hardware take the
+//   XOR's phase from the address alone?) and groups 10 rows apart (SBO 1280: an unpadded 3 x 3 halo row).
 // For a failing case it sweeps the descriptor fields (swizzle mode, stride and leading byte offsets)
 // and prints every encoding that does give the ISA product, and dumps the accumulators
 // (warp lane register value) to <dump_dir>/wgmma_probe_<case>.txt for offline reading.
@@ -164,6 +168,35 @@ void core_cases() {
         }
 }
 
+// 128-byte swizzled f16 rows from starts shifted inside an atom (make_f16_shifted128_image): the WIDE halo
+// form's taps. info: the readings no kernel uses, printed as "holds" / "does not hold", never a failure.
+template <int N>
+void sw128_shifted_cases(bool info) {
+    for (int wgs = 1; wgs <= 2 && !info; ++wgs)
+        for (int shift : {1, 3, 7, 9}) {
+            Args<N> a{nullptr, 0, 0, 1u, 0, nullptr};
+            const std::vector<unsigned char> img = make_f16_shifted128_image<N>(wgs, shift, &a);
+            const std::string name =
+                "f16_sw128_n" + std::to_string(N) + "_wg" + std::to_string(wgs) + "_shift" + std::to_string(shift);
+            expect_pass<N>(name.c_str(), wgs, img, a);
+        }
+    if (!info) return;
+    static Out<N> host;
+    for (int shift : {1, 3}) {
+        Args<N> a{nullptr, 0, 0, 1u, 0, nullptr};
+        std::vector<unsigned char> img = make_f16_shifted128_image<N>(1, shift, &a);
+        Args<N> t = a;
+        t.a_base_offset = false;
+        int bad = run<N>(1, img, t, &host, true);
+        printf("wgmma-probe info: 128-byte swizzle n%d, start shifted %d rows, base offset 0: %s\n", N, shift,
+               bad ? "does not hold" : "holds (the phase comes from the address)");
+        img = make_f16_shifted128_image<N>(1, shift, &t, 10);
+        bad = run<N>(1, img, t, &host, true);
+        printf("wgmma-probe info: 128-byte swizzle n%d, start shifted %d rows, ISA base offset, SBO 1280: %s\n", N,
+               shift, bad ? "does not hold" : "holds (an unpadded halo row would do)");
+    }
+}
+
 void rs_cases() {
     static Frags frags;
     for (int wgs = 1; wgs <= 2; ++wgs) {
@@ -287,6 +320,10 @@ int main(int argc, char** argv) {
     rs_cases();
     tf32_cases<64>();
     tf32_cases<128>();
+    sw128_shifted_cases<64>(false);
+    sw128_shifted_cases<128>(false);
+    sw128_shifted_cases<64>(true);
+    sw128_shifted_cases<128>(true);
     {  // informational (no kernel uses the layout yet): reported, not counted as the probe's failure
         const int before = g_failed;
         core_cases<64>();

@@ -818,7 +818,11 @@ inline uint32_t tf32_operand(uint32_t u) {
 // bits 0-13, leading byte offset 16-29, stride byte offset 32-45, base offset 49-51, swizzle mode 62-63
 // (addresses >> 4). Accepted: swizzle mode 2 (64 bytes: f16 rows of 32) or 1 (128 bytes: fp32 rows of
 // 32, f16 rows of 64), base offset 0, the matrix starting at row 0 of a swizzle atom (8 rows of W = 64 / 128 bytes) + a
-// multiple of 32 bytes, the 32-byte k slice (k16 f16 / k8 tf32) inside the row. Rows 8i..8i+7 lie SBO
+// multiple of 32 bytes, the 32-byte k slice (k16 f16 / k8 tf32) inside the row -- or, 128-byte swizzle only, at
+// any row of an atom (the WIDE halo form's taps) with the ISA's base offset for such a start, (start >> 7) & 7,
+// and an SBO of whole 1024-byte atoms: the two readings of the ISA (the phase of the XOR from the row's absolute
+// address, or from the base offset + the row in its group) then agree, and the emulation refuses every other
+// start inside an atom, where they would not. Rows 8i..8i+7 lie SBO
 // bytes after rows 8(i-1)..; inside an atom row r is at W r, and the 16-byte chunk c of a row is stored
 // at c ^ ((address >> 7) & (W / 16 - 1)) -- the XOR applied to the absolute address (set_smem_base),
 // which is why atoms must be aligned (the kernels align their buffers: align_smem). LBO is unused by
@@ -835,7 +839,8 @@ uint32_t wgmma_operand_offset(uint64_t desc, int row, int kb, Fiber* caller) {
         fiber_fail(caller, "wgmma descriptor: swizzle mode " + std::to_string(mode) +
                                " (the emulation implements no swizzle and the 64- and 128-byte swizzles, modes 0, 2 "
                                "and 1)");
-    if (base_offset) fiber_fail(caller, "wgmma descriptor: base offset " + std::to_string(base_offset) + " != 0");
+    if (base_offset && mode != 1)
+        fiber_fail(caller, "wgmma descriptor: base offset " + std::to_string(base_offset) + " != 0");
     if (mode == 0) {
         const uint32_t addr = start + static_cast<uint32_t>(row / 8) * sbo + static_cast<uint32_t>(row % 8) * 16u +
                               static_cast<uint32_t>(kb / 16) * lbo + static_cast<uint32_t>(kb % 16);
@@ -845,9 +850,20 @@ uint32_t wgmma_operand_offset(uint64_t desc, int row, int kb, Fiber* caller) {
         return addr - g_smem_base;
     }
     const uint32_t W = mode == 2 ? 64u : 128u;
-    if ((start & (7u * W)) || (start & 31u))
+    if (mode == 1 && (start & (7u * W)) && !(start & 31u)) {  // a start inside a 128-byte swizzle atom
+        if (base_offset != ((start >> 7) & 7u) || sbo % 1024u)
+            fiber_fail(caller, "wgmma descriptor: start address " + std::to_string(start) + " is row " +
+                                   std::to_string((start >> 7) & 7u) + " of a 1024-byte swizzle atom with base offset " +
+                                   std::to_string(base_offset) + " and stride byte offset " + std::to_string(sbo) +
+                                   " (the emulation implements a start inside an atom only with the ISA's base offset "
+                                   "(start >> 7) & 7 and a stride of whole atoms)");
+    } else if ((start & (7u * W)) || (start & 31u)) {
         fiber_fail(caller, "wgmma descriptor: start address " + std::to_string(start) + " is not row 0 of a " +
                                std::to_string(8 * W) + "-byte swizzle atom + a multiple of 32 bytes");
+    } else if (base_offset) {
+        fiber_fail(caller, "wgmma descriptor: base offset " + std::to_string(base_offset) +
+                               " for a start at row 0 of a swizzle atom (must be 0)");
+    }
     const uint32_t lin = start + static_cast<uint32_t>(row / 8) * sbo + static_cast<uint32_t>(row % 8) * W +
                          static_cast<uint32_t>(kb);
     const uint32_t addr = lin ^ (((lin >> 7) & (W / 16u - 1u)) << 4);  // the swizzle of the absolute address

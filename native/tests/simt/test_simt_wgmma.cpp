@@ -5,6 +5,8 @@
 // swizzled K-major operands with descriptors from the ISA's bit table, the RS form's A fragments, N = 64
 // and 128, one and two warpgroups; unswizzled tiles must give a wrong product. Here also:
 //  * the no-swizzle core-matrix layout from starts shifted by 16-byte rows (test_core_layout);
+//  * the 128-byte swizzle from starts shifted by whole 128-byte rows inside an atom, with the ISA's base offset
+//    (test_sw128_shifted: the WIDE halo form's taps), and the descriptors the emulation refuses there;
 //  * the kernels' own SmemRows tiles (smem_at) and descriptor helpers (wgmma_desc_sw64) must agree with
 //    the ISA layout;
 //  * semantics: the op is performed at wgmma_wait (a store between issue and wait is seen), and the
@@ -183,6 +185,56 @@ void test_core_layout() {
     CHECK_MSG(check_product(out, 1, false, true) > 0, "core matrices must not pass as the 64-byte swizzle");
 }
 
+// 128-byte swizzled f16 rows read from a start `shift` rows into a 1024-byte atom, base offset (start >> 7) & 7,
+// SBO 1024 (make_f16_shifted128_image): must pass for every shift, with the WIDE halo form's descriptor helper
+// too. The same start read as if the rows were not shifted (A's rows from row 0) must not; a start inside an
+// atom with base offset 0, or with an SBO of part atoms, is refused (the two readings of the ISA differ there).
+template <int N>
+void test_sw128_shifted() {
+    static Out<N> out;
+    for (int wgs = 1; wgs <= 2; ++wgs)
+        for (int shift : {1, 3, 6, 7, 9}) {
+            Args<N> a{nullptr, 0, 0, 1u, 0, &out};
+            std::vector<unsigned char> img = make_f16_shifted128_image<N>(wgs, shift, &a);
+            launch_case<N>(wgs, img, a);
+            CHECK_MSG(check_product(out, wgs) == 0, "128-byte swizzle n%d, %d warpgroup(s), start shifted %d rows", N,
+                      wgs, shift);
+        }
+    Args<N> a{nullptr, 0, 0, 1u, 0, &out};
+    std::vector<unsigned char> img = make_f16_shifted128_image<N>(1, 3, &a);
+    Args<N> t = a;
+    t.a_shift = 0;  // the rows as if unshifted
+    launch_case<N>(1, img, t);
+    CHECK_MSG(check_product(out, 1, false, true) > 0, "shifted rows read from row 0 must not pass");
+    t = a;
+    t.a_base_offset = false;
+    std::string m = case_error<N>(128, img, t);
+    CHECK_MSG(m.find("base offset 0") != std::string::npos, "shifted start, base offset 0: '%s'", m.c_str());
+    img = make_f16_shifted128_image<N>(1, 3, &t, 10);  // groups 10 rows apart: SBO 1280, part atoms
+    m = case_error<N>(128, img, t);
+    CHECK_MSG(m.find("stride byte offset 1280") != std::string::npos, "shifted start, SBO 1280: '%s'", m.c_str());
+}
+
+// wgmma_desc_sw128_rows (the WIDE halo form's taps) encodes the ISA's fields: start, SBO, base offset, mode 1.
+__global__ void desc_rows_kernel(uint64_t* out) {
+    FC_DYNAMIC_SHARED(unsigned char, raw);
+    unsigned char* const sm = fc::cuda::align_smem<1024>(raw);
+    if (threadIdx.x == 0) {
+        out[0] = fc::cuda::wgmma_desc_sw128_rows(sm + 3 * 128 + 64, 2048);
+        out[1] = isa_desc(fc::cuda::smem_addr_(sm) + 3 * 128 + 64, 16, 2048, 1u, 3u);
+        out[2] = fc::cuda::wgmma_desc_sw128_rows(sm + 8 * 128, 1024);
+        out[3] = isa_desc(fc::cuda::smem_addr_(sm) + 8 * 128, 16, 1024, 1u, 0u);
+    }
+}
+void test_desc_rows() {
+    static uint64_t out[4];
+    fc_simt::launch(dim3(1), dim3(32), 4096 + kAlignSlack, desc_rows_kernel, out);
+    CHECK_MSG(out[0] == out[1], "wgmma_desc_sw128_rows, start row 3 + 64 bytes: %llx, ISA %llx",
+              (unsigned long long)out[0], (unsigned long long)out[1]);
+    CHECK_MSG(out[2] == out[3], "wgmma_desc_sw128_rows, start at an atom: %llx, ISA %llx", (unsigned long long)out[2],
+              (unsigned long long)out[3]);
+}
+
 // The kernels' tiles (SmemRows / smem_at, 64-byte f16 rows) are the same bytes as the ISA layout, and
 // their descriptor helper encodes the ISA's fields.
 void test_kernel_layout_agrees() {
@@ -269,6 +321,9 @@ int main() {
     test_wrong_descriptor();
     test_core_layout<64>();
     test_core_layout<128>();
+    test_sw128_shifted<64>();
+    test_sw128_shifted<128>();
+    test_desc_rows();
     test_kernel_layout_agrees();
     test_smem_base();
     test_misuse();

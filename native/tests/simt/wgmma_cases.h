@@ -65,10 +65,12 @@ inline uint32_t plain128_offset(int row, int k) {
 }
 
 // Descriptor from the ISA's bit table: start >> 4 in [0,14), LBO >> 4 in [16,30), SBO >> 4 in [32,46),
-// base offset [49,52) = 0, swizzle mode [62,64) (1 = 128 bytes, 2 = 64 bytes, 3 = 32 bytes, 0 = none).
-__host__ __device__ inline uint64_t isa_desc(uint32_t start, uint32_t lbo, uint32_t sbo, unsigned mode) {
+// base offset [49,52) (0 unless given), swizzle mode [62,64) (1 = 128 bytes, 2 = 64 bytes, 3 = 32 bytes, 0 = none).
+__host__ __device__ inline uint64_t isa_desc(uint32_t start, uint32_t lbo, uint32_t sbo, unsigned mode,
+                                             unsigned base_offset = 0) {
     return static_cast<uint64_t>((start >> 4) & 0x3fffu) | (static_cast<uint64_t>((lbo >> 4) & 0x3fffu) << 16) |
-           (static_cast<uint64_t>((sbo >> 4) & 0x3fffu) << 32) | (static_cast<uint64_t>(mode & 3u) << 62);
+           (static_cast<uint64_t>((sbo >> 4) & 0x3fffu) << 32) | (static_cast<uint64_t>(base_offset & 7u) << 49) |
+           (static_cast<uint64_t>(mode & 3u) << 62);
 }
 
 template <int N>
@@ -100,6 +102,7 @@ struct Args {
     // where the instruction's operands start (swizzled rows: the defaults): A's warpgroup w at
     // a_shift + 64 w row_bytes, each k16 (f16) / k8 (tf32) step kstep bytes further (B too)
     uint32_t row_bytes = 0, kstep = 32, a_shift = 0;  // row_bytes 0: 64 (f16) / 128 (tf32)
+    bool a_base_offset = false;  // A's descriptors carry the ISA's base offset (start >> 7) & 7 (start inside an atom)
 };
 constexpr uint32_t kAlignSlack = 1024;
 
@@ -131,13 +134,15 @@ __global__ void wgmma_case_kernel(Args<N> a) {
     for (int kk = 0; kk < kK && !a.tf32; kk += 16) {
         const uint32_t a0 = a_base + static_cast<uint32_t>(kk / 16) * a.kstep;
         const uint32_t b0 = base + a.b_off + static_cast<uint32_t>(kk / 16 + (a.mode == 5 && warp % 4 == 1)) * a.kstep;
+        const unsigned a_bo = a.a_base_offset ? (a0 >> 7) & 7u : 0u;
         if constexpr (N == 64) {  // the RS form exists for n64 (what the halo kernel issues)
             if (a.frags) {
                 fc::cuda::wgmma_m64k16_f16_rs<N>(d, ra[kk / 16], isa_desc(b0, a.lbo, sbo, a.desc_mode));
                 continue;
             }
         }
-        fc::cuda::wgmma_m64k16_f16<N>(d, isa_desc(a0, a.lbo, sbo, a.desc_mode), isa_desc(b0, a.lbo, sbo, a.desc_mode));
+        fc::cuda::wgmma_m64k16_f16<N>(d, isa_desc(a0, a.lbo, sbo, a.desc_mode, a_bo),
+                                      isa_desc(b0, a.lbo, sbo, a.desc_mode));
     }
     fc::cuda::wgmma_commit();
     if (a.mode == 3) return;
@@ -183,6 +188,36 @@ std::vector<unsigned char> make_f16_image128(int wgs, At at, Args<N>* a) {
     a->desc_mode = 1;
     a->sbo = 1024;
     a->row_bytes = 128;
+    return img;
+}
+
+// The f16 image in 128-byte rows under the 128-byte swizzle with A's rows starting `shift` rows into the A region
+// (A row i stored as row i + shift; B from the next 1024-byte atom on): what the WIDE halo form's taps describe (a
+// halo shifted by the filter tap). Descriptors: 128-byte swizzle, SBO 1024, A's start `shift` rows into its first
+// atom with the ISA's base offset (start >> 7) & 7 (a_base_offset). group: rows from one 8-row group of A to the
+// next (SBO = 128 group; 8 = whole atoms, what the kernel uses; 10 = an unpadded 3 x 3 halo row, which the
+// emulation refuses and the device probe reports for information).
+template <int N>
+std::vector<unsigned char> make_f16_shifted128_image(int wgs, int shift, Args<N>* a, int group = 8) {
+    const int a_rows = (64 * wgs / 8 - 1) * group + 8 + shift;
+    const uint32_t b_off = static_cast<uint32_t>((a_rows + 7) / 8) * 1024u;
+    std::vector<unsigned char> img(b_off + N * 128u, 0xff);
+    for (int i = 0; i < 64 * wgs; ++i)
+        for (int k = 0; k < kK; ++k) {
+            const uint16_t h = f16_bits_exact(a_val(i, k));
+            std::memcpy(&img[sw128_f16_offset(i / 8 * group + i % 8 + shift, k)], &h, 2);
+        }
+    for (int j = 0; j < N; ++j)
+        for (int k = 0; k < kK; ++k) {
+            const uint16_t h = f16_bits_exact(b_val(j, k));
+            std::memcpy(&img[b_off + sw128_f16_offset(j, k)], &h, 2);
+        }
+    a->b_off = b_off;
+    a->desc_mode = 1;
+    a->sbo = 128u * static_cast<uint32_t>(group);
+    a->row_bytes = 128;
+    a->a_shift = 128u * static_cast<uint32_t>(shift);
+    a->a_base_offset = true;
     return img;
 }
 

@@ -43,6 +43,16 @@ __device__ __forceinline__ uint64_t wgmma_desc_sw128(const void* p) {
            ((uint64_t)1 << 62);
 }
 
+// The same 128-byte-swizzled rows, but the operand may start at any row of an atom (+ 32-byte k steps) and its
+// 8-row groups lie sbo bytes apart (whole atoms: a multiple of 1024): the WIDE halo form's taps
+// (implicit_gemm_wgmma_halo_tma.cuh). The ISA's "matrix base offset" (bits 49-51) for a start that is not
+// at a 1024-byte pattern boundary: (start >> 7) & 7.
+__device__ __forceinline__ uint64_t wgmma_desc_sw128_rows(const void* p, uint32_t sbo) {
+    const uint32_t a = smem_addr_(p);
+    return (uint64_t)((a >> 4) & 0x3fffu) | ((uint64_t)(16 >> 4) << 16) | ((uint64_t)((sbo >> 4) & 0x3fffu) << 32) |
+           ((uint64_t)((a >> 7) & 7u) << 49) | ((uint64_t)1 << 62);
+}
+
 // ... of a K-major f16 operand in the no-swizzle layout (mode 0) of 8-row x 16-byte core matrices: row i's
 // 8 elements k .. k + 7 at p + (i / 8) sbo + (i % 8) 16 + (k / 8) lbo -- the halo form's planes
 // (implicit_gemm_wgmma_halo_tma.cuh: lbo = the plane pitch, sbo = a halo row), valid from any 16-byte start,
