@@ -171,14 +171,16 @@ def config(name):
         # dynamic smem at its largest (tma_bres_smem_bytes(9): 1 KB slack + 6 x 16 KB A ring + 9 x 8 KB of B + 2 x
         # 20 KB epilogue stages); 1 block per SM
         return 288, 1024 + 6 * 16384 + 9 * 8192 + 2 * 20480, 1, 'wgmma_tma_bres f16 128x64x64 s6 implicit B-resident', True
-    mh = re.search(r'HaloTmaConfigILi(\d+)ELi(\d)ELi(\d)E', name)
+    mh = re.search(r'HaloTmaConfigILi(\d+)ELi(\d)ELi(\d)ELb(\d)E', name)
     if 'wgmma_halo_tma_kernel' in name and mh:
-        # HaloTmaConfig<BN, MU, stages> (implicit_gemm_wgmma_halo_tma.cuh): 256 consumer + 32 producer threads,
-        # a ring of stages x BN x 128 B, two halo buffers of MU units x 8 planes (3 x 3 filter: 10 x 10 pixels x
-        # 16 B = 1664 B per plane), 1 KB of alignment slack (tma_halo_smem_bytes); 1 block per SM
-        bn, mu, st = map(int, mh.groups())
-        return 288, st * bn * 128 + 2 * mu * 8 * 1664 + 1024, 1, \
-            'wgmma_halo_tma f16 %dx%dx64 s%d implicit 3x3 halo' % (64 * mu, bn, st), True
+        # HaloTmaConfig<BN, MU, stages, WIDE> (implicit_gemm_wgmma_halo_tma.cuh): 256 consumer + 32 producer
+        # threads, a ring of stages x BN x 128 B, two halo buffers of MU units (3 x 3 filter: 8 planes of 10 x 10
+        # pixels x 16 B = 1664 B; WIDE: 10 rows x 16 pixels x 128 B = 20480 B), 1 KB of alignment slack
+        # (tma_halo_smem_bytes); 1 block per SM
+        bn, mu, st, wide = map(int, mh.groups())
+        unit = 10 * 16 * 128 if wide else 8 * 1664
+        return 288, st * bn * 128 + 2 * mu * unit + 1024, 1, \
+            'wgmma_halo_tma f16 %dx%dx64 s%d implicit 3x3 %s' % (64 * mu, bn, st, 'wide halo' if wide else 'halo'), True
     m = re.search(r'TileConfigILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E', name)
     if 'tc_conv_kernel' in name and m:
         bm, bn, bk, wm, wn, st, mb, eb = map(int, m.groups())

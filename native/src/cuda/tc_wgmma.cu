@@ -223,8 +223,9 @@ static bool tma_take_m192(const ConvParams& p, int n_tiles, const GemmArgs* args
 }
 
 // wgmma_halo_tma_kernel (the halo form, implicit_gemm_wgmma_halo_tma.cuh) with config Cfg: the x map (4-D
-// tiled, no swizzle: tma_halo_map) and the TMA64 B map encoded per call, then the kernel. Prepare: the
-// largest opt-in shared memory (the halo buffers' size depends on the filter).
+// tiled: tma_halo_map; no swizzle, the WIDE form's 64-channel boxes under the 128-byte swizzle) and the TMA64 B
+// map encoded per call, then the kernel. Prepare: the largest opt-in shared memory (the halo buffers' size
+// depends on the filter).
 template <class Cfg>
 static cudaError_t launch_halo_tma(const TmaEncoders& enc, const ConvParams& p, const GemmArgs* args, cudaStream_t s) {
     void (*kern)(const TmaDesc, const TmaDesc, ConvParams, TmaHaloGeom, const half_t*, half_t*, int) =
@@ -232,20 +233,21 @@ static cudaError_t launch_halo_tma(const TmaEncoders& enc, const ConvParams& p, 
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)kTmaHaloSmemMax);
-    const TmaTiled4Map xm = tma_halo_map(p);
+    const TmaTiled4Map xm = tma_halo_map(p, Cfg::kWide);
     const TmaTiledMap wm = tma_w_map(p, Cfg::BN, 64);
     CUtensorMap xd, wd;
     CUresult r = enc.tiled(&xd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<void*>(args->a), xm.dims, xm.strides,
-                           xm.box, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                           xm.box, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                           Cfg::kWide ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_NONE,
                            CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (r == CUDA_SUCCESS)
         r = enc.tiled(&wd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box,
                       wm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
                       CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
-    const TmaHaloGeom g = tma_halo_geom(p);
+    const TmaHaloGeom g = tma_halo_geom(p, Cfg::kWide);
     const dim3 grid((unsigned)cdiv(g.units, Cfg::MU), (unsigned)cdiv(p.Kg, Cfg::BN), 1u);
-    kern<<<grid, kTmaThreads, tma_halo_smem_bytes(p, Cfg::kRingBytes, Cfg::MU), s>>>(
+    kern<<<grid, kTmaThreads, tma_halo_smem_bytes(p, Cfg::kRingBytes, Cfg::MU, Cfg::kWide), s>>>(
         xd, wd, p, g, static_cast<const half_t*>(args->bias), static_cast<half_t*>(args->y), args->vec_y);
     return cudaGetLastError();
 }
@@ -275,23 +277,28 @@ static cudaError_t launch_tma_bres(const TmaEncoders& enc, const ConvParams& p, 
     return cudaGetLastError();
 }
 
-// The halo form of a TMA tile of BN channels: 256-row blocks (4 units) where they make at least one block per
-// SM, else 128 rows; 0 where neither config takes p (tma_halo_unsupported).
-template <int BN>
+// The halo form (Wide: its WIDE form) of a TMA tile of BN channels: 256-row blocks (4 units) where they make at
+// least one block per SM, else 128 rows; 0 where neither config takes p (tma_halo_unsupported).
+template <int BN, bool Wide = false>
 struct HaloTmaPick {
-    typedef typename std::conditional<BN == 64, HaloTmaN64M256, HaloTmaN128M256>::type Big;
-    typedef typename std::conditional<BN == 64, HaloTmaN64M128, HaloTmaN128M128>::type Small;
+    typedef typename std::conditional<BN == 64, HaloTmaN64M256, HaloTmaN128M256>::type Big16;
+    typedef typename std::conditional<BN == 64, HaloTmaN64M128, HaloTmaN128M128>::type Small16;
+    typedef typename std::conditional<BN == 64, HaloWideN64M256, HaloWideN128M256>::type BigWide;
+    typedef typename std::conditional<BN == 64, HaloWideN64M128, HaloWideN128M128>::type SmallWide;
+    typedef typename std::conditional<Wide, BigWide, Big16>::type Big;
+    typedef typename std::conditional<Wide, SmallWide, Small16>::type Small;
     static int mu(const ConvParams& p, int num_sms) {
-        const bool big_ok = !tma_halo_unsupported(p, Big::kRingBytes, 4);
-        const bool small_ok = !tma_halo_unsupported(p, Small::kRingBytes, 2);
-        const int units = tma_halo_geom(p).units, ntiles = cdiv(p.Kg, BN);
+        const bool big_ok = !tma_halo_unsupported(p, Big::kRingBytes, 4, Wide);
+        const bool small_ok = !tma_halo_unsupported(p, Small::kRingBytes, 2, Wide);
+        const int units = tma_halo_geom(p, Wide).units, ntiles = cdiv(p.Kg, BN);
         if (big_ok && (!small_ok || (int64_t)cdiv(units, 4) * ntiles >= num_sms)) return 4;
         return small_ok ? 2 : 0;
     }
 };
 
 // TILE_WGMMA_TMA*: the TMA64 form where C % 64 == 0 (FASTCONV_CUDA_TMA_BK=32 keeps BK 32, and
-// FASTCONV_CUDA_TMA_PERSISTENT=1 takes its persistent form instead, FASTCONV_CUDA_TMA_HALO=1 its halo form,
+// FASTCONV_CUDA_TMA_PERSISTENT=1 takes its persistent form instead, FASTCONV_CUDA_TMA_HALO=1 its halo form (=wide:
+// the halo form's WIDE form, 128-byte halo rows),
 // FASTCONV_CUDA_TMA_BRES=1 on TILE_WGMMA_TMA_N64 its B-resident ping-pong form (whole K: a split is ignored), for
 // comparisons; TILE_WGMMA_TMA: its 192-row form where tma_m192_better), else BK 32; where TMA cannot take the problem (tma_conv_unsupported, unaligned x / w, no encoders) the warp-specialized twin
 // instead. Prepare (args == NULL): every form.
@@ -308,6 +315,8 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
         if (e == cudaSuccess) e = launch_wgmma_tma<CfgP, true>(enc, p, nullptr, s);
         if (e == cudaSuccess) e = launch_halo_tma<typename HaloTmaPick<Cfg64::BN>::Big>(enc, p, nullptr, s);
         if (e == cudaSuccess) e = launch_halo_tma<typename HaloTmaPick<Cfg64::BN>::Small>(enc, p, nullptr, s);
+        if (e == cudaSuccess) e = launch_halo_tma<typename HaloTmaPick<Cfg64::BN, true>::Big>(enc, p, nullptr, s);
+        if (e == cudaSuccess) e = launch_halo_tma<typename HaloTmaPick<Cfg64::BN, true>::Small>(enc, p, nullptr, s);
         if constexpr (Tile == TILE_WGMMA_TMA)
             if (e == cudaSuccess) e = launch_wgmma_tma<Tma64M192>(enc, p, nullptr, s);
         if constexpr (Tile == TILE_WGMMA_TMA_N64)
@@ -322,10 +331,16 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
     }();
     static const bool persist = fc_env_on("FASTCONV_CUDA_TMA_PERSISTENT");  // (core/backend.h)
     static const bool halo = fc_env_on("FASTCONV_CUDA_TMA_HALO");  // the halo form (forced only, for now)
+    static const bool halo_wide = halo && !strcmp(getenv("FASTCONV_CUDA_TMA_HALO"), "wide");  // ... its WIDE form
     static const bool bres = fc_env_on("FASTCONV_CUDA_TMA_BRES");  // the B-resident ping-pong form (forced only)
     if constexpr (Tile == TILE_WGMMA_TMA_N64)
         if (bres && !tma_bres_unsupported(p)) return launch_tma_bres(enc, p, args, s);  // (split or not: whole K)
-    if (halo && args->splits <= 1 && !bk32 && !persist) {
+    if (halo_wide && args->splits <= 1 && !bk32 && !persist) {
+        typedef HaloTmaPick<Cfg64::BN, true> Pick;
+        const int mu = Pick::mu(p, args->num_sms);
+        if (mu == 4) return launch_halo_tma<typename Pick::Big>(enc, p, args, s);
+        if (mu == 2) return launch_halo_tma<typename Pick::Small>(enc, p, args, s);
+    } else if (halo && args->splits <= 1 && !bk32 && !persist) {
         typedef HaloTmaPick<Cfg64::BN> Pick;
         const int mu = Pick::mu(p, args->num_sms);
         if (mu == 4) return launch_halo_tma<typename Pick::Big>(enc, p, args, s);

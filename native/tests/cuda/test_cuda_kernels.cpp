@@ -527,23 +527,24 @@ void run_wgmma_tma(const ConvParams& p, const void* a, const void* w, const void
     run_wgmma_tma_n<Tile, BK, Ctas, Elem, Form, Rounded>(p, a, w, bias, y, vec_b, Splits);
 }
 // wgmma_halo_tma_kernel (the halo form) with config Cfg as tc_wgmma.cu's launch_halo_tma runs it: the 4-D
-// tiled x map (no swizzle) and the TMA64 B map encoded by the emulation's TMA model.
+// tiled x map (no swizzle; the WIDE form: 64-channel boxes, 128-byte swizzle) and the TMA64 B map encoded by the
+// emulation's TMA model.
 template <class Cfg>
 void run_halo_tma(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
                   int vec_b) {
     const SmemBaseRun base;
-    const TmaTiled4Map xm = tma_halo_map(p);
+    const TmaTiled4Map xm = tma_halo_map(p, Cfg::kWide);
     const TmaTiledMap wm = tma_w_map(p, Cfg::BN, 64);
     fc_simt::TensorMap xd, wd;
     std::string why;
-    if (fc_simt::tma_encode_tiled(&xd, 2, 4, a, xm.dims, xm.strides, xm.box, xm.estr, 0, &why) ||
+    if (fc_simt::tma_encode_tiled(&xd, 2, 4, a, xm.dims, xm.strides, xm.box, xm.estr, Cfg::kWide ? 128 : 0, &why) ||
         fc_simt::tma_encode_tiled(&wd, 2, 2, w, wm.dims, wm.strides, wm.box, wm.estr, 128, &why)) {
         fprintf(stderr, "FAIL wgmma_halo_tma: a tensor map the driver would refuse: %s\n", why.c_str());
         std::abort();
     }
-    const TmaHaloGeom g = tma_halo_geom(p);
+    const TmaHaloGeom g = tma_halo_geom(p, Cfg::kWide);
     launch_gemm(dim3((unsigned)cdiv(g.units, Cfg::MU), (unsigned)cdiv(p.Kg, Cfg::BN)), dim3(kTmaThreads),
-                tma_halo_smem_bytes(p, Cfg::kRingBytes, Cfg::MU), wgmma_halo_tma_kernel<Cfg>, xd, wd, p, g,
+                tma_halo_smem_bytes(p, Cfg::kRingBytes, Cfg::MU, Cfg::kWide), wgmma_halo_tma_kernel<Cfg>, xd, wd, p, g,
                 static_cast<const half_t*>(bias), static_cast<half_t*>(y), vec_b);
 }
 // wgmma_tma_bres_kernel (the B-resident ping-pong form) as tc_wgmma.cu's launch_tma_bres runs it, on a device of
@@ -565,9 +566,10 @@ void run_tma_bres(const ConvParams& p, const void* a, const void* w, const void*
                 static_cast<const half_t*>(bias), static_cast<half_t*>(y), vec_b);
 }
 // The shapes a TMA variant skips: what TMA cannot take (es: bytes per element), the TMA64 form's C % 64, the halo
-// form's rules, the B-resident form's (4).
+// form's rules (3; its WIDE form 5), the B-resident form's (4).
 bool tma_variant_skips(int tma, const ConvParams& q, int es = 2) {
     if (tma == 3) return tma_halo_unsupported(q, HaloTmaN128M256::kRingBytes, 4) != nullptr;
+    if (tma == 5) return tma_halo_unsupported(q, HaloWideN128M256::kRingBytes, 4, true) != nullptr;
     if (tma == 4) return tma_bres_unsupported(q) != nullptr;
     return tma_conv_unsupported(q, es) != nullptr || (tma == 2 && q.C % 64);
 }
@@ -780,7 +782,8 @@ struct Variant {
     int to_nhwc = 0;  // NCHW x (+ w) transposed to NHWC first (transpose_kernel), as the backend does
     int halo = 0;     // tc_halo_kernel: only shapes whose NHWC view is halo_supported, 16-byte paths
     int tma = 0;      // wgmma_tma_conv_kernel: only shapes whose (NHWC) view TMA takes, 16-byte paths;
-                      // 2: its TMA64 form, C % 64 == 0 too; 3: its halo form; 4: its B-resident form
+                      // 2: its TMA64 form, C % 64 == 0 too; 3: its halo form; 4: its B-resident form;
+                      // 5: the halo form's WIDE form
     int round_tf32 = 0;  // with to_nhwc: the transform rounds x and w to tf32 (tf32_round_in_transform)
 };
 
@@ -954,6 +957,11 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA_TMA halo 128x128", &run_halo_tma<HaloTmaN128M128>, 1, 0, 0, 3});
         v.push_back({"implicit WGMMA_TMA halo 128x64", &run_halo_tma<HaloTmaN64M128>, 1, 0, 0, 3});
         v.push_back({"NCHW->NHWC + implicit WGMMA_TMA halo 256x64", &run_halo_tma<HaloTmaN64M256>, 1, 1, 0, 3});
+        // its WIDE form (128-byte halo rows, taps as swizzled operands started inside an atom)
+        v.push_back({"implicit WGMMA_TMA wide halo 256x128", &run_halo_tma<HaloWideN128M256>, 1, 0, 0, 5});
+        v.push_back({"implicit WGMMA_TMA wide halo 128x128", &run_halo_tma<HaloWideN128M128>, 1, 0, 0, 5});
+        v.push_back({"implicit WGMMA_TMA wide halo 256x64", &run_halo_tma<HaloWideN64M256>, 1, 0, 0, 5});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA wide halo 128x64", &run_halo_tma<HaloWideN64M128>, 1, 1, 0, 5});
         // its B-resident ping-pong form (K <= 64, Kgemm <= 576; the weights loaded once per block, the two consumer
         // warpgroups on alternate 128-row units): 1 block (every unit, both consumers), 2 blocks, the NCHW transform
         v.push_back({"implicit WGMMA_TMA bres 1 block", &run_tma_bres<1>, 1, 0, 0, 4});
@@ -1857,6 +1865,21 @@ TmaTraffic tma_bres_traffic(const ConvParams& p, const void* x, const void* w) {
         [&](unsigned b) { return kt * TmaBres::kSliceBytes + (units - b + grid - 1) / grid * kt * TmaBres::kStageBytes; });
 }
 
+// ... of the halo form (Cfg: a HaloTmaConfig, its WIDE form or not) as launch_halo_tma runs it: per 64-channel slice
+// every block loads its MU units' halo boxes (8 boxes {8, HW, HH, 1}, or the WIDE form's one {64, pitch, HH, 1}:
+// the padding columns up to the pitch are read too) and one B box of BN x 64 per filter tap.
+template <class Cfg>
+TmaTraffic tma_halo_traffic(const ConvParams& p, const void* x, const void* w) {
+    std::vector<half_t> y((size_t)p.N * p.OPQ * p.K);
+    const TmaHaloGeom g = tma_halo_geom(p, Cfg::kWide);
+    const uint64_t box = Cfg::kWide ? (uint64_t)g.HH * g.pitch * 128 : (uint64_t)8 * g.HH * g.HW * 16;
+    const uint64_t slice = Cfg::MU * box + (uint64_t)p.R * p.S * Cfg::BN * 64 * 2;
+    return tma_traffic(
+        dim3((unsigned)cdiv(g.units, Cfg::MU), (unsigned)cdiv(p.Kg, Cfg::BN)),
+        [&] { run_halo_tma<Cfg>(p, x, w, nullptr, y.data(), 1, 1); },
+        [&](unsigned) { return (uint64_t)(p.C / 64) * slice; });
+}
+
 // Shared-memory traffic per tensor-core instruction of the kernels the heuristic picks for the
 // ResNet-50 3x3 layers at batch 32 (NHWC; f16 and TF32), from the bank model over three whole blocks
 // of each (the blocks are identical in work; emulating all of a 7 GFLOP layer would take hours). A
@@ -2000,6 +2023,15 @@ int run_profile() {
                     report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA_M256, 64, half_t, MC>(p, x, w, sp));
                 }
                 if (!tma_bres_unsupported(p)) report("forced B-resident 128x64", tma_bres_traffic(p, x, w));
+                // the halo forms where the 8 x 8 units tile the image (56 = 7 x 8; at 28 / 14 / 7 a third of
+                // their MMA work would be on pixels past the image): 256-row blocks, as HaloTmaPick takes them
+                if (L.HW % 8 == 0 && p.Kg <= 64) {
+                    report("forced halo 256x64", tma_halo_traffic<HaloTmaN64M256>(p, x, w));
+                    report("forced wide halo 256x64", tma_halo_traffic<HaloWideN64M256>(p, x, w));
+                } else if (L.HW % 8 == 0) {
+                    report("forced halo 256x128", tma_halo_traffic<HaloTmaN128M256>(p, x, w));
+                    report("forced wide halo 256x128", tma_halo_traffic<HaloWideN128M256>(p, x, w));
+                }
             }
         }
     return fails + bank_check("profile");  // the same bank rules at full ResNet sizes

@@ -38,8 +38,18 @@
 // kernel 25 %), issue 29 %, the SMs active longer (52 k vs 36 k cycles) -- so L2 bandwidth was not what bounds
 // the im2col kernel, and this form's own cost is per SM: its halo boxes move 16-byte rows (one per pixel and
 // 8 channels: 3200 per 256-row block and slice, where an im2col box row is 128 bytes) and each wgmma takes a
-// descriptor computed at run time. Next, if any: 128-byte halo rows (one {64, HW, HH, 1} box per unit under
-// the 128-byte swizzle, taps through the descriptor's base offset -- to be proven on a GPU first).
+// descriptor computed at run time.
+//
+// The WIDE form (HaloTmaConfig's WIDE = true; FASTCONV_CUDA_TMA_HALO=wide, forced only; seventeenth session,
+// emulated only so far) answers that cost: per slice ONE box {64, pitch, HH, 1} per unit under the 128-byte
+// swizzle (pitch = HW rounded up to 8 pixels: 10 x 16 pixel rows of 128 bytes for 3 x 3, 160 TMA rows per unit
+// instead of 800 16-byte ones), and every tap's A operand is the swizzled K-major layout of the TMA64 tiles
+// started (r dh pitch + s dw) rows into the unit: descriptor start + the ISA's base offset ((start >> 7) & 7),
+// stride byte offset one halo row (whole 1024-byte atoms), k16 steps 32 bytes along the row -- the tap's
+// descriptor is the unit's plus a per-tap constant. The start inside a swizzle atom is the one reading of the
+// ISA no kernel relied on before; wgmma_probe's sw128-shifted cases check it on the GPU (the emulation
+// implements it and refuses a start inside an atom with another base offset or a stride of part atoms).
+// L2 -> SM bytes (profile group): A per unit and slice 20 KB for 3 x 3 (the im2col form: 72 KB).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_HALO_TMA_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_HALO_TMA_CUH
 
@@ -50,14 +60,14 @@ namespace cuda {
 
 // MU units of 8 x 8 pixels (BM = 64 MU) x BN channels, 64-channel steps, STAGES B tiles in the ring. The
 // fields epilogue_staged and the wgmma accumulators read (8 consumer warps of 16 rows per m64 block).
-template <int BN_, int MU_, int STAGES_>
+template <int BN_, int MU_, int STAGES_, bool WIDE_ = false>
 struct HaloTmaConfig {
     static_assert(MU_ == 2 || MU_ == 4, "one or two units per consumer warpgroup");
     static_assert(BN_ == 64 || BN_ == 128, "wgmma n64 / n128");
     static constexpr int MU = MU_, BM = 64 * MU_, BN = BN_, BK = 64, kStages = STAGES_;
     static constexpr int kWarpsM = 8, kWarpsN = 1, kThreads = 256, kMinBlocks = 1;
     static constexpr int WM = 16, WN = BN, MI = MU_ / 2, NI = BN / 8, kElemBytes = 2, LD = 64;
-    static constexpr bool kSw128 = true;
+    static constexpr bool kSw128 = true, kWide = WIDE_;
     static constexpr int kAtomBytes = 1024;
     static constexpr int kBStageElems = BN * 64;  // [BN][64] f16, 128-byte rows
     static constexpr size_t kRingBytes = (size_t)kStages * kBStageElems * 2;
@@ -92,21 +102,26 @@ __device__ __forceinline__ void halo_tma_produce(const ConvParams& p, const TmaH
                                                  int u0, int n_block) {
     constexpr int MU = Cfg::MU, STAGES = Cfg::kStages;
     const int taps = p.R * p.S, slices = p.C / 64;
-    const unsigned halo_bytes = (unsigned)(MU * 8 * g.HH * g.HW * 16);
+    const unsigned halo_bytes = Cfg::kWide ? (unsigned)(MU * g.unit) : (unsigned)(MU * 8 * g.HH * g.HW * 16);
     int step = 0;
     for (int cs = 0; cs < slices; ++cs) {
         const int hb = cs & 1;
         if (cs >= 2) mbar_wait(&hempty[hb], (unsigned)(cs / 2 - 1) & 1u);  // slice cs - 2's halo released
         mbar_arrive_expect_tx(&hfull[hb], halo_bytes);
-        unsigned char* hbuf = halo + (size_t)hb * MU * 8 * g.plane;
+        unsigned char* hbuf = halo + (size_t)hb * MU * g.unit;
 #pragma unroll
         for (int i = 0; i < MU; ++i) {
             const int u = u0 + i < g.units ? u0 + i : g.units - 1;  // past the last unit: a valid one, not written
             int c[4];
             tma_halo_coords(p, g, u, cs * 64, c);
+            if constexpr (Cfg::kWide) {  // one box: 64 channels x pitch x HH
+                tma_load_4d(hbuf + (size_t)i * g.unit, xmap, &hfull[hb], c[0], c[1], c[2], c[3]);
+            } else {
 #pragma unroll
-            for (int j = 0; j < 8; ++j)
-                tma_load_4d(hbuf + (size_t)(i * 8 + j) * g.plane, xmap, &hfull[hb], c[0] + 8 * j, c[1], c[2], c[3]);
+                for (int j = 0; j < 8; ++j)
+                    tma_load_4d(hbuf + (size_t)i * g.unit + (size_t)j * g.plane, xmap, &hfull[hb], c[0] + 8 * j, c[1],
+                                c[2], c[3]);
+            }
         }
         for (int t = 0; t < taps; ++t, ++step) {
             const int s = step % STAGES;
@@ -125,26 +140,36 @@ __device__ __forceinline__ void halo_tma_consume(const ConvParams& p, const TmaH
                                                  float (&acc)[Cfg::MI][Cfg::NI][4]) {
     constexpr int MU = Cfg::MU, MI = Cfg::MI, STAGES = Cfg::kStages;
     const int taps = p.R * p.S, slices = p.C / 64;
-    const uint32_t lbo = (uint32_t)g.plane, sbo = (uint32_t)g.HW * 16u;
+    const uint32_t lbo = (uint32_t)g.plane, sbo = (uint32_t)g.HW * 16u, wide_sbo = (uint32_t)g.pitch * 128u;
     zero_acc(acc);
     int step = 0;
     for (int cs = 0; cs < slices; ++cs) {
         const int hb = cs & 1;
         mbar_wait(&hfull[hb], (unsigned)(cs / 2) & 1u);
-        const unsigned char* hu = halo + (size_t)(hb * MU + cwg * MI) * 8 * g.plane;  // this warpgroup's units
+        const unsigned char* hu = halo + (size_t)(hb * MU + cwg * MI) * g.unit;  // this warpgroup's units
         for (int t = 0; t < taps; ++t, ++step) {
             const int s = step % STAGES, r = t / p.S, sx = t - r * p.S;
             mbar_wait(&bfull[s], (unsigned)(step / STAGES) & 1u);
             const half_t* bt = ring + (size_t)s * Cfg::kBStageElems;
-            const int shift = (r * p.dh * g.HW + sx * p.dw) * 16;  // the tap's first pixel, bytes
+            const int tap_row = r * p.dh * g.pitch + sx * p.dw;  // the tap's first pixel (a halo row)
             wgmma_fence();
 #pragma unroll
             for (int mi = 0; mi < MI; ++mi) {
-                const unsigned char* a = hu + (size_t)mi * 8 * g.plane + shift;
+                if constexpr (Cfg::kWide) {  // 128-byte rows: k16 step kk 32 bytes along the tap's rows
+                    // (the tap's start is a whole 128-byte row: the k steps add 2 kk to the start field and
+                    // leave its row, so the base offset, unchanged)
+                    const uint64_t da =
+                        wgmma_desc_sw128_rows(hu + (size_t)mi * g.unit + (size_t)tap_row * 128, wide_sbo);
 #pragma unroll
-                for (int kk = 0; kk < 4; ++kk)  // k16 step kk: planes 2 kk, 2 kk + 1
-                    wgmma_m64k16_f16<Cfg::BN>(acc[mi], wgmma_desc_core(a + (size_t)2 * kk * g.plane, lbo, sbo),
-                                              wgmma_desc_sw128(bt + kk * 16));
+                    for (int kk = 0; kk < 4; ++kk)
+                        wgmma_m64k16_f16<Cfg::BN>(acc[mi], da + (uint64_t)(2 * kk), wgmma_desc_sw128(bt + kk * 16));
+                } else {
+                    const unsigned char* a = hu + (size_t)mi * g.unit + (size_t)tap_row * 16;
+#pragma unroll
+                    for (int kk = 0; kk < 4; ++kk)  // k16 step kk: planes 2 kk, 2 kk + 1
+                        wgmma_m64k16_f16<Cfg::BN>(acc[mi], wgmma_desc_core(a + (size_t)2 * kk * g.plane, lbo, sbo),
+                                                  wgmma_desc_sw128(bt + kk * 16));
+                }
             }
             wgmma_commit();
             wgmma_wait<1>();  // step - 1's group retired: its B stage (and, at t == 0, the last slice's halo) free
@@ -200,11 +225,16 @@ __global__ void __launch_bounds__(kTmaThreads, 1)
     FC_SM90A_ONLY((wgmma_halo_tma_body<Cfg>(p, g, &xmap, &wmap, bias, y, vec_y)));
 }
 
-// The halo form's configurations: 256-row blocks where they still fill the device, else 128 rows.
+// The halo form's configurations: 256-row blocks where they still fill the device, else 128 rows. The WIDE
+// form's 3 x 3 units take 20 KB per slice (two buffers of 4 units: 160 KB), so its 256 x 128 ring is 4 stages.
 typedef HaloTmaConfig<128, 4, 4> HaloTmaN128M256;
 typedef HaloTmaConfig<128, 2, 6> HaloTmaN128M128;
 typedef HaloTmaConfig<64, 4, 6> HaloTmaN64M256;
 typedef HaloTmaConfig<64, 2, 8> HaloTmaN64M128;
+typedef HaloTmaConfig<128, 4, 4, true> HaloWideN128M256;
+typedef HaloTmaConfig<128, 2, 6, true> HaloWideN128M128;
+typedef HaloTmaConfig<64, 4, 6, true> HaloWideN64M256;
+typedef HaloTmaConfig<64, 2, 8, true> HaloWideN64M128;
 
 }  // namespace cuda
 }  // namespace fc

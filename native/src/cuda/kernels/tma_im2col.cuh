@@ -149,7 +149,7 @@ inline bool tma_m192_better(const ConvParams& p, int n_tiles, int splits, int sm
     return (u192 + sms - 1) / sms * 192 < (u128 + sms - 1) / sms * 128;
 }
 
-// ---- The halo form// ---- The halo form (wgmma_halo_tma_kernel, implicit_gemm_wgmma_halo_tma.cuh; stride 1) ----
+// ---- The halo form (wgmma_halo_tma_kernel, implicit_gemm_wgmma_halo_tma.cuh; stride 1) ----
 // A block's GEMM rows are units of 8 x 8 output pixels (one m64 row block each: row 8 i + j = pixel
 // (p0 + i, q0 + j)); per 64-channel slice each unit's A operand for all R x S taps is ONE halo of
 // HH x HW = (8 + (R-1) dh) x (8 + (S-1) dw) input pixels, loaded as 8 planes of 8 channels by a 4-D tiled
@@ -157,54 +157,69 @@ inline bool tma_m192_better(const ConvParams& p, int n_tiles, int splits, int sm
 // byte (i HW + j) 16 -- wgmma's no-swizzle K-major layout, whose 8-row core matrices are 8 consecutive
 // pixels of a halo row wherever they start, so tap (r, s) is the same planes read from (r dh HW + s dw)
 // pixels on (stride byte offset HW 16 between a unit's pixel rows, leading byte offset = the plane pitch).
+// The WIDE form (128-byte halo rows) loads the unit's 64 channels as ONE box {64, pitch, HH, 1} under the
+// 128-byte swizzle: pixel (i, j) is the 128-byte row i pitch + j, its 16-byte chunk c at c ^ (row & 7) of the
+// absolute address (the TMA64 tiles' layout). pitch = HW rounded up to 8 pixels (the box reads the extra
+// columns; they are never multiplied), so a halo row is whole 1024-byte swizzle atoms: tap (r, s) is the
+// swizzled K-major operand that starts (r dh pitch + s dw) rows into the unit -- a start inside an atom, which
+// the descriptor's base offset field ((start >> 7) & 7, PTX ISA "Matrix Descriptor Format") describes, with
+// the stride byte offset one halo row (pitch 128 bytes, whole atoms: row 8 i + j of the operand is then
+// halo row (i + r dh) pitch + j + s dw whether the hardware takes the swizzle phase from the address or
+// from the base offset).
 struct TmaHaloGeom {
-    int HH, HW;    // halo box rows / columns (pixels)
+    int HH, HW;    // halo rows / columns (pixels) that the taps read
+    int pitch;     // pixels per halo row in shared memory = the box's width (HW; WIDE: HW rounded up to 8)
     int plane;     // bytes per 8-channel plane in shared memory (HH HW 16 rounded up to the 128 a TMA
-                   // destination needs)
+                   // destination needs; WIDE: unused, 0)
+    int unit;      // bytes of one unit's halo per 64-channel slice: 8 planes, or WIDE HH pitch 128 (whole atoms)
     int ux, uy;    // units per image: ceil(Q / 8) across, ceil(P / 8) down
     int units;     // N ux uy
 };
 constexpr int kHaloUnitPix = 8;  // a unit is 8 x 8 output pixels
 
-FC_TMA_HD inline TmaHaloGeom tma_halo_geom(const ConvParams& p) {
+FC_TMA_HD inline TmaHaloGeom tma_halo_geom(const ConvParams& p, bool wide = false) {
     TmaHaloGeom g;
     g.HH = kHaloUnitPix + (p.R - 1) * p.dh;
     g.HW = kHaloUnitPix + (p.S - 1) * p.dw;
-    g.plane = (g.HH * g.HW * 16 + 127) / 128 * 128;
+    g.pitch = wide ? (g.HW + 7) / 8 * 8 : g.HW;
+    g.plane = wide ? 0 : (g.HH * g.HW * 16 + 127) / 128 * 128;
+    g.unit = wide ? g.HH * g.pitch * 128 : 8 * g.plane;
     g.ux = (p.Q + kHaloUnitPix - 1) / kHaloUnitPix;
     g.uy = (p.P + kHaloUnitPix - 1) / kHaloUnitPix;
     g.units = p.N * g.ux * g.uy;
     return g;
 }
-// Shared memory of the halo form: the B ring (ring_bytes), two halo buffers of mu units x 8 planes, and a
-// 1024-byte atom of slack for the ring's 128-byte-swizzle alignment.
-inline size_t tma_halo_smem_bytes(const ConvParams& p, size_t ring_bytes, int mu) {
-    return ring_bytes + (size_t)2 * mu * 8 * tma_halo_geom(p).plane + 1024;
+// Shared memory of the halo form: the B ring (ring_bytes), two halo buffers of mu units, and a 1024-byte atom
+// of slack for the 128-byte-swizzle alignment (the ring's, and the WIDE halos' after it).
+inline size_t tma_halo_smem_bytes(const ConvParams& p, size_t ring_bytes, int mu, bool wide = false) {
+    return ring_bytes + (size_t)2 * mu * tma_halo_geom(p, wide).unit + 1024;
 }
 // The halo form's dynamic shared memory limit: sm_90's 227 KB opt-in per block less 1 KB for the kernel's static
 // mbarriers (cudaFuncSetAttribute refuses a dynamic size that leaves no room for them).
 constexpr size_t kTmaHaloSmemMax = 226 * 1024;
 
-// Null if the halo form can run p with mu units per block and a ring of ring_bytes; else why not.
-inline const char* tma_halo_unsupported(const ConvParams& p, size_t ring_bytes, int mu) {
+// Null if the halo form (wide: its WIDE form) can run p with mu units per block and a ring of ring_bytes;
+// else why not.
+inline const char* tma_halo_unsupported(const ConvParams& p, size_t ring_bytes, int mu, bool wide = false) {
     if (const char* why = tma_conv_unsupported(p)) return why;
     if (p.sh != 1 || p.sw != 1) return "stride > 1 (a unit's 8 pixels must be consecutive input pixels)";
     if (p.C % 64) return "C not a multiple of 64";
-    const TmaHaloGeom g = tma_halo_geom(p);
-    if (g.HH > 256 || g.HW > 256) return "halo box over 256 pixels";
-    if (tma_halo_smem_bytes(p, ring_bytes, mu) > kTmaHaloSmemMax) return "halo buffers over the shared memory";
+    const TmaHaloGeom g = tma_halo_geom(p, wide);
+    if (g.HH > 256 || g.pitch > 256) return "halo box over 256 pixels";
+    if (tma_halo_smem_bytes(p, ring_bytes, mu, wide) > kTmaHaloSmemMax) return "halo buffers over the shared memory";
     return nullptr;
 }
 struct TmaTiled4Map {  // ... of cuTensorMapEncodeTiled (f16, 4-D)
     uint64_t dims[4], strides[3];
     uint32_t box[4], estr[4];
 };
-inline TmaTiled4Map tma_halo_map(const ConvParams& p) {
-    const TmaHaloGeom g = tma_halo_geom(p);
+// The x map's box: {8, HW, HH, 1} (no swizzle), WIDE {64, pitch, HH, 1} (the caller encodes the 128-byte swizzle).
+inline TmaTiled4Map tma_halo_map(const ConvParams& p, bool wide = false) {
+    const TmaHaloGeom g = tma_halo_geom(p, wide);
     TmaTiled4Map m;
     tma_x_dims(p, m.dims, m.strides);
-    m.box[0] = 8;
-    m.box[1] = (uint32_t)g.HW;
+    m.box[0] = wide ? 64 : 8;
+    m.box[1] = (uint32_t)g.pitch;
     m.box[2] = (uint32_t)g.HH;
     m.box[3] = 1;
     m.estr[0] = m.estr[1] = m.estr[2] = m.estr[3] = 1;
