@@ -34,7 +34,7 @@
 # again with wgmma_tma forced -> lines "wgmma_tma-compare" in wgmma_tma_compare.txt (+ the plans reached), and
 # forced with BK 32 only ("wgmma_tma32-compare", wgmma_tma32_compare.txt), and its persistent form
 # (FASTCONV_CUDA_TMA_PERSISTENT=1: correctness + "wgmma_tmap-compare") and its halo form (FASTCONV_CUDA_TMA_HALO=1:
-# correctness + "wgmma_tmah-compare") and its B-resident ping-pong form (FASTCONV_CUDA_TMA_BRES=1: correctness +
+# correctness + "wgmma_tmah-compare"; =wide its WIDE form, "wgmma_tmahw-compare") and its B-resident ping-pong form (FASTCONV_CUDA_TMA_BRES=1: correctness +
 # "wgmma_tmab-compare"), its cluster form (FASTCONV_CUDA_TMA_CLUSTER=1: split-K in a thread block cluster;
 # correctness + "wgmma_tmacl-compare", every row) and its B-multicast form (FASTCONV_CUDA_TMA_MULTICAST=1:
 # correctness + "wgmma_tmamc-compare", every row; =A its A-multicast form, "wgmma_tmama-compare"; both
@@ -43,7 +43,7 @@
 # heuristic's benchmark without it (FASTCONV_CUDA_TMA_M192=0: "m192off-compare") ->
 # compute-sanitizer (racecheck / synccheck / memcheck) on it (and memcheck / synccheck on the 192-row form; all three on
 # its TF32 form with the rounding warpgroup, on its B-resident form and on its two cluster forms) -> ncu
-# on it at 128@28 and 256@14 (and the halo form at 64@56, 128@28).
+# on it at 128@28 and 256@14 (and the halo form at 64@56, 128@28, its WIDE form at 64@56).
 # --all is --full --wgmma --tune --tma (~6 min on an H200). A step two modes share runs once.
 # GPU_CHECK_BUDGET_S=N: the whole run ends within N seconds (a device call's limit): each step's timeout is cut to
 # what is left (30 s kept for the summary and $OUT), and the steps after the budget is spent are skipped (reported
@@ -207,6 +207,10 @@ if [ "$TMA" = 1 ]; then
     # the halo form (wgmma_halo_tma_kernel: stride 1, C % 64 == 0, no split-K; one halo per 8 x 8 output pixels
     # and 64 channels read in place for every tap): "wgmma_tmah-compare"
     tma_form wgmma_tmah FASTCONV_CUDA_TMA_HALO=1
+    # its WIDE form (one 64-channel box of 128-byte rows per unit under the 128-byte swizzle, each tap a swizzled
+    # operand started inside an atom with the ISA's base offset -- wgmma_probe's f16_sw128_*_shift cases; the model:
+    # 61 MB of L2 -> SM bytes at 64@56, a floor of 83 % of the dense peak): "wgmma_tmahw-compare"
+    tma_form wgmma_tmahw FASTCONV_CUDA_TMA_HALO=wide
     # the B-resident ping-pong form (wgmma_tma_bres_kernel: K <= 64, Kgemm <= 576, whole K; the weights loaded
     # once per block, two consumer warpgroups on alternate tiles): "wgmma_tmab-compare"
     tma_form wgmma_tmab FASTCONV_CUDA_TMA_BRES=1
@@ -270,12 +274,14 @@ JOBS=()
   "wgmma_sk wgmma_sk_conv 32,512,512,7,7,3,1,1,1,1,2")
 [ "$TMA" = 1 ] && JOBS+=("wgmma_tma wgmma_tma_conv 32,128,128,28,28,3,1,1,1,1,2"
   "wgmma_tma wgmma_tma_conv 32,256,256,14,14,3,1,1,1,1,2" "wgmma_tma+halo wgmma_halo_tma 32,64,64,56,56,3,1,1,1,1,2"
-  "wgmma_tma+halo wgmma_halo_tma 32,128,128,28,28,3,1,1,1,1,2")
+  "wgmma_tma+halo wgmma_halo_tma 32,128,128,28,28,3,1,1,1,1,2" "wgmma_tma+wide wgmma_halo_tma 32,64,64,56,56,3,1,1,1,1,2")
 ncu_jobs() {
   for job in "${JOBS[@]}"; do
     set -- $job
-    local force=""; [ "$1" != - ] && force="FASTCONV_CUDA_IMPLICIT_KERNEL=${1%+halo}"
+    local k=${1%+halo}; k=${k%+wide}
+    local force=""; [ "$1" != - ] && force="FASTCONV_CUDA_IMPLICIT_KERNEL=$k"
     [ "${1%+halo}" != "$1" ] && force="$force FASTCONV_CUDA_TMA_HALO=1"  # (kernel+halo: the TMA kernel's halo form)
+    [ "${1%+wide}" != "$1" ] && force="$force FASTCONV_CUDA_TMA_HALO=wide"  # (kernel+wide: its WIDE form)
     echo "--- ncu $2 --one $3 ${force:-(heuristic pick)}"
     env $force ncu --clock-control none --section SpeedOfLight --section Occupancy --section LaunchStats \
       --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section SchedulerStats \
@@ -300,11 +306,11 @@ fi
 # 9b. --tma: compute-sanitizer on wgmma_tma_conv_kernel (the same small problem: 18 TMA64 k-slices per split
 #     through its ring): racecheck (a stage refilled while a wgmma reads it; 90 s: the TMA64 ring is 192 KB),
 #     synccheck, memcheck; memcheck and synccheck on its persistent form; racecheck / synccheck / memcheck on its
-#     halo form (FASTCONV_CUDA_TMA_HALO=1: 2 slices x 9 taps through the B ring, both halo buffers). Hazard /
-#     error: exit 3.
+#     halo form (FASTCONV_CUDA_TMA_HALO=1: 2 slices x 9 taps through the B ring, both halo buffers); synccheck and
+#     memcheck on the halo form's WIDE form (=wide). Hazard / error: exit 3.
 if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1 && ! case " ${SKIP:-} " in *" sanitizer "*|*" sanitizer_tma "*) true ;; *) false ;; esac; then
-  step sanitizer_tma 300 bash -c 'for job in "0 0 racecheck 90" "0 0 memcheck 35" "1 0 memcheck 35" "0 1 racecheck 90" \
-      "0 1 synccheck 35" "0 1 memcheck 35"; do
+  step sanitizer_tma 370 bash -c 'for job in "0 0 racecheck 90" "0 0 memcheck 35" "1 0 memcheck 35" "0 1 racecheck 90" \
+      "0 1 synccheck 35" "0 1 memcheck 35" "0 wide synccheck 35" "0 wide memcheck 35"; do
       set -- $job; echo "--- compute-sanitizer --tool $3, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=$1 FASTCONV_CUDA_TMA_HALO=$2"
       FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_PERSISTENT=$1 FASTCONV_CUDA_TMA_HALO=$2 FASTCONV_CUDA_VERBOSE=1 \
         timeout $4 compute-sanitizer --tool $3 --error-exitcode 3 --print-limit 20 "$0" --one 1,128,128,16,16,3,1,1,1,1,2
@@ -385,6 +391,7 @@ grep -h "^wgmma_tma-compare:\|^wgmma_tma-compare plans" "$LOGS/wgmma_tma_compare
 grep -h "^wgmma_tma32-compare:" "$LOGS/wgmma_tma32_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmap-compare:" "$LOGS/wgmma_tmap_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmah-compare:" "$LOGS/wgmma_tmah_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tmahw-compare:" "$LOGS/wgmma_tmahw_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmab-compare:" "$LOGS/wgmma_tmab_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmacl-compare" "$LOGS/wgmma_tmacl_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmamc-compare" "$LOGS/wgmma_tmamc_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
