@@ -211,6 +211,9 @@ if [ "$TMA" = 1 ]; then
     # operand started inside an atom with the ISA's base offset -- wgmma_probe's f16_sw128_*_shift cases; the model:
     # 61 MB of L2 -> SM bytes at 64@56, a floor of 83 % of the dense peak): "wgmma_tmahw-compare"
     tma_form wgmma_tmahw FASTCONV_CUDA_TMA_HALO=wide
+    # ... with 128-row blocks wherever they take the problem (FASTCONV_CUDA_TMA_HALO_MU=2: B read twice as often,
+    # but at C = 64 -- one halo buffer -- two blocks fit per SM): "wgmma_tmahw2-compare"
+    tma_form wgmma_tmahw2 FASTCONV_CUDA_TMA_HALO=wide FASTCONV_CUDA_TMA_HALO_MU=2
     # the B-resident ping-pong form (wgmma_tma_bres_kernel: K <= 64, Kgemm <= 576, whole K; the weights loaded
     # once per block, two consumer warpgroups on alternate tiles): "wgmma_tmab-compare"
     tma_form wgmma_tmab FASTCONV_CUDA_TMA_BRES=1
@@ -392,6 +395,7 @@ grep -h "^wgmma_tma32-compare:" "$LOGS/wgmma_tma32_compare.txt" 2>/dev/null | te
 grep -h "^wgmma_tmap-compare:" "$LOGS/wgmma_tmap_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmah-compare:" "$LOGS/wgmma_tmah_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmahw-compare:" "$LOGS/wgmma_tmahw_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tmahw2-compare:" "$LOGS/wgmma_tmahw2_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmab-compare:" "$LOGS/wgmma_tmab_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmacl-compare" "$LOGS/wgmma_tmacl_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmamc-compare" "$LOGS/wgmma_tmamc_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"

@@ -290,6 +290,13 @@ struct HaloTmaPick {
     static int mu(const ConvParams& p, int num_sms) {
         const bool big_ok = !tma_halo_unsupported(p, Big::kRingBytes, 4, Wide);
         const bool small_ok = !tma_halo_unsupported(p, Small::kRingBytes, 2, Wide);
+        // FASTCONV_CUDA_TMA_HALO_MU=2 / =4: 128- / 256-row blocks wherever that config takes p (the GPU
+        // comparison: 256 rows read B half as often, 128 rows may fit two blocks per SM)
+        static const int force = [] {
+            const char* e = getenv("FASTCONV_CUDA_TMA_HALO_MU");
+            return e ? atoi(e) : 0;
+        }();
+        if (force == 4 || force == 2) return (force == 4 ? big_ok : small_ok) ? force : 0;
         const int units = tma_halo_geom(p, Wide).units, ntiles = cdiv(p.Kg, BN);
         if (big_ok && (!small_ok || (int64_t)cdiv(units, 4) * ntiles >= num_sms)) return 4;
         return small_ok ? 2 : 0;

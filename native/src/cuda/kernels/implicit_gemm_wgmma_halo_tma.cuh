@@ -27,8 +27,9 @@
 // mbarriers: bfull / bempty per ring stage and hfull / hempty per halo buffer, as in wgmma_tma_conv_kernel: a
 // consumer warp releases step g - 1's B stage once wgmma_wait<1> at step g retired its group, and the previous
 // slice's halo at the slice's first step (its last reader, the previous step, has retired then).
-// Shared memory: the ring (STAGES x BN x 128 B) + 2 x MU x 8 planes (3 x 3: 100 pixels = 1664 B per plane) +
-// 1 KB alignment slack; the epilogue stages the block tile through the start of it (epilogue_staged).
+// Shared memory: the ring (STAGES x BN x 128 B) + 2 x MU x 8 planes (3 x 3: 100 pixels = 1664 B per plane; one
+// buffer where C = 64) + 1 KB alignment slack; the epilogue stages the block tile through the start of it
+// (epilogue_staged).
 //
 // Status (H200, twelfth session; forced only: FASTCONV_CUDA_TMA_HALO=1 with a TMA tile): correct -- tma_probe's
 // halo boxes (negative coordinates, dilation, 1 x 1) load what tma_cases.h defines, 1440 / 1440 forced
@@ -71,8 +72,9 @@ struct HaloTmaConfig {
     static constexpr int kAtomBytes = 1024;
     static constexpr int kBStageElems = BN * 64;  // [BN][64] f16, 128-byte rows
     static constexpr size_t kRingBytes = (size_t)kStages * kBStageElems * 2;
-    // the least shared memory of any problem (1 x 1 filter: 64-pixel planes of 1 KB), for the epilogue's check
-    static constexpr size_t kSmemBytes = kRingBytes + (size_t)2 * MU_ * 8 * 1024;
+    // the least shared memory of any problem (1 x 1 filter: 64-pixel planes of 1 KB; C = 64: one halo buffer),
+    // for the epilogue's check
+    static constexpr size_t kSmemBytes = kRingBytes + (size_t)MU_ * 8 * 1024;
 };
 
 // epilogue_staged's row map: tile row r = unit u0 + r / 64, pixel (p0 + (r / 8) % 8, q0 + r % 8) of it.

@@ -189,10 +189,13 @@ FC_TMA_HD inline TmaHaloGeom tma_halo_geom(const ConvParams& p, bool wide = fals
     g.units = p.N * g.ux * g.uy;
     return g;
 }
-// Shared memory of the halo form: the B ring (ring_bytes), two halo buffers of mu units, and a 1024-byte atom
-// of slack for the 128-byte-swizzle alignment (the ring's, and the WIDE halos' after it).
+// Shared memory of the halo form: the B ring (ring_bytes), the halo buffers of mu units -- two where there are
+// two or more 64-channel slices (slice cs in buffer cs % 2), one where C = 64 (64@56: 80 KB less for the WIDE
+// form's 256-row blocks, 40 KB for its 128-row ones, which then fit two per SM) -- and a 1024-byte atom of
+// slack for the 128-byte-swizzle alignment (the ring's, and the WIDE halos' after it).
 inline size_t tma_halo_smem_bytes(const ConvParams& p, size_t ring_bytes, int mu, bool wide = false) {
-    return ring_bytes + (size_t)2 * mu * tma_halo_geom(p, wide).unit + 1024;
+    const int buffers = p.C > 64 ? 2 : 1;
+    return ring_bytes + (size_t)buffers * mu * tma_halo_geom(p, wide).unit + 1024;
 }
 // The halo form's dynamic shared memory limit: sm_90's 227 KB opt-in per block less 1 KB for the kernel's static
 // mbarriers (cudaFuncSetAttribute refuses a dynamic size that leaves no room for them).
