@@ -185,12 +185,14 @@ if [ "$TMA" = 1 ]; then
       --csv "$LOGS/fastconv_bench_wgmma_tma32.csv"
     bench_compare wgmma_tma32 "$LOGS/fastconv_bench_wgmma_tma32.csv" /dev/null
     # a form of the TMA kernel chosen by environment variables (tma_form LABEL VAR=VALUE...): correctness
-    # (correctness_LABEL), then -- unless that hung -- the benchmark against the heuristic's ("LABEL-compare")
+    # (correctness_LABEL), then -- unless that hung -- the benchmark against the heuristic's ("LABEL-compare") on
+    # the batch-32 layers the forms are for (--only: no batch-1 rows, no [gather] rows, no note comparison)
+    FORM_SHAPES=3x3_56_b32,3x3_28_b32,3x3_14_b32,3x3_7_b32,1x1_b32
     tma_form() {
       local label=$1; shift
       run correctness_$label 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma "$@" "$GC" --correctness --quick
       if ! timed_out correctness_$label; then
-        run bench_$label 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma "$@" "$GC" --bench \
+        run bench_$label 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma "$@" "$GC" --bench --only "$FORM_SHAPES" \
           --csv "$LOGS/fastconv_bench_$label.csv"
         bench_compare $label "$LOGS/fastconv_bench_$label.csv" /dev/null
       fi
@@ -239,7 +241,7 @@ if [ "$TMA" = 1 ]; then
     # transform's rounding wins; the other rows run the same kernels twice)
     if [ -f "$LOGS/fastconv_bench_wgmma_tma.csv" ]; then
       run bench_wgmma_tmanr 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TF32_ROUND_IN_TRANSFORM=0 \
-        "$GC" --bench --csv "$LOGS/fastconv_bench_wgmma_tmanr.csv"
+        "$GC" --bench --only "$FORM_SHAPES" --csv "$LOGS/fastconv_bench_wgmma_tmanr.csv"
       bench_compare wgmma_tmanr "$LOGS/fastconv_bench_wgmma_tmanr.csv" /dev/null "$LOGS/fastconv_bench_wgmma_tma.csv"
     fi
     for l in correctness_wgmma_tma bench_wgmma_tma; do

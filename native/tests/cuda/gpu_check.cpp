@@ -1,9 +1,12 @@
 // gpu_check.cpp — the device job: correctness of the CUDA backend against the
 // CPU backend, and a benchmark. Uses ONLY the public C API (fastconv.h).
 //
-//   gpu_check [--correctness] [--bench] [--csv FILE] [--quick] [--device D]
+//   gpu_check [--correctness] [--bench] [--csv FILE] [--quick] [--device D] [--only LIST]
 //             [--note 0|1] [--one N,C,K,H,W,k,stride,pad,layout,dtype,prec] [--compare] [--compare-csv FILE]
 //   (no mode flag: correctness + bench). Exit: 0 all passed, 1 failures, 77 no CUDA device.
+//   --only LIST (comma-separated substrings of the benchmark's shape names, e.g. 3x3_56_b32,1x1_b32): the
+//   benchmark runs only those shapes, without its [gather] rows and the comparison --bench otherwise includes
+//   -- the short benchmark gpu-check.sh gives each forced form of a kernel.
 //   --compare (also part of --bench): the note shape with direct_tile_kernel's tensor-core and
 //   FFMA steps vs the old direct_strip_kernel (FASTCONV_CUDA_DIRECT_KERNEL=ffma / strip),
 //   f32 (FP32, TF32) / f16 x NCHW/NHWC: FFMA bit-identical to strip, tensor-core within the
@@ -706,6 +709,20 @@ int run_compare(const Peaks& pk, const char* csv_path) {
     return bad || err ? 1 : 0;
 }
 
+const char* g_only = NULL;  // --only
+bool bench_selected(const char* name) {
+    if (!g_only) return true;
+    const char* p = g_only;
+    while (*p) {
+        const char* e = strchr(p, ',');
+        const std::string part(p, e ? (size_t)(e - p) : strlen(p));
+        if (!part.empty() && strstr(name, part.c_str())) return true;
+        if (!e) break;
+        p = e + 1;
+    }
+    return false;
+}
+
 int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
     std::vector<Shape> shapes;
     shapes.push_back(s2d("note_rgb_1024", 1, 3, 16, 1024, 1024, 3, 1, 1));
@@ -729,7 +746,7 @@ int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
            "median_us", "TFLOP/s", "GB/s", "%comp", "%dram", "batch_us", "%comp", "%dram");
     int bad = 0;
     for (const Shape& sh : shapes)
-        for (int layout = 0; layout < 2; ++layout)
+        for (int layout = 0; layout < 2 && bench_selected(sh.name); ++layout)
             for (int v = 0; v < 5; ++v) {
                 const int dtype = v == 4 ? 1 : 0;
                 const int prec = v == 4 ? FC_PRECISION_FP16 : v;
@@ -738,6 +755,10 @@ int run_bench(const char* csv_path, bool quick, const Peaks& pk) {
             }
     // The same 3x3 layers, f16 and f32 TF32, with FASTCONV_CUDA_IMPLICIT_KERNEL=gather (tc_conv_kernel
     // instead of tc_halo_kernel, read at plan creation): rows named "<shape>[gather]", to compare in one run.
+    if (g_only) {
+        if (csv) fclose(csv);
+        return bad ? 1 : 0;
+    }
     const char* prev = getenv("FASTCONV_CUDA_IMPLICIT_KERNEL");
     const std::string saved = prev ? prev : "";
     setenv("FASTCONV_CUDA_IMPLICIT_KERNEL", "gather", 1);
@@ -794,7 +815,8 @@ int main(int argc, char** argv) {
         else if (!strcmp(argv[i], "--device") && i + 1 < argc) g_dev = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--note") && i + 1 < argc) note = atoi(argv[++i]) ? 1 : 0;
         else if (!strcmp(argv[i], "--one") && i + 1 < argc) one = argv[++i];
-        else { fprintf(stderr, "usage: %s [--correctness] [--bench] [--csv FILE] [--quick] [--device D] [--note 0|1] [--one N,C,K,H,W,k,stride,pad,layout,dtype,prec] [--compare] [--compare-csv FILE]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) g_only = argv[++i];
+        else { fprintf(stderr, "usage: %s [--correctness] [--bench] [--csv FILE] [--quick] [--device D] [--only LIST] [--note 0|1] [--one N,C,K,H,W,k,stride,pad,layout,dtype,prec] [--compare] [--compare-csv FILE]\n", argv[0]); return 2; }
     }
     if (!corr && !bench && !compare && note < 0 && !one) corr = bench = true;
     printf("fastconv %d, CUDA: %s\n", fc_version(), fc_cuda_status());
@@ -819,7 +841,7 @@ int main(int argc, char** argv) {
     if (note >= 0) rc |= run_note(note, pk);
     if (one) rc |= run_one(one, pk);
     if (corr) rc |= run_correctness(quick);
-    if (compare || bench) rc |= run_compare(pk, compare_csv);  // --bench includes the note-shape comparison
+    if (compare || (bench && !g_only)) rc |= run_compare(pk, compare_csv);  // --bench: + the note-shape comparison
     if (bench) rc |= run_bench(csv, quick, pk);
     int64_t live = -1;
     fc_live_objects(&live);
