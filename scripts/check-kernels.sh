@@ -25,7 +25,8 @@
 #     cluster form -- split-K in a thread block cluster -- also %cluster_ctarank, barrier.cluster.arrive.release /
 #     wait.acquire, mapa and st.shared::cluster; its B- / A-multicast forms the multicast::cluster tile / im2col
 #     load and mbarrier.arrive.release.cluster.shared::cluster; its split A-multicast form both sets); its halo
-#     form wgmma_halo_tma_kernel the same with 4-D tiled (halo) loads instead of im2col;
+#     form wgmma_halo_tma_kernel and the B-resident form's halo variant wgmma_tma_bres_halo_kernel the same with
+#     4-D tiled (halo) loads instead of im2col;
 #   * wgmma kernels: no ptxas note that it serialized their wgmma or injected
 #     waits (C7514 / C7517 ...: a register touched while a wgmma may be in flight);
 #   * SASS (only where cuobjdump exists): every tensor-core kernel has HMMA (the
@@ -131,7 +132,7 @@ def demangle(names):
 names = sorted({k[0] for k in kern})
 dm = demangle(names)
 WG_GATHER = ('wgmma_conv_kernel', 'wgmma_ws_conv_kernel', 'wgmma_sk_conv_kernel', 'wgmma_tma_conv_kernel',
-             'wgmma_halo_tma_kernel', 'wgmma_tma_bres_kernel')
+             'wgmma_halo_tma_kernel', 'wgmma_tma_bres_kernel', 'wgmma_tma_bres_halo_kernel')
 def is_wgmma(name):
     """an sm_90a wgmma kernel: wgmma_conv_kernel (+ its stream-K form), wgmma_ws_conv_kernel, wgmma_tma_conv_kernel
     (+ its halo form wgmma_halo_tma_kernel), tc_halo_kernel's wgmma variant"""
@@ -166,6 +167,11 @@ def config(name):
                                                     ' persistent' if persist else
                                                     (' cluster' if cluster else '') +
                                                     (' multicast ' + mcast if mcast else '')), True
+    if 'wgmma_tma_bres_halo_kernel' in name:
+        # its WIDE-halo variant: 288 threads; dynamic smem at 3 x 3, C = 64 (tma_bres_halo_smem_bytes: 1 KB slack + 2
+        # stages of two 20 KB halos + 9 x 8 KB of B + 2 x 20 KB epilogue stages); 1 block per SM
+        return 288, 1024 + 2 * 2 * 20480 + 9 * 8192 + 2 * 20480, 1, \
+            'wgmma_tma_bres f16 128x64x64 s2 implicit B-resident wide halo', True
     if 'wgmma_tma_bres_kernel' in name:
         # the B-resident ping-pong form (implicit_gemm_wgmma_tma_bres.cuh): 256 consumer + 32 producer threads;
         # dynamic smem at its largest (tma_bres_smem_bytes(9): 1 KB slack + 6 x 16 KB A ring + 9 x 8 KB of B + 2 x
@@ -283,7 +289,7 @@ for f in glob.glob(os.path.join(ptx_dir, '*.ptx')):
         if 'tc_halo_kernel' in name and 'ELb1E' in name:
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'fence.proxy.async', 'ldmatrix.sync.aligned', 'cp.async']
-        elif 'wgmma_halo_tma_kernel' in name:  # TMA loads (4-D tiled halo boxes, tiled B) completing on mbarriers
+        elif 'wgmma_halo_tma_kernel' in name or 'wgmma_tma_bres_halo_kernel' in name:  # 4-D tiled halo boxes, tiled B
             need = ['wgmma.mma_async.sync.aligned', 'wgmma.fence.sync.aligned', 'wgmma.commit_group.sync.aligned',
                     'wgmma.wait_group.sync.aligned', 'cp.async.bulk.tensor.4d.shared::cluster.global.tile',
                     'cp.async.bulk.tensor.2d.shared::cluster.global.tile', 'mbarrier.arrive.expect_tx',

@@ -219,6 +219,9 @@ if [ "$TMA" = 1 ]; then
     # the B-resident ping-pong form (wgmma_tma_bres_kernel: K <= 64, Kgemm <= 576, whole K; the weights loaded
     # once per block, two consumer warpgroups on alternate tiles): "wgmma_tmab-compare"
     tma_form wgmma_tmab FASTCONV_CUDA_TMA_BRES=1
+    # its WIDE-halo variant (the weights resident, A from two WIDE halos per 128-row tile: 40 MB from L2 at 64@56,
+    # 126 % of the dense peak -- L2 no longer the bound): "wgmma_tmabh-compare"
+    tma_form wgmma_tmabh FASTCONV_CUDA_TMA_BRES=1 FASTCONV_CUDA_TMA_HALO=wide
     # the cluster form (split problems only: the splits of a tile as one thread block cluster, the partial tiles
     # added in rank 0's shared memory through DSMEM -- no global partials, no splitk_reduce launch): correctness
     # (every split problem of the quick set whose config has the form) + "wgmma_tmacl-compare" (256@14 and 512@7
@@ -332,14 +335,16 @@ if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
 fi
 # 9d. --tma: racecheck, synccheck and memcheck on the B-resident ping-pong form (1,64,64,32,32: 8 units of 128
 #     rows on 2 blocks (FASTCONV_CUDA_TMA_BRES_BLOCKS=2), each consumer warpgroup two units; 9 slices through the
-#     6-stage ring); SKIP=sanitizer_tma_bres skips it.
+#     6-stage ring), and racecheck and memcheck on its WIDE-halo variant (FASTCONV_CUDA_TMA_HALO=wide: 8 tiles of two
+#     units on 2 blocks, both stages wrapping); SKIP=sanitizer_tma_bres skips it.
 if [ "$TMA" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
-  run sanitizer_tma_bres 150 bash -c 'for job in "racecheck 60" "synccheck 35" "memcheck 35"; do
-      set -- $job; echo "--- compute-sanitizer --tool $1, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_BRES=1"
-      FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_BRES=1 FASTCONV_CUDA_TMA_BRES_BLOCKS=2 \
+  run sanitizer_tma_bres 250 bash -c 'for job in "racecheck 60 0" "synccheck 35 0" "memcheck 35 0" "racecheck 40 wide" \
+      "memcheck 35 wide"; do
+      set -- $job; echo "--- compute-sanitizer --tool $1, FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_BRES=1 FASTCONV_CUDA_TMA_HALO=$3"
+      FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_BRES=1 FASTCONV_CUDA_TMA_HALO=$3 FASTCONV_CUDA_TMA_BRES_BLOCKS=2 \
         FASTCONV_CUDA_VERBOSE=1 timeout $2 \
         compute-sanitizer --tool $1 --error-exitcode 3 --print-limit 20 "$0" --one 1,64,64,32,32,3,1,1,1,1,2
-      echo "--- rc=$? (wgmma_tma bres $1)"; done' "$GC"
+      echo "--- rc=$? (wgmma_tma bres halo=$3 $1)"; done' "$GC"
 fi
 # 9e. --tma: racecheck, synccheck and memcheck on the TF32 form (f32 NHWC, TF32 precision, forced: the rounding
 #     warpgroup rewrites each landed stage in place between the TMA loads and the wgmma reads; 1,128,128,16,16
@@ -399,6 +404,7 @@ grep -h "^wgmma_tmah-compare:" "$LOGS/wgmma_tmah_compare.txt" 2>/dev/null | tee 
 grep -h "^wgmma_tmahw-compare:" "$LOGS/wgmma_tmahw_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmahw2-compare:" "$LOGS/wgmma_tmahw2_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmab-compare:" "$LOGS/wgmma_tmab_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
+grep -h "^wgmma_tmabh-compare:" "$LOGS/wgmma_tmabh_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmacl-compare" "$LOGS/wgmma_tmacl_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmamc-compare" "$LOGS/wgmma_tmamc_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"
 grep -h "^wgmma_tmama-compare" "$LOGS/wgmma_tmama_compare.txt" 2>/dev/null | tee -a "$LOGS/summary.txt"

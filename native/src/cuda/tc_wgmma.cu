@@ -251,6 +251,15 @@ static cudaError_t launch_halo_tma(const TmaEncoders& enc, const ConvParams& p, 
         xd, wd, p, g, static_cast<const half_t*>(args->bias), static_cast<half_t*>(args->y), args->vec_y);
     return cudaGetLastError();
 }
+// FASTCONV_CUDA_TMA_BRES_BLOCKS=n: at most n blocks of the B-resident forms (so a small problem walks several units
+// per block: the sanitizer runs of gpu-check)
+static int tma_bres_blocks_cap() {
+    static const int cap = [] {
+        const char* e = getenv("FASTCONV_CUDA_TMA_BRES_BLOCKS");
+        return e ? atoi(e) : 0;
+    }();
+    return cap;
+}
 // wgmma_tma_bres_kernel (the B-resident ping-pong form, implicit_gemm_wgmma_tma_bres.cuh; tma_bres_unsupported
 // said yes): the TMA64 maps of a 128 x 64 tile, one block per SM (at most one per 128-row unit). Prepare: the
 // form's largest shared memory (Kgemm 576).
@@ -262,18 +271,43 @@ static cudaError_t launch_tma_bres(const TmaEncoders& enc, const ConvParams& p, 
     CUtensorMap xd, wd;
     if (encode_im2col_maps(enc, p, args, TmaBres::BK, TmaBres::BN, kTmaPixels, 2, &xd, &wd) != CUDA_SUCCESS)
         return cudaErrorInvalidValue;
-    // FASTCONV_CUDA_TMA_BRES_BLOCKS=n: at most n blocks (so a small problem walks several units per block: the
-    // sanitizer runs of gpu-check)
-    static const int cap = [] {
-        const char* e = getenv("FASTCONV_CUDA_TMA_BRES_BLOCKS");
-        return e ? atoi(e) : 0;
-    }();
+    const int cap = tma_bres_blocks_cap();
     const int64_t units = cdiv(p.M, TmaBres::BM);
     int64_t blocks = args->num_sms > 0 && units > args->num_sms ? args->num_sms : units;
     if (cap > 0 && blocks > cap) blocks = cap;
     const unsigned grid = (unsigned)blocks;
     kern<<<grid, kTmaThreads, tma_bres_smem_bytes((int)cdiv(p.Kgemm, TmaBres::BK)), s>>>(
         xd, wd, p, static_cast<const half_t*>(args->bias), static_cast<half_t*>(args->y), args->vec_y);
+    return cudaGetLastError();
+}
+// wgmma_tma_bres_halo_kernel (the B-resident form's WIDE-halo variant; tma_bres_halo_unsupported said yes): the WIDE
+// halo map (128-byte swizzle) and the 128 x 64 tile's B map, one block per SM (at most one per 128-row tile).
+// Prepare: the largest opt-in shared memory (the stages' size depends on the filter).
+static cudaError_t launch_tma_bres_halo(const TmaEncoders& enc, const ConvParams& p, const GemmArgs* args,
+                                       cudaStream_t s) {
+    void (*kern)(const TmaDesc, const TmaDesc, ConvParams, TmaHaloGeom, const half_t*, half_t*, int) =
+        wgmma_tma_bres_halo_kernel;
+    if (!args)
+        return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    (int)kTmaHaloSmemMax);
+    const TmaTiled4Map xm = tma_halo_map(p, true);
+    const TmaTiledMap wm = tma_w_map(p, TmaBres::BN, 64);
+    CUtensorMap xd, wd;
+    CUresult r = enc.tiled(&xd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<void*>(args->a), xm.dims, xm.strides,
+                           xm.box, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                           CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r == CUDA_SUCCESS)
+        r = enc.tiled(&wd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box,
+                      wm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                      CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
+    const TmaHaloGeom g = tma_halo_geom(p, true);
+    const int64_t tiles = cdiv(g.units, 2);
+    int64_t blocks = args->num_sms > 0 && tiles > args->num_sms ? args->num_sms : tiles;
+    const int cap = tma_bres_blocks_cap();
+    if (cap > 0 && blocks > cap) blocks = cap;
+    kern<<<(unsigned)blocks, kTmaThreads, tma_bres_halo_smem_bytes(p), s>>>(
+        xd, wd, p, g, static_cast<const half_t*>(args->bias), static_cast<half_t*>(args->y), args->vec_y);
     return cudaGetLastError();
 }
 
@@ -306,7 +340,8 @@ struct HaloTmaPick {
 // TILE_WGMMA_TMA*: the TMA64 form where C % 64 == 0 (FASTCONV_CUDA_TMA_BK=32 keeps BK 32, and
 // FASTCONV_CUDA_TMA_PERSISTENT=1 takes its persistent form instead, FASTCONV_CUDA_TMA_HALO=1 its halo form (=wide:
 // the halo form's WIDE form, 128-byte halo rows),
-// FASTCONV_CUDA_TMA_BRES=1 on TILE_WGMMA_TMA_N64 its B-resident ping-pong form (whole K: a split is ignored), for
+// FASTCONV_CUDA_TMA_BRES=1 on TILE_WGMMA_TMA_N64 its B-resident ping-pong form (whole K: a split is ignored; with
+// FASTCONV_CUDA_TMA_HALO=wide its WIDE-halo variant where stride 1), for
 // comparisons; TILE_WGMMA_TMA: its 192-row form where tma_m192_better), else BK 32; where TMA cannot take the problem (tma_conv_unsupported, unaligned x / w, no encoders) the warp-specialized twin
 // instead. Prepare (args == NULL): every form.
 template <int Tile>
@@ -326,8 +361,10 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
         if (e == cudaSuccess) e = launch_halo_tma<typename HaloTmaPick<Cfg64::BN, true>::Small>(enc, p, nullptr, s);
         if constexpr (Tile == TILE_WGMMA_TMA)
             if (e == cudaSuccess) e = launch_wgmma_tma<Tma64M192>(enc, p, nullptr, s);
-        if constexpr (Tile == TILE_WGMMA_TMA_N64)
+        if constexpr (Tile == TILE_WGMMA_TMA_N64) {
             if (e == cudaSuccess) e = launch_tma_bres(enc, p, nullptr, s);
+            if (e == cudaSuccess) e = launch_tma_bres_halo(enc, p, nullptr, s);
+        }
         return e != cudaSuccess ? e : run_wgmma<kTwin, half_t>(p, nullptr, s);
     }
     if (!args->vec_a || !args->vec_b || tma_conv_unsupported(p) || !enc.im2col || !enc.tiled)
@@ -340,8 +377,10 @@ static cudaError_t run_wgmma_tma(const ConvParams& p, const GemmArgs* args, cuda
     static const bool halo = fc_env_on("FASTCONV_CUDA_TMA_HALO");  // the halo form (forced only, for now)
     static const bool halo_wide = halo && !strcmp(getenv("FASTCONV_CUDA_TMA_HALO"), "wide");  // ... its WIDE form
     static const bool bres = fc_env_on("FASTCONV_CUDA_TMA_BRES");  // the B-resident ping-pong form (forced only)
-    if constexpr (Tile == TILE_WGMMA_TMA_N64)
-        if (bres && !tma_bres_unsupported(p)) return launch_tma_bres(enc, p, args, s);  // (split or not: whole K)
+    if constexpr (Tile == TILE_WGMMA_TMA_N64) {  // (split or not: whole K)
+        if (bres && halo_wide && !tma_bres_halo_unsupported(p)) return launch_tma_bres_halo(enc, p, args, s);
+        if (bres && !tma_bres_unsupported(p)) return launch_tma_bres(enc, p, args, s);
+    }
     if (halo_wide && args->splits <= 1 && !bk32 && !persist) {
         typedef HaloTmaPick<Cfg64::BN, true> Pick;
         const int mu = Pick::mu(p, args->num_sms);

@@ -1,7 +1,7 @@
 // test_cuda_kernels.cpp — runs the CUDA kernels (native/src/cuda/kernels/*.cuh)
 // under the host SIMT emulation against an independent naive reference.
 //
-//   test_cuda_kernels <group> [max_shapes]
+//   test_cuda_kernels <group> [max_shapes [first_shape]]   (shapes first_shape .. max_shapes - 1; 0: all)
 //   group: tc_tf32 | tc_f16f32 | tc_3xtf32 | tc_f16 | simt | direct | unfold | all | profile
 //   (profile: shared-memory wavefronts per mma.sync of the ResNet-50 3x3 picks, and the L2 -> SM bytes of
 //   the sm_90 table's TMA picks with the floor they set, run_profile)
@@ -92,6 +92,7 @@ bool valid_shape(const Shape& s) {
 
 size_t g_fixed_shapes = 0;  // make_shapes: how many of its shapes are the fixed ones (the first)
 
+int g_first_shape = 0;  // main's third argument: the shapes before it are left out
 std::vector<Shape> make_shapes(int max_shapes) {
     std::vector<Shape> v;
     // nd N C K G | in | k | stride | pad_begin | pad_end | dilation | bias relu
@@ -145,6 +146,9 @@ std::vector<Shape> make_shapes(int max_shapes) {
         {2, 1, 128, 24, 1, {9, 10, 0}, {3, 3, 0}, {1, 1, 0}, {2, 1, 0}, {0, 2, 0}, {2, 1, 0}, 1, 0},   // halo-tma: d 2x1
         {2, 3, 64, 16, 1, {8, 9, 0}, {1, 1, 0}, {1, 1, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, 0, 0},     // halo-tma: 1x1
         {2, 1, 64, 24, 1, {7, 12, 0}, {5, 3, 0}, {1, 1, 0}, {3, 1, 0}, {2, 2, 0}, {1, 1, 0}, 1, 1},    // halo-tma: 5x3
+        // the B-resident form's WIDE-halo variant with 2 channel slices per tile (its ring wraps inside a tile) and
+        // a dilated 2 x 2 filter (Kgemm 512), asymmetric padding, partial units
+        {2, 1, 128, 40, 1, {19, 21, 0}, {2, 2, 0}, {1, 1, 0}, {1, 0, 0}, {0, 1, 0}, {2, 1, 0}, 1, 1},  // bres halo: 2 sl
     };
     for (const Shape& s : fixed) v.push_back(s);
     g_fixed_shapes = sizeof fixed / sizeof fixed[0];
@@ -179,6 +183,7 @@ std::vector<Shape> make_shapes(int max_shapes) {
         v.push_back(s);
     }
     if (max_shapes > 0 && (int)v.size() > max_shapes) v.resize(max_shapes);
+    v.erase(v.begin(), v.begin() + std::min<size_t>((size_t)g_first_shape, v.size()));
     return v;
 }
 
@@ -565,12 +570,34 @@ void run_tma_bres(const ConvParams& p, const void* a, const void* w, const void*
     launch_gemm(dim3((unsigned)(units < Sms ? units : Sms)), dim3(kTmaThreads), smem, wgmma_tma_bres_kernel, xd, wd, p,
                 static_cast<const half_t*>(bias), static_cast<half_t*>(y), vec_b);
 }
+// wgmma_tma_bres_halo_kernel (the B-resident form's WIDE-halo variant) as tc_wgmma.cu's launch_tma_bres_halo runs
+// it on a device of Sms SMs: min(Sms, ceil(units / 2)) blocks, each walking several 128-row tiles.
+template <int Sms>
+void run_tma_bres_halo(const ConvParams& p, const void* a, const void* w, const void* bias, void* y, int /*vec_a*/,
+                       int vec_b) {
+    const SmemBaseRun base;
+    const TmaTiled4Map xm = tma_halo_map(p, true);
+    const TmaTiledMap wm = tma_w_map(p, TmaBres::BN, 64);
+    fc_simt::TensorMap xd, wd;
+    std::string why;
+    if (fc_simt::tma_encode_tiled(&xd, 2, 4, a, xm.dims, xm.strides, xm.box, xm.estr, 128, &why) ||
+        fc_simt::tma_encode_tiled(&wd, 2, 2, w, wm.dims, wm.strides, wm.box, wm.estr, 128, &why)) {
+        fprintf(stderr, "FAIL wgmma_tma_bres_halo: a tensor map the driver would refuse: %s\n", why.c_str());
+        std::abort();
+    }
+    const TmaHaloGeom g = tma_halo_geom(p, true);
+    const int tiles = (int)cdiv(g.units, 2);
+    launch_gemm(dim3((unsigned)(tiles < Sms ? tiles : Sms)), dim3(kTmaThreads), tma_bres_halo_smem_bytes(p),
+                wgmma_tma_bres_halo_kernel, xd, wd, p, g, static_cast<const half_t*>(bias), static_cast<half_t*>(y),
+                vec_b);
+}
 // The shapes a TMA variant skips: what TMA cannot take (es: bytes per element), the TMA64 form's C % 64, the halo
-// form's rules (3; its WIDE form 5), the B-resident form's (4).
+// form's rules (3; its WIDE form 5), the B-resident form's (4; its WIDE-halo variant 6).
 bool tma_variant_skips(int tma, const ConvParams& q, int es = 2) {
     if (tma == 3) return tma_halo_unsupported(q, HaloTmaN128M256::kRingBytes, 4) != nullptr;
     if (tma == 5) return tma_halo_unsupported(q, HaloWideN128M256::kRingBytes, 4, true) != nullptr;
     if (tma == 4) return tma_bres_unsupported(q) != nullptr;
+    if (tma == 6) return tma_bres_halo_unsupported(q) != nullptr;
     return tma_conv_unsupported(q, es) != nullptr || (tma == 2 && q.C % 64);
 }
 // A TILE_WGMMA_TMA* choice as tc_wgmma.cu's run_wgmma_tma runs it: the TMA64 form where C % 64 == 0, else BK
@@ -783,7 +810,7 @@ struct Variant {
     int halo = 0;     // tc_halo_kernel: only shapes whose NHWC view is halo_supported, 16-byte paths
     int tma = 0;      // wgmma_tma_conv_kernel: only shapes whose (NHWC) view TMA takes, 16-byte paths;
                       // 2: its TMA64 form, C % 64 == 0 too; 3: its halo form; 4: its B-resident form;
-                      // 5: the halo form's WIDE form
+                      // 5: the halo form's WIDE form; 6: the B-resident form's WIDE-halo variant
     int round_tf32 = 0;  // with to_nhwc: the transform rounds x and w to tf32 (tf32_round_in_transform)
 };
 
@@ -967,6 +994,10 @@ std::vector<Variant> tc_variants() {
         v.push_back({"implicit WGMMA_TMA bres 1 block", &run_tma_bres<1>, 1, 0, 0, 4});
         v.push_back({"implicit WGMMA_TMA bres 2 blocks", &run_tma_bres<2>, 1, 0, 0, 4});
         v.push_back({"NCHW->NHWC + implicit WGMMA_TMA bres 3 blocks", &run_tma_bres<3>, 1, 1, 0, 4});
+        // its WIDE-halo variant: one block walking every tile (both consumers, both stages wrap), 2 and 3 blocks
+        v.push_back({"implicit WGMMA_TMA bres wide halo 1 block", &run_tma_bres_halo<1>, 1, 0, 0, 6});
+        v.push_back({"implicit WGMMA_TMA bres wide halo 2 blocks", &run_tma_bres_halo<2>, 1, 0, 0, 6});
+        v.push_back({"NCHW->NHWC + implicit WGMMA_TMA bres wide halo 3 blocks", &run_tma_bres_halo<3>, 1, 1, 0, 6});
         v.push_back({"implicit HALO16 wgmma", &run_halo_wgmma, 1, 0, 1});
         v.push_back({"NCHW->NHWC + implicit HALO16 wgmma", &run_halo_wgmma, 1, 1, 1});
     }
@@ -1880,6 +1911,20 @@ TmaTraffic tma_halo_traffic(const ConvParams& p, const void* x, const void* w) {
         [&](unsigned) { return (uint64_t)(p.C / 64) * slice; });
 }
 
+// ... of the B-resident form's WIDE-halo variant on a 132-SM device: block b loads B once and, per 64-channel slice,
+// the two halos of each of its tiles (b, b + 132, ...).
+TmaTraffic tma_bres_halo_traffic(const ConvParams& p, const void* x, const void* w) {
+    std::vector<half_t> y((size_t)p.N * p.OPQ * p.K);
+    const TmaHaloGeom g = tma_halo_geom(p, true);
+    const uint64_t tiles = (uint64_t)cdiv(g.units, 2), grid = tiles < 132 ? tiles : 132;
+    const uint64_t kt = (uint64_t)cdiv(p.Kgemm, 64), slices = (uint64_t)(p.C / 64);
+    return tma_traffic(
+        dim3((unsigned)grid), [&] { run_tma_bres_halo<132>(p, x, w, nullptr, y.data(), 1, 1); },
+        [&](unsigned b) {
+            return kt * TmaBres::kSliceBytes + (tiles - b + grid - 1) / grid * slices * 2 * (uint64_t)g.unit;
+        });
+}
+
 // Shared-memory traffic per tensor-core instruction of the kernels the heuristic picks for the
 // ResNet-50 3x3 layers at batch 32 (NHWC; f16 and TF32), from the bank model over three whole blocks
 // of each (the blocks are identical in work; emulating all of a 7 GFLOP layer would take hours). A
@@ -2028,6 +2073,8 @@ int run_profile() {
                 if (L.HW % 8 == 0 && p.Kg <= 64) {
                     report("forced halo 256x64", tma_halo_traffic<HaloTmaN64M256>(p, x, w));
                     report("forced wide halo 256x64", tma_halo_traffic<HaloWideN64M256>(p, x, w));
+                    if (!tma_bres_halo_unsupported(p))
+                        report("forced B-resident wide halo", tma_bres_halo_traffic(p, x, w));
                 } else if (L.HW % 8 == 0) {
                     report("forced halo 256x128", tma_halo_traffic<HaloTmaN128M256>(p, x, w));
                     report("forced wide halo 256x128", tma_halo_traffic<HaloWideN128M256>(p, x, w));
@@ -2425,6 +2472,7 @@ int run_group(const std::string& group, int max_shapes) {
 int main(int argc, char** argv) {
     const std::string group = argc > 1 ? argv[1] : "all";
     const int max_shapes = argc > 2 ? atoi(argv[2]) : 0;
+    g_first_shape = argc > 3 ? atoi(argv[3]) : 0;
     if (group == "profile") return run_profile() ? 1 : 0;
     if (group == "candidates") return run_candidates(max_shapes);
     if (group == "all") {

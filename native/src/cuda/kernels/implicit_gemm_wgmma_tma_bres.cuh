@@ -37,9 +37,20 @@
 // Status: emulated only (no GPU in the session that wrote it); forced with FASTCONV_CUDA_TMA_BRES=1 on the TMA
 // kernel's 128 x 64 tile (tc_wgmma.cu; FASTCONV_CUDA_TMA_BRES_BLOCKS=n caps the grid for sanitizer runs), never
 // picked by the table until an H100 / H200 has timed it.
+//
+// wgmma_tma_bres_halo_kernel (seventeenth session; FASTCONV_CUDA_TMA_BRES=1 with FASTCONV_CUDA_TMA_HALO=wide,
+// stride 1): the same block with A from the halo form's WIDE halos (implicit_gemm_wgmma_halo_tma.cuh) instead of
+// im2col boxes -- a 128-row tile is two 8 x 8-pixel units, and per 64-channel slice its ring stage holds their two
+// halos (one {64, pitch, HH, 1} box each, 40 KB for 3 x 3), read in place by every filter tap through
+// wgmma_desc_sw128_rows; B stays resident. At 64@56 batch 32: 32 MB of halos + 132 x 72 KB of weights, 41 MB from
+// L2 (the im2col form 120, the table's pick 173). Two stages (193 KB at 3 x 3, C = 64): the producer refills a
+// stage while the other consumer computes. Ring index g = i (C / 64) + cs for slice cs of the block's i-th tile;
+// a consumer commits one wgmma group per tap and releases stage g - 1 once the first tap of stage g has been
+// committed and wgmma_wait<1> has retired every earlier group (the tile's last stage after wgmma_wait<0>).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_BRES_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_BRES_CUH
 
+#include "cuda/kernels/implicit_gemm_wgmma_halo_tma.cuh"
 #include "cuda/kernels/implicit_gemm_wgmma_tma.cuh"
 
 namespace fc {
@@ -156,6 +167,118 @@ __global__ void __launch_bounds__(288, 1)
     wgmma_tma_bres_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap, ConvParams p,
                           const half_t* bias, half_t* y, int vec_y) {
     FC_SM90A_ONLY((wgmma_tma_bres_body(p, &xmap, &wmap, bias, y, vec_y)));
+}
+
+// ---- The WIDE-halo variant ----
+
+// Null if wgmma_tma_bres_halo_kernel can run p; else why not.
+inline const char* tma_bres_halo_unsupported(const ConvParams& p) {
+    if (const char* why = tma_bres_unsupported(p)) return why;
+    if (p.sh != 1 || p.sw != 1) return "stride > 1 (a unit's 8 pixels must be consecutive input pixels)";
+    const TmaHaloGeom g = tma_halo_geom(p, true);
+    if (g.HH > 256 || g.pitch > 256) return "halo box over 256 pixels";
+    if (tma_bres_halo_smem_bytes(p) > kTmaHaloSmemMax) return "halo stages and weights over the shared memory";
+    return nullptr;
+}
+
+// One consumer's tiles (two halo units each): per slice, every tap's wgmma on the stage's halos (B resident),
+// one commit group per stage, released once retired; then the epilogue through its own stage.
+template <unsigned kBar>
+__device__ __forceinline__ void bres_halo_consume(const ConvParams& p, const TmaHaloGeom& g, const unsigned char* ring,
+                                                  const half_t* bres, half_t* epi, uint64_t* full, uint64_t* empty,
+                                                  const half_t* bias, half_t* y, int vec_y, int c, int tiles,
+                                                  int ctid) {
+    constexpr int STAGES = kTmaBresHaloStages;
+    const int warp = ctid >> 5, lane = ctid & 31, slices = p.C / 64, taps = p.R * p.S;
+    const size_t stage_bytes = (size_t)2 * g.unit;
+    const uint32_t sbo = (uint32_t)g.pitch * 128u;
+    float acc[2][8][4];
+    for (int i = c, u = blockIdx.x + c * gridDim.x; u < tiles; i += 2, u += 2 * gridDim.x) {
+        const int g0 = i * slices;
+        zero_acc(acc);
+        for (int cs = 0; cs < slices; ++cs) {
+            const int gi = g0 + cs, s = gi % STAGES;
+            mbar_wait(&full[s], (unsigned)(gi / STAGES) & 1u);
+            const unsigned char* st = ring + (size_t)s * stage_bytes;
+            for (int t = 0; t < taps; ++t) {  // one wgmma group per tap, as in wgmma_halo_tma_kernel
+                const int r = t / p.S, sx = t - r * p.S, tap_row = r * p.dh * g.pitch + sx * p.dw;
+                const half_t* bt = bres + (size_t)(t * slices + cs) * TmaBres::BN * TmaBres::LD;  // k = t C + 64 cs
+                wgmma_fence();
+#pragma unroll
+                for (int mi = 0; mi < 2; ++mi) {
+                    const uint64_t da = wgmma_desc_sw128_rows(st + (size_t)mi * g.unit + (size_t)tap_row * 128, sbo);
+#pragma unroll
+                    for (int kk = 0; kk < 4; ++kk)
+                        wgmma_m64k16_f16<TmaBres::BN>(acc[mi], da + (uint64_t)(2 * kk), wgmma_desc_sw128(bt + kk * 16));
+                }
+                wgmma_commit();
+                wgmma_wait<1>();  // every group but this tap's has retired: at t == 0, stage gi - 1's last tap
+                if (t == 0 && cs > 0 && lane == 0) mbar_arrive(&empty[(gi - 1) % STAGES]);
+            }
+        }
+        wgmma_wait<0>();
+        if (lane == 0) mbar_arrive(&empty[(g0 + slices - 1) % STAGES]);
+        epilogue_staged<TmaBres::Epi, half_t, HaloUnitRows, WarpGroupSync<kBar>, 64>(
+            p, acc, epi, y, bias, HaloUnitRows{g, 2 * u}, 0, warp, 0, 0, ctid, vec_y);
+    }
+}
+
+__device__ __forceinline__ void wgmma_tma_bres_halo_body(const ConvParams& p, const TmaHaloGeom& g,
+                                                         const TmaDesc* xmap, const TmaDesc* wmap, const half_t* bias,
+                                                         half_t* y, int vec_y) {
+    constexpr int STAGES = kTmaBresHaloStages, LD = TmaBres::LD;
+    FC_DYNAMIC_SHARED(half_t, smem_raw);
+    unsigned char* const ring = reinterpret_cast<unsigned char*>(align_smem<1024>(smem_raw));
+    const int ktiles = (p.Kgemm + 63) / 64, tiles = (g.units + 1) / 2, slices = p.C / 64;
+    const size_t stage_bytes = (size_t)2 * g.unit;
+    half_t* const bres = reinterpret_cast<half_t*>(ring + STAGES * stage_bytes);
+    half_t* const epi0 = bres + ktiles * TmaBres::BN * LD;
+    __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES], bfull;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+    if (tid == 0) {
+        for (int s = 0; s < STAGES; ++s) {
+            mbar_init(&full[s], 1);   // the producer's arrive.expect_tx
+            mbar_init(&empty[s], 4);  // lane 0 of each warp of the stage's consumer
+        }
+        mbar_init(&bfull, 1);
+        fence_mbarrier_init();
+    }
+    __syncthreads();  // the barriers are initialized (the only block-wide barrier)
+    if (warp == 8) {  // the producer: lane 0
+        if (lane != 0) return;
+        mbar_arrive_expect_tx(&bfull, (unsigned)(ktiles * TmaBres::kSliceBytes));
+        for (int kt = 0; kt < ktiles; ++kt) tma_load_2d(bres + kt * TmaBres::BN * LD, wmap, &bfull, kt * 64, 0);
+        int gi = 0;
+        for (int u = blockIdx.x; u < tiles; u += gridDim.x)
+            for (int cs = 0; cs < slices; ++cs, ++gi) {
+                const int s = gi % STAGES;
+                if (gi >= STAGES) mbar_wait(&empty[s], (unsigned)(gi / STAGES - 1) & 1u);  // gi - STAGES released
+                mbar_arrive_expect_tx(&full[s], (unsigned)stage_bytes);
+                for (int j = 0; j < 2; ++j) {
+                    const int hu = 2 * u + j < g.units ? 2 * u + j : g.units - 1;  // past the last: valid, not written
+                    int c[4];
+                    tma_halo_coords(p, g, hu, cs * 64, c);
+                    tma_load_4d(ring + (size_t)s * stage_bytes + (size_t)j * g.unit, xmap, &full[s], c[0], c[1], c[2],
+                                c[3]);
+                }
+            }
+        return;
+    }
+    const int c = warp >> 2;  // consumer warpgroup 0 / 1
+    if (blockIdx.x + c * gridDim.x < (unsigned)tiles) mbar_wait(&bfull, 0u);  // (a consumer with a tile reads B)
+    half_t* const epi = epi0 + c * (TmaBres::kEpiBytes / 2);
+    if (c == 0)
+        bres_halo_consume<1>(p, g, ring, bres, epi, full, empty, bias, y, vec_y, 0, tiles, tid);
+    else
+        bres_halo_consume<2>(p, g, ring, bres, epi, full, empty, bias, y, vec_y, 1, tiles, tid - 128);
+}
+
+// sm_90a only (a trap stub elsewhere); 288 threads, gridDim.x <= ceil(units / 2) (one block per SM), dynamic shared
+// memory tma_bres_halo_smem_bytes(p); the maps: tma_halo_map(p, true) (128-byte swizzle) and tma_w_map(p, 64, 64).
+__global__ void __launch_bounds__(288, 1)
+    wgmma_tma_bres_halo_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap,
+                               ConvParams p, TmaHaloGeom g, const half_t* bias, half_t* y, int vec_y) {
+    FC_SM90A_ONLY((wgmma_tma_bres_halo_body(p, g, &xmap, &wmap, bias, y, vec_y)));
 }
 
 }  // namespace cuda

@@ -228,6 +228,15 @@ inline TmaTiled4Map tma_halo_map(const ConvParams& p, bool wide = false) {
     m.estr[0] = m.estr[1] = m.estr[2] = m.estr[3] = 1;
     return m;
 }
+// The B-resident form's WIDE-halo variant (wgmma_tma_bres_halo_kernel, implicit_gemm_wgmma_tma_bres.cuh): the
+// slack atom, kTmaBresHaloStages ring stages of two WIDE halo units (a 128-row tile), B (Kgemm / 64 slices of
+// 64 x 64 f16) and the two epilogue stages -- 3 x 3, C = 64: 1 + 80 + 72 + 40 KB.
+constexpr int kTmaBresHaloStages = 2;
+inline size_t tma_bres_halo_smem_bytes(const ConvParams& p) {
+    return 1024 + (size_t)kTmaBresHaloStages * 2 * tma_halo_geom(p, true).unit +
+           (size_t)((p.Kgemm + 63) / 64) * 64 * 64 * 2 + 2 * tma_epi_bytes(128, 64);
+}
+
 // Unit u's image and first output pixel, and the coordinates {c, w, h, n} of its halo at channel c.
 FC_TMA_HD inline void tma_halo_unit(const TmaHaloGeom& g, int u, int* n, int* p0, int* q0) {
     const int per = g.ux * g.uy, img = u / per, rem = u - img * per, ry = rem / g.ux;
