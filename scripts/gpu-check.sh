@@ -51,6 +51,9 @@
 # would bring nothing back.
 set -uo pipefail
 QUICK=0; TUNE=0; WGMMA=0; FULL=0; TMA=0
+# the batch-32 layers the TMA kernel's forced forms are for (gpu_check --bench --only): every form's benchmark in
+# --tma, and with --tma alone the heuristic's and the forced TMA kernel's benchmarks too (TMA_ONLY)
+FORM_SHAPES=3x3_56_b32,3x3_28_b32,3x3_14_b32,3x3_7_b32,1x1_b32
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;; --tune) TUNE=1 ;; --wgmma) WGMMA=1 ;; --full) FULL=1 ;; --tma) TMA=1 ;;
@@ -58,6 +61,7 @@ for a in "$@"; do
     *) echo "gpu-check.sh: unknown argument '$a' (expected --quick, --tune, --wgmma, --tma, --full or --all)" >&2; exit 2 ;;
   esac
 done
+TMA_ONLY=""; [ "$TMA$QUICK$TUNE$WGMMA$FULL" = 10000 ] && TMA_ONLY=1  # --tma alone
 [ "$QUICK$TUNE$WGMMA$FULL$TMA" = 00000 ] && FULL=1
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${FASTCONV_BUILD:-$ROOT/native/build-gpu}"
@@ -149,7 +153,8 @@ fi
 if [ "$FULL" = 1 ]; then
   run bench 150 env FASTCONV_BUILD="$BUILD" OUT="$LOGS" bash "$ROOT/scripts/bench-gpu.sh"
 elif [ "$WGMMA$TUNE$TMA" != 000 ]; then
-  run bench 120 "$GC" --bench --csv "$LOGS/fastconv_bench.csv"
+  # --tma alone: only the batch-32 layers the TMA forms are for (FORM_SHAPES), as in every forced form's benchmark
+  run bench 120 "$GC" --bench ${TMA_ONLY:+--only "$FORM_SHAPES"} --csv "$LOGS/fastconv_bench.csv"
 fi
 # 5. the same benchmark with the wgmma kernels forced, per shape against step 4
 if [ "$WGMMA" = 1 ]; then
@@ -178,7 +183,7 @@ if [ "$TMA" = 1 ]; then
     echo "=== [bench_wgmma_tma] skipped: correctness_wgmma_tma timed out (a hung kernel)"
   else
     run bench_wgmma_tma 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_VERBOSE=1 "$GC" --bench \
-      --csv "$LOGS/fastconv_bench_wgmma_tma.csv"
+      ${TMA_ONLY:+--only "$FORM_SHAPES"} --csv "$LOGS/fastconv_bench_wgmma_tma.csv"
     bench_compare wgmma_tma "$LOGS/fastconv_bench_wgmma_tma.csv" /dev/null
     # the same with BK 32 everywhere (FASTCONV_CUDA_TMA_BK=32: no TMA64 form), for the BK 64 vs 32 comparison
     run bench_wgmma_tma32 120 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma FASTCONV_CUDA_TMA_BK=32 "$GC" --bench \
@@ -187,7 +192,6 @@ if [ "$TMA" = 1 ]; then
     # a form of the TMA kernel chosen by environment variables (tma_form LABEL VAR=VALUE...): correctness
     # (correctness_LABEL), then -- unless that hung -- the benchmark against the heuristic's ("LABEL-compare") on
     # the batch-32 layers the forms are for (--only: no batch-1 rows, no [gather] rows, no note comparison)
-    FORM_SHAPES=3x3_56_b32,3x3_28_b32,3x3_14_b32,3x3_7_b32,1x1_b32
     tma_form() {
       local label=$1; shift
       run correctness_$label 60 env FASTCONV_CUDA_IMPLICIT_KERNEL=wgmma_tma "$@" "$GC" --correctness --quick
