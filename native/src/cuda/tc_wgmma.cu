@@ -222,6 +222,22 @@ static bool tma_take_m192(const ConvParams& p, int n_tiles, const GemmArgs* args
     return m192 != 0 && (m192 == 1 || tma_m192_better(p, n_tiles, splits, args->num_sms));
 }
 
+// The halo forms' maps: x as the 4-D tiled map of tma_halo_map (no swizzle; wide: the WIDE halos' 64-channel boxes
+// under the 128-byte swizzle) and w as the TMA64 B map of bn-row boxes.
+static CUresult encode_halo_maps(const TmaEncoders& enc, const ConvParams& p, const GemmArgs* args, bool wide, int bn,
+                                 CUtensorMap* xd, CUtensorMap* wd) {
+    const TmaTiled4Map xm = tma_halo_map(p, wide);
+    const TmaTiledMap wm = tma_w_map(p, bn, 64);
+    CUresult r = enc.tiled(xd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<void*>(args->a), xm.dims, xm.strides,
+                           xm.box, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                           wide ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_NONE,
+                           CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r == CUDA_SUCCESS)
+        r = enc.tiled(wd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box,
+                      wm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                      CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    return r;
+}
 // wgmma_halo_tma_kernel (the halo form, implicit_gemm_wgmma_halo_tma.cuh) with config Cfg: the x map (4-D
 // tiled: tma_halo_map; no swizzle, the WIDE form's 64-channel boxes under the 128-byte swizzle) and the TMA64 B
 // map encoded per call, then the kernel. Prepare: the largest opt-in shared memory (the halo buffers' size
@@ -233,18 +249,8 @@ static cudaError_t launch_halo_tma(const TmaEncoders& enc, const ConvParams& p, 
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)kTmaHaloSmemMax);
-    const TmaTiled4Map xm = tma_halo_map(p, Cfg::kWide);
-    const TmaTiledMap wm = tma_w_map(p, Cfg::BN, 64);
     CUtensorMap xd, wd;
-    CUresult r = enc.tiled(&xd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<void*>(args->a), xm.dims, xm.strides,
-                           xm.box, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
-                           Cfg::kWide ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_NONE,
-                           CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (r == CUDA_SUCCESS)
-        r = enc.tiled(&wd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box,
-                      wm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                      CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
+    if (encode_halo_maps(enc, p, args, Cfg::kWide, Cfg::BN, &xd, &wd) != CUDA_SUCCESS) return cudaErrorInvalidValue;
     const TmaHaloGeom g = tma_halo_geom(p, Cfg::kWide);
     const dim3 grid((unsigned)cdiv(g.units, Cfg::MU), (unsigned)cdiv(p.Kg, Cfg::BN), 1u);
     kern<<<grid, kTmaThreads, tma_halo_smem_bytes(p, Cfg::kRingBytes, Cfg::MU, Cfg::kWide), s>>>(
@@ -290,17 +296,8 @@ static cudaError_t launch_tma_bres_halo(const TmaEncoders& enc, const ConvParams
     if (!args)
         return cudaFuncSetAttribute(reinterpret_cast<const void*>(kern), cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     (int)kTmaHaloSmemMax);
-    const TmaTiled4Map xm = tma_halo_map(p, true);
-    const TmaTiledMap wm = tma_w_map(p, TmaBres::BN, 64);
     CUtensorMap xd, wd;
-    CUresult r = enc.tiled(&xd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<void*>(args->a), xm.dims, xm.strides,
-                           xm.box, xm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                           CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (r == CUDA_SUCCESS)
-        r = enc.tiled(&wd, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(args->w), wm.dims, wm.strides, wm.box,
-                      wm.estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                      CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
+    if (encode_halo_maps(enc, p, args, true, TmaBres::BN, &xd, &wd) != CUDA_SUCCESS) return cudaErrorInvalidValue;
     const TmaHaloGeom g = tma_halo_geom(p, true);
     const int64_t tiles = cdiv(g.units, 2);
     int64_t blocks = args->num_sms > 0 && tiles > args->num_sms ? args->num_sms : tiles;

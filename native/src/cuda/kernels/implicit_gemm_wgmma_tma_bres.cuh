@@ -89,6 +89,26 @@ struct WarpGroupSync {
     __device__ __forceinline__ static void sync() { bar_sync_named(kId, 128); }
 };
 
+// Both B-resident kernels' start: tid 0 initializes full[s] (1 arrival: the producer's arrive.expect_tx), empty[s]
+// (4: lane 0 of each warp of the stage's consumer) and bfull (the weights), then the block's only barrier.
+template <int STAGES>
+__device__ __forceinline__ void bres_init_barriers(uint64_t* full, uint64_t* empty, uint64_t* bfull, int tid) {
+    if (tid == 0) {
+        for (int s = 0; s < STAGES; ++s) {
+            mbar_init(&full[s], 1);
+            mbar_init(&empty[s], 4);
+        }
+        mbar_init(bfull, 1);
+        fence_mbarrier_init();
+    }
+    __syncthreads();  // the barriers are initialized (the only block-wide barrier)
+}
+// The producer's first loads: the whole weight matrix, ktiles slices of 64 x 64 f16, on bfull.
+__device__ __forceinline__ void bres_load_weights(half_t* bres, const TmaDesc* wmap, uint64_t* bfull, int ktiles) {
+    mbar_arrive_expect_tx(bfull, (unsigned)(ktiles * TmaBres::kSliceBytes));
+    for (int kt = 0; kt < ktiles; ++kt) tma_load_2d(bres + kt * TmaBres::BN * TmaBres::LD, wmap, bfull, kt * 64, 0);
+}
+
 // One consumer's units: for each, the slices' wgmma (A from the ring, B resident), each slice released once
 // retired, then the epilogue through its own stage.
 template <unsigned kBar>
@@ -126,19 +146,10 @@ __device__ __forceinline__ void wgmma_tma_bres_body(const ConvParams& p, const T
     half_t* const epi0 = bres + ktiles * TmaBres::BN * LD;
     __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES], bfull;
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-    if (tid == 0) {
-        for (int s = 0; s < STAGES; ++s) {
-            mbar_init(&full[s], 1);   // the producer's arrive.expect_tx
-            mbar_init(&empty[s], 4);  // lane 0 of each warp of the slice's consumer
-        }
-        mbar_init(&bfull, 1);
-        fence_mbarrier_init();
-    }
-    __syncthreads();  // the barriers are initialized (the only block-wide barrier)
+    bres_init_barriers<STAGES>(full, empty, &bfull, tid);
     if (warp == 8) {  // the producer: lane 0
         if (lane != 0) return;
-        mbar_arrive_expect_tx(&bfull, (unsigned)(ktiles * TmaBres::kSliceBytes));
-        for (int kt = 0; kt < ktiles; ++kt) tma_load_2d(bres + kt * TmaBres::BN * LD, wmap, &bfull, kt * BK, 0);
+        bres_load_weights(bres, wmap, &bfull, ktiles);
         int g = 0;
         for (int u = blockIdx.x; u < units; u += gridDim.x)
             for (int kt = 0; kt < ktiles; ++kt, ++g) {
@@ -235,19 +246,10 @@ __device__ __forceinline__ void wgmma_tma_bres_halo_body(const ConvParams& p, co
     half_t* const epi0 = bres + ktiles * TmaBres::BN * LD;
     __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES], bfull;
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-    if (tid == 0) {
-        for (int s = 0; s < STAGES; ++s) {
-            mbar_init(&full[s], 1);   // the producer's arrive.expect_tx
-            mbar_init(&empty[s], 4);  // lane 0 of each warp of the stage's consumer
-        }
-        mbar_init(&bfull, 1);
-        fence_mbarrier_init();
-    }
-    __syncthreads();  // the barriers are initialized (the only block-wide barrier)
+    bres_init_barriers<STAGES>(full, empty, &bfull, tid);
     if (warp == 8) {  // the producer: lane 0
         if (lane != 0) return;
-        mbar_arrive_expect_tx(&bfull, (unsigned)(ktiles * TmaBres::kSliceBytes));
-        for (int kt = 0; kt < ktiles; ++kt) tma_load_2d(bres + kt * TmaBres::BN * LD, wmap, &bfull, kt * 64, 0);
+        bres_load_weights(bres, wmap, &bfull, ktiles);
         int gi = 0;
         for (int u = blockIdx.x; u < tiles; u += gridDim.x)
             for (int cs = 0; cs < slices; ++cs, ++gi) {
