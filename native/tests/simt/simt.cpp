@@ -178,6 +178,7 @@ struct WgmmaOp {
     const uint32_t* a[32];  // A from registers: each lane's fragment a[4] (read at the wait); else null
     bool tf32;              // m64nNk8 tf32 (fp32 operands, 128-byte swizzle) instead of m64nNk16 f16
     uint64_t operand_hash;  // of the shared bytes it reads, at issue: they must not change before it is performed
+    std::vector<uint32_t> chunks;  // the shared offsets of the 16-byte chunks it reads (a TMA load into one races)
 };
 
 // One warpgroup-wide instruction (wgmma.fence / commit_group / wait_group / mma_async: .sync.aligned, so
@@ -878,13 +879,15 @@ uint32_t wgmma_operand_offset(uint64_t desc, int row, int kb, Fiber* caller) {
 // again when the op is performed: the hardware may read its operands at any time in between, so a write into
 // them while the wgmma is in flight (a stage refilled, or rewritten, before the wait that retires its reader)
 // is a race even where the emulation's late read happens to see the intended bytes.
-uint64_t wgmma_operand_hash(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* caller) {
+uint64_t wgmma_operand_hash(const Block& b, unsigned warp, const WgmmaOp& op, Fiber* caller,
+                            std::vector<uint32_t>* chunks = nullptr) {
     const int es = op.tf32 ? 4 : 2, K = op.tf32 ? 8 : 16, wr = static_cast<int>(warp % 4);
     uint64_t h = 1469598103934665603ull;
     auto add = [&](uint64_t desc, int row) {
         for (int half = 0; half < 2; ++half) {
             const uint32_t off = wgmma_operand_offset(desc, row, half * K / 2 * es, caller);
             if (off + 16 > b.smem_size) continue;  // (reported when the op is performed)
+            if (chunks) chunks->push_back(off);
             uint64_t w[2];  // the 16-byte chunk as two words: FNV-1a steps per word, not per byte
             std::memcpy(w, b.smem + off, 16);
             h = (h ^ w[0]) * 1099511628211ull;
@@ -1178,7 +1181,7 @@ void compute_collective(Warp& w, Fiber* caller) {
                 op.a[t] = w.op == OpWgmmaF16Rs ? static_cast<const uint32_t*>(w.slot[t].ptr2) : nullptr;
             }
             op.tf32 = w.op == OpWgmmaTf32;
-            op.operand_hash = wgmma_operand_hash(*caller->ctx.block, caller->ctx.warp, op, caller);
+            op.operand_hash = wgmma_operand_hash(*caller->ctx.block, caller->ctx.warp, op, caller, &op.chunks);
             wg_aligned(caller, w, WgInstr{w.op, op.n, op.desc_a, op.desc_b});
             w.wgmma.push_back(op);
             ++rt_state().smem.wgmma_m64k16;
@@ -1626,6 +1629,26 @@ void tma_issue(const char* what, void* dst, const TensorMap* m, uint64_t* bar, u
         fiber_fail(f, std::string(what) + ": shared destination " + std::to_string(g_smem_base + off0) +
                           " not 128-byte aligned");
     const uint32_t sw = static_cast<uint32_t>(m->swizzle);
+    // A load into shared bytes that an issued, not yet retired wgmma reads is a race on hardware whenever the copy
+    // lands: the stage was handed back before its reader's wgmma_wait. (The box lands in [off0, off0 + bytes): the
+    // swizzle permutes chunks within their 128-byte row.) Checked at issue, in every block the load writes.
+    auto check_inflight = [&](const Block& t) {
+        for (unsigned wi = 0; wi < t.warps.size(); ++wi)
+            for (const WgmmaOp& op : t.warps[wi].wgmma)
+                for (uint32_t c : op.chunks)
+                    if (c >= off0 && c < off0 + bytes)
+                        fiber_fail(f, std::string(what) + " into shared bytes " + std::to_string(off0) + ".." +
+                                          std::to_string(off0 + bytes - 1) + " of block rank " +
+                                          std::to_string(t.rank) + ", which an in-flight wgmma of its warp " +
+                                          std::to_string(wi) + " reads (byte " + std::to_string(c) +
+                                          "): the stage was released before the wgmma_wait that retires its reader");
+    };
+    if (!cta_mask) {
+        check_inflight(b);
+    } else {
+        for (unsigned r = 0; r < b.cluster->size; ++r)
+            if (cta_mask >> r & 1u) check_inflight(b.cluster->blocks[r]);
+    }
     std::vector<unsigned char> row(row_bytes);
     for (uint32_t r = 0; r < rows; ++r) {
         for (uint32_t e = 0; e < row_elems; ++e) get(r, e, row.data() + e * m->elem_bytes);
