@@ -148,7 +148,7 @@ std::vector<Shape> make_shapes(int max_shapes) {
         {2, 1, 64, 24, 1, {7, 12, 0}, {5, 3, 0}, {1, 1, 0}, {3, 1, 0}, {2, 2, 0}, {1, 1, 0}, 1, 1},    // halo-tma: 5x3
         // the B-resident form's WIDE-halo variant with 2 channel slices per tile (its ring wraps inside a tile) and
         // a dilated 2 x 2 filter (Kgemm 512), asymmetric padding, partial units
-        {2, 2, 128, 16, 1, {11, 13, 0}, {2, 2, 0}, {1, 1, 0}, {1, 0, 0}, {0, 1, 0}, {2, 1, 0}, 1, 1},  // bres halo: 2 sl
+        {2, 1, 128, 8, 1, {11, 13, 0}, {2, 2, 0}, {1, 1, 0}, {1, 0, 0}, {0, 1, 0}, {2, 1, 0}, 1, 1},   // bres halo: 2 sl
     };
     for (const Shape& s : fixed) v.push_back(s);
     g_fixed_shapes = sizeof fixed / sizeof fixed[0];
