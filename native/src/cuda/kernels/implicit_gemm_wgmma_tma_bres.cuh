@@ -47,6 +47,9 @@
 // stage while the other consumer computes. Ring index g = i (C / 64) + cs for slice cs of the block's i-th tile;
 // a consumer commits one wgmma group per tap and releases stage g - 1 once the first tap of stage g has been
 // committed and wgmma_wait<1> has retired every earlier group (the tile's last stage after wgmma_wait<0>).
+//
+// Layout of this file: the form's geometry (TmaBres), the two A sources (BresIm2colA: im2col boxes; BresHaloA: WIDE
+// halos) and one block for both (bres_body: barriers, the producer's ring walk; bres_consume: a consumer's tiles).
 #ifndef FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_BRES_CUH
 #define FASTCONV_CUDA_KERNELS_IMPLICIT_GEMM_WGMMA_TMA_BRES_CUH
 
@@ -89,98 +92,83 @@ struct WarpGroupSync {
     __device__ __forceinline__ static void sync() { bar_sync_named(kId, 128); }
 };
 
-// Both B-resident kernels' start: tid 0 initializes full[s] (1 arrival: the producer's arrive.expect_tx), empty[s]
-// (4: lane 0 of each warp of the stage's consumer) and bfull (the weights), then the block's only barrier.
-template <int STAGES>
-__device__ __forceinline__ void bres_init_barriers(uint64_t* full, uint64_t* empty, uint64_t* bfull, int tid) {
-    if (tid == 0) {
-        for (int s = 0; s < STAGES; ++s) {
-            mbar_init(&full[s], 1);
-            mbar_init(&empty[s], 4);
-        }
-        mbar_init(bfull, 1);
-        fence_mbarrier_init();
-    }
-    __syncthreads();  // the barriers are initialized (the only block-wide barrier)
-}
-// The producer's first loads: the whole weight matrix, ktiles slices of 64 x 64 f16, on bfull.
-__device__ __forceinline__ void bres_load_weights(half_t* bres, const TmaDesc* wmap, uint64_t* bfull, int ktiles) {
-    mbar_arrive_expect_tx(bfull, (unsigned)(ktiles * TmaBres::kSliceBytes));
-    for (int kt = 0; kt < ktiles; ++kt) tma_load_2d(bres + kt * TmaBres::BN * TmaBres::LD, wmap, bfull, kt * 64, 0);
-}
+// ---- The A sources: where a tile's ring slices come from, and how a consumer multiplies one ----
+// Each gives: kStages (ring stages), tiles (128-row tiles), slices (ring slices per tile), stage_bytes(),
+// load (the producer: one slice of tile u into a stage, completing on full), mma (a consumer: one slice's wgmma
+// into acc, calling release() once every wgmma group of the earlier slices has retired) and rows(u) (the tile's
+// rows for epilogue_staged).
 
-// One consumer's units: for each, the slices' wgmma (A from the ring, B resident), each slice released once
-// retired, then the epilogue through its own stage.
-template <unsigned kBar>
-__device__ __forceinline__ void bres_consume(const ConvParams& p, const half_t* ring, const half_t* bres,
-                                             half_t* epi, uint64_t* full, uint64_t* empty, const half_t* bias,
-                                             half_t* y, int vec_y, int c, int ktiles, int units, int ctid) {
-    constexpr int STAGES = TmaBres::kStages;
-    const int warp = ctid >> 5, lane = ctid & 31;
-    float acc[2][8][4];
-    for (int i = c, u = blockIdx.x + c * gridDim.x; u < units; i += 2, u += 2 * gridDim.x) {
-        const int g0 = i * ktiles;
-        zero_acc(acc);
-        for (int kt = 0; kt < ktiles; ++kt) {
-            const int g = g0 + kt, s = g % STAGES;
-            mbar_wait(&full[s], (unsigned)(g / STAGES) & 1u);
-            warpgroup_mma_slice<TmaBres::Step, half_t>(ring + s * TmaBres::BM * TmaBres::LD,
-                                                       bres + kt * TmaBres::BN * TmaBres::LD, acc);
-            wgmma_wait<1>();  // slice g - 1's group has retired: its stage may be refilled
-            if (kt > 0 && lane == 0) mbar_arrive(&empty[(g - 1) % STAGES]);
-        }
-        wgmma_wait<0>();
-        if (lane == 0) mbar_arrive(&empty[(g0 + ktiles - 1) % STAGES]);
-        epilogue_staged<TmaBres::Epi, half_t, LinearRows, WarpGroupSync<kBar>, 64>(
-            p, acc, epi, y, bias, LinearRows{u * TmaBres::BM}, 0, warp, 0, 0, ctid, vec_y);
+// wgmma_tma_bres_kernel's: a slice = the 128 x 64 im2col box of one filter tap and 64 channels (k = 64 sl).
+struct BresIm2colA {
+    static constexpr int kStages = kTmaBresStages;
+    typedef LinearRows Rows;
+    const ConvParams& p;
+    int tiles, slices;
+    __device__ __forceinline__ explicit BresIm2colA(const ConvParams& p_)
+        : p(p_), tiles((p_.M + TmaBres::BM - 1) / TmaBres::BM), slices((p_.Kgemm + TmaBres::BK - 1) / TmaBres::BK) {}
+    __device__ __forceinline__ size_t stage_bytes() const { return TmaBres::kStageBytes; }
+    __device__ __forceinline__ void load(unsigned char* stage, const TmaDesc* xmap, uint64_t* full, int u,
+                                         int sl) const {
+        int c[4];
+        uint16_t off[2];
+        tma_x_coords(p, u * TmaBres::BM, sl * TmaBres::BK, c, off);
+        tma_load_im2col_4d(reinterpret_cast<half_t*>(stage), xmap, full, c[0], c[1], c[2], c[3], off[0], off[1]);
     }
-}
+    template <class Release>
+    __device__ __forceinline__ void mma(const unsigned char* stage, const half_t* bres, int sl, float (&acc)[2][8][4],
+                                        Release release) const {
+        warpgroup_mma_slice<TmaBres::Step, half_t>(reinterpret_cast<const half_t*>(stage),
+                                                   bres + sl * TmaBres::BN * TmaBres::LD, acc);
+        wgmma_wait<1>();  // every group but this slice's has retired
+        release();
+    }
+    __device__ __forceinline__ Rows rows(int u) const { return LinearRows{u * TmaBres::BM}; }
+};
 
-__device__ __forceinline__ void wgmma_tma_bres_body(const ConvParams& p, const TmaDesc* xmap, const TmaDesc* wmap,
-                                                    const half_t* bias, half_t* y, int vec_y) {
-    constexpr int STAGES = TmaBres::kStages, BM = TmaBres::BM, BK = TmaBres::BK, LD = TmaBres::LD;
-    FC_DYNAMIC_SHARED(half_t, smem_raw);
-    half_t* const ring = align_smem<1024>(smem_raw);
-    const int ktiles = (p.Kgemm + BK - 1) / BK, units = (p.M + BM - 1) / BM;
-    half_t* const bres = ring + STAGES * BM * LD;
-    half_t* const epi0 = bres + ktiles * TmaBres::BN * LD;
-    __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES], bfull;
-    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-    bres_init_barriers<STAGES>(full, empty, &bfull, tid);
-    if (warp == 8) {  // the producer: lane 0
-        if (lane != 0) return;
-        bres_load_weights(bres, wmap, &bfull, ktiles);
-        int g = 0;
-        for (int u = blockIdx.x; u < units; u += gridDim.x)
-            for (int kt = 0; kt < ktiles; ++kt, ++g) {
-                const int s = g % STAGES;
-                if (g >= STAGES) mbar_wait(&empty[s], (unsigned)(g / STAGES - 1) & 1u);  // slice g - STAGES released
-                mbar_arrive_expect_tx(&full[s], (unsigned)TmaBres::kStageBytes);
-                int c[4];
-                uint16_t off[2];
-                tma_x_coords(p, u * BM, kt * BK, c, off);
-                tma_load_im2col_4d(ring + s * BM * LD, xmap, &full[s], c[0], c[1], c[2], c[3], off[0], off[1]);
+// wgmma_tma_bres_halo_kernel's: a slice = 64 channels of the tile's two WIDE halo units (one {64, pitch, HH, 1}
+// box each), which every filter tap reads in place (k = t C + 64 sl); one wgmma commit group per tap, as in
+// wgmma_halo_tma_kernel, so release() comes after the first tap's wgmma_wait<1>.
+struct BresHaloA {
+    static constexpr int kStages = kTmaBresHaloStages;
+    typedef HaloUnitRows Rows;
+    const ConvParams& p;
+    const TmaHaloGeom& g;
+    int tiles, slices;
+    __device__ __forceinline__ BresHaloA(const ConvParams& p_, const TmaHaloGeom& g_)
+        : p(p_), g(g_), tiles((g_.units + 1) / 2), slices(p_.C / 64) {}
+    __device__ __forceinline__ size_t stage_bytes() const { return (size_t)2 * g.unit; }
+    __device__ __forceinline__ void load(unsigned char* stage, const TmaDesc* xmap, uint64_t* full, int u,
+                                         int sl) const {
+        for (int j = 0; j < 2; ++j) {
+            const int hu = 2 * u + j < g.units ? 2 * u + j : g.units - 1;  // past the last: valid, not written
+            int c[4];
+            tma_halo_coords(p, g, hu, sl * 64, c);
+            tma_load_4d(stage + (size_t)j * g.unit, xmap, full, c[0], c[1], c[2], c[3]);
+        }
+    }
+    template <class Release>
+    __device__ __forceinline__ void mma(const unsigned char* stage, const half_t* bres, int sl, float (&acc)[2][8][4],
+                                        Release release) const {
+        const int taps = p.R * p.S;
+        const uint32_t sbo = (uint32_t)g.pitch * 128u;
+        for (int t = 0; t < taps; ++t) {
+            const int r = t / p.S, sx = t - r * p.S, tap_row = r * p.dh * g.pitch + sx * p.dw;
+            const half_t* bt = bres + (size_t)(t * slices + sl) * TmaBres::BN * TmaBres::LD;
+            wgmma_fence();
+#pragma unroll
+            for (int mi = 0; mi < 2; ++mi) {
+                const uint64_t da = wgmma_desc_sw128_rows(stage + (size_t)mi * g.unit + (size_t)tap_row * 128, sbo);
+#pragma unroll
+                for (int kk = 0; kk < 4; ++kk)
+                    wgmma_m64k16_f16<TmaBres::BN>(acc[mi], da + (uint64_t)(2 * kk), wgmma_desc_sw128(bt + kk * 16));
             }
-        return;
+            wgmma_commit();
+            wgmma_wait<1>();  // every group but this tap's has retired: at t == 0, the previous slice's last tap
+            if (t == 0) release();
+        }
     }
-    const int c = warp >> 2;  // consumer warpgroup 0 / 1
-    if (blockIdx.x + c * gridDim.x < (unsigned)units) mbar_wait(&bfull, 0u);  // (a consumer with a unit reads B)
-    half_t* const epi = epi0 + c * (TmaBres::kEpiBytes / 2);
-    if (c == 0)
-        bres_consume<1>(p, ring, bres, epi, full, empty, bias, y, vec_y, 0, ktiles, units, tid);
-    else
-        bres_consume<2>(p, ring, bres, epi, full, empty, bias, y, vec_y, 1, ktiles, units, tid - 128);
-}
-
-// sm_90a only (a trap stub elsewhere); 288 threads, gridDim.x <= units (one block per SM), dynamic shared memory
-// tma_bres_smem_bytes(ceil(Kgemm / 64)); the maps: tma_x_map(p, 64) and tma_w_map(p, 64, 64).
-__global__ void __launch_bounds__(288, 1)
-    wgmma_tma_bres_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap, ConvParams p,
-                          const half_t* bias, half_t* y, int vec_y) {
-    FC_SM90A_ONLY((wgmma_tma_bres_body(p, &xmap, &wmap, bias, y, vec_y)));
-}
-
-// ---- The WIDE-halo variant ----
+    __device__ __forceinline__ Rows rows(int u) const { return HaloUnitRows{g, 2 * u}; }
+};
 
 // Null if wgmma_tma_bres_halo_kernel can run p; else why not.
 inline const char* tma_bres_halo_unsupported(const ConvParams& p) {
@@ -192,87 +180,86 @@ inline const char* tma_bres_halo_unsupported(const ConvParams& p) {
     return nullptr;
 }
 
-// One consumer's tiles (two halo units each): per slice, every tap's wgmma on the stage's halos (B resident),
-// one commit group per stage, released once retired; then the epilogue through its own stage.
-template <unsigned kBar>
-__device__ __forceinline__ void bres_halo_consume(const ConvParams& p, const TmaHaloGeom& g, const unsigned char* ring,
-                                                  const half_t* bres, half_t* epi, uint64_t* full, uint64_t* empty,
-                                                  const half_t* bias, half_t* y, int vec_y, int c, int tiles,
-                                                  int ctid) {
-    constexpr int STAGES = kTmaBresHaloStages;
-    const int warp = ctid >> 5, lane = ctid & 31, slices = p.C / 64, taps = p.R * p.S;
-    const size_t stage_bytes = (size_t)2 * g.unit;
-    const uint32_t sbo = (uint32_t)g.pitch * 128u;
+// ---- The block, for either A source ----
+
+// One consumer's tiles: for each, its slices' wgmma (A from the ring, B resident), each slice released once
+// retired, then the epilogue through its own stage.
+template <unsigned kBar, class A>
+__device__ __forceinline__ void bres_consume(const ConvParams& p, const A& a, const unsigned char* ring,
+                                             const half_t* bres, half_t* epi, uint64_t* full, uint64_t* empty,
+                                             const half_t* bias, half_t* y, int vec_y, int c, int ctid) {
+    constexpr int STAGES = A::kStages;
+    const int warp = ctid >> 5, lane = ctid & 31;
     float acc[2][8][4];
-    for (int i = c, u = blockIdx.x + c * gridDim.x; u < tiles; i += 2, u += 2 * gridDim.x) {
-        const int g0 = i * slices;
+    for (int i = c, u = blockIdx.x + c * gridDim.x; u < a.tiles; i += 2, u += 2 * gridDim.x) {
+        const int g0 = i * a.slices;
         zero_acc(acc);
-        for (int cs = 0; cs < slices; ++cs) {
-            const int gi = g0 + cs, s = gi % STAGES;
-            mbar_wait(&full[s], (unsigned)(gi / STAGES) & 1u);
-            const unsigned char* st = ring + (size_t)s * stage_bytes;
-            for (int t = 0; t < taps; ++t) {  // one wgmma group per tap, as in wgmma_halo_tma_kernel
-                const int r = t / p.S, sx = t - r * p.S, tap_row = r * p.dh * g.pitch + sx * p.dw;
-                const half_t* bt = bres + (size_t)(t * slices + cs) * TmaBres::BN * TmaBres::LD;  // k = t C + 64 cs
-                wgmma_fence();
-#pragma unroll
-                for (int mi = 0; mi < 2; ++mi) {
-                    const uint64_t da = wgmma_desc_sw128_rows(st + (size_t)mi * g.unit + (size_t)tap_row * 128, sbo);
-#pragma unroll
-                    for (int kk = 0; kk < 4; ++kk)
-                        wgmma_m64k16_f16<TmaBres::BN>(acc[mi], da + (uint64_t)(2 * kk), wgmma_desc_sw128(bt + kk * 16));
-                }
-                wgmma_commit();
-                wgmma_wait<1>();  // every group but this tap's has retired: at t == 0, stage gi - 1's last tap
-                if (t == 0 && cs > 0 && lane == 0) mbar_arrive(&empty[(gi - 1) % STAGES]);
-            }
+        for (int sl = 0; sl < a.slices; ++sl) {
+            const int g = g0 + sl, s = g % STAGES;
+            mbar_wait(&full[s], (unsigned)(g / STAGES) & 1u);
+            a.mma(ring + (size_t)s * a.stage_bytes(), bres, sl, acc, [&] {
+                if (sl > 0 && lane == 0) mbar_arrive(&empty[(g - 1) % STAGES]);  // slice g - 1 has retired
+            });
         }
         wgmma_wait<0>();
-        if (lane == 0) mbar_arrive(&empty[(g0 + slices - 1) % STAGES]);
-        epilogue_staged<TmaBres::Epi, half_t, HaloUnitRows, WarpGroupSync<kBar>, 64>(
-            p, acc, epi, y, bias, HaloUnitRows{g, 2 * u}, 0, warp, 0, 0, ctid, vec_y);
+        if (lane == 0) mbar_arrive(&empty[(g0 + a.slices - 1) % STAGES]);
+        epilogue_staged<TmaBres::Epi, half_t, typename A::Rows, WarpGroupSync<kBar>, 64>(
+            p, acc, epi, y, bias, a.rows(u), 0, warp, 0, 0, ctid, vec_y);
     }
 }
 
-__device__ __forceinline__ void wgmma_tma_bres_halo_body(const ConvParams& p, const TmaHaloGeom& g,
-                                                         const TmaDesc* xmap, const TmaDesc* wmap, const half_t* bias,
-                                                         half_t* y, int vec_y) {
-    constexpr int STAGES = kTmaBresHaloStages, LD = TmaBres::LD;
+// The block: tid 0 initializes full[s] (1 arrival: the producer's arrive.expect_tx), empty[s] (4: lane 0 of each
+// warp of the stage's consumer) and bfull (the weights); the producer (warp 8, lane 0) loads the whole weight
+// matrix on bfull, then walks the ring; the two consumer warpgroups take alternate tiles.
+template <class A>
+__device__ __forceinline__ void bres_body(const ConvParams& p, const A& a, const TmaDesc* xmap, const TmaDesc* wmap,
+                                          const half_t* bias, half_t* y, int vec_y) {
+    constexpr int STAGES = A::kStages, LD = TmaBres::LD;
     FC_DYNAMIC_SHARED(half_t, smem_raw);
     unsigned char* const ring = reinterpret_cast<unsigned char*>(align_smem<1024>(smem_raw));
-    const int ktiles = (p.Kgemm + 63) / 64, tiles = (g.units + 1) / 2, slices = p.C / 64;
-    const size_t stage_bytes = (size_t)2 * g.unit;
-    half_t* const bres = reinterpret_cast<half_t*>(ring + STAGES * stage_bytes);
+    const int ktiles = (p.Kgemm + TmaBres::BK - 1) / TmaBres::BK;
+    half_t* const bres = reinterpret_cast<half_t*>(ring + STAGES * a.stage_bytes());
     half_t* const epi0 = bres + ktiles * TmaBres::BN * LD;
     __shared__ __align__(8) uint64_t full[STAGES], empty[STAGES], bfull;
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-    bres_init_barriers<STAGES>(full, empty, &bfull, tid);
+    if (tid == 0) {
+        for (int s = 0; s < STAGES; ++s) {
+            mbar_init(&full[s], 1);
+            mbar_init(&empty[s], 4);
+        }
+        mbar_init(&bfull, 1);
+        fence_mbarrier_init();
+    }
+    __syncthreads();  // the barriers are initialized (the only block-wide barrier)
     if (warp == 8) {  // the producer: lane 0
         if (lane != 0) return;
-        bres_load_weights(bres, wmap, &bfull, ktiles);
-        int gi = 0;
-        for (int u = blockIdx.x; u < tiles; u += gridDim.x)
-            for (int cs = 0; cs < slices; ++cs, ++gi) {
-                const int s = gi % STAGES;
-                if (gi >= STAGES) mbar_wait(&empty[s], (unsigned)(gi / STAGES - 1) & 1u);  // gi - STAGES released
-                mbar_arrive_expect_tx(&full[s], (unsigned)stage_bytes);
-                for (int j = 0; j < 2; ++j) {
-                    const int hu = 2 * u + j < g.units ? 2 * u + j : g.units - 1;  // past the last: valid, not written
-                    int c[4];
-                    tma_halo_coords(p, g, hu, cs * 64, c);
-                    tma_load_4d(ring + (size_t)s * stage_bytes + (size_t)j * g.unit, xmap, &full[s], c[0], c[1], c[2],
-                                c[3]);
-                }
+        mbar_arrive_expect_tx(&bfull, (unsigned)(ktiles * TmaBres::kSliceBytes));
+        for (int kt = 0; kt < ktiles; ++kt) tma_load_2d(bres + kt * TmaBres::BN * LD, wmap, &bfull, kt * 64, 0);
+        int g = 0;
+        for (int u = blockIdx.x; u < a.tiles; u += gridDim.x)
+            for (int sl = 0; sl < a.slices; ++sl, ++g) {
+                const int s = g % STAGES;
+                if (g >= STAGES) mbar_wait(&empty[s], (unsigned)(g / STAGES - 1) & 1u);  // slice g - STAGES released
+                mbar_arrive_expect_tx(&full[s], (unsigned)a.stage_bytes());
+                a.load(ring + (size_t)s * a.stage_bytes(), xmap, &full[s], u, sl);
             }
         return;
     }
     const int c = warp >> 2;  // consumer warpgroup 0 / 1
-    if (blockIdx.x + c * gridDim.x < (unsigned)tiles) mbar_wait(&bfull, 0u);  // (a consumer with a tile reads B)
+    if (blockIdx.x + c * gridDim.x < (unsigned)a.tiles) mbar_wait(&bfull, 0u);  // (a consumer with a tile reads B)
     half_t* const epi = epi0 + c * (TmaBres::kEpiBytes / 2);
     if (c == 0)
-        bres_halo_consume<1>(p, g, ring, bres, epi, full, empty, bias, y, vec_y, 0, tiles, tid);
+        bres_consume<1>(p, a, ring, bres, epi, full, empty, bias, y, vec_y, 0, tid);
     else
-        bres_halo_consume<2>(p, g, ring, bres, epi, full, empty, bias, y, vec_y, 1, tiles, tid - 128);
+        bres_consume<2>(p, a, ring, bres, epi, full, empty, bias, y, vec_y, 1, tid - 128);
+}
+
+// sm_90a only (a trap stub elsewhere); 288 threads, gridDim.x <= the tiles (one block per SM), dynamic shared
+// memory tma_bres_smem_bytes(ceil(Kgemm / 64)); the maps: tma_x_map(p, 64) and tma_w_map(p, 64, 64).
+__global__ void __launch_bounds__(288, 1)
+    wgmma_tma_bres_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap, ConvParams p,
+                          const half_t* bias, half_t* y, int vec_y) {
+    FC_SM90A_ONLY((bres_body(p, BresIm2colA(p), &xmap, &wmap, bias, y, vec_y)));
 }
 
 // sm_90a only (a trap stub elsewhere); 288 threads, gridDim.x <= ceil(units / 2) (one block per SM), dynamic shared
@@ -280,7 +267,7 @@ __device__ __forceinline__ void wgmma_tma_bres_halo_body(const ConvParams& p, co
 __global__ void __launch_bounds__(288, 1)
     wgmma_tma_bres_halo_kernel(const __grid_constant__ TmaDesc xmap, const __grid_constant__ TmaDesc wmap,
                                ConvParams p, TmaHaloGeom g, const half_t* bias, half_t* y, int vec_y) {
-    FC_SM90A_ONLY((wgmma_tma_bres_halo_body(p, g, &xmap, &wmap, bias, y, vec_y)));
+    FC_SM90A_ONLY((bres_body(p, BresHaloA(p, g), &xmap, &wmap, bias, y, vec_y)));
 }
 
 }  // namespace cuda
