@@ -159,22 +159,30 @@ __global__ void wgmma_case_kernel(Args<N> a) {
         for (int e = 0; e < 4; ++e) a.out->d[warp][lane][j][e] = d[j][e];
 }
 
+// Writes A [64 * wgs][kK] (a_val) and B [N][kK] (b_val) as f16 into img, element (row, k) of A at a_at(row, k), of
+// B at b_at(row, k): the one loop every f16 image builder below places its operands with.
+template <int N, class AAt, class BAt>
+void put_f16_operands(std::vector<unsigned char>& img, int wgs, AAt a_at, BAt b_at) {
+    for (int i = 0; i < 64 * wgs; ++i)
+        for (int k = 0; k < kK; ++k) {
+            const uint16_t h = f16_bits_exact(a_val(i, k));
+            std::memcpy(&img[a_at(i, k)], &h, 2);
+        }
+    for (int j = 0; j < N; ++j)
+        for (int k = 0; k < kK; ++k) {
+            const uint16_t h = f16_bits_exact(b_val(j, k));
+            std::memcpy(&img[b_at(j, k)], &h, 2);
+        }
+}
+
 // The f16 image: A [64 * wgs][kK] then B [N][kK] (rows of row_bytes: 64, or 128 with the first kK of each
 // row set), each placed by `at`; filler 0xff elsewhere.
 template <int N, class At>
 std::vector<unsigned char> make_f16_image(int wgs, At at, uint32_t* b_off, uint32_t row_bytes = 64) {
     *b_off = static_cast<uint32_t>(64 * wgs) * row_bytes;
     std::vector<unsigned char> img(*b_off + N * row_bytes, 0xff);
-    for (int i = 0; i < 64 * wgs; ++i)
-        for (int k = 0; k < kK; ++k) {
-            const uint16_t h = f16_bits_exact(a_val(i, k));
-            std::memcpy(&img[at(i, k)], &h, 2);
-        }
-    for (int j = 0; j < N; ++j)
-        for (int k = 0; k < kK; ++k) {
-            const uint16_t h = f16_bits_exact(b_val(j, k));
-            std::memcpy(&img[*b_off + at(j, k)], &h, 2);
-        }
+    const uint32_t bo = *b_off;
+    put_f16_operands<N>(img, wgs, at, [&](int j, int k) { return bo + at(j, k); });
     return img;
 }
 
@@ -202,16 +210,9 @@ std::vector<unsigned char> make_f16_shifted128_image(int wgs, int shift, Args<N>
     const int a_rows = (64 * wgs / 8 - 1) * group + 8 + shift;
     const uint32_t b_off = static_cast<uint32_t>((a_rows + 7) / 8) * 1024u;
     std::vector<unsigned char> img(b_off + N * 128u, 0xff);
-    for (int i = 0; i < 64 * wgs; ++i)
-        for (int k = 0; k < kK; ++k) {
-            const uint16_t h = f16_bits_exact(a_val(i, k));
-            std::memcpy(&img[sw128_f16_offset(i / 8 * group + i % 8 + shift, k)], &h, 2);
-        }
-    for (int j = 0; j < N; ++j)
-        for (int k = 0; k < kK; ++k) {
-            const uint16_t h = f16_bits_exact(b_val(j, k));
-            std::memcpy(&img[b_off + sw128_f16_offset(j, k)], &h, 2);
-        }
+    put_f16_operands<N>(
+        img, wgs, [&](int i, int k) { return sw128_f16_offset(i / 8 * group + i % 8 + shift, k); },
+        [&](int j, int k) { return b_off + sw128_f16_offset(j, k); });
     a->b_off = b_off;
     a->desc_mode = 1;
     a->sbo = 128u * static_cast<uint32_t>(group);
@@ -233,16 +234,8 @@ std::vector<unsigned char> make_f16_core_image(int wgs, int shift, Args<N>* a) {
     const uint32_t plane = 16u * static_cast<uint32_t>(R), region = plane * (kK / 8);
     std::vector<unsigned char> img(2 * region, 0xff);
     auto at = [&](int row, int k) { return static_cast<uint32_t>(k / 8) * plane + 16u * static_cast<uint32_t>(row) + 2u * (k % 8); };
-    for (int i = 0; i < 64 * wgs; ++i)
-        for (int k = 0; k < kK; ++k) {
-            const uint16_t h = f16_bits_exact(a_val(i, k));
-            std::memcpy(&img[at(i + shift, k)], &h, 2);
-        }
-    for (int j = 0; j < N; ++j)
-        for (int k = 0; k < kK; ++k) {
-            const uint16_t h = f16_bits_exact(b_val(j, k));
-            std::memcpy(&img[region + at(j, k)], &h, 2);
-        }
+    put_f16_operands<N>(img, wgs, [&](int i, int k) { return at(i + shift, k); },
+                        [&](int j, int k) { return region + at(j, k); });
     a->b_off = region;
     a->desc_mode = 0;
     a->sbo = 128;
