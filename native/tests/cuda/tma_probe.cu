@@ -4,7 +4,7 @@
 //
 // Why: the wgmma kernels gather their im2col A tiles with one 16-byte cp.async per thread and chunk, and
 // Nsight Compute on an H200 showed them issue- and latency-bound on exactly that (an estimated ~140 warp
-// instructions per warp and k-slice; README, "The wgmma kernels on the H200"). TMA's im2col mode moves a
+// instructions per warp and k-slice; docs/cuda-development-log.md, "The wgmma kernels on the H200"). TMA's im2col mode moves a
 // whole 128-pixel x 64-channel tile per instruction. Nothing here can run TMA (no GPU on the build
 // machines), and its im2col semantics (bounding box from the map's corners plus the instruction's
 // offsets, traversal stride, rows wrapping across W, H and N) are easy to misread. So, as wgmma_probe did
