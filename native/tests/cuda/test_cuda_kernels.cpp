@@ -1831,10 +1831,10 @@ Problem rn50_layer(int C, int HW, int dt, std::mt19937& rng) {
     fill(pr, rng);
     return pr;
 }
-// The L2 -> SM traffic model of a TMA kernel at a full ResNet-50 size (docs/cuda-development-log.md, thirteenth session): what its TMA
-// loads move into shared memory, counted by the emulation's TMA model on three sampled blocks (split 0, N tile 0,
-// interior M tiles) and scaled to the grid. Fails if a sampled block moved other than `want(block)` bytes --
-// each slice's A and B boxes once (the B-resident form: B once per block, A per unit).
+// The L2 -> SM traffic model of a TMA kernel at a full ResNet-50 size (docs/cuda-development-log.md, thirteenth
+// session): what its TMA loads move into shared memory, counted by the emulation's TMA model on three sampled blocks
+// (split 0, N tile 0, interior M tiles) and scaled to the grid. Fails if a sampled block moved other than `want(block)`
+// bytes -- each slice's A and B boxes once (the B-resident form: B once per block, A per unit).
 struct TmaTraffic {
     double mb = 0;  // whole grid, MB
     unsigned blocks = 0;

@@ -2,15 +2,14 @@
 // kernel uses it: does the encoding an implicit-GEMM convolution would use load exactly the operand tiles
 // the wgmma kernels read?
 //
-// Why: the wgmma kernels gather their im2col A tiles with one 16-byte cp.async per thread and chunk, and
-// Nsight Compute on an H200 showed them issue- and latency-bound on exactly that (an estimated ~140 warp
-// instructions per warp and k-slice; docs/cuda-development-log.md, "The wgmma kernels on the H200"). TMA's im2col mode moves a
-// whole 128-pixel x 64-channel tile per instruction. Nothing here can run TMA (no GPU on the build
-// machines), and its im2col semantics (bounding box from the map's corners plus the instruction's
-// offsets, traversal stride, rows wrapping across W, H and N) are easy to misread. So, as wgmma_probe did
-// for wgmma, this probe runs the planned encodings on the device and compares every byte with the
-// definition of the tile a kernel needs; on a mismatch it decodes what the TMA loaded instead (each
-// input element holds its own index), so one device call tells the next kernel how to encode.
+// Why: the wgmma kernels gather their im2col A tiles with one 16-byte cp.async per thread and chunk, and Nsight Compute
+// on an H200 showed them issue- and latency-bound on exactly that (an estimated ~140 warp instructions per warp and
+// k-slice; docs/cuda-development-log.md, "The wgmma kernels on the H200"). TMA's im2col mode moves a whole 128-pixel x
+// 64-channel tile per instruction. Nothing here can run TMA (no GPU on the build machines), and its im2col semantics
+// (bounding box from the map's corners plus the instruction's offsets, traversal stride, rows wrapping across W, H and
+// N) are easy to misread. So, as wgmma_probe did for wgmma, this probe runs the planned encodings on the device and
+// compares every byte with the definition of the tile a kernel needs; on a mismatch it decodes what the TMA loaded
+// instead (each input element holds its own index), so one device call tells the next kernel how to encode.
 //
 // Cases: tma_cases.h, shared with the emulation's own test (test_simt_tma.cpp), so the hardware and the
 // emulation's TMA model answer the same table. The im2col cases use the kernels' map and coordinates
