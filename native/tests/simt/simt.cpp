@@ -1470,6 +1470,14 @@ void mbar_land(Block& b, MBar& m) {
     }
     m.landed.clear();
 }
+// An arrival (a release, typically) by a thread whose warp still has wgmma in flight hands the processor over
+// before the thread goes on: whoever the arrival woke -- a producer about to refill the stage -- runs before this
+// warp reaches its next wgmma_wait, as it may on hardware. A stage released before the wgmma_wait that retires its
+// reader is then refilled while that wgmma is still in flight, which tma_issue reports in every schedule, not only
+// in the shuffled orders that happened to interleave there.
+void yield_if_wgmma_in_flight(Fiber* f) {
+    if (!f->ctx.block->warps[f->ctx.warp].wgmma.empty()) switch_to_scheduler(f, false);
+}
 void mbar_try_complete(Block& b, const void* bar, MBar& m) {
     if (m.pending || m.tx) return;
     mbar_land(b, m);
@@ -1490,6 +1498,7 @@ void mbarrier_arrive(uint64_t* bar) {
                       "transaction bytes (expect_tx announced more than the loads issued)");
     --m.pending;
     mbar_try_complete(*f->ctx.block, bar, m);
+    yield_if_wgmma_in_flight(f);
 }
 
 void mbarrier_arrive_cluster(uint64_t* bar, unsigned rank) {
@@ -1512,6 +1521,7 @@ void mbarrier_arrive_cluster(uint64_t* bar, unsigned rank) {
                           "'s current phase is in, the phase still waits for transaction bytes");
     --m.pending;
     mbar_try_complete(t, bar, m);
+    yield_if_wgmma_in_flight(f);
 }
 
 void mbarrier_arrive_expect_tx(uint64_t* bar, unsigned bytes) {

@@ -12,7 +12,8 @@
 //  * semantics: the op is performed at wgmma_wait (a store between issue and wait is seen), and the
 //    misuses the emulation reports (no wgmma fence, no wait before exit, operands stored without a proxy
 //    fence after them, warps of a warpgroup issuing different wgmma, other swizzle modes, partial
-//    warpgroups).
+//    warpgroups), and a stage released to its producer before the wgmma_wait that retires its reader
+//    (test_release_before_wait: reported in the default schedule too).
 #include "simt/simt.h"
 
 #include <cstdio>
@@ -308,6 +309,76 @@ void test_misuse() {
     }
 }
 
+// A one-stage hand-off: warpgroup 0 multiplies the image's tile, warp 4 (the producer) waits on the stage's
+// "empty" mbarrier and then rewrites A. early: the stage is released before the wgmma_wait that retires its reader.
+struct ReleaseArgs {
+    const unsigned char* image;
+    uint32_t image_bytes, b_off;
+    bool early;
+    Out<64>* out;
+};
+__global__ void release_kernel(ReleaseArgs a) {
+    FC_DYNAMIC_SHARED(unsigned char, raw);
+    unsigned char* const sm = fc::cuda::align_smem<1024>(raw);
+    __shared__ __align__(8) uint64_t empty;
+    const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, lane = tid % 32;
+    for (uint32_t i = static_cast<uint32_t>(tid); i < a.image_bytes; i += blockDim.x) fc::cuda::sts(&sm[i], a.image[i]);
+    if (tid == 0) {
+        fc::cuda::mbar_init(&empty, 1);
+        fc::cuda::fence_mbarrier_init();
+    }
+    fc::cuda::fence_proxy_async_smem();
+    __syncthreads();
+    if (warp == 4) {  // the producer: refills A once the stage is released
+        if (lane != 0) return;
+        fc::cuda::mbar_wait(&empty, 0u);
+        for (uint32_t i = 0; i < a.b_off; ++i) fc::cuda::sts(&sm[i], static_cast<unsigned char>(0));
+        return;
+    }
+    float d[8][4];
+    for (auto& r : d)
+        for (float& v : r) v = 1.0f;
+    const uint32_t base = fc::cuda::smem_addr_(sm);
+    fc::cuda::wgmma_fence();
+    for (int kk = 0; kk < kK; kk += 16) {
+        const uint32_t step = static_cast<uint32_t>(kk / 16) * 32u;
+        fc::cuda::wgmma_m64k16_f16<64>(d, isa_desc(base + step, 16, 512, 2u), isa_desc(base + a.b_off + step, 16, 512, 2u));
+    }
+    fc::cuda::wgmma_commit();
+    if (a.early && tid == 0) fc::cuda::mbar_arrive(&empty);
+    fc::cuda::wgmma_wait<0>();
+    if (!a.early && tid == 0) fc::cuda::mbar_arrive(&empty);
+    for (int j = 0; j < 8; ++j)
+        for (int e = 0; e < 4; ++e) a.out->d[warp][lane][j][e] = d[j][e];
+}
+
+// The emulation's default order never runs the producer between a release and the releasing warp's next
+// wgmma_wait on its own (the consumer's fibers reach the wait first); an arrival made with wgmma in flight hands
+// the processor over, so the early release is reported in every schedule, and the right one still runs.
+void test_release_before_wait() {
+    static Out<64> out;
+    uint32_t b_off = 0;
+    const std::vector<unsigned char> img = make_f16_image<64>(1, sw64_offset, &b_off);
+    for (const bool early : {false, true}) {
+        ReleaseArgs args{img.data(), static_cast<uint32_t>(img.size()), b_off, early, &out};
+        fc_simt::set_throw_on_error(true);
+        std::string msg;
+        try {
+            fc_simt::launch(dim3(1), dim3(160), img.size() + kAlignSlack, release_kernel, args);
+        } catch (const fc_simt::SimtError& e) {
+            msg = e.what();
+        }
+        fc_simt::set_throw_on_error(false);
+        if (early) {
+            CHECK_MSG(msg.find("changed between its issue and the wgmma_wait") != std::string::npos,
+                      "a stage released before its reader's wgmma_wait must be reported, got: '%s'", msg.c_str());
+        } else {
+            CHECK_MSG(msg.empty(), "release after the wait: '%s'", msg.c_str());
+            CHECK_MSG(check_product(out, 1) == 0, "release after the wait: the product");
+        }
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -327,5 +398,6 @@ int main() {
     test_kernel_layout_agrees();
     test_smem_base();
     test_misuse();
+    test_release_before_wait();
     return simt_test_result("test_simt_wgmma");
 }
