@@ -1835,10 +1835,17 @@ Problem rn50_layer(int C, int HW, int dt, std::mt19937& rng) {
 // session): what its TMA loads move into shared memory, counted by the emulation's TMA model on three sampled blocks
 // (split 0, N tile 0, interior M tiles) and scaled to the grid. Fails if a sampled block moved other than `want(block)`
 // bytes -- each slice's A and B boxes once (the B-resident form: B once per block, A per unit).
+// Beside it, the shared-memory model over the same sampled launches (fc_simt::SmemTotals): the bytes TMA wrote into
+// shared memory, wgmma read from it and generic accesses (epilogue staging, the TF32 rounding pass) moved, per
+// tensor-core clock of the wgmma they fed (dense sm_90: 2048 f16 / 1024 tf32 multiply-adds per clock and SM). An
+// SM's shared memory serves 128 bytes per clock, so over 128 B per tensor clock caps the kernel below the dense
+// peak whatever L2 does: at most 128 / (B per clock) of it. (Assumed, to be checked by Nsight Compute: that TMA
+// writes, wgmma operand reads -- one read of B per warpgroup instruction -- and generic accesses share that port.)
 struct TmaTraffic {
     double mb = 0;  // whole grid, MB
     unsigned blocks = 0;
     bool ok = true;
+    double smem_per_clk = 0;  // shared-memory bytes per tensor-core clock
 };
 // cluster: the blocks one sampled launch runs (a selected block runs its whole cluster; the B-multicast form: 2).
 template <class Run, class Want>
@@ -1847,6 +1854,7 @@ TmaTraffic tma_traffic(dim3 grid, Run run, Want want, unsigned cluster = 1) {
     t.blocks = grid.x * grid.y * grid.z;
     uint64_t total = 0;
     unsigned n = 0;
+    const fc_simt::SmemTotals s0 = fc_simt::smem_totals();
     for (unsigned x = 0; x < grid.x; ++x) {  // one launch per sampled block
         if (!profile_sampled(dim3(x, 0, 0))) continue;
         ++n;
@@ -1865,6 +1873,16 @@ TmaTraffic tma_traffic(dim3 grid, Run run, Want want, unsigned cluster = 1) {
     }
     t.ok &= n > 0;
     t.mb = n ? (double)total / n * t.blocks / cluster / 1e6 : 0;
+    const fc_simt::SmemTotals& s1 = fc_simt::smem_totals();
+    const double clk = (double)(s1.wgmma_macs_f16 - s0.wgmma_macs_f16) / 2048 +
+                       (double)(s1.wgmma_macs_tf32 - s0.wgmma_macs_tf32) / 1024;
+    const double bytes = (double)(s1.tma_smem_bytes - s0.tma_smem_bytes) +
+                         (double)(s1.wgmma_smem_bytes - s0.wgmma_smem_bytes) + (double)(s1.generic_bytes - s0.generic_bytes);
+    if (clk <= 0) {
+        fprintf(stderr, "FAIL profile: the sampled blocks issued no wgmma\n");
+        t.ok = false;
+    }
+    t.smem_per_clk = clk > 0 ? bytes / clk : 0;
     return t;
 }
 
@@ -1872,9 +1890,10 @@ TmaTraffic tma_traffic(dim3 grid, Run run, Want want, unsigned cluster = 1) {
 // its split's slices, (BM + BN) x BK elements each; the B-multicast form (Form kTmaMulticastB): every pair of
 // blocks (2 BM + BN) x BK per slice, its B slice read from L2 once for both; the A-multicast forms (BM + 2 BN) x BK
 // per pair -- the split A-multicast form's sampled launch is a whole 1 x 2 x splits cluster: every slice of K.
-template <int Tile, int BK, class Elem, int Form = kTmaOneTile>
+// Rounded (TF32): the TmaRounded config, whose operands arrive rounded (no rounding warpgroup).
+template <int Tile, int BK, class Elem, int Form = kTmaOneTile, bool Rounded = false>
 TmaTraffic tma_form_traffic(const ConvParams& p, const void* x, const void* w, int splits) {
-    typedef typename TmaTestCfg<Tile, BK, 0, Elem>::type Cfg;
+    typedef typename TmaTestCfg<Tile, BK, 0, Elem, Rounded>::type Cfg;
     constexpr unsigned kBx = Form == kTmaMulticastB ? 2 : 1, kBy = tma_a_multicast(Form) ? 2 : 1;
     static_assert(Form != kTmaClusterSplit, "(not modelled: the cluster-split form moves the one-tile form's bytes)");
     std::vector<Elem> y((size_t)p.N * p.OPQ * p.K);
@@ -1885,7 +1904,7 @@ TmaTraffic tma_form_traffic(const ConvParams& p, const void* x, const void* w, i
     const uint64_t slice = (uint64_t)(kBx * Cfg::BM + kBy * Cfg::BN) * Cfg::BK * sizeof(Elem);
     return tma_traffic(
         dim3((sr.grid.x + kBx - 1) / kBx * kBx, (sr.grid.y + kBy - 1) / kBy * kBy, sr.grid.z),
-        [&] { run_wgmma_tma_n<Tile, BK, 0, Elem, Form>(p, x, w, nullptr, y.data(), 1, splits); },
+        [&] { run_wgmma_tma_n<Tile, BK, 0, Elem, Form, Rounded>(p, x, w, nullptr, y.data(), 1, splits); },
         [&](unsigned) { return slice * (whole ? kt : per_split); }, kBx * kBy * (whole ? sr.splits : 1));
 }
 // ... of the B-resident form on a 132-SM device: block b loads all of B once and the A boxes of its units
@@ -2025,9 +2044,11 @@ int run_profile() {
             auto report = [&](const char* form, const TmaTraffic& t) {
                 const double us = t.mb / 6.78;  // MB / (TB/s) = us
                 printf("[profile] rn50 %3d@%-2d b32 NHWC %s sm_90 %-28s (splits %d): L2->SM %5.1f MB by TMA over %4u "
-                       "blocks = %3.0f FLOP/B: >= %4.1f us at 6.78 TB/s, at most %2.0f %% of the dense peak\n",
+                       "blocks = %3.0f FLOP/B: >= %4.1f us at 6.78 TB/s, at most %2.0f %% of the dense peak; shared "
+                       "memory %3.0f B per tensor clock: at most %3.0f %%\n",
                        L.C, L.HW, dt ? "tf32" : "f16 ", form, kc.splits, t.mb, t.blocks, flop / (t.mb * 1e6), us,
-                       100.0 * flop / (us * 1e-6) / peak);
+                       100.0 * flop / (us * 1e-6) / peak, t.smem_per_clk,
+                       t.smem_per_clk > 128 ? 100.0 * 128 / t.smem_per_clk : 100.0);
                 if (!t.ok) ++fails;
             };
             const bool m192 = kc.tile == TILE_WGMMA_TMA && tma_m192_better(p, (int)cdiv(p.Kg, 128), kc.splits, 132);
@@ -2037,17 +2058,22 @@ int run_profile() {
             constexpr int MC = kTmaMulticastB, MA = kTmaMulticastA, SA = kTmaSplitMulticastA;
             const bool two_n = p.Kg > 128;  // A multicast: a pair of n tiles (the 192 / 128-row tiles' BN 128)
             if (dt) {
+                constexpr int OT = kTmaOneTile;
                 if (m192) {
                     report("forced wgmma_tma tf32 192x128", tma_form_traffic<TILE_WGMMA_TMA, 192, float>(p, x, w, sp));
+                    report("... operands pre-rounded", tma_form_traffic<TILE_WGMMA_TMA, 192, float, OT, true>(p, x, w, sp));
                     report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA, 192, float, MC>(p, x, w, sp));
                     if (two_n) report("... A multicast", tma_form_traffic<TILE_WGMMA_TMA, 192, float, MA>(p, x, w, sp));
                     if (two_n && sp > 1)
                         report("... split A multicast", tma_form_traffic<TILE_WGMMA_TMA, 192, float, SA>(p, x, w, sp));
                 } else if (kc.tile == TILE_WGMMA_TMA) {
                     report("forced wgmma_tma tf32 128x128", tma_form_traffic<TILE_WGMMA_TMA, 32, float>(p, x, w, sp));
+                    report("... operands pre-rounded", tma_form_traffic<TILE_WGMMA_TMA, 32, float, OT, true>(p, x, w, sp));
                     report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA, 32, float, MC>(p, x, w, sp));
                 } else {
                     report("forced wgmma_tma tf32 128x64", tma_form_traffic<TILE_WGMMA_TMA_N64, 32, float>(p, x, w, sp));
+                    report("... operands pre-rounded",
+                           tma_form_traffic<TILE_WGMMA_TMA_N64, 32, float, OT, true>(p, x, w, sp));
                     report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA_N64, 32, float, MC>(p, x, w, sp));
                 }
             } else if (p.C % 64) {

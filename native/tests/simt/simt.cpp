@@ -1044,6 +1044,7 @@ void compute_collective(Warp& w, Fiber* caller) {
                 }
             smem_score(blk, caller->ctx.warp, SmemLdmatrix, rows, num == 4 ? 0xffffffffu : (1u << (8 * num)) - 1u,
                        w.slot[0].file, w.slot[0].line);
+            rt_state().smem.generic_bytes += 128u * static_cast<unsigned>(num);  // num 8 x 16-byte matrices
             for (int t = 0; t < 32; ++t)
                 for (int i = 0; i < num; ++i) {
                     uint32_t lo, hi;
@@ -1184,7 +1185,13 @@ void compute_collective(Warp& w, Fiber* caller) {
             op.operand_hash = wgmma_operand_hash(*caller->ctx.block, caller->ctx.warp, op, caller, &op.chunks);
             wg_aligned(caller, w, WgInstr{w.op, op.n, op.desc_a, op.desc_b});
             w.wgmma.push_back(op);
-            ++rt_state().smem.wgmma_m64k16;
+            SmemTotals& st = rt_state().smem;
+            ++st.wgmma_m64k16;
+            {
+                const uint64_t k = op.tf32 ? 8 : 16, es = op.tf32 ? 4 : 2, n = static_cast<uint64_t>(op.n);
+                (op.tf32 ? st.wgmma_macs_tf32 : st.wgmma_macs_f16) += 16 * n * k;  // this warp's 16 rows
+                st.wgmma_smem_bytes += (op.a[0] ? 0 : 16 * k * es) + (caller->ctx.warp % 4 == 0 ? n * k * es : 0);
+            }
             break;
         }
         default: fiber_fail(caller, "internal error: unknown collective");
@@ -1672,6 +1679,7 @@ void tma_issue(const char* what, void* dst, const TensorMap* m, uint64_t* bar, u
         }
     }
     rt_state().smem.tma_bytes += bytes;  // (read from L2 once, however many blocks it lands in)
+    rt_state().smem.tma_smem_bytes += bytes * (cta_mask ? static_cast<unsigned>(__builtin_popcount(cta_mask)) : 1u);
     if (!cta_mask) {
         mb.tx -= bytes;
         mbar_try_complete(b, bar, mb);
@@ -1943,6 +1951,7 @@ void cp_async(void* dst, const void* src, int cp_size, int src_bytes, const char
     std::vector<SmemRec>& rec = b.warps[f->ctx.warp].rec[f->ctx.lane];
     rec.push_back(SmemRec{file, line, f->cp_open, static_cast<uint32_t>(rec.size()), smem_offset(b, dst),
                           static_cast<uint8_t>(cp_size), static_cast<uint8_t>(SmemCpAsync)});
+    rt_state().smem.generic_bytes += cp_size;
 }
 
 void smem_access(const void* p, unsigned bytes, SmemKind kind, const char* file, int line) {
@@ -1956,6 +1965,7 @@ void smem_access(const void* p, unsigned bytes, SmemKind kind, const char* file,
     std::vector<SmemRec>& rec = b.warps[f->ctx.warp].rec[f->ctx.lane];
     rec.push_back(SmemRec{file, line, f->cp_open, static_cast<uint32_t>(rec.size()), off, static_cast<uint8_t>(bytes),
                           static_cast<uint8_t>(kind)});
+    rt_state().smem.generic_bytes += bytes;
     if (kind == SmemStore) {
         note_generic_write(f, p, bytes);
         f->last_write_file = file ? file : "?";

@@ -359,6 +359,12 @@ struct SmemTotals {
     // Bytes TMA loads wrote into shared memory (whole boxes, zero-filled parts too; a multicast box once): a TMA
     // kernel's L2 -> SM traffic.
     uint64_t tma_bytes = 0;
+    // The sm_90 shared-memory traffic model (test_cuda_kernels profile): bytes wgmma read from shared memory (per
+    // warpgroup instruction: A's 64 rows unless A comes from registers, B's N rows once -- one read serves the four
+    // warps' tensor cores), the multiply-adds they did (f16 m64nNk16 / tf32 m64nNk8), bytes TMA loads wrote into
+    // shared memory (per destination: a multicast box in each block of its mask), and bytes generic accesses moved
+    // (lds, sts, ldmatrix rows, cp.async stores).
+    uint64_t wgmma_smem_bytes = 0, wgmma_macs_f16 = 0, wgmma_macs_tf32 = 0, tma_smem_bytes = 0, generic_bytes = 0;
 };
 const char* smem_kind_name(int kind);
 // Cumulative over this OS thread's launches.

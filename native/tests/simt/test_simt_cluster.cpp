@@ -158,11 +158,13 @@ static void test_multicast() {
     for (Schedule s : scheds)
         for (unsigned ranks : {2u, 4u}) {
             fc_simt::set_schedule(s, 17);
-            const uint64_t before = fc_simt::smem_totals().tma_bytes;
+            const uint64_t before = fc_simt::smem_totals().tma_bytes, landed = fc_simt::smem_totals().tma_smem_bytes;
             const std::string e = run_multicast(ranks, true);
             CHECK_MSG(e.empty(), "schedule %d, %u blocks: %s", (int)s, ranks, e.c_str());
             // each block's slice is read once: 2 clusters x the box rows once, not once per receiving block
             CHECK(fc_simt::smem_totals().tma_bytes - before == 2ull * ranks * 8 * cluster_cases::kCols * 4);
+            // ... and written into every block's shared memory (the smem traffic model counts each landing)
+            CHECK(fc_simt::smem_totals().tma_smem_bytes - landed == 2ull * ranks * ranks * 8 * cluster_cases::kCols * 4);
         }
     // Without the cluster barrier after the inits, rank 0 multicasts into a block (started late) whose barrier
     // does not exist yet: an error.

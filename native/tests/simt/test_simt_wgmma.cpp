@@ -309,6 +309,43 @@ void test_misuse() {
     }
 }
 
+// The shared-memory traffic model's counters (simt.h SmemTotals; test_cuda_kernels profile): per warpgroup
+// instruction, A's 64 rows (SS only) and B's N rows once, 64 N k multiply-adds; the image's staging stores byte by byte.
+void test_traffic_counters() {
+    static Out<128> out;
+    static Out<64> out64;
+    static Frags frags;
+    const uint64_t kk = static_cast<uint64_t>(kK);
+    for (int wgs = 1; wgs <= 2; ++wgs) {
+        uint32_t b_off = 0;
+        const std::vector<unsigned char> img = make_f16_image<128>(wgs, sw64_offset, &b_off);
+        const fc_simt::SmemTotals t0 = fc_simt::smem_totals();
+        launch_case<128>(wgs, img, Args<128>{nullptr, 0, b_off, 2u, 0, &out});
+        const fc_simt::SmemTotals& t1 = fc_simt::smem_totals();
+        const uint64_t w = static_cast<uint64_t>(wgs);
+        CHECK_MSG(t1.wgmma_macs_f16 - t0.wgmma_macs_f16 == w * 64 * 128 * kk, "f16 n128 x %d: multiply-adds", wgs);
+        CHECK_MSG(t1.wgmma_smem_bytes - t0.wgmma_smem_bytes == w * (64 + 128) * kk * 2,
+                  "f16 n128 x %d: operand bytes %llu", wgs,
+                  static_cast<unsigned long long>(t1.wgmma_smem_bytes - t0.wgmma_smem_bytes));
+        CHECK_MSG(t1.generic_bytes - t0.generic_bytes == img.size(), "f16 n128 x %d: the staging stores", wgs);
+    }
+    make_frags(1, &frags);
+    uint32_t b_off = 0;
+    const std::vector<unsigned char> img = make_f16_image<64>(1, sw64_offset, &b_off);
+    const uint64_t b0 = fc_simt::smem_totals().wgmma_smem_bytes;
+    launch_case<64>(1, img, Args<64>{nullptr, 0, b_off, 2u, 0, &out64, &frags});
+    CHECK_MSG(fc_simt::smem_totals().wgmma_smem_bytes - b0 == 64 * kk * 2, "RS: B's bytes only");
+    const std::vector<unsigned char> img32 = make_tf32_image<64>(1, sw128_offset, &b_off);
+    Args<64> args{nullptr, 0, b_off, 1u, 0, &out64};
+    args.tf32 = true;
+    const fc_simt::SmemTotals t0 = fc_simt::smem_totals();
+    launch_case<64>(1, img32, args);
+    const fc_simt::SmemTotals& t1 = fc_simt::smem_totals();
+    CHECK_MSG(t1.wgmma_macs_tf32 - t0.wgmma_macs_tf32 == 64 * 64 * kK && t1.wgmma_macs_f16 == t0.wgmma_macs_f16,
+              "tf32: multiply-adds");
+    CHECK_MSG(t1.wgmma_smem_bytes - t0.wgmma_smem_bytes == (64 + 64) * kk * 4, "tf32: operand bytes");
+}
+
 // A one-stage hand-off: warpgroup 0 multiplies the image's tile, warp 4 (the producer) waits on the stage's
 // "empty" mbarrier and then rewrites A. early: the stage is released before the wgmma_wait that retires its reader.
 struct ReleaseArgs {
@@ -399,5 +436,6 @@ int main() {
     test_smem_base();
     test_misuse();
     test_release_before_wait();
+    test_traffic_counters();
     return simt_test_result("test_simt_wgmma");
 }
