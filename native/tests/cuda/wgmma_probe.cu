@@ -22,7 +22,8 @@
 // absolute address, so the kernels and these cases start their tiles at the first atom boundary
 // after it, align_smem) and measures the wgmma
 // throughput ceiling (f16 m64n128k16 and tf32 m64n128k8, 2 warpgroups x 2 blocks per SM, operands
-// from shared memory, no loads in the loop), the number the ">= 70 % of dense peak" target needs.
+// from shared memory, no loads in the loop), the number the ">= 70 % of dense peak" target needs, and checks the
+// profile's shared-memory model (f16 n64; n128 and n64 beside a warp streaming ld.shared).
 // Usage: wgmma_probe [dump_dir]. Exit 0: all cases pass (or no sm_90 device: skipped); 1: a case
 // failed; 2: a CUDA error.
 #include <cuda_runtime.h>
@@ -228,19 +229,53 @@ void tf32_cases() {
     expect_wrong<N>(name.c_str(), 1, plain, a);
 }
 
-// ---- throughput ceiling: wgmma m64n128 from shared memory, nothing else in the loop ----
+// ---- throughput ceiling: wgmma m64nN from shared memory, nothing else in the loop ----
+// N 128: the number the ">= 70 % of dense peak" target needs. N 64 and the streamer: a check of the profile's
+// shared-memory model (test_cuda_kernels profile), which assumes one 128-byte-per-clock port per SM that wgmma
+// operand reads (A's 64 rows and B's N rows once per warpgroup instruction), TMA writes and generic accesses all
+// share. m64n128k16 reads 96 B per tensor clock, m64n64k16 128: the model allows both at the peak. kStream adds
+// a ninth warp that streams 16-byte ld.shared from its own region until both warpgroups are done: where the model
+// holds, wgmma's and the streamer's bytes per clock together stay near 128 and the wgmma rate drops accordingly.
 constexpr int kPeakIters = 4096;
 constexpr int kPeakSteps = 4;  // wgmma per group: one 32-element k slice's worth (f16 2 x k16 -> 4 = 2 slices)
+constexpr uint32_t kPeakOperandBytes = 32 * 1024, kStreamBytes = 16 * 1024;
 
-template <bool TF32>
-__global__ void __launch_bounds__(256, 2) wgmma_peak_kernel(float* sink, int flag) {
+template <bool TF32, int N, bool kStream>
+__global__ void __launch_bounds__(288, 2) wgmma_peak_kernel(float* sink, unsigned long long* counters, int flag) {
     FC_DYNAMIC_SHARED(unsigned char, raw);
     unsigned char* const sm = fc::cuda::align_smem<1024>(raw);  // operands on swizzle atoms, as the kernels
+    __shared__ int done;
     const int tid = static_cast<int>(threadIdx.x), wg = tid / 128;
-    for (int i = tid; i < 32 * 1024; i += blockDim.x) sm[i] = 0;
+    for (uint32_t i = static_cast<uint32_t>(tid); i < kPeakOperandBytes + kStreamBytes; i += blockDim.x) sm[i] = 0;
+    if (tid == 0) done = 0;
     fc::cuda::fence_proxy_async_smem();
     __syncthreads();
-    float acc[16][4];
+    const long long t0 = clock64();
+    if (wg == 2) {  // the streamer warp (kStream), else idle
+        if (!kStream) return;
+        const int lane = tid & 31;
+        const uint4* const st = reinterpret_cast<const uint4*>(sm + kPeakOperandBytes);
+        uint4 v = make_uint4(0, 0, 0, 0);
+        unsigned long long rounds = 0;
+        while (*static_cast<volatile int*>(&done) < 2) {
+#pragma unroll 8
+            for (int i = 0; i < 32; ++i) {  // consecutive lanes, consecutive 16-byte chunks: no bank conflicts
+                uint4 u;  // (volatile: every round loads again)
+                asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];"
+                             : "=r"(u.x), "=r"(u.y), "=r"(u.z), "=r"(u.w)
+                             : "r"(fc::cuda::smem_addr_(st + ((i * 32 + lane) & (kStreamBytes / 16 - 1)))));
+                v.x ^= u.x, v.y ^= u.y, v.z ^= u.z, v.w ^= u.w;
+            }
+            ++rounds;
+        }
+        if (lane == 0) {
+            atomicAdd(&counters[0], rounds * 32ull * 32ull * 16ull);                      // streamed bytes
+            atomicAdd(&counters[1], static_cast<unsigned long long>(clock64() - t0));  // streamer clocks
+        }
+        if (flag) sink[blockIdx.x * blockDim.x + tid] = static_cast<float>(v.x ^ v.y ^ v.z ^ v.w);
+        return;
+    }
+    float acc[N / 8][4];
     for (auto& r : acc)
         for (float& v : r) v = 0.0f;
     const uint32_t base = fc::cuda::smem_addr_(sm);
@@ -253,50 +288,76 @@ __global__ void __launch_bounds__(256, 2) wgmma_peak_kernel(float* sink, int fla
         for (int s = 0; s < kPeakSteps; ++s) {
             const uint32_t ko = static_cast<uint32_t>(s % 2) * 32u;  // the two 32-byte k steps of a row
             if constexpr (TF32)
-                fc::cuda::wgmma_m64k8_tf32<128>(acc, isa_desc(a0 + ko, 16, sbo, mode), isa_desc(b0 + ko, 16, sbo, mode));
+                fc::cuda::wgmma_m64k8_tf32<N>(acc, isa_desc(a0 + ko, 16, sbo, mode), isa_desc(b0 + ko, 16, sbo, mode));
             else
-                fc::cuda::wgmma_m64k16_f16<128>(acc, isa_desc(a0 + ko, 16, sbo, mode), isa_desc(b0 + ko, 16, sbo, mode));
+                fc::cuda::wgmma_m64k16_f16<N>(acc, isa_desc(a0 + ko, 16, sbo, mode), isa_desc(b0 + ko, 16, sbo, mode));
         }
         fc::cuda::wgmma_commit();
         fc::cuda::wgmma_wait<1>();
     }
     fc::cuda::wgmma_wait<0>();
+    if ((tid & 127) == 0) {
+        atomicAdd(&done, 1);  // the streamer stops once both warpgroups are through
+        atomicAdd(&counters[2], static_cast<unsigned long long>(clock64() - t0));  // a warpgroup's clocks
+    }
     if (flag)
-        for (int j = 0; j < 16; ++j)
+        for (int j = 0; j < N / 8; ++j)
             for (int e = 0; e < 4; ++e) sink[(blockIdx.x * blockDim.x + tid) * 64 + j * 4 + e] = acc[j][e];
 }
 
-template <bool TF32>
+template <bool TF32, int N, bool kStream>
 void peak(const cudaDeviceProp& prop) {
     const int blocks = 2 * prop.multiProcessorCount;
     float* sink = nullptr;
-    CK(cudaMalloc(&sink, sizeof(float) * 64 * 256 * blocks));
-    const int smem = 32 * 1024 + static_cast<int>(kAlignSlack);
-    CK(cudaFuncSetAttribute(wgmma_peak_kernel<TF32>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+    unsigned long long* counters = nullptr;
+    CK(cudaMalloc(&sink, sizeof(float) * 64 * 288 * blocks));
+    CK(cudaMalloc(&counters, 3 * sizeof(unsigned long long)));
+    const int smem = static_cast<int>(kPeakOperandBytes + kStreamBytes + kAlignSlack);
+    CK(cudaFuncSetAttribute(wgmma_peak_kernel<TF32, N, kStream>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     cudaEvent_t e0, e1;
     CK(cudaEventCreate(&e0));
     CK(cudaEventCreate(&e1));
-    wgmma_peak_kernel<TF32><<<blocks, 256, smem>>>(sink, 0);  // warm-up (clocks up)
+    wgmma_peak_kernel<TF32, N, kStream><<<blocks, 288, smem>>>(sink, counters, 0);  // warm-up (clocks up)
     CK(cudaGetLastError());
     CK(cudaDeviceSynchronize());
     std::vector<float> ms;
+    std::vector<double> stream_bpc, wg_clk;
     for (int r = 0; r < 7; ++r) {
+        CK(cudaMemset(counters, 0, 3 * sizeof(unsigned long long)));
         CK(cudaEventRecord(e0));
-        wgmma_peak_kernel<TF32><<<blocks, 256, smem>>>(sink, 0);
+        wgmma_peak_kernel<TF32, N, kStream><<<blocks, 288, smem>>>(sink, counters, 0);
         CK(cudaEventRecord(e1));
         CK(cudaEventSynchronize(e1));
         float t = 0;
         CK(cudaEventElapsedTime(&t, e0, e1));
         ms.push_back(t);
+        unsigned long long c[3];
+        CK(cudaMemcpy(c, counters, sizeof c, cudaMemcpyDeviceToHost));
+        // per SM (2 blocks at once): the two streamers' bytes over one streamer's clocks
+        if (kStream) stream_bpc.push_back(c[1] ? 2.0 * (double)c[0] / (double)c[1] : 0);
+        wg_clk.push_back((double)c[2] / (2.0 * blocks));  // mean clocks of a warpgroup's loop
     }
     std::sort(ms.begin(), ms.end());
-    const double flop_per_inst = 2.0 * 64 * 128 * (TF32 ? 8 : 16);
+    std::sort(stream_bpc.begin(), stream_bpc.end());
+    std::sort(wg_clk.begin(), wg_clk.end());
+    const double k = TF32 ? 8 : 16, es = TF32 ? 4 : 2;
+    const double flop_per_inst = 2.0 * 64 * N * k;
     const double flops = flop_per_inst * kPeakSteps * kPeakIters * 2.0 /*warpgroups*/ * blocks;
     const double tflops = flops / (ms[3] * 1e-3) / 1e12;
     const double datasheet = TF32 ? 494.7 : 989.4;  // H100 / H200 SXM dense (gpu_check's peaks table)
-    printf("ceiling wgmma_%s %.1f TFLOP/s (%.1f %% of the %.1f dense datasheet peak; median of 7, %d blocks)\n",
-           TF32 ? "tf32" : "f16", tflops, 100.0 * tflops / datasheet, datasheet, blocks);
+    // the model's operand bytes per SM and clock: 4 warpgroups (2 blocks) each (64 + N) k es bytes per instruction
+    const double wg_bpc = 4.0 * kPeakSteps * kPeakIters * (64 + N) * k * es / wg_clk[3];
+    if (N == 128 && !kStream)  // (the line gpu-check's summary and the README quote)
+        printf("ceiling wgmma_%s %.1f TFLOP/s (%.1f %% of the %.1f dense datasheet peak; median of 7, %d blocks)\n",
+               TF32 ? "tf32" : "f16", tflops, 100.0 * tflops / datasheet, datasheet, blocks);
+    printf("ceiling wgmma_%s n%d%s: %.1f TFLOP/s (%.1f %% of dense); per SM and clock: wgmma operands %.0f B%s",
+           TF32 ? "tf32" : "f16", N, kStream ? " + lds.128 streamer" : "", tflops, 100.0 * tflops / datasheet, wg_bpc,
+           kStream ? "" : "\n");
+    if (kStream)
+        printf(" + streamer %.0f B = %.0f B (the profile's model: one 128 B/clock port)\n", stream_bpc[3],
+               wg_bpc + stream_bpc[3]);
     CK(cudaFree(sink));
+    CK(cudaFree(counters));
     CK(cudaEventDestroy(e0));
     CK(cudaEventDestroy(e1));
 }
@@ -332,8 +393,11 @@ int main(int argc, char** argv) {
                g_failed == before ? "ok" : "FAILED");
         g_failed = before;
     }
-    peak<false>(prop);
-    peak<true>(prop);
+    peak<false, 128, false>(prop);
+    peak<true, 128, false>(prop);
+    peak<false, 64, false>(prop);
+    peak<false, 128, true>(prop);
+    peak<false, 64, true>(prop);
     CK(cudaFree(g_image));
     CK(cudaFree(g_frags));
     CK(cudaFree(g_out));
