@@ -73,7 +73,7 @@ if [ -f "$emu_log" ]; then
              END { for (j = 1; j <= n; j++) if (I[K[j]]) printf "    %s: %d instr, %d wavefronts (ideal %d), %d conflicted\n", K[j], I[K[j]], W[K[j]], D[K[j]], C[K[j]] }')
     prof=$(grep -E '^\[profile\] ' "$emu_log" | grep -v 'bank model')
     if [ -n "$prof" ]; then
-        summary+=("ResNet-50 3x3 batch-32 picks (static, from the emulation): shared-memory wavefronts per mma.sync (sm_80 table); L2->SM bytes by TMA and the floor they set (sm_90 table, TMA forms):")
+        summary+=("ResNet-50 3x3 batch-32 picks (static, from the emulation): shared-memory wavefronts per mma.sync (sm_80 table); L2->SM bytes by TMA and the floor they set, shared-memory bytes per tensor clock and the cap they set (sm_90 table, TMA forms):")
         while IFS= read -r l; do summary+=("    $l"); done <<<"$prof"
     fi
     if [ -n "$banks" ]; then
