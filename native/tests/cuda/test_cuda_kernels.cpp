@@ -1846,14 +1846,24 @@ struct TmaTraffic {
     unsigned blocks = 0;
     bool ok = true;
     double smem_per_clk = 0;  // shared-memory bytes per tensor-core clock
+    double macs = 0;          // multiply-adds the grid's wgmma issue (rows past the image included), scaled as mb
 };
 // cluster: the blocks one sampled launch runs (a selected block runs its whole cluster; the B-multicast form: 2).
+// work(x): block x's share of the wgmma work, where blocks differ (the B-resident forms: its tiles), to scale the
+// sampled blocks' multiply-adds to the grid; null: every block the same.
 template <class Run, class Want>
-TmaTraffic tma_traffic(dim3 grid, Run run, Want want, unsigned cluster = 1) {
+TmaTraffic tma_traffic(dim3 grid, Run run, Want want, unsigned cluster = 1,
+                       const std::function<double(unsigned)>& work = nullptr) {
     TmaTraffic t;
     t.blocks = grid.x * grid.y * grid.z;
     uint64_t total = 0;
     unsigned n = 0;
+    double work_sampled = 0, work_all = 0;
+    for (unsigned x = 0; x < grid.x; ++x) {
+        const double wx = work ? work(x) : 1.0;
+        work_all += wx;
+        if (profile_sampled(dim3(x, 0, 0))) work_sampled += wx;
+    }
     const fc_simt::SmemTotals s0 = fc_simt::smem_totals();
     for (unsigned x = 0; x < grid.x; ++x) {  // one launch per sampled block
         if (!profile_sampled(dim3(x, 0, 0))) continue;
@@ -1876,6 +1886,10 @@ TmaTraffic tma_traffic(dim3 grid, Run run, Want want, unsigned cluster = 1) {
     const fc_simt::SmemTotals& s1 = fc_simt::smem_totals();
     const double clk = (double)(s1.wgmma_macs_f16 - s0.wgmma_macs_f16) / 2048 +
                        (double)(s1.wgmma_macs_tf32 - s0.wgmma_macs_tf32) / 1024;
+    // (the sampled launches' multiply-adds x the grid's work over theirs: along x by work, times grid y and z)
+    t.macs = work_sampled > 0 ? (double)(s1.wgmma_macs_f16 - s0.wgmma_macs_f16 + s1.wgmma_macs_tf32 -
+                                         s0.wgmma_macs_tf32) / work_sampled * work_all * grid.y * grid.z / cluster
+                              : 0;
     const double bytes = (double)(s1.tma_smem_bytes - s0.tma_smem_bytes) +
                          (double)(s1.wgmma_smem_bytes - s0.wgmma_smem_bytes) + (double)(s1.generic_bytes - s0.generic_bytes);
     if (clk <= 0) {
@@ -1915,7 +1929,8 @@ TmaTraffic tma_bres_traffic(const ConvParams& p, const void* x, const void* w) {
     const uint64_t kt = (uint64_t)cdiv(p.Kgemm, TmaBres::BK);
     return tma_traffic(
         dim3((unsigned)grid), [&] { run_tma_bres<132>(p, x, w, nullptr, y.data(), 1, 1); },
-        [&](unsigned b) { return kt * TmaBres::kSliceBytes + (units - b + grid - 1) / grid * kt * TmaBres::kStageBytes; });
+        [&](unsigned b) { return kt * TmaBres::kSliceBytes + (units - b + grid - 1) / grid * kt * TmaBres::kStageBytes; },
+        1, [&](unsigned b) { return (double)((units - b + grid - 1) / grid); });
 }
 
 // ... of the halo form (Cfg: a HaloTmaConfig, its WIDE form or not) as launch_halo_tma runs it: per 64-channel slice
@@ -1944,7 +1959,8 @@ TmaTraffic tma_bres_halo_traffic(const ConvParams& p, const void* x, const void*
         dim3((unsigned)grid), [&] { run_tma_bres_halo<132>(p, x, w, nullptr, y.data(), 1, 1); },
         [&](unsigned b) {
             return kt * TmaBres::kSliceBytes + (tiles - b + grid - 1) / grid * slices * 2 * (uint64_t)g.unit;
-        });
+        },
+        1, [&](unsigned b) { return (double)((tiles - b + grid - 1) / grid); });
 }
 
 // Shared-memory traffic per tensor-core instruction of the kernels the heuristic picks for the
@@ -2043,12 +2059,20 @@ int run_profile() {
             const double peak = dt ? 495e12 : 989e12, flop = 2.0 * p.M * p.K * p.Kgemm;
             auto report = [&](const char* form, const TmaTraffic& t) {
                 const double us = t.mb / 6.78;  // MB / (TB/s) = us
+                // (useful: the layer's multiply-adds over those issued; under 1 where tiles cover rows past the
+                // image -- the halo forms' 8 x 8 units at 28^2 .. 7^2 -- and the shared-memory cap scales with it)
+                const double useful = t.macs > 0 ? flop / (2.0 * t.macs) : 0;
                 printf("[profile] rn50 %3d@%-2d b32 NHWC %s sm_90 %-28s (splits %d): L2->SM %5.1f MB by TMA over %4u "
                        "blocks = %3.0f FLOP/B: >= %4.1f us at 6.78 TB/s, at most %2.0f %% of the dense peak; shared "
-                       "memory %3.0f B per tensor clock: at most %3.0f %%\n",
+                       "memory %3.0f B per tensor clock, MMA on the layer's rows %3.0f %%: at most %3.0f %%\n",
                        L.C, L.HW, dt ? "tf32" : "f16 ", form, kc.splits, t.mb, t.blocks, flop / (t.mb * 1e6), us,
-                       100.0 * flop / (us * 1e-6) / peak, t.smem_per_clk,
-                       t.smem_per_clk > 128 ? 100.0 * 128 / t.smem_per_clk : 100.0);
+                       100.0 * flop / (us * 1e-6) / peak, t.smem_per_clk, 100.0 * useful,
+                       100.0 * useful * (t.smem_per_clk > 128 ? 128 / t.smem_per_clk : 1.0));
+                if (useful > 1.0001 || useful < 0.5) {
+                    fprintf(stderr, "FAIL profile: rn50 %d@%d %s: the wgmma issued %.0f multiply-adds for the layer's "
+                            "%.0f\n", L.C, L.HW, form, t.macs, flop / 2);
+                    ++fails;
+                }
                 if (!t.ok) ++fails;
             };
             const bool m192 = kc.tile == TILE_WGMMA_TMA && tma_m192_better(p, (int)cdiv(p.Kg, 128), kc.splits, 132);
@@ -2097,14 +2121,14 @@ int run_profile() {
                     report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA_M256, 64, half_t, MC>(p, x, w, sp));
                 }
                 if (!tma_bres_unsupported(p)) report("forced B-resident 128x64", tma_bres_traffic(p, x, w));
-                // the halo forms where the 8 x 8 units tile the image (56 = 7 x 8; at 28 / 14 / 7 a third of
-                // their MMA work would be on pixels past the image): 256-row blocks, as HaloTmaPick takes them
-                if (L.HW % 8 == 0 && p.Kg <= 64) {
+                // the halo forms, 256-row blocks as HaloTmaPick takes them (at 28^2 .. 7^2 the 8 x 8 units cover
+                // 23 % pixels past the image: the "MMA on the layer's rows" column)
+                if (p.Kg <= 64) {
                     report("forced halo 256x64", tma_halo_traffic<HaloTmaN64M256>(p, x, w));
                     report("forced wide halo 256x64", tma_halo_traffic<HaloWideN64M256>(p, x, w));
                     if (!tma_bres_halo_unsupported(p))
                         report("forced B-resident wide halo", tma_bres_halo_traffic(p, x, w));
-                } else if (L.HW % 8 == 0) {
+                } else {
                     report("forced halo 256x128", tma_halo_traffic<HaloTmaN128M256>(p, x, w));
                     report("forced wide halo 256x128", tma_halo_traffic<HaloWideN128M256>(p, x, w));
                 }
