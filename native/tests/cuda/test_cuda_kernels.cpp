@@ -2131,6 +2131,7 @@ int run_profile() {
                 } else {
                     report("forced halo 256x128", tma_halo_traffic<HaloTmaN128M256>(p, x, w));
                     report("forced wide halo 256x128", tma_halo_traffic<HaloWideN128M256>(p, x, w));
+                    report("forced wide halo 128x128", tma_halo_traffic<HaloWideN128M128>(p, x, w));
                 }
             }
         }
