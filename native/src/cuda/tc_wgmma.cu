@@ -308,8 +308,8 @@ static cudaError_t launch_tma_bres_halo(const TmaEncoders& enc, const ConvParams
     return cudaGetLastError();
 }
 
-// The halo form (Wide: its WIDE form) of a TMA tile of BN channels: 256-row blocks (4 units) where they make at
-// least one block per SM, else 128 rows; 0 where neither config takes p (tma_halo_unsupported).
+// The halo form (Wide: its WIDE form) of a TMA tile of BN channels: tma_halo_mu (tma_im2col.cuh) picks 256- or
+// 128-row blocks.
 template <int BN, bool Wide = false>
 struct HaloTmaPick {
     typedef typename std::conditional<BN == 64, HaloTmaN64M256, HaloTmaN128M256>::type Big16;
@@ -319,18 +319,13 @@ struct HaloTmaPick {
     typedef typename std::conditional<Wide, BigWide, Big16>::type Big;
     typedef typename std::conditional<Wide, SmallWide, Small16>::type Small;
     static int mu(const ConvParams& p, int num_sms) {
-        const bool big_ok = !tma_halo_unsupported(p, Big::kRingBytes, 4, Wide);
-        const bool small_ok = !tma_halo_unsupported(p, Small::kRingBytes, 2, Wide);
         // FASTCONV_CUDA_TMA_HALO_MU=2 / =4: 128- / 256-row blocks wherever that config takes p (the GPU
         // comparison: 256 rows read B half as often, 128 rows may fit two blocks per SM)
         static const int force = [] {
             const char* e = getenv("FASTCONV_CUDA_TMA_HALO_MU");
             return e ? atoi(e) : 0;
         }();
-        if (force == 4 || force == 2) return (force == 4 ? big_ok : small_ok) ? force : 0;
-        const int units = tma_halo_geom(p, Wide).units, ntiles = cdiv(p.Kg, BN);
-        if (big_ok && (!small_ok || (int64_t)cdiv(units, 4) * ntiles >= num_sms)) return 4;
-        return small_ok ? 2 : 0;
+        return tma_halo_mu(p, num_sms, BN, Wide, Big::kRingBytes, Small::kRingBytes, force);
     }
 };
 

@@ -2133,6 +2133,18 @@ int run_profile() {
                     report("forced wide halo 256x128", tma_halo_traffic<HaloWideN128M256>(p, x, w));
                     report("forced wide halo 128x128", tma_halo_traffic<HaloWideN128M128>(p, x, w));
                 }
+                // the block height the forced WIDE form takes (tma_halo_mu): 256 rows at 56^2 and 28^2 (28^2: 128
+                // blocks in one wave fill the 132 SMs as well as 256 in two), 128 at 14^2 / 7^2 (64 / 32 blocks)
+                const int mu = p.Kg <= 64 ? tma_halo_mu(p, 132, 64, true, HaloWideN64M256::kRingBytes,
+                                                        HaloWideN64M128::kRingBytes)
+                                          : tma_halo_mu(p, 132, 128, true, HaloWideN128M256::kRingBytes,
+                                                        HaloWideN128M128::kRingBytes);
+                printf("[profile] rn50 %3d@%-2d b32 NHWC f16  sm_90 the forced WIDE halo form's blocks: %d rows\n", L.C,
+                       L.HW, 64 * mu);
+                if (mu != (L.HW >= 28 ? 4 : 2)) {
+                    fprintf(stderr, "FAIL profile: rn50 %d@%d: tma_halo_mu %d\n", L.C, L.HW, mu);
+                    ++fails;
+                }
             }
         }
     return fails + bank_check("profile");  // the same bank rules at full ResNet sizes

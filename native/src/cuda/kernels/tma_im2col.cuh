@@ -212,6 +212,26 @@ inline const char* tma_halo_unsupported(const ConvParams& p, size_t ring_bytes, 
     if (tma_halo_smem_bytes(p, ring_bytes, mu, wide) > kTmaHaloSmemMax) return "halo buffers over the shared memory";
     return nullptr;
 }
+// The halo form's block height in units of 64 rows (tc_wgmma.cu HaloTmaPick; big_ring / small_ring: the 256- and
+// 128-row configs' rings): 4 (256 rows) where their waves fill the SMs at least as well as 128-row blocks' would
+// (one block per SM for either: a wave is num_sms blocks), else 2; 0 where neither config takes p. 256 rows read each
+// B slice for twice the pixels (the profile's L2 floors at 28^2, WIDE: 86 % against 53 %), so where both fill alike
+// -- 28^2 at batch 32: 128 blocks in one wave or 256 in two, 97 % of 132 SMs either way -- the larger block wins.
+// force 4 / 2 (FASTCONV_CUDA_TMA_HALO_MU): that height wherever its config takes p, else 0.
+inline int tma_halo_mu(const ConvParams& p, int num_sms, int bn, bool wide, size_t big_ring, size_t small_ring,
+                       int force = 0) {
+    const bool big_ok = !tma_halo_unsupported(p, big_ring, 4, wide);
+    const bool small_ok = !tma_halo_unsupported(p, small_ring, 2, wide);
+    if (force == 4 || force == 2) return (force == 4 ? big_ok : small_ok) ? force : 0;
+    const int64_t units = tma_halo_geom(p, wide).units, ntiles = (p.Kg + bn - 1) / bn;
+    const int64_t sms = num_sms > 0 ? num_sms : 1;
+    auto fill = [&](int64_t mu) {  // blocks over the SM slots of their waves
+        const int64_t blocks = (units + mu - 1) / mu * ntiles;
+        return (double)blocks / (double)((blocks + sms - 1) / sms * sms);
+    };
+    if (big_ok && (!small_ok || fill(4) >= fill(2))) return 4;
+    return small_ok ? 2 : 0;
+}
 struct TmaTiled4Map {  // ... of cuTensorMapEncodeTiled (f16, 4-D)
     uint64_t dims[4], strides[3];
     uint32_t box[4], estr[4];
