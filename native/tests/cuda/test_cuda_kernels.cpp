@@ -1839,14 +1839,15 @@ Problem rn50_layer(int C, int HW, int dt, std::mt19937& rng) {
 // shared memory, wgmma read from it and generic accesses (epilogue staging, the TF32 rounding pass) moved, per
 // tensor-core clock of the wgmma they fed (dense sm_90: 2048 f16 / 1024 tf32 multiply-adds per clock and SM). An
 // SM's shared memory serves 128 bytes per clock, so over 128 B per tensor clock caps the kernel below the dense
-// peak whatever L2 does: at most 128 / (B per clock) of it. (Assumed, to be checked by Nsight Compute: that TMA
-// writes, wgmma operand reads -- one read of B per warpgroup instruction -- and generic accesses share that port.)
+// peak whatever L2 does: at most 128 / (B per clock) of it. (Assumed, for wgmma_probe's ceiling runs to check on a
+// GPU: that TMA writes, wgmma operand reads -- one read of B per warpgroup instruction -- and generic accesses share
+// that port.)
 struct TmaTraffic {
     double mb = 0;  // whole grid, MB
     unsigned blocks = 0;
     bool ok = true;
     double smem_per_clk = 0;  // shared-memory bytes per tensor-core clock
-    double macs = 0;          // multiply-adds the grid's wgmma issue (rows past the image included), scaled as mb
+    double macs = 0;          // multiply-adds the grid's wgmma issue (rows past the image included)
 };
 // cluster: the blocks one sampled launch runs (a selected block runs its whole cluster; the B-multicast form: 2).
 // work(x): block x's share of the wgmma work, where blocks differ (the B-resident forms: its tiles), to scale the
@@ -1884,12 +1885,10 @@ TmaTraffic tma_traffic(dim3 grid, Run run, Want want, unsigned cluster = 1,
     t.ok &= n > 0;
     t.mb = n ? (double)total / n * t.blocks / cluster / 1e6 : 0;
     const fc_simt::SmemTotals& s1 = fc_simt::smem_totals();
-    const double clk = (double)(s1.wgmma_macs_f16 - s0.wgmma_macs_f16) / 2048 +
-                       (double)(s1.wgmma_macs_tf32 - s0.wgmma_macs_tf32) / 1024;
+    const double f16 = (double)(s1.wgmma_macs_f16 - s0.wgmma_macs_f16),
+                 tf32 = (double)(s1.wgmma_macs_tf32 - s0.wgmma_macs_tf32), clk = f16 / 2048 + tf32 / 1024;
     // (the sampled launches' multiply-adds x the grid's work over theirs: along x by work, times grid y and z)
-    t.macs = work_sampled > 0 ? (double)(s1.wgmma_macs_f16 - s0.wgmma_macs_f16 + s1.wgmma_macs_tf32 -
-                                         s0.wgmma_macs_tf32) / work_sampled * work_all * grid.y * grid.z / cluster
-                              : 0;
+    t.macs = work_sampled > 0 ? (f16 + tf32) / work_sampled * work_all * grid.y * grid.z / cluster : 0;
     const double bytes = (double)(s1.tma_smem_bytes - s0.tma_smem_bytes) +
                          (double)(s1.wgmma_smem_bytes - s0.wgmma_smem_bytes) + (double)(s1.generic_bytes - s0.generic_bytes);
     if (clk <= 0) {
@@ -2121,8 +2120,9 @@ int run_profile() {
                     report("... B multicast", tma_form_traffic<TILE_WGMMA_TMA_M256, 64, half_t, MC>(p, x, w, sp));
                 }
                 if (!tma_bres_unsupported(p)) report("forced B-resident 128x64", tma_bres_traffic(p, x, w));
-                // the halo forms, 256-row blocks as HaloTmaPick takes them (at 28^2 .. 7^2 the 8 x 8 units cover
-                // 23 % pixels past the image: the "MMA on the layer's rows" column)
+                // the halo forms (256-row blocks; at BN 128 also 128-row ones -- which height the forced form takes,
+                // tma_halo_mu, is checked below; at 28^2 .. 7^2 the 8 x 8 units cover 23 % pixels past the image: the
+                // "MMA on the layer's rows" column)
                 if (p.Kg <= 64) {
                     report("forced halo 256x64", tma_halo_traffic<HaloTmaN64M256>(p, x, w));
                     report("forced wide halo 256x64", tma_halo_traffic<HaloWideN64M256>(p, x, w));
